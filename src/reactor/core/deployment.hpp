@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace reactor::core {
+
+// The statuses existing clients know, in their wire spelling.
+enum class Status { pending, in_progress, deployed, error, canceled };
+
+// The step a deployment is in while IN_PROGRESS.
+enum class Phase { none, cloning, installing, building, uploading };
+
+std::string_view to_string(Status status);
+std::optional<Status> parse_status(std::string_view text);
+// DEPLOYED, ERROR and CANCELED never change again.
+bool is_final(Status status);
+
+// "" for Phase::none.
+std::string_view to_string(Phase phase);
+std::optional<Phase> parse_phase(std::string_view text);
+
+struct Deployment
+{
+  std::string id;
+  std::string repo_url;
+  std::string ref; // empty: the repository's default branch
+  Status status = Status::pending;
+  Phase phase = Phase::none;
+  std::string error;  // set on ERROR: what the user should fix
+  std::string commit; // resolved commit hash, once cloned
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+// A change of status, phase, error or commit, recorded together with its event.
+struct StatusChange
+{
+  std::string deployment_id;
+  Status status = Status::in_progress;
+  Phase phase = Phase::none;
+  std::string error;
+  std::string commit; // empty: leave unchanged
+};
+
+enum class EventKind { status, log };
+
+// One entry of the change feed; seq grows strictly across all deployments.
+struct Event
+{
+  std::int64_t seq = 0;
+  std::string deployment_id;
+  EventKind kind = EventKind::status;
+  Status status = Status::pending; // kind == status
+  Phase phase = Phase::none;       // kind == status
+  std::string error;               // kind == status
+  std::string line;                // kind == log
+};
+
+} // namespace reactor::core

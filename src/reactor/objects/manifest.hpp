@@ -1,0 +1,33 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace reactor::objects {
+
+struct ManifestEntry
+{
+  std::string hash; // lowercase hex sha256 of the content
+  std::uint64_t size = 0;
+  std::string content_type;
+};
+
+// What a deployment serves: site path ("index.html", "assets/app-1a2b.js", no leading
+// slash) to blob. Written last, so a deployment with a manifest is complete.
+struct Manifest
+{
+  std::string deployment_id;
+  std::map<std::string, ManifestEntry, std::less<>> files;
+};
+
+std::string blob_key(std::string_view hash);
+std::string manifest_key(std::string_view deployment_id);
+
+std::string to_json(const Manifest& manifest);
+core::Result<Manifest> parse_manifest(std::string_view json);
+
+} // namespace reactor::objects

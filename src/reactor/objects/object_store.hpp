@@ -1,0 +1,33 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace reactor::objects {
+
+using core::Result;
+
+// Immutable objects by key ("blobs/<sha256>", "manifests/<id>.json"). Every method is
+// safe to call from any thread.
+class ObjectStore
+{
+public:
+  virtual ~ObjectStore() = default;
+
+  // Stores the bytes under key. Readers see the old object or the new one, never part.
+  virtual Result<void> put(std::string_view key, std::string_view bytes) = 0;
+
+  // Stores a local file's content under key, with the same atomicity as put().
+  virtual Result<void> put_file(std::string_view key, const std::filesystem::path& file) = 0;
+
+  // The object's bytes; nullopt when absent.
+  virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
+
+  virtual Result<bool> exists(std::string_view key) = 0;
+};
+
+} // namespace reactor::objects

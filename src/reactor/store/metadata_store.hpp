@@ -1,0 +1,99 @@
+#pragma once
+
+#include "reactor/core/deployment.hpp"
+#include "reactor/core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reactor::store {
+
+using core::Result;
+
+// A leased build job. The lease token proves ownership until the lease expires.
+struct Job
+{
+  std::int64_t id = 0;
+  std::string deployment_id;
+  int receives = 0; // how many times this job has been leased, this lease included
+  std::string lease_token;
+};
+
+struct DeadLetter
+{
+  std::string deployment_id;
+  int receives = 0;
+  std::string reason;
+  std::int64_t dead_at_ms = 0;
+};
+
+// After this many leases without an ack, a job moves to the dead-letter queue.
+constexpr int k_max_receives = 3;
+
+// Deployments, their build queue, dead letters and the change feed (status and log
+// events). Every method is safe to call from any thread.
+class MetadataStore
+{
+public:
+  virtual ~MetadataStore() = default;
+
+  // Inserts the deployment as PENDING, its job and its first status event in one
+  // transaction. Fails if the id exists.
+  virtual Result<void> create_deployment(const core::Deployment& deployment) = 0;
+
+  // nullopt when no deployment has this id.
+  virtual Result<std::optional<core::Deployment>> find_deployment(std::string_view id) = 0;
+
+  // Newest first, at most `limit`.
+  virtual Result<std::vector<core::Deployment>> list_deployments(int limit) = 0;
+
+  // Applies the change and appends its status event in one transaction. Returns false
+  // (and changes nothing) when the deployment is unknown or already final.
+  virtual Result<bool> update_status(const core::StatusChange& change) = 0;
+
+  // Appends build-log lines as log events, in order, in one transaction.
+  virtual Result<void> append_logs(std::string_view deployment_id,
+                                   std::span<const std::string> lines) = 0;
+
+  // Events with seq > after, ascending, at most `limit`; an empty id means every deployment.
+  virtual Result<std::vector<core::Event>> events_after(std::int64_t after,
+                                                        std::string_view deployment_id,
+                                                        int limit) = 0;
+
+  // The highest event seq so far (0 when there is none).
+  virtual Result<std::int64_t> last_event_seq() = 0;
+
+  // Leases the oldest visible job for `lease`, counting a receive. A job already
+  // received k_max_receives times moves to the dead-letter queue instead and its
+  // deployment becomes ERROR, in one transaction. nullopt when none is visible.
+  virtual Result<std::optional<Job>> lease_job(std::chrono::milliseconds lease) = 0;
+
+  // Pushes the lease's expiry to now + lease. False when the lease was lost.
+  virtual Result<bool> extend_lease(const Job& job, std::chrono::milliseconds lease) = 0;
+
+  // Applies the final change and deletes the job in one transaction, only while the
+  // lease is still held. False (nothing changed) when the lease was lost.
+  virtual Result<bool> finish_job(const Job& job, const core::StatusChange& change) = 0;
+
+  // Makes a leased job visible again at once without counting the receive (graceful
+  // shutdown hands running builds back).
+  virtual Result<void> release_job(const Job& job) = 0;
+
+  virtual Result<std::vector<DeadLetter>> list_dead_letters() = 0;
+
+  // Moves a dead letter back to the queue with a fresh receive count and sets the
+  // deployment PENDING again. False when the deployment has no dead letter.
+  virtual Result<bool> redrive(std::string_view deployment_id) = 0;
+
+  // Registers a callback run after every commit that appended events (from the
+  // committing thread; keep it cheap). Call before the store is shared.
+  virtual void on_change(std::function<void()> callback) = 0;
+};
+
+} // namespace reactor::store

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "reactor/store/metadata_store.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace reactor::store::sqlite {
+
+// Opens (creating and migrating as needed) the SQLite database at `path`, in WAL mode.
+core::Result<std::unique_ptr<MetadataStore>> create_store(const std::filesystem::path& path);
+
+} // namespace reactor::store::sqlite
