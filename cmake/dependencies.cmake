@@ -1,5 +1,5 @@
 # Every library comes from Debian's packages (scripts/install-deps.sh installs them).
-find_package(Boost 1.81 EXACT REQUIRED CONFIG COMPONENTS json url)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json url)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(CLI11 REQUIRED CONFIG)

@@ -1,5 +1,8 @@
 #include "reactor/core/deployment.hpp"
 
+#include "reactor/util/random.hpp"
+
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -65,6 +68,20 @@ bool
 is_final(Status status)
 {
   return status == Status::deployed || status == Status::error || status == Status::canceled;
+}
+
+std::string
+new_deployment_id()
+{
+  return util::random_id(10);
+}
+
+bool
+is_deployment_id(std::string_view text)
+{
+  return text.size() == 10 && std::ranges::all_of(text, [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+         });
 }
 
 std::string_view

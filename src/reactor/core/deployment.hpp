@@ -18,6 +18,12 @@ std::optional<Status> parse_status(std::string_view text);
 // DEPLOYED, ERROR and CANCELED never change again.
 bool is_final(Status status);
 
+// A fresh id: 10 characters of [a-z0-9] from a cryptographic source, lowercase so that
+// the hostname and the storage path always agree.
+std::string new_deployment_id();
+// True for a well-formed deployment id.
+bool is_deployment_id(std::string_view text);
+
 // "" for Phase::none.
 std::string_view to_string(Phase phase);
 std::optional<Phase> parse_phase(std::string_view text);

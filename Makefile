@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Both install what is
+# missing first.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+ARGS ?=
+
+.PHONY: deps build run test unit-test e2e-test format format-check lint clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DREACTOR_WERROR=ON >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/reactor serve $(ARGS)
+
+test: build format-check unit-test e2e-test
+
+unit-test:
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+e2e-test:
+	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/
+
+SOURCES = $(shell git ls-files '*.cpp' '*.hpp')
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(SOURCES)
+
+lint: build
+	clang-tidy -p $(BUILD_DIR) --quiet $(filter %.cpp,$(SOURCES))
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "reactor/net/http_message.hpp"
+#include "reactor/store/metadata_store.hpp"
+
+#include <functional>
+#include <string>
+
+namespace reactor::api {
+
+struct ApiContext
+{
+  store::MetadataStore& store;
+  // Where a deployment's site is served: "{id}" is replaced by its id.
+  std::string site_url_template;
+  bool allow_local_repos = false;
+  // Called after a deployment was enqueued (wakes local workers).
+  std::function<void()> on_enqueued;
+};
+
+// Answers a REST request (blocking: reads and writes the store).
+net::Response handle(const net::Request& request, ApiContext& context);
+
+} // namespace reactor::api

@@ -1,0 +1,59 @@
+#include "reactor/api/deployment_json.hpp"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+
+namespace reactor::api {
+
+namespace {
+
+boost::json::value
+string_or_null(const std::string& text)
+{
+  return text.empty() ? boost::json::value(nullptr) : boost::json::value(text);
+}
+
+} // namespace
+
+boost::json::object
+deployment_json(const core::Deployment& deployment, std::string url)
+{
+  return boost::json::object{
+    {"id", deployment.id},
+    {"status", core::to_string(deployment.status)},
+    {"phase", string_or_null(std::string(core::to_string(deployment.phase)))},
+    {"error", string_or_null(deployment.error)},
+    {"repoUrl", deployment.repo_url},
+    {"ref", string_or_null(deployment.ref)},
+    {"commit", string_or_null(deployment.commit)},
+    {"createdAt", iso8601(deployment.created_at_ms)},
+    {"updatedAt", iso8601(deployment.updated_at_ms)},
+    {"url", std::move(url)},
+  };
+}
+
+std::string
+site_url(std::string_view url_template, std::string_view id)
+{
+  std::string url(url_template);
+  if (const auto at = url.find("{id}"); at != std::string::npos) {
+    url.replace(at, 4, id);
+  }
+  return url;
+}
+
+std::string
+iso8601(std::int64_t epoch_ms)
+{
+  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  std::array<char, 32> text{};
+  const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &parts);
+  std::array<char, 8> millis{};
+  std::snprintf(millis.data(), millis.size(), ".%03dZ", static_cast<int>(epoch_ms % 1000));
+  return std::string(text.data(), length) + millis.data();
+}
+
+} // namespace reactor::api

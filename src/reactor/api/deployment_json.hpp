@@ -1,0 +1,21 @@
+#pragma once
+
+#include "reactor/core/deployment.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace reactor::api {
+
+// A deployment as GET /deployments/<id> shows it (DESIGN.md wire protocol).
+boost::json::object deployment_json(const core::Deployment& deployment, std::string url);
+
+// "{id}" in the template replaced by the id.
+std::string site_url(std::string_view url_template, std::string_view id);
+
+// Milliseconds since the epoch as ISO 8601 UTC: "2026-11-26T01:10:33.123Z".
+std::string iso8601(std::int64_t epoch_ms);
+
+} // namespace reactor::api

@@ -1,0 +1,62 @@
+#include "reactor/app/front_door.hpp"
+
+#include "reactor/edge/host.hpp"
+#include "reactor/hub/watch_peer.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace reactor::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+template<typename Function>
+asio::awaitable<net::Response>
+call(Function function)
+{
+  co_return function();
+}
+
+// Runs a blocking function on the pool and resumes the caller with its result. The
+// function only captures references: g++ 12 double-destroys non-trivial captures of
+// lambdas passed through coroutines.
+template<typename Function>
+asio::awaitable<net::Response>
+on_pool(asio::thread_pool& pool, Function function)
+{
+  co_return co_await asio::co_spawn(pool, call(std::move(function)), asio::use_awaitable);
+}
+
+} // namespace
+
+FrontDoor::FrontDoor(std::string domain, edge::Edge& edge, api::ApiContext& api, hub::Hub& hub,
+                     store::MetadataStore& store, asio::thread_pool& pool)
+  : m_domain(std::move(domain)), m_edge(edge), m_api(api), m_hub(hub), m_store(store), m_pool(pool)
+{
+}
+
+asio::awaitable<net::Response>
+FrontDoor::handle(net::Request request)
+{
+  if (const auto label = edge::site_label(request.host, m_domain)) {
+    if (auto response = m_edge.serve_from_memory(request, *label)) {
+      co_return std::move(*response);
+    }
+    const std::string site(*label);
+    co_return co_await on_pool(m_pool, [this, &request, &site] { return m_edge.serve(request, site); });
+  }
+  co_return co_await on_pool(m_pool, [this, &request] { return api::handle(request, m_api); });
+}
+
+std::shared_ptr<net::WebSocketPeer>
+FrontDoor::accept_websocket(const net::Request& request, std::shared_ptr<net::Outbox> outbox)
+{
+  if (edge::site_label(request.host, m_domain) || request.path() != "/ws") {
+    return nullptr;
+  }
+  return hub::make_watch_peer(m_hub, m_store, m_pool.get_executor(), std::move(outbox));
+}
+
+} // namespace reactor::app

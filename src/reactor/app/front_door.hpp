@@ -1,0 +1,35 @@
+#pragma once
+
+#include "reactor/api/api.hpp"
+#include "reactor/edge/edge.hpp"
+#include "reactor/hub/hub.hpp"
+#include "reactor/net/router.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <string>
+
+namespace reactor::app {
+
+// Sends each request where it belongs: a site host to the edge, /ws to the hub, anything
+// else to the API; blocking work runs on the pool.
+class FrontDoor : public net::Router
+{
+public:
+  FrontDoor(std::string domain, edge::Edge& edge, api::ApiContext& api, hub::Hub& hub,
+            store::MetadataStore& store, boost::asio::thread_pool& pool);
+
+  boost::asio::awaitable<net::Response> handle(net::Request request) override;
+  std::shared_ptr<net::WebSocketPeer> accept_websocket(const net::Request& request,
+                                                       std::shared_ptr<net::Outbox> outbox) override;
+
+private:
+  std::string m_domain;
+  edge::Edge& m_edge;
+  api::ApiContext& m_api;
+  hub::Hub& m_hub;
+  store::MetadataStore& m_store;
+  boost::asio::thread_pool& m_pool;
+};
+
+} // namespace reactor::app

@@ -1,0 +1,137 @@
+#include "reactor/app/serve.hpp"
+
+#include "reactor/app/front_door.hpp"
+#include "reactor/builder/worker_pool.hpp"
+#include "reactor/net/server.hpp"
+#include "reactor/objects/local/local_store.hpp"
+#include "reactor/store/sqlite/sqlite_store.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+namespace reactor::app {
+
+namespace {
+
+struct ListenAddress
+{
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+core::Result<ListenAddress>
+parse_listen(const std::string& text)
+{
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return core::fail("--listen '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:3000");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.starts_with('[') && host.ends_with(']')) {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = -1;
+  try {
+    port = std::stoi(text.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return core::fail("--listen '" + text + "' has no valid port");
+  }
+  return ListenAddress{host.empty() ? "0.0.0.0" : host, static_cast<std::uint16_t>(port)};
+}
+
+// Blocks SIGINT and SIGTERM in every thread started after this, so one thread can wait
+// for them with sigwait.
+sigset_t
+block_shutdown_signals()
+{
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int
+fail_startup(const std::string& message)
+{
+  std::cerr << "reactor: " << message << "\n";
+  return 1;
+}
+
+} // namespace
+
+int
+serve(const ServeOptions& options)
+{
+  const sigset_t signals = block_shutdown_signals();
+  auto listen = parse_listen(options.listen);
+  if (!listen) {
+    return fail_startup(listen.error().message);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return fail_startup("cannot create the data directory " + options.data_dir.string() + ": " +
+                        ec.message());
+  }
+  auto store = store::sqlite::create_store(options.data_dir / "reactor.db");
+  if (!store) {
+    return fail_startup(store.error().message);
+  }
+  auto objects = objects::local::create_store(options.data_dir / "objects");
+  if (!objects) {
+    return fail_startup(objects.error().message);
+  }
+
+  hub::Hub hub(**store);
+  builder::WorkerConfig worker_config;
+  worker_config.work_dir = options.data_dir / "work";
+  worker_config.allow_local_repos = options.allow_local_repos;
+  worker_config.workers = options.workers;
+  worker_config.lease = options.lease_timeout;
+  worker_config.build_timeout = options.build_timeout;
+  builder::WorkerPool workers(**store, **objects, worker_config);
+  (*store)->on_change([&hub] { hub.notify(); });
+
+  boost::asio::thread_pool pool(4);
+  edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
+  edge::Edge edge(sites);
+  api::ApiContext api_context{**store, "", options.allow_local_repos, [&workers] { workers.wake(); }};
+  FrontDoor front_door(options.domain, edge, api_context, hub, **store, pool);
+
+  const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
+  net::Server server({listen->host, listen->port, threads}, front_door);
+  if (auto bound = server.listen(); !bound) {
+    return fail_startup(bound.error().message);
+  }
+  api_context.site_url_template =
+    options.public_url.empty()
+      ? "http://{id}." + options.domain + ":" + std::to_string(server.port())
+      : options.public_url;
+  if (auto started = hub.start(); !started) {
+    return fail_startup(started.error().message);
+  }
+  workers.start();
+
+  std::jthread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cerr << "reactor: stopping (signal " << signal << "): running builds go back to the queue\n";
+    workers.stop();
+    server.stop();
+  });
+  std::cerr << "reactor: serving on http://" << options.listen.substr(0, options.listen.rfind(':'))
+            << ":" << server.port() << " (sites at " << api_context.site_url_template
+            << "), data in " << options.data_dir.string() << "\n";
+  server.run();
+  pool.join();
+  hub.stop();
+  return 0;
+}
+
+} // namespace reactor::app

@@ -1,0 +1,106 @@
+#include "reactor/builder/build_log.hpp"
+
+#include "reactor/builder/text.hpp"
+
+namespace reactor::builder {
+
+namespace {
+
+constexpr std::size_t k_batch_lines = 100;
+
+} // namespace
+
+BuildLog::BuildLog(store::MetadataStore& store, std::string deployment_id, std::size_t max_lines,
+                   std::chrono::milliseconds interval)
+  : m_store(store)
+  , m_deployment_id(std::move(deployment_id))
+  , m_max_lines(max_lines)
+  , m_interval(interval)
+  , m_thread([this] { run(); })
+{
+}
+
+BuildLog::~BuildLog()
+{
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  m_thread.join();
+  static_cast<void>(flush());
+}
+
+void
+BuildLog::add(std::string_view line)
+{
+  bool wake = false;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_accepted >= m_max_lines) {
+      if (!m_truncated) {
+        m_truncated = true;
+        m_pending.emplace_back(k_log_truncated);
+      }
+      return;
+    }
+    ++m_accepted;
+    m_pending.push_back(sanitize_line(line));
+    wake = m_pending.size() >= k_batch_lines;
+  }
+  if (wake) {
+    m_wake.notify_all();
+  }
+}
+
+core::Result<void>
+BuildLog::flush()
+{
+  write_pending();
+  std::lock_guard lock(m_mutex);
+  if (m_error) {
+    auto error = std::move(*m_error);
+    m_error.reset();
+    return std::unexpected(std::move(error));
+  }
+  return {};
+}
+
+void
+BuildLog::write_pending()
+{
+  std::lock_guard write_lock(m_write_mutex);
+  std::vector<std::string> batch;
+  {
+    std::lock_guard lock(m_mutex);
+    batch.swap(m_pending);
+  }
+  if (batch.empty()) {
+    return;
+  }
+  auto written = m_store.append_logs(m_deployment_id, batch);
+  if (!written) {
+    std::lock_guard lock(m_mutex);
+    if (!m_error) {
+      m_error = std::move(written.error());
+    }
+  }
+}
+
+void
+BuildLog::run()
+{
+  std::unique_lock lock(m_mutex);
+  while (!m_stopping) {
+    m_wake.wait_for(lock, m_interval,
+                    [this] { return m_stopping || m_pending.size() >= k_batch_lines; });
+    if (m_pending.empty()) {
+      continue;
+    }
+    lock.unlock();
+    write_pending();
+    lock.lock();
+  }
+}
+
+} // namespace reactor::builder

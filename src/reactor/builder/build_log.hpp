@@ -1,0 +1,62 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+#include "reactor/store/metadata_store.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace reactor::builder {
+
+constexpr std::size_t k_max_log_lines = 20'000;
+constexpr std::string_view k_log_truncated = "[log truncated]";
+
+// One deployment's build log on its way to the store: lines are appended in batches, at
+// least every 100 ms and whenever 100 lines are waiting, by a thread of its own.
+class BuildLog
+{
+public:
+  BuildLog(store::MetadataStore& store, std::string deployment_id,
+           std::size_t max_lines = k_max_log_lines,
+           std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+  BuildLog(const BuildLog&) = delete;
+  BuildLog& operator=(const BuildLog&) = delete;
+  // Writes what is still queued.
+  ~BuildLog();
+
+  // Queues one line, made safe for JSON. Past max_lines, queues k_log_truncated once and
+  // drops the rest. Safe from any thread.
+  void add(std::string_view line);
+
+  // Writes every queued line now. Returns the first store failure since the last call
+  // (lines that failed to be written are dropped: the log is best-effort).
+  core::Result<void> flush();
+
+private:
+  void write_pending();
+  void run();
+
+  store::MetadataStore& m_store;
+  const std::string m_deployment_id;
+  const std::size_t m_max_lines;
+  const std::chrono::milliseconds m_interval;
+
+  std::mutex m_write_mutex;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::vector<std::string> m_pending;
+  std::size_t m_accepted = 0;
+  bool m_truncated = false;
+  bool m_stopping = false;
+  std::optional<core::Error> m_error;
+  std::thread m_thread;
+};
+
+} // namespace reactor::builder

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace reactor::builder {
+
+using LogFn = std::function<void(std::string_view line)>;
+
+struct CloneRequest
+{
+  std::string url;
+  std::string ref;                 // branch, tag or 40-hex commit; empty: default branch
+  std::filesystem::path directory; // must be missing or empty
+  std::filesystem::path home;      // an empty directory used as git's HOME
+  bool allow_local = false;        // also allow file:// and local paths (development, tests)
+  std::chrono::milliseconds timeout{120'000};
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct CloneFailure
+{
+  enum class Kind {
+    repository_not_found, // or not public
+    ref_not_found,
+    timed_out,
+    canceled,
+    git_failed,     // git said no for another reason: the message carries its last lines
+    infrastructure, // git could not be run at all
+  };
+  Kind kind = Kind::git_failed;
+  std::string message; // for the user, says what to fix
+};
+
+// Shallow-clones `ref` of `url` into `directory` with git's command line (never a shell),
+// only over https, http and git (plus file when allow_local), with a cleared environment
+// and a time limit; git's output goes to `log`. Returns the checked-out commit hash.
+std::expected<std::string, CloneFailure> clone_repository(const CloneRequest& request,
+                                                          const LogFn& log);
+
+// True for a full 40-hex commit hash.
+bool is_commit_hash(std::string_view ref);
+
+} // namespace reactor::builder

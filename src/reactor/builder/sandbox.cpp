@@ -1,0 +1,159 @@
+#include "reactor/builder/sandbox.hpp"
+
+#include <fstream>
+#include <system_error>
+
+namespace reactor::builder {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view k_identity_dir = ".sandbox";
+
+constexpr std::string_view k_passwd =
+  "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+  "builder:x:1000:1000:builder:/workspace/home:/bin/sh\n"
+  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+constexpr std::string_view k_group = "root:x:0:\n"
+                                     "builder:x:1000:\n"
+                                     "nogroup:x:65534:\n";
+
+constexpr std::string_view k_etc_files[] = {
+  "/etc/ssl", "/etc/ca-certificates", "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf",
+};
+
+void
+add(std::vector<std::string>& argv, std::initializer_list<std::string_view> items)
+{
+  for (const auto item : items) {
+    argv.emplace_back(item);
+  }
+}
+
+core::Result<void>
+write_file(const fs::path& path, std::string_view content)
+{
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.close();
+  if (!out) {
+    return core::fail("cannot write " + path.string());
+  }
+  return {};
+}
+
+} // namespace
+
+std::vector<RootEntry>
+host_root_entries()
+{
+  std::vector<RootEntry> entries;
+  for (const auto* name : {"/bin", "/sbin", "/lib", "/lib32", "/lib64"}) {
+    std::error_code ec;
+    const auto status = fs::symlink_status(name, ec);
+    if (ec) {
+      continue;
+    }
+    if (fs::is_symlink(status)) {
+      const auto target = fs::read_symlink(name, ec);
+      if (!ec) {
+        entries.push_back({name, target.string()});
+      }
+    } else if (fs::is_directory(status)) {
+      entries.push_back({name, ""});
+    }
+  }
+  return entries;
+}
+
+std::vector<std::string>
+sandbox_environment()
+{
+  const std::string home(k_sandbox_home);
+  return {
+    "PATH=/usr/local/bin:/usr/bin:/bin",
+    "HOME=" + home,
+    "USER=builder",
+    "LANG=C.UTF-8",
+    "TMPDIR=/tmp",
+    "npm_config_cache=" + home + "/.npm",
+    "npm_config_update_notifier=false",
+    "npm_config_fund=false",
+    "npm_config_audit=false",
+    "COREPACK_HOME=" + home + "/.corepack",
+    "COREPACK_ENABLE_DOWNLOAD_PROMPT=0",
+    "NEXT_TELEMETRY_DISABLED=1",
+  };
+}
+
+std::vector<std::string>
+sandbox_argv(const SandboxSpec& spec)
+{
+  std::vector<std::string> argv{spec.bwrap};
+  add(argv, {"--unshare-user", "--uid", "1000", "--gid", "1000", "--unshare-pid",
+             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"});
+  if (spec.phase != SandboxPhase::install) {
+    argv.emplace_back("--unshare-net");
+  }
+  add(argv, {"--cap-drop", "ALL", "--clearenv", "--die-with-parent", "--new-session",
+             "--hostname", "sandbox"});
+
+  add(argv, {"--ro-bind", "/usr", "/usr"});
+  for (const auto& entry : spec.root_entries) {
+    if (entry.target.empty()) {
+      add(argv, {"--ro-bind", entry.path, entry.path});
+    } else {
+      add(argv, {"--symlink", entry.target, entry.path});
+    }
+  }
+  for (const auto path : k_etc_files) {
+    add(argv, {"--ro-bind-try", path, path});
+  }
+  add(argv, {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"});
+
+  const auto workspace = spec.workspace.string();
+  const auto identity = (spec.workspace / k_identity_dir).string();
+  add(argv, {"--bind", workspace, k_sandbox_workspace});
+  add(argv, {"--ro-bind", identity + "/passwd", "/etc/passwd"});
+  add(argv, {"--ro-bind", identity + "/group", "/etc/group"});
+  add(argv, {"--chdir", k_sandbox_source});
+
+  auto environment = sandbox_environment();
+  environment.insert(environment.end(), spec.extra_env.begin(), spec.extra_env.end());
+  for (const auto& entry : environment) {
+    const auto equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      continue;
+    }
+    add(argv, {"--setenv", std::string_view(entry).substr(0, equals),
+               std::string_view(entry).substr(equals + 1)});
+  }
+
+  argv.emplace_back("--");
+  argv.insert(argv.end(), spec.command.begin(), spec.command.end());
+  return argv;
+}
+
+core::Result<void>
+prepare_workspace(const fs::path& workspace)
+{
+  std::error_code ec;
+  const auto identity = workspace / k_identity_dir;
+  fs::create_directories(identity, ec);
+  if (!ec) {
+    fs::create_directories(workspace / "home", ec);
+  }
+  if (!ec) {
+    fs::create_directories(workspace / "src", ec);
+  }
+  if (ec) {
+    return core::fail("cannot prepare workspace " + workspace.string() + ": " + ec.message());
+  }
+  if (auto written = write_file(identity / "passwd", k_passwd); !written) {
+    return written;
+  }
+  return write_file(identity / "group", k_group);
+}
+
+} // namespace reactor::builder

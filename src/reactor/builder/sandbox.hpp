@@ -1,0 +1,53 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reactor::builder {
+
+// Where the workspace appears inside the sandbox, and its layout there.
+constexpr std::string_view k_sandbox_workspace = "/workspace";
+constexpr std::string_view k_sandbox_source = "/workspace/src";
+constexpr std::string_view k_sandbox_home = "/workspace/home";
+
+enum class SandboxPhase { install, build };
+
+// A top-level host directory such as /bin: a symlink (target set) or a real directory
+// (target empty) to bind read-only.
+struct RootEntry
+{
+  std::string path;
+  std::string target;
+};
+
+struct SandboxSpec
+{
+  std::filesystem::path workspace; // host directory bound read-write at /workspace
+  SandboxPhase phase = SandboxPhase::build;
+  std::vector<std::string> command;
+  std::vector<std::string> extra_env;  // "NAME=value", added to the allow-list
+  std::vector<RootEntry> root_entries; // from host_root_entries()
+  std::string bwrap = "bwrap";
+};
+
+// How /bin, /sbin, /lib, /lib32 and /lib64 look on this host (missing ones are left out).
+std::vector<RootEntry> host_root_entries();
+
+// The environment every sandboxed command gets, before extra_env.
+std::vector<std::string> sandbox_environment();
+
+// The full bwrap argument vector that runs spec.command in a fresh sandbox: new user
+// (uid 1000), PID, IPC, UTS and cgroup namespaces, no capabilities, a cleared environment,
+// /usr and a few /etc files read-only, a private /tmp, the workspace as the only writable
+// place, and a network only in the install phase. Pure: reads nothing.
+std::vector<std::string> sandbox_argv(const SandboxSpec& spec);
+
+// Creates the workspace's home directory and the passwd and group files that the
+// sandbox shows instead of the host's. Fails when the workspace cannot be written.
+core::Result<void> prepare_workspace(const std::filesystem::path& workspace);
+
+} // namespace reactor::builder

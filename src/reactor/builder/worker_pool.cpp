@@ -1,0 +1,199 @@
+#include "reactor/builder/worker_pool.hpp"
+
+#include "reactor/builder/pipeline.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace reactor::builder {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto k_idle_wait = std::chrono::milliseconds(500);
+constexpr auto k_error_wait = std::chrono::milliseconds(2000);
+constexpr auto k_status_check = std::chrono::milliseconds(1000);
+
+enum class CancelReason : int { none, stopping, lease_lost, deployment_final };
+
+} // namespace
+
+struct WorkerPool::Running
+{
+  std::atomic<bool> cancel{false};
+  std::atomic<CancelReason> reason{CancelReason::none};
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+
+  void cancel_for(CancelReason why)
+  {
+    auto expected = CancelReason::none;
+    reason.compare_exchange_strong(expected, why);
+    cancel.store(true);
+  }
+};
+
+WorkerPool::WorkerPool(store::MetadataStore& store, objects::ObjectStore& objects,
+                       WorkerConfig config)
+  : m_store(store), m_objects(objects), m_config(std::move(config))
+{
+}
+
+WorkerPool::~WorkerPool()
+{
+  stop();
+}
+
+void
+WorkerPool::start()
+{
+  std::lock_guard lock(m_mutex);
+  if (m_started || m_stopping) {
+    return;
+  }
+  m_started = true;
+  for (int i = 0; i < std::max(1, m_config.workers); ++i) {
+    m_threads.emplace_back([this] { work(); });
+  }
+}
+
+void
+WorkerPool::stop()
+{
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+    for (auto* running : m_running) {
+      running->cancel_for(CancelReason::stopping);
+    }
+    threads.swap(m_threads);
+  }
+  m_idle.notify_all();
+  for (auto& thread : threads) {
+    thread.join();
+  }
+}
+
+void
+WorkerPool::wake()
+{
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_wakeups;
+  }
+  m_idle.notify_all();
+}
+
+void
+WorkerPool::work()
+{
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_stopping) {
+        return;
+      }
+      seen = m_wakeups;
+    }
+    auto leased = m_store.lease_job(m_config.lease);
+    if (leased && *leased) {
+      run_job(**leased);
+      continue;
+    }
+    std::unique_lock lock(m_mutex);
+    m_idle.wait_for(lock, leased ? k_idle_wait : k_error_wait,
+                    [&] { return m_stopping || m_wakeups != seen; });
+  }
+}
+
+void
+WorkerPool::run_job(const store::Job& job)
+{
+  Running running;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) {
+      static_cast<void>(m_store.release_job(job));
+      return;
+    }
+    m_running.push_back(&running);
+  }
+
+  std::thread beat([&] { heartbeat(job, running); });
+  const PipelineConfig config{m_config.work_dir, m_config.allow_local_repos,
+                              m_config.clone_timeout, m_config.build_timeout, k_max_log_lines,
+                              m_config.bwrap};
+  auto change = run_deployment(m_store, m_objects, job.deployment_id, config, running.cancel);
+  {
+    std::lock_guard lock(running.mutex);
+    running.done = true;
+  }
+  running.finished.notify_all();
+  beat.join();
+  {
+    std::lock_guard lock(m_mutex);
+    std::erase(m_running, &running);
+  }
+
+  const auto reason = running.reason.load();
+  if (!change) {
+    const std::array<std::string, 1> line{"[reactor] Internal error, the build will be retried: " +
+                                          change.error().message};
+    static_cast<void>(m_store.append_logs(job.deployment_id, line));
+    return;
+  }
+  if (reason == CancelReason::lease_lost) {
+    return;
+  }
+  if (change->status == core::Status::canceled) {
+    if (reason == CancelReason::stopping) {
+      static_cast<void>(m_store.release_job(job));
+      return;
+    }
+    auto found = m_store.find_deployment(job.deployment_id);
+    if (found && *found && core::is_final((*found)->status)) {
+      const auto& current = **found;
+      change = core::StatusChange{current.id, current.status, core::Phase::none, current.error,
+                                  current.commit};
+    }
+  }
+  static_cast<void>(m_store.finish_job(job, *change));
+}
+
+void
+WorkerPool::heartbeat(const store::Job& job, Running& running)
+{
+  const auto extend_every = std::max<std::chrono::milliseconds>(m_config.lease / 3,
+                                                                std::chrono::milliseconds(10));
+  const auto tick = std::min<std::chrono::milliseconds>(extend_every, k_status_check);
+  auto last_extended = Clock::now();
+  auto next_extend = last_extended + extend_every;
+  std::unique_lock lock(running.mutex);
+  while (!running.finished.wait_for(lock, tick, [&] { return running.done; })) {
+    lock.unlock();
+    const auto now = Clock::now();
+    if (now >= next_extend) {
+      auto extended = m_store.extend_lease(job, m_config.lease);
+      if (extended && !*extended) {
+        running.cancel_for(CancelReason::lease_lost);
+      } else if (extended) {
+        last_extended = now;
+      } else if (now - last_extended >= m_config.lease) {
+        running.cancel_for(CancelReason::lease_lost);
+      }
+      next_extend = now + extend_every;
+    }
+    auto found = m_store.find_deployment(job.deployment_id);
+    if (found && *found && core::is_final((*found)->status)) {
+      running.cancel_for(CancelReason::deployment_final);
+    }
+    lock.lock();
+  }
+}
+
+} // namespace reactor::builder

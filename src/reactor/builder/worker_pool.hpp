@@ -1,0 +1,70 @@
+#pragma once
+
+#include "reactor/objects/object_store.hpp"
+#include "reactor/store/metadata_store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace reactor::builder {
+
+struct WorkerConfig
+{
+  std::filesystem::path work_dir;
+  bool allow_local_repos = false;
+  int workers = 1;
+  std::chrono::milliseconds lease{30'000};
+  std::chrono::milliseconds clone_timeout{120'000};
+  std::chrono::milliseconds build_timeout{15 * 60'000};
+  std::string bwrap = "bwrap";
+};
+
+// Threads that lease build jobs and run them to a final status. A job whose run hits an
+// infrastructure failure stays leased, so the queue hands it out again when the lease
+// expires; a build canceled by its user or whose lease was lost is killed.
+class WorkerPool
+{
+public:
+  WorkerPool(store::MetadataStore& store, objects::ObjectStore& objects, WorkerConfig config);
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+  // Calls stop().
+  ~WorkerPool();
+
+  // Starts config.workers threads; does nothing when already started.
+  void start();
+
+  // Stops leasing, kills running builds, hands their jobs back to the queue at once
+  // (release_job) and joins the threads. Safe to call more than once.
+  void stop();
+
+  // Makes idle workers look for a job now (call after enqueuing one).
+  void wake();
+
+private:
+  struct Running;
+
+  void work();
+  void run_job(const store::Job& job);
+  void heartbeat(const store::Job& job, Running& running);
+
+  store::MetadataStore& m_store;
+  objects::ObjectStore& m_objects;
+  const WorkerConfig m_config;
+
+  std::mutex m_mutex;
+  std::condition_variable m_idle;
+  bool m_started = false;
+  bool m_stopping = false;
+  std::uint64_t m_wakeups = 0;
+  std::vector<Running*> m_running;
+  std::vector<std::thread> m_threads;
+};
+
+} // namespace reactor::builder

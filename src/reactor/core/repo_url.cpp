@@ -1,0 +1,111 @@
+#include "reactor/core/repo_url.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace reactor::core {
+
+namespace {
+
+constexpr std::size_t k_max_url_length = 2048;
+constexpr std::size_t k_max_ref_length = 255;
+
+bool
+has_control_or_space(std::string_view text)
+{
+  return std::ranges::any_of(text, [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7f;
+  });
+}
+
+std::string
+lowercase(std::string_view text)
+{
+  std::string out(text);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool
+is_loopback_host(std::string_view host)
+{
+  const std::string name = lowercase(host);
+  return name == "localhost" || name.ends_with(".localhost") || name.starts_with("127.") ||
+         name == "[::1]" || name == "0.0.0.0" || name == "[::]" || name == "0";
+}
+
+} // namespace
+
+Result<std::string>
+validate_repo_url(std::string_view url, bool allow_local)
+{
+  if (url.empty()) {
+    return fail("repoUrl is empty: give the URL of a public Git repository, e.g. "
+                "https://github.com/owner/app.git");
+  }
+  if (url.size() > k_max_url_length) {
+    return fail("repoUrl is longer than 2048 characters");
+  }
+  if (url.front() == '-') {
+    return fail("repoUrl must not start with '-'");
+  }
+  if (has_control_or_space(url)) {
+    return fail("repoUrl contains spaces or control characters");
+  }
+  const auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) {
+    return fail("repoUrl is not a URL: give an https URL such as "
+                "https://github.com/owner/app.git (SSH addresses like git@host:owner/app "
+                "are not supported)");
+  }
+  const std::string scheme = lowercase(parsed->scheme());
+  if (scheme == "file") {
+    if (!allow_local) {
+      return fail("file:// repository URLs are not allowed on this server (start it with "
+                  "--allow-local-repos for development)");
+    }
+    if (parsed->path().empty()) {
+      return fail("repoUrl has no path");
+    }
+    return std::string(url);
+  }
+  if (scheme != "https" && scheme != "http" && scheme != "git") {
+    return fail("repoUrl scheme '" + scheme + "' is not supported: use https, http or git");
+  }
+  if (!parsed->has_authority() || parsed->host().empty()) {
+    return fail("repoUrl has no host");
+  }
+  if (parsed->has_userinfo()) {
+    return fail("repoUrl must not contain credentials: Reactor clones public repositories");
+  }
+  if (!allow_local && is_loopback_host(parsed->host())) {
+    return fail("repoUrl points at this machine (" + std::string(parsed->host()) +
+                "); local repositories are allowed only with --allow-local-repos");
+  }
+  return std::string(url);
+}
+
+Result<std::string>
+validate_ref(std::string_view ref)
+{
+  if (ref.empty() || ref.size() > k_max_ref_length) {
+    return fail("ref must be a branch, tag or commit name of 1 to 255 characters");
+  }
+  const bool bad_char = std::ranges::any_of(ref, [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7f || c == '~' || c == '^' || c == ':' || c == '?' ||
+           c == '*' || c == '[' || c == '\\';
+  });
+  if (bad_char || ref.front() == '-' || ref.front() == '/' || ref.back() == '/' ||
+      ref.back() == '.' || ref.find("..") != std::string_view::npos ||
+      ref.find("@{") != std::string_view::npos || ref.find("//") != std::string_view::npos ||
+      ref.ends_with(".lock")) {
+    return fail("ref '" + std::string(ref) + "' is not a valid branch, tag or commit name");
+  }
+  return std::string(ref);
+}
+
+} // namespace reactor::core

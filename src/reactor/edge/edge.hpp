@@ -1,0 +1,34 @@
+#pragma once
+
+#include "reactor/edge/site_cache.hpp"
+#include "reactor/net/http_message.hpp"
+
+#include <optional>
+#include <string_view>
+
+namespace reactor::edge {
+
+// Answers requests for http://<label>.<domain>/… from deployed sites.
+class Edge
+{
+public:
+  explicit Edge(SiteCache& sites);
+
+  // Serves from memory alone; nullopt when something must be loaded first (never blocks).
+  std::optional<net::Response> serve_from_memory(const net::Request& request,
+                                                 std::string_view label);
+  // Serves, loading the manifest and file when missing (blocking).
+  net::Response serve(const net::Request& request, std::string_view label);
+
+private:
+  std::optional<net::Response> respond(const net::Request& request, std::string_view label,
+                                       bool may_block);
+
+  SiteCache& m_sites;
+};
+
+// True when a file name carries a content hash (app-B1x2y3z4.js, main.8f3a2c1b.chunk.js),
+// so it may be cached forever.
+bool is_hashed_asset(std::string_view path);
+
+} // namespace reactor::edge

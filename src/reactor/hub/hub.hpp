@@ -1,0 +1,66 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+#include "reactor/net/outbox.hpp"
+#include "reactor/store/metadata_store.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace reactor::hub {
+
+// Fans the store's change feed out to watchers. One thread follows the feed in seq
+// order and serialises each event once; every watcher of its deployment gets the same
+// buffer through its outbox.
+class Hub
+{
+public:
+  explicit Hub(store::MetadataStore& store);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Starts following the feed from its current end.
+  core::Result<void> start();
+  void stop();
+
+  // Tells the feed thread that new events were committed (any thread, cheap).
+  void notify();
+
+  using WatchId = std::uint64_t;
+
+  // Starts delivering a deployment's events to `outbox` (blocking: reads the store).
+  // With `since`, every stored event after it comes first, then live ones; without, the
+  // current status comes first. No event is missed or repeated between the stored part
+  // and the live part. The caller checks that the deployment exists.
+  core::Result<WatchId> watch(const std::string& deployment_id,
+                                             std::optional<std::int64_t> since,
+                                             std::shared_ptr<net::Outbox> outbox);
+  void unwatch(WatchId id);
+
+private:
+  struct Watcher;
+  void follow_feed();
+  void deliver(const core::Event& event);
+
+  store::MetadataStore& m_store;
+  std::mutex m_mutex;
+  std::multimap<std::string, std::shared_ptr<Watcher>, std::less<>> m_by_deployment;
+  std::map<WatchId, std::shared_ptr<Watcher>> m_by_id;
+  WatchId m_next_id = 1;
+
+  std::mutex m_feed_mutex;
+  std::condition_variable m_feed_changed;
+  std::uint64_t m_notifications = 0;
+  bool m_stopping = false;
+  std::int64_t m_feed_seq = 0;
+  std::jthread m_thread;
+};
+
+} // namespace reactor::hub

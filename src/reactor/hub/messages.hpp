@@ -1,0 +1,17 @@
+#pragma once
+
+#include "reactor/core/deployment.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace reactor::hub {
+
+// The JSON messages of the /ws protocol (DESIGN.md, "The wire protocol").
+
+// {"type":"STATUS_UPDATE",…} for a status event, {"type":"LOG",…} for a log event.
+std::string event_message(const core::Event& event);
+std::string system_message(std::string_view text);
+std::string error_message(std::string_view text);
+
+} // namespace reactor::hub

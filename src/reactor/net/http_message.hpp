@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace reactor::net {
+
+// A parsed HTTP request, free of any transport type, so handlers are plain functions.
+struct Request
+{
+  std::string method; // "GET", "POST", …
+  std::string target; // "/path?query", as sent
+  std::string host;   // the Host header, lowercase
+  std::vector<std::pair<std::string, std::string>> headers; // names lowercase
+  std::string body;
+  std::string remote_address;
+
+  // The first header with this lowercase name; empty when absent.
+  std::string_view header(std::string_view name) const;
+  // The target without its query string.
+  std::string_view path() const;
+};
+
+struct Response
+{
+  unsigned status = 200;
+  std::vector<std::pair<std::string, std::string>> headers; // Content-Length and Date are added
+  std::string body;
+  std::shared_ptr<const std::string> shared_body; // sent instead of body when set
+
+  std::string_view payload() const { return shared_body ? *shared_body : body; }
+};
+
+Response json_response(unsigned status, std::string json);
+// {"error": message}
+Response json_error(unsigned status, std::string_view message);
+
+} // namespace reactor::net

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+#include "reactor/net/router.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace reactor::net {
+
+struct ServerOptions
+{
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 3000;
+  unsigned threads = 1; // one io_context and one SO_REUSEPORT acceptor per thread
+};
+
+// The HTTP/WebSocket listener: accepts connections and runs their sessions against
+// the router.
+class Server
+{
+public:
+  Server(ServerOptions options, Router& router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every acceptor. Fails with a message naming the address when it is taken.
+  core::Result<void> listen();
+  // The port actually bound (useful with port 0).
+  std::uint16_t port() const;
+  // Serves until stop(); blocks the calling thread (which becomes one of the threads).
+  void run();
+  // Stops accepting and ends every session (any thread).
+  void stop();
+
+private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+} // namespace reactor::net

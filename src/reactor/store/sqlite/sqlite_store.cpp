@@ -1,0 +1,1035 @@
+#include "reactor/store/sqlite/sqlite_store.hpp"
+
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <mutex>
+#include <system_error>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+namespace reactor::store::sqlite {
+
+namespace {
+
+using core::Error;
+using core::fail;
+
+// Each entry moves the schema from version i to i + 1; append, never edit.
+constexpr std::array<const char*, 1> k_migrations{
+  R"sql(
+CREATE TABLE deployments (
+  id TEXT PRIMARY KEY,
+  repo_url TEXT NOT NULL,
+  ref TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  phase TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  commit_sha TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX deployments_by_created ON deployments (created_at_ms);
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  deployment_id TEXT NOT NULL UNIQUE REFERENCES deployments (id),
+  receives INTEGER NOT NULL DEFAULT 0,
+  visible_at_ms INTEGER NOT NULL,
+  lease_token TEXT,
+  enqueued_at_ms INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_visibility ON jobs (visible_at_ms);
+CREATE TABLE dead_letters (
+  deployment_id TEXT PRIMARY KEY REFERENCES deployments (id),
+  receives INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  dead_at_ms INTEGER NOT NULL
+);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('status', 'log')),
+  status TEXT,
+  phase TEXT,
+  error TEXT,
+  line TEXT,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+};
+
+constexpr int k_busy_timeout_ms = 5000;
+constexpr std::size_t k_token_bytes = 16;
+
+std::int64_t
+now_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+Result<std::string>
+random_token()
+{
+  std::array<unsigned char, k_token_bytes> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    return fail("OpenSSL RAND_bytes could not produce a lease token");
+  }
+  constexpr std::string_view k_hex = "0123456789abcdef";
+  std::string token;
+  token.reserve(bytes.size() * 2);
+  for (auto byte : bytes) {
+    token += k_hex[byte >> 4U];
+    token += k_hex[byte & 0x0FU];
+  }
+  return token;
+}
+
+std::string
+dead_letter_reason()
+{
+  return "the build was attempted " + std::to_string(k_max_receives) +
+         " times and the worker never finished (crashed or lost); it was moved to the "
+         "dead-letter queue — redrive it once the workers are healthy";
+}
+
+Error
+sqlite_error(sqlite3* db, std::string_view sql)
+{
+  constexpr std::size_t k_shown = 80;
+  auto start = sql.find_first_not_of(" \n");
+  sql = start == std::string_view::npos ? std::string_view{} : sql.substr(start);
+  auto shown = sql.substr(0, std::min(sql.find('\n'), k_shown));
+  return Error{ "SQLite: " + std::string(sqlite3_errmsg(db)) + " (in `" + std::string(shown) +
+                (shown.size() < sql.size() ? "…" : "") + "`)" };
+}
+
+struct StatementDeleter
+{
+  void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+};
+using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+struct DatabaseCloser
+{
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using DatabasePtr = std::unique_ptr<sqlite3, DatabaseCloser>;
+
+// A cached prepared statement in use: parameters are bound once, and the statement is
+// reset (and its bindings cleared) when this object goes out of scope.
+class Statement
+{
+public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt)
+    : m_db(db)
+    , m_stmt(stmt)
+  {
+  }
+  Statement(Statement&& other) noexcept
+    : m_db(other.m_db)
+    , m_stmt(std::exchange(other.m_stmt, nullptr))
+    , m_bind_rc(other.m_bind_rc)
+  {
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement()
+  {
+    if (m_stmt != nullptr) {
+      sqlite3_reset(m_stmt);
+      sqlite3_clear_bindings(m_stmt);
+    }
+  }
+
+  template<typename... Args>
+  Statement& bind(const Args&... args)
+  {
+    int index = 0;
+    (bind_one(++index, args), ...);
+    return *this;
+  }
+
+  // True when a row is ready to read, false when the statement is done.
+  Result<bool> step()
+  {
+    if (m_bind_rc != SQLITE_OK) {
+      return std::unexpected(sqlite_error(m_db, sqlite3_sql(m_stmt)));
+    }
+    int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) {
+      return true;
+    }
+    if (rc == SQLITE_DONE) {
+      return false;
+    }
+    return std::unexpected(sqlite_error(m_db, sqlite3_sql(m_stmt)));
+  }
+
+  // Runs a statement that returns no rows; the number of rows it changed.
+  Result<int> run()
+  {
+    auto row = step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    return sqlite3_changes(m_db);
+  }
+
+  std::int64_t int64(int column) const { return sqlite3_column_int64(m_stmt, column); }
+
+  std::string text(int column) const
+  {
+    const auto* data = sqlite3_column_text(m_stmt, column);
+    if (data == nullptr) {
+      return {};
+    }
+    return { reinterpret_cast<const char*>(data),
+             static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, column)) };
+  }
+
+private:
+  void bind_one(int index, std::int64_t value) { record(sqlite3_bind_int64(m_stmt, index, value)); }
+  void bind_one(int index, int value) { record(sqlite3_bind_int(m_stmt, index, value)); }
+  void bind_one(int index, std::string_view value)
+  {
+    record(sqlite3_bind_text64(
+      m_stmt, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  void bind_one(int index, const std::string& value) { bind_one(index, std::string_view(value)); }
+  void bind_one(int index, const char* value) { bind_one(index, std::string_view(value)); }
+
+  void record(int rc)
+  {
+    if (m_bind_rc == SQLITE_OK) {
+      m_bind_rc = rc;
+    }
+  }
+
+  sqlite3* m_db;
+  sqlite3_stmt* m_stmt;
+  int m_bind_rc = SQLITE_OK;
+};
+
+// One SQLite connection and its prepared statements (prepared once, reused).
+class Connection
+{
+public:
+  static Result<Connection> open(const std::filesystem::path& path)
+  {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(),
+                             &raw,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    DatabasePtr db(raw);
+    if (rc != SQLITE_OK) {
+      return fail("SQLite cannot open " + path.string() + ": " +
+                  (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+    }
+    sqlite3_extended_result_codes(db.get(), 1);
+    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
+    return Connection(std::move(db));
+  }
+
+  // `sql` must be a string literal: it keys the statement cache.
+  Result<Statement> prepare(std::string_view sql)
+  {
+    auto found = m_statements.find(sql);
+    if (found == m_statements.end()) {
+      sqlite3_stmt* raw = nullptr;
+      int rc = sqlite3_prepare_v3(m_db.get(),
+                                  sql.data(),
+                                  static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT,
+                                  &raw,
+                                  nullptr);
+      StatementPtr stmt(raw);
+      if (rc != SQLITE_OK) {
+        return std::unexpected(sqlite_error(m_db.get(), sql));
+      }
+      found = m_statements.emplace(sql, std::move(stmt)).first;
+    }
+    return Statement(m_db.get(), found->second.get());
+  }
+
+  // Runs constant SQL (no values), possibly several statements.
+  Result<void> exec(const char* sql)
+  {
+    if (sqlite3_exec(m_db.get(), sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return std::unexpected(sqlite_error(m_db.get(), sql));
+    }
+    return {};
+  }
+
+  bool in_transaction() const { return sqlite3_get_autocommit(m_db.get()) == 0; }
+
+private:
+  explicit Connection(DatabasePtr db)
+    : m_db(std::move(db))
+  {
+  }
+
+  DatabasePtr m_db;
+  std::unordered_map<std::string_view, StatementPtr> m_statements; // finalized before m_db
+};
+
+// BEGIN IMMEDIATE on creation; ROLLBACK on scope exit unless committed.
+class Transaction
+{
+public:
+  static Result<Transaction> begin(Connection& connection)
+  {
+    if (auto begun = connection.exec("BEGIN IMMEDIATE"); !begun) {
+      return std::unexpected(begun.error());
+    }
+    return Transaction(connection);
+  }
+
+  Transaction(Transaction&& other) noexcept
+    : m_connection(std::exchange(other.m_connection, nullptr))
+  {
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction() { rollback(); }
+
+  Result<void> commit()
+  {
+    auto committed = m_connection->exec("COMMIT");
+    rollback();
+    return committed;
+  }
+
+private:
+  explicit Transaction(Connection& connection)
+    : m_connection(&connection)
+  {
+  }
+
+  void rollback() noexcept
+  {
+    if (m_connection != nullptr && m_connection->in_transaction()) {
+      (void)m_connection->exec("ROLLBACK");
+    }
+    m_connection = nullptr;
+  }
+
+  Connection* m_connection;
+};
+
+Result<void>
+migrate(Connection& connection)
+{
+  auto transaction = Transaction::begin(connection);
+  if (!transaction) {
+    return std::unexpected(transaction.error());
+  }
+  std::size_t version = 0;
+  {
+    auto query = connection.prepare("PRAGMA user_version");
+    if (!query) {
+      return std::unexpected(query.error());
+    }
+    auto row = query->step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    version = static_cast<std::size_t>(query->int64(0));
+  }
+  if (version > k_migrations.size()) {
+    return fail("the database schema is at version " + std::to_string(version) +
+                ", newer than this binary knows (" + std::to_string(k_migrations.size()) +
+                "); upgrade Reactor");
+  }
+  for (; version < k_migrations.size(); ++version) {
+    if (auto applied = connection.exec(k_migrations[version]); !applied) {
+      return fail("migration to schema version " + std::to_string(version + 1) +
+                  " failed: " + applied.error().message);
+    }
+  }
+  // The version is a constant of this binary, never a user value.
+  auto set_version = "PRAGMA user_version = " + std::to_string(k_migrations.size());
+  if (auto set = connection.exec(set_version.c_str()); !set) {
+    return std::unexpected(set.error());
+  }
+  return transaction->commit();
+}
+
+Result<core::Deployment>
+read_deployment(const Statement& row)
+{
+  core::Deployment deployment;
+  deployment.id = row.text(0);
+  deployment.repo_url = row.text(1);
+  deployment.ref = row.text(2);
+  auto status = core::parse_status(row.text(3));
+  auto phase = core::parse_phase(row.text(4));
+  if (!status || !phase) {
+    return fail("deployment '" + deployment.id + "' has an unknown status '" + row.text(3) +
+                "' or phase '" + row.text(4) + "'");
+  }
+  deployment.status = *status;
+  deployment.phase = *phase;
+  deployment.error = row.text(5);
+  deployment.commit = row.text(6);
+  deployment.created_at_ms = row.int64(7);
+  deployment.updated_at_ms = row.int64(8);
+  return deployment;
+}
+
+Result<core::Event>
+read_event(const Statement& row)
+{
+  core::Event event;
+  event.seq = row.int64(0);
+  event.deployment_id = row.text(1);
+  auto kind = row.text(2);
+  if (kind == "log") {
+    event.kind = core::EventKind::log;
+    event.line = row.text(6);
+    return event;
+  }
+  event.kind = core::EventKind::status;
+  auto status = core::parse_status(row.text(3));
+  auto phase = core::parse_phase(row.text(4));
+  if (kind != "status" || !status || !phase) {
+    return fail("event " + std::to_string(event.seq) + " is malformed (kind '" + kind +
+                "', status '" + row.text(3) + "', phase '" + row.text(4) + "')");
+  }
+  event.status = *status;
+  event.phase = *phase;
+  event.error = row.text(5);
+  return event;
+}
+
+constexpr std::string_view k_select_deployment =
+  "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms "
+  "FROM deployments WHERE id = ?1";
+constexpr std::string_view k_list_deployments =
+  "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms "
+  "FROM deployments ORDER BY created_at_ms DESC, rowid DESC LIMIT ?1";
+constexpr std::string_view k_select_status = "SELECT status FROM deployments WHERE id = ?1";
+constexpr std::string_view k_insert_deployment =
+  "INSERT INTO deployments (id, repo_url, ref, status, phase, error, commit_sha, "
+  "created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7)";
+constexpr std::string_view k_update_deployment =
+  "UPDATE deployments SET status = ?2, phase = ?3, error = ?4, "
+  "commit_sha = COALESCE(NULLIF(?5, ''), commit_sha), updated_at_ms = ?6 WHERE id = ?1";
+constexpr std::string_view k_insert_job =
+  "INSERT INTO jobs (deployment_id, receives, visible_at_ms, lease_token, enqueued_at_ms) "
+  "VALUES (?1, 0, ?2, NULL, ?2)";
+constexpr std::string_view k_next_visible_job =
+  "SELECT j.id, j.deployment_id, j.receives, d.status FROM jobs j "
+  "JOIN deployments d ON d.id = j.deployment_id WHERE j.visible_at_ms <= ?1 "
+  "ORDER BY j.visible_at_ms, j.id LIMIT 1";
+constexpr std::string_view k_lease_job =
+  "UPDATE jobs SET receives = receives + 1, visible_at_ms = ?2, lease_token = ?3 WHERE id = ?1";
+constexpr std::string_view k_extend_lease =
+  "UPDATE jobs SET visible_at_ms = ?3 WHERE id = ?1 AND lease_token = ?2";
+constexpr std::string_view k_release_job =
+  "UPDATE jobs SET visible_at_ms = ?3, receives = MAX(receives - 1, 0), lease_token = NULL "
+  "WHERE id = ?1 AND lease_token = ?2";
+constexpr std::string_view k_leased_job_deployment =
+  "SELECT deployment_id FROM jobs WHERE id = ?1 AND lease_token = ?2";
+constexpr std::string_view k_delete_job = "DELETE FROM jobs WHERE id = ?1";
+constexpr std::string_view k_insert_dead_letter =
+  "INSERT INTO dead_letters (deployment_id, receives, reason, dead_at_ms) "
+  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (deployment_id) DO UPDATE SET "
+  "receives = excluded.receives, reason = excluded.reason, dead_at_ms = excluded.dead_at_ms";
+constexpr std::string_view k_list_dead_letters =
+  "SELECT deployment_id, receives, reason, dead_at_ms FROM dead_letters ORDER BY dead_at_ms, "
+  "deployment_id";
+constexpr std::string_view k_delete_dead_letter =
+  "DELETE FROM dead_letters WHERE deployment_id = ?1";
+constexpr std::string_view k_insert_status_event =
+  "INSERT INTO events (deployment_id, kind, status, phase, error, at_ms) "
+  "VALUES (?1, 'status', ?2, ?3, ?4, ?5)";
+constexpr std::string_view k_insert_log_event =
+  "INSERT INTO events (deployment_id, kind, line, at_ms) VALUES (?1, 'log', ?2, ?3)";
+constexpr std::string_view k_events_after =
+  "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+  "WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+constexpr std::string_view k_deployment_events_after =
+  "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+  "WHERE deployment_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2";
+constexpr std::string_view k_last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events";
+
+class SqliteStore final : public MetadataStore
+{
+public:
+  explicit SqliteStore(Connection connection)
+    : m_connection(std::move(connection))
+  {
+  }
+
+  Result<void> create_deployment(const core::Deployment& deployment) override
+  {
+    return run("create deployment", deployment.id, [&]() -> Result<void> {
+      if (deployment.id.empty()) {
+        return fail("the id is empty");
+      }
+      auto transaction = Transaction::begin(m_connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto existing = status_of(deployment.id);
+      if (!existing) {
+        return std::unexpected(existing.error());
+      }
+      if (existing->has_value()) {
+        return fail("a deployment with this id already exists");
+      }
+      auto now = now_ms();
+      auto created = deployment.created_at_ms != 0 ? deployment.created_at_ms : now;
+      auto updated = deployment.updated_at_ms != 0 ? deployment.updated_at_ms : created;
+      if (auto done = execute(k_insert_deployment,
+                              deployment.id,
+                              deployment.repo_url,
+                              deployment.ref,
+                              core::to_string(core::Status::pending),
+                              deployment.commit,
+                              created,
+                              updated);
+          !done) {
+        return std::unexpected(done.error());
+      }
+      if (auto done = execute(k_insert_job, deployment.id, now); !done) {
+        return std::unexpected(done.error());
+      }
+      if (auto done =
+            append_status_event(deployment.id, core::Status::pending, core::Phase::none, "", now);
+          !done) {
+        return done;
+      }
+      return transaction->commit();
+    });
+  }
+
+  Result<std::optional<core::Deployment>> find_deployment(std::string_view id) override
+  {
+    return run("find deployment", id, [&]() -> Result<std::optional<core::Deployment>> {
+      auto query = m_connection.prepare(k_select_deployment);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      query->bind(id);
+      auto row = query->step();
+      if (!row) {
+        return std::unexpected(row.error());
+      }
+      if (!*row) {
+        return std::nullopt;
+      }
+      auto deployment = read_deployment(*query);
+      if (!deployment) {
+        return std::unexpected(deployment.error());
+      }
+      return std::move(*deployment);
+    });
+  }
+
+  Result<std::vector<core::Deployment>> list_deployments(int limit) override
+  {
+    return run("list deployments", "", [&]() -> Result<std::vector<core::Deployment>> {
+      auto query = m_connection.prepare(k_list_deployments);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      query->bind(limit);
+      std::vector<core::Deployment> deployments;
+      for (;;) {
+        auto row = query->step();
+        if (!row) {
+          return std::unexpected(row.error());
+        }
+        if (!*row) {
+          return deployments;
+        }
+        auto deployment = read_deployment(*query);
+        if (!deployment) {
+          return std::unexpected(deployment.error());
+        }
+        deployments.push_back(std::move(*deployment));
+      }
+    });
+  }
+
+  Result<bool> update_status(const core::StatusChange& change) override
+  {
+    return run("update the status of deployment", change.deployment_id, [&]() -> Result<bool> {
+      auto transaction = Transaction::begin(m_connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto applied = apply_change(change, now_ms());
+      if (!applied || !*applied) {
+        return applied;
+      }
+      if (auto committed = transaction->commit(); !committed) {
+        return std::unexpected(committed.error());
+      }
+      return true;
+    });
+  }
+
+  Result<void> append_logs(std::string_view deployment_id,
+                           std::span<const std::string> lines) override
+  {
+    return run("append logs of deployment", deployment_id, [&]() -> Result<void> {
+      if (lines.empty()) {
+        return {};
+      }
+      auto transaction = Transaction::begin(m_connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto now = now_ms();
+      for (const auto& line : lines) {
+        if (auto done = execute(k_insert_log_event, deployment_id, line, now); !done) {
+          return std::unexpected(done.error());
+        }
+      }
+      m_appended_events = true;
+      return transaction->commit();
+    });
+  }
+
+  Result<std::vector<core::Event>> events_after(std::int64_t after,
+                                                std::string_view deployment_id,
+                                                int limit) override
+  {
+    return run(
+      "read events of deployment", deployment_id, [&]() -> Result<std::vector<core::Event>> {
+        auto query =
+          m_connection.prepare(deployment_id.empty() ? k_events_after : k_deployment_events_after);
+        if (!query) {
+          return std::unexpected(query.error());
+        }
+        if (deployment_id.empty()) {
+          query->bind(after, limit);
+        } else {
+          query->bind(after, limit, deployment_id);
+        }
+        std::vector<core::Event> events;
+        for (;;) {
+          auto row = query->step();
+          if (!row) {
+            return std::unexpected(row.error());
+          }
+          if (!*row) {
+            return events;
+          }
+          auto event = read_event(*query);
+          if (!event) {
+            return std::unexpected(event.error());
+          }
+          events.push_back(std::move(*event));
+        }
+      });
+  }
+
+  Result<std::int64_t> last_event_seq() override
+  {
+    return run("read the last event sequence", "", [&]() -> Result<std::int64_t> {
+      auto query = m_connection.prepare(k_last_event_seq);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      auto row = query->step();
+      if (!row) {
+        return std::unexpected(row.error());
+      }
+      return query->int64(0);
+    });
+  }
+
+  Result<std::optional<Job>> lease_job(std::chrono::milliseconds lease) override
+  {
+    return run("lease a job", "", [&]() -> Result<std::optional<Job>> {
+      auto transaction = Transaction::begin(m_connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto now = now_ms();
+      for (;;) {
+        auto candidate = next_visible_job(now);
+        if (!candidate) {
+          return std::unexpected(candidate.error());
+        }
+        if (!*candidate) {
+          if (auto committed = transaction->commit(); !committed) {
+            return std::unexpected(committed.error());
+          }
+          return std::nullopt;
+        }
+        auto& [job, status] = **candidate;
+        if (core::is_final(status)) {
+          if (auto done = execute(k_delete_job, job.id); !done) {
+            return std::unexpected(done.error());
+          }
+          continue;
+        }
+        if (job.receives >= k_max_receives) {
+          if (auto done = dead_letter(job, now); !done) {
+            return std::unexpected(done.error());
+          }
+          continue;
+        }
+        auto token = random_token();
+        if (!token) {
+          return std::unexpected(token.error());
+        }
+        job.lease_token = std::move(*token);
+        job.receives += 1;
+        if (auto done = execute(k_lease_job, job.id, now + lease.count(), job.lease_token); !done) {
+          return std::unexpected(done.error());
+        }
+        if (auto committed = transaction->commit(); !committed) {
+          return std::unexpected(committed.error());
+        }
+        return std::move(job);
+      }
+    });
+  }
+
+  Result<bool> extend_lease(const Job& job, std::chrono::milliseconds lease) override
+  {
+    return run("extend the lease of deployment", job.deployment_id, [&]() -> Result<bool> {
+      auto changed = execute(k_extend_lease, job.id, job.lease_token, now_ms() + lease.count());
+      if (!changed) {
+        return std::unexpected(changed.error());
+      }
+      return *changed == 1;
+    });
+  }
+
+  Result<bool> finish_job(const Job& job, const core::StatusChange& change) override
+  {
+    return run("finish the job of deployment", job.deployment_id, [&]() -> Result<bool> {
+      auto transaction = Transaction::begin(m_connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto holder = leased_job_deployment(job);
+      if (!holder) {
+        return std::unexpected(holder.error());
+      }
+      if (!*holder) {
+        return false;
+      }
+      if (!change.deployment_id.empty() && change.deployment_id != **holder) {
+        return fail("the job belongs to deployment '" + **holder + "', not to '" +
+                    change.deployment_id + "'");
+      }
+      core::StatusChange applied_change = change;
+      applied_change.deployment_id = **holder;
+      if (auto applied = apply_change(applied_change, now_ms()); !applied) {
+        return applied;
+      }
+      if (auto done = execute(k_delete_job, job.id); !done) {
+        return std::unexpected(done.error());
+      }
+      if (auto committed = transaction->commit(); !committed) {
+        return std::unexpected(committed.error());
+      }
+      return true;
+    });
+  }
+
+  Result<void> release_job(const Job& job) override
+  {
+    return run("release the job of deployment", job.deployment_id, [&]() -> Result<void> {
+      auto changed = execute(k_release_job, job.id, job.lease_token, now_ms());
+      if (!changed) {
+        return std::unexpected(changed.error());
+      }
+      return {};
+    });
+  }
+
+  Result<std::vector<DeadLetter>> list_dead_letters() override
+  {
+    return run("list dead letters", "", [&]() -> Result<std::vector<DeadLetter>> {
+      auto query = m_connection.prepare(k_list_dead_letters);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      std::vector<DeadLetter> letters;
+      for (;;) {
+        auto row = query->step();
+        if (!row) {
+          return std::unexpected(row.error());
+        }
+        if (!*row) {
+          return letters;
+        }
+        letters.push_back(DeadLetter{ .deployment_id = query->text(0),
+                                      .receives = static_cast<int>(query->int64(1)),
+                                      .reason = query->text(2),
+                                      .dead_at_ms = query->int64(3) });
+      }
+    });
+  }
+
+  Result<bool> redrive(std::string_view deployment_id) override
+  {
+    return run("redrive deployment", deployment_id, [&]() -> Result<bool> {
+      auto transaction = Transaction::begin(m_connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto removed = execute(k_delete_dead_letter, deployment_id);
+      if (!removed) {
+        return std::unexpected(removed.error());
+      }
+      if (*removed == 0) {
+        return false;
+      }
+      auto now = now_ms();
+      if (auto done = execute(k_insert_job, deployment_id, now); !done) {
+        return std::unexpected(done.error());
+      }
+      if (auto done = set_status(core::StatusChange{ .deployment_id = std::string(deployment_id),
+                                                     .status = core::Status::pending,
+                                                     .phase = core::Phase::none,
+                                                     .error = {},
+                                                     .commit = {} },
+                                 now);
+          !done) {
+        return std::unexpected(done.error());
+      }
+      if (auto committed = transaction->commit(); !committed) {
+        return std::unexpected(committed.error());
+      }
+      return true;
+    });
+  }
+
+  void on_change(std::function<void()> callback) override
+  {
+    std::scoped_lock lock(m_mutex);
+    m_callbacks.push_back(std::move(callback));
+  }
+
+private:
+  struct Candidate
+  {
+    Job job;
+    core::Status status;
+  };
+
+  // Runs `body` under the mutex, names the failed operation in its error, and runs the
+  // change callbacks (outside the mutex) when it committed events.
+  template<typename Body>
+  std::invoke_result_t<Body&> run(std::string_view what, std::string_view subject, Body&& body)
+  {
+    bool notify = false;
+    auto result = [&] {
+      std::scoped_lock lock(m_mutex);
+      m_appended_events = false;
+      auto outcome = body();
+      notify = outcome.has_value() && m_appended_events;
+      return outcome;
+    }();
+    if (!result) {
+      std::string message = "cannot " + std::string(what);
+      if (!subject.empty()) {
+        message += " '" + std::string(subject) + "'";
+      }
+      return fail(message + ": " + result.error().message);
+    }
+    if (notify) {
+      for (const auto& callback : m_callbacks) {
+        callback();
+      }
+    }
+    return result;
+  }
+
+  // Prepares, binds and runs a statement that returns no rows; the rows it changed.
+  template<typename... Args>
+  Result<int> execute(std::string_view sql, const Args&... args)
+  {
+    auto statement = m_connection.prepare(sql);
+    if (!statement) {
+      return std::unexpected(statement.error());
+    }
+    return statement->bind(args...).run();
+  }
+
+  Result<std::optional<core::Status>> status_of(std::string_view id)
+  {
+    auto query = m_connection.prepare(k_select_status);
+    if (!query) {
+      return std::unexpected(query.error());
+    }
+    query->bind(id);
+    auto row = query->step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    if (!*row) {
+      return std::nullopt;
+    }
+    auto status = core::parse_status(query->text(0));
+    if (!status) {
+      return fail("deployment '" + std::string(id) + "' has an unknown status '" + query->text(0) +
+                  "'");
+    }
+    return *status;
+  }
+
+  Result<void> append_status_event(std::string_view id,
+                                   core::Status status,
+                                   core::Phase phase,
+                                   std::string_view error,
+                                   std::int64_t now)
+  {
+    auto done = execute(
+      k_insert_status_event, id, core::to_string(status), core::to_string(phase), error, now);
+    if (!done) {
+      return std::unexpected(done.error());
+    }
+    m_appended_events = true;
+    return {};
+  }
+
+  // Writes the change and its event unconditionally (inside the caller's transaction).
+  Result<void> set_status(const core::StatusChange& change, std::int64_t now)
+  {
+    auto changed = execute(k_update_deployment,
+                           change.deployment_id,
+                           core::to_string(change.status),
+                           core::to_string(change.phase),
+                           change.error,
+                           change.commit,
+                           now);
+    if (!changed) {
+      return std::unexpected(changed.error());
+    }
+    return append_status_event(
+      change.deployment_id, change.status, change.phase, change.error, now);
+  }
+
+  // False (nothing written) when the deployment is unknown or already final.
+  Result<bool> apply_change(const core::StatusChange& change, std::int64_t now)
+  {
+    auto current = status_of(change.deployment_id);
+    if (!current) {
+      return std::unexpected(current.error());
+    }
+    if (!*current || core::is_final(**current)) {
+      return false;
+    }
+    if (auto done = set_status(change, now); !done) {
+      return std::unexpected(done.error());
+    }
+    return true;
+  }
+
+  Result<std::optional<Candidate>> next_visible_job(std::int64_t now)
+  {
+    auto query = m_connection.prepare(k_next_visible_job);
+    if (!query) {
+      return std::unexpected(query.error());
+    }
+    query->bind(now);
+    auto row = query->step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    if (!*row) {
+      return std::nullopt;
+    }
+    auto status = core::parse_status(query->text(3));
+    if (!status) {
+      return fail("deployment '" + query->text(1) + "' has an unknown status '" + query->text(3) +
+                  "'");
+    }
+    return Candidate{ .job = Job{ .id = query->int64(0),
+                                  .deployment_id = query->text(1),
+                                  .receives = static_cast<int>(query->int64(2)),
+                                  .lease_token = {} },
+                      .status = *status };
+  }
+
+  Result<void> dead_letter(const Job& job, std::int64_t now)
+  {
+    auto reason = dead_letter_reason();
+    if (auto done = execute(k_insert_dead_letter, job.deployment_id, job.receives, reason, now);
+        !done) {
+      return std::unexpected(done.error());
+    }
+    if (auto done = execute(k_delete_job, job.id); !done) {
+      return std::unexpected(done.error());
+    }
+    return set_status(core::StatusChange{ .deployment_id = job.deployment_id,
+                                          .status = core::Status::error,
+                                          .phase = core::Phase::none,
+                                          .error = reason,
+                                          .commit = {} },
+                      now);
+  }
+
+  Result<std::optional<std::string>> leased_job_deployment(const Job& job)
+  {
+    auto query = m_connection.prepare(k_leased_job_deployment);
+    if (!query) {
+      return std::unexpected(query.error());
+    }
+    query->bind(job.id, job.lease_token);
+    auto row = query->step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    if (!*row) {
+      return std::nullopt;
+    }
+    return query->text(0);
+  }
+
+  std::mutex m_mutex;
+  Connection m_connection;
+  bool m_appended_events = false;
+  std::vector<std::function<void()>> m_callbacks;
+};
+
+} // namespace
+
+core::Result<std::unique_ptr<MetadataStore>>
+create_store(const std::filesystem::path& path)
+{
+  auto prefix = "cannot open the metadata store " + path.string() + ": ";
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return fail(prefix + "cannot create " + path.parent_path().string() + ": " + ec.message());
+    }
+  }
+  auto connection = Connection::open(path);
+  if (!connection) {
+    return fail(prefix + connection.error().message);
+  }
+  for (const char* pragma :
+       { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON" }) {
+    if (auto set = connection->exec(pragma); !set) {
+      return fail(prefix + set.error().message);
+    }
+  }
+  if (auto migrated = migrate(*connection); !migrated) {
+    return fail(prefix + migrated.error().message);
+  }
+  return std::make_unique<SqliteStore>(std::move(*connection));
+}
+
+} // namespace reactor::store::sqlite

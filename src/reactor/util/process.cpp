@@ -1,0 +1,307 @@
+#include "reactor/util/process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <poll.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace reactor::util {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto k_poll_interval = std::chrono::milliseconds(50);
+constexpr auto k_drain_limit = std::chrono::milliseconds(2000);
+
+class FileDescriptor
+{
+public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : m_fd(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() { reset(); }
+
+  int get() const { return m_fd; }
+  void reset()
+  {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+    m_fd = -1;
+  }
+  void reset(int fd)
+  {
+    reset();
+    m_fd = fd;
+  }
+
+private:
+  int m_fd = -1;
+};
+
+std::string
+env_value(const std::vector<std::string>& env, std::string_view name)
+{
+  for (const auto& entry : env) {
+    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=') {
+      return entry.substr(name.size() + 1);
+    }
+  }
+  return {};
+}
+
+std::optional<std::string>
+resolve_executable(const std::string& command, const std::vector<std::string>& env)
+{
+  if (command.find('/') != std::string::npos) {
+    return command;
+  }
+  auto path = env_value(env, "PATH");
+  if (path.empty()) {
+    const char* own = std::getenv("PATH");
+    path = own != nullptr ? own : "/usr/local/bin:/usr/bin:/bin";
+  }
+  std::string_view rest = path;
+  while (!rest.empty()) {
+    const auto colon = rest.find(':');
+    const auto dir = rest.substr(0, colon);
+    rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+    if (dir.empty()) {
+      continue;
+    }
+    auto candidate = std::string(dir) + "/" + command;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
+}
+
+class LineSplitter
+{
+public:
+  explicit LineSplitter(const std::function<void(std::string_view)>& on_line)
+    : m_on_line(on_line)
+  {
+  }
+
+  void feed(std::string_view bytes)
+  {
+    for (const char c : bytes) {
+      if (c == '\n') {
+        emit();
+        continue;
+      }
+      m_line.push_back(c);
+      if (m_line.size() >= k_max_line_bytes) {
+        emit();
+      }
+    }
+  }
+
+  void finish()
+  {
+    if (!m_line.empty()) {
+      emit();
+    }
+  }
+
+private:
+  void emit()
+  {
+    if (!m_line.empty() && m_line.back() == '\r') {
+      m_line.pop_back();
+    }
+    if (m_on_line) {
+      m_on_line(m_line);
+    }
+    m_line.clear();
+  }
+
+  const std::function<void(std::string_view)>& m_on_line;
+  std::string m_line;
+};
+
+[[noreturn]] void
+exec_child(const char* file, char* const* argv, char* const* envp, const char* cwd, int output,
+           int devnull, int status_pipe)
+{
+  ::setsid();
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction default_action
+  {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
+    ::sigaction(sig, &default_action, nullptr);
+  }
+  int error = 0;
+  if (::dup2(devnull, STDIN_FILENO) < 0 || ::dup2(output, STDOUT_FILENO) < 0 ||
+      ::dup2(output, STDERR_FILENO) < 0) {
+    error = errno;
+  } else if (cwd != nullptr && ::chdir(cwd) != 0) {
+    error = errno;
+  } else {
+    if (status_pipe != 3) {
+      ::dup2(status_pipe, 3);
+      ::fcntl(3, F_SETFD, FD_CLOEXEC);
+    }
+    ::close_range(4, ~0U, 0);
+    ::execve(file, argv, envp);
+    error = errno;
+    status_pipe = 3;
+  }
+  const ssize_t ignored = ::write(status_pipe, &error, sizeof error);
+  static_cast<void>(ignored);
+  ::_exit(127);
+}
+
+} // namespace
+
+std::expected<ProcessResult, std::string>
+run_process(const ProcessOptions& options)
+{
+  if (options.argv.empty()) {
+    return std::unexpected("empty command");
+  }
+  const auto file = resolve_executable(options.argv.front(), options.env);
+  if (!file) {
+    return std::unexpected("command not found: " + options.argv.front());
+  }
+
+  std::vector<char*> argv;
+  for (const auto& arg : options.argv) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& entry : options.env) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  envp.push_back(nullptr);
+  const std::string cwd = options.cwd.string();
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return std::unexpected(std::string("pipe: ") + std::strerror(errno));
+  }
+  FileDescriptor read_end(fds[0]);
+  FileDescriptor write_end(fds[1]);
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return std::unexpected(std::string("pipe: ") + std::strerror(errno));
+  }
+  FileDescriptor status_read(fds[0]);
+  FileDescriptor status_write(fds[1]);
+  FileDescriptor devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (devnull.get() < 0) {
+    return std::unexpected(std::string("/dev/null: ") + std::strerror(errno));
+  }
+
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return std::unexpected(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    exec_child(file->c_str(), argv.data(), envp.data(), cwd.empty() ? nullptr : cwd.c_str(),
+               write_end.get(), devnull.get(), status_write.get());
+  }
+  write_end.reset();
+  status_write.reset();
+  devnull.reset();
+
+  int exec_error = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(status_read.get(), &exec_error, sizeof exec_error);
+  } while (got < 0 && errno == EINTR);
+  if (got == sizeof exec_error) {
+    int ignored = 0;
+    ::waitpid(pid, &ignored, 0);
+    return std::unexpected("cannot run " + options.argv.front() + ": " +
+                           std::strerror(exec_error));
+  }
+  status_read.reset();
+
+  ::fcntl(read_end.get(), F_SETFL, ::fcntl(read_end.get(), F_GETFL) | O_NONBLOCK);
+
+  ProcessResult result;
+  LineSplitter splitter(options.on_line);
+  const auto start = Clock::now();
+  std::optional<Clock::time_point> drain_until;
+  bool killed = false;
+  bool output_open = true;
+  bool exited = false;
+  int wait_status = 0;
+  std::array<char, 16 * 1024> buffer{};
+
+  const auto kill_group = [&] {
+    ::kill(-pid, SIGKILL);
+    killed = true;
+  };
+
+  while (output_open || !exited) {
+    if (output_open) {
+      pollfd entry{read_end.get(), POLLIN, 0};
+      const int ready = ::poll(&entry, 1, static_cast<int>(k_poll_interval.count()));
+      if (ready > 0) {
+        for (;;) {
+          const ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
+          if (n > 0) {
+            splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+            continue;
+          }
+          if (n == 0) {
+            output_open = false;
+          } else if (errno == EINTR) {
+            continue;
+          } else if (errno != EAGAIN) {
+            output_open = false;
+          }
+          break;
+        }
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+
+    if (!exited) {
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+          info.si_pid == pid) {
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, &wait_status, 0);
+        exited = true;
+        drain_until = Clock::now() + k_drain_limit;
+        continue;
+      }
+      if (!killed && options.cancel != nullptr && options.cancel->load()) {
+        result.canceled = true;
+        kill_group();
+      } else if (!killed && options.timeout.count() > 0 &&
+                 Clock::now() - start >= options.timeout) {
+        result.timed_out = true;
+        kill_group();
+      }
+    } else if (output_open && Clock::now() >= *drain_until) {
+      output_open = false;
+    }
+  }
+  splitter.finish();
+
+  if (WIFEXITED(wait_status)) {
+    result.exit_code = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    result.signal = WTERMSIG(wait_status);
+  }
+  return result;
+}
+
+} // namespace reactor::util

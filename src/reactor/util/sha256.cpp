@@ -1,0 +1,87 @@
+#include "reactor/util/sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <unistd.h>
+
+namespace reactor::util {
+
+namespace {
+
+struct DigestDeleter
+{
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+
+using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestDeleter>;
+
+DigestContext
+new_context()
+{
+  DigestContext context(EVP_MD_CTX_new());
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+    throw std::bad_alloc();
+  }
+  return context;
+}
+
+std::string
+finish(EVP_MD_CTX* context)
+{
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context, digest.data(), &length);
+  constexpr std::string_view k_hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(k_hex[digest[i] >> 4]);
+    out.push_back(k_hex[digest[i] & 0x0f]);
+  }
+  return out;
+}
+
+} // namespace
+
+std::string
+sha256_hex(std::string_view bytes)
+{
+  auto context = new_context();
+  EVP_DigestUpdate(context.get(), bytes.data(), bytes.size());
+  return finish(context.get());
+}
+
+std::expected<std::string, std::string>
+sha256_file_hex(const std::filesystem::path& file)
+{
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    return std::unexpected(file.string() + ": " + std::strerror(errno));
+  }
+  auto context = new_context();
+  std::array<char, 64 * 1024> buffer{};
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      const int saved = errno;
+      ::close(fd);
+      return std::unexpected(file.string() + ": " + std::strerror(saved));
+    }
+    if (got == 0) {
+      break;
+    }
+    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return finish(context.get());
+}
+
+} // namespace reactor::util

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace reactor::util {
+
+// Lowercase hex SHA-256 of the bytes.
+std::string sha256_hex(std::string_view bytes);
+
+// Lowercase hex SHA-256 of a file's content, read in chunks; the error says why the file
+// could not be read.
+std::expected<std::string, std::string> sha256_file_hex(const std::filesystem::path& file);
+
+} // namespace reactor::util

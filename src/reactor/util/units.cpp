@@ -1,0 +1,71 @@
+#include "reactor/util/units.hpp"
+
+#include <charconv>
+#include <string>
+
+namespace reactor::util {
+
+namespace {
+
+// Splits "15m" into 15 and "m"; fails on anything but digits then a suffix.
+core::Result<std::pair<std::uint64_t, std::string_view>>
+split_number(std::string_view text, std::string_view what)
+{
+  std::uint64_t number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || end == text.data()) {
+    return core::fail("'" + std::string(text) + "' is not a " + std::string(what));
+  }
+  return std::pair{number, text.substr(static_cast<std::size_t>(end - text.data()))};
+}
+
+} // namespace
+
+core::Result<std::chrono::milliseconds>
+parse_duration(std::string_view text)
+{
+  auto parts = split_number(text, "duration (use e.g. 500ms, 20s, 15m, 2h)");
+  if (!parts) {
+    return std::unexpected(parts.error());
+  }
+  const auto [number, suffix] = *parts;
+  const auto value = static_cast<std::chrono::milliseconds::rep>(number);
+  if (suffix == "ms") {
+    return std::chrono::milliseconds(value);
+  }
+  if (suffix.empty() || suffix == "s") {
+    return std::chrono::seconds(value);
+  }
+  if (suffix == "m") {
+    return std::chrono::minutes(value);
+  }
+  if (suffix == "h") {
+    return std::chrono::hours(value);
+  }
+  return core::fail("'" + std::string(text) + "' has an unknown unit: use ms, s, m or h");
+}
+
+core::Result<std::uint64_t>
+parse_size(std::string_view text)
+{
+  auto parts = split_number(text, "size (use e.g. 512M, 4G)");
+  if (!parts) {
+    return std::unexpected(parts.error());
+  }
+  const auto [number, suffix] = *parts;
+  if (suffix.empty() || suffix == "B") {
+    return number;
+  }
+  if (suffix == "K" || suffix == "k") {
+    return number << 10;
+  }
+  if (suffix == "M") {
+    return number << 20;
+  }
+  if (suffix == "G") {
+    return number << 30;
+  }
+  return core::fail("'" + std::string(text) + "' has an unknown unit: use K, M or G");
+}
+
+} // namespace reactor::util

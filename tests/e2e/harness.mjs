@@ -1,0 +1,147 @@
+// Shared helpers for the end-to-end tests: start the real binary on a free port with a
+// fresh data directory, make local Git repositories, talk HTTP and WebSocket.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+// Starts `reactor serve`; resolves once it listens. Call server.stop() when done.
+export async function startServer({ args = [], env = {}, dataDir = tempDir('reactor-data-'), allowLocal = true } = {}) {
+  const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...args];
+  const child = spawn(BIN, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20000);
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/serving on http:\/\/[^:]+:(\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    port,
+    dataDir,
+    child,
+    output: () => output,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+// A local Git repository holding `files` ({path: content}) on branch main; returns its file:// URL.
+export function makeRepo(files, { branch = 'main' } = {}) {
+  const dir = tempDir('reactor-repo-');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', branch);
+  git('add', '-A');
+  git('-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'fixture');
+  return `file://${dir}`;
+}
+
+// The smallest app Reactor can deploy: its build is a Node script that writes dist/.
+export function tinyApp({ sleepMs = 0, title = 'Tiny app' } = {}) {
+  return {
+    'package.json': JSON.stringify({ name: 'tiny', version: '1.0.0', private: true, scripts: { build: 'node build.js' } }),
+    'build.js': `
+const fs = require('fs');
+setTimeout(() => {
+  fs.mkdirSync('dist/assets', { recursive: true });
+  fs.writeFileSync('dist/index.html', '<!doctype html><title>${title}</title><script src="/assets/app-1a2b3c4d.js"></script><h1>${title}</h1>');
+  fs.writeFileSync('dist/assets/app-1a2b3c4d.js', 'console.log("hello");');
+  console.log('built tiny app');
+}, ${sleepMs});
+`,
+  };
+}
+
+// One HTTP request to the server; `host` picks the API or a site. Resolves {status, headers, body}.
+export function request(port, { method = 'GET', path = '/', host = `127.0.0.1:${port}`, headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers: { host, ...headers } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export async function deploy(port, payload) {
+  const res = await request(port, {
+    method: 'POST', path: '/deploy', headers: { 'content-type': 'application/json' },
+    body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
+  return { ...res, json: JSON.parse(res.body) };
+}
+
+export async function getDeployment(port, id) {
+  const res = await request(port, { path: `/deployments/${id}` });
+  return JSON.parse(res.body);
+}
+
+// Polls until the deployment reaches a final status (or `status`), then returns it.
+export async function waitFor(port, id, { status, timeoutMs = 120000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const deployment = await getDeployment(port, id);
+    const done = status ? deployment.status === status : ['DEPLOYED', 'ERROR', 'CANCELED'].includes(deployment.status);
+    if (done) return deployment;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${id}: ${JSON.stringify(deployment)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// A WebSocket on /ws that records every message; `next(predicate)` waits for one.
+export async function watch(port) {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  const messages = [];
+  const waiters = [];
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(event.data);
+    messages.push(message);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(message)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(message);
+      }
+    }
+  });
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve);
+    socket.addEventListener('error', reject);
+  });
+  return {
+    messages,
+    send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    next(predicate, timeoutMs = 120000) {
+      const found = messages.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching message; got ${JSON.stringify(messages)}`)), timeoutMs);
+        waiters.push({ predicate, resolve: (message) => { clearTimeout(timer); resolve(message); } });
+      });
+    },
+    close: () => socket.close(),
+  };
+}

@@ -1,0 +1,73 @@
+#include "reactor/builder/build_log.hpp"
+#include "reactor/builder/text.hpp"
+
+#include "fake_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace reactor::builder {
+
+using namespace std::chrono_literals;
+
+TEST(BuildLog, WritesLinesInOrderAndInBatches)
+{
+  testing::FakeStore store;
+  {
+    BuildLog log(store, "d", 1000, 10s);
+    for (int i = 0; i < 250; ++i) {
+      log.add("line " + std::to_string(i));
+    }
+    for (int i = 0; i < 100 && store.logs().size() < 200; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_GE(store.logs().size(), 200u);
+  }
+  const auto logs = store.logs();
+  ASSERT_EQ(logs.size(), 250u);
+  for (int i = 0; i < 250; ++i) {
+    EXPECT_EQ(logs[static_cast<std::size_t>(i)], "line " + std::to_string(i));
+  }
+  EXPECT_LE(store.log_batches(), 4);
+}
+
+TEST(BuildLog, FlushesQuietLogsOnATimer)
+{
+  testing::FakeStore store;
+  BuildLog log(store, "d", 1000, 20ms);
+  log.add("only line");
+  for (int i = 0; i < 100 && store.logs().empty(); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(store.logs(), (std::vector<std::string>{"only line"}));
+}
+
+TEST(BuildLog, CapsTheNumberOfLines)
+{
+  testing::FakeStore store;
+  {
+    BuildLog log(store, "d", 5);
+    for (int i = 0; i < 20; ++i) {
+      log.add("x");
+    }
+    ASSERT_TRUE(log.flush().has_value());
+  }
+  const auto logs = store.logs();
+  ASSERT_EQ(logs.size(), 6u);
+  EXPECT_EQ(logs.back(), k_log_truncated);
+}
+
+TEST(Text, SanitizesLines)
+{
+  EXPECT_EQ(sanitize_line("plain \xC3\xA9t\xC3\xA9"), "plain \xC3\xA9t\xC3\xA9");
+  EXPECT_EQ(sanitize_line("\x1b[32mgreen\x1b[0m"), "green");
+  EXPECT_EQ(sanitize_line("bad \xff byte"), "bad \xEF\xBF\xBD byte");
+  EXPECT_EQ(sanitize_line(std::string("nul\0x", 5)), "nul\xEF\xBF\xBDx");
+  EXPECT_EQ(sanitize_line("tab\tkept"), "tab\tkept");
+  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xC0\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));
+}
+
+} // namespace reactor::builder

@@ -1,0 +1,182 @@
+#pragma once
+
+#include "reactor/store/metadata_store.hpp"
+
+#include <map>
+#include <mutex>
+
+namespace reactor::builder::testing {
+
+// An in-memory MetadataStore with one queue, enough to drive the builder in tests.
+class FakeStore final : public store::MetadataStore
+{
+public:
+  Result<void> create_deployment(const core::Deployment& deployment) override
+  {
+    std::lock_guard lock(m_mutex);
+    m_deployments[deployment.id] = deployment;
+    m_queue.push_back(store::Job{++m_next_job, deployment.id, 0, ""});
+    return {};
+  }
+
+  Result<std::optional<core::Deployment>> find_deployment(std::string_view id) override
+  {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_deployments.find(std::string(id));
+    if (it == m_deployments.end()) {
+      return std::optional<core::Deployment>{};
+    }
+    return std::optional(it->second);
+  }
+
+  Result<std::vector<core::Deployment>> list_deployments(int) override { return {}; }
+
+  Result<bool> update_status(const core::StatusChange& change) override
+  {
+    std::lock_guard lock(m_mutex);
+    return apply(change);
+  }
+
+  Result<void> append_logs(std::string_view, std::span<const std::string> lines) override
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_log_batches;
+    m_logs.insert(m_logs.end(), lines.begin(), lines.end());
+    return {};
+  }
+
+  Result<std::vector<core::Event>> events_after(std::int64_t, std::string_view, int) override
+  {
+    return {};
+  }
+
+  Result<std::int64_t> last_event_seq() override { return 0; }
+
+  Result<std::optional<store::Job>> lease_job(std::chrono::milliseconds) override
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_queue.empty()) {
+      return std::optional<store::Job>{};
+    }
+    auto job = m_queue.front();
+    m_queue.erase(m_queue.begin());
+    ++job.receives;
+    job.lease_token = "token-" + std::to_string(job.id) + "-" + std::to_string(job.receives);
+    m_leased[job.id] = job;
+    return std::optional(job);
+  }
+
+  Result<bool> extend_lease(const store::Job& job, std::chrono::milliseconds) override
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_extends;
+    return m_leased.contains(job.id) && !m_lose_leases;
+  }
+
+  Result<bool> finish_job(const store::Job& job, const core::StatusChange& change) override
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_leased.contains(job.id)) {
+      return false;
+    }
+    m_leased.erase(job.id);
+    apply(change);
+    m_finished.push_back(change);
+    return true;
+  }
+
+  Result<void> release_job(const store::Job& job) override
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_leased.erase(job.id) > 0) {
+      m_queue.push_back(job);
+      ++m_released;
+    }
+    return {};
+  }
+
+  Result<std::vector<store::DeadLetter>> list_dead_letters() override { return {}; }
+  Result<bool> redrive(std::string_view) override { return false; }
+  void on_change(std::function<void()>) override {}
+
+  // Test helpers.
+  core::Deployment deployment(const std::string& id)
+  {
+    std::lock_guard lock(m_mutex);
+    return m_deployments.at(id);
+  }
+  void set_status(const std::string& id, core::Status status)
+  {
+    std::lock_guard lock(m_mutex);
+    m_deployments.at(id).status = status;
+  }
+  std::vector<std::string> logs()
+  {
+    std::lock_guard lock(m_mutex);
+    return m_logs;
+  }
+  std::vector<core::Phase> phases()
+  {
+    std::lock_guard lock(m_mutex);
+    return m_phases;
+  }
+  std::vector<core::StatusChange> finished()
+  {
+    std::lock_guard lock(m_mutex);
+    return m_finished;
+  }
+  int released()
+  {
+    std::lock_guard lock(m_mutex);
+    return m_released;
+  }
+  int extends()
+  {
+    std::lock_guard lock(m_mutex);
+    return m_extends;
+  }
+  int log_batches()
+  {
+    std::lock_guard lock(m_mutex);
+    return m_log_batches;
+  }
+  std::size_t queued()
+  {
+    std::lock_guard lock(m_mutex);
+    return m_queue.size();
+  }
+
+private:
+  bool apply(const core::StatusChange& change)
+  {
+    const auto it = m_deployments.find(change.deployment_id);
+    if (it == m_deployments.end() || core::is_final(it->second.status)) {
+      return false;
+    }
+    it->second.status = change.status;
+    it->second.phase = change.phase;
+    it->second.error = change.error;
+    if (!change.commit.empty()) {
+      it->second.commit = change.commit;
+    }
+    m_phases.push_back(change.phase);
+    return true;
+  }
+
+  std::mutex m_mutex;
+  std::map<std::string, core::Deployment> m_deployments;
+  std::vector<store::Job> m_queue;
+  std::map<std::int64_t, store::Job> m_leased;
+  std::vector<std::string> m_logs;
+  std::vector<core::Phase> m_phases;
+  std::vector<core::StatusChange> m_finished;
+  std::int64_t m_next_job = 0;
+  int m_released = 0;
+  int m_extends = 0;
+  int m_log_batches = 0;
+
+public:
+  bool m_lose_leases = false;
+};
+
+} // namespace reactor::builder::testing

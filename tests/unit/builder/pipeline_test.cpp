@@ -1,0 +1,168 @@
+#include "reactor/builder/pipeline.hpp"
+
+#include "reactor/objects/local/local_store.hpp"
+
+#include "../util/temp_dir.hpp"
+#include "fake_store.hpp"
+#include "helpers.hpp"
+
+#include <gtest/gtest.h>
+
+namespace reactor::builder {
+
+namespace {
+
+using core::Phase;
+using core::Status;
+using reactor::testing::TempDir;
+using testing::commit_all;
+using testing::write_file;
+
+constexpr std::string_view k_package = R"({"name":"t","version":"1.0.0","private":true,
+  "scripts":{"build":"node build.js"}})";
+
+class Pipeline : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    if (!testing::sandbox_available()) {
+      GTEST_SKIP() << "bwrap cannot create a sandbox here";
+    }
+    m_objects = std::move(*objects::local::create_store(m_dir.path() / "objects"));
+    m_config.work_dir = m_dir.path() / "work";
+    m_config.allow_local_repos = true;
+    m_config.clone_timeout = std::chrono::seconds(60);
+    m_config.build_timeout = std::chrono::seconds(120);
+  }
+
+  // A repository whose build runs `build_js` with node.
+  std::string make_repo(std::string_view build_js, std::string_view package = k_package)
+  {
+    const auto repo = m_dir.path() / "repo";
+    write_file(repo / "package.json", package);
+    write_file(repo / "build.js", build_js);
+    commit_all(repo);
+    return "file://" + repo.string();
+  }
+
+  core::Result<core::StatusChange> deploy(const std::string& url, const std::string& id = "dep0000001")
+  {
+    core::Deployment deployment;
+    deployment.id = id;
+    deployment.repo_url = url;
+    static_cast<void>(m_store.create_deployment(deployment));
+    return run_deployment(m_store, *m_objects, id, m_config, m_cancel);
+  }
+
+  bool logged(std::string_view text)
+  {
+    const auto logs = m_store.logs();
+    return std::ranges::any_of(logs,
+                               [&](const auto& line) { return line.find(text) != line.npos; });
+  }
+
+  TempDir m_dir;
+  testing::FakeStore m_store;
+  std::unique_ptr<objects::ObjectStore> m_objects;
+  PipelineConfig m_config;
+  std::atomic<bool> m_cancel{false};
+};
+
+} // namespace
+
+TEST_F(Pipeline, DeploysASite)
+{
+  const auto url = make_repo(R"(
+const fs = require('fs');
+fs.mkdirSync('dist/assets', { recursive: true });
+fs.writeFileSync('dist/index.html', '<h1>deployed</h1>');
+fs.writeFileSync('dist/assets/app.js', 'console.log(1)');
+fs.symlinkSync('/etc/passwd', 'dist/leak');
+console.log('built ok');
+)");
+  const auto change = deploy(url);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::deployed) << change->error;
+  EXPECT_EQ(change->commit.size(), 40u);
+  EXPECT_EQ(m_store.phases(), (std::vector<Phase>{Phase::cloning, Phase::installing,
+                                                  Phase::building, Phase::uploading}));
+  EXPECT_EQ(m_store.deployment("dep0000001").commit, change->commit);
+
+  const auto json = m_objects->get(objects::manifest_key("dep0000001"));
+  ASSERT_TRUE(json.has_value() && json->has_value());
+  const auto manifest = objects::parse_manifest(**json);
+  ASSERT_TRUE(manifest.has_value());
+  EXPECT_EQ(manifest->files.size(), 2u);
+  EXPECT_TRUE(manifest->files.contains("index.html"));
+  EXPECT_TRUE(manifest->files.contains("assets/app.js"));
+
+  EXPECT_TRUE(logged("built ok"));
+  EXPECT_TRUE(logged("Detected framework other, package manager npm"));
+  EXPECT_TRUE(logged("skipped symbolic link leak"));
+  EXPECT_TRUE(logged("npm run build finished in"));
+  EXPECT_FALSE(std::filesystem::exists(m_config.work_dir / "dep0000001"));
+}
+
+TEST_F(Pipeline, ReportsABuildFailureWithItsLastLines)
+{
+  const auto url = make_repo("console.error('boom: missing module'); process.exit(2);");
+  const auto change = deploy(url);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::error);
+  EXPECT_TRUE(change->error.starts_with("The build failed: `npm run build` exited with code"))
+    << change->error;
+  EXPECT_NE(change->error.find("boom: missing module"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(m_config.work_dir / "dep0000001"));
+}
+
+TEST_F(Pipeline, ReportsAMissingOutputDirectory)
+{
+  const auto url = make_repo("console.log('nothing written');");
+  const auto change = deploy(url);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::error);
+  EXPECT_TRUE(change->error.starts_with("The build finished but wrote no dist/, build/ or out/"))
+    << change->error;
+}
+
+TEST_F(Pipeline, ReportsProblemsBeforeTheBuild)
+{
+  const auto missing = deploy("file://" + (m_dir.path() / "none").string(), "dep0000002");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(missing->status, Status::error);
+  EXPECT_TRUE(missing->error.starts_with("Repository not found"));
+
+  const auto url = make_repo("", R"({"scripts":{"start":"node x"}})");
+  const auto no_build = deploy(url, "dep0000003");
+  ASSERT_TRUE(no_build.has_value());
+  EXPECT_EQ(no_build->status, Status::error);
+  EXPECT_TRUE(no_build->error.starts_with("package.json has no \"build\" script"));
+}
+
+TEST_F(Pipeline, StopsABuildThatTakesTooLong)
+{
+  m_config.build_timeout = std::chrono::seconds(8);
+  const auto url = make_repo("setTimeout(() => {}, 600000);");
+  const auto started = std::chrono::steady_clock::now();
+  const auto change = deploy(url);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  EXPECT_EQ(change->status, Status::error);
+  EXPECT_NE(change->error.find("took longer than the limit"), std::string::npos) << change->error;
+}
+
+TEST_F(Pipeline, LeavesAFinalDeploymentAlone)
+{
+  core::Deployment deployment;
+  deployment.id = "dep0000004";
+  deployment.repo_url = "file:///nonexistent";
+  static_cast<void>(m_store.create_deployment(deployment));
+  m_store.set_status("dep0000004", Status::canceled);
+  const auto change = run_deployment(m_store, *m_objects, "dep0000004", m_config, m_cancel);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->status, Status::canceled);
+  EXPECT_TRUE(m_store.phases().empty());
+}
+
+} // namespace reactor::builder

@@ -1,0 +1,113 @@
+#include "reactor/builder/sandbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace reactor::builder {
+
+namespace {
+
+bool
+has(const std::vector<std::string>& argv, std::string_view item)
+{
+  return std::ranges::find(argv, item) != argv.end();
+}
+
+// True when argv has `a b c` in a row.
+bool
+has_triple(const std::vector<std::string>& argv, std::string_view a, std::string_view b,
+           std::string_view c)
+{
+  for (std::size_t i = 0; i + 2 < argv.size(); ++i) {
+    if (argv[i] == a && argv[i + 1] == b && argv[i + 2] == c) {
+      return true;
+    }
+  }
+  return false;
+}
+
+SandboxSpec
+spec(SandboxPhase phase)
+{
+  SandboxSpec s;
+  s.workspace = "/data/work/abc123xyz0";
+  s.phase = phase;
+  s.command = {"npm", "run", "build"};
+  s.root_entries = {{"/bin", "usr/bin"}, {"/lib", "usr/lib"}, {"/sbin", ""}};
+  return s;
+}
+
+} // namespace
+
+TEST(Sandbox, NetworkOnlyInTheInstallPhase)
+{
+  EXPECT_FALSE(has(sandbox_argv(spec(SandboxPhase::install)), "--unshare-net"));
+  EXPECT_TRUE(has(sandbox_argv(spec(SandboxPhase::build)), "--unshare-net"));
+}
+
+TEST(Sandbox, IsolatesEverything)
+{
+  const auto argv = sandbox_argv(spec(SandboxPhase::build));
+  EXPECT_EQ(argv.front(), "bwrap");
+  for (const auto* flag : {"--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                           "--unshare-cgroup-try", "--clearenv", "--die-with-parent",
+                           "--new-session"}) {
+    EXPECT_TRUE(has(argv, flag)) << flag;
+  }
+  EXPECT_TRUE(has_triple(argv, "--uid", "1000", "--gid"));
+  EXPECT_TRUE(has_triple(argv, "--cap-drop", "ALL", "--clearenv"));
+  EXPECT_TRUE(has_triple(argv, "--ro-bind", "/usr", "/usr"));
+  EXPECT_TRUE(has_triple(argv, "--symlink", "usr/bin", "/bin"));
+  EXPECT_TRUE(has_triple(argv, "--ro-bind", "/sbin", "/sbin"));
+  EXPECT_TRUE(has_triple(argv, "--tmpfs", "/tmp", "--bind"));
+  EXPECT_TRUE(has_triple(argv, "--bind", "/data/work/abc123xyz0", "/workspace"));
+  EXPECT_TRUE(
+    has_triple(argv, "--ro-bind", "/data/work/abc123xyz0/.sandbox/passwd", "/etc/passwd"));
+  EXPECT_TRUE(has_triple(argv, "--chdir", "/workspace/src", "--setenv"));
+  EXPECT_FALSE(has_triple(argv, "--ro-bind", "/etc/passwd", "/etc/passwd"));
+  EXPECT_FALSE(has(argv, "/etc/shadow"));
+  EXPECT_FALSE(has(argv, "--bind-try"));
+  const auto separator = std::ranges::find(argv, "--");
+  ASSERT_NE(separator, argv.end());
+  EXPECT_EQ(std::vector<std::string>(separator + 1, argv.end()),
+            (std::vector<std::string>{"npm", "run", "build"}));
+  for (auto it = argv.begin(); it != separator; ++it) {
+    if (*it == "--bind") {
+      EXPECT_EQ(*(it + 2), "/workspace") << "only the workspace is writable";
+    }
+  }
+}
+
+TEST(Sandbox, PassesOnlyTheAllowListedEnvironment)
+{
+  ::setenv("REACTOR_SANDBOX_TEST_SECRET", "s3cr3t", 1);
+  auto s = spec(SandboxPhase::build);
+  s.extra_env = {"NODE_OPTIONS=--openssl-legacy-provider"};
+  const auto argv = sandbox_argv(s);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i + 2 < argv.size(); ++i) {
+    if (argv[i] == "--setenv") {
+      names.push_back(argv[i + 1]);
+    }
+    EXPECT_EQ(argv[i].find("s3cr3t"), std::string::npos);
+  }
+  EXPECT_TRUE(has_triple(argv, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin"));
+  EXPECT_TRUE(has_triple(argv, "--setenv", "HOME", "/workspace/home"));
+  EXPECT_TRUE(has_triple(argv, "--setenv", "LANG", "C.UTF-8"));
+  EXPECT_TRUE(has_triple(argv, "--setenv", "npm_config_cache", "/workspace/home/.npm"));
+  EXPECT_TRUE(has_triple(argv, "--setenv", "NODE_OPTIONS", "--openssl-legacy-provider"));
+  EXPECT_EQ(std::ranges::count(names, "CI"), 0);
+  EXPECT_EQ(std::ranges::count(names, "NODE_ENV"), 0);
+  EXPECT_EQ(std::ranges::count(names, "REACTOR_SANDBOX_TEST_SECRET"), 0);
+}
+
+TEST(Sandbox, ReadsTheHostRootLayout)
+{
+  const auto entries = host_root_entries();
+  const auto bin = std::ranges::find(entries, std::string("/bin"), &RootEntry::path);
+  ASSERT_NE(bin, entries.end());
+}
+
+} // namespace reactor::builder

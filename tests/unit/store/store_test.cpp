@@ -1,0 +1,656 @@
+#include "reactor/store/metadata_store.hpp"
+#include "reactor/store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace reactor::store {
+
+namespace {
+
+using namespace std::chrono_literals;
+using core::Deployment;
+using core::EventKind;
+using core::Phase;
+using core::Status;
+using core::StatusChange;
+
+// Opens (or reopens) the store kept at a path; a backend maps the path to its database.
+using StoreFactory =
+  std::function<core::Result<std::unique_ptr<MetadataStore>>(const std::filesystem::path&)>;
+
+struct Backend
+{
+  std::string name;
+  StoreFactory open;
+};
+
+std::filesystem::path
+fresh_directory()
+{
+  static std::atomic<int> counter{ 0 };
+  std::random_device random;
+  auto name = "reactor-store-test-" + std::to_string(random()) + "-" + std::to_string(++counter);
+  auto directory = std::filesystem::temp_directory_path() / name;
+  std::filesystem::create_directories(directory);
+  return directory;
+}
+
+Deployment
+deployment(std::string id)
+{
+  return Deployment{ .id = std::move(id),
+                     .repo_url = "https://example.com/site.git",
+                     .ref = "main",
+                     .status = Status::pending,
+                     .phase = Phase::none,
+                     .error = {},
+                     .commit = {},
+                     .created_at_ms = 0,
+                     .updated_at_ms = 0 };
+}
+
+StatusChange
+change(std::string id, Status status, Phase phase = Phase::none, std::string error = {})
+{
+  return StatusChange{ .deployment_id = std::move(id),
+                       .status = status,
+                       .phase = phase,
+                       .error = std::move(error),
+                       .commit = {} };
+}
+
+// The same suite runs against every backend: each test gets a fresh database.
+class MetadataStoreTest : public ::testing::TestWithParam<Backend>
+{
+protected:
+  void SetUp() override
+  {
+    m_directory = fresh_directory();
+    m_store = open();
+    ASSERT_NE(m_store, nullptr);
+  }
+
+  void TearDown() override
+  {
+    m_store.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(m_directory, ignored);
+  }
+
+  std::filesystem::path path() const { return m_directory / "metadata.db"; }
+
+  std::unique_ptr<MetadataStore> open() const
+  {
+    auto store = GetParam().open(path());
+    EXPECT_TRUE(store.has_value()) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+  }
+
+  MetadataStore& store() { return *m_store; }
+
+  void create(const std::string& id)
+  {
+    auto created = store().create_deployment(deployment(id));
+    ASSERT_TRUE(created.has_value()) << created.error().message;
+  }
+
+  Deployment find(const std::string& id)
+  {
+    auto found = store().find_deployment(id);
+    EXPECT_TRUE(found.has_value()) << found.error().message;
+    EXPECT_TRUE(found && found->has_value()) << id;
+    return found && *found ? **found : Deployment{};
+  }
+
+  std::vector<core::Event> events(const std::string& id = {})
+  {
+    auto events = store().events_after(0, id, 1000);
+    EXPECT_TRUE(events.has_value()) << events.error().message;
+    return events ? *events : std::vector<core::Event>{};
+  }
+
+  std::optional<Job> lease(std::chrono::milliseconds duration)
+  {
+    auto job = store().lease_job(duration);
+    EXPECT_TRUE(job.has_value()) << job.error().message;
+    return job ? *job : std::nullopt;
+  }
+
+  std::vector<DeadLetter> dead_letters()
+  {
+    auto letters = store().list_dead_letters();
+    EXPECT_TRUE(letters.has_value()) << letters.error().message;
+    return letters ? *letters : std::vector<DeadLetter>{};
+  }
+
+  // Leases the job k_max_receives times, letting every lease expire.
+  void exhaust_receives()
+  {
+    for (int receive = 1; receive <= k_max_receives; ++receive) {
+      auto job = lease(30ms);
+      ASSERT_TRUE(job.has_value());
+      ASSERT_EQ(job->receives, receive);
+      std::this_thread::sleep_for(60ms);
+    }
+  }
+
+private:
+  std::filesystem::path m_directory;
+  std::unique_ptr<MetadataStore> m_store;
+};
+
+TEST_P(MetadataStoreTest, CreateInsertsPendingDeploymentJobAndEvent)
+{
+  create("a1");
+
+  auto found = find("a1");
+  EXPECT_EQ(found.status, Status::pending);
+  EXPECT_EQ(found.phase, Phase::none);
+  EXPECT_EQ(found.repo_url, "https://example.com/site.git");
+  EXPECT_EQ(found.ref, "main");
+  EXPECT_GT(found.created_at_ms, 0);
+
+  auto feed = events();
+  ASSERT_EQ(feed.size(), 1U);
+  EXPECT_EQ(feed[0].deployment_id, "a1");
+  EXPECT_EQ(feed[0].kind, EventKind::status);
+  EXPECT_EQ(feed[0].status, Status::pending);
+
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->deployment_id, "a1");
+  EXPECT_EQ(job->receives, 1);
+  EXPECT_FALSE(job->lease_token.empty());
+}
+
+TEST_P(MetadataStoreTest, DuplicateIdFailsAndLeavesOneRowOneJobOneEvent)
+{
+  create("dup");
+  auto second = deployment("dup");
+  second.repo_url = "https://example.com/other.git";
+
+  auto created = store().create_deployment(second);
+  ASSERT_FALSE(created.has_value());
+  EXPECT_NE(created.error().message.find("already exists"), std::string::npos)
+    << created.error().message;
+
+  auto all = store().list_deployments(10);
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 1U);
+  EXPECT_EQ(all->front().repo_url, "https://example.com/site.git");
+  EXPECT_EQ(events().size(), 1U);
+  EXPECT_TRUE(lease(60s).has_value());
+  EXPECT_FALSE(lease(60s).has_value());
+}
+
+TEST_P(MetadataStoreTest, FindAndListDeployments)
+{
+  auto missing = store().find_deployment("nope");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_FALSE(missing->has_value());
+
+  for (const auto* id : { "first", "second", "third" }) {
+    create(id);
+  }
+  auto newest = store().list_deployments(2);
+  ASSERT_TRUE(newest.has_value());
+  ASSERT_EQ(newest->size(), 2U);
+  EXPECT_EQ((*newest)[0].id, "third");
+  EXPECT_EQ((*newest)[1].id, "second");
+}
+
+TEST_P(MetadataStoreTest, EventsKeepOrderWithMonotonicSeqAcrossDeployments)
+{
+  create("a");
+  create("b");
+  std::vector<std::string> a_lines{ "cloning", "installing", "building" };
+  ASSERT_TRUE(store().append_logs("a", a_lines).has_value());
+  ASSERT_TRUE(store().update_status(change("b", Status::in_progress, Phase::cloning)).value());
+  std::vector<std::string> b_lines{ "b-one", "b-two" };
+  ASSERT_TRUE(store().append_logs("b", b_lines).has_value());
+
+  auto feed = events();
+  ASSERT_EQ(feed.size(), 8U);
+  for (std::size_t i = 1; i < feed.size(); ++i) {
+    EXPECT_GT(feed[i].seq, feed[i - 1].seq);
+  }
+  std::vector<std::string> order;
+  for (const auto& event : feed) {
+    order.push_back(
+      event.deployment_id + ":" +
+      (event.kind == EventKind::log ? event.line : std::string(core::to_string(event.status))));
+  }
+  EXPECT_EQ(order,
+            (std::vector<std::string>{ "a:PENDING",
+                                       "b:PENDING",
+                                       "a:cloning",
+                                       "a:installing",
+                                       "a:building",
+                                       "b:IN_PROGRESS",
+                                       "b:b-one",
+                                       "b:b-two" }));
+  EXPECT_EQ(feed[5].phase, Phase::cloning);
+
+  auto only_a = events("a");
+  ASSERT_EQ(only_a.size(), 4U);
+  for (const auto& event : only_a) {
+    EXPECT_EQ(event.deployment_id, "a");
+  }
+
+  auto resumed = store().events_after(feed[3].seq, "", 2);
+  ASSERT_TRUE(resumed.has_value());
+  ASSERT_EQ(resumed->size(), 2U);
+  EXPECT_EQ((*resumed)[0].seq, feed[4].seq);
+  EXPECT_EQ((*resumed)[1].seq, feed[5].seq);
+
+  auto resumed_b = store().events_after(feed[5].seq, "b", 10);
+  ASSERT_TRUE(resumed_b.has_value());
+  ASSERT_EQ(resumed_b->size(), 2U);
+  EXPECT_EQ((*resumed_b)[0].line, "b-one");
+
+  EXPECT_EQ(store().last_event_seq().value(), feed.back().seq);
+}
+
+TEST_P(MetadataStoreTest, UpdateStatusRefusedWhenUnknownOrFinal)
+{
+  create("d");
+  auto building = change("d", Status::in_progress, Phase::building);
+  building.commit = "0123abcd";
+  ASSERT_TRUE(store().update_status(building).value());
+  ASSERT_TRUE(store().update_status(change("d", Status::in_progress, Phase::uploading)).value());
+  EXPECT_EQ(find("d").commit, "0123abcd");
+  EXPECT_EQ(find("d").phase, Phase::uploading);
+  ASSERT_TRUE(store().update_status(change("d", Status::deployed)).value());
+  auto before = events().size();
+
+  auto refused = store().update_status(change("d", Status::error, Phase::none, "late"));
+  ASSERT_TRUE(refused.has_value()) << refused.error().message;
+  EXPECT_FALSE(*refused);
+  auto unknown = store().update_status(change("ghost", Status::in_progress));
+  ASSERT_TRUE(unknown.has_value()) << unknown.error().message;
+  EXPECT_FALSE(*unknown);
+
+  auto found = find("d");
+  EXPECT_EQ(found.status, Status::deployed);
+  EXPECT_EQ(found.error, "");
+  EXPECT_EQ(events().size(), before);
+  EXPECT_FALSE(store().find_deployment("ghost").value().has_value());
+}
+
+TEST_P(MetadataStoreTest, LeasedJobIsInvisibleUntilTheLeaseExpires)
+{
+  create("j");
+  auto first = lease(50ms);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->receives, 1);
+  EXPECT_FALSE(lease(50ms).has_value());
+
+  std::this_thread::sleep_for(80ms);
+  auto second = lease(60s);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->id, first->id);
+  EXPECT_EQ(second->receives, 2);
+  EXPECT_NE(second->lease_token, first->lease_token);
+  EXPECT_FALSE(lease(60s).has_value());
+}
+
+TEST_P(MetadataStoreTest, HeartbeatKeepsTheLease)
+{
+  create("h");
+  auto job = lease(200ms);
+  ASSERT_TRUE(job.has_value());
+  for (int beat = 0; beat < 4; ++beat) {
+    std::this_thread::sleep_for(60ms);
+    auto extended = store().extend_lease(*job, 200ms);
+    ASSERT_TRUE(extended.has_value()) << extended.error().message;
+    EXPECT_TRUE(*extended);
+    EXPECT_FALSE(lease(200ms).has_value());
+  }
+}
+
+TEST_P(MetadataStoreTest, LostLeaseCannotExtendOrFinish)
+{
+  create("l");
+  auto stale = lease(30ms);
+  ASSERT_TRUE(stale.has_value());
+  std::this_thread::sleep_for(60ms);
+  auto current = lease(60s);
+  ASSERT_TRUE(current.has_value());
+  auto events_before = events().size();
+
+  EXPECT_FALSE(store().extend_lease(*stale, 60s).value());
+  auto finished = store().finish_job(*stale, change("l", Status::deployed));
+  ASSERT_TRUE(finished.has_value()) << finished.error().message;
+  EXPECT_FALSE(*finished);
+  EXPECT_EQ(find("l").status, Status::pending);
+  EXPECT_EQ(events().size(), events_before);
+
+  EXPECT_TRUE(store().extend_lease(*current, 60s).value());
+  EXPECT_TRUE(store().finish_job(*current, change("l", Status::deployed)).value());
+  EXPECT_EQ(find("l").status, Status::deployed);
+  EXPECT_EQ(events().back().status, Status::deployed);
+  EXPECT_FALSE(store().extend_lease(*current, 60s).value());
+  std::this_thread::sleep_for(40ms);
+  EXPECT_FALSE(lease(60s).has_value());
+}
+
+TEST_P(MetadataStoreTest, JobMovesToDeadLettersAfterMaxReceives)
+{
+  create("dead");
+  exhaust_receives();
+
+  EXPECT_FALSE(lease(60s).has_value());
+
+  auto found = find("dead");
+  EXPECT_EQ(found.status, Status::error);
+  EXPECT_NE(found.error.find("attempted 3 times"), std::string::npos) << found.error;
+  EXPECT_NE(found.error.find("dead-letter"), std::string::npos) << found.error;
+  auto last = events().back();
+  EXPECT_EQ(last.kind, EventKind::status);
+  EXPECT_EQ(last.status, Status::error);
+  EXPECT_EQ(last.error, found.error);
+
+  auto letters = dead_letters();
+  ASSERT_EQ(letters.size(), 1U);
+  EXPECT_EQ(letters[0].deployment_id, "dead");
+  EXPECT_EQ(letters[0].receives, k_max_receives);
+  EXPECT_EQ(letters[0].reason, found.error);
+  EXPECT_GT(letters[0].dead_at_ms, 0);
+}
+
+TEST_P(MetadataStoreTest, RedriveRequeuesADeadLetter)
+{
+  create("r");
+  exhaust_receives();
+  EXPECT_FALSE(lease(60s).has_value());
+  ASSERT_EQ(dead_letters().size(), 1U);
+
+  auto redriven = store().redrive("r");
+  ASSERT_TRUE(redriven.has_value()) << redriven.error().message;
+  EXPECT_TRUE(*redriven);
+
+  auto found = find("r");
+  EXPECT_EQ(found.status, Status::pending);
+  EXPECT_EQ(found.phase, Phase::none);
+  EXPECT_EQ(found.error, "");
+  EXPECT_EQ(events().back().status, Status::pending);
+  EXPECT_TRUE(dead_letters().empty());
+  EXPECT_FALSE(store().redrive("r").value());
+  EXPECT_FALSE(store().redrive("unknown").value());
+
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->deployment_id, "r");
+  EXPECT_EQ(job->receives, 1);
+}
+
+TEST_P(MetadataStoreTest, ReleaseMakesTheJobVisibleWithoutCountingTheReceive)
+{
+  create("rel");
+  auto first = lease(60s);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(store().release_job(*first).has_value());
+
+  auto second = lease(60s);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->id, first->id);
+  EXPECT_EQ(second->receives, 1);
+
+  ASSERT_TRUE(store().release_job(*first).has_value());
+  EXPECT_FALSE(lease(60s).has_value());
+  EXPECT_TRUE(store().extend_lease(*second, 60s).value());
+}
+
+TEST_P(MetadataStoreTest, UserFailureIsFinalAndNotRetried)
+{
+  create("u");
+  auto job = lease(30ms);
+  ASSERT_TRUE(job.has_value());
+  ASSERT_TRUE(store().update_status(change("u", Status::in_progress, Phase::building)).value());
+  auto failed = change("u", Status::error, Phase::building, "`npm run build` exited with 1");
+  ASSERT_TRUE(store().finish_job(*job, failed).value());
+
+  std::this_thread::sleep_for(60ms);
+  EXPECT_FALSE(lease(60s).has_value());
+  EXPECT_TRUE(dead_letters().empty());
+  auto found = find("u");
+  EXPECT_EQ(found.status, Status::error);
+  EXPECT_EQ(found.error, "`npm run build` exited with 1");
+  EXPECT_EQ(events().back().error, "`npm run build` exited with 1");
+}
+
+TEST_P(MetadataStoreTest, JobOfAFinalDeploymentIsDroppedSilently)
+{
+  create("c");
+  ASSERT_TRUE(store().update_status(change("c", Status::canceled)).value());
+  auto before = events().size();
+  EXPECT_FALSE(lease(60s).has_value());
+  EXPECT_EQ(events().size(), before);
+  EXPECT_EQ(find("c").status, Status::canceled);
+  EXPECT_TRUE(dead_letters().empty());
+}
+
+TEST_P(MetadataStoreTest, FinishAcksTheJobButKeepsACancelation)
+{
+  create("x");
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  ASSERT_TRUE(store().update_status(change("x", Status::canceled)).value());
+  auto before = events().size();
+
+  auto finished = store().finish_job(*job, change("x", Status::deployed));
+  ASSERT_TRUE(finished.has_value()) << finished.error().message;
+  EXPECT_TRUE(*finished);
+  EXPECT_EQ(find("x").status, Status::canceled);
+  EXPECT_EQ(events().size(), before);
+  EXPECT_FALSE(store().extend_lease(*job, 60s).value());
+}
+
+TEST_P(MetadataStoreTest, OnChangeFiresAfterCommitsThatAppendEvents)
+{
+  std::atomic<int> calls{ 0 };
+  store().on_change([&calls] { ++calls; });
+
+  create("n");
+  EXPECT_EQ(calls.load(), 1);
+  std::vector<std::string> lines{ "one", "two" };
+  ASSERT_TRUE(store().append_logs("n", lines).has_value());
+  EXPECT_EQ(calls.load(), 2);
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(calls.load(), 2);
+  ASSERT_TRUE(store().finish_job(*job, change("n", Status::deployed)).value());
+  EXPECT_EQ(calls.load(), 3);
+  EXPECT_FALSE(store().update_status(change("n", Status::error)).value());
+  EXPECT_FALSE(store().create_deployment(deployment("n")).has_value());
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST_P(MetadataStoreTest, ConcurrentLeasingNeverHandsAJobToTwoHolders)
+{
+  constexpr int k_jobs = 40;
+  for (int i = 0; i < k_jobs; ++i) {
+    create("c" + std::to_string(i));
+  }
+  std::mutex mutex;
+  std::vector<std::string> leased;
+  std::atomic<int> failures{ 0 };
+  std::vector<std::thread> workers;
+  for (int worker = 0; worker < 4; ++worker) {
+    workers.emplace_back([&] {
+      for (;;) {
+        auto job = store().lease_job(60s);
+        if (!job) {
+          ++failures;
+          return;
+        }
+        if (!*job) {
+          return;
+        }
+        std::scoped_lock lock(mutex);
+        leased.push_back((*job)->deployment_id);
+      }
+    });
+  }
+  for (auto& worker : workers) {
+    worker.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(leased.size(), static_cast<std::size_t>(k_jobs));
+  EXPECT_EQ(std::set<std::string>(leased.begin(), leased.end()).size(),
+            static_cast<std::size_t>(k_jobs));
+}
+
+TEST_P(MetadataStoreTest, ConcurrentLeasingAcrossSeparateHandles)
+{
+  constexpr int k_jobs = 40;
+  for (int i = 0; i < k_jobs; ++i) {
+    create("s" + std::to_string(i));
+  }
+  std::vector<std::unique_ptr<MetadataStore>> handles;
+  for (int worker = 0; worker < 4; ++worker) {
+    handles.push_back(open());
+    ASSERT_NE(handles.back(), nullptr);
+  }
+  std::mutex mutex;
+  std::vector<std::string> leased;
+  std::atomic<int> failures{ 0 };
+  std::vector<std::thread> workers;
+  for (auto& handle : handles) {
+    workers.emplace_back([&, store = handle.get()] {
+      for (;;) {
+        auto job = store->lease_job(60s);
+        if (!job) {
+          ++failures;
+          return;
+        }
+        if (!*job) {
+          return;
+        }
+        std::scoped_lock lock(mutex);
+        leased.push_back((*job)->deployment_id);
+      }
+    });
+  }
+  for (auto& worker : workers) {
+    worker.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(leased.size(), static_cast<std::size_t>(k_jobs));
+  EXPECT_EQ(std::set<std::string>(leased.begin(), leased.end()).size(),
+            static_cast<std::size_t>(k_jobs));
+}
+
+TEST_P(MetadataStoreTest, ReopeningKeepsTheDataAndMigratesOnce)
+{
+  create("p");
+  std::vector<std::string> lines{ "kept" };
+  ASSERT_TRUE(store().append_logs("p", lines).has_value());
+  auto before = events();
+  auto last_seq = store().last_event_seq().value();
+
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    auto reopened = open();
+    ASSERT_NE(reopened, nullptr);
+    auto found = reopened->find_deployment("p");
+    ASSERT_TRUE(found.has_value() && found->has_value());
+    EXPECT_EQ((*found)->repo_url, "https://example.com/site.git");
+    auto feed = reopened->events_after(0, "", 100);
+    ASSERT_TRUE(feed.has_value());
+    ASSERT_EQ(feed->size(), before.size());
+    EXPECT_EQ(feed->back().line, "kept");
+    EXPECT_EQ(reopened->last_event_seq().value(), last_seq);
+  }
+
+  auto reopened = open();
+  ASSERT_NE(reopened, nullptr);
+  auto created = reopened->create_deployment(deployment("q"));
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  EXPECT_GT(reopened->last_event_seq().value(), last_seq);
+  auto job = reopened->lease_job(60s);
+  ASSERT_TRUE(job.has_value() && job->has_value());
+  EXPECT_EQ((*job)->deployment_id, "p");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+  Backends,
+  MetadataStoreTest,
+  ::testing::Values(Backend{ .name = "sqlite", .open = &sqlite::create_store }),
+  [](const ::testing::TestParamInfo<Backend>& param_info) { return param_info.param.name; });
+
+// SQLite only: what the generic suite cannot express.
+class SqliteStoreTest : public ::testing::Test
+{
+protected:
+  void SetUp() override { m_directory = fresh_directory(); }
+  void TearDown() override
+  {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_directory, ignored);
+  }
+
+  std::filesystem::path m_directory;
+};
+
+TEST_F(SqliteStoreTest, UsesWalAndRecordsTheSchemaVersion)
+{
+  auto path = m_directory / "nested" / "metadata.db";
+  {
+    auto store = sqlite::create_store(path);
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto pragma = [db](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    std::string value(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    sqlite3_finalize(stmt);
+    return value;
+  };
+  EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");
+  EXPECT_GE(std::stoi(pragma("PRAGMA user_version")), 1);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, RefusesANewerSchema)
+{
+  auto path = m_directory / "metadata.db";
+  ASSERT_TRUE(sqlite::create_store(path).has_value());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  auto store = sqlite::create_store(path);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_NE(store.error().message.find("newer"), std::string::npos) << store.error().message;
+}
+
+TEST_F(SqliteStoreTest, NamesTheFileWhenItIsNotADatabase)
+{
+  auto path = m_directory / "garbage.db";
+  std::ofstream(path) << std::string(4096, 'x');
+  auto store = sqlite::create_store(path);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_NE(store.error().message.find(path.string()), std::string::npos) << store.error().message;
+}
+
+} // namespace
+
+} // namespace reactor::store

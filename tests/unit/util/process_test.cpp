@@ -1,0 +1,173 @@
+#include "reactor/util/process.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <signal.h>
+#include <thread>
+
+namespace reactor::util {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+ProcessOptions
+shell(std::string script)
+{
+  ProcessOptions options;
+  options.argv = {"sh", "-c", std::move(script)};
+  options.env = {"PATH=/usr/bin:/bin"};
+  return options;
+}
+
+// True while the process exists and is not a zombie.
+bool
+alive(pid_t pid)
+{
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content;
+  if (!std::getline(stat, content)) {
+    return false;
+  }
+  const auto close = content.rfind(')');
+  return close != std::string::npos && close + 2 < content.size() && content[close + 2] != 'Z' &&
+         content[close + 2] != 'X';
+}
+
+pid_t
+read_pid(const std::filesystem::path& file)
+{
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream in(file);
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) {
+      return pid;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return 0;
+}
+
+} // namespace
+
+TEST(Process, DeliversMergedLinesAndExitCode)
+{
+  std::vector<std::string> lines;
+  auto options = shell("echo one; echo two >&2; printf 'three'; exit 3");
+  options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_EQ(result->exit_code, 3);
+  EXPECT_EQ(result->signal, 0);
+  EXPECT_FALSE(result->timed_out);
+  EXPECT_FALSE(result->succeeded());
+  EXPECT_EQ(lines, (std::vector<std::string>{"one", "two", "three"}));
+}
+
+TEST(Process, SplitsLongLines)
+{
+  std::vector<std::size_t> sizes;
+  auto options = shell("head -c 10000 /dev/zero | tr '\\000' x; echo; echo end");
+  options.on_line = [&](std::string_view line) { sizes.push_back(line.size()); };
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_TRUE(result->succeeded());
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{4096, 4096, 1808, 3}));
+}
+
+TEST(Process, UsesOnlyTheGivenEnvironmentAndDirectory)
+{
+  testing::TempDir dir;
+  ::setenv("REACTOR_PROCESS_TEST_SECRET", "leak", 1);
+  std::vector<std::string> lines;
+  ProcessOptions options;
+  options.argv = {"env"};
+  options.env = {"PATH=/usr/bin:/bin", "ONLY=this"};
+  options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
+  ASSERT_TRUE(run_process(options).has_value());
+  EXPECT_EQ(lines, (std::vector<std::string>{"PATH=/usr/bin:/bin", "ONLY=this"}));
+
+  lines.clear();
+  options.argv = {"pwd"};
+  options.cwd = dir.path();
+  ASSERT_TRUE(run_process(options).has_value());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(std::filesystem::path(lines[0]), std::filesystem::canonical(dir.path()));
+}
+
+TEST(Process, ReportsCommandsThatCannotStart)
+{
+  ProcessOptions options;
+  options.argv = {"reactor-no-such-command"};
+  options.env = {"PATH=/usr/bin:/bin"};
+  EXPECT_FALSE(run_process(options).has_value());
+
+  options.argv = {"/nonexistent/tool"};
+  EXPECT_FALSE(run_process(options).has_value());
+
+  options.argv = {"true"};
+  options.cwd = "/nonexistent-directory";
+  EXPECT_FALSE(run_process(options).has_value());
+}
+
+TEST(Process, TimeoutKillsTheWholeProcessTree)
+{
+  testing::TempDir dir;
+  const auto pid_file = dir.path() / "pid";
+  auto options = shell("sh -c 'sleep 30 & echo $! > " + pid_file.string() + "; wait'; echo done");
+  options.timeout = 300ms;
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(result->timed_out);
+  EXPECT_EQ(result->signal, SIGKILL);
+  EXPECT_FALSE(result->succeeded());
+  const auto grandchild = read_pid(pid_file);
+  ASSERT_GT(grandchild, 0);
+  for (int i = 0; i < 50 && alive(grandchild); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_FALSE(alive(grandchild));
+}
+
+TEST(Process, CancelKillsTheProcess)
+{
+  std::atomic<bool> cancel{false};
+  auto options = shell("sleep 30");
+  options.cancel = &cancel;
+  std::thread canceler([&] {
+    std::this_thread::sleep_for(200ms);
+    cancel = true;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = run_process(options);
+  canceler.join();
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(result->canceled);
+  EXPECT_FALSE(result->timed_out);
+}
+
+TEST(Process, KillsLeftoverChildrenWhenTheCommandExits)
+{
+  testing::TempDir dir;
+  const auto pid_file = dir.path() / "pid";
+  auto options = shell("sleep 30 & echo $! > " + pid_file.string());
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_TRUE(result->succeeded());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  const auto child = read_pid(pid_file);
+  ASSERT_GT(child, 0);
+  for (int i = 0; i < 50 && alive(child); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_FALSE(alive(child));
+}
+
+} // namespace reactor::util
