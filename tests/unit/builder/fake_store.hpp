@@ -7,6 +7,8 @@
 
 namespace reactor::builder::testing {
 
+using core::Result;
+
 // An in-memory MetadataStore with one queue, enough to drive the builder in tests.
 class FakeStore final : public store::MetadataStore
 {

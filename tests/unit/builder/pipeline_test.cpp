@@ -1,12 +1,15 @@
 #include "reactor/builder/pipeline.hpp"
 
 #include "reactor/objects/local/local_store.hpp"
+#include "reactor/objects/manifest.hpp"
 
 #include "../util/temp_dir.hpp"
 #include "fake_store.hpp"
 #include "helpers.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace reactor::builder {
 

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace reactor::builder {
@@ -131,8 +132,9 @@ TEST(Publish, StoresBlobsOnceAndTheManifestLast)
   EXPECT_EQ(index.size, 11u);
   EXPECT_EQ(index.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(manifest->files.at("assets/app.js").hash, manifest->files.at("assets/copy.js").hash);
-  EXPECT_EQ(objects.get(objects::blob_key(index.hash)),
-            std::optional<std::string>("<h1>hi</h1>"));
+  const auto blob = objects.get(objects::blob_key(index.hash));
+  ASSERT_TRUE(blob.has_value() && blob->has_value());
+  EXPECT_EQ(**blob, "<h1>hi</h1>");
 
   objects.m_puts.clear();
   const auto second = publish_output(objects, "second0002", *files);

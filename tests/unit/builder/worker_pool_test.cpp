@@ -1,6 +1,7 @@
 #include "reactor/builder/worker_pool.hpp"
 
 #include "reactor/objects/local/local_store.hpp"
+#include "reactor/objects/manifest.hpp"
 
 #include "../util/temp_dir.hpp"
 #include "fake_store.hpp"
