@@ -2,5 +2,5 @@
 add_library(reactor_warnings INTERFACE)
 target_compile_options(reactor_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wimplicit-fallthrough
   $<$<BOOL:${REACTOR_WERROR}>:-Werror>)

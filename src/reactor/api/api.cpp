@@ -5,8 +5,8 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 namespace reactor::api {
 
@@ -49,11 +49,12 @@ create_deployment(const net::Request& request, ApiContext& context)
   }
   const std::string url = site_url(context.site_url_template, deployment.id);
   return net::json_response(
-    202, boost::json::serialize(boost::json::object{
-           {"id", deployment.id},
-           {"message", "Deployment queued: watch it on /ws or GET /deployments/" + deployment.id},
-           {"url", url},
-         }));
+    202,
+    boost::json::serialize(boost::json::object{
+      { "id", deployment.id },
+      { "message", "Deployment queued: watch it on /ws or GET /deployments/" + deployment.id },
+      { "url", url },
+    }));
 }
 
 net::Response
@@ -70,8 +71,9 @@ get_deployment(std::string_view id, ApiContext& context)
     return net::json_error(404, "No deployment with id '" + std::string(id) + "'");
   }
   const auto& deployment = **found;
-  return net::json_response(200, boost::json::serialize(deployment_json(
-                                   deployment, site_url(context.site_url_template, deployment.id))));
+  return net::json_response(200,
+                            boost::json::serialize(deployment_json(
+                              deployment, site_url(context.site_url_template, deployment.id))));
 }
 
 int
@@ -100,7 +102,7 @@ list_deployments(const net::Request& request, ApiContext& context)
       deployment_json(deployment, site_url(context.site_url_template, deployment.id)));
   }
   return net::json_response(
-    200, boost::json::serialize(boost::json::object{{"deployments", std::move(items)}}));
+    200, boost::json::serialize(boost::json::object{ { "deployments", std::move(items) } }));
 }
 
 net::Response
@@ -133,8 +135,7 @@ handle(const net::Request& request, ApiContext& context)
   if (path == "/healthz") {
     return net::json_response(200, R"({"status":"ok"})");
   }
-  return net::json_error(404, "No such endpoint: " + std::string(method) + " " +
-                                std::string(path));
+  return net::json_error(404, "No such endpoint: " + std::string(method) + " " + std::string(path));
 }
 
 } // namespace reactor::api

@@ -20,16 +20,16 @@ boost::json::object
 deployment_json(const core::Deployment& deployment, std::string url)
 {
   return boost::json::object{
-    {"id", deployment.id},
-    {"status", core::to_string(deployment.status)},
-    {"phase", string_or_null(std::string(core::to_string(deployment.phase)))},
-    {"error", string_or_null(deployment.error)},
-    {"repoUrl", deployment.repo_url},
-    {"ref", string_or_null(deployment.ref)},
-    {"commit", string_or_null(deployment.commit)},
-    {"createdAt", iso8601(deployment.created_at_ms)},
-    {"updatedAt", iso8601(deployment.updated_at_ms)},
-    {"url", std::move(url)},
+    { "id", deployment.id },
+    { "status", core::to_string(deployment.status) },
+    { "phase", string_or_null(std::string(core::to_string(deployment.phase))) },
+    { "error", string_or_null(deployment.error) },
+    { "repoUrl", deployment.repo_url },
+    { "ref", string_or_null(deployment.ref) },
+    { "commit", string_or_null(deployment.commit) },
+    { "createdAt", iso8601(deployment.created_at_ms) },
+    { "updatedAt", iso8601(deployment.updated_at_ms) },
+    { "url", std::move(url) },
   };
 }
 

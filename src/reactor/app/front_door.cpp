@@ -31,9 +31,18 @@ on_pool(asio::thread_pool& pool, Function function)
 
 } // namespace
 
-FrontDoor::FrontDoor(std::string domain, edge::Edge& edge, api::ApiContext& api, hub::Hub& hub,
-                     store::MetadataStore& store, asio::thread_pool& pool)
-  : m_domain(std::move(domain)), m_edge(edge), m_api(api), m_hub(hub), m_store(store), m_pool(pool)
+FrontDoor::FrontDoor(std::string domain,
+                     edge::Edge& edge,
+                     api::ApiContext& api,
+                     hub::Hub& hub,
+                     store::MetadataStore& store,
+                     asio::thread_pool& pool)
+  : m_domain(std::move(domain))
+  , m_edge(edge)
+  , m_api(api)
+  , m_hub(hub)
+  , m_store(store)
+  , m_pool(pool)
 {
 }
 
@@ -45,7 +54,8 @@ FrontDoor::handle(net::Request request)
       co_return std::move(*response);
     }
     const std::string site(*label);
-    co_return co_await on_pool(m_pool, [this, &request, &site] { return m_edge.serve(request, site); });
+    co_return co_await on_pool(m_pool,
+                               [this, &request, &site] { return m_edge.serve(request, site); });
   }
   co_return co_await on_pool(m_pool, [this, &request] { return api::handle(request, m_api); });
 }

@@ -16,12 +16,17 @@ namespace reactor::app {
 class FrontDoor : public net::Router
 {
 public:
-  FrontDoor(std::string domain, edge::Edge& edge, api::ApiContext& api, hub::Hub& hub,
-            store::MetadataStore& store, boost::asio::thread_pool& pool);
+  FrontDoor(std::string domain,
+            edge::Edge& edge,
+            api::ApiContext& api,
+            hub::Hub& hub,
+            store::MetadataStore& store,
+            boost::asio::thread_pool& pool);
 
   boost::asio::awaitable<net::Response> handle(net::Request request) override;
-  std::shared_ptr<net::WebSocketPeer> accept_websocket(const net::Request& request,
-                                                       std::shared_ptr<net::Outbox> outbox) override;
+  std::shared_ptr<net::WebSocketPeer> accept_websocket(
+    const net::Request& request,
+    std::shared_ptr<net::Outbox> outbox) override;
 
 private:
   std::string m_domain;

@@ -13,8 +13,11 @@ namespace {
 
 // A CLI11 validator-transform that accepts durations like "20s" or "15m".
 CLI::Option*
-add_duration(CLI::App& command, const std::string& name, std::chrono::milliseconds& target,
-             const std::string& help, const std::string& env)
+add_duration(CLI::App& command,
+             const std::string& name,
+             std::chrono::milliseconds& target,
+             const std::string& help,
+             const std::string& env)
 {
   return command
     .add_option_function<std::string>(
@@ -43,7 +46,8 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
     ->envname("REACTOR_DOMAIN")
     ->capture_default_str();
   command
-    .add_option("--public-url", options.public_url,
+    .add_option("--public-url",
+                options.public_url,
                 "Site URL template shown to users, e.g. https://{id}.example.com")
     ->envname("REACTOR_PUBLIC_URL");
   command.add_option("--workers", options.workers, "Concurrent builds")
@@ -51,13 +55,18 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
   command
-    .add_flag("--allow-local-repos", options.allow_local_repos,
+    .add_flag("--allow-local-repos",
+              options.allow_local_repos,
               "Accept file:// and loopback Git URLs (development and tests only)")
     ->envname("REACTOR_ALLOW_LOCAL_REPOS");
-  add_duration(command, "--lease-timeout", options.lease_timeout,
+  add_duration(command,
+               "--lease-timeout",
+               options.lease_timeout,
                "How long a build job stays leased without a heartbeat (default 30s)",
                "REACTOR_LEASE_TIMEOUT");
-  add_duration(command, "--build-timeout", options.build_timeout,
+  add_duration(command,
+               "--build-timeout",
+               options.build_timeout,
                "Wall-time limit of each install and build command (default 15m)",
                "REACTOR_BUILD_TIMEOUT");
 }
@@ -67,11 +76,11 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
 int
 main(int argc, char** argv)
 {
-  CLI::App cli{"Reactor: deploy React apps from Git repositories, served from one binary"};
+  CLI::App cli{ "Reactor: deploy React apps from Git repositories, served from one binary" };
   cli.require_subcommand(1);
   ServeOptions serve_options;
-  auto* serve_command =
-    cli.add_subcommand("serve", "Run api, hub, worker and edge in one process (SQLite + local files)");
+  auto* serve_command = cli.add_subcommand(
+    "serve", "Run api, hub, worker and edge in one process (SQLite + local files)");
   add_serve_flags(*serve_command, serve_options);
   try {
     cli.parse(argc, argv);

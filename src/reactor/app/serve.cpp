@@ -40,7 +40,7 @@ parse_listen(const std::string& text)
   if (port < 0 || port > 65535) {
     return core::fail("--listen '" + text + "' has no valid port");
   }
-  return ListenAddress{host.empty() ? "0.0.0.0" : host, static_cast<std::uint16_t>(port)};
+  return ListenAddress{ host.empty() ? "0.0.0.0" : host, static_cast<std::uint16_t>(port) };
 }
 
 // Blocks SIGINT and SIGTERM in every thread started after this, so one thread can wait
@@ -101,18 +101,19 @@ serve(const ServeOptions& options)
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
-  api::ApiContext api_context{**store, "", options.allow_local_repos, [&workers] { workers.wake(); }};
+  api::ApiContext api_context{ **store, "", options.allow_local_repos, [&workers] {
+                                workers.wake();
+                              } };
   FrontDoor front_door(options.domain, edge, api_context, hub, **store, pool);
 
   const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
-  net::Server server({listen->host, listen->port, threads}, front_door);
+  net::Server server({ listen->host, listen->port, threads }, front_door);
   if (auto bound = server.listen(); !bound) {
     return fail_startup(bound.error().message);
   }
-  api_context.site_url_template =
-    options.public_url.empty()
-      ? "http://{id}." + options.domain + ":" + std::to_string(server.port())
-      : options.public_url;
+  api_context.site_url_template = options.public_url.empty() ? "http://{id}." + options.domain +
+                                                                 ":" + std::to_string(server.port())
+                                                             : options.public_url;
   if (auto started = hub.start(); !started) {
     return fail_startup(started.error().message);
   }
@@ -121,7 +122,8 @@ serve(const ServeOptions& options)
   std::jthread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    std::cerr << "reactor: stopping (signal " << signal << "): running builds go back to the queue\n";
+    std::cerr << "reactor: stopping (signal " << signal
+              << "): running builds go back to the queue\n";
     workers.stop();
     server.stop();
   });

@@ -15,8 +15,8 @@ struct ServeOptions
   std::string public_url; // empty: http://{id}.<domain>:<port>
   int workers = 1;
   bool allow_local_repos = false;
-  std::chrono::milliseconds lease_timeout{30'000};
-  std::chrono::milliseconds build_timeout{15 * 60'000};
+  std::chrono::milliseconds lease_timeout{ 30'000 };
+  std::chrono::milliseconds build_timeout{ 15 * 60'000 };
   std::uint64_t edge_cache_bytes = 256ULL << 20;
 };
 

@@ -10,7 +10,9 @@ constexpr std::size_t k_batch_lines = 100;
 
 } // namespace
 
-BuildLog::BuildLog(store::MetadataStore& store, std::string deployment_id, std::size_t max_lines,
+BuildLog::BuildLog(store::MetadataStore& store,
+                   std::string deployment_id,
+                   std::size_t max_lines,
                    std::chrono::milliseconds interval)
   : m_store(store)
   , m_deployment_id(std::move(deployment_id))
@@ -92,8 +94,8 @@ BuildLog::run()
 {
   std::unique_lock lock(m_mutex);
   while (!m_stopping) {
-    m_wake.wait_for(lock, m_interval,
-                    [this] { return m_stopping || m_pending.size() >= k_batch_lines; });
+    m_wake.wait_for(
+      lock, m_interval, [this] { return m_stopping || m_pending.size() >= k_batch_lines; });
     if (m_pending.empty()) {
       continue;
     }

@@ -23,7 +23,8 @@ constexpr std::string_view k_log_truncated = "[log truncated]";
 class BuildLog
 {
 public:
-  BuildLog(store::MetadataStore& store, std::string deployment_id,
+  BuildLog(store::MetadataStore& store,
+           std::string deployment_id,
            std::size_t max_lines = k_max_log_lines,
            std::chrono::milliseconds interval = std::chrono::milliseconds(100));
   BuildLog(const BuildLog&) = delete;

@@ -18,11 +18,10 @@ constexpr std::uintmax_t k_max_package_json_bytes = 1024 * 1024;
 const json::string*
 dependency_version(const json::object& package, std::string_view name)
 {
-  for (const auto* section : {"dependencies", "devDependencies"}) {
+  for (const auto* section : { "dependencies", "devDependencies" }) {
     const auto* deps = package.if_contains(section);
-    const auto* version = deps != nullptr && deps->is_object()
-                            ? deps->get_object().if_contains(name)
-                            : nullptr;
+    const auto* version =
+      deps != nullptr && deps->is_object() ? deps->get_object().if_contains(name) : nullptr;
     if (version != nullptr) {
       return version->if_string();
     }
@@ -33,7 +32,7 @@ dependency_version(const json::object& package, std::string_view name)
 bool
 has_dependency(const json::object& package, std::string_view name)
 {
-  for (const auto* section : {"dependencies", "devDependencies"}) {
+  for (const auto* section : { "dependencies", "devDependencies" }) {
     const auto* deps = package.if_contains(section);
     if (deps != nullptr && deps->is_object() && deps->get_object().contains(name)) {
       return true;
@@ -46,8 +45,8 @@ has_dependency(const json::object& package, std::string_view name)
 std::optional<int>
 major_version(std::string_view range)
 {
-  while (!range.empty() && (range.front() == '^' || range.front() == '~' ||
-                            range.front() == '=' || range.front() == 'v' || range.front() == ' ')) {
+  while (!range.empty() && (range.front() == '^' || range.front() == '~' || range.front() == '=' ||
+                            range.front() == 'v' || range.front() == ' ')) {
     range.remove_prefix(1);
   }
   int major = 0;
@@ -149,7 +148,7 @@ detect_build(const fs::path& checkout)
   BuildPlan plan;
   if (has_dependency(package, "react-scripts")) {
     plan.framework = "create-react-app";
-    plan.output_dirs = {"build"};
+    plan.output_dirs = { "build" };
     const auto* version = dependency_version(package, "react-scripts");
     const auto major = version != nullptr ? major_version(*version) : std::nullopt;
     if (major && *major < 5) {
@@ -157,10 +156,10 @@ detect_build(const fs::path& checkout)
     }
   } else if (has_dependency(package, "vite")) {
     plan.framework = "vite";
-    plan.output_dirs = {"dist"};
+    plan.output_dirs = { "dist" };
   } else {
     plan.framework = "other";
-    plan.output_dirs = {"dist", "build", "out"};
+    plan.output_dirs = { "dist", "build", "out" };
   }
 
   bool locked = true;
@@ -179,19 +178,19 @@ detect_build(const fs::path& checkout)
 
   switch (plan.package_manager) {
     case PackageManager::npm:
-      plan.install_command = {"npm", locked ? "ci" : "install"};
-      plan.build_command = {"npm", "run", "build"};
+      plan.install_command = { "npm", locked ? "ci" : "install" };
+      plan.build_command = { "npm", "run", "build" };
       break;
     case PackageManager::yarn:
     case PackageManager::pnpm: {
       const std::string name(to_string(plan.package_manager));
-      plan.install_command = {"corepack", name, "install"};
-      plan.build_command = {"corepack", name, "run", "build"};
+      plan.install_command = { "corepack", name, "install" };
+      plan.build_command = { "corepack", name, "run", "build" };
       break;
     }
     case PackageManager::bun:
-      plan.install_command = {"bun", "install"};
-      plan.build_command = {"bun", "run", "build"};
+      plan.install_command = { "bun", "install" };
+      plan.build_command = { "bun", "run", "build" };
       break;
   }
   if (locked && plan.package_manager != PackageManager::npm) {

@@ -9,7 +9,13 @@
 
 namespace reactor::builder {
 
-enum class PackageManager { npm, yarn, pnpm, bun };
+enum class PackageManager
+{
+  npm,
+  yarn,
+  pnpm,
+  bun
+};
 
 std::string_view to_string(PackageManager manager);
 

@@ -22,24 +22,25 @@ std::string
 lowercase(std::string_view text)
 {
   std::string out(text);
-  std::ranges::transform(out, out.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(
+    out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
 bool
 contains_any(const std::string& text, std::initializer_list<std::string_view> needles)
 {
-  return std::ranges::any_of(needles, [&](std::string_view needle) {
-    return text.find(needle) != std::string::npos;
-  });
+  return std::ranges::any_of(
+    needles, [&](std::string_view needle) { return text.find(needle) != std::string::npos; });
 }
 
 class GitRunner
 {
 public:
   GitRunner(const CloneRequest& request, const LogFn& log)
-    : m_request(request), m_log(log), m_deadline(Clock::now() + request.timeout)
+    : m_request(request)
+    , m_log(log)
+    , m_deadline(Clock::now() + request.timeout)
   {
     const char* path = std::getenv("PATH");
     m_env = {
@@ -57,24 +58,25 @@ public:
 
   // Runs git with the protocol restrictions; nullopt on success, else the failure.
   std::optional<CloneFailure> run(std::vector<std::string> args,
-                                  const std::filesystem::path& cwd = {}, bool quiet = false)
+                                  const std::filesystem::path& cwd = {},
+                                  bool quiet = false)
   {
-    std::vector<std::string> argv{"git",
-                                  "-c",
-                                  "protocol.allow=never",
-                                  "-c",
-                                  "protocol.https.allow=always",
-                                  "-c",
-                                  "protocol.http.allow=always",
-                                  "-c",
-                                  "protocol.git.allow=always"};
+    std::vector<std::string> argv{ "git",
+                                   "-c",
+                                   "protocol.allow=never",
+                                   "-c",
+                                   "protocol.https.allow=always",
+                                   "-c",
+                                   "protocol.http.allow=always",
+                                   "-c",
+                                   "protocol.git.allow=always" };
     if (m_request.allow_local) {
-      argv.insert(argv.end(), {"-c", "protocol.file.allow=always"});
+      argv.insert(argv.end(), { "-c", "protocol.file.allow=always" });
     }
     argv.insert(argv.end(), args.begin(), args.end());
 
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(m_deadline -
-                                                                            Clock::now());
+    const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(m_deadline - Clock::now());
     if (left.count() <= 0) {
       return timed_out();
     }
@@ -96,10 +98,10 @@ public:
     };
     auto result = util::run_process(options);
     if (!result) {
-      return CloneFailure{Kind::infrastructure, "cannot run git: " + result.error()};
+      return CloneFailure{ Kind::infrastructure, "cannot run git: " + result.error() };
     }
     if (result->canceled) {
-      return CloneFailure{Kind::canceled, "The clone was canceled"};
+      return CloneFailure{ Kind::canceled, "The clone was canceled" };
     }
     if (result->timed_out) {
       return timed_out();
@@ -117,10 +119,10 @@ private:
   {
     const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(m_request.timeout).count();
-    return {Kind::timed_out, "Cloning the repository took longer than " +
-                               std::to_string(seconds) +
-                               " s: check that the host is reachable and the repository is "
-                               "not too large"};
+    return { Kind::timed_out,
+             "Cloning the repository took longer than " + std::to_string(seconds) +
+               " s: check that the host is reachable and the repository is "
+               "not too large" };
   }
 
   CloneFailure classify() const
@@ -130,22 +132,34 @@ private:
       all += lowercase(line);
       all += '\n';
     }
-    if (contains_any(all, {"remote branch", "couldn't find remote ref", "not our ref",
-                           "unadvertised object", "no such remote ref"})) {
+    if (contains_any(all,
+                     { "remote branch",
+                       "couldn't find remote ref",
+                       "not our ref",
+                       "unadvertised object",
+                       "no such remote ref" })) {
       const bool commit = is_commit_hash(m_request.ref);
-      return {Kind::ref_not_found, std::string(commit ? "Commit '" : "Branch or tag '") +
-                                     m_request.ref + "' not found in the repository"};
+      return { Kind::ref_not_found,
+               std::string(commit ? "Commit '" : "Branch or tag '") + m_request.ref +
+                 "' not found in the repository" };
     }
-    if (contains_any(all, {"transport '", "unsupported protocol", "not allowed"})) {
-      return {Kind::git_failed, "Unsupported repository URL: use an https:// (or http://, "
-                                "git://) URL of a public Git repository"};
+    if (contains_any(all, { "transport '", "unsupported protocol", "not allowed" })) {
+      return { Kind::git_failed,
+               "Unsupported repository URL: use an https:// (or http://, "
+               "git://) URL of a public Git repository" };
     }
-    if (contains_any(all, {"repository not found", "not found", "does not appear to be a git",
-                           "could not read username", "could not read password",
-                           "authentication failed", "terminal prompts disabled",
-                           "does not exist", "returned error: 40"})) {
-      return {Kind::repository_not_found,
-              "Repository not found: check the URL and that the repository is public"};
+    if (contains_any(all,
+                     { "repository not found",
+                       "not found",
+                       "does not appear to be a git",
+                       "could not read username",
+                       "could not read password",
+                       "authentication failed",
+                       "terminal prompts disabled",
+                       "does not exist",
+                       "returned error: 40" })) {
+      return { Kind::repository_not_found,
+               "Repository not found: check the URL and that the repository is public" };
     }
     std::string message = "git failed";
     if (!m_lines.empty()) {
@@ -155,7 +169,7 @@ private:
         message += "\n" + m_lines[i];
       }
     }
-    return {Kind::git_failed, std::move(message)};
+    return { Kind::git_failed, std::move(message) };
   }
 
   const CloneRequest& m_request;
@@ -180,49 +194,50 @@ clone_repository(const CloneRequest& request, const LogFn& log)
 {
   if (request.url.empty() || request.url.front() == '-') {
     return std::unexpected(
-      CloneFailure{Kind::repository_not_found,
-                   "Repository not found: check the URL and that the repository is public"});
+      CloneFailure{ Kind::repository_not_found,
+                    "Repository not found: check the URL and that the repository is public" });
   }
-  if (!request.ref.empty() &&
-      (request.ref.front() == '-' || request.ref.find_first_of(" \t\n\\~^:?*[") !=
-                                       std::string::npos ||
-       request.ref.find("..") != std::string::npos)) {
+  if (!request.ref.empty() && (request.ref.front() == '-' ||
+                               request.ref.find_first_of(" \t\n\\~^:?*[") != std::string::npos ||
+                               request.ref.find("..") != std::string::npos)) {
     return std::unexpected(CloneFailure{
-      Kind::ref_not_found, "Branch or tag '" + request.ref + "' is not a valid Git ref name"});
+      Kind::ref_not_found, "Branch or tag '" + request.ref + "' is not a valid Git ref name" });
   }
 
   GitRunner git(request, log);
   const auto directory = request.directory.string();
   if (is_commit_hash(request.ref)) {
     const auto hash = lowercase(request.ref);
-    if (auto failed = git.run({"init", "--quiet", "--", directory})) {
+    if (auto failed = git.run({ "init", "--quiet", "--", directory })) {
       return std::unexpected(std::move(*failed));
     }
-    if (auto failed = git.run({"remote", "add", "origin", "--", request.url}, directory)) {
+    if (auto failed = git.run({ "remote", "add", "origin", "--", request.url }, directory)) {
       return std::unexpected(std::move(*failed));
     }
-    if (auto failed = git.run({"fetch", "--depth", "1", "--no-tags", "origin", hash}, directory)) {
+    if (auto failed =
+          git.run({ "fetch", "--depth", "1", "--no-tags", "origin", hash }, directory)) {
       return std::unexpected(std::move(*failed));
     }
-    if (auto failed = git.run({"checkout", "--quiet", "--detach", "FETCH_HEAD"}, directory)) {
+    if (auto failed = git.run({ "checkout", "--quiet", "--detach", "FETCH_HEAD" }, directory)) {
       return std::unexpected(std::move(*failed));
     }
   } else {
-    std::vector<std::string> args{"clone", "--depth", "1", "--single-branch", "--no-tags"};
+    std::vector<std::string> args{ "clone", "--depth", "1", "--single-branch", "--no-tags" };
     if (!request.ref.empty()) {
       args.push_back("--branch=" + request.ref);
     }
-    args.insert(args.end(), {"--", request.url, directory});
+    args.insert(args.end(), { "--", request.url, directory });
     if (auto failed = git.run(std::move(args))) {
       return std::unexpected(std::move(*failed));
     }
   }
 
-  if (auto failed = git.run({"rev-parse", "HEAD"}, directory, true)) {
+  if (auto failed = git.run({ "rev-parse", "HEAD" }, directory, true)) {
     return std::unexpected(std::move(*failed));
   }
   if (git.lines().empty() || !is_commit_hash(git.lines().back())) {
-    return std::unexpected(CloneFailure{Kind::git_failed, "git rev-parse HEAD printed no commit"});
+    return std::unexpected(
+      CloneFailure{ Kind::git_failed, "git rev-parse HEAD printed no commit" });
   }
   return git.lines().back();
 }

@@ -19,13 +19,14 @@ struct CloneRequest
   std::filesystem::path directory; // must be missing or empty
   std::filesystem::path home;      // an empty directory used as git's HOME
   bool allow_local = false;        // also allow file:// and local paths (development, tests)
-  std::chrono::milliseconds timeout{120'000};
+  std::chrono::milliseconds timeout{ 120'000 };
   const std::atomic<bool>* cancel = nullptr;
 };
 
 struct CloneFailure
 {
-  enum class Kind {
+  enum class Kind
+  {
     repository_not_found, // or not public
     ref_not_found,
     timed_out,

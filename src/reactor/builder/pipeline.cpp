@@ -48,10 +48,10 @@ void
 make_removable(const fs::path& root)
 {
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied,
-                                           ec),
+  for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec),
        end;
-       !ec && it != end; it.increment(ec)) {
+       !ec && it != end;
+       it.increment(ec)) {
     if (it->is_directory(ec) && !it->is_symlink(ec)) {
       ::chmod(it->path().c_str(), 0700);
     }
@@ -72,8 +72,10 @@ remove_tree(const fs::path& root)
 class Pipeline
 {
 public:
-  Pipeline(store::MetadataStore& store, objects::ObjectStore& objects,
-           const PipelineConfig& config, const std::atomic<bool>& cancel,
+  Pipeline(store::MetadataStore& store,
+           objects::ObjectStore& objects,
+           const PipelineConfig& config,
+           const std::atomic<bool>& cancel,
            core::Deployment deployment)
     : m_store(store)
     , m_objects(objects)
@@ -131,16 +133,16 @@ private:
     if (auto step = enter(Phase::installing); !step || step->has_value()) {
       return step;
     }
-    if (auto step = run_phase(SandboxPhase::install, plan->install_command, {},
-                              "Installing dependencies failed");
+    if (auto step = run_phase(
+          SandboxPhase::install, plan->install_command, {}, "Installing dependencies failed");
         !step || step->has_value()) {
       return step;
     }
     if (auto step = enter(Phase::building); !step || step->has_value()) {
       return step;
     }
-    if (auto step = run_phase(SandboxPhase::build, plan->build_command, plan->build_env,
-                              "The build failed");
+    if (auto step =
+          run_phase(SandboxPhase::build, plan->build_command, plan->build_env, "The build failed");
         !step || step->has_value()) {
       return step;
     }
@@ -157,12 +159,12 @@ private:
   StatusChange canceled()
   {
     say("[reactor] Canceled");
-    return {m_deployment.id, Status::canceled, Phase::none, "Canceled", m_commit};
+    return { m_deployment.id, Status::canceled, Phase::none, "Canceled", m_commit };
   }
 
   StatusChange final_error(std::string message)
   {
-    return {m_deployment.id, Status::error, Phase::none, std::move(message), m_commit};
+    return { m_deployment.id, Status::error, Phase::none, std::move(message), m_commit };
   }
 
   // Records the phase; CANCELED when canceled or the deployment is final already.
@@ -172,8 +174,8 @@ private:
       return canceled();
     }
     static_cast<void>(m_log.flush());
-    auto updated =
-      m_store.update_status({m_deployment.id, Status::in_progress, phase, std::string(), m_commit});
+    auto updated = m_store.update_status(
+      { m_deployment.id, Status::in_progress, phase, std::string(), m_commit });
     if (!updated) {
       return std::unexpected(std::move(updated.error()));
     }
@@ -194,8 +196,8 @@ private:
     }
     say("[reactor] Cloning " + sanitize_line(m_deployment.repo_url) +
         (m_deployment.ref.empty() ? std::string() : " at " + sanitize_line(m_deployment.ref)));
-    CloneRequest request{m_deployment.repo_url,    m_deployment.ref,       source(), home,
-                         m_config.allow_local_repos, m_config.clone_timeout, &m_cancel};
+    CloneRequest request{ m_deployment.repo_url,      m_deployment.ref,       source(), home,
+                          m_config.allow_local_repos, m_config.clone_timeout, &m_cancel };
     auto cloned = clone_repository(request, [this](std::string_view line) { say(line); });
     fs::remove_all(home, ec);
     if (!cloned) {
@@ -217,9 +219,9 @@ private:
   }
 
   Step run_phase(SandboxPhase phase,
-                                                      const std::vector<std::string>& command,
-                                                      const std::vector<std::string>& env,
-                                                      std::string_view failure)
+                 const std::vector<std::string>& command,
+                 const std::vector<std::string>& env,
+                 std::string_view failure)
   {
     const auto started = Clock::now();
     const auto left =
@@ -241,7 +243,7 @@ private:
     std::deque<std::string> tail;
     util::ProcessOptions options;
     options.argv = sandbox_argv(spec);
-    options.env = {"PATH=/usr/local/bin:/usr/bin:/bin"};
+    options.env = { "PATH=/usr/local/bin:/usr/bin:/bin" };
     options.cwd = m_workspace;
     options.timeout = left;
     options.cancel = &m_cancel;
@@ -280,15 +282,12 @@ private:
 
   StatusChange timed_out()
   {
-    const auto minutes =
-      std::chrono::duration_cast<std::chrono::seconds>(m_config.build_timeout).count() / 60.0;
-    std::string limit = std::to_string(minutes);
-    limit.erase(limit.find_last_not_of('0') + 1);
-    if (limit.back() == '.') {
-      limit.pop_back();
-    }
+    const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(m_config.build_timeout).count();
+    const auto limit = seconds % 60 == 0 ? std::to_string(seconds / 60) + " minutes"
+                                         : std::to_string(seconds) + " seconds";
     const auto message = "The install and build took longer than the limit of " + limit +
-                         " minutes and were stopped: make the build faster or smaller";
+                         " and were stopped: make the build faster or smaller";
     say("[reactor] " + message);
     return final_error(message);
   }
@@ -307,7 +306,9 @@ private:
     if (!output) {
       std::string names;
       for (std::size_t i = 0; i < plan.output_dirs.size(); ++i) {
-        names += (i == 0 ? "" : i + 1 == plan.output_dirs.size() ? " or " : ", ") +
+        names += (i == 0                             ? ""
+                  : i + 1 == plan.output_dirs.size() ? " or "
+                                                     : ", ") +
                  plan.output_dirs[i] + "/";
       }
       const auto message = "The build finished but wrote no " + names +
@@ -336,7 +337,7 @@ private:
     say("[reactor] Published " + std::to_string(published->files) + " files (" +
         std::to_string(published->uploaded) + " new, " + std::to_string(published->bytes) +
         " bytes) in " + seconds_text(Clock::now() - started));
-    return StatusChange{m_deployment.id, Status::deployed, Phase::none, std::string(), m_commit};
+    return StatusChange{ m_deployment.id, Status::deployed, Phase::none, std::string(), m_commit };
   }
 
   store::MetadataStore& m_store;
@@ -353,8 +354,10 @@ private:
 } // namespace
 
 core::Result<StatusChange>
-run_deployment(store::MetadataStore& store, objects::ObjectStore& objects,
-               std::string_view deployment_id, const PipelineConfig& config,
+run_deployment(store::MetadataStore& store,
+               objects::ObjectStore& objects,
+               std::string_view deployment_id,
+               const PipelineConfig& config,
                const std::atomic<bool>& cancel)
 {
   auto found = store.find_deployment(deployment_id);
@@ -366,13 +369,12 @@ run_deployment(store::MetadataStore& store, objects::ObjectStore& objects,
   }
   if (core::is_final((*found)->status)) {
     const auto& current = **found;
-    return StatusChange{current.id, current.status, Phase::none, current.error, current.commit};
+    return StatusChange{ current.id, current.status, Phase::none, current.error, current.commit };
   }
-  const bool safe_id =
-    !deployment_id.empty() && std::ranges::all_of(deployment_id, [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '-' || c == '_';
-    });
+  const bool safe_id = !deployment_id.empty() && std::ranges::all_of(deployment_id, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
   if (!safe_id) {
     return core::fail("deployment id unfit for a path: " + std::string(deployment_id));
   }

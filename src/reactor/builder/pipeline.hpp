@@ -18,8 +18,8 @@ struct PipelineConfig
 {
   std::filesystem::path work_dir; // each deployment gets <work_dir>/<id>, removed at the end
   bool allow_local_repos = false;
-  std::chrono::milliseconds clone_timeout{120'000};
-  std::chrono::milliseconds build_timeout{15 * 60'000}; // install and build together
+  std::chrono::milliseconds clone_timeout{ 120'000 };
+  std::chrono::milliseconds build_timeout{ 15 * 60'000 }; // install and build together
   std::size_t max_log_lines = k_max_log_lines;
   std::string bwrap = "bwrap";
 };
@@ -28,8 +28,9 @@ struct PipelineConfig
 // build (sandbox, network off), upload; records each phase as an IN_PROGRESS status and
 // streams the log to the store. Returns the final change to record: DEPLOYED with the
 // commit, ERROR with what the user should fix, CANCELED when `cancel` became true or the
-// deployment became final meanwhile, or its current state when it was final already. Fails on an infrastructure problem (store, disk,
-// missing tool), which must not become a status: the job is retried.
+// deployment became final meanwhile, or its current state when it was final already. Fails on an
+// infrastructure problem (store, disk, missing tool), which must not become a status: the job is
+// retried.
 core::Result<core::StatusChange> run_deployment(store::MetadataStore& store,
                                                 objects::ObjectStore& objects,
                                                 std::string_view deployment_id,

@@ -69,14 +69,16 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
                         std::to_string(limits.max_total_bytes / (1024 * 1024)) +
                         " MiB: that is over the limit");
     }
-    files.push_back({relative, it->path(), size});
+    files.push_back({ relative, it->path(), size });
   }
   return files;
 }
 
 core::Result<PublishStats>
-publish_output(objects::ObjectStore& store, std::string_view deployment_id,
-               const std::vector<OutputFile>& files, const std::atomic<bool>* cancel)
+publish_output(objects::ObjectStore& store,
+               std::string_view deployment_id,
+               const std::vector<OutputFile>& files,
+               const std::atomic<bool>* cancel)
 {
   PublishStats stats;
   objects::Manifest manifest;
@@ -104,7 +106,8 @@ publish_output(objects::ObjectStore& store, std::string_view deployment_id,
     stats.bytes += file.size;
     manifest.files.insert_or_assign(
       file.site_path,
-      objects::ManifestEntry{*hash, file.size, std::string(core::content_type_for(file.site_path))});
+      objects::ManifestEntry{
+        *hash, file.size, std::string(core::content_type_for(file.site_path)) });
   }
   if (auto stored = store.put(objects::manifest_key(deployment_id), objects::to_json(manifest));
       !stored) {

@@ -19,8 +19,11 @@ constexpr std::string_view k_group = "root:x:0:\n"
                                      "builder:x:1000:\n"
                                      "nogroup:x:65534:\n";
 
+// Host files show up owned by the sandbox user (its uid maps to the caller's), so only
+// public ones are bound: /etc/ssl/certs, never /etc/ssl/private.
 constexpr std::string_view k_etc_files[] = {
-  "/etc/ssl", "/etc/ca-certificates", "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf",
+  "/etc/ssl/certs",   "/etc/ssl/openssl.cnf", "/etc/ca-certificates",
+  "/etc/resolv.conf", "/etc/hosts",           "/etc/nsswitch.conf",
 };
 
 void
@@ -49,7 +52,7 @@ std::vector<RootEntry>
 host_root_entries()
 {
   std::vector<RootEntry> entries;
-  for (const auto* name : {"/bin", "/sbin", "/lib", "/lib32", "/lib64"}) {
+  for (const auto* name : { "/bin", "/sbin", "/lib", "/lib32", "/lib64" }) {
     std::error_code ec;
     const auto status = fs::symlink_status(name, ec);
     if (ec) {
@@ -58,10 +61,10 @@ host_root_entries()
     if (fs::is_symlink(status)) {
       const auto target = fs::read_symlink(name, ec);
       if (!ec) {
-        entries.push_back({name, target.string()});
+        entries.push_back({ name, target.string() });
       }
     } else if (fs::is_directory(status)) {
-      entries.push_back({name, ""});
+      entries.push_back({ name, "" });
     }
   }
   return entries;
@@ -77,12 +80,14 @@ sandbox_environment()
     "USER=builder",
     "LANG=C.UTF-8",
     "TMPDIR=/tmp",
+    "NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt",
     "npm_config_cache=" + home + "/.npm",
     "npm_config_update_notifier=false",
     "npm_config_fund=false",
     "npm_config_audit=false",
     "COREPACK_HOME=" + home + "/.corepack",
     "COREPACK_ENABLE_DOWNLOAD_PROMPT=0",
+    "COREPACK_DEFAULT_TO_LATEST=0",
     "NEXT_TELEMETRY_DISABLED=1",
   };
 }
@@ -90,34 +95,48 @@ sandbox_environment()
 std::vector<std::string>
 sandbox_argv(const SandboxSpec& spec)
 {
-  std::vector<std::string> argv{spec.bwrap};
-  add(argv, {"--unshare-user", "--uid", "1000", "--gid", "1000", "--unshare-pid",
-             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"});
+  std::vector<std::string> argv{ spec.bwrap };
+  add(argv,
+      { "--unshare-user",
+        "--uid",
+        "1000",
+        "--gid",
+        "1000",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try" });
   if (spec.phase != SandboxPhase::install) {
     argv.emplace_back("--unshare-net");
   }
-  add(argv, {"--cap-drop", "ALL", "--clearenv", "--die-with-parent", "--new-session",
-             "--hostname", "sandbox"});
+  add(argv,
+      { "--cap-drop",
+        "ALL",
+        "--clearenv",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox" });
 
-  add(argv, {"--ro-bind", "/usr", "/usr"});
+  add(argv, { "--ro-bind", "/usr", "/usr" });
   for (const auto& entry : spec.root_entries) {
     if (entry.target.empty()) {
-      add(argv, {"--ro-bind", entry.path, entry.path});
+      add(argv, { "--ro-bind", entry.path, entry.path });
     } else {
-      add(argv, {"--symlink", entry.target, entry.path});
+      add(argv, { "--symlink", entry.target, entry.path });
     }
   }
   for (const auto path : k_etc_files) {
-    add(argv, {"--ro-bind-try", path, path});
+    add(argv, { "--ro-bind-try", path, path });
   }
-  add(argv, {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"});
+  add(argv, { "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp" });
 
   const auto workspace = spec.workspace.string();
   const auto identity = (spec.workspace / k_identity_dir).string();
-  add(argv, {"--bind", workspace, k_sandbox_workspace});
-  add(argv, {"--ro-bind", identity + "/passwd", "/etc/passwd"});
-  add(argv, {"--ro-bind", identity + "/group", "/etc/group"});
-  add(argv, {"--chdir", k_sandbox_source});
+  add(argv, { "--bind", workspace, k_sandbox_workspace });
+  add(argv, { "--ro-bind", identity + "/passwd", "/etc/passwd" });
+  add(argv, { "--ro-bind", identity + "/group", "/etc/group" });
+  add(argv, { "--remount-ro", "/", "--chdir", k_sandbox_source });
 
   auto environment = sandbox_environment();
   environment.insert(environment.end(), spec.extra_env.begin(), spec.extra_env.end());
@@ -126,8 +145,10 @@ sandbox_argv(const SandboxSpec& spec)
     if (equals == std::string::npos || equals == 0) {
       continue;
     }
-    add(argv, {"--setenv", std::string_view(entry).substr(0, equals),
-               std::string_view(entry).substr(equals + 1)});
+    add(argv,
+        { "--setenv",
+          std::string_view(entry).substr(0, equals),
+          std::string_view(entry).substr(equals + 1) });
   }
 
   argv.emplace_back("--");

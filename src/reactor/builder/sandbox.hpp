@@ -14,7 +14,11 @@ constexpr std::string_view k_sandbox_workspace = "/workspace";
 constexpr std::string_view k_sandbox_source = "/workspace/src";
 constexpr std::string_view k_sandbox_home = "/workspace/home";
 
-enum class SandboxPhase { install, build };
+enum class SandboxPhase
+{
+  install,
+  build
+};
 
 // A top-level host directory such as /bin: a symlink (target set) or a real directory
 // (target empty) to bind read-only.
@@ -42,8 +46,8 @@ std::vector<std::string> sandbox_environment();
 
 // The full bwrap argument vector that runs spec.command in a fresh sandbox: new user
 // (uid 1000), PID, IPC, UTS and cgroup namespaces, no capabilities, a cleared environment,
-// /usr and a few /etc files read-only, a private /tmp, the workspace as the only writable
-// place, and a network only in the install phase. Pure: reads nothing.
+// a read-only root with /usr and a few /etc files, a private /tmp, the workspace as the only
+// writable place, and a network only in the install phase. Pure: reads nothing.
 std::vector<std::string> sandbox_argv(const SandboxSpec& spec);
 
 // Creates the workspace's home directory and the passwd and group files that the

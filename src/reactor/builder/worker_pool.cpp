@@ -16,14 +16,20 @@ constexpr auto k_idle_wait = std::chrono::milliseconds(500);
 constexpr auto k_error_wait = std::chrono::milliseconds(2000);
 constexpr auto k_status_check = std::chrono::milliseconds(1000);
 
-enum class CancelReason : int { none, stopping, lease_lost, deployment_final };
+enum class CancelReason : int
+{
+  none,
+  stopping,
+  lease_lost,
+  deployment_final
+};
 
 } // namespace
 
 struct WorkerPool::Running
 {
-  std::atomic<bool> cancel{false};
-  std::atomic<CancelReason> reason{CancelReason::none};
+  std::atomic<bool> cancel{ false };
+  std::atomic<CancelReason> reason{ CancelReason::none };
   std::mutex mutex;
   std::condition_variable finished;
   bool done = false;
@@ -36,9 +42,12 @@ struct WorkerPool::Running
   }
 };
 
-WorkerPool::WorkerPool(store::MetadataStore& store, objects::ObjectStore& objects,
+WorkerPool::WorkerPool(store::MetadataStore& store,
+                       objects::ObjectStore& objects,
                        WorkerConfig config)
-  : m_store(store), m_objects(objects), m_config(std::move(config))
+  : m_store(store)
+  , m_objects(objects)
+  , m_config(std::move(config))
 {
 }
 
@@ -106,8 +115,8 @@ WorkerPool::work()
       continue;
     }
     std::unique_lock lock(m_mutex);
-    m_idle.wait_for(lock, leased ? k_idle_wait : k_error_wait,
-                    [&] { return m_stopping || m_wakeups != seen; });
+    m_idle.wait_for(
+      lock, leased ? k_idle_wait : k_error_wait, [&] { return m_stopping || m_wakeups != seen; });
   }
 }
 
@@ -125,9 +134,9 @@ WorkerPool::run_job(const store::Job& job)
   }
 
   std::thread beat([&] { heartbeat(job, running); });
-  const PipelineConfig config{m_config.work_dir, m_config.allow_local_repos,
-                              m_config.clone_timeout, m_config.build_timeout, k_max_log_lines,
-                              m_config.bwrap};
+  const PipelineConfig config{ m_config.work_dir,      m_config.allow_local_repos,
+                               m_config.clone_timeout, m_config.build_timeout,
+                               k_max_log_lines,        m_config.bwrap };
   auto change = run_deployment(m_store, m_objects, job.deployment_id, config, running.cancel);
   {
     std::lock_guard lock(running.mutex);
@@ -142,8 +151,8 @@ WorkerPool::run_job(const store::Job& job)
 
   const auto reason = running.reason.load();
   if (!change) {
-    const std::array<std::string, 1> line{"[reactor] Internal error, the build will be retried: " +
-                                          change.error().message};
+    const std::array<std::string, 1> line{ "[reactor] Internal error, the build will be retried: " +
+                                           change.error().message };
     static_cast<void>(m_store.append_logs(job.deployment_id, line));
     return;
   }
@@ -158,8 +167,9 @@ WorkerPool::run_job(const store::Job& job)
     auto found = m_store.find_deployment(job.deployment_id);
     if (found && *found && core::is_final((*found)->status)) {
       const auto& current = **found;
-      change = core::StatusChange{current.id, current.status, core::Phase::none, current.error,
-                                  current.commit};
+      change = core::StatusChange{
+        current.id, current.status, core::Phase::none, current.error, current.commit
+      };
     }
   }
   static_cast<void>(m_store.finish_job(job, *change));
@@ -168,8 +178,8 @@ WorkerPool::run_job(const store::Job& job)
 void
 WorkerPool::heartbeat(const store::Job& job, Running& running)
 {
-  const auto extend_every = std::max<std::chrono::milliseconds>(m_config.lease / 3,
-                                                                std::chrono::milliseconds(10));
+  const auto extend_every =
+    std::max<std::chrono::milliseconds>(m_config.lease / 3, std::chrono::milliseconds(10));
   const auto tick = std::min<std::chrono::milliseconds>(extend_every, k_status_check);
   auto last_extended = Clock::now();
   auto next_extend = last_extended + extend_every;

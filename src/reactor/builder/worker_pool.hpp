@@ -19,9 +19,9 @@ struct WorkerConfig
   std::filesystem::path work_dir;
   bool allow_local_repos = false;
   int workers = 1;
-  std::chrono::milliseconds lease{30'000};
-  std::chrono::milliseconds clone_timeout{120'000};
-  std::chrono::milliseconds build_timeout{15 * 60'000};
+  std::chrono::milliseconds lease{ 30'000 };
+  std::chrono::milliseconds clone_timeout{ 120'000 };
+  std::chrono::milliseconds build_timeout{ 15 * 60'000 };
   std::string bwrap = "bwrap";
 };
 

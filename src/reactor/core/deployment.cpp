@@ -11,19 +11,19 @@ namespace reactor::core {
 namespace {
 
 constexpr std::array k_status_names{
-  std::pair{Status::pending, std::string_view{"PENDING"}},
-  std::pair{Status::in_progress, std::string_view{"IN_PROGRESS"}},
-  std::pair{Status::deployed, std::string_view{"DEPLOYED"}},
-  std::pair{Status::error, std::string_view{"ERROR"}},
-  std::pair{Status::canceled, std::string_view{"CANCELED"}},
+  std::pair{ Status::pending, std::string_view{ "PENDING" } },
+  std::pair{ Status::in_progress, std::string_view{ "IN_PROGRESS" } },
+  std::pair{ Status::deployed, std::string_view{ "DEPLOYED" } },
+  std::pair{ Status::error, std::string_view{ "ERROR" } },
+  std::pair{ Status::canceled, std::string_view{ "CANCELED" } },
 };
 
 constexpr std::array k_phase_names{
-  std::pair{Phase::none, std::string_view{""}},
-  std::pair{Phase::cloning, std::string_view{"cloning"}},
-  std::pair{Phase::installing, std::string_view{"installing"}},
-  std::pair{Phase::building, std::string_view{"building"}},
-  std::pair{Phase::uploading, std::string_view{"uploading"}},
+  std::pair{ Phase::none, std::string_view{ "" } },
+  std::pair{ Phase::cloning, std::string_view{ "cloning" } },
+  std::pair{ Phase::installing, std::string_view{ "installing" } },
+  std::pair{ Phase::building, std::string_view{ "building" } },
+  std::pair{ Phase::uploading, std::string_view{ "uploading" } },
 };
 
 template<typename Enum, std::size_t N>

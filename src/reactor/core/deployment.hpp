@@ -8,10 +8,24 @@
 namespace reactor::core {
 
 // The statuses existing clients know, in their wire spelling.
-enum class Status { pending, in_progress, deployed, error, canceled };
+enum class Status
+{
+  pending,
+  in_progress,
+  deployed,
+  error,
+  canceled
+};
 
 // The step a deployment is in while IN_PROGRESS.
-enum class Phase { none, cloning, installing, building, uploading };
+enum class Phase
+{
+  none,
+  cloning,
+  installing,
+  building,
+  uploading
+};
 
 std::string_view to_string(Status status);
 std::optional<Status> parse_status(std::string_view text);
@@ -51,7 +65,11 @@ struct StatusChange
   std::string commit; // empty: leave unchanged
 };
 
-enum class EventKind { status, log };
+enum class EventKind
+{
+  status,
+  log
+};
 
 // One entry of the change feed; seq grows strictly across all deployments.
 struct Event

@@ -11,12 +11,13 @@ struct Error
   std::string message;
 };
 
-template<typename T> using Result = std::expected<T, Error>;
+template<typename T>
+using Result = std::expected<T, Error>;
 
 inline std::unexpected<Error>
 fail(std::string message)
 {
-  return std::unexpected(Error{std::move(message)});
+  return std::unexpected(Error{ std::move(message) });
 }
 
 } // namespace reactor::core

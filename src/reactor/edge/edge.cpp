@@ -47,8 +47,8 @@ resolve(const objects::Manifest& manifest, const std::string& path, std::string_
   Resolved resolved;
   const std::vector<std::string> candidates =
     path.empty() || path.ends_with('/')
-      ? std::vector<std::string>{path + "index.html"}
-      : std::vector<std::string>{path, path + ".html", path + "/index.html"};
+      ? std::vector<std::string>{ path + "index.html" }
+      : std::vector<std::string>{ path, path + ".html", path + "/index.html" };
   for (const auto& candidate : candidates) {
     if ((resolved.entry = find_file(manifest, candidate, &resolved.path))) {
       return resolved;
@@ -58,7 +58,8 @@ resolve(const objects::Manifest& manifest, const std::string& path, std::string_
     resolved.status = 404;
     return resolved;
   }
-  const bool navigation = !has_extension(path) || accept.find("text/html") != std::string_view::npos;
+  const bool navigation =
+    !has_extension(path) || accept.find("text/html") != std::string_view::npos;
   if (navigation && (resolved.entry = find_file(manifest, "index.html", &resolved.path))) {
     return resolved;
   }
@@ -84,7 +85,8 @@ unknown_site_page(std::string_view label)
   for (char c : label.substr(0, 64)) {
     safe.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_');
   }
-  return text_page(404, "text/html; charset=utf-8",
+  return text_page(404,
+                   "text/html; charset=utf-8",
                    "<!doctype html><meta charset=utf-8><title>No deployment here</title>"
                    "<h1>No deployment here</h1><p>There is no deployed site named <code>" +
                      safe +
@@ -134,7 +136,10 @@ is_hashed_asset(std::string_view path)
   return false;
 }
 
-Edge::Edge(SiteCache& sites) : m_sites(sites) {}
+Edge::Edge(SiteCache& sites)
+  : m_sites(sites)
+{
+}
 
 std::optional<net::Response>
 Edge::serve_from_memory(const net::Request& request, std::string_view label)

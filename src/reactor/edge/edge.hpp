@@ -21,7 +21,8 @@ public:
   net::Response serve(const net::Request& request, std::string_view label);
 
 private:
-  std::optional<net::Response> respond(const net::Request& request, std::string_view label,
+  std::optional<net::Response> respond(const net::Request& request,
+                                       std::string_view label,
                                        bool may_block);
 
   SiteCache& m_sites;

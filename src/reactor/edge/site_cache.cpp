@@ -4,9 +4,12 @@
 
 namespace reactor::edge {
 
-SiteCache::SiteCache(store::MetadataStore& store, objects::ObjectStore& objects,
+SiteCache::SiteCache(store::MetadataStore& store,
+                     objects::ObjectStore& objects,
                      std::size_t max_blob_bytes)
-  : m_store(store), m_objects(objects), m_max_blob_bytes(max_blob_bytes)
+  : m_store(store)
+  , m_objects(objects)
+  , m_max_blob_bytes(max_blob_bytes)
 {
 }
 
@@ -42,7 +45,7 @@ SiteCache::load_site(std::string_view id)
   if (!manifest) {
     return std::unexpected(manifest.error());
   }
-  auto site = std::make_shared<const Site>(Site{std::move(*manifest)});
+  auto site = std::make_shared<const Site>(Site{ std::move(*manifest) });
   std::unique_lock lock(m_mutex);
   return m_sites.try_emplace(std::string(id), std::move(site)).first->second;
 }

@@ -24,8 +24,7 @@ struct Site
 class SiteCache
 {
 public:
-  SiteCache(store::MetadataStore& store, objects::ObjectStore& objects,
-            std::size_t max_blob_bytes);
+  SiteCache(store::MetadataStore& store, objects::ObjectStore& objects, std::size_t max_blob_bytes);
 
   // The site if already loaded; nullptr otherwise (never blocks).
   std::shared_ptr<const Site> cached_site(std::string_view id) const;

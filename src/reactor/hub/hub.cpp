@@ -33,7 +33,10 @@ struct Hub::Watcher
   std::int64_t cursor = 0; // the last seq sent
 };
 
-Hub::Hub(store::MetadataStore& store) : m_store(store) {}
+Hub::Hub(store::MetadataStore& store)
+  : m_store(store)
+{
+}
 
 Hub::~Hub()
 {
@@ -82,8 +85,8 @@ Hub::follow_feed()
   for (;;) {
     {
       std::unique_lock lock(m_feed_mutex);
-      m_feed_changed.wait_for(lock, k_poll_period,
-                              [&] { return m_stopping || m_notifications != seen; });
+      m_feed_changed.wait_for(
+        lock, k_poll_period, [&] { return m_stopping || m_notifications != seen; });
       if (m_stopping) {
         return;
       }
@@ -126,7 +129,8 @@ Hub::deliver(const core::Event& event)
 }
 
 core::Result<Hub::WatchId>
-Hub::watch(const std::string& deployment_id, std::optional<std::int64_t> since,
+Hub::watch(const std::string& deployment_id,
+           std::optional<std::int64_t> since,
            std::shared_ptr<net::Outbox> outbox)
 {
   auto watcher = std::make_shared<Watcher>();

@@ -40,8 +40,8 @@ public:
   // current status comes first. No event is missed or repeated between the stored part
   // and the live part. The caller checks that the deployment exists.
   core::Result<WatchId> watch(const std::string& deployment_id,
-                                             std::optional<std::int64_t> since,
-                                             std::shared_ptr<net::Outbox> outbox);
+                              std::optional<std::int64_t> since,
+                              std::shared_ptr<net::Outbox> outbox);
   void unwatch(WatchId id);
 
 private:

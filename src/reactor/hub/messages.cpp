@@ -9,28 +9,31 @@ std::string
 event_message(const core::Event& event)
 {
   if (event.kind == core::EventKind::log) {
-    return boost::json::serialize(boost::json::object{
-      {"type", "LOG"}, {"id", event.deployment_id}, {"seq", event.seq}, {"line", event.line}});
+    return boost::json::serialize(boost::json::object{ { "type", "LOG" },
+                                                       { "id", event.deployment_id },
+                                                       { "seq", event.seq },
+                                                       { "line", event.line } });
   }
-  boost::json::object message{{"type", "STATUS_UPDATE"},
-                              {"id", event.deployment_id},
-                              {"seq", event.seq},
-                              {"status", core::to_string(event.status)},
-                              {"phase", core::to_string(event.phase)}};
-  message["error"] = event.error.empty() ? boost::json::value(nullptr) : boost::json::value(event.error);
+  boost::json::object message{ { "type", "STATUS_UPDATE" },
+                               { "id", event.deployment_id },
+                               { "seq", event.seq },
+                               { "status", core::to_string(event.status) },
+                               { "phase", core::to_string(event.phase) } };
+  message["error"] =
+    event.error.empty() ? boost::json::value(nullptr) : boost::json::value(event.error);
   return boost::json::serialize(message);
 }
 
 std::string
 system_message(std::string_view text)
 {
-  return boost::json::serialize(boost::json::object{{"type", "SYSTEM"}, {"message", text}});
+  return boost::json::serialize(boost::json::object{ { "type", "SYSTEM" }, { "message", text } });
 }
 
 std::string
 error_message(std::string_view text)
 {
-  return boost::json::serialize(boost::json::object{{"type", "ERROR"}, {"message", text}});
+  return boost::json::serialize(boost::json::object{ { "type", "ERROR" }, { "message", text } });
 }
 
 } // namespace reactor::hub

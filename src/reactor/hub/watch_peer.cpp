@@ -15,12 +15,19 @@ namespace {
 constexpr std::size_t k_max_message = 16 * 1024;
 constexpr std::size_t k_max_watched = 100;
 
-class WatchPeer : public net::WebSocketPeer, public std::enable_shared_from_this<WatchPeer>
+class WatchPeer
+  : public net::WebSocketPeer
+  , public std::enable_shared_from_this<WatchPeer>
 {
 public:
-  WatchPeer(Hub& hub, store::MetadataStore& store, boost::asio::any_io_executor blocking,
+  WatchPeer(Hub& hub,
+            store::MetadataStore& store,
+            boost::asio::any_io_executor blocking,
             std::shared_ptr<net::Outbox> outbox)
-    : m_hub(hub), m_store(store), m_blocking(std::move(blocking)), m_outbox(std::move(outbox))
+    : m_hub(hub)
+    , m_store(store)
+    , m_blocking(std::move(blocking))
+    , m_outbox(std::move(outbox))
   {
   }
 
@@ -143,7 +150,9 @@ private:
 } // namespace
 
 std::shared_ptr<net::WebSocketPeer>
-make_watch_peer(Hub& hub, store::MetadataStore& store, boost::asio::any_io_executor blocking,
+make_watch_peer(Hub& hub,
+                store::MetadataStore& store,
+                boost::asio::any_io_executor blocking,
                 std::shared_ptr<net::Outbox> outbox)
 {
   return std::make_shared<WatchPeer>(hub, store, std::move(blocking), std::move(outbox));

@@ -11,7 +11,8 @@ namespace reactor::hub {
 
 // The /ws protocol for one connection: {"action":"register","id",…,"since"?} and
 // {"action":"unregister","id"}; store reads run on `blocking`.
-std::shared_ptr<net::WebSocketPeer> make_watch_peer(Hub& hub, store::MetadataStore& store,
+std::shared_ptr<net::WebSocketPeer> make_watch_peer(Hub& hub,
+                                                    store::MetadataStore& store,
                                                     boost::asio::any_io_executor blocking,
                                                     std::shared_ptr<net::Outbox> outbox);
 

@@ -37,7 +37,7 @@ json_response(unsigned status, std::string json)
 Response
 json_error(unsigned status, std::string_view message)
 {
-  return json_response(status, boost::json::serialize(boost::json::object{{"error", message}}));
+  return json_response(status, boost::json::serialize(boost::json::object{ { "error", message } }));
 }
 
 } // namespace reactor::net

@@ -11,9 +11,9 @@ namespace reactor::net {
 // A parsed HTTP request, free of any transport type, so handlers are plain functions.
 struct Request
 {
-  std::string method; // "GET", "POST", …
-  std::string target; // "/path?query", as sent
-  std::string host;   // the Host header, lowercase
+  std::string method;                                       // "GET", "POST", …
+  std::string target;                                       // "/path?query", as sent
+  std::string host;                                         // the Host header, lowercase
   std::vector<std::pair<std::string, std::string>> headers; // names lowercase
   std::string body;
   std::string remote_address;

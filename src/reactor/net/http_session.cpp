@@ -39,7 +39,7 @@ http_date()
     cached_size = std::strftime(cached.data(), cached.size(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
     cached_second = now;
   }
-  return {cached.data(), cached_size};
+  return { cached.data(), cached_size };
 }
 
 std::string
@@ -97,13 +97,12 @@ to_request(const http::request<http::string_body>& message, const beast::tcp_str
 }
 
 asio::awaitable<bool>
-write_response(beast::tcp_stream& stream, const Response& response, bool head_only,
-               bool keep_alive)
+write_response(beast::tcp_stream& stream, const Response& response, bool head_only, bool keep_alive)
 {
   const std::string_view payload = response.payload();
   const std::string head = render_head(response, payload.size(), keep_alive);
-  const std::array buffers{asio::buffer(head),
-                           asio::buffer(payload.data(), head_only ? 0 : payload.size())};
+  const std::array buffers{ asio::buffer(head),
+                            asio::buffer(payload.data(), head_only ? 0 : payload.size()) };
   stream.expires_after(k_idle_timeout);
   auto [ec, written] =
     co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
@@ -135,13 +134,12 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
     auto [ec, bytes] =
       co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (ec == http::error::body_limit) {
-      co_await write_response(stream, plain_error(413, "Request body larger than 64 KiB"), false,
-                              false);
+      co_await write_response(
+        stream, plain_error(413, "Request body larger than 64 KiB"), false, false);
       co_return;
     }
     if (ec == http::error::header_limit) {
-      co_await write_response(stream, plain_error(431, "Request headers too large"), false,
-                              false);
+      co_await write_response(stream, plain_error(431, "Request headers too large"), false, false);
       co_return;
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -159,12 +157,12 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
       auto outbox = std::make_shared<Outbox>(4096);
       auto peer = router.accept_websocket(request, outbox);
       if (!peer) {
-        co_await write_response(stream, json_error(404, "No WebSocket endpoint here"), false,
-                                false);
+        co_await write_response(
+          stream, json_error(404, "No WebSocket endpoint here"), false, false);
         co_return;
       }
-      co_await run_websocket_session(std::move(stream), std::move(message), std::move(peer),
-                                     std::move(outbox));
+      co_await run_websocket_session(
+        std::move(stream), std::move(message), std::move(peer), std::move(outbox));
       co_return;
     }
 

@@ -2,7 +2,10 @@
 
 namespace reactor::net {
 
-Outbox::Outbox(std::size_t max_queued) : m_max_queued(max_queued) {}
+Outbox::Outbox(std::size_t max_queued)
+  : m_max_queued(max_queued)
+{
+}
 
 bool
 Outbox::send(Message message)

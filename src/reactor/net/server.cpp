@@ -9,9 +9,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <sys/socket.h>
-
 #include <atomic>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -43,15 +42,15 @@ accept_loop(tcp::acceptor& acceptor, Router& router)
       continue; // e.g. EMFILE: the connection is dropped, the listener goes on
     }
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(acceptor.get_executor(), run_http_session(std::move(socket), router),
-                   asio::detached);
+    asio::co_spawn(
+      acceptor.get_executor(), run_http_session(std::move(socket), router), asio::detached);
   }
 }
 
 } // namespace
 
 Server::Server(ServerOptions options, Router& router)
-  : m_state(std::make_unique<State>(State{std::move(options), router, {}, {}, 0}))
+  : m_state(std::make_unique<State>(State{ std::move(options), router, {}, {}, 0 }))
 {
 }
 
@@ -64,8 +63,7 @@ Server::listen()
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(m_state->options.address, ec);
   if (ec) {
-    return core::fail("--listen address '" + m_state->options.address +
-                      "' is not an IP address");
+    return core::fail("--listen address '" + m_state->options.address + "' is not an IP address");
   }
   std::uint16_t port = m_state->options.port;
   for (unsigned i = 0; i < threads; ++i) {
@@ -105,8 +103,8 @@ void
 Server::run()
 {
   for (std::size_t i = 0; i < m_state->contexts.size(); ++i) {
-    asio::co_spawn(*m_state->contexts[i], accept_loop(*m_state->acceptors[i], m_state->router),
-                   asio::detached);
+    asio::co_spawn(
+      *m_state->contexts[i], accept_loop(*m_state->acceptors[i], m_state->router), asio::detached);
   }
   std::vector<std::jthread> others;
   for (std::size_t i = 1; i < m_state->contexts.size(); ++i) {

@@ -26,7 +26,8 @@ using WebSocket = websocket::stream<beast::tcp_stream>;
 struct Connection
 {
   explicit Connection(beast::tcp_stream stream)
-    : ws(std::move(stream)), wakeup(ws.get_executor(), asio::steady_timer::time_point::max())
+    : ws(std::move(stream))
+    , wakeup(ws.get_executor(), asio::steady_timer::time_point::max())
   {
   }
   WebSocket ws;
@@ -50,18 +51,18 @@ write_loop(std::shared_ptr<Connection> connection, std::shared_ptr<Outbox> outbo
       continue;
     }
     for (const auto& message : batch) {
-      auto [ec, written] = co_await connection->ws.async_write(
-        asio::buffer(*message), asio::as_tuple(asio::use_awaitable));
+      auto [ec, written] = co_await connection->ws.async_write(asio::buffer(*message),
+                                                               asio::as_tuple(asio::use_awaitable));
       if (ec) {
         co_return;
       }
     }
   }
   if (!connection->reading_done) {
-    const websocket::close_reason reason = outbox->overflowed()
-                                             ? websocket::close_reason(websocket::close_code::policy_error,
-                                                                       "client too slow")
-                                             : websocket::close_reason(websocket::close_code::normal);
+    const websocket::close_reason reason =
+      outbox->overflowed()
+        ? websocket::close_reason(websocket::close_code::policy_error, "client too slow")
+        : websocket::close_reason(websocket::close_code::normal);
     co_await connection->ws.async_close(reason, asio::as_tuple(asio::use_awaitable));
   }
 }
@@ -71,7 +72,8 @@ write_loop(std::shared_ptr<Connection> connection, std::shared_ptr<Outbox> outbo
 asio::awaitable<void>
 run_websocket_session(beast::tcp_stream stream,
                       beast::http::request<beast::http::string_body> upgrade,
-                      std::shared_ptr<WebSocketPeer> peer, std::shared_ptr<Outbox> outbox)
+                      std::shared_ptr<WebSocketPeer> peer,
+                      std::shared_ptr<Outbox> outbox)
 {
   stream.expires_never();
   auto connection = std::make_shared<Connection>(std::move(stream));

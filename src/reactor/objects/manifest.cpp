@@ -24,15 +24,15 @@ to_json(const Manifest& manifest)
   json::object files;
   for (const auto& [path, entry] : manifest.files) {
     files[path] = json::object{
-      {"hash", entry.hash},
-      {"size", entry.size},
-      {"contentType", entry.content_type},
+      { "hash", entry.hash },
+      { "size", entry.size },
+      { "contentType", entry.content_type },
     };
   }
   json::object root{
-    {"version", 1},
-    {"deploymentId", manifest.deployment_id},
-    {"files", std::move(files)},
+    { "version", 1 },
+    { "deploymentId", manifest.deployment_id },
+    { "files", std::move(files) },
   };
   return json::serialize(root);
 }
@@ -77,9 +77,9 @@ parse_manifest(std::string_view text)
     } else {
       return core::fail("manifest entry for '" + std::string(path) + "' has a bad size");
     }
-    manifest.files.emplace(std::string(path),
-                           ManifestEntry{std::string(hash->get_string()), bytes,
-                                         std::string(type->get_string())});
+    manifest.files.emplace(
+      std::string(path),
+      ManifestEntry{ std::string(hash->get_string()), bytes, std::string(type->get_string()) });
   }
   return manifest;
 }

@@ -1,7 +1,9 @@
 #include "reactor/util/process.hpp"
 
+#include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <optional>
@@ -23,7 +25,10 @@ class FileDescriptor
 {
 public:
   FileDescriptor() = default;
-  explicit FileDescriptor(int fd) : m_fd(fd) {}
+  explicit FileDescriptor(int fd)
+    : m_fd(fd)
+  {
+  }
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
   ~FileDescriptor() { reset(); }
@@ -130,8 +135,13 @@ private:
 };
 
 [[noreturn]] void
-exec_child(const char* file, char* const* argv, char* const* envp, const char* cwd, int output,
-           int devnull, int status_pipe)
+exec_child(const char* file,
+           char* const* argv,
+           char* const* envp,
+           const char* cwd,
+           int output,
+           int devnull,
+           int status_pipe)
 {
   ::setsid();
   sigset_t none;
@@ -140,7 +150,7 @@ exec_child(const char* file, char* const* argv, char* const* envp, const char* c
   struct sigaction default_action
   {};
   default_action.sa_handler = SIG_DFL;
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
+  for (int sig : { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD }) {
     ::sigaction(sig, &default_action, nullptr);
   }
   int error = 0;
@@ -210,8 +220,13 @@ run_process(const ProcessOptions& options)
     return std::unexpected(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    exec_child(file->c_str(), argv.data(), envp.data(), cwd.empty() ? nullptr : cwd.c_str(),
-               write_end.get(), devnull.get(), status_write.get());
+    exec_child(file->c_str(),
+               argv.data(),
+               envp.data(),
+               cwd.empty() ? nullptr : cwd.c_str(),
+               write_end.get(),
+               devnull.get(),
+               status_write.get());
   }
   write_end.reset();
   status_write.reset();
@@ -225,8 +240,7 @@ run_process(const ProcessOptions& options)
   if (got == sizeof exec_error) {
     int ignored = 0;
     ::waitpid(pid, &ignored, 0);
-    return std::unexpected("cannot run " + options.argv.front() + ": " +
-                           std::strerror(exec_error));
+    return std::unexpected("cannot run " + options.argv.front() + ": " + std::strerror(exec_error));
   }
   status_read.reset();
 
@@ -249,7 +263,7 @@ run_process(const ProcessOptions& options)
 
   while (output_open || !exited) {
     if (output_open) {
-      pollfd entry{read_end.get(), POLLIN, 0};
+      pollfd entry{ read_end.get(), POLLIN, 0 };
       const int ready = ::poll(&entry, 1, static_cast<int>(k_poll_interval.count()));
       if (ready > 0) {
         for (;;) {

@@ -17,10 +17,10 @@ constexpr std::size_t k_max_line_bytes = 4096;
 
 struct ProcessOptions
 {
-  std::vector<std::string> argv;   // argv[0] without a '/' is looked up in env's PATH
-  std::filesystem::path cwd;       // empty: the caller's working directory
-  std::vector<std::string> env;    // "NAME=value": the child's whole environment
-  std::chrono::milliseconds timeout{0};      // 0: no limit
+  std::vector<std::string> argv;             // argv[0] without a '/' is looked up in env's PATH
+  std::filesystem::path cwd;                 // empty: the caller's working directory
+  std::vector<std::string> env;              // "NAME=value": the child's whole environment
+  std::chrono::milliseconds timeout{ 0 };    // 0: no limit
   const std::atomic<bool>* cancel = nullptr; // polled; true kills the process group
   std::function<void(std::string_view line)> on_line; // stdout and stderr, merged
 };

@@ -16,7 +16,7 @@ split_number(std::string_view text, std::string_view what)
   if (ec != std::errc{} || end == text.data()) {
     return core::fail("'" + std::string(text) + "' is not a " + std::string(what));
   }
-  return std::pair{number, text.substr(static_cast<std::size_t>(end - text.data()))};
+  return std::pair{ number, text.substr(static_cast<std::size_t>(end - text.data())) };
 }
 
 } // namespace

@@ -1,10 +1,9 @@
 #include "reactor/builder/build_log.hpp"
 #include "reactor/builder/text.hpp"
 
-#include "fake_store.hpp"
-
 #include <gtest/gtest.h>
 
+#include "fake_store.hpp"
 #include <thread>
 
 namespace reactor::builder {
@@ -40,7 +39,7 @@ TEST(BuildLog, FlushesQuietLogsOnATimer)
   for (int i = 0; i < 100 && store.logs().empty(); ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_EQ(store.logs(), (std::vector<std::string>{"only line"}));
+  EXPECT_EQ(store.logs(), (std::vector<std::string>{ "only line" }));
 }
 
 TEST(BuildLog, CapsTheNumberOfLines)

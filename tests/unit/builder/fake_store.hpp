@@ -17,7 +17,7 @@ public:
   {
     std::lock_guard lock(m_mutex);
     m_deployments[deployment.id] = deployment;
-    m_queue.push_back(store::Job{++m_next_job, deployment.id, 0, ""});
+    m_queue.push_back(store::Job{ ++m_next_job, deployment.id, 0, "" });
     return {};
   }
 
@@ -142,6 +142,11 @@ public:
     std::lock_guard lock(m_mutex);
     return m_log_batches;
   }
+  void set_lose_leases(bool lose)
+  {
+    std::lock_guard lock(m_mutex);
+    m_lose_leases = lose;
+  }
   std::size_t queued()
   {
     std::lock_guard lock(m_mutex);
@@ -176,8 +181,6 @@ private:
   int m_released = 0;
   int m_extends = 0;
   int m_log_batches = 0;
-
-public:
   bool m_lose_leases = false;
 };
 

@@ -1,9 +1,9 @@
 #include "reactor/builder/git.hpp"
 
+#include <gtest/gtest.h>
+
 #include "../util/temp_dir.hpp"
 #include "helpers.hpp"
-
-#include <gtest/gtest.h>
 
 namespace reactor::builder {
 
@@ -28,11 +28,11 @@ struct Repository
     first = commit_all(repo, "first");
     write_file(repo / "README.md", "second\n");
     second = commit_all(repo, "second");
-    run({"git", "-C", repo.string(), "tag", "v1"});
-    run({"git", "-C", repo.string(), "checkout", "--quiet", "-b", "feature"});
+    run({ "git", "-C", repo.string(), "tag", "v1" });
+    run({ "git", "-C", repo.string(), "checkout", "--quiet", "-b", "feature" });
     write_file(repo / "feature.txt", "feature\n");
     feature = commit_all(repo, "feature");
-    run({"git", "-C", repo.string(), "checkout", "--quiet", "main"});
+    run({ "git", "-C", repo.string(), "checkout", "--quiet", "main" });
   }
 
   std::string url() const { return "file://" + (dir.path() / "repo").string(); }
@@ -42,8 +42,8 @@ CloneRequest
 request(const TempDir& work, std::string url, std::string ref)
 {
   std::filesystem::create_directories(work.path() / "home");
-  return CloneRequest{std::move(url),       std::move(ref), work.path() / "checkout",
-                      work.path() / "home", true,           std::chrono::seconds(60)};
+  return CloneRequest{ std::move(url),       std::move(ref), work.path() / "checkout",
+                       work.path() / "home", true,           std::chrono::seconds(60) };
 }
 
 } // namespace
@@ -59,8 +59,8 @@ TEST(Git, ClonesTheDefaultBranchOfALocalRepository)
   EXPECT_EQ(*commit, repo.second);
   EXPECT_TRUE(std::filesystem::exists(work.path() / "checkout" / "README.md"));
   EXPECT_FALSE(std::filesystem::exists(work.path() / "checkout" / "feature.txt"));
-  const auto depth = run({"git", "-C", (work.path() / "checkout").string(), "rev-list",
-                          "--count", "HEAD"});
+  const auto depth =
+    run({ "git", "-C", (work.path() / "checkout").string(), "rev-list", "--count", "HEAD" });
   EXPECT_EQ(depth.at(0), "1");
   EXPECT_FALSE(log.empty());
 }
@@ -95,8 +95,7 @@ TEST(Git, ExplainsAMissingRef)
   EXPECT_EQ(commit.error().message, "Branch or tag 'nope' not found in the repository");
 
   TempDir other;
-  const auto missing =
-    clone_repository(request(other, repo.url(), std::string(40, 'a')), {});
+  const auto missing = clone_repository(request(other, repo.url(), std::string(40, 'a')), {});
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().kind, CloneFailure::Kind::ref_not_found);
 }

@@ -1,15 +1,15 @@
 #include "reactor/builder/pipeline.hpp"
-
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/objects/manifest.hpp"
+
+#include <gtest/gtest.h>
 
 #include "../util/temp_dir.hpp"
 #include "fake_store.hpp"
 #include "helpers.hpp"
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <cstdlib>
+#include <iostream>
 
 namespace reactor::builder {
 
@@ -49,7 +49,8 @@ protected:
     return "file://" + repo.string();
   }
 
-  core::Result<core::StatusChange> deploy(const std::string& url, const std::string& id = "dep0000001")
+  core::Result<core::StatusChange> deploy(const std::string& url,
+                                          const std::string& id = "dep0000001")
   {
     core::Deployment deployment;
     deployment.id = id;
@@ -69,7 +70,7 @@ protected:
   testing::FakeStore m_store;
   std::unique_ptr<objects::ObjectStore> m_objects;
   PipelineConfig m_config;
-  std::atomic<bool> m_cancel{false};
+  std::atomic<bool> m_cancel{ false };
 };
 
 } // namespace
@@ -88,8 +89,9 @@ console.log('built ok');
   ASSERT_TRUE(change.has_value()) << change.error().message;
   EXPECT_EQ(change->status, Status::deployed) << change->error;
   EXPECT_EQ(change->commit.size(), 40u);
-  EXPECT_EQ(m_store.phases(), (std::vector<Phase>{Phase::cloning, Phase::installing,
-                                                  Phase::building, Phase::uploading}));
+  EXPECT_EQ(
+    m_store.phases(),
+    (std::vector<Phase>{ Phase::cloning, Phase::installing, Phase::building, Phase::uploading }));
   EXPECT_EQ(m_store.deployment("dep0000001").commit, change->commit);
 
   const auto json = m_objects->get(objects::manifest_key("dep0000001"));
@@ -166,6 +168,41 @@ TEST_F(Pipeline, LeavesAFinalDeploymentAlone)
   ASSERT_TRUE(change.has_value());
   EXPECT_EQ(change->status, Status::canceled);
   EXPECT_TRUE(m_store.phases().empty());
+}
+
+} // namespace reactor::builder
+
+namespace reactor::builder {
+
+// Deploys the repository named by REACTOR_TEST_REPO_URL (with REACTOR_TEST_REPO_REF) and
+// prints its log: a by-hand check against a real app, skipped when the variable is unset.
+TEST_F(Pipeline, DeploysTheRepositoryNamedByTheEnvironment)
+{
+  const char* url = std::getenv("REACTOR_TEST_REPO_URL");
+  if (url == nullptr) {
+    GTEST_SKIP() << "REACTOR_TEST_REPO_URL is not set";
+  }
+  m_config.build_timeout = std::chrono::minutes(10);
+  core::Deployment deployment;
+  deployment.id = "manual0001";
+  deployment.repo_url = url;
+  const char* ref = std::getenv("REACTOR_TEST_REPO_REF");
+  deployment.ref = ref != nullptr ? ref : "";
+  static_cast<void>(m_store.create_deployment(deployment));
+  const auto change = run_deployment(m_store, *m_objects, "manual0001", m_config, m_cancel);
+  for (const auto& line : m_store.logs()) {
+    std::cout << "  | " << line << "\n";
+  }
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::deployed) << change->error;
+  const auto json = m_objects->get(objects::manifest_key("manual0001"));
+  ASSERT_TRUE(json.has_value() && json->has_value());
+  const auto manifest = objects::parse_manifest(**json);
+  ASSERT_TRUE(manifest.has_value());
+  for (const auto& [path, entry] : manifest->files) {
+    std::cout << "  " << path << " " << entry.size << " " << entry.content_type << "\n";
+  }
+  EXPECT_TRUE(manifest->files.contains("index.html"));
 }
 
 } // namespace reactor::builder

@@ -1,13 +1,11 @@
 #include "reactor/builder/publish.hpp"
-
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/util/sha256.hpp"
 
-#include "../util/temp_dir.hpp"
-#include "helpers.hpp"
-
 #include <gtest/gtest.h>
 
+#include "../util/temp_dir.hpp"
+#include "helpers.hpp"
 #include <algorithm>
 #include <mutex>
 
@@ -54,7 +52,8 @@ struct Site
   TempDir dir;
   std::filesystem::path output;
 
-  Site() : output(dir.path() / "dist")
+  Site()
+    : output(dir.path() / "dist")
   {
     write_file(output / "index.html", "<h1>hi</h1>");
     write_file(output / "assets" / "app.js", "console.log(1)");
@@ -78,7 +77,7 @@ TEST(Publish, CollectsRegularFilesAndSkipsSymlinks)
     paths.push_back(file.site_path);
   }
   std::ranges::sort(paths);
-  EXPECT_EQ(paths, (std::vector<std::string>{"assets/app.js", "assets/copy.js", "index.html"}));
+  EXPECT_EQ(paths, (std::vector<std::string>{ "assets/app.js", "assets/copy.js", "index.html" }));
   const auto mentions = [&](std::string_view needle) {
     return std::ranges::any_of(log, [&](const auto& line) {
       return line.find("symbolic link") != std::string::npos &&
@@ -101,8 +100,8 @@ TEST(Publish, RefusesAnOutputDirectoryThatIsASymlink)
 TEST(Publish, EnforcesOutputLimits)
 {
   Site site;
-  EXPECT_FALSE(collect_output(site.output, {}, OutputLimits{2, 1 << 20}).has_value());
-  EXPECT_FALSE(collect_output(site.output, {}, OutputLimits{100, 10}).has_value());
+  EXPECT_FALSE(collect_output(site.output, {}, OutputLimits{ 2, 1 << 20 }).has_value());
+  EXPECT_FALSE(collect_output(site.output, {}, OutputLimits{ 100, 10 }).has_value());
 }
 
 TEST(Publish, StoresBlobsOnceAndTheManifestLast)
@@ -140,7 +139,7 @@ TEST(Publish, StoresBlobsOnceAndTheManifestLast)
   const auto second = publish_output(objects, "second0002", *files);
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->uploaded, 0u);
-  EXPECT_EQ(objects.m_puts, (std::vector<std::string>{"manifests/second0002.json"}));
+  EXPECT_EQ(objects.m_puts, (std::vector<std::string>{ "manifests/second0002.json" }));
 }
 
 TEST(Publish, StopsWhenCanceled)
@@ -149,7 +148,7 @@ TEST(Publish, StopsWhenCanceled)
   TempDir store_dir;
   RecordingObjects objects(store_dir.path());
   const auto files = collect_output(site.output, {});
-  std::atomic<bool> cancel{true};
+  std::atomic<bool> cancel{ true };
   EXPECT_FALSE(publish_output(objects, "canceled01", *files, &cancel).has_value());
   EXPECT_EQ(objects.exists("manifests/canceled01.json"), false);
 }

@@ -17,7 +17,9 @@ has(const std::vector<std::string>& argv, std::string_view item)
 
 // True when argv has `a b c` in a row.
 bool
-has_triple(const std::vector<std::string>& argv, std::string_view a, std::string_view b,
+has_triple(const std::vector<std::string>& argv,
+           std::string_view a,
+           std::string_view b,
            std::string_view c)
 {
   for (std::size_t i = 0; i + 2 < argv.size(); ++i) {
@@ -34,8 +36,8 @@ spec(SandboxPhase phase)
   SandboxSpec s;
   s.workspace = "/data/work/abc123xyz0";
   s.phase = phase;
-  s.command = {"npm", "run", "build"};
-  s.root_entries = {{"/bin", "usr/bin"}, {"/lib", "usr/lib"}, {"/sbin", ""}};
+  s.command = { "npm", "run", "build" };
+  s.root_entries = { { "/bin", "usr/bin" }, { "/lib", "usr/lib" }, { "/sbin", "" } };
   return s;
 }
 
@@ -51,9 +53,14 @@ TEST(Sandbox, IsolatesEverything)
 {
   const auto argv = sandbox_argv(spec(SandboxPhase::build));
   EXPECT_EQ(argv.front(), "bwrap");
-  for (const auto* flag : {"--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                           "--unshare-cgroup-try", "--clearenv", "--die-with-parent",
-                           "--new-session"}) {
+  for (const auto* flag : { "--unshare-user",
+                            "--unshare-pid",
+                            "--unshare-ipc",
+                            "--unshare-uts",
+                            "--unshare-cgroup-try",
+                            "--clearenv",
+                            "--die-with-parent",
+                            "--new-session" }) {
     EXPECT_TRUE(has(argv, flag)) << flag;
   }
   EXPECT_TRUE(has_triple(argv, "--uid", "1000", "--gid"));
@@ -65,14 +72,17 @@ TEST(Sandbox, IsolatesEverything)
   EXPECT_TRUE(has_triple(argv, "--bind", "/data/work/abc123xyz0", "/workspace"));
   EXPECT_TRUE(
     has_triple(argv, "--ro-bind", "/data/work/abc123xyz0/.sandbox/passwd", "/etc/passwd"));
+  EXPECT_TRUE(has_triple(argv, "--remount-ro", "/", "--chdir"));
   EXPECT_TRUE(has_triple(argv, "--chdir", "/workspace/src", "--setenv"));
   EXPECT_FALSE(has_triple(argv, "--ro-bind", "/etc/passwd", "/etc/passwd"));
   EXPECT_FALSE(has(argv, "/etc/shadow"));
+  EXPECT_FALSE(has(argv, "/etc/ssl"));
+  EXPECT_TRUE(has_triple(argv, "--ro-bind-try", "/etc/ssl/certs", "/etc/ssl/certs"));
   EXPECT_FALSE(has(argv, "--bind-try"));
   const auto separator = std::ranges::find(argv, "--");
   ASSERT_NE(separator, argv.end());
   EXPECT_EQ(std::vector<std::string>(separator + 1, argv.end()),
-            (std::vector<std::string>{"npm", "run", "build"}));
+            (std::vector<std::string>{ "npm", "run", "build" }));
   for (auto it = argv.begin(); it != separator; ++it) {
     if (*it == "--bind") {
       EXPECT_EQ(*(it + 2), "/workspace") << "only the workspace is writable";
@@ -84,7 +94,7 @@ TEST(Sandbox, PassesOnlyTheAllowListedEnvironment)
 {
   ::setenv("REACTOR_SANDBOX_TEST_SECRET", "s3cr3t", 1);
   auto s = spec(SandboxPhase::build);
-  s.extra_env = {"NODE_OPTIONS=--openssl-legacy-provider"};
+  s.extra_env = { "NODE_OPTIONS=--openssl-legacy-provider" };
   const auto argv = sandbox_argv(s);
   std::vector<std::string> names;
   for (std::size_t i = 0; i + 2 < argv.size(); ++i) {

@@ -1,14 +1,12 @@
 #include "reactor/builder/worker_pool.hpp"
-
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/objects/manifest.hpp"
+
+#include <gtest/gtest.h>
 
 #include "../util/temp_dir.hpp"
 #include "fake_store.hpp"
 #include "helpers.hpp"
-
-#include <gtest/gtest.h>
-
 #include <thread>
 
 namespace reactor::builder {
@@ -47,7 +45,8 @@ protected:
     static_cast<void>(m_store.create_deployment(deployment));
   }
 
-  template<typename Predicate> bool wait_until(Predicate predicate, std::chrono::seconds limit)
+  template<typename Predicate>
+  bool wait_until(Predicate predicate, std::chrono::seconds limit)
   {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -59,10 +58,7 @@ protected:
     return predicate();
   }
 
-  bool building(const std::string& id)
-  {
-    return m_store.deployment(id).phase == Phase::building;
-  }
+  bool building(const std::string& id) { return m_store.deployment(id).phase == Phase::building; }
 
   TempDir m_dir;
   testing::FakeStore m_store;
@@ -125,9 +121,9 @@ TEST_F(Workers, AbandonABuildWhoseLeaseWasLost)
   WorkerPool pool(m_store, *m_objects, m_config);
   pool.start();
   ASSERT_TRUE(wait_until([&] { return building("work000004"); }, 120s));
-  m_store.m_lose_leases = true;
-  ASSERT_TRUE(wait_until([&] { return !std::filesystem::exists(m_config.work_dir / "work000004"); },
-                         10s));
+  m_store.set_lose_leases(true);
+  ASSERT_TRUE(
+    wait_until([&] { return !std::filesystem::exists(m_config.work_dir / "work000004"); }, 10s));
   pool.stop();
   EXPECT_TRUE(m_store.finished().empty());
   EXPECT_EQ(m_store.released(), 0);

@@ -6,8 +6,11 @@ namespace reactor::core {
 
 TEST(Status, RoundTripsThroughWireNames)
 {
-  for (auto status : {Status::pending, Status::in_progress, Status::deployed, Status::error,
-                      Status::canceled}) {
+  for (auto status : { Status::pending,
+                       Status::in_progress,
+                       Status::deployed,
+                       Status::error,
+                       Status::canceled }) {
     EXPECT_EQ(parse_status(to_string(status)), status);
   }
   EXPECT_EQ(to_string(Status::in_progress), "IN_PROGRESS");

@@ -1,9 +1,8 @@
 #include "reactor/objects/local/local_store.hpp"
 
-#include "../util/temp_dir.hpp"
-
 #include <gtest/gtest.h>
 
+#include "../util/temp_dir.hpp"
 #include <fstream>
 #include <thread>
 
@@ -75,7 +74,7 @@ TEST(LocalObjects, RejectsKeysThatEscapeTheRoot)
 {
   testing::TempDir dir;
   auto store = open_objects(dir.path() / "objects");
-  for (const auto* key : {"../escape", "/abs", "a/../../b", "", "a//b", "a/"}) {
+  for (const auto* key : { "../escape", "/abs", "a/../../b", "", "a//b", "a/" }) {
     EXPECT_FALSE(store->put(key, "x").has_value()) << key;
     EXPECT_FALSE(store->get(key).has_value()) << key;
   }
@@ -89,7 +88,7 @@ TEST(LocalObjects, ReadersNeverSeePartialObjects)
   const std::string a(256 * 1024, 'a');
   const std::string b(256 * 1024, 'b');
   ASSERT_TRUE(store->put("blobs/x", a).has_value());
-  std::atomic<bool> done{false};
+  std::atomic<bool> done{ false };
   std::thread writer([&] {
     for (int i = 0; i < 50; ++i) {
       static_cast<void>(store->put("blobs/x", i % 2 == 0 ? b : a));

@@ -14,11 +14,13 @@ TEST(Manifest, RoundTripsThroughJson)
 {
   Manifest manifest;
   manifest.deployment_id = "abc123xyz0";
-  manifest.files["index.html"] = {std::string(64, 'a'), 1234, "text/html; charset=utf-8"};
-  manifest.files["assets/app \"x\".js"] = {std::string(64, 'b'), 0,
-                                            "text/javascript; charset=utf-8"};
-  manifest.files["big.bin"] = {std::string(64, 'c'), 5'000'000'000ull,
-                               "application/octet-stream"};
+  manifest.files["index.html"] = { std::string(64, 'a'), 1234, "text/html; charset=utf-8" };
+  manifest.files["assets/app \"x\".js"] = { std::string(64, 'b'),
+                                            0,
+                                            "text/javascript; charset=utf-8" };
+  manifest.files["big.bin"] = { std::string(64, 'c'),
+                                5'000'000'000ull,
+                                "application/octet-stream" };
   const auto parsed = parse_manifest(to_json(manifest));
   ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
   EXPECT_EQ(parsed->deployment_id, manifest.deployment_id);

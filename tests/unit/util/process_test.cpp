@@ -1,9 +1,8 @@
 #include "reactor/util/process.hpp"
 
-#include "temp_dir.hpp"
-
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
 #include <fstream>
 #include <signal.h>
 #include <thread>
@@ -18,8 +17,8 @@ ProcessOptions
 shell(std::string script)
 {
   ProcessOptions options;
-  options.argv = {"sh", "-c", std::move(script)};
-  options.env = {"PATH=/usr/bin:/bin"};
+  options.argv = { "sh", "-c", std::move(script) };
+  options.env = { "PATH=/usr/bin:/bin" };
   return options;
 }
 
@@ -64,7 +63,7 @@ TEST(Process, DeliversMergedLinesAndExitCode)
   EXPECT_EQ(result->signal, 0);
   EXPECT_FALSE(result->timed_out);
   EXPECT_FALSE(result->succeeded());
-  EXPECT_EQ(lines, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(lines, (std::vector<std::string>{ "one", "two", "three" }));
 }
 
 TEST(Process, SplitsLongLines)
@@ -75,7 +74,7 @@ TEST(Process, SplitsLongLines)
   const auto result = run_process(options);
   ASSERT_TRUE(result.has_value()) << result.error();
   EXPECT_TRUE(result->succeeded());
-  EXPECT_EQ(sizes, (std::vector<std::size_t>{4096, 4096, 1808, 3}));
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{ 4096, 4096, 1808, 3 }));
 }
 
 TEST(Process, UsesOnlyTheGivenEnvironmentAndDirectory)
@@ -84,14 +83,14 @@ TEST(Process, UsesOnlyTheGivenEnvironmentAndDirectory)
   ::setenv("REACTOR_PROCESS_TEST_SECRET", "leak", 1);
   std::vector<std::string> lines;
   ProcessOptions options;
-  options.argv = {"env"};
-  options.env = {"PATH=/usr/bin:/bin", "ONLY=this"};
+  options.argv = { "env" };
+  options.env = { "PATH=/usr/bin:/bin", "ONLY=this" };
   options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
   ASSERT_TRUE(run_process(options).has_value());
-  EXPECT_EQ(lines, (std::vector<std::string>{"PATH=/usr/bin:/bin", "ONLY=this"}));
+  EXPECT_EQ(lines, (std::vector<std::string>{ "PATH=/usr/bin:/bin", "ONLY=this" }));
 
   lines.clear();
-  options.argv = {"pwd"};
+  options.argv = { "pwd" };
   options.cwd = dir.path();
   ASSERT_TRUE(run_process(options).has_value());
   ASSERT_EQ(lines.size(), 1u);
@@ -101,14 +100,14 @@ TEST(Process, UsesOnlyTheGivenEnvironmentAndDirectory)
 TEST(Process, ReportsCommandsThatCannotStart)
 {
   ProcessOptions options;
-  options.argv = {"reactor-no-such-command"};
-  options.env = {"PATH=/usr/bin:/bin"};
+  options.argv = { "reactor-no-such-command" };
+  options.env = { "PATH=/usr/bin:/bin" };
   EXPECT_FALSE(run_process(options).has_value());
 
-  options.argv = {"/nonexistent/tool"};
+  options.argv = { "/nonexistent/tool" };
   EXPECT_FALSE(run_process(options).has_value());
 
-  options.argv = {"true"};
+  options.argv = { "true" };
   options.cwd = "/nonexistent-directory";
   EXPECT_FALSE(run_process(options).has_value());
 }
@@ -136,7 +135,7 @@ TEST(Process, TimeoutKillsTheWholeProcessTree)
 
 TEST(Process, CancelKillsTheProcess)
 {
-  std::atomic<bool> cancel{false};
+  std::atomic<bool> cancel{ false };
   auto options = shell("sleep 30");
   options.cancel = &cancel;
   std::thread canceler([&] {

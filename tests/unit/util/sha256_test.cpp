@@ -1,9 +1,8 @@
 #include "reactor/util/sha256.hpp"
 
-#include "temp_dir.hpp"
-
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
 #include <fstream>
 
 namespace reactor::util {

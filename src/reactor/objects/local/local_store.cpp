@@ -60,7 +60,10 @@ write_all(int fd, std::string_view bytes)
 class LocalStore final : public ObjectStore
 {
 public:
-  explicit LocalStore(fs::path root) : m_root(std::move(root)) {}
+  explicit LocalStore(fs::path root)
+    : m_root(std::move(root))
+  {
+  }
 
   Result<void> put(std::string_view key, std::string_view bytes) override
   {
@@ -163,7 +166,8 @@ public:
 private:
   fs::path path_of(std::string_view key) const { return m_root / fs::path(key); }
 
-  template<typename Writer> Result<void> write_atomically(std::string_view key, Writer&& writer)
+  template<typename Writer>
+  Result<void> write_atomically(std::string_view key, Writer&& writer)
   {
     if (!valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
@@ -203,7 +207,7 @@ private:
   }
 
   fs::path m_root;
-  std::atomic<std::uint64_t> m_sequence{0};
+  std::atomic<std::uint64_t> m_sequence{ 0 };
 };
 
 } // namespace
