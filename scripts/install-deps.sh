@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build git bubblewrap ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libssl-dev libcli11-dev libgtest-dev
+  libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libcli11-dev libgtest-dev postgresql
   clang-format clang-tidy
 )
 

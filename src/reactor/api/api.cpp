@@ -1,6 +1,7 @@
 #include "reactor/api/api.hpp"
 
 #include "reactor/api/deployment_json.hpp"
+#include "reactor/api/ui.hpp"
 #include "reactor/core/deploy_request.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -40,6 +41,7 @@ create_deployment(const net::Request& request, ApiContext& context)
   deployment.id = core::new_deployment_id();
   deployment.repo_url = std::move(parsed->repo_url);
   deployment.ref = std::move(parsed->ref);
+  deployment.settings = std::move(parsed->settings);
   deployment.created_at_ms = deployment.updated_at_ms = now_ms();
   if (auto created = context.store.create_deployment(deployment); !created) {
     return store_failure(created.error());
@@ -134,6 +136,9 @@ handle(const net::Request& request, ApiContext& context)
   }
   if (path == "/healthz") {
     return net::json_response(200, R"({"status":"ok"})");
+  }
+  if (auto page = serve_ui(request)) {
+    return std::move(*page);
   }
   return net::json_error(404, "No such endpoint: " + std::string(method) + " " + std::string(path));
 }

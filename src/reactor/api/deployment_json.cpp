@@ -1,5 +1,9 @@
 #include "reactor/api/deployment_json.hpp"
 
+#include "reactor/core/build_settings.hpp"
+
+#include <boost/json/parse.hpp>
+
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -12,6 +16,15 @@ boost::json::value
 string_or_null(const std::string& text)
 {
   return text.empty() ? boost::json::value(nullptr) : boost::json::value(text);
+}
+
+// The worker's JSON object as stored; an unreadable one shows as empty.
+boost::json::value
+build_info_json(const std::string& text)
+{
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  return ec || !value.is_object() ? boost::json::object{} : value;
 }
 
 } // namespace
@@ -27,6 +40,8 @@ deployment_json(const core::Deployment& deployment, std::string url)
     { "repoUrl", deployment.repo_url },
     { "ref", string_or_null(deployment.ref) },
     { "commit", string_or_null(deployment.commit) },
+    { "settings", core::build_settings_json(deployment.settings) },
+    { "build", build_info_json(deployment.build_info) },
     { "createdAt", iso8601(deployment.created_at_ms) },
     { "updatedAt", iso8601(deployment.updated_at_ms) },
     { "url", std::move(url) },

@@ -1,5 +1,6 @@
 #include "reactor/core/deploy_request.hpp"
 
+#include "reactor/core/build_settings.hpp"
 #include "reactor/core/repo_url.hpp"
 
 #include <boost/json/parse.hpp>
@@ -43,6 +44,11 @@ parse_deploy_request(std::string_view body, bool allow_local_repos)
     }
     request.ref = std::move(*valid_ref);
   }
+  auto settings = parse_build_settings(*object);
+  if (!settings) {
+    return std::unexpected(settings.error());
+  }
+  request.settings = std::move(*settings);
   return request;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/core/deployment.hpp"
 #include "reactor/core/error.hpp"
 
 #include <string>
@@ -12,6 +13,7 @@ struct DeployRequest
 {
   std::string repo_url;
   std::string ref; // empty: the default branch
+  BuildSettings settings;
 };
 
 // Parses and validates the JSON body of POST /deploy. The Error says which field is

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,16 @@ bool is_deployment_id(std::string_view text);
 std::string_view to_string(Phase phase);
 std::optional<Phase> parse_phase(std::string_view text);
 
+// How to build a deployment, as its creator asked; an empty field means "detect it".
+struct BuildSettings
+{
+  std::string root_dir;                   // the app's folder inside the repository
+  std::string install_command;            // run instead of the detected install (sandboxed)
+  std::string build_command;              // run instead of the detected build (sandboxed)
+  std::string output_dir;                 // relative to root_dir
+  std::map<std::string, std::string> env; // build-time variables
+};
+
 struct Deployment
 {
   std::string id;
@@ -51,6 +62,10 @@ struct Deployment
   Phase phase = Phase::none;
   std::string error;  // set on ERROR: what the user should fix
   std::string commit; // resolved commit hash, once cloned
+  BuildSettings settings;
+  // What the worker found and measured (framework, package manager, versions, phase
+  // durations), as a JSON object; "{}" until known.
+  std::string build_info = "{}";
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
 };
@@ -62,7 +77,8 @@ struct StatusChange
   Status status = Status::in_progress;
   Phase phase = Phase::none;
   std::string error;
-  std::string commit; // empty: leave unchanged
+  std::string commit;     // empty: leave unchanged
+  std::string build_info; // empty: leave unchanged
 };
 
 enum class EventKind

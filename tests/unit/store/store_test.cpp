@@ -1,5 +1,6 @@
 #include "reactor/store/metadata_store.hpp"
 #include "reactor/store/sqlite/sqlite_store.hpp"
+#include "postgres_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -36,6 +37,7 @@ struct Backend
 {
   std::string name;
   StoreFactory open;
+  std::function<void(const std::filesystem::path&)> remove = {}; // drops what open made
 };
 
 std::filesystem::path
@@ -87,6 +89,9 @@ protected:
   void TearDown() override
   {
     m_store.reset();
+    if (GetParam().remove) {
+      GetParam().remove(path());
+    }
     std::error_code ignored;
     std::filesystem::remove_all(m_directory, ignored);
   }
@@ -589,7 +594,10 @@ TEST_P(MetadataStoreTest, ReopeningKeepsTheDataAndMigratesOnce)
 INSTANTIATE_TEST_SUITE_P(
   Backends,
   MetadataStoreTest,
-  ::testing::Values(Backend{ .name = "sqlite", .open = &sqlite::create_store }),
+  ::testing::Values(Backend{ .name = "sqlite", .open = &sqlite::create_store },
+                    Backend{ .name = "postgres",
+                             .open = &postgres_test::open_store,
+                             .remove = &postgres_test::drop_store }),
   [](const ::testing::TestParamInfo<Backend>& param_info) { return param_info.param.name; });
 
 // SQLite only: what the generic suite cannot express.

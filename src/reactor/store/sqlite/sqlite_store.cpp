@@ -1,5 +1,7 @@
 #include "reactor/store/sqlite/sqlite_store.hpp"
 
+#include "reactor/core/build_settings.hpp"
+
 #include <openssl/rand.h>
 #include <sqlite3.h>
 
@@ -30,6 +32,8 @@ CREATE TABLE deployments (
   phase TEXT NOT NULL DEFAULT '',
   error TEXT NOT NULL DEFAULT '',
   commit_sha TEXT NOT NULL DEFAULT '',
+  settings TEXT NOT NULL DEFAULT '{}',
+  build_info TEXT NOT NULL DEFAULT '{}',
   created_at_ms INTEGER NOT NULL,
   updated_at_ms INTEGER NOT NULL
 );
@@ -383,6 +387,13 @@ read_deployment(const Statement& row)
   deployment.commit = row.text(6);
   deployment.created_at_ms = row.int64(7);
   deployment.updated_at_ms = row.int64(8);
+  auto settings = core::parse_build_settings(row.text(9));
+  if (!settings) {
+    return fail("deployment '" + deployment.id + "' has unreadable settings: " +
+                settings.error().message);
+  }
+  deployment.settings = std::move(*settings);
+  deployment.build_info = row.text(10);
   return deployment;
 }
 
@@ -412,18 +423,19 @@ read_event(const Statement& row)
 }
 
 constexpr std::string_view k_select_deployment =
-  "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms "
-  "FROM deployments WHERE id = ?1";
+  "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
+  "settings, build_info FROM deployments WHERE id = ?1";
 constexpr std::string_view k_list_deployments =
-  "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms "
-  "FROM deployments ORDER BY created_at_ms DESC, rowid DESC LIMIT ?1";
+  "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
+  "settings, build_info FROM deployments ORDER BY created_at_ms DESC, rowid DESC LIMIT ?1";
 constexpr std::string_view k_select_status = "SELECT status FROM deployments WHERE id = ?1";
 constexpr std::string_view k_insert_deployment =
   "INSERT INTO deployments (id, repo_url, ref, status, phase, error, commit_sha, "
-  "created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7)";
+  "created_at_ms, updated_at_ms, settings) VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, ?8)";
 constexpr std::string_view k_update_deployment =
   "UPDATE deployments SET status = ?2, phase = ?3, error = ?4, "
-  "commit_sha = COALESCE(NULLIF(?5, ''), commit_sha), updated_at_ms = ?6 WHERE id = ?1";
+  "commit_sha = COALESCE(NULLIF(?5, ''), commit_sha), updated_at_ms = ?6, "
+  "build_info = COALESCE(NULLIF(?7, ''), build_info) WHERE id = ?1";
 constexpr std::string_view k_insert_job =
   "INSERT INTO jobs (deployment_id, receives, visible_at_ms, lease_token, enqueued_at_ms) "
   "VALUES (?1, 0, ?2, NULL, ?2)";
@@ -498,7 +510,8 @@ public:
                               core::to_string(core::Status::pending),
                               deployment.commit,
                               created,
-                              updated);
+                              updated,
+                              core::to_json(deployment.settings));
           !done) {
         return std::unexpected(done.error());
       }
@@ -912,7 +925,8 @@ private:
                            core::to_string(change.phase),
                            change.error,
                            change.commit,
-                           now);
+                           now,
+                           change.build_info);
     if (!changed) {
       return std::unexpected(changed.error());
     }

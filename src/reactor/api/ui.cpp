@@ -1,0 +1,182 @@
+#include "reactor/api/ui.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace reactor::api {
+
+namespace {
+
+constexpr std::string_view k_index = "/index.html";
+constexpr std::string_view k_assets = "/assets/";
+constexpr std::string_view k_revalidate = "no-cache";
+constexpr std::string_view k_immutable = "public, max-age=31536000, immutable";
+// The UI loads only its own files and talks only to this API and /ws.
+constexpr std::string_view k_csp =
+  "default-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; "
+  "style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'; "
+  "form-action 'self'";
+
+using Body = std::shared_ptr<const std::string>;
+
+// A file with its bodies copied once into shared buffers, so every response shares them.
+struct Served
+{
+  const EmbeddedFile* file;
+  Body body;
+  Body gzip;
+};
+
+Body
+share(std::span<const unsigned char> bytes)
+{
+  if (bytes.empty()) {
+    return nullptr;
+  }
+  return std::make_shared<const std::string>(reinterpret_cast<const char*>(bytes.data()),
+                                             bytes.size());
+}
+
+const std::vector<Served>&
+served_files()
+{
+  static const std::vector<Served> files = [] {
+    std::vector<Served> result;
+    for (const auto& file : embedded_ui_files()) {
+      result.push_back({ &file, share(file.bytes), share(file.gzip) });
+      if (!result.back().body) {
+        result.back().body = std::make_shared<const std::string>();
+      }
+    }
+    return result;
+  }();
+  return files;
+}
+
+const Served*
+find(std::string_view path)
+{
+  for (const auto& served : served_files()) {
+    if (served.file->path == path) {
+      return &served;
+    }
+  }
+  return nullptr;
+}
+
+// True when the comma-separated header lists `token` (q=0 is not honoured: no client
+// sends it for gzip).
+bool
+lists_token(std::string_view header, std::string_view token)
+{
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    item = item.substr(0, item.find(';'));
+    while (!item.empty() && item.front() == ' ') {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && item.back() == ' ') {
+      item.remove_suffix(1);
+    }
+    if (item == token || item == "*") {
+      return true;
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool
+etag_matches(std::string_view if_none_match, std::string_view etag)
+{
+  if (if_none_match.empty()) {
+    return false;
+  }
+  if (if_none_match.find('*') != std::string_view::npos) {
+    return true;
+  }
+  // Weak comparison, as If-None-Match wants: W/"x" matches "x". The quotes keep "x" from
+  // matching "x-gz".
+  return if_none_match.find(etag) != std::string_view::npos;
+}
+
+net::Response
+respond(const net::Request& request, const Served& served, std::string_view cache_control)
+{
+  const EmbeddedFile& file = *served.file;
+  const bool gzip = served.gzip && lists_token(request.header("accept-encoding"), "gzip");
+  // A gzip body is a different representation, so it has its own tag.
+  const std::string etag = gzip ? std::string(file.etag.substr(0, file.etag.size() - 1)) + "-gz\""
+                                : std::string(file.etag);
+
+  net::Response response;
+  response.headers.emplace_back("Cache-Control", cache_control);
+  response.headers.emplace_back("ETag", etag);
+  if (served.gzip) {
+    response.headers.emplace_back("Vary", "Accept-Encoding");
+  }
+  if (etag_matches(request.header("if-none-match"), etag)) {
+    response.status = 304;
+    return response;
+  }
+  response.status = 200;
+  response.headers.emplace_back("Content-Type", file.content_type);
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (gzip) {
+    response.headers.emplace_back("Content-Encoding", "gzip");
+  }
+  if (file.path == k_index) {
+    response.headers.emplace_back("Content-Security-Policy", k_csp);
+    response.headers.emplace_back("Referrer-Policy", "same-origin");
+  }
+  response.shared_body = gzip ? served.gzip : served.body;
+  return response;
+}
+
+net::Response
+not_built()
+{
+  net::Response response;
+  response.status = 503;
+  response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.body = "This Reactor binary was built without its web UI (REACTOR_BUILD_UI=OFF); "
+                  "the API answers on /deploy, /deployments and /ws.\n";
+  return response;
+}
+
+} // namespace
+
+std::optional<net::Response>
+serve_ui(const net::Request& request)
+{
+  if (request.method != "GET" && request.method != "HEAD") {
+    return std::nullopt;
+  }
+  const std::string_view path = request.path();
+  if (path == "/" || path == k_index || (path.starts_with("/d/") && path.size() > 3)) {
+    const Served* index = find(k_index);
+    if (index == nullptr) {
+      return not_built();
+    }
+    return respond(request, *index, k_revalidate);
+  }
+  if (path.starts_with(k_assets)) {
+    if (const Served* asset = find(path)) {
+      return respond(request, *asset, k_immutable);
+    }
+    return std::nullopt;
+  }
+  // Other files at the top of ui/dist (copied from ui/public) keep their names.
+  if (const Served* file = find(path)) {
+    return respond(request, *file, k_revalidate);
+  }
+  return std::nullopt;
+}
+
+} // namespace reactor::api

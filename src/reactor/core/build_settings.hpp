@@ -1,0 +1,23 @@
+#pragma once
+
+#include "reactor/core/deployment.hpp"
+#include "reactor/core/error.hpp"
+
+#include <boost/json/fwd.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace reactor::core {
+
+// The settings as the JSON object the API and the stores use:
+// {"rootDir", "installCommand", "buildCommand", "outputDir", "env"}, empty fields omitted.
+boost::json::object build_settings_json(const BuildSettings& settings);
+std::string to_json(const BuildSettings& settings);
+
+// Reads and validates settings from the fields of a JSON object (POST /deploy's body or
+// a stored copy). The Error names the field and says what is wrong.
+Result<BuildSettings> parse_build_settings(const boost::json::object& object);
+Result<BuildSettings> parse_build_settings(std::string_view json);
+
+} // namespace reactor::core

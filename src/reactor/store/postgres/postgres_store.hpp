@@ -1,0 +1,14 @@
+#pragma once
+
+#include "reactor/store/metadata_store.hpp"
+
+#include <memory>
+#include <string>
+
+namespace reactor::store::postgres {
+
+// Connects to the PostgreSQL server at `url` (a libpq URI, `postgres://user@host:port/db`),
+// creating and migrating the schema as needed. Fails when the server cannot be reached.
+core::Result<std::unique_ptr<MetadataStore>> create_store(const std::string& url);
+
+} // namespace reactor::store::postgres

@@ -1,0 +1,57 @@
+import DeployForm from './DeployForm.jsx';
+import DeploymentView from './DeploymentView.jsx';
+import { useConnectionState, useRecentDeployments } from './hooks.js';
+import RecentList from './RecentList.jsx';
+import { Link, deploymentPath, matchRoute, navigate, usePath } from './router.jsx';
+
+function Logo() {
+  return (
+    <svg className="logo" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="8" />
+      <path d="M16 6l8.7 5v10L16 26l-8.7-5V11z" fill="none" stroke="currentColor" strokeWidth="2.4" />
+      <circle cx="16" cy="16" r="3" fill="currentColor" />
+    </svg>
+  );
+}
+
+export default function App() {
+  const route = matchRoute(usePath());
+  const recent = useRecentDeployments();
+  const connection = useConnectionState();
+
+  const onDeployed = (created) => navigate(deploymentPath(created.id));
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <Link to="/" className="brand">
+            <Logo />
+            <span>Reactor</span>
+          </Link>
+          {route.name !== 'home' && (
+            <Link to="/" className="button small">
+              New deployment
+            </Link>
+          )}
+        </div>
+      </header>
+      {connection === 'offline' && (
+        <div className="banner" role="alert">
+          Live updates lost: reconnecting…
+        </div>
+      )}
+      <main id="main" className="layout">
+        <div className="primary">
+          {route.name === 'deployment' ? <DeploymentView key={route.id} id={route.id} /> : <DeployForm onDeployed={onDeployed} />}
+        </div>
+        <aside className="secondary" aria-label="Recent deployments">
+          <RecentList items={recent.items} error={recent.error} currentId={route.id} />
+        </aside>
+      </main>
+    </>
+  );
+}

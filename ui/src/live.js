@@ -1,0 +1,171 @@
+// WebSockets on /ws shared by the whole page (README.md, "API": the /ws protocol).
+//
+// Each watched deployment is registered once per connection. On a history connection it
+// registers with "since" and the connection remembers the last sequence number it saw, so
+// a reconnect resumes exactly where it stopped and nothing is shown twice. A dropped
+// connection is reopened with exponential backoff and every watch registered again.
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 10000;
+
+function socketUrl() {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${window.location.host}/ws`;
+}
+
+class LiveConnection {
+  constructor(history) {
+    this.history = history;
+    this.socket = null;
+    this.state = 'idle'; // idle | connecting | open | offline
+    this.retries = 0;
+    this.retryTimer = null;
+    this.watches = new Map(); // id → {lastSeq, ready, listeners: Set}
+    this.stateListeners = new Set();
+    this.errorListeners = new Set();
+    window.addEventListener('online', () => this.reconnectNow());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.reconnectNow();
+    });
+  }
+
+  // Calls `listener(message)` for the deployment's STATUS_UPDATE messages (and its LOG
+  // messages on a history connection). Returns the function that stops watching.
+  watch(id, listener) {
+    let entry = this.watches.get(id);
+    if (!entry) {
+      entry = { lastSeq: 0, ready: false, listeners: new Set() };
+      this.watches.set(id, entry);
+      this.register(id, entry);
+    }
+    const own = { listener };
+    entry.listeners.add(own);
+    this.ensureOpen();
+    return () => {
+      entry.listeners.delete(own);
+      if (entry.listeners.size === 0 && this.watches.get(id) === entry) {
+        this.watches.delete(id);
+        this.send({ action: 'unregister', id });
+      }
+    };
+  }
+
+  onState(listener) {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  onError(listener) {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  register(id, entry) {
+    // Events of an earlier watch of this id may still be on the way: the new watch's come
+    // after the server's SYSTEM answer to this registration.
+    entry.ready = false;
+    const message = { action: 'register', id };
+    if (this.history) message.since = entry.lastSeq;
+    this.send(message);
+  }
+
+  send(message) {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  ensureOpen() {
+    if (this.socket || this.retryTimer) return;
+    this.open();
+  }
+
+  reconnectNow() {
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.open();
+    }
+  }
+
+  open() {
+    this.setState(this.retries === 0 ? 'connecting' : 'offline');
+    let socket;
+    try {
+      socket = new WebSocket(socketUrl());
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      this.retries = 0;
+      this.setState('open');
+      for (const [id, entry] of this.watches) this.register(id, entry);
+    });
+    socket.addEventListener('message', (event) => this.receive(event.data));
+    socket.addEventListener('close', () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.scheduleRetry();
+    });
+  }
+
+  scheduleRetry() {
+    const ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.retries);
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.retries += 1;
+    this.setState('offline');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.open();
+    }, delay);
+  }
+
+  receive(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (message.type === 'SYSTEM') {
+      const text = String(message.message ?? '');
+      for (const [id, entry] of this.watches) {
+        if (text.includes(id)) entry.ready = true;
+      }
+      return;
+    }
+    if (message.type === 'ERROR') {
+      for (const listener of this.errorListeners) listener(message.message ?? 'Unknown error');
+      return;
+    }
+    if (message.type !== 'STATUS_UPDATE' && message.type !== 'LOG') return;
+    const entry = this.watches.get(message.id);
+    if (!entry || !entry.ready) return;
+    if (message.type === 'LOG' && !this.history) return;
+    if (this.history && typeof message.seq === 'number') {
+      if (message.seq <= entry.lastSeq) return; // already seen before a reconnect
+      entry.lastSeq = message.seq;
+    }
+    for (const { listener } of [...entry.listeners]) listener(message);
+  }
+}
+
+// Two connections, so that the two kinds of watch never meet on the server (it keeps one
+// watch per deployment and connection): `history` replays every event and the build log
+// (the deployment page); `status` gives the current status and its changes (the list).
+const connections = {};
+
+export function live(kind) {
+  connections[kind] ??= new LiveConnection(kind === 'history');
+  return connections[kind];
+}
+
+export function connectionStates() {
+  return Object.values(connections).map((connection) => connection.state);
+}
