@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/hub/hub.hpp"
 #include "reactor/net/http_message.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -11,6 +12,7 @@ namespace reactor::api {
 struct ApiContext
 {
   store::MetadataStore& store;
+  hub::Hub& hub;
   // Where a deployment's site is served: "{id}" is replaced by its id.
   std::string site_url_template;
   bool allow_local_repos = false;

@@ -101,7 +101,7 @@ serve(const ServeOptions& options)
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
-  api::ApiContext api_context{ **store, "", options.allow_local_repos, [&workers] {
+  api::ApiContext api_context{ **store, hub, "", options.allow_local_repos, [&workers] {
                                 workers.wake();
                               } };
   FrontDoor front_door(options.domain, edge, api_context, hub, **store, pool);

@@ -1,5 +1,6 @@
 #include "reactor/builder/build_log.hpp"
 
+#include "reactor/builder/limits.hpp"
 #include "reactor/builder/text.hpp"
 
 namespace reactor::builder {
@@ -12,11 +13,11 @@ constexpr std::size_t k_batch_lines = 100;
 
 BuildLog::BuildLog(store::MetadataStore& store,
                    std::string deployment_id,
-                   std::size_t max_lines,
+                   LogLimits limits,
                    std::chrono::milliseconds interval)
   : m_store(store)
   , m_deployment_id(std::move(deployment_id))
-  , m_max_lines(max_lines)
+  , m_limits(limits)
   , m_interval(interval)
   , m_thread([this] { run(); })
 {
@@ -39,20 +40,34 @@ BuildLog::add(std::string_view line)
   bool wake = false;
   {
     std::lock_guard lock(m_mutex);
-    if (m_accepted >= m_max_lines) {
+    const bool over_lines = m_accepted >= m_limits.max_lines;
+    const bool over_bytes =
+      m_limits.max_bytes != 0 && m_accepted_bytes + line.size() + 1 > m_limits.max_bytes;
+    if (over_lines || over_bytes) {
       if (!m_truncated) {
         m_truncated = true;
-        m_pending.emplace_back(k_log_truncated);
+        const auto limit = over_lines ? std::to_string(m_limits.max_lines) + " lines"
+                                      : format_size(m_limits.max_bytes);
+        m_pending.push_back(std::string(k_log_truncated) + " The output went over the log limit (" +
+                            limit + "); the rest of it is not kept.");
       }
       return;
     }
     ++m_accepted;
+    m_accepted_bytes += line.size() + 1;
     m_pending.push_back(sanitize_line(line));
     wake = m_pending.size() >= k_batch_lines;
   }
   if (wake) {
     m_wake.notify_all();
   }
+}
+
+void
+BuildLog::note(std::string_view line)
+{
+  std::lock_guard lock(m_mutex);
+  m_pending.push_back(sanitize_line(line));
 }
 
 core::Result<void>

@@ -4,6 +4,7 @@
 #include "reactor/store/metadata_store.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -16,7 +17,14 @@
 namespace reactor::builder {
 
 constexpr std::size_t k_max_log_lines = 20'000;
+// The line that replaces the output past the limits starts with this.
 constexpr std::string_view k_log_truncated = "[log truncated]";
+
+struct LogLimits
+{
+  std::size_t max_lines = k_max_log_lines;
+  std::uint64_t max_bytes = 10ULL << 20; // 0: no limit
+};
 
 // One deployment's build log on its way to the store: lines are appended in batches, at
 // least every 100 ms and whenever 100 lines are waiting, by a thread of its own.
@@ -25,16 +33,19 @@ class BuildLog
 public:
   BuildLog(store::MetadataStore& store,
            std::string deployment_id,
-           std::size_t max_lines = k_max_log_lines,
+           LogLimits limits = {},
            std::chrono::milliseconds interval = std::chrono::milliseconds(100));
   BuildLog(const BuildLog&) = delete;
   BuildLog& operator=(const BuildLog&) = delete;
   // Writes what is still queued.
   ~BuildLog();
 
-  // Queues one line, made safe for JSON. Past max_lines, queues k_log_truncated once and
-  // drops the rest. Safe from any thread.
+  // Queues one line of a command's output, made safe for JSON. Past the limits, queues a
+  // line starting with k_log_truncated once and drops the rest. Safe from any thread.
   void add(std::string_view line);
+
+  // Queues one of Reactor's own lines: kept even past the limits.
+  void note(std::string_view line);
 
   // Writes every queued line now. Returns the first store failure since the last call
   // (lines that failed to be written are dropped: the log is best-effort).
@@ -46,7 +57,7 @@ private:
 
   store::MetadataStore& m_store;
   const std::string m_deployment_id;
-  const std::size_t m_max_lines;
+  const LogLimits m_limits;
   const std::chrono::milliseconds m_interval;
 
   std::mutex m_write_mutex;
@@ -54,6 +65,7 @@ private:
   std::condition_variable m_wake;
   std::vector<std::string> m_pending;
   std::size_t m_accepted = 0;
+  std::uint64_t m_accepted_bytes = 0;
   bool m_truncated = false;
   bool m_stopping = false;
   std::optional<core::Error> m_error;

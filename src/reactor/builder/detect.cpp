@@ -1,7 +1,10 @@
 #include "reactor/builder/detect.hpp"
 
+#include "reactor/builder/file_tree.hpp"
+
 #include <boost/json.hpp>
 
+#include <array>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -14,6 +17,60 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr std::uintmax_t k_max_package_json_bytes = 1024 * 1024;
+constexpr std::size_t k_lockfile_head_bytes = 4096;
+
+// The scripts a package manager runs during an install, in the order npm runs them.
+constexpr std::array<std::string_view, 6> k_lifecycle_scripts{
+  "preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"
+};
+
+bool
+is_file(const fs::path& path)
+{
+  std::error_code ec;
+  return fs::is_regular_file(fs::symlink_status(path, ec));
+}
+
+std::string
+read_head(const fs::path& path, std::size_t bytes)
+{
+  std::ifstream input(path, std::ios::binary);
+  std::string text(bytes, '\0');
+  input.read(text.data(), static_cast<std::streamsize>(bytes));
+  text.resize(static_cast<std::size_t>(input.gcount()));
+  return text;
+}
+
+std::string
+display(std::string_view dir)
+{
+  return dir.empty() ? "the repository root" : std::string(dir);
+}
+
+// The package.json in `dir`: nullopt when there is none.
+core::Result<std::optional<json::object>>
+read_package(const fs::path& dir, std::string_view shown)
+{
+  const auto path = dir / "package.json";
+  if (!is_file(path)) {
+    return std::optional<json::object>{};
+  }
+  std::error_code ec;
+  if (fs::file_size(path, ec) > k_max_package_json_bytes || ec) {
+    return core::fail("package.json in " + display(shown) + " is too large (over 1 MiB)");
+  }
+  std::ifstream input(path, std::ios::binary);
+  std::stringstream text;
+  text << input.rdbuf();
+  boost::system::error_code parse_error;
+  auto value = json::parse(text.str(), parse_error);
+  if (parse_error || !value.is_object()) {
+    return core::fail("package.json in " + display(shown) + " is not valid JSON" +
+                      (parse_error ? ": " + parse_error.message() : std::string()) +
+                      ". Fix it so that \"npm install\" can read it.");
+  }
+  return std::optional(std::move(value.get_object()));
+}
 
 const json::string*
 dependency_version(const json::object& package, std::string_view name)
@@ -41,12 +98,22 @@ has_dependency(const json::object& package, std::string_view name)
   return false;
 }
 
+const json::string*
+script(const json::object& package, std::string_view name)
+{
+  const auto* scripts = package.if_contains("scripts");
+  const auto* value =
+    scripts != nullptr && scripts->is_object() ? scripts->get_object().if_contains(name) : nullptr;
+  const auto* text = value != nullptr ? value->if_string() : nullptr;
+  return text != nullptr && !text->empty() ? text : nullptr;
+}
+
 // The major version a semver range such as "^4.0.3" or "~3.4.1" starts from.
 std::optional<int>
 major_version(std::string_view range)
 {
   while (!range.empty() && (range.front() == '^' || range.front() == '~' || range.front() == '=' ||
-                            range.front() == 'v' || range.front() == ' ')) {
+                            range.front() == 'v' || range.front() == ' ' || range.front() == '>')) {
     range.remove_prefix(1);
   }
   int major = 0;
@@ -61,7 +128,13 @@ major_version(std::string_view range)
   return major;
 }
 
-std::optional<PackageManager>
+struct ManagerField
+{
+  PackageManager manager;
+  std::string version; // without the "+sha…" suffix
+};
+
+std::optional<ManagerField>
 manager_from_field(const json::object& package)
 {
   const auto* field = package.if_contains("packageManager");
@@ -69,27 +142,177 @@ manager_from_field(const json::object& package)
     return std::nullopt;
   }
   const std::string_view value = field->get_string();
-  const auto name = value.substr(0, value.find('@'));
-  if (name == "yarn") {
-    return PackageManager::yarn;
+  const auto at = value.find('@');
+  const auto name = value.substr(0, at);
+  std::string version(at == std::string_view::npos ? "" : value.substr(at + 1));
+  version = version.substr(0, version.find('+'));
+  for (const auto manager :
+       { PackageManager::npm, PackageManager::yarn, PackageManager::pnpm, PackageManager::bun }) {
+    if (name == to_string(manager)) {
+      return ManagerField{ manager, version };
+    }
   }
-  if (name == "pnpm") {
-    return PackageManager::pnpm;
-  }
-  if (name == "npm") {
-    return PackageManager::npm;
-  }
-  if (name == "bun") {
-    return PackageManager::bun;
+  return std::nullopt;
+}
+
+struct Lockfile
+{
+  PackageManager manager;
+  std::string name;
+};
+
+std::optional<Lockfile>
+find_lockfile(const fs::path& dir)
+{
+  constexpr std::array<std::pair<std::string_view, PackageManager>, 6> k_lockfiles{ {
+    { "package-lock.json", PackageManager::npm },
+    { "npm-shrinkwrap.json", PackageManager::npm },
+    { "yarn.lock", PackageManager::yarn },
+    { "pnpm-lock.yaml", PackageManager::pnpm },
+    { "bun.lock", PackageManager::bun },
+    { "bun.lockb", PackageManager::bun },
+  } };
+  for (const auto& [name, manager] : k_lockfiles) {
+    if (is_file(dir / name)) {
+      return Lockfile{ manager, std::string(name) };
+    }
   }
   return std::nullopt;
 }
 
 bool
-is_file(const fs::path& path)
+declares_workspaces(const fs::path& dir)
 {
-  std::error_code ec;
-  return fs::is_regular_file(fs::symlink_status(path, ec));
+  if (is_file(dir / "pnpm-workspace.yaml")) {
+    return true;
+  }
+  auto package = read_package(dir, "");
+  return package && *package && (*package)->contains("workspaces");
+}
+
+// The number after `key` on the first line that starts with it, e.g. "  version: 8".
+std::optional<int>
+number_after(std::string_view text, std::string_view key)
+{
+  const auto at = text.find(key);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto rest = text.substr(at + key.size());
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\'' || rest.front() == '"')) {
+    rest.remove_prefix(1);
+  }
+  return major_version(rest);
+}
+
+// The yarn major version that wrote a berry lockfile (its __metadata version).
+std::string
+berry_version(std::string_view lockfile)
+{
+  const auto metadata = lockfile.find("__metadata:");
+  const auto version = number_after(lockfile.substr(metadata), "version:");
+  if (!version || *version >= 8) {
+    return "4";
+  }
+  return *version >= 6 ? "3" : "2";
+}
+
+// The pnpm major version that reads a lockfile of this lockfileVersion.
+std::string
+pnpm_version(std::string_view lockfile)
+{
+  const auto version = number_after(lockfile, "lockfileVersion:");
+  if (!version || *version >= 9) {
+    return "9";
+  }
+  if (*version >= 6) {
+    return "8";
+  }
+  return lockfile.find("lockfileVersion: 5.4") != std::string_view::npos ? "7" : "6";
+}
+
+// The relative path of `dir` below `root`, '/'-separated, "" for root itself.
+std::string
+relative(const fs::path& dir, const fs::path& root)
+{
+  const auto text = dir.lexically_relative(root).generic_string();
+  return text == "." ? std::string() : text;
+}
+
+void
+plan_framework(BuildPlan& plan, const json::object& package, int node_major)
+{
+  if (has_dependency(package, "react-scripts")) {
+    plan.framework = "create-react-app";
+    plan.output_dirs = { "build" };
+    plan.build_env = { "CI=false", "PUBLIC_URL=/" };
+    const auto* version = dependency_version(package, "react-scripts");
+    const auto major = version != nullptr ? major_version(*version) : std::nullopt;
+    if ((!major || *major < 5) && node_major >= 17) {
+      plan.build_env.emplace_back("NODE_OPTIONS=--openssl-legacy-provider");
+      plan.notes.emplace_back("react-scripts " + (major ? std::to_string(*major) : "?") +
+                              " runs webpack 4: building with NODE_OPTIONS=--openssl-legacy-provider "
+                              "for Node.js " +
+                              std::to_string(node_major));
+    }
+    const auto* homepage = package.if_contains("homepage");
+    if (homepage != nullptr && homepage->is_string() && homepage->get_string() != "." &&
+        homepage->get_string() != "/" && !homepage->get_string().empty()) {
+      plan.notes.emplace_back("\"homepage\" (" + std::string(homepage->get_string()) +
+                              ") is not used as the base path: the site is served at the root "
+                              "of its own address (PUBLIC_URL=/)");
+    }
+  } else if (has_dependency(package, "vite")) {
+    plan.framework = "vite";
+    plan.output_dirs = { "dist" };
+  } else {
+    plan.framework = "other";
+    plan.output_dirs = { "dist", "build", "out" };
+  }
+}
+
+void
+plan_commands(BuildPlan& plan, bool locked, bool has_build_script)
+{
+  const auto tool = [&](std::string_view name) {
+    return plan.package_manager_version.empty()
+             ? std::string(name)
+             : std::string(name) + "@" + plan.package_manager_version;
+  };
+  switch (plan.package_manager) {
+    case PackageManager::npm:
+      plan.install_command = { "npm", locked ? "ci" : "install" };
+      plan.build_command = { "npm", "run", "build" };
+      break;
+    case PackageManager::yarn:
+      plan.install_command = { "corepack", tool("yarn"), "install" };
+      if (locked) {
+        plan.install_command.emplace_back(plan.yarn_berry ? "--immutable" : "--frozen-lockfile");
+      }
+      plan.build_command = { "corepack", tool("yarn"), "run", "build" };
+      break;
+    case PackageManager::pnpm:
+      plan.install_command = { "corepack", tool("pnpm"), "install" };
+      if (locked) {
+        plan.install_command.emplace_back("--frozen-lockfile");
+      }
+      plan.build_command = { "corepack", tool("pnpm"), "run", "build" };
+      break;
+    case PackageManager::bun: {
+      const auto bun = std::string(k_bun_prefix) + "/bin/bun";
+      plan.setup_command = { "npm", "install",  "--global", "--prefix", std::string(k_bun_prefix),
+                             "--no-audit", "--no-fund", tool("bun") };
+      plan.install_command = { bun, "install" };
+      if (locked) {
+        plan.install_command.emplace_back("--frozen-lockfile");
+      }
+      plan.build_command = { bun, "run", "build" };
+      break;
+    }
+  }
+  if (!has_build_script) {
+    plan.build_command.clear();
+  }
 }
 
 } // namespace
@@ -111,90 +334,86 @@ to_string(PackageManager manager)
 }
 
 core::Result<BuildPlan>
-detect_build(const fs::path& checkout)
+detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
 {
-  const auto package_path = checkout / "package.json";
-  if (!is_file(package_path)) {
-    return core::fail("No package.json at the repository root: Reactor builds Node projects "
-                      "(Create React App, Vite, or anything with an \"npm run build\" script). "
-                      "Check the repository URL, or move the app to the repository root.");
+  auto app = directory_inside(checkout, app_dir);
+  if (!app) {
+    return core::fail("rootDir " + app.error().message + ": set rootDir to the folder that holds "
+                                                          "the app's package.json");
   }
-  std::error_code ec;
-  if (fs::file_size(package_path, ec) > k_max_package_json_bytes || ec) {
-    return core::fail("package.json is too large (over 1 MiB)");
-  }
-  std::ifstream input(package_path, std::ios::binary);
-  std::stringstream text;
-  text << input.rdbuf();
-  boost::system::error_code parse_error;
-  const auto value = json::parse(text.str(), parse_error);
-  if (parse_error || !value.is_object()) {
-    return core::fail("package.json is not valid JSON" +
-                      (parse_error ? ": " + parse_error.message() : std::string()) +
-                      ". Fix it so that \"npm install\" can read it.");
-  }
-  const auto& package = value.get_object();
-
-  const auto* scripts = package.if_contains("scripts");
-  const auto* build = scripts != nullptr && scripts->is_object()
-                        ? scripts->get_object().if_contains("build")
-                        : nullptr;
-  if (build == nullptr || !build->is_string() || build->get_string().empty()) {
-    return core::fail("package.json has no \"build\" script: add one, e.g. "
-                      "\"build\": \"vite build\" (Vite) or \"build\": \"react-scripts build\" "
-                      "(Create React App).");
-  }
-
   BuildPlan plan;
-  if (has_dependency(package, "react-scripts")) {
-    plan.framework = "create-react-app";
-    plan.output_dirs = { "build" };
-    const auto* version = dependency_version(package, "react-scripts");
-    const auto major = version != nullptr ? major_version(*version) : std::nullopt;
-    if (major && *major < 5) {
-      plan.build_env.emplace_back("NODE_OPTIONS=--openssl-legacy-provider");
-    }
-  } else if (has_dependency(package, "vite")) {
-    plan.framework = "vite";
-    plan.output_dirs = { "dist" };
-  } else {
-    plan.framework = "other";
+  plan.app_dir = relative(*app, checkout);
+  auto package = read_package(*app, plan.app_dir);
+  if (!package) {
+    return std::unexpected(std::move(package.error()));
+  }
+  if (!*package) {
+    plan.framework = "none";
+    plan.install_dir = plan.app_dir;
     plan.output_dirs = { "dist", "build", "out" };
+    return plan;
   }
+  plan_framework(plan, **package, node_major);
 
-  bool locked = true;
-  if (is_file(checkout / "package-lock.json") || is_file(checkout / "npm-shrinkwrap.json")) {
-    plan.package_manager = PackageManager::npm;
-  } else if (is_file(checkout / "yarn.lock")) {
-    plan.package_manager = PackageManager::yarn;
-  } else if (is_file(checkout / "pnpm-lock.yaml")) {
-    plan.package_manager = PackageManager::pnpm;
-  } else if (is_file(checkout / "bun.lockb") || is_file(checkout / "bun.lock")) {
-    plan.package_manager = PackageManager::bun;
-  } else {
-    locked = false;
-    plan.package_manager = manager_from_field(package).value_or(PackageManager::npm);
-  }
-
-  switch (plan.package_manager) {
-    case PackageManager::npm:
-      plan.install_command = { "npm", locked ? "ci" : "install" };
-      plan.build_command = { "npm", "run", "build" };
-      break;
-    case PackageManager::yarn:
-    case PackageManager::pnpm: {
-      const std::string name(to_string(plan.package_manager));
-      plan.install_command = { "corepack", name, "install" };
-      plan.build_command = { "corepack", name, "run", "build" };
+  fs::path install = *app;
+  auto lockfile = find_lockfile(install);
+  for (auto dir = *app; !lockfile && dir != checkout && dir.has_parent_path();) {
+    dir = dir.parent_path();
+    if (declares_workspaces(dir)) {
+      install = dir;
+      lockfile = find_lockfile(dir);
       break;
     }
-    case PackageManager::bun:
-      plan.install_command = { "bun", "install" };
-      plan.build_command = { "bun", "run", "build" };
-      break;
   }
-  if (locked && plan.package_manager != PackageManager::npm) {
-    plan.install_command.emplace_back("--frozen-lockfile");
+  plan.install_dir = relative(install, checkout);
+  const json::object& app_manifest = **package;
+  core::Result<std::optional<json::object>> root_package = std::optional<json::object>{};
+  if (install != *app) {
+    root_package = read_package(install, plan.install_dir);
+    if (!root_package) {
+      return std::unexpected(std::move(root_package.error()));
+    }
+  }
+  const json::object no_manifest;
+  const json::object& manifest =
+    install == *app ? app_manifest : (*root_package ? **root_package : no_manifest);
+  auto field = manager_from_field(manifest);
+  if (!field) {
+    field = manager_from_field(app_manifest);
+  }
+
+  if (lockfile) {
+    plan.package_manager = lockfile->manager;
+    plan.lockfile = plan.install_dir.empty() ? lockfile->name : plan.install_dir + "/" + lockfile->name;
+  } else if (field) {
+    plan.package_manager = field->manager;
+  }
+  if (field && field->manager == plan.package_manager && plan.package_manager != PackageManager::npm) {
+    plan.package_manager_version = field->version;
+  }
+  const auto head = lockfile ? read_head(install / lockfile->name, k_lockfile_head_bytes) : "";
+  if (plan.package_manager == PackageManager::yarn && lockfile) {
+    plan.yarn_berry = head.find("__metadata:") != std::string::npos;
+    if (plan.yarn_berry && plan.package_manager_version.empty() &&
+        read_head(install / ".yarnrc.yml", k_lockfile_head_bytes).find("yarnPath:") ==
+          std::string::npos) {
+      plan.package_manager_version = berry_version(head);
+    }
+  } else if (plan.package_manager == PackageManager::yarn) {
+    plan.yarn_berry = major_version(plan.package_manager_version).value_or(1) >= 2;
+  }
+  if (plan.package_manager == PackageManager::pnpm && lockfile &&
+      plan.package_manager_version.empty()) {
+    plan.package_manager_version = pnpm_version(head);
+  }
+  if (plan.package_manager == PackageManager::bun) {
+    plan.env.push_back("PATH=" + std::string(k_bun_prefix) + "/bin:/usr/local/bin:/usr/bin:/bin");
+  }
+  plan_commands(plan, lockfile.has_value(), script(app_manifest, "build") != nullptr);
+  for (const auto name : k_lifecycle_scripts) {
+    if (script(manifest, name) != nullptr) {
+      plan.lifecycle_scripts.emplace_back(name);
+    }
   }
   return plan;
 }

@@ -19,20 +19,36 @@ enum class PackageManager
 
 std::string_view to_string(PackageManager manager);
 
+// Where the sandbox puts bun when a project needs it (bun comes from its npm package).
+constexpr std::string_view k_bun_prefix = "/workspace/home/.bun";
+
 // How to build one checkout, decided from its files alone.
 struct BuildPlan
 {
   std::string framework; // "create-react-app", "vite" or "other"
   PackageManager package_manager = PackageManager::npm;
+  std::string package_manager_version; // "8", "4.1.0": asked for, or implied by the lockfile
+  bool yarn_berry = false;
+  std::string app_dir;     // the app's folder, relative to the checkout ("" for its root)
+  std::string install_dir; // where the install runs: app_dir, or the workspace root above it
+  std::string lockfile;    // relative to the checkout; empty when there is none
+  std::vector<std::string> setup_command; // run before the install, e.g. to fetch bun
   std::vector<std::string> install_command;
   std::vector<std::string> build_command;
+  std::vector<std::string> env;         // extra "NAME=value" for every phase
   std::vector<std::string> build_env;   // extra "NAME=value" for the build phase
-  std::vector<std::string> output_dirs; // relative to the checkout; the first that exists wins
+  std::vector<std::string> output_dirs; // relative to app_dir; the first that exists wins
+  std::vector<std::string> lifecycle_scripts; // install-time scripts of install_dir's package.json
+  std::vector<std::string> notes;             // choices worth a line in the log
 };
 
-// Reads package.json and the lockfiles at the root of `checkout` (runs nothing). Fails,
-// with a message telling the user what to fix, when package.json is missing or invalid
-// or has no "build" script.
-core::Result<BuildPlan> detect_build(const std::filesystem::path& checkout);
+// Reads package.json files and lockfiles below `checkout` (runs nothing). `app_dir` is the
+// app's folder inside it; a lockfile in a parent folder that declares workspaces makes that
+// folder the install folder. `node_major` is the Node.js the build runs on. Fails, with a
+// message telling the user what to fix, when the folder or its package.json is missing or
+// invalid or has no "build" script.
+core::Result<BuildPlan> detect_build(const std::filesystem::path& checkout,
+                                     std::string_view app_dir = "",
+                                     int node_major = 20);
 
 } // namespace reactor::builder

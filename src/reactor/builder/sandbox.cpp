@@ -88,6 +88,9 @@ sandbox_environment()
     "COREPACK_HOME=" + home + "/.corepack",
     "COREPACK_ENABLE_DOWNLOAD_PROMPT=0",
     "COREPACK_DEFAULT_TO_LATEST=0",
+    "COREPACK_ENABLE_AUTO_PIN=0",
+    "YARN_ENABLE_GLOBAL_CACHE=false",
+    "YARN_ENABLE_TELEMETRY=0",
     "NEXT_TELEMETRY_DISABLED=1",
   };
 }
@@ -129,14 +132,18 @@ sandbox_argv(const SandboxSpec& spec)
   for (const auto path : k_etc_files) {
     add(argv, { "--ro-bind-try", path, path });
   }
-  add(argv, { "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp" });
+  add(argv, { "--proc", "/proc", "--dev", "/dev" });
+  if (spec.tmp_bytes != 0) {
+    add(argv, { "--size", std::to_string(spec.tmp_bytes) });
+  }
+  add(argv, { "--tmpfs", "/tmp" });
 
   const auto workspace = spec.workspace.string();
   const auto identity = (spec.workspace / k_identity_dir).string();
   add(argv, { "--bind", workspace, k_sandbox_workspace });
   add(argv, { "--ro-bind", identity + "/passwd", "/etc/passwd" });
   add(argv, { "--ro-bind", identity + "/group", "/etc/group" });
-  add(argv, { "--remount-ro", "/", "--chdir", k_sandbox_source });
+  add(argv, { "--remount-ro", "/", "--chdir", spec.directory });
 
   auto environment = sandbox_environment();
   environment.insert(environment.end(), spec.extra_env.begin(), spec.extra_env.end());

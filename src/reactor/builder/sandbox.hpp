@@ -2,6 +2,7 @@
 
 #include "reactor/core/error.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -33,7 +34,9 @@ struct SandboxSpec
   std::filesystem::path workspace; // host directory bound read-write at /workspace
   SandboxPhase phase = SandboxPhase::build;
   std::vector<std::string> command;
-  std::vector<std::string> extra_env;  // "NAME=value", added to the allow-list
+  std::string directory = std::string(k_sandbox_source); // where the command starts
+  std::vector<std::string> extra_env;  // "NAME=value", added to the allow-list (later wins)
+  std::uint64_t tmp_bytes = 0;         // size of the private /tmp; 0: the tmpfs default
   std::vector<RootEntry> root_entries; // from host_root_entries()
   std::string bwrap = "bwrap";
 };

@@ -2,6 +2,8 @@
 
 #include "reactor/hub/messages.hpp"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <vector>
 
@@ -15,11 +17,54 @@ constexpr auto k_poll_period = std::chrono::seconds(1);
 
 using Message = net::Outbox::Message;
 
-Message
-share(std::string text)
+// One event as each format shows it, each rendered at most once however many watch it.
+class Rendition
 {
-  return std::make_shared<const std::string>(std::move(text));
-}
+public:
+  explicit Rendition(const core::Event& event)
+    : m_event(event)
+  {
+  }
+
+  // nullptr when the format does not show this event (log text skips status changes).
+  Message get(Hub::Format format)
+  {
+    auto& slot = m_messages.at(static_cast<std::size_t>(format));
+    if (!slot && shows(format)) {
+      slot = std::make_shared<const std::string>(render(format));
+    }
+    return slot;
+  }
+
+  // SSE and log streams end once the deployment's outcome is sent.
+  bool ends(Hub::Format format) const
+  {
+    return format != Hub::Format::websocket && m_event.kind == core::EventKind::status &&
+           core::is_final(m_event.status);
+  }
+
+private:
+  bool shows(Hub::Format format) const
+  {
+    return format != Hub::Format::log_text || m_event.kind == core::EventKind::log;
+  }
+
+  std::string render(Hub::Format format) const
+  {
+    switch (format) {
+      case Hub::Format::sse:
+        return sse_message(m_event);
+      case Hub::Format::log_text:
+        return m_event.line + "\n";
+      case Hub::Format::websocket:
+        break;
+    }
+    return event_message(m_event);
+  }
+
+  const core::Event& m_event;
+  std::array<Message, 3> m_messages;
+};
 
 } // namespace
 
@@ -27,10 +72,26 @@ struct Hub::Watcher
 {
   std::string deployment_id;
   std::shared_ptr<net::Outbox> outbox;
+  Format format = Format::websocket;
   // Until the stored part is sent, live events wait here.
   bool live = false;
-  std::vector<std::pair<std::int64_t, Message>> pending;
+  std::vector<std::pair<std::int64_t, core::Event>> pending;
   std::int64_t cursor = 0; // the last seq sent
+
+  // Sends the event unless already sent; closes the outbox after an outcome it ends on.
+  void send(std::int64_t seq, Rendition& rendition)
+  {
+    if (seq <= cursor) {
+      return;
+    }
+    cursor = seq;
+    if (auto message = rendition.get(format)) {
+      outbox->send(std::move(message));
+    }
+    if (rendition.ends(format)) {
+      outbox->close();
+    }
+  }
 };
 
 Hub::Hub(store::MetadataStore& store)
@@ -113,17 +174,13 @@ Hub::deliver(const core::Event& event)
 {
   std::scoped_lock lock(m_mutex);
   auto [begin, end] = m_by_deployment.equal_range(event.deployment_id);
-  if (begin == end) {
-    return;
-  }
-  const Message message = share(event_message(event));
+  Rendition rendition(event);
   for (auto it = begin; it != end; ++it) {
     Watcher& watcher = *it->second;
-    if (!watcher.live) {
-      watcher.pending.emplace_back(event.seq, message);
-    } else if (event.seq > watcher.cursor) {
-      watcher.outbox->send(message);
-      watcher.cursor = event.seq;
+    if (watcher.live) {
+      watcher.send(event.seq, rendition);
+    } else {
+      watcher.pending.emplace_back(event.seq, event);
     }
   }
 }
@@ -131,11 +188,13 @@ Hub::deliver(const core::Event& event)
 core::Result<Hub::WatchId>
 Hub::watch(const std::string& deployment_id,
            std::optional<std::int64_t> since,
-           std::shared_ptr<net::Outbox> outbox)
+           std::shared_ptr<net::Outbox> outbox,
+           Format format)
 {
   auto watcher = std::make_shared<Watcher>();
   watcher->deployment_id = deployment_id;
   watcher->outbox = std::move(outbox);
+  watcher->format = format;
   WatchId id = 0;
   {
     std::scoped_lock lock(m_mutex);
@@ -161,33 +220,26 @@ Hub::watch(const std::string& deployment_id,
       break;
     }
   }
-
-  std::vector<Message> first;
-  if (since) {
-    for (const auto& event : stored) {
-      first.push_back(share(event_message(event)));
-    }
-  } else {
-    for (auto it = stored.rbegin(); it != stored.rend(); ++it) {
-      if (it->kind == core::EventKind::status) {
-        first.push_back(share(event_message(*it)));
-        break;
-      }
-    }
+  // Without `since`, only the current status (the latest status event) is sent.
+  if (!since) {
+    const auto latest = std::find_if(stored.rbegin(), stored.rend(), [](const auto& event) {
+      return event.kind == core::EventKind::status;
+    });
+    stored =
+      latest == stored.rend() ? std::vector<core::Event>{} : std::vector<core::Event>{ *latest };
   }
 
   std::scoped_lock lock(m_mutex);
-  for (auto& message : first) {
-    watcher->outbox->send(std::move(message));
+  for (const auto& event : stored) {
+    Rendition rendition(event);
+    watcher->send(event.seq, rendition);
   }
-  for (auto& [seq, message] : watcher->pending) {
-    if (seq > cursor) {
-      watcher->outbox->send(std::move(message));
-      cursor = seq;
-    }
+  watcher->cursor = cursor;
+  for (const auto& [seq, event] : watcher->pending) {
+    Rendition rendition(event);
+    watcher->send(seq, rendition);
   }
   watcher->pending.clear();
-  watcher->cursor = cursor;
   watcher->live = true;
   return id;
 }

@@ -35,13 +35,24 @@ public:
 
   using WatchId = std::uint64_t;
 
+  // How a watcher receives events: /ws JSON messages; Server-Sent Events ("id: <seq>",
+  // "data: <json>"); or the bare build-log lines as text. SSE and log streams close after
+  // the deployment's final status.
+  enum class Format
+  {
+    websocket,
+    sse,
+    log_text
+  };
+
   // Starts delivering a deployment's events to `outbox` (blocking: reads the store).
   // With `since`, every stored event after it comes first, then live ones; without, the
   // current status comes first. No event is missed or repeated between the stored part
   // and the live part. The caller checks that the deployment exists.
   core::Result<WatchId> watch(const std::string& deployment_id,
                               std::optional<std::int64_t> since,
-                              std::shared_ptr<net::Outbox> outbox);
+                              std::shared_ptr<net::Outbox> outbox,
+                              Format format = Format::websocket);
   void unwatch(WatchId id);
 
 private:

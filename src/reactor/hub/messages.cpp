@@ -25,6 +25,12 @@ event_message(const core::Event& event)
 }
 
 std::string
+sse_message(const core::Event& event)
+{
+  return "id: " + std::to_string(event.seq) + "\ndata: " + event_message(event) + "\n\n";
+}
+
+std::string
 system_message(std::string_view text)
 {
   return boost::json::serialize(boost::json::object{ { "type", "SYSTEM" }, { "message", text } });

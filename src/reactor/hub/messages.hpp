@@ -11,6 +11,8 @@ namespace reactor::hub {
 
 // {"type":"STATUS_UPDATE",…} for a status event, {"type":"LOG",…} for a log event.
 std::string event_message(const core::Event& event);
+// The same event as one Server-Sent Event: "id: <seq>\ndata: <event_message>\n\n".
+std::string sse_message(const core::Event& event);
 std::string system_message(std::string_view text);
 std::string error_message(std::string_view text);
 

@@ -23,6 +23,27 @@ Request::path() const
   return whole.substr(0, whole.find('?'));
 }
 
+std::optional<std::string_view>
+Request::query(std::string_view name) const
+{
+  const std::string_view whole = target;
+  const auto question = whole.find('?');
+  if (question == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view rest = whole.substr(question + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const auto equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      return equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1);
+    }
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+  }
+  return std::nullopt;
+}
+
 Response
 json_response(unsigned status, std::string json)
 {

@@ -1,6 +1,10 @@
 #pragma once
 
+#include "reactor/net/outbox.hpp"
+
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +26,8 @@ struct Request
   std::string_view header(std::string_view name) const;
   // The target without its query string.
   std::string_view path() const;
+  // The raw value of a query parameter; nullopt when absent.
+  std::optional<std::string_view> query(std::string_view name) const;
 };
 
 struct Response
@@ -30,6 +36,13 @@ struct Response
   std::vector<std::pair<std::string, std::string>> headers; // Content-Length and Date are added
   std::string body;
   std::shared_ptr<const std::string> shared_body; // sent instead of body when set
+
+  // A streamed response (SSE, followed logs): after the head, each message of the outbox
+  // is sent as one chunk until the outbox closes; `heartbeat`, when set, is sent after 15
+  // idle seconds so dead clients are found. `on_stream_end` runs when the stream ends.
+  std::shared_ptr<Outbox> stream;
+  std::string heartbeat;
+  std::function<void()> on_stream_end;
 
   std::string_view payload() const { return shared_body ? *shared_body : body; }
 };

@@ -1,6 +1,8 @@
 #include "reactor/net/sessions.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -11,6 +13,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 namespace reactor::net {
@@ -24,6 +27,7 @@ namespace {
 constexpr std::size_t k_max_body = 64 * 1024;
 constexpr std::uint32_t k_max_header = 16 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
+constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 
 // The Date header value, formatted at most once a second per thread.
 std::string_view
@@ -53,7 +57,9 @@ render_head(const Response& response, std::size_t content_length, bool keep_aliv
   head += http::obsolete_reason(static_cast<http::status>(response.status));
   head += "\r\nDate: ";
   head += http_date();
-  if (response.status != 304 && response.status != 204) {
+  if (response.stream) {
+    head += "\r\nTransfer-Encoding: chunked";
+  } else if (response.status != 304 && response.status != 204) {
     head += "\r\nContent-Length: ";
     head += std::to_string(content_length);
   }
@@ -107,6 +113,60 @@ write_response(beast::tcp_stream& stream, const Response& response, bool head_on
   auto [ec, written] =
     co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
   co_return !ec;
+}
+
+asio::awaitable<bool>
+write_chunk(beast::tcp_stream& stream, std::string_view data)
+{
+  std::array<char, 20> size_line{};
+  const int length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", data.size());
+  const std::array<asio::const_buffer, 3> buffers{ asio::buffer(size_line.data(),
+                                                                static_cast<std::size_t>(length)),
+                                                   asio::buffer(data.data(), data.size()),
+                                                   asio::buffer("\r\n", 2) };
+  stream.expires_after(k_idle_timeout);
+  auto [ec, written] =
+    co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
+  co_return !ec;
+}
+
+// Sends the outbox's messages as chunks until it closes; false when the client is gone.
+asio::awaitable<bool>
+write_stream(beast::tcp_stream& stream, const Response& response)
+{
+  auto wakeup = std::make_shared<asio::steady_timer>(stream.get_executor());
+  response.stream->set_waker([executor = stream.get_executor(), weak = std::weak_ptr(wakeup)] {
+    asio::post(executor, [weak] {
+      if (auto timer = weak.lock()) {
+        timer->cancel();
+      }
+    });
+  });
+  std::vector<Outbox::Message> batch;
+  bool alive = true;
+  while (alive) {
+    batch.clear();
+    if (!response.stream->take(batch)) {
+      alive = co_await write_chunk(stream, {});
+      break;
+    }
+    if (batch.empty()) {
+      wakeup->expires_after(k_stream_heartbeat);
+      auto [ec] = co_await wakeup->async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!ec && !response.heartbeat.empty()) {
+        alive = co_await write_chunk(stream, response.heartbeat);
+      }
+      continue;
+    }
+    for (const auto& message : batch) {
+      if (!(alive = co_await write_chunk(stream, *message))) {
+        break;
+      }
+    }
+  }
+  response.stream->set_waker(nullptr);
+  response.stream->close();
+  co_return alive;
 }
 
 Response
@@ -169,7 +229,14 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
     const bool keep_alive = message.keep_alive();
     const Response response = co_await router.handle(std::move(request));
     const bool head_only = message.method() == http::verb::head;
-    if (!co_await write_response(stream, response, head_only, keep_alive) || !keep_alive) {
+    bool alive = co_await write_response(stream, response, head_only, keep_alive);
+    if (response.stream) {
+      alive = alive && co_await write_stream(stream, response);
+      if (response.on_stream_end) {
+        response.on_stream_end();
+      }
+    }
+    if (!alive || !keep_alive) {
       co_return;
     }
   }

@@ -21,6 +21,8 @@ namespace {
 // Larger messages end the connection; the peer decides what smaller ones may be.
 constexpr std::size_t k_max_message = 1024 * 1024;
 
+constexpr auto k_idle_timeout = std::chrono::seconds(60);
+
 using WebSocket = websocket::stream<beast::tcp_stream>;
 
 struct Connection
@@ -78,7 +80,11 @@ run_websocket_session(beast::tcp_stream stream,
   stream.expires_never();
   auto connection = std::make_shared<Connection>(std::move(stream));
   auto& ws = connection->ws;
-  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Pings after half the idle time; a peer silent for the whole of it is dropped.
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = k_idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws.set_option(timeouts);
   ws.read_message_max(k_max_message);
   auto [accept_ec] = co_await ws.async_accept(upgrade, asio::as_tuple(asio::use_awaitable));
   if (accept_ec) {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <optional>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -134,14 +135,31 @@ private:
   std::string m_line;
 };
 
+// What the child reports through the status pipe when it cannot run the command.
+struct ChildFailure
+{
+  int stage = 0; // 0: exec, 1: cgroup, 2: rlimit
+  int error = 0;
+};
+
+struct ChildSetup
+{
+  const char* file;
+  char* const* argv;
+  char* const* envp;
+  const char* cwd;
+  int output;
+  int devnull;
+  int status_pipe;
+  const int* cgroups;
+  std::size_t cgroup_count;
+  const ResourceLimit* rlimits;
+  std::size_t rlimit_count;
+};
+
+// Runs in the forked child: only async-signal-safe calls.
 [[noreturn]] void
-exec_child(const char* file,
-           char* const* argv,
-           char* const* envp,
-           const char* cwd,
-           int output,
-           int devnull,
-           int status_pipe)
+exec_child(const ChildSetup& setup)
 {
   ::setsid();
   sigset_t none;
@@ -150,26 +168,41 @@ exec_child(const char* file,
   struct sigaction default_action
   {};
   default_action.sa_handler = SIG_DFL;
-  for (int sig : { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD }) {
+  for (int sig : { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGXFSZ }) {
     ::sigaction(sig, &default_action, nullptr);
   }
-  int error = 0;
-  if (::dup2(devnull, STDIN_FILENO) < 0 || ::dup2(output, STDOUT_FILENO) < 0 ||
-      ::dup2(output, STDERR_FILENO) < 0) {
-    error = errno;
-  } else if (cwd != nullptr && ::chdir(cwd) != 0) {
-    error = errno;
-  } else {
-    if (status_pipe != 3) {
-      ::dup2(status_pipe, 3);
-      ::fcntl(3, F_SETFD, FD_CLOEXEC);
+  int status_pipe = setup.status_pipe;
+  ChildFailure failure;
+  for (std::size_t i = 0; i < setup.cgroup_count && failure.error == 0; ++i) {
+    if (::write(setup.cgroups[i], "0", 1) != 1) {
+      failure = { 1, errno };
     }
-    ::close_range(4, ~0U, 0);
-    ::execve(file, argv, envp);
-    error = errno;
-    status_pipe = 3;
   }
-  const ssize_t ignored = ::write(status_pipe, &error, sizeof error);
+  for (std::size_t i = 0; i < setup.rlimit_count && failure.error == 0; ++i) {
+    const rlimit limit{ static_cast<rlim_t>(setup.rlimits[i].value),
+                        static_cast<rlim_t>(setup.rlimits[i].value) };
+    if (::setrlimit(setup.rlimits[i].resource, &limit) != 0) {
+      failure = { 2, errno };
+    }
+  }
+  if (failure.error == 0) {
+    if (::dup2(setup.devnull, STDIN_FILENO) < 0 || ::dup2(setup.output, STDOUT_FILENO) < 0 ||
+        ::dup2(setup.output, STDERR_FILENO) < 0) {
+      failure.error = errno;
+    } else if (setup.cwd != nullptr && ::chdir(setup.cwd) != 0) {
+      failure.error = errno;
+    } else {
+      if (status_pipe != 3) {
+        ::dup2(status_pipe, 3);
+        ::fcntl(3, F_SETFD, FD_CLOEXEC);
+      }
+      ::close_range(4, ~0U, 0);
+      ::execve(setup.file, setup.argv, setup.envp);
+      failure.error = errno;
+      status_pipe = 3;
+    }
+  }
+  const ssize_t ignored = ::write(status_pipe, &failure, sizeof failure);
   static_cast<void>(ignored);
   ::_exit(127);
 }
@@ -220,27 +253,34 @@ run_process(const ProcessOptions& options)
     return std::unexpected(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    exec_child(file->c_str(),
-               argv.data(),
-               envp.data(),
-               cwd.empty() ? nullptr : cwd.c_str(),
-               write_end.get(),
-               devnull.get(),
-               status_write.get());
+    exec_child({ file->c_str(),
+                 argv.data(),
+                 envp.data(),
+                 cwd.empty() ? nullptr : cwd.c_str(),
+                 write_end.get(),
+                 devnull.get(),
+                 status_write.get(),
+                 options.join_cgroups.data(),
+                 options.join_cgroups.size(),
+                 options.rlimits.data(),
+                 options.rlimits.size() });
   }
   write_end.reset();
   status_write.reset();
   devnull.reset();
 
-  int exec_error = 0;
+  ChildFailure failure;
   ssize_t got = 0;
   do {
-    got = ::read(status_read.get(), &exec_error, sizeof exec_error);
+    got = ::read(status_read.get(), &failure, sizeof failure);
   } while (got < 0 && errno == EINTR);
-  if (got == sizeof exec_error) {
+  if (got == sizeof failure) {
     int ignored = 0;
     ::waitpid(pid, &ignored, 0);
-    return std::unexpected("cannot run " + options.argv.front() + ": " + std::strerror(exec_error));
+    const char* what = failure.stage == 1 ? "cannot join the cgroup for "
+                       : failure.stage == 2 ? "cannot set resource limits for "
+                                            : "cannot run ";
+    return std::unexpected(what + options.argv.front() + ": " + std::strerror(failure.error));
   }
   status_read.reset();
 
@@ -249,6 +289,7 @@ run_process(const ProcessOptions& options)
   ProcessResult result;
   LineSplitter splitter(options.on_line);
   const auto start = Clock::now();
+  auto next_watch = start + k_poll_interval;
   std::optional<Clock::time_point> drain_until;
   bool killed = false;
   bool output_open = true;
@@ -303,6 +344,12 @@ run_process(const ProcessOptions& options)
                  Clock::now() - start >= options.timeout) {
         result.timed_out = true;
         kill_group();
+      } else if (!killed && options.stop_when && Clock::now() >= next_watch) {
+        next_watch = Clock::now() + k_poll_interval;
+        if (options.stop_when()) {
+          result.stopped = true;
+          kill_group();
+        }
       }
     } else if (output_open && Clock::now() >= *drain_until) {
       output_open = false;

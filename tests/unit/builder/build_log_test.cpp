@@ -14,7 +14,7 @@ TEST(BuildLog, WritesLinesInOrderAndInBatches)
 {
   testing::FakeStore store;
   {
-    BuildLog log(store, "d", 1000, 10s);
+    BuildLog log(store, "d", { .max_lines = 1000 }, 10s);
     for (int i = 0; i < 250; ++i) {
       log.add("line " + std::to_string(i));
     }
@@ -34,7 +34,7 @@ TEST(BuildLog, WritesLinesInOrderAndInBatches)
 TEST(BuildLog, FlushesQuietLogsOnATimer)
 {
   testing::FakeStore store;
-  BuildLog log(store, "d", 1000, 20ms);
+  BuildLog log(store, "d", { .max_lines = 1000 }, 20ms);
   log.add("only line");
   for (int i = 0; i < 100 && store.logs().empty(); ++i) {
     std::this_thread::sleep_for(10ms);
@@ -46,15 +46,34 @@ TEST(BuildLog, CapsTheNumberOfLines)
 {
   testing::FakeStore store;
   {
-    BuildLog log(store, "d", 5);
+    BuildLog log(store, "d", { .max_lines = 5 });
     for (int i = 0; i < 20; ++i) {
       log.add("x");
+    }
+    log.note("[reactor] still kept");
+    ASSERT_TRUE(log.flush().has_value());
+  }
+  const auto logs = store.logs();
+  ASSERT_EQ(logs.size(), 7u);
+  EXPECT_TRUE(logs[5].starts_with(k_log_truncated)) << logs[5];
+  EXPECT_NE(logs[5].find("5 lines"), std::string::npos) << logs[5];
+  EXPECT_EQ(logs[6], "[reactor] still kept");
+}
+
+TEST(BuildLog, CapsTheBytesOfTheLog)
+{
+  testing::FakeStore store;
+  {
+    BuildLog log(store, "d", { .max_lines = 1000, .max_bytes = 2048 });
+    for (int i = 0; i < 100; ++i) {
+      log.add(std::string(99, 'x'));
     }
     ASSERT_TRUE(log.flush().has_value());
   }
   const auto logs = store.logs();
-  ASSERT_EQ(logs.size(), 6u);
-  EXPECT_EQ(logs.back(), k_log_truncated);
+  ASSERT_EQ(logs.size(), 21u);
+  EXPECT_TRUE(logs.back().starts_with(k_log_truncated));
+  EXPECT_NE(logs.back().find("2 KiB"), std::string::npos) << logs.back();
 }
 
 TEST(Text, SanitizesLines)

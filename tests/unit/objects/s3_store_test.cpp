@@ -27,11 +27,11 @@ http_response(int status, std::string_view reason, std::string_view body = {})
 }
 
 const std::string k_ok = http_response(200, "OK");
-const std::string k_unavailable = http_response(
-  503,
-  "Slow Down",
-  "<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Reduce your request "
-  "rate.</Message></Error>");
+const std::string k_unavailable =
+  http_response(503,
+                "Slow Down",
+                "<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Reduce your request "
+                "rate.</Message></Error>");
 
 // A loopback HTTP server that answers each connection with the next scripted response
 // (the last one repeats) and records the requests it received.
@@ -65,8 +65,8 @@ public:
 
   std::string url(std::string_view bucket_and_prefix) const
   {
-    return "s3://" + std::string(bucket_and_prefix) + "?endpoint=http://127.0.0.1:" +
-           std::to_string(m_port) + "&region=us-east-1";
+    return "s3://" + std::string(bucket_and_prefix) +
+           "?endpoint=http://127.0.0.1:" + std::to_string(m_port) + "&region=us-east-1";
   }
 
   std::vector<std::string> requests() const
@@ -76,7 +76,10 @@ public:
   }
 
 private:
-  static sockaddr* as_sockaddr(sockaddr_in* address) { return reinterpret_cast<sockaddr*>(address); }
+  static sockaddr* as_sockaddr(sockaddr_in* address)
+  {
+    return reinterpret_cast<sockaddr*>(address);
+  }
 
   void serve()
   {
@@ -245,14 +248,16 @@ TEST_F(S3Store, WrongCredentialsGiveAClearError)
 {
   std::unique_ptr<ObjectStore> store;
   {
+    const ScopedEnvironment key("AWS_ACCESS_KEY_ID", "NOT-A-KEY");
     const ScopedEnvironment secret("AWS_SECRET_ACCESS_KEY", "not-the-secret");
     store = open_real_store();
   }
   ASSERT_NE(store, nullptr);
   const auto put = store->put("blobs/denied", "x");
   ASSERT_FALSE(put.has_value());
-  EXPECT_NE(put.error().message.find("access denied: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
-            std::string::npos)
+  EXPECT_NE(
+    put.error().message.find("access denied: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
+    std::string::npos)
     << put.error().message;
   EXPECT_NE(put.error().message.find("blobs/denied"), std::string::npos) << put.error().message;
   EXPECT_NE(put.error().message.find("403"), std::string::npos) << put.error().message;
@@ -311,8 +316,7 @@ TEST_F(S3Store, RetriesConnectionFailuresThenNamesTheKey)
   ASSERT_FALSE(exists.has_value());
   EXPECT_NE(exists.error().message.find("s3://bucket/prefix/blobs/k"), std::string::npos)
     << exists.error().message;
-  EXPECT_NE(exists.error().message.find("4 attempts"), std::string::npos)
-    << exists.error().message;
+  EXPECT_NE(exists.error().message.find("4 attempts"), std::string::npos) << exists.error().message;
 }
 
 TEST_F(S3Store, SignsPathStyleRequestsWithEncodedKeys)

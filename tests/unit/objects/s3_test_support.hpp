@@ -7,9 +7,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
-#include <curl/curl.h>
-
 #include <cstdlib>
+#include <curl/curl.h>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -80,14 +79,13 @@ count_s3_objects(const std::string& store_url)
   const sigv4::Credentials credentials{ .access_key_id = std::getenv("AWS_ACCESS_KEY_ID"),
                                         .secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY"),
                                         .session_token = {} };
-  const sigv4::Options options{
-    .region = region,
-    .service = "s3",
-    .timestamp = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()),
-    .normalize_path = false,
-    .sign_payload_hash = true,
-    .sign_session_token = true
-  };
+  const sigv4::Options options{ .region = region,
+                                .service = "s3",
+                                .timestamp = std::chrono::floor<std::chrono::seconds>(
+                                  std::chrono::system_clock::now()),
+                                .normalize_path = false,
+                                .sign_payload_hash = true,
+                                .sign_session_token = true };
   const auto signature = sigv4::sign(request, credentials, options);
 
   curl_slist* headers = nullptr;

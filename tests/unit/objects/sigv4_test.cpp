@@ -151,8 +151,8 @@ signed_request_headers(const fs::path& folder)
     if (lines[i].empty() || lines[i].front() == ' ' || colon == lines[i].npos) {
       continue;
     }
-    headers.push_back({ lowercase(lines[i].substr(0, colon)),
-                        std::string(lines[i].substr(colon + 1)) });
+    headers.push_back(
+      { lowercase(lines[i].substr(0, colon)), std::string(lines[i].substr(colon + 1)) });
   }
   return headers;
 }

@@ -5,14 +5,13 @@
 
 #include <boost/url/parse.hpp>
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <mutex>
 #include <random>
@@ -30,6 +29,8 @@ constexpr int k_attempts = 4;
 constexpr std::chrono::milliseconds k_first_backoff{ 100 };
 constexpr std::chrono::milliseconds k_max_backoff{ 3000 };
 constexpr std::size_t k_max_idle_handles = 16;
+// Larger uploads wait for "100 Continue", so a refused request does not send the body.
+constexpr std::size_t k_expect_continue_size = 1024 * 1024;
 constexpr std::string_view k_empty_payload_hash =
   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -232,9 +233,10 @@ struct HeaderList
   HeaderList& operator=(const HeaderList&) = delete;
   ~HeaderList() { curl_slist_free_all(list); }
 
+  // An empty value removes a header curl would add by itself.
   void add(std::string_view name, std::string_view value)
   {
-    const auto line = std::string(name) + ": " + std::string(value);
+    const auto line = std::string(name) + (value.empty() ? ":" : ": ") + std::string(value);
     auto* appended = curl_slist_append(list, line.c_str());
     if (appended == nullptr) {
       throw std::bad_alloc();
@@ -375,8 +377,7 @@ public:
     if (!valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
-    const auto response =
-      with_retries([&] { return perform("HEAD", key, k_empty_payload_hash); });
+    const auto response = with_retries([&] { return perform("HEAD", key, k_empty_payload_hash); });
     if (response.transport == CURLE_OK && response.status == 200) {
       return true;
     }
@@ -395,6 +396,7 @@ private:
       if (i + 1 == k_attempts || !retryable(response)) {
         return response;
       }
+      fprintf(stderr, "RETRY %d transport=%d status=%ld %s\n", i, int(response.transport), response.status, response.transport_error.c_str());
       std::this_thread::sleep_for(backoff(i));
     }
   }
@@ -421,7 +423,8 @@ private:
     return name + std::string(key);
   }
 
-  std::string describe(std::string_view operation, std::string_view key,
+  std::string describe(std::string_view operation,
+                       std::string_view key,
                        const Response& response) const
   {
     auto message = "cannot " + std::string(operation) + " " + object_name(key) + ": ";
@@ -455,7 +458,9 @@ private:
     return message;
   }
 
-  Response perform(std::string_view method, std::string_view key, std::string_view payload_hash,
+  Response perform(std::string_view method,
+                   std::string_view key,
+                   std::string_view payload_hash,
                    UploadSource* source = nullptr)
   {
     const auto path = object_path(key);
@@ -464,23 +469,24 @@ private:
                             .query = {},
                             .headers = { { "host", m_location.host } },
                             .payload_hash = std::string(payload_hash) };
-    const sigv4::Options options{
-      .region = m_location.region,
-      .service = "s3",
-      .timestamp = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()),
-      .normalize_path = false,
-      .sign_payload_hash = true,
-      .sign_session_token = true
-    };
+    const sigv4::Options options{ .region = m_location.region,
+                                  .service = "s3",
+                                  .timestamp = std::chrono::floor<std::chrono::seconds>(
+                                    std::chrono::system_clock::now()),
+                                  .normalize_path = false,
+                                  .sign_payload_hash = true,
+                                  .sign_session_token = true };
     const auto signature = sigv4::sign(request, m_credentials, options);
 
     HeaderList headers;
     headers.add("Host", m_location.host);
+    if (source != nullptr && source->size() < k_expect_continue_size) {
+      headers.add("Expect", "");
+    }
     for (const auto& header : signature.headers) {
       headers.add(header.name, header.value);
     }
-    const auto url =
-      m_location.scheme + "://" + m_location.host + sigv4::uri_encode(path, true);
+    const auto url = m_location.scheme + "://" + m_location.host + sigv4::uri_encode(path, true);
 
     Response response;
     std::array<char, CURL_ERROR_SIZE> error{};
@@ -504,8 +510,7 @@ private:
       curl_easy_setopt(curl, CURLOPT_READDATA, source);
       curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, &UploadSource::seek_callback);
       curl_easy_setopt(curl, CURLOPT_SEEKDATA, source);
-      curl_easy_setopt(
-        curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(source->size()));
+      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(source->size()));
     }
     response.transport = curl_easy_perform(curl);
     if (response.transport != CURLE_OK) {

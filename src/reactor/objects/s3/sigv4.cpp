@@ -145,8 +145,7 @@ uri_encode(std::string_view text, bool keep_slash)
   out.reserve(text.size());
   for (const char c : text) {
     const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                            c == '~';
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved || (keep_slash && c == '/')) {
       out.push_back(c);
       continue;
@@ -227,9 +226,9 @@ sign(const Request& request, const Credentials& credentials, const Options& opti
   key = hmac_sha256(key, "aws4_request");
   result.signature = hex(hmac_sha256(key, result.string_to_sign));
 
-  result.authorization = std::string(k_algorithm) + " Credential=" +
-                         credentials.access_key_id + '/' + scope +
-                         ", SignedHeaders=" + signed_names + ", Signature=" + result.signature;
+  result.authorization = std::string(k_algorithm) + " Credential=" + credentials.access_key_id +
+                         '/' + scope + ", SignedHeaders=" + signed_names +
+                         ", Signature=" + result.signature;
   if (has_token && !options.sign_session_token) {
     result.headers.push_back({ "x-amz-security-token", credentials.session_token });
   }

@@ -26,9 +26,9 @@ struct Header
 struct Request
 {
   std::string method;
-  std::string path;                                        // not percent-encoded: "/a b/c"
-  std::vector<std::pair<std::string, std::string>> query;  // decoded names and values
-  std::vector<Header> headers;                             // must hold `host`; any case
+  std::string path;                                       // not percent-encoded: "/a b/c"
+  std::vector<std::pair<std::string, std::string>> query; // decoded names and values
+  std::vector<Header> headers;                            // must hold `host`; any case
   std::string payload_hash; // lowercase hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
 };
 
@@ -37,9 +37,9 @@ struct Options
   std::string region;
   std::string service;
   std::chrono::sys_seconds timestamp;
-  bool normalize_path = false;     // S3 signs the path as sent, so false for S3
-  bool sign_payload_hash = true;   // adds a signed `x-amz-content-sha256` (S3 requires it)
-  bool sign_session_token = true;  // false adds `x-amz-security-token` after signing
+  bool normalize_path = false;    // S3 signs the path as sent, so false for S3
+  bool sign_payload_hash = true;  // adds a signed `x-amz-content-sha256` (S3 requires it)
+  bool sign_session_token = true; // false adds `x-amz-security-token` after signing
 };
 
 struct Signature

@@ -1,0 +1,144 @@
+#include "reactor/api/deployment_json.hpp"
+#include "reactor/api/handlers.hpp"
+#include "reactor/core/deploy_request.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+namespace reactor::api {
+
+namespace {
+
+constexpr int k_default_list_limit = 50;
+constexpr int k_max_list_limit = 500;
+
+std::int64_t
+now_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+int
+list_limit(const net::Request& request)
+{
+  const auto text = request.query("limit");
+  int limit = k_default_list_limit;
+  if (text) {
+    std::from_chars(text->data(), text->data() + text->size(), limit);
+  }
+  return std::clamp(limit, 1, k_max_list_limit);
+}
+
+net::Response
+deployment_response(unsigned status, const core::Deployment& deployment, ApiContext& context)
+{
+  return net::json_response(status,
+                            boost::json::serialize(deployment_json(
+                              deployment, site_url(context.site_url_template, deployment.id))));
+}
+
+} // namespace
+
+net::Response
+store_failure(const core::Error& error)
+{
+  return net::json_error(503, "The metadata store failed: " + error.message);
+}
+
+net::Response
+unknown_deployment(std::string_view id)
+{
+  return net::json_error(404, "No deployment with id '" + std::string(id) + "'");
+}
+
+net::Response
+create_deployment(const net::Request& request, ApiContext& context)
+{
+  auto parsed = core::parse_deploy_request(request.body, context.allow_local_repos);
+  if (!parsed) {
+    return net::json_error(400, parsed.error().message);
+  }
+  core::Deployment deployment;
+  deployment.id = core::new_deployment_id();
+  deployment.repo_url = std::move(parsed->repo_url);
+  deployment.ref = std::move(parsed->ref);
+  deployment.settings = std::move(parsed->settings);
+  deployment.created_at_ms = deployment.updated_at_ms = now_ms();
+  if (auto created = context.store.create_deployment(deployment); !created) {
+    return store_failure(created.error());
+  }
+  if (context.on_enqueued) {
+    context.on_enqueued();
+  }
+  const std::string url = site_url(context.site_url_template, deployment.id);
+  return net::json_response(
+    202,
+    boost::json::serialize(boost::json::object{
+      { "id", deployment.id },
+      { "message", "Deployment queued: watch it on /ws or GET /deployments/" + deployment.id },
+      { "url", url },
+    }));
+}
+
+net::Response
+get_deployment(std::string_view id, ApiContext& context)
+{
+  auto found = context.store.find_deployment(id);
+  if (!found) {
+    return store_failure(found.error());
+  }
+  if (!found->has_value()) {
+    return unknown_deployment(id);
+  }
+  return deployment_response(200, **found, context);
+}
+
+net::Response
+list_deployments(const net::Request& request, ApiContext& context)
+{
+  auto deployments = context.store.list_deployments(list_limit(request));
+  if (!deployments) {
+    return store_failure(deployments.error());
+  }
+  boost::json::array items;
+  for (const auto& deployment : *deployments) {
+    items.push_back(
+      deployment_json(deployment, site_url(context.site_url_template, deployment.id)));
+  }
+  return net::json_response(
+    200, boost::json::serialize(boost::json::object{ { "deployments", std::move(items) } }));
+}
+
+net::Response
+cancel_deployment(std::string_view id, ApiContext& context)
+{
+  auto found = context.store.find_deployment(id);
+  if (!found) {
+    return store_failure(found.error());
+  }
+  if (!found->has_value()) {
+    return unknown_deployment(id);
+  }
+  auto changed = context.store.update_status(
+    { .deployment_id = std::string(id), .status = core::Status::canceled, .error = "Canceled" });
+  if (!changed) {
+    return store_failure(changed.error());
+  }
+  auto current = context.store.find_deployment(id);
+  if (!current || !current->has_value()) {
+    return store_failure(current ? core::Error{ "the deployment vanished" } : current.error());
+  }
+  if (!*changed) {
+    return net::json_error(409,
+                           "Deployment " + std::string(id) + " has already finished as " +
+                             std::string(core::to_string((*current)->status)));
+  }
+  return deployment_response(202, **current, context);
+}
+
+} // namespace reactor::api

@@ -1,0 +1,25 @@
+#pragma once
+
+// Internal to api/: one function per endpoint, each a thin layer over the store or hub.
+
+#include "reactor/api/api.hpp"
+
+#include <string_view>
+
+namespace reactor::api {
+
+net::Response create_deployment(const net::Request& request, ApiContext& context);
+net::Response get_deployment(std::string_view id, ApiContext& context);
+net::Response list_deployments(const net::Request& request, ApiContext& context);
+net::Response cancel_deployment(std::string_view id, ApiContext& context);
+
+// Server-Sent Events of one deployment, resuming after Last-Event-ID (or ?since=).
+net::Response stream_events(std::string_view id, const net::Request& request, ApiContext& context);
+// The build log as text; with ?follow=1, streamed until the build ends.
+net::Response get_logs(std::string_view id, const net::Request& request, ApiContext& context);
+
+// Shared answers.
+net::Response store_failure(const core::Error& error);
+net::Response unknown_deployment(std::string_view id);
+
+} // namespace reactor::api

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reactor::builder {
+
+// What a build found and measured, shown by GET /deployments/<id> as "build".
+struct BuildInfo
+{
+  std::string framework;
+  std::string package_manager;
+  std::string package_manager_version;
+  std::string node_version;
+  std::string npm_version;
+  std::string root_dir;
+  std::string install_command;
+  std::string build_command;
+  std::string output_dir;
+  std::string dependency_cache; // "hit", "miss", "off"; empty before the install
+  std::vector<std::pair<std::string, std::int64_t>> durations_ms; // phase and its length
+
+  // Records (or replaces) the length of one phase.
+  void set_duration(const std::string& phase, std::int64_t ms);
+};
+
+// {"framework", "packageManager", "packageManagerVersion", "node", "npm", "rootDir",
+//  "installCommand", "buildCommand", "outputDir", "dependencyCache", "durationsMs": {…}},
+// empty fields left out.
+std::string to_json(const BuildInfo& info);
+
+} // namespace reactor::builder

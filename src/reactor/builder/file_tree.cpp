@@ -1,0 +1,354 @@
+#include "reactor/builder/file_tree.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+namespace reactor::builder {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int k_max_depth = 256;
+constexpr int k_open_directory = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+class Fd
+{
+public:
+  explicit Fd(int fd = -1)
+    : m_fd(fd)
+  {
+  }
+  Fd(Fd&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1))
+  {
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd& operator=(Fd&&) = delete;
+  ~Fd()
+  {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  int get() const { return m_fd; }
+
+private:
+  int m_fd;
+};
+
+std::string
+errno_text()
+{
+  return std::strerror(errno);
+}
+
+// The names in the directory open at `fd` (consumed), without "." and "..".
+std::vector<std::string>
+entries(int fd)
+{
+  std::vector<std::string> names;
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return names;
+  }
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") {
+      names.emplace_back(name);
+    }
+  }
+  ::closedir(dir);
+  return names;
+}
+
+class Counter
+{
+public:
+  explicit Counter(std::uint64_t stop_above)
+    : m_stop_above(stop_above)
+  {
+  }
+
+  void add(const struct stat& info)
+  {
+    if (info.st_nlink > 1 && !S_ISDIR(info.st_mode) &&
+        !m_seen.emplace(info.st_dev, info.st_ino).second) {
+      return;
+    }
+    m_total += static_cast<std::uint64_t>(info.st_blocks) * 512;
+  }
+
+  bool done() const { return m_stop_above != 0 && m_total > m_stop_above; }
+
+  void mark_too_deep() { m_total = std::max(m_total, m_stop_above + 1); }
+
+  void walk(int directory, int depth)
+  {
+    if (depth > k_max_depth) {
+      mark_too_deep();
+      return;
+    }
+    for (const auto& name : entries(::dup(directory))) {
+      if (done()) {
+        return;
+      }
+      struct stat info
+      {};
+      if (::fstatat(directory, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+        continue;
+      }
+      add(info);
+      if (S_ISDIR(info.st_mode)) {
+        Fd child(::openat(directory, name.c_str(), k_open_directory));
+        if (child.get() >= 0) {
+          walk(child.get(), depth + 1);
+        }
+      }
+    }
+  }
+
+  std::uint64_t total() const { return m_total; }
+
+private:
+  const std::uint64_t m_stop_above;
+  std::uint64_t m_total = 0;
+  std::set<std::pair<dev_t, ino_t>> m_seen;
+};
+
+core::Result<void>
+copy_file_contents(int from, int to)
+{
+  for (;;) {
+    const auto copied = ::copy_file_range(from, nullptr, to, nullptr, 1 << 30, 0);
+    if (copied == 0) {
+      return {};
+    }
+    if (copied > 0) {
+      continue;
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
+      return core::fail("cannot copy a file: " + errno_text());
+    }
+    break;
+  }
+  char buffer[64 * 1024];
+  for (;;) {
+    const auto got = ::read(from, buffer, sizeof buffer);
+    if (got == 0) {
+      return {};
+    }
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return core::fail("cannot read a file: " + errno_text());
+    }
+    for (ssize_t written = 0; written < got;) {
+      const auto n = ::write(to, buffer + written, static_cast<std::size_t>(got - written));
+      if (n < 0 && errno != EINTR) {
+        return core::fail("cannot write a file: " + errno_text());
+      }
+      written += n > 0 ? n : 0;
+    }
+  }
+}
+
+class Copier
+{
+public:
+  core::Result<void> copy_directory(int from, int to, int depth)
+  {
+    if (depth > k_max_depth) {
+      return core::fail("the tree is deeper than " + std::to_string(k_max_depth) + " levels");
+    }
+    for (const auto& name : entries(::dup(from))) {
+      struct stat info
+      {};
+      if (::fstatat(from, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+        return core::fail("cannot read " + name + ": " + errno_text());
+      }
+      auto copied = copy_entry(from, to, name, info, depth);
+      if (!copied) {
+        return copied;
+      }
+    }
+    return {};
+  }
+
+  std::uint64_t bytes() const { return m_counter.total(); }
+
+private:
+  core::Result<void> copy_entry(int from,
+                                int to,
+                                const std::string& name,
+                                const struct stat& info,
+                                int depth)
+  {
+    const char* c_name = name.c_str();
+    if (S_ISDIR(info.st_mode)) {
+      if (::mkdirat(to, c_name, 0700) != 0) {
+        return core::fail("cannot create " + name + ": " + errno_text());
+      }
+      Fd source(::openat(from, c_name, k_open_directory));
+      Fd target(::openat(to, c_name, k_open_directory));
+      if (source.get() < 0 || target.get() < 0) {
+        return core::fail("cannot open " + name + ": " + errno_text());
+      }
+      auto copied = copy_directory(source.get(), target.get(), depth + 1);
+      ::fchmod(target.get(), (info.st_mode & 0777) | 0700);
+      struct stat created
+      {};
+      if (::fstat(target.get(), &created) == 0) {
+        m_counter.add(created);
+      }
+      return copied;
+    }
+    if (S_ISLNK(info.st_mode)) {
+      std::string target(static_cast<std::size_t>(info.st_size) + 1, '\0');
+      const auto length = ::readlinkat(from, c_name, target.data(), target.size());
+      if (length < 0 || static_cast<std::size_t>(length) >= target.size()) {
+        return core::fail("cannot read the link " + name + ": " + errno_text());
+      }
+      target.resize(static_cast<std::size_t>(length));
+      if (::symlinkat(target.c_str(), to, c_name) != 0) {
+        return core::fail("cannot create the link " + name + ": " + errno_text());
+      }
+      return {};
+    }
+    if (!S_ISREG(info.st_mode)) {
+      return {};
+    }
+    Fd source(::openat(from, c_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (source.get() < 0) {
+      return core::fail("cannot open " + name + ": " + errno_text());
+    }
+    Fd target(::openat(to, c_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (target.get() < 0) {
+      return core::fail("cannot create " + name + ": " + errno_text());
+    }
+    if (auto copied = copy_file_contents(source.get(), target.get()); !copied) {
+      return copied;
+    }
+    ::fchmod(target.get(), info.st_mode & 0777);
+    struct stat created
+    {};
+    if (::fstat(target.get(), &created) == 0) {
+      m_counter.add(created);
+    }
+    return {};
+  }
+
+  Counter m_counter{ 0 };
+};
+
+void
+make_removable(const fs::path& root)
+{
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec),
+       end;
+       !ec && it != end;
+       it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) {
+      ::chmod(it->path().c_str(), 0700);
+    }
+  }
+}
+
+} // namespace
+
+core::Result<fs::path>
+directory_inside(const fs::path& root, std::string_view relative)
+{
+  fs::path current = root;
+  std::string_view rest = relative;
+  while (!rest.empty()) {
+    const auto slash = rest.find('/');
+    const auto part = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (part.empty() || part == ".") {
+      continue;
+    }
+    if (part == "..") {
+      return core::fail("\"" + std::string(relative) + "\" leaves the repository");
+    }
+    current /= part;
+    std::error_code ec;
+    const auto status = fs::symlink_status(current, ec);
+    if (ec || !fs::exists(status)) {
+      return core::fail("\"" + std::string(relative) + "\" does not exist in the repository");
+    }
+    if (fs::is_symlink(status) || !fs::is_directory(status)) {
+      return core::fail("\"" + std::string(relative) +
+                        "\" is not a folder in the repository (a file or a symbolic link)");
+    }
+  }
+  return current;
+}
+
+std::uint64_t
+allocated_bytes(const fs::path& root, std::uint64_t stop_above)
+{
+  Counter counter(stop_above);
+  struct stat info
+  {};
+  if (::lstat(root.c_str(), &info) != 0) {
+    return 0;
+  }
+  counter.add(info);
+  if (S_ISDIR(info.st_mode)) {
+    Fd directory(::open(root.c_str(), k_open_directory));
+    if (directory.get() >= 0) {
+      counter.walk(directory.get(), 0);
+    }
+  }
+  return counter.total();
+}
+
+core::Result<std::uint64_t>
+copy_tree(const fs::path& from, const fs::path& to)
+{
+  Fd source(::open(from.c_str(), k_open_directory));
+  if (source.get() < 0) {
+    return core::fail("cannot copy " + from.string() + ": not a directory");
+  }
+  if (::mkdir(to.c_str(), 0700) != 0) {
+    return core::fail("cannot create " + to.string() + ": " + errno_text());
+  }
+  Fd target(::open(to.c_str(), k_open_directory));
+  if (target.get() < 0) {
+    return core::fail("cannot open " + to.string() + ": " + errno_text());
+  }
+  Copier copier;
+  if (auto copied = copier.copy_directory(source.get(), target.get(), 0); !copied) {
+    return std::unexpected(std::move(copied.error()));
+  }
+  return copier.bytes();
+}
+
+void
+remove_tree(const fs::path& root)
+{
+  std::error_code ec;
+  if (fs::remove_all(root, ec) == static_cast<std::uintmax_t>(-1) || ec) {
+    ::chmod(root.c_str(), 0700);
+    make_removable(root);
+    fs::remove_all(root, ec);
+  }
+}
+
+} // namespace reactor::builder

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+namespace reactor::builder {
+
+// `root`/`relative` when every component of `relative` (a '/'-separated path without "..")
+// is a real directory, never a symbolic link; fails naming the component that is not.
+core::Result<std::filesystem::path> directory_inside(const std::filesystem::path& root,
+                                                     std::string_view relative);
+
+// The bytes allocated on disk below `root` (root included), each inode counted once, without
+// following symbolic links. Stops early once the total is above `stop_above` (0: never).
+std::uint64_t allocated_bytes(const std::filesystem::path& root, std::uint64_t stop_above = 0);
+
+// Copies the tree at `from` to `to`, which must not exist: directories, regular files (with
+// their permission bits) and symbolic links (as links, never followed); other files are
+// left out. Fails when `from` is not a real directory or on an I/O error. Returns the
+// bytes allocated by the copy.
+core::Result<std::uint64_t> copy_tree(const std::filesystem::path& from,
+                                      const std::filesystem::path& to);
+
+// Removes a tree, also one whose directories a build made unwritable.
+void remove_tree(const std::filesystem::path& root);
+
+} // namespace reactor::builder

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace reactor::builder {
+
+// What one deployment's build may use; 0 turns a size or count limit off.
+struct BuildLimits
+{
+  std::chrono::milliseconds timeout{ 15 * 60'000 }; // install and build together
+  std::uint64_t memory_bytes = 4ULL << 30;          // per sandboxed command, via cgroups
+  std::uint64_t max_processes = 512;                // per sandboxed command, via cgroups
+  std::uint64_t disk_bytes = 10ULL << 30;           // the workspace: clone, dependencies, build
+  std::uint64_t output_bytes = 2ULL << 30;
+  std::uint64_t output_files = 50'000;
+  std::uint64_t log_bytes = 10ULL << 20;
+};
+
+enum class Limit
+{
+  none,
+  time,
+  memory,
+  processes,
+  disk,
+};
+
+// "4 GiB", "1.5 GiB", "512 MiB", "300 KiB", "12 bytes".
+std::string format_size(std::uint64_t bytes);
+
+// "15 minutes", "1 minute", "90 seconds", "500 ms".
+std::string format_duration(std::chrono::milliseconds duration);
+
+// The limit by name with its value, as the ERROR shows it: "memory limit (4 GiB)".
+std::string describe_limit(Limit limit, const BuildLimits& limits);
+
+} // namespace reactor::builder

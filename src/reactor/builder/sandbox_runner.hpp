@@ -1,0 +1,36 @@
+#pragma once
+
+#include "reactor/builder/cgroup.hpp"
+#include "reactor/builder/git.hpp"
+#include "reactor/builder/limits.hpp"
+#include "reactor/builder/sandbox.hpp"
+#include "reactor/core/error.hpp"
+
+#include <atomic>
+#include <chrono>
+
+namespace reactor::builder {
+
+struct SandboxOutcome
+{
+  int exit_code = -1; // -1 when killed by a signal
+  int signal = 0;
+  Limit limit = Limit::none; // the limit that stopped the command
+  bool canceled = false;
+
+  bool succeeded() const { return exit_code == 0 && limit == Limit::none && !canceled; }
+};
+
+// Runs one sandboxed command under `limits`: in a fresh cgroup with the memory and process
+// limits (when `cgroups` is set), no file larger than the disk limit, the workspace's disk
+// use watched, and killed with everything it started when a limit is hit, `deadline`
+// passes or `cancel` becomes true. Fails (an infrastructure problem) when the sandbox or
+// its cgroup cannot be set up.
+core::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
+                                           const BuildLimits& limits,
+                                           Cgroups* cgroups,
+                                           std::chrono::steady_clock::time_point deadline,
+                                           const std::atomic<bool>* cancel,
+                                           const LogFn& on_line);
+
+} // namespace reactor::builder
