@@ -19,8 +19,10 @@ run: build
 
 test: build format-check unit-test e2e-test
 
+# The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
+# started on loopback for the run.
 unit-test:
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	scripts/with-postgres.sh scripts/with-s3.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 e2e-test:
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/

@@ -4,10 +4,11 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build git bubblewrap ca-certificates
+  build-essential cmake ninja-build pkg-config git bubblewrap ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libcli11-dev libgtest-dev postgresql
-  clang-format clang-tidy
+  libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
+  libcli11-dev libgtest-dev postgresql
+  clang-format clang-tidy chromium
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs COMMAND… with an S3-compatible server on loopback: s3rver (from npm, pinned in
-# tests/s3) on a free port, with a fresh data directory and one bucket. The command sees
+# tests/s3, started through tests/s3/server.js, which makes overwrites atomic as S3's are)
+# on a free port, with a fresh data directory and one bucket. The command sees
 # REACTOR_TEST_S3_URL and the credentials s3rver accepts; the server is stopped and its
 # data removed afterwards. Exits with the command's status.
 set -euo pipefail
@@ -30,7 +31,7 @@ trap 'exit 143' TERM
 
 bucket=reactor-test
 mkdir -p "$work/data"
-node "$root/tests/s3/node_modules/s3rver/bin/s3rver.js" --directory "$work/data" \
+node "$root/tests/s3/server.js" --directory "$work/data" \
   --address 127.0.0.1 --port 0 --silent --configure-bucket "$bucket" >"$work/log" 2>&1 &
 server=$!
 

@@ -20,7 +20,9 @@ export function validate({ repoUrl, ref, rootDir }) {
     } catch {
       // handled below
     }
-    if (!parsed || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    if (!parsed && /^[\w-]+(\.[\w-]+)+\/\S+/.test(url)) {
+      errors.repoUrl = `That is not a URL: it needs its scheme, as in https://${url}`;
+    } else if (!parsed || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
       errors.repoUrl = `That is not a URL. Use the repository's https address, like ${EXAMPLE}`;
     } else if (!SCHEMES.includes(parsed.protocol)) {
       errors.repoUrl = `Reactor clones over https, http or git, not ${parsed.protocol.slice(0, -1)}: use a URL like ${EXAMPLE}`;

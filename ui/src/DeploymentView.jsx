@@ -121,9 +121,11 @@ function Actions({ deployment, status }) {
           {busy === 'cancel' ? 'Canceling…' : 'Cancel'}
         </button>
       )}
-      <button type="button" className="button" onClick={redeploy} disabled={busy !== null}>
-        {busy === 'redeploy' ? 'Redeploying…' : 'Redeploy'}
-      </button>
+      {!running && (
+        <button type="button" className="button" onClick={redeploy} disabled={busy !== null}>
+          {busy === 'redeploy' ? 'Redeploying…' : 'Redeploy'}
+        </button>
+      )}
       {message && (
         <p className="action-error" role="alert">
           {message}

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useRef, useState } from 'react';
 
 // Closer than this to the bottom counts as "at the bottom": the view follows new lines.
 const STICKY_PX = 24;
@@ -12,7 +12,7 @@ function lineClass(line) {
 
 // The build log: follows the output while scrolled to the bottom; once the user scrolls
 // up it stays put and offers a button back to the latest line.
-export default function LogView({ lines, running }) {
+function LogView({ lines, running }) {
   const boxRef = useRef(null);
   const followRef = useRef(true);
   const [following, setFollowing] = useState(true);
@@ -83,3 +83,7 @@ export default function LogView({ lines, running }) {
     </div>
   );
 }
+
+// The page re-renders every second while a build runs (the timeline's clock): the log
+// only when its lines change.
+export default memo(LogView);

@@ -22,7 +22,6 @@ class LiveConnection {
     this.retryTimer = null;
     this.watches = new Map(); // id → {lastSeq, ready, listeners: Set}
     this.stateListeners = new Set();
-    this.errorListeners = new Set();
     window.addEventListener('online', () => this.reconnectNow());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.reconnectNow();
@@ -53,11 +52,6 @@ class LiveConnection {
   onState(listener) {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
-  }
-
-  onError(listener) {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
   }
 
   setState(state) {
@@ -116,6 +110,12 @@ class LiveConnection {
   }
 
   scheduleRetry() {
+    if (this.watches.size === 0) {
+      // Nothing to watch: the next watch opens a connection.
+      this.retries = 0;
+      this.setState('idle');
+      return;
+    }
     const ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.retries);
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.retries += 1;
@@ -134,14 +134,11 @@ class LiveConnection {
       return;
     }
     if (message.type === 'SYSTEM') {
+      // "Registered for updates on deployment <id>"; should the wording not name the id,
+      // every registration waiting for its answer takes it.
       const text = String(message.message ?? '');
-      for (const [id, entry] of this.watches) {
-        if (text.includes(id)) entry.ready = true;
-      }
-      return;
-    }
-    if (message.type === 'ERROR') {
-      for (const listener of this.errorListeners) listener(message.message ?? 'Unknown error');
+      const named = [...this.watches].filter(([id]) => text.includes(id));
+      for (const [, entry] of named.length > 0 ? named : this.watches) entry.ready = true;
       return;
     }
     if (message.type !== 'STATUS_UPDATE' && message.type !== 'LOG') return;

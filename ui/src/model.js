@@ -92,6 +92,11 @@ function datedSteps(steps, deployment) {
     let { endedAt } = step;
     if (endedAt == null && last && isFinal(deployment.status)) endedAt = updated;
     return startedAt === step.startedAt && endedAt === step.endedAt ? step : { ...step, startedAt, endedAt };
+  }).map((step, index, all) => {
+    // A step ends where the next one starts.
+    const next = all[index + 1];
+    if (step.endedAt != null || next?.startedAt == null) return step;
+    return { ...step, endedAt: next.startedAt };
   });
 }
 

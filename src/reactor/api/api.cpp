@@ -39,7 +39,8 @@ handle_deployment(std::string_view rest, const net::Request& request, ApiContext
   if (action == "cancel") {
     return request.method == "POST" ? cancel_deployment(id, context) : method_not_allowed("POST");
   }
-  return net::json_error(404, "No such endpoint: " + request.method + " " + request.target);
+  return net::json_error(
+    404, "No such endpoint: " + std::string(request.method) + " " + std::string(request.target));
 }
 
 } // namespace
@@ -59,6 +60,19 @@ handle(const net::Request& request, ApiContext& context)
   }
   if (path.starts_with(k_deployment_prefix)) {
     return handle_deployment(path.substr(k_deployment_prefix.size()), request, context);
+  }
+  constexpr std::string_view k_dead_letters = "/admin/dead-letters";
+  constexpr std::string_view k_redrive = "/redrive";
+  if (path == k_dead_letters) {
+    return method == "GET" ? list_dead_letters(context) : method_not_allowed("GET");
+  }
+  if (path.starts_with(k_dead_letters) && path.ends_with(k_redrive)) {
+    std::string_view id = path.substr(k_dead_letters.size()); // "/<id>/redrive"
+    id.remove_suffix(k_redrive.size());
+    if (id.starts_with('/') && core::is_deployment_id(id.substr(1))) {
+      return method == "POST" ? redrive_dead_letter(id.substr(1), context)
+                              : method_not_allowed("POST");
+    }
   }
   if (path == "/healthz") {
     return net::json_response(200, R"({"status":"ok"})");

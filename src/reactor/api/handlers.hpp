@@ -22,4 +22,10 @@ net::Response get_logs(std::string_view id, const net::Request& request, ApiCont
 net::Response store_failure(const core::Error& error);
 net::Response unknown_deployment(std::string_view id);
 
+// GET /admin/dead-letters: {"deadLetters": [{deploymentId, receives, reason, deadAt}]}.
+net::Response list_dead_letters(ApiContext& context);
+// POST /admin/dead-letters/<id>/redrive: queues the build again and answers 202 with the
+// deployment (PENDING again); 404 when the deployment has no dead letter.
+net::Response redrive_dead_letter(std::string_view id, ApiContext& context);
+
 } // namespace reactor::api

@@ -1,6 +1,7 @@
 #include "reactor/app/main.hpp"
 
 #include "reactor/app/serve.hpp"
+#include "reactor/cli/command_line.hpp"
 #include "reactor/util/units.hpp"
 
 #include <CLI/CLI.hpp>
@@ -31,6 +32,68 @@ add_duration(CLI::App& command,
       },
       help)
     ->envname(env);
+}
+
+// A CLI11 option that accepts sizes like "512M" or "4G".
+CLI::Option*
+add_size(CLI::App& command,
+         const std::string& name,
+         std::uint64_t& target,
+         const std::string& help,
+         const std::string& env)
+{
+  return command
+    .add_option_function<std::string>(
+      name,
+      [&target, name](const std::string& text) {
+        auto parsed = util::parse_size(text);
+        if (!parsed) {
+          throw CLI::ValidationError(name, parsed.error().message);
+        }
+        target = *parsed;
+      },
+      help)
+    ->envname(env);
+}
+
+void
+add_build_limit_flags(CLI::App& command, builder::BuildLimits& limits)
+{
+  add_duration(command,
+               "--build-timeout",
+               limits.timeout,
+               "Wall-time limit of each deployment's install and build (default 15m)",
+               "REACTOR_BUILD_TIMEOUT");
+  add_size(command,
+           "--build-memory",
+           limits.memory_bytes,
+           "Memory limit of each sandboxed command, via cgroups (default 4G)",
+           "REACTOR_BUILD_MEMORY");
+  command
+    .add_option("--build-processes", limits.max_processes, "Process limit of each sandboxed command")
+    ->envname("REACTOR_BUILD_PROCESSES")
+    ->check(CLI::Range(8, 1'000'000))
+    ->capture_default_str();
+  add_size(command,
+           "--build-disk",
+           limits.disk_bytes,
+           "What a build's workspace (clone, dependencies, output) may hold (default 10G)",
+           "REACTOR_BUILD_DISK");
+  add_size(command,
+           "--build-output-size",
+           limits.output_bytes,
+           "Size limit of a deployment's published files (default 2G)",
+           "REACTOR_BUILD_OUTPUT_SIZE");
+  command
+    .add_option("--build-output-files", limits.output_files, "File-count limit of a deployment")
+    ->envname("REACTOR_BUILD_OUTPUT_FILES")
+    ->check(CLI::Range(1, 10'000'000))
+    ->capture_default_str();
+  add_size(command,
+           "--build-log-size",
+           limits.log_bytes,
+           "Size limit of a build log; the rest is dropped with a marker (default 10M)",
+           "REACTOR_BUILD_LOG_SIZE");
 }
 
 void
@@ -64,11 +127,13 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                options.lease_timeout,
                "How long a build job stays leased without a heartbeat (default 30s)",
                "REACTOR_LEASE_TIMEOUT");
-  add_duration(command,
-               "--build-timeout",
-               options.build_timeout,
-               "Wall-time limit of each install and build command (default 15m)",
-               "REACTOR_BUILD_TIMEOUT");
+  add_build_limit_flags(command, options.build_limits);
+  add_size(command,
+           "--dependency-cache-size",
+           options.dependency_cache_bytes,
+           "Disk space for cached dependencies under <data-dir>/cache/deps; 0 turns it off "
+           "(default 10G)",
+           "REACTOR_DEPENDENCY_CACHE_SIZE");
 }
 
 } // namespace
@@ -82,15 +147,17 @@ main(int argc, char** argv)
   auto* serve_command = cli.add_subcommand(
     "serve", "Run api, hub, worker and edge in one process (SQLite + local files)");
   add_serve_flags(*serve_command, serve_options);
+  cli::ClientCommands client_commands(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return cli.exit(error);
+    const int code = cli.exit(error);
+    return code != 0 && client_commands.chosen() ? cli::k_exit_usage : code;
   }
   if (serve_command->parsed()) {
     return serve(serve_options);
   }
-  return 0;
+  return client_commands.run().value_or(0);
 }
 
 } // namespace reactor::app

@@ -94,8 +94,9 @@ serve(const ServeOptions& options)
   worker_config.allow_local_repos = options.allow_local_repos;
   worker_config.workers = options.workers;
   worker_config.lease = options.lease_timeout;
-  worker_config.build_timeout = options.build_timeout;
+  worker_config.limits = options.build_limits;
   builder::WorkerPool workers(**store, **objects, worker_config);
+  std::cerr << "reactor: " << workers.limits_status() << "\n";
   (*store)->on_change([&hub] { hub.notify(); });
 
   boost::asio::thread_pool pool(4);

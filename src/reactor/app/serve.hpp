@@ -1,5 +1,7 @@
 #pragma once
 
+#include "reactor/builder/limits.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -16,7 +18,8 @@ struct ServeOptions
   int workers = 1;
   bool allow_local_repos = false;
   std::chrono::milliseconds lease_timeout{ 30'000 };
-  std::chrono::milliseconds build_timeout{ 15 * 60'000 };
+  builder::BuildLimits build_limits;
+  std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::uint64_t edge_cache_bytes = 256ULL << 20;
 };
 

@@ -2,6 +2,7 @@
 
 #include "reactor/builder/cgroup_files.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -94,7 +95,7 @@ public:
   {
     for (const auto& dir : m_dirs) {
       const auto path = dir / "cgroup.procs";
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
       if (fd < 0) {
         return core::fail("cannot open " + path.string() + ": " + std::strerror(errno));
       }
@@ -256,8 +257,9 @@ public:
 
   core::Result<std::unique_ptr<Cgroup>> create(const CgroupLimits& limits) override
   {
+    static std::atomic<std::uint64_t> next{ 1 };
     const auto name = std::string(k_group_prefix) + std::to_string(::getpid()) + "-" +
-                      std::to_string(m_next.fetch_add(1));
+                      std::to_string(next.fetch_add(1));
     return make_group(m_parents, name, m_v2, limits);
   }
 
@@ -265,7 +267,6 @@ private:
   const std::vector<fs::path> m_parents;
   const bool m_v2;
   const std::string m_description;
-  std::atomic<std::uint64_t> m_next{ 1 };
 };
 
 // Makes a trial group, so that a hierarchy that cannot be used fails at startup.

@@ -233,7 +233,7 @@ pnpm_version(std::string_view lockfile)
 
 // The relative path of `dir` below `root`, '/'-separated, "" for root itself.
 std::string
-relative(const fs::path& dir, const fs::path& root)
+relative_to(const fs::path& dir, const fs::path& root)
 {
   const auto text = dir.lexically_relative(root).generic_string();
   return text == "." ? std::string() : text;
@@ -342,7 +342,7 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
                                                           "the app's package.json");
   }
   BuildPlan plan;
-  plan.app_dir = relative(*app, checkout);
+  plan.app_dir = relative_to(*app, checkout);
   auto package = read_package(*app, plan.app_dir);
   if (!package) {
     return std::unexpected(std::move(package.error()));
@@ -365,7 +365,7 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
       break;
     }
   }
-  plan.install_dir = relative(install, checkout);
+  plan.install_dir = relative_to(install, checkout);
   const json::object& app_manifest = **package;
   core::Result<std::optional<json::object>> root_package = std::optional<json::object>{};
   if (install != *app) {

@@ -1,5 +1,6 @@
 #include "reactor/builder/git.hpp"
 
+#include "reactor/builder/disk_watch.hpp"
 #include "reactor/util/process.hpp"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 #include <deque>
 #include <optional>
+#include <sys/resource.h>
 #include <vector>
 
 namespace reactor::builder {
@@ -41,6 +43,7 @@ public:
     : m_request(request)
     , m_log(log)
     , m_deadline(Clock::now() + request.timeout)
+    , m_disk(request.directory, request.max_bytes)
   {
     const char* path = std::getenv("PATH");
     m_env = {
@@ -87,6 +90,10 @@ public:
     options.env = m_env;
     options.timeout = left;
     options.cancel = m_request.cancel;
+    if (m_request.max_bytes != 0) {
+      options.rlimits.push_back({ RLIMIT_FSIZE, m_request.max_bytes });
+      options.stop_when = [this] { return m_disk.over_limit(); };
+    }
     options.on_line = [this, quiet](std::string_view line) {
       if (m_log && !quiet) {
         m_log(line);
@@ -105,6 +112,9 @@ public:
     }
     if (result->timed_out) {
       return timed_out();
+    }
+    if (result->stopped || (result->exit_code != 0 && m_disk.over_limit(true))) {
+      return CloneFailure{ Kind::too_large, "The repository is too large to clone" };
     }
     if (result->exit_code != 0) {
       return classify();
@@ -175,6 +185,7 @@ private:
   const CloneRequest& m_request;
   const LogFn& m_log;
   Clock::time_point m_deadline;
+  DiskWatch m_disk;
   std::vector<std::string> m_env;
   std::deque<std::string> m_lines;
 };

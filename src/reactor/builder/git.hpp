@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <functional>
@@ -20,6 +21,7 @@ struct CloneRequest
   std::filesystem::path home;      // an empty directory used as git's HOME
   bool allow_local = false;        // also allow file:// and local paths (development, tests)
   std::chrono::milliseconds timeout{ 120'000 };
+  std::uint64_t max_bytes = 0; // what `directory` may hold on disk; 0: no limit
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -30,6 +32,7 @@ struct CloneFailure
     repository_not_found, // or not public
     ref_not_found,
     timed_out,
+    too_large, // over max_bytes
     canceled,
     git_failed,     // git said no for another reason: the message carries its last lines
     infrastructure, // git could not be run at all
@@ -39,8 +42,9 @@ struct CloneFailure
 };
 
 // Shallow-clones `ref` of `url` into `directory` with git's command line (never a shell),
-// only over https, http and git (plus file when allow_local), with a cleared environment
-// and a time limit; git's output goes to `log`. Returns the checked-out commit hash.
+// only over https, http and git (plus file when allow_local), with a cleared environment,
+// a time limit and a size limit; git's output goes to `log`. Returns the checked-out commit
+// hash.
 std::expected<std::string, CloneFailure> clone_repository(const CloneRequest& request,
                                                           const LogFn& log);
 

@@ -1,16 +1,18 @@
 #include "reactor/builder/pipeline.hpp"
 
+#include "reactor/builder/build_info.hpp"
 #include "reactor/builder/detect.hpp"
+#include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/git.hpp"
+#include "reactor/builder/plan_settings.hpp"
 #include "reactor/builder/publish.hpp"
-#include "reactor/builder/sandbox.hpp"
+#include "reactor/builder/sandbox_runner.hpp"
 #include "reactor/builder/text.hpp"
-#include "reactor/util/process.hpp"
+#include "reactor/builder/toolchain.hpp"
 
 #include <algorithm>
 #include <deque>
 #include <optional>
-#include <sys/stat.h>
 
 namespace reactor::builder {
 
@@ -23,19 +25,7 @@ using core::Status;
 using core::StatusChange;
 
 constexpr std::size_t k_error_tail_lines = 20;
-
-std::string
-join_command(const std::vector<std::string>& command)
-{
-  std::string out;
-  for (const auto& word : command) {
-    if (!out.empty()) {
-      out += ' ';
-    }
-    out += word;
-  }
-  return out;
-}
+constexpr std::string_view k_legacy_openssl = "--openssl-legacy-provider";
 
 std::string
 seconds_text(Clock::duration elapsed)
@@ -44,30 +34,54 @@ seconds_text(Clock::duration elapsed)
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
 
-void
-make_removable(const fs::path& root)
+std::int64_t
+milliseconds(Clock::duration elapsed)
 {
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec),
-       end;
-       !ec && it != end;
-       it.increment(ec)) {
-    if (it->is_directory(ec) && !it->is_symlink(ec)) {
-      ::chmod(it->path().c_str(), 0700);
-    }
-  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
 }
 
-void
-remove_tree(const fs::path& root)
+// The folder inside the sandbox for a folder of the checkout.
+std::string
+sandbox_dir(const std::string& relative)
 {
-  std::error_code ec;
-  if (fs::remove_all(root, ec) == static_cast<std::uintmax_t>(-1) || ec) {
-    ::chmod(root.c_str(), 0700);
-    make_removable(root);
-    fs::remove_all(root, ec);
-  }
+  return relative.empty() ? std::string(k_sandbox_source)
+                          : std::string(k_sandbox_source) + "/" + relative;
 }
+
+std::string
+join_path(const std::string& dir, const std::string& name)
+{
+  return dir.empty() ? name : dir + "/" + name;
+}
+
+// What the user should do about a limit a stage went over.
+std::string
+limit_advice(Limit limit)
+{
+  switch (limit) {
+    case Limit::time:
+      return "make the install and build faster";
+    case Limit::memory:
+      return "make it use less memory";
+    case Limit::processes:
+      return "it started too many processes at once";
+    case Limit::disk:
+      return "it wrote too much to its workspace";
+    case Limit::none:
+      break;
+  }
+  return "";
+}
+
+// One sandboxed step of the install or build.
+struct Step
+{
+  SandboxPhase phase = SandboxPhase::install;
+  std::vector<std::string> command;
+  std::string directory; // relative to the checkout
+  std::vector<std::string> env;
+  std::string stage; // "Installing dependencies", "The build"
+};
 
 class Pipeline
 {
@@ -83,7 +97,9 @@ public:
     , m_cancel(cancel)
     , m_deployment(std::move(deployment))
     , m_workspace(config.work_dir / m_deployment.id)
-    , m_log(store, m_deployment.id, config.max_log_lines)
+    , m_log(store,
+            m_deployment.id,
+            { .max_lines = config.max_log_lines, .max_bytes = config.limits.log_bytes })
   {
   }
 
@@ -101,15 +117,17 @@ public:
     if (!ended->has_value()) {
       return core::fail("the pipeline ended without an outcome");
     }
-    return **ended;
+    auto change = std::move(**ended);
+    change.build_info = to_json(m_info);
+    return change;
   }
 
 private:
   // The final change is always set on success: every step but the last returns nullopt to
   // go on.
-  using Step = core::Result<std::optional<StatusChange>>;
+  using Outcome = core::Result<std::optional<StatusChange>>;
 
-  Step steps()
+  Outcome steps()
   {
     remove_tree(m_workspace);
     if (auto prepared = prepare_workspace(m_workspace); !prepared) {
@@ -118,64 +136,78 @@ private:
     if (auto step = enter(Phase::cloning); !step || step->has_value()) {
       return step;
     }
+    const auto clone_started = Clock::now();
     if (auto step = clone(); !step || step->has_value()) {
       return step;
     }
-    auto plan = detect_build(source());
-    if (!plan) {
-      say("[reactor] " + plan.error().message);
-      return final_error(plan.error().message);
+    m_info.set_duration("clone", milliseconds(Clock::now() - clone_started));
+    if (auto step = plan(); !step || step->has_value()) {
+      return step;
     }
-    say("[reactor] Detected framework " + plan->framework + ", package manager " +
-        std::string(to_string(plan->package_manager)));
 
-    m_build_deadline = Clock::now() + m_config.build_timeout;
+    m_deadline = Clock::now() + m_config.limits.timeout;
     if (auto step = enter(Phase::installing); !step || step->has_value()) {
       return step;
     }
-    if (auto step = run_phase(
-          SandboxPhase::install, plan->install_command, {}, "Installing dependencies failed");
-        !step || step->has_value()) {
+    const auto install_started = Clock::now();
+    if (auto step = install(); !step || step->has_value()) {
       return step;
     }
+    m_info.set_duration("install", milliseconds(Clock::now() - install_started));
     if (auto step = enter(Phase::building); !step || step->has_value()) {
       return step;
     }
-    if (auto step =
-          run_phase(SandboxPhase::build, plan->build_command, plan->build_env, "The build failed");
-        !step || step->has_value()) {
+    const auto build_started = Clock::now();
+    if (auto step = build(); !step || step->has_value()) {
       return step;
     }
+    m_info.set_duration("build", milliseconds(Clock::now() - build_started));
     if (auto step = enter(Phase::uploading); !step || step->has_value()) {
       return step;
     }
-    return upload(*plan);
+    return upload();
   }
 
   fs::path source() const { return m_workspace / "src"; }
 
-  void say(std::string_view line) { m_log.add(line); }
+  // Reactor's own lines: kept even when the output went over the log limit.
+  void say(std::string_view line) { m_log.note("[reactor] " + std::string(line)); }
+
+  void output(std::string_view line) { m_log.add(line); }
 
   StatusChange canceled()
   {
-    say("[reactor] Canceled");
+    say("Canceled");
     return { m_deployment.id, Status::canceled, Phase::none, "Canceled", m_commit };
   }
 
   StatusChange final_error(std::string message)
   {
+    say(message);
     return { m_deployment.id, Status::error, Phase::none, std::move(message), m_commit };
   }
 
+  StatusChange over_limit(std::string_view stage, Limit limit)
+  {
+    if (limit == Limit::time) {
+      return final_error("The install and build went over the " +
+                         describe_limit(limit, m_config.limits) +
+                         " and were stopped: " + limit_advice(limit));
+    }
+    return final_error(std::string(stage) + " went over the " +
+                       describe_limit(limit, m_config.limits) + " and was stopped: " +
+                       limit_advice(limit));
+  }
+
   // Records the phase; CANCELED when canceled or the deployment is final already.
-  Step enter(Phase phase)
+  Outcome enter(Phase phase)
   {
     if (m_cancel.load()) {
       return canceled();
     }
     static_cast<void>(m_log.flush());
     auto updated = m_store.update_status(
-      { m_deployment.id, Status::in_progress, phase, std::string(), m_commit });
+      { m_deployment.id, Status::in_progress, phase, std::string(), m_commit, to_json(m_info) });
     if (!updated) {
       return std::unexpected(std::move(updated.error()));
     }
@@ -185,7 +217,7 @@ private:
     return std::nullopt;
   }
 
-  Step clone()
+  Outcome clone()
   {
     const auto started = Clock::now();
     const auto home = m_workspace / ".git-home";
@@ -194,138 +226,247 @@ private:
     if (ec) {
       return core::fail("cannot create " + home.string() + ": " + ec.message());
     }
-    say("[reactor] Cloning " + sanitize_line(m_deployment.repo_url) +
+    say("Cloning " + sanitize_line(m_deployment.repo_url) +
         (m_deployment.ref.empty() ? std::string() : " at " + sanitize_line(m_deployment.ref)));
-    CloneRequest request{ m_deployment.repo_url,      m_deployment.ref,       source(), home,
-                          m_config.allow_local_repos, m_config.clone_timeout, &m_cancel };
-    auto cloned = clone_repository(request, [this](std::string_view line) { say(line); });
+    CloneRequest request{ m_deployment.repo_url,
+                          m_deployment.ref,
+                          source(),
+                          home,
+                          m_config.allow_local_repos,
+                          m_config.clone_timeout,
+                          m_config.limits.disk_bytes,
+                          &m_cancel };
+    auto cloned = clone_repository(request, [this](std::string_view line) { output(line); });
     fs::remove_all(home, ec);
     if (!cloned) {
-      if (cloned.error().kind == CloneFailure::Kind::infrastructure) {
-        return core::fail(cloned.error().message);
+      switch (cloned.error().kind) {
+        case CloneFailure::Kind::infrastructure:
+          return core::fail(cloned.error().message);
+        case CloneFailure::Kind::canceled:
+          return canceled();
+        case CloneFailure::Kind::too_large:
+          return over_limit("Cloning the repository", Limit::disk);
+        default:
+          return final_error(cloned.error().message);
       }
-      if (cloned.error().kind == CloneFailure::Kind::canceled) {
-        return canceled();
-      }
-      say("[reactor] " + cloned.error().message);
-      return final_error(cloned.error().message);
     }
     m_commit = *cloned;
-    say("[reactor] Cloned commit " + m_commit + " in " + seconds_text(Clock::now() - started));
+    say("Cloned commit " + m_commit + " in " + seconds_text(Clock::now() - started));
     if (m_cancel.load()) {
       return canceled();
     }
     return std::nullopt;
   }
 
-  Step run_phase(SandboxPhase phase,
-                 const std::vector<std::string>& command,
-                 const std::vector<std::string>& env,
-                 std::string_view failure)
+  Outcome plan()
   {
-    const auto started = Clock::now();
-    const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(m_build_deadline - started);
-    if (left.count() <= 0) {
-      return timed_out();
+    const auto& toolchain = host_toolchain();
+    auto detected = detect_build(source(), m_deployment.settings.root_dir, toolchain.node_major);
+    if (!detected) {
+      return final_error(detected.error().message);
     }
-    say("[reactor] Running " + join_command(command) +
-        (phase == SandboxPhase::install ? " (network on)" : " (network off)"));
+    auto planned = apply_settings(std::move(*detected), m_deployment.settings);
+    if (!planned) {
+      return final_error(planned.error().message);
+    }
+    m_plan = std::move(*planned);
+
+    m_info.framework = m_plan.framework;
+    m_info.package_manager = std::string(to_string(m_plan.package_manager));
+    m_info.package_manager_version = m_plan.package_manager_version;
+    m_info.node_version = toolchain.node_version;
+    m_info.npm_version = toolchain.npm_version;
+    m_info.root_dir = m_plan.app_dir;
+    m_info.install_command = display_command(m_plan.install_command);
+    m_info.build_command = display_command(m_plan.build_command);
+
+    std::string manager(to_string(m_plan.package_manager));
+    if (!m_plan.package_manager_version.empty()) {
+      manager += "@" + m_plan.package_manager_version;
+    }
+    say("Detected framework " + m_plan.framework + ", package manager " + manager +
+        (m_plan.lockfile.empty() ? " (no lockfile)" : " (" + m_plan.lockfile + ")") + ", Node.js " +
+        toolchain.node_version + ", npm " + toolchain.npm_version);
+    if (!m_plan.app_dir.empty()) {
+      say("App folder " + m_plan.app_dir + (m_plan.install_dir != m_plan.app_dir
+                                              ? ", installed from the workspace root " +
+                                                  display(m_plan.install_dir)
+                                              : std::string()));
+    }
+    for (const auto& note : m_plan.notes) {
+      say(note);
+    }
+    return std::nullopt;
+  }
+
+  static std::string display(const std::string& dir) { return dir.empty() ? "/" : dir; }
+
+  Outcome install()
+  {
+    if (!m_plan.setup_command.empty()) {
+      if (auto step = run_step({ SandboxPhase::install,
+                                 m_plan.setup_command,
+                                 m_plan.install_dir,
+                                 m_plan.env,
+                                 "Setting up " + std::string(to_string(m_plan.package_manager)) });
+          !step || step->has_value()) {
+        return step;
+      }
+    }
+    if (m_plan.install_command.empty()) {
+      say("No package.json: skipping the install");
+      return std::nullopt;
+    }
+    return run_step({ SandboxPhase::install,
+                      m_plan.install_command,
+                      m_plan.install_dir,
+                      m_plan.env,
+                      "Installing dependencies" });
+  }
+
+  Outcome build()
+  {
+    auto env = m_plan.env;
+    env.insert(env.end(), m_plan.build_env.begin(), m_plan.build_env.end());
+    Step step{ SandboxPhase::build, m_plan.build_command, m_plan.app_dir, env, "The build" };
+    m_openssl_error = false;
+    auto outcome = run_step(step);
+    if (!outcome || !outcome->has_value() || !m_exited_with_error || !m_openssl_error ||
+        host_toolchain().node_major < 17 || has_legacy_openssl(env)) {
+      return outcome;
+    }
+    say("The build needs OpenSSL's legacy provider (webpack 4 on Node.js 17 or later): "
+        "building again with NODE_OPTIONS=" +
+        std::string(k_legacy_openssl));
+    step.env.push_back("NODE_OPTIONS=" + std::string(k_legacy_openssl) + " " + node_options(env));
+    return run_step(step);
+  }
+
+  static std::string node_options(const std::vector<std::string>& env)
+  {
+    std::string value;
+    for (const auto& entry : env) {
+      if (entry.starts_with("NODE_OPTIONS=")) {
+        value = entry.substr(entry.find('=') + 1);
+      }
+    }
+    return value;
+  }
+
+  static bool has_legacy_openssl(const std::vector<std::string>& env)
+  {
+    return node_options(env).find(k_legacy_openssl) != std::string::npos;
+  }
+
+  Outcome run_step(const Step& step)
+  {
+    m_exited_with_error = false;
+    const auto started = Clock::now();
+    if (auto inside = directory_inside(source(), step.directory); !inside) {
+      return final_error(step.stage + " cannot start: the folder " + inside.error().message);
+    }
+    const auto shown = display_command(step.command);
+    say("Running " + shown +
+        (step.phase == SandboxPhase::install ? " (network on)" : " (network off)"));
 
     SandboxSpec spec;
     spec.workspace = m_workspace;
-    spec.phase = phase;
-    spec.command = command;
-    spec.extra_env = env;
+    spec.phase = step.phase;
+    spec.command = step.command;
+    spec.directory = sandbox_dir(step.directory);
+    spec.extra_env = step.env;
     spec.root_entries = host_root_entries();
     spec.bwrap = m_config.bwrap;
+    spec.tmp_bytes = m_config.limits.memory_bytes;
 
     std::deque<std::string> tail;
-    util::ProcessOptions options;
-    options.argv = sandbox_argv(spec);
-    options.env = { "PATH=/usr/local/bin:/usr/bin:/bin" };
-    options.cwd = m_workspace;
-    options.timeout = left;
-    options.cancel = &m_cancel;
-    options.on_line = [&](std::string_view line) {
-      say(line);
+    const auto on_line = [&](std::string_view line) {
+      output(line);
+      if (line.find("ERR_OSSL_EVP_UNSUPPORTED") != std::string_view::npos ||
+          line.find("error:0308010C") != std::string_view::npos) {
+        m_openssl_error = true;
+      }
       tail.push_back(sanitize_line(line));
       if (tail.size() > k_error_tail_lines) {
         tail.pop_front();
       }
     };
-    auto result = util::run_process(options);
+    auto result =
+      run_sandboxed(spec, m_config.limits, m_config.cgroups, m_deadline, &m_cancel, on_line);
     if (!result) {
-      return core::fail("cannot start the sandbox: " + result.error());
+      return std::unexpected(std::move(result.error()));
     }
     if (result->canceled) {
       return canceled();
     }
-    if (result->timed_out) {
-      return timed_out();
+    if (result->limit != Limit::none) {
+      return over_limit(step.stage, result->limit);
     }
-    say("[reactor] " + join_command(command) + " finished in " +
-        seconds_text(Clock::now() - started));
+    say(shown + " finished in " + seconds_text(Clock::now() - started));
     if (result->exit_code == 0) {
       return std::nullopt;
     }
-    std::string message = std::string(failure) + ": `" + join_command(command) + "` ";
+    std::string message = step.stage + " failed: `" + shown + "` ";
     message += result->signal != 0 ? "was killed by signal " + std::to_string(result->signal)
                                    : "exited with code " + std::to_string(result->exit_code);
     message += ". Fix the error shown in the log; its last lines were:";
     for (const auto& line : tail) {
       message += "\n" + line;
     }
-    say("[reactor] " + std::string(failure));
-    return final_error(std::move(message));
+    say(step.stage + " failed");
+    m_exited_with_error = true;
+    return StatusChange{ m_deployment.id, Status::error, Phase::none, std::move(message), m_commit };
   }
 
-  StatusChange timed_out()
+  // The output folder the build wrote, checked to be a real folder inside the checkout.
+  core::Result<std::optional<fs::path>> find_output()
   {
-    const auto seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(m_config.build_timeout).count();
-    const auto limit = seconds % 60 == 0 ? std::to_string(seconds / 60) + " minutes"
-                                         : std::to_string(seconds) + " seconds";
-    const auto message = "The install and build took longer than the limit of " + limit +
-                         " and were stopped: make the build faster or smaller";
-    say("[reactor] " + message);
-    return final_error(message);
+    for (const auto& dir : m_plan.output_dirs) {
+      const auto relative = join_path(m_plan.app_dir, dir);
+      std::error_code ec;
+      if (!fs::exists(fs::symlink_status(source() / relative, ec))) {
+        continue;
+      }
+      auto inside = directory_inside(source(), relative);
+      if (!inside) {
+        return core::fail("The output directory " + dir +
+                          "/ is not a real directory (a symbolic link or a file): the build "
+                          "must write its files there");
+      }
+      m_info.output_dir = dir;
+      return std::optional(*inside);
+    }
+    return std::optional<fs::path>{};
   }
 
-  Step upload(const BuildPlan& plan)
+  Outcome upload()
   {
     const auto started = Clock::now();
-    std::optional<fs::path> output;
-    for (const auto& dir : plan.output_dirs) {
-      std::error_code ec;
-      if (fs::exists(fs::symlink_status(source() / dir, ec))) {
-        output = source() / dir;
-        break;
-      }
+    auto found = find_output();
+    if (!found) {
+      return final_error(found.error().message);
     }
-    if (!output) {
+    if (!*found) {
       std::string names;
-      for (std::size_t i = 0; i < plan.output_dirs.size(); ++i) {
-        names += (i == 0                             ? ""
-                  : i + 1 == plan.output_dirs.size() ? " or "
-                                                     : ", ") +
-                 plan.output_dirs[i] + "/";
+      for (std::size_t i = 0; i < m_plan.output_dirs.size(); ++i) {
+        names += (i == 0                               ? ""
+                  : i + 1 == m_plan.output_dirs.size() ? " or "
+                                                       : ", ") +
+                 m_plan.output_dirs[i] + "/";
       }
-      const auto message = "The build finished but wrote no " + names +
-                           " directory: make the \"build\" script write the site there";
-      say("[reactor] " + message);
-      return final_error(message);
+      return final_error("The build finished but wrote no " + names +
+                         " directory: make the \"build\" script write the site there, or set "
+                         "outputDir");
     }
-    say("[reactor] Publishing " + output->filename().string() + "/");
-    auto files = collect_output(*output, [this](std::string_view line) { say(line); });
+    const auto& dir = **found;
+    say("Publishing " + m_info.output_dir + "/");
+    const OutputLimits limits{ m_config.limits.output_files, m_config.limits.output_bytes };
+    auto files = collect_output(dir, [this](std::string_view line) { output(line); }, limits);
     if (!files) {
-      say("[reactor] " + files.error().message);
       return final_error(files.error().message);
     }
     if (files->empty()) {
-      const auto message = "The build wrote no files to " + output->filename().string() + "/";
-      say("[reactor] " + message);
-      return final_error(message);
+      return final_error("The build wrote no files to " + m_info.output_dir + "/");
     }
     auto published = publish_output(m_objects, m_deployment.id, *files, &m_cancel);
     if (!published) {
@@ -334,7 +475,8 @@ private:
       }
       return std::unexpected(std::move(published.error()));
     }
-    say("[reactor] Published " + std::to_string(published->files) + " files (" +
+    m_info.set_duration("upload", milliseconds(Clock::now() - started));
+    say("Published " + std::to_string(published->files) + " files (" +
         std::to_string(published->uploaded) + " new, " + std::to_string(published->bytes) +
         " bytes) in " + seconds_text(Clock::now() - started));
     return StatusChange{ m_deployment.id, Status::deployed, Phase::none, std::string(), m_commit };
@@ -347,7 +489,11 @@ private:
   const core::Deployment m_deployment;
   const fs::path m_workspace;
   std::string m_commit;
-  Clock::time_point m_build_deadline;
+  BuildPlan m_plan;
+  BuildInfo m_info;
+  Clock::time_point m_deadline;
+  bool m_openssl_error = false;
+  bool m_exited_with_error = false;
   BuildLog m_log;
 };
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "reactor/builder/build_log.hpp"
+#include "reactor/builder/cgroup.hpp"
+#include "reactor/builder/limits.hpp"
 #include "reactor/core/deployment.hpp"
 #include "reactor/core/error.hpp"
 #include "reactor/objects/object_store.hpp"
@@ -14,23 +16,28 @@
 
 namespace reactor::builder {
 
+class DependencyCache;
+
 struct PipelineConfig
 {
   std::filesystem::path work_dir; // each deployment gets <work_dir>/<id>, removed at the end
   bool allow_local_repos = false;
   std::chrono::milliseconds clone_timeout{ 120'000 };
-  std::chrono::milliseconds build_timeout{ 15 * 60'000 }; // install and build together
+  BuildLimits limits;
   std::size_t max_log_lines = k_max_log_lines;
   std::string bwrap = "bwrap";
+  Cgroups* cgroups = nullptr;                  // null: no memory and process limits
+  DependencyCache* dependency_cache = nullptr; // null: every build installs
 };
 
 // Builds and publishes one deployment: clone, detect, install (sandbox, network on),
-// build (sandbox, network off), upload; records each phase as an IN_PROGRESS status and
+// build (sandbox, network off), upload, using the deployment's settings; records each
+// phase as an IN_PROGRESS status with what was detected and measured (build_info) and
 // streams the log to the store. Returns the final change to record: DEPLOYED with the
-// commit, ERROR with what the user should fix, CANCELED when `cancel` became true or the
-// deployment became final meanwhile, or its current state when it was final already. Fails on an
-// infrastructure problem (store, disk, missing tool), which must not become a status: the job is
-// retried.
+// commit, ERROR with what the user should fix (naming the limit when one was hit),
+// CANCELED when `cancel` became true or the deployment became final meanwhile, or its
+// current state when it was final already. Fails on an infrastructure problem (store,
+// disk, missing tool), which must not become a status: the job is retried.
 core::Result<core::StatusChange> run_deployment(store::MetadataStore& store,
                                                 objects::ObjectStore& objects,
                                                 std::string_view deployment_id,

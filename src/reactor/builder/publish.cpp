@@ -1,8 +1,13 @@
 #include "reactor/builder/publish.hpp"
 
+#include "reactor/builder/limits.hpp"
 #include "reactor/builder/text.hpp"
 #include "reactor/core/content_type.hpp"
+#include "reactor/util/compress.hpp"
 #include "reactor/util/sha256.hpp"
+
+#include <fstream>
+#include <iterator>
 
 namespace reactor::builder {
 
@@ -60,19 +65,92 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
       return core::fail("cannot read " + relative + ": " + ec.message());
     }
     total += size;
-    if (files.size() >= limits.max_files) {
-      return core::fail("The build output has more than " + std::to_string(limits.max_files) +
-                        " files: that is over the limit");
+    if (limits.max_files != 0 && files.size() >= limits.max_files) {
+      return core::fail("The build output went over the output file limit (" +
+                        std::to_string(limits.max_files) +
+                        " files): publish fewer files, e.g. leave out source maps");
     }
-    if (total > limits.max_total_bytes) {
-      return core::fail("The build output is larger than " +
-                        std::to_string(limits.max_total_bytes / (1024 * 1024)) +
-                        " MiB: that is over the limit");
+    if (limits.max_total_bytes != 0 && total > limits.max_total_bytes) {
+      return core::fail("The build output went over the output size limit (" +
+                        format_size(limits.max_total_bytes) +
+                        "): publish less, e.g. leave out source maps and large media");
     }
     files.push_back({ relative, it->path(), size });
   }
   return files;
 }
+
+namespace {
+
+constexpr std::uint64_t k_min_compressed_size = 1024;
+constexpr std::uint64_t k_max_compressed_size = 64ULL << 20;
+
+bool
+is_compressible(std::string_view content_type)
+{
+  return content_type.starts_with("text/") ||
+         content_type.find("javascript") != std::string_view::npos ||
+         content_type.find("json") != std::string_view::npos ||
+         content_type.find("xml") != std::string_view::npos ||
+         content_type.starts_with("application/wasm") ||
+         content_type.starts_with("application/manifest");
+}
+
+// Stores a blob under its hash unless the store has it already.
+template<typename Put>
+core::Result<void>
+store_blob(objects::ObjectStore& store, const std::string& hash, PublishStats& stats, Put put)
+{
+  auto present = store.exists(objects::blob_key(hash));
+  if (!present) {
+    return std::unexpected(std::move(present.error()));
+  }
+  if (*present) {
+    return {};
+  }
+  if (auto stored = put(); !stored) {
+    return std::unexpected(std::move(stored.error()));
+  }
+  ++stats.uploaded;
+  return {};
+}
+
+// Text files get gzip and brotli variants when they save space, so the edge never
+// compresses on the request path.
+core::Result<void>
+add_compressed_variants(objects::ObjectStore& store,
+                        const OutputFile& file,
+                        objects::ManifestEntry& entry,
+                        PublishStats& stats)
+{
+  if (!is_compressible(entry.content_type) || file.size < k_min_compressed_size ||
+      file.size > k_max_compressed_size) {
+    return {};
+  }
+  std::ifstream input(file.file, std::ios::binary);
+  const std::string content{ std::istreambuf_iterator<char>(input),
+                             std::istreambuf_iterator<char>() };
+  if (!input && !input.eof()) {
+    return core::fail("cannot read build output " + file.site_path);
+  }
+  for (const auto& [compress, variant] :
+       { std::pair{ &util::gzip, &entry.gzip }, std::pair{ &util::brotli, &entry.br } }) {
+    auto compressed = (*compress)(content);
+    if (!compressed || compressed->size() * 20 > content.size() * 19) {
+      continue; // saves less than 5%: not worth a variant
+    }
+    const std::string hash = util::sha256_hex(*compressed);
+    auto stored = store_blob(
+      store, hash, stats, [&] { return store.put(objects::blob_key(hash), *compressed); });
+    if (!stored) {
+      return stored;
+    }
+    *variant = objects::BlobRef{ hash, compressed->size() };
+  }
+  return {};
+}
+
+} // namespace
 
 core::Result<PublishStats>
 publish_output(objects::ObjectStore& store,
@@ -91,23 +169,20 @@ publish_output(objects::ObjectStore& store,
     if (!hash) {
       return core::fail("cannot read build output: " + hash.error());
     }
-    const auto key = objects::blob_key(*hash);
-    auto present = store.exists(key);
-    if (!present) {
-      return std::unexpected(std::move(present.error()));
-    }
-    if (!*present) {
-      if (auto stored = store.put_file(key, file.file); !stored) {
-        return std::unexpected(std::move(stored.error()));
-      }
-      ++stats.uploaded;
+    auto stored = store_blob(
+      store, *hash, stats, [&] { return store.put_file(objects::blob_key(*hash), file.file); });
+    if (!stored) {
+      return std::unexpected(std::move(stored.error()));
     }
     ++stats.files;
     stats.bytes += file.size;
-    manifest.files.insert_or_assign(
-      file.site_path,
-      objects::ManifestEntry{
-        *hash, file.size, std::string(core::content_type_for(file.site_path)) });
+    objects::ManifestEntry entry{ *hash,
+                                  file.size,
+                                  std::string(core::content_type_for(file.site_path)) };
+    if (auto variants = add_compressed_variants(store, file, entry, stats); !variants) {
+      return std::unexpected(std::move(variants.error()));
+    }
+    manifest.files.insert_or_assign(file.site_path, std::move(entry));
   }
   if (auto stored = store.put(objects::manifest_key(deployment_id), objects::to_json(manifest));
       !stored) {

@@ -15,8 +15,8 @@ namespace reactor::builder {
 
 struct OutputLimits
 {
-  std::size_t max_files = 50'000;
-  std::uint64_t max_total_bytes = 2ull * 1024 * 1024 * 1024;
+  std::uint64_t max_files = 50'000;
+  std::uint64_t max_total_bytes = 2ULL << 30;
 };
 
 struct OutputFile

@@ -89,7 +89,7 @@ run_sandboxed(const SandboxSpec& spec,
     outcome.limit = Limit::time;
   } else if (result->stopped) {
     outcome.limit = hit;
-  } else if (!result->succeeded() && !result->canceled) {
+  } else if (!result->canceled) {
     outcome.limit = group ? limit_from(group->events()) : Limit::none;
     if (outcome.limit == Limit::none && disk.over_limit(true)) {
       outcome.limit = Limit::disk;

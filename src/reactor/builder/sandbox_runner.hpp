@@ -24,8 +24,9 @@ struct SandboxOutcome
 // Runs one sandboxed command under `limits`: in a fresh cgroup with the memory and process
 // limits (when `cgroups` is set), no file larger than the disk limit, the workspace's disk
 // use watched, and killed with everything it started when a limit is hit, `deadline`
-// passes or `cancel` becomes true. Fails (an infrastructure problem) when the sandbox or
-// its cgroup cannot be set up.
+// passes or `cancel` becomes true. A limit hit at any time is reported, even when the
+// command then exits 0. Fails (an infrastructure problem) when the sandbox or its cgroup
+// cannot be set up.
 core::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
                                            const BuildLimits& limits,
                                            Cgroups* cgroups,

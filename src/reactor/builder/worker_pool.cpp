@@ -49,6 +49,34 @@ WorkerPool::WorkerPool(store::MetadataStore& store,
   , m_objects(objects)
   , m_config(std::move(config))
 {
+  if (!m_config.use_cgroups) {
+    m_cgroups_problem = "turned off";
+    return;
+  }
+  auto cgroups = open_cgroups();
+  if (cgroups) {
+    m_cgroups = std::move(*cgroups);
+  } else {
+    m_cgroups_problem = cgroups.error().message;
+  }
+}
+
+std::string
+WorkerPool::limits_status() const
+{
+  const auto& limits = m_config.limits;
+  const auto common = "time " + format_duration(limits.timeout) + ", disk " +
+                      format_size(limits.disk_bytes) + ", output " +
+                      format_size(limits.output_bytes) + " in " +
+                      std::to_string(limits.output_files) + " files, log " +
+                      format_size(limits.log_bytes);
+  if (m_cgroups) {
+    return "build limits: memory " + format_size(limits.memory_bytes) + ", " +
+           std::to_string(limits.max_processes) + " processes, " + common + "; " +
+           m_cgroups->description();
+  }
+  return "warning: builds run WITHOUT memory and process limits (cgroups: " + m_cgroups_problem +
+         "); still limited: " + common;
 }
 
 WorkerPool::~WorkerPool()
@@ -134,9 +162,13 @@ WorkerPool::run_job(const store::Job& job)
   }
 
   std::thread beat([&] { heartbeat(job, running); });
-  const PipelineConfig config{ m_config.work_dir,      m_config.allow_local_repos,
-                               m_config.clone_timeout, m_config.build_timeout,
-                               k_max_log_lines,        m_config.bwrap };
+  PipelineConfig config;
+  config.work_dir = m_config.work_dir;
+  config.allow_local_repos = m_config.allow_local_repos;
+  config.clone_timeout = m_config.clone_timeout;
+  config.limits = m_config.limits;
+  config.bwrap = m_config.bwrap;
+  config.cgroups = m_cgroups.get();
   auto change = run_deployment(m_store, m_objects, job.deployment_id, config, running.cancel);
   {
     std::lock_guard lock(running.mutex);

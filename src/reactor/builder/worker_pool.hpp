@@ -1,5 +1,7 @@
 #pragma once
 
+#include "reactor/builder/cgroup.hpp"
+#include "reactor/builder/limits.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -21,7 +23,8 @@ struct WorkerConfig
   int workers = 1;
   std::chrono::milliseconds lease{ 30'000 };
   std::chrono::milliseconds clone_timeout{ 120'000 };
-  std::chrono::milliseconds build_timeout{ 15 * 60'000 };
+  BuildLimits limits;
+  bool use_cgroups = true; // false: no memory and process limits, even where cgroups work
   std::string bwrap = "bwrap";
 };
 
@@ -47,6 +50,10 @@ public:
   // Makes idle workers look for a job now (call after enqueuing one).
   void wake();
 
+  // How builds are limited, for the startup log: the cgroup hierarchy in use, or a warning
+  // that says why memory and process limits do not apply.
+  std::string limits_status() const;
+
 private:
   struct Running;
 
@@ -57,6 +64,8 @@ private:
   store::MetadataStore& m_store;
   objects::ObjectStore& m_objects;
   const WorkerConfig m_config;
+  std::unique_ptr<Cgroups> m_cgroups;
+  std::string m_cgroups_problem;
 
   std::mutex m_mutex;
   std::condition_variable m_idle;

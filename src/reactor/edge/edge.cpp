@@ -3,32 +3,29 @@
 #include "reactor/core/deployment.hpp"
 #include "reactor/edge/site_path.hpp"
 
-#include <algorithm>
 #include <cctype>
 
 namespace reactor::edge {
 
 namespace {
 
-constexpr std::string_view k_immutable = "public, max-age=31536000, immutable";
-constexpr std::string_view k_revalidate = "public, max-age=0, must-revalidate";
-
 struct Resolved
 {
-  const std::string* path = nullptr;
+  std::string_view path; // the manifest key
   const objects::ManifestEntry* entry = nullptr;
   unsigned status = 200;
 };
 
-const objects::ManifestEntry*
-find_file(const objects::Manifest& manifest, const std::string& path, const std::string** key)
+bool
+find_file(const objects::Manifest& manifest, std::string_view path, Resolved& resolved)
 {
   const auto found = manifest.files.find(path);
   if (found == manifest.files.end()) {
-    return nullptr;
+    return false;
   }
-  *key = &found->first;
-  return &found->second;
+  resolved.path = found->first;
+  resolved.entry = &found->second;
+  return true;
 }
 
 bool
@@ -41,29 +38,50 @@ has_extension(std::string_view path)
 
 // The file for a normalised path: exact, then .html and /index.html, then the site's
 // 404.html or, for a site without one, index.html for page navigations (SPA routing).
+// A missing asset (a path with an extension, not asked for as HTML) is never HTML.
 Resolved
-resolve(const objects::Manifest& manifest, const std::string& path, std::string_view accept)
+resolve(const objects::Manifest& manifest, std::string_view path, std::string_view accept)
 {
   Resolved resolved;
-  const std::vector<std::string> candidates =
-    path.empty() || path.ends_with('/')
-      ? std::vector<std::string>{ path + "index.html" }
-      : std::vector<std::string>{ path, path + ".html", path + "/index.html" };
-  for (const auto& candidate : candidates) {
-    if ((resolved.entry = find_file(manifest, candidate, &resolved.path))) {
+  if (path.empty() || path.ends_with('/')) {
+    if (find_file(manifest, std::string(path) + "index.html", resolved)) {
       return resolved;
     }
+  } else if (find_file(manifest, path, resolved) ||
+             find_file(manifest, std::string(path) + ".html", resolved) ||
+             find_file(manifest, std::string(path) + "/index.html", resolved)) {
+    return resolved;
   }
-  if ((resolved.entry = find_file(manifest, "404.html", &resolved.path))) {
+  if (find_file(manifest, "404.html", resolved)) {
     resolved.status = 404;
     return resolved;
   }
   const bool navigation =
     !has_extension(path) || accept.find("text/html") != std::string_view::npos;
-  if (navigation && (resolved.entry = find_file(manifest, "index.html", &resolved.path))) {
+  if (navigation && find_file(manifest, "index.html", resolved)) {
     return resolved;
   }
   return {};
+}
+
+// The path as the manifest names it; the common case (nothing to decode or fold) is a
+// view of the request, so it costs no allocation.
+std::optional<std::string_view>
+site_path(std::string_view request_path, std::string& storage)
+{
+  const bool plain = request_path.starts_with('/') && request_path.size() < 2048 &&
+                     request_path.find_first_of("%\\") == std::string_view::npos &&
+                     request_path.find("//") == std::string_view::npos &&
+                     request_path.find("/.") == std::string_view::npos;
+  if (plain) {
+    return request_path.substr(1);
+  }
+  auto normalized = normalize_site_path(request_path);
+  if (!normalized) {
+    return std::nullopt;
+  }
+  storage = std::move(*normalized);
+  return storage;
 }
 
 net::Response
@@ -97,44 +115,40 @@ unknown_site_page(std::string_view label)
 bool
 etag_matches(std::string_view if_none_match, std::string_view etag)
 {
-  return if_none_match == "*" || if_none_match.find(etag) != std::string_view::npos;
+  if (if_none_match.find('*') != std::string_view::npos) {
+    return true;
+  }
+  // Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
+  return if_none_match.find(etag) != std::string_view::npos;
+}
+
+bool
+not_modified_since(std::string_view if_modified_since, std::string_view last_modified)
+{
+  const auto since = parse_http_date(if_modified_since);
+  const auto modified = parse_http_date(last_modified);
+  return since && modified && *modified <= *since;
+}
+
+net::Response
+range_response(const PreparedFile& file, const PreparedVariant& variant, const ByteRange& range)
+{
+  net::Response response;
+  response.status = 206;
+  const std::uint64_t size = variant.body->size();
+  response.headers = { { "Content-Range",
+                         "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) +
+                           "/" + std::to_string(size) },
+                       { "ETag", variant.etag },
+                       { "Last-Modified", file.last_modified },
+                       { "Cache-Control", file.cache_control },
+                       { "Accept-Ranges", "bytes" },
+                       { "X-Content-Type-Options", "nosniff" } };
+  response.body = variant.body->substr(range.first, range.last - range.first + 1);
+  return response;
 }
 
 } // namespace
-
-bool
-is_hashed_asset(std::string_view path)
-{
-  const auto slash = path.rfind('/');
-  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
-  const auto last_dot = name.rfind('.');
-  if (last_dot == std::string_view::npos) {
-    return false;
-  }
-  name = name.substr(0, last_dot);
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    const auto end = name.find_first_of(".-", start);
-    const std::string_view token =
-      name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    const bool word_chars = std::ranges::all_of(
-      token, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-    const bool digit = std::ranges::any_of(
-      token, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    const bool inner_upper = token.size() > 1 && std::ranges::any_of(token.substr(1), [](char c) {
-                               return std::isupper(static_cast<unsigned char>(c));
-                             });
-    if (start > 0 && token.size() >= 8 && token.size() <= 64 && word_chars &&
-        (digit || inner_upper)) {
-      return true;
-    }
-    if (end == std::string_view::npos) {
-      break;
-    }
-    start = end + 1;
-  }
-  return false;
-}
 
 Edge::Edge(SiteCache& sites)
   : m_sites(sites)
@@ -164,7 +178,8 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
     response.headers.emplace_back("Allow", "GET, HEAD");
     return response;
   }
-  const auto path = normalize_site_path(request.path());
+  std::string path_storage;
+  const auto path = site_path(request.path(), path_storage);
   if (!path) {
     return text_page(400, "text/plain; charset=utf-8", "Bad request path\n");
   }
@@ -188,31 +203,54 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
   if (resolved.entry == nullptr) {
     return text_page(404, "text/plain; charset=utf-8", "Not found\n");
   }
-  net::Response response;
-  response.status = resolved.status;
-  const std::string etag = "\"" + resolved.entry->hash + "\"";
-  response.headers.emplace_back("Content-Type", resolved.entry->content_type);
-  response.headers.emplace_back("ETag", etag);
-  response.headers.emplace_back("Cache-Control",
-                                is_hashed_asset(*resolved.path) ? k_immutable : k_revalidate);
-  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  if (resolved.status == 200 && etag_matches(request.header("if-none-match"), etag)) {
-    response.status = 304;
-    return response;
-  }
-
-  std::shared_ptr<const std::string> blob = m_sites.cached_blob(resolved.entry->hash);
-  if (!blob && !may_block) {
+  std::shared_ptr<const PreparedFile> file = m_sites.cached_file(*resolved.entry, resolved.status);
+  if (!file && !may_block) {
     return std::nullopt;
   }
-  if (!blob) {
-    auto loaded = m_sites.load_blob(resolved.entry->hash);
+  if (!file) {
+    auto loaded = m_sites.load_file(*site, resolved.path, *resolved.entry, resolved.status);
     if (!loaded) {
       return text_page(503, "text/plain; charset=utf-8", "The file cannot be read right now\n");
     }
-    blob = *loaded;
+    file = *loaded;
   }
-  response.shared_body = std::move(blob);
+
+  // A byte range is of the identity representation.
+  const std::string_view range_header = resolved.status == 200 ? request.header("range") : "";
+  const Encoding encoding = range_header.empty()
+                              ? choose_encoding(request.header("accept-encoding"),
+                                                !resolved.entry->gzip.hash.empty(),
+                                                !resolved.entry->br.hash.empty())
+                              : Encoding::identity;
+  const PreparedVariant& variant = file->variant(encoding);
+
+  net::Response response;
+  response.status = resolved.status;
+  if (resolved.status == 200) {
+    const std::string_view if_none_match = request.header("if-none-match");
+    if (if_none_match.empty()
+          ? not_modified_since(request.header("if-modified-since"), file->last_modified)
+          : etag_matches(if_none_match, variant.etag)) {
+      response.status = 304;
+      response.prepared_head = variant.not_modified_head;
+      return response;
+    }
+  }
+  if (!range_header.empty()) {
+    bool unsatisfiable = false;
+    const auto range = parse_range(range_header, variant.body->size(), unsatisfiable);
+    if (unsatisfiable) {
+      auto refused = text_page(416, "text/plain; charset=utf-8", "Range not satisfiable\n");
+      refused.headers.emplace_back("Content-Range",
+                                   "bytes */" + std::to_string(variant.body->size()));
+      return refused;
+    }
+    if (range) {
+      return range_response(*file, variant, *range);
+    }
+  }
+  response.prepared_head = variant.head;
+  response.shared_body = variant.body;
   return response;
 }
 

@@ -28,8 +28,4 @@ private:
   SiteCache& m_sites;
 };
 
-// True when a file name carries a content hash (app-B1x2y3z4.js, main.8f3a2c1b.chunk.js),
-// so it may be cached forever.
-bool is_hashed_asset(std::string_view path);
-
 } // namespace reactor::edge

@@ -1,24 +1,74 @@
 #include "reactor/edge/site_cache.hpp"
 
-#include <mutex>
+#include <unordered_map>
 
 namespace reactor::edge {
 
+namespace {
+
+// Per-thread copies of what the shared maps hold; bounded so a thread that has served
+// many sites does not keep them all alive.
+constexpr std::size_t k_thread_cache_entries = 4096;
+
+template<typename Key, typename Value>
+void
+remember(std::unordered_map<Key, Value>& cache, const Key& key, const Value& value)
+{
+  if (cache.size() >= k_thread_cache_entries) {
+    cache.clear();
+  }
+  cache.emplace(key, value);
+}
+
+std::uintptr_t
+file_key(const objects::ManifestEntry& entry, unsigned status)
+{
+  // Entries live in immutable sites, so their address names them; bit 0 is free.
+  return reinterpret_cast<std::uintptr_t>(&entry) | (status == 404 ? 1U : 0U);
+}
+
+struct ThreadCache
+{
+  const SiteCache* owner = nullptr;
+  std::unordered_map<std::string, std::shared_ptr<const Site>> sites;
+  std::unordered_map<std::uintptr_t, std::shared_ptr<const PreparedFile>> files;
+};
+
+ThreadCache&
+thread_cache(const SiteCache* owner)
+{
+  thread_local ThreadCache cache;
+  if (cache.owner != owner) {
+    cache = ThreadCache{ owner, {}, {} };
+  }
+  return cache;
+}
+
+} // namespace
+
 SiteCache::SiteCache(store::MetadataStore& store,
                      objects::ObjectStore& objects,
-                     std::size_t max_blob_bytes)
+                     std::size_t max_bytes)
   : m_store(store)
   , m_objects(objects)
-  , m_max_blob_bytes(max_blob_bytes)
+  , m_max_bytes(max_bytes)
 {
 }
 
 std::shared_ptr<const Site>
 SiteCache::cached_site(std::string_view id) const
 {
+  auto& local = thread_cache(this);
+  if (const auto found = local.sites.find(std::string(id)); found != local.sites.end()) {
+    return found->second;
+  }
   std::shared_lock lock(m_mutex);
   const auto found = m_sites.find(id);
-  return found == m_sites.end() ? nullptr : found->second;
+  if (found == m_sites.end()) {
+    return nullptr;
+  }
+  remember(local.sites, std::string(id), found->second);
+  return found->second;
 }
 
 core::Result<std::shared_ptr<const Site>>
@@ -45,39 +95,77 @@ SiteCache::load_site(std::string_view id)
   if (!manifest) {
     return std::unexpected(manifest.error());
   }
-  auto site = std::make_shared<const Site>(Site{ std::move(*manifest) });
+  auto site = std::make_shared<const Site>(
+    Site{ std::move(*manifest), http_date((*deployment)->updated_at_ms / 1000) });
   std::unique_lock lock(m_mutex);
   return m_sites.try_emplace(std::string(id), std::move(site)).first->second;
 }
 
-std::shared_ptr<const std::string>
-SiteCache::cached_blob(std::string_view hash) const
+std::shared_ptr<const PreparedFile>
+SiteCache::cached_file(const objects::ManifestEntry& entry, unsigned status) const
 {
+  const auto key = file_key(entry, status);
+  auto& local = thread_cache(this);
+  if (const auto found = local.files.find(key); found != local.files.end()) {
+    return found->second;
+  }
   std::shared_lock lock(m_mutex);
-  const auto found = m_blobs.find(hash);
-  return found == m_blobs.end() ? nullptr : found->second;
+  const auto found = m_files.find(key);
+  if (found == m_files.end()) {
+    return nullptr;
+  }
+  remember(local.files, key, found->second);
+  return found->second;
 }
 
 core::Result<std::shared_ptr<const std::string>>
-SiteCache::load_blob(std::string_view hash)
+SiteCache::read_blob(const objects::BlobRef& blob)
 {
-  if (auto blob = cached_blob(hash)) {
-    return blob;
+  if (blob.hash.empty()) {
+    return nullptr;
   }
-  auto bytes = m_objects.get(objects::blob_key(hash));
+  auto bytes = m_objects.get(objects::blob_key(blob.hash));
   if (!bytes) {
     return std::unexpected(bytes.error());
   }
   if (!bytes->has_value()) {
-    return core::fail("blob " + std::string(hash) + " is missing from the object store");
+    return core::fail("blob " + blob.hash + " is missing from the object store");
   }
-  auto blob = std::make_shared<const std::string>(std::move(**bytes));
+  return std::make_shared<const std::string>(std::move(**bytes));
+}
+
+core::Result<std::shared_ptr<const PreparedFile>>
+SiteCache::load_file(const Site& site,
+                     std::string_view path,
+                     const objects::ManifestEntry& entry,
+                     unsigned status)
+{
+  if (auto cached = cached_file(entry, status)) {
+    return cached;
+  }
+  VariantBodies bodies;
+  for (const auto& [blob, body] :
+       { std::pair{ objects::BlobRef{ entry.hash, entry.size }, &bodies.identity },
+         std::pair{ entry.gzip, &bodies.gzip },
+         std::pair{ entry.br, &bodies.br } }) {
+    auto read = read_blob(blob);
+    if (!read) {
+      return std::unexpected(read.error());
+    }
+    *body = std::move(*read);
+  }
+  auto file = std::make_shared<const PreparedFile>(
+    prepare_file(entry, path, status, site.last_modified, std::move(bodies)));
+  std::size_t bytes = 0;
+  for (const auto& variant : file->variants) {
+    bytes += variant.body ? variant.body->size() : 0;
+  }
   std::unique_lock lock(m_mutex);
-  if (m_blob_bytes + blob->size() <= m_max_blob_bytes) {
-    m_blob_bytes += blob->size();
-    return m_blobs.try_emplace(std::string(hash), std::move(blob)).first->second;
+  if (m_bytes + bytes > m_max_bytes) {
+    return file; // over budget: served, not kept
   }
-  return blob;
+  m_bytes += bytes;
+  return m_files.try_emplace(file_key(entry, status), std::move(file)).first->second;
 }
 
 } // namespace reactor::edge

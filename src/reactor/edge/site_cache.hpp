@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/core/error.hpp"
+#include "reactor/edge/prepared_file.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
@@ -8,6 +9,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -17,33 +19,43 @@ namespace reactor::edge {
 struct Site
 {
   objects::Manifest manifest;
+  std::string last_modified; // when it was deployed, as an HTTP date
 };
 
-// Deployed sites' manifests and file contents, kept in memory. Deployments and blobs
-// are immutable once deployed, so nothing cached here ever goes stale.
+// Deployed sites and their files, ready to send, kept in memory. Deployments and blobs
+// are immutable once deployed, so nothing cached here ever goes stale. Each network
+// thread keeps its own copy of what it used, so the hot path takes no lock.
 class SiteCache
 {
 public:
-  SiteCache(store::MetadataStore& store, objects::ObjectStore& objects, std::size_t max_blob_bytes);
+  SiteCache(store::MetadataStore& store, objects::ObjectStore& objects, std::size_t max_bytes);
 
   // The site if already loaded; nullptr otherwise (never blocks).
   std::shared_ptr<const Site> cached_site(std::string_view id) const;
   // Loads the site when the deployment is DEPLOYED; nullptr when it is not (blocking).
   core::Result<std::shared_ptr<const Site>> load_site(std::string_view id);
 
-  // The blob if in memory; nullptr otherwise (never blocks).
-  std::shared_ptr<const std::string> cached_blob(std::string_view hash) const;
-  // Reads the blob, keeping it in memory while the byte budget allows (blocking).
-  core::Result<std::shared_ptr<const std::string>> load_blob(std::string_view hash);
+  // The file's prepared responses if in memory; nullptr otherwise (never blocks).
+  // `entry` belongs to `site`; `status` is 200, or 404 for the site's 404.html.
+  std::shared_ptr<const PreparedFile> cached_file(const objects::ManifestEntry& entry,
+                                                  unsigned status) const;
+  // Reads the file's variants and prepares them, keeping them in memory while the byte
+  // budget allows (blocking).
+  core::Result<std::shared_ptr<const PreparedFile>> load_file(const Site& site,
+                                                              std::string_view path,
+                                                              const objects::ManifestEntry& entry,
+                                                              unsigned status);
 
 private:
+  core::Result<std::shared_ptr<const std::string>> read_blob(const objects::BlobRef& blob);
+
   store::MetadataStore& m_store;
   objects::ObjectStore& m_objects;
-  const std::size_t m_max_blob_bytes;
+  const std::size_t m_max_bytes;
   mutable std::shared_mutex m_mutex;
   std::map<std::string, std::shared_ptr<const Site>, std::less<>> m_sites;
-  std::map<std::string, std::shared_ptr<const std::string>, std::less<>> m_blobs;
-  std::size_t m_blob_bytes = 0;
+  std::map<std::uintptr_t, std::shared_ptr<const PreparedFile>> m_files;
+  std::size_t m_bytes = 0;
 };
 
 } // namespace reactor::edge

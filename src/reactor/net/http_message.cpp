@@ -8,12 +8,7 @@ namespace reactor::net {
 std::string_view
 Request::header(std::string_view name) const
 {
-  for (const auto& [key, value] : headers) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return {};
+  return find_header(headers, name);
 }
 
 std::string_view

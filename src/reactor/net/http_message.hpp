@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/net/http_parser.hpp"
 #include "reactor/net/outbox.hpp"
 
 #include <functional>
@@ -13,16 +14,17 @@
 namespace reactor::net {
 
 // A parsed HTTP request, free of any transport type, so handlers are plain functions.
+// Every view points into the connection's buffers, valid until the response is sent.
 struct Request
 {
-  std::string method;                                       // "GET", "POST", …
-  std::string target;                                       // "/path?query", as sent
-  std::string host;                                         // the Host header, lowercase
-  std::vector<std::pair<std::string, std::string>> headers; // names lowercase
-  std::string body;
-  std::string remote_address;
+  std::string_view method; // "GET", "POST", …
+  std::string_view target; // "/path?query", as sent
+  std::string_view host;   // the Host header, lowercase
+  std::span<const Header> headers;
+  std::string_view body;
+  std::string_view remote_address;
 
-  // The first header with this lowercase name; empty when absent.
+  // The first header with this name (case-insensitive); empty when absent.
   std::string_view header(std::string_view name) const;
   // The target without its query string.
   std::string_view path() const;
@@ -36,6 +38,9 @@ struct Response
   std::vector<std::pair<std::string, std::string>> headers; // Content-Length and Date are added
   std::string body;
   std::shared_ptr<const std::string> shared_body; // sent instead of body when set
+  // When set, the status line and every header but Date, already rendered (each line
+  // ending in CRLF): `headers` is ignored and nothing is rendered per request.
+  std::shared_ptr<const std::string> prepared_head;
 
   // A streamed response (SSE, followed logs): after the head, each message of the outbox
   // is sent as one chunk until the outbox closes; `heartbeat`, when set, is sent after 15

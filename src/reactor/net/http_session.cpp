@@ -1,20 +1,23 @@
+#include "reactor/net/http_parser.hpp"
 #include "reactor/net/sessions.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/status.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <vector>
 
 namespace reactor::net {
 
@@ -24,14 +27,17 @@ namespace http = beast::http;
 
 namespace {
 
+constexpr std::size_t k_initial_buffer = 4 * 1024;
+constexpr std::size_t k_max_head = 16 * 1024;
 constexpr std::size_t k_max_body = 64 * 1024;
-constexpr std::uint32_t k_max_header = 16 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
+// A client gets this long to send a whole request head once it started one.
+constexpr auto k_head_timeout = std::chrono::seconds(15);
 constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 
-// The Date header value, formatted at most once a second per thread.
+// "Date: <now>\r\n", formatted at most once a second per thread.
 std::string_view
-http_date()
+date_line()
 {
   thread_local std::time_t cached_second = 0;
   thread_local std::array<char, 64> cached{};
@@ -40,14 +46,15 @@ http_date()
   if (now != cached_second) {
     std::tm parts{};
     gmtime_r(&now, &parts);
-    cached_size = std::strftime(cached.data(), cached.size(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
+    cached_size =
+      std::strftime(cached.data(), cached.size(), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &parts);
     cached_second = now;
   }
   return { cached.data(), cached_size };
 }
 
 std::string
-render_head(const Response& response, std::size_t content_length, bool keep_alive)
+render_head(const Response& response, std::size_t content_length)
 {
   std::string head;
   head.reserve(256);
@@ -55,60 +62,41 @@ render_head(const Response& response, std::size_t content_length, bool keep_aliv
   head += std::to_string(response.status);
   head += ' ';
   head += http::obsolete_reason(static_cast<http::status>(response.status));
-  head += "\r\nDate: ";
-  head += http_date();
+  head += "\r\n";
   if (response.stream) {
-    head += "\r\nTransfer-Encoding: chunked";
+    head += "Transfer-Encoding: chunked\r\n";
   } else if (response.status != 304 && response.status != 204) {
-    head += "\r\nContent-Length: ";
+    head += "Content-Length: ";
     head += std::to_string(content_length);
-  }
-  if (!keep_alive) {
-    head += "\r\nConnection: close";
+    head += "\r\n";
   }
   for (const auto& [name, value] : response.headers) {
-    head += "\r\n";
     head += name;
     head += ": ";
     head += value;
+    head += "\r\n";
   }
-  head += "\r\n\r\n";
   return head;
 }
 
-Request
-to_request(const http::request<http::string_body>& message, const beast::tcp_stream& stream)
-{
-  Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (char& c : name) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  request.host = std::string(request.header("host"));
-  for (char& c : request.host) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  request.body = message.body();
-  boost::system::error_code ec;
-  const auto remote = stream.socket().remote_endpoint(ec);
-  if (!ec) {
-    request.remote_address = remote.address().to_string();
-  }
-  return request;
-}
-
+// Writes head, Date, the connection line and the body in one gathered write.
 asio::awaitable<bool>
 write_response(beast::tcp_stream& stream, const Response& response, bool head_only, bool keep_alive)
 {
   const std::string_view payload = response.payload();
-  const std::string head = render_head(response, payload.size(), keep_alive);
-  const std::array buffers{ asio::buffer(head),
-                            asio::buffer(payload.data(), head_only ? 0 : payload.size()) };
+  std::string rendered;
+  if (!response.prepared_head) {
+    rendered = render_head(response, payload.size());
+  }
+  const std::string_view head = response.prepared_head ? *response.prepared_head : rendered;
+  constexpr std::string_view k_close = "Connection: close\r\n\r\n";
+  const std::string_view end = keep_alive ? k_close.substr(k_close.size() - 2) : k_close;
+  const std::string_view date = date_line();
+  const std::array<asio::const_buffer, 4> buffers{ asio::buffer(head.data(), head.size()),
+                                                   asio::buffer(date.data(), date.size()),
+                                                   asio::buffer(end.data(), end.size()),
+                                                   asio::buffer(payload.data(),
+                                                                head_only ? 0 : payload.size()) };
   stream.expires_after(k_idle_timeout);
   auto [ec, written] =
     co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
@@ -179,41 +167,182 @@ plain_error(unsigned status, std::string_view text)
   return response;
 }
 
+void
+lowercase_in_place(char* begin, std::size_t size)
+{
+  for (char* c = begin; c != begin + size; ++c) {
+    if (*c >= 'A' && *c <= 'Z') {
+      *c = static_cast<char>(*c - 'A' + 'a');
+    }
+  }
+}
+
+bool
+wants_keep_alive(const RequestHead& head)
+{
+  const std::string_view connection = find_header(head.headers(), "connection");
+  return head.minor_version == 1 ? !header_has_token(connection, "close")
+                                 : header_has_token(connection, "keep-alive");
+}
+
+bool
+is_websocket_upgrade(const RequestHead& head)
+{
+  return head.method == "GET" &&
+         header_has_token(find_header(head.headers(), "connection"), "upgrade") &&
+         equals_ignoring_case(find_header(head.headers(), "upgrade"), "websocket");
+}
+
+http::request<http::empty_body>
+to_beast_request(const RequestHead& head)
+{
+  http::request<http::empty_body> request;
+  request.method_string(head.method);
+  request.target(head.target);
+  request.version(10 + head.minor_version);
+  for (const auto& header : head.headers()) {
+    request.insert(header.name, header.value);
+  }
+  return request;
+}
+
+// The bytes of one connection: the request head and, when it fits, the body.
+struct ReadBuffer
+{
+  std::vector<char> bytes = std::vector<char>(k_initial_buffer);
+  std::size_t used = 0;
+
+  std::string_view view() const { return { bytes.data(), used }; }
+
+  // Drops the first `count` bytes (a finished request), keeping any pipelined rest.
+  void consume(std::size_t count)
+  {
+    std::memmove(bytes.data(), bytes.data() + count, used - count);
+    used -= count;
+  }
+
+  // Reads more; false on end of stream, error or timeout.
+  asio::awaitable<bool> fill(beast::tcp_stream& stream, std::size_t limit)
+  {
+    if (used == bytes.size()) {
+      bytes.resize(std::min(limit, bytes.size() * 2));
+    }
+    auto [ec, read] = co_await stream.async_read_some(
+      asio::buffer(bytes.data() + used, bytes.size() - used), asio::as_tuple(asio::use_awaitable));
+    used += read;
+    co_return !ec;
+  }
+};
+
+struct Body
+{
+  std::string_view bytes;
+  std::size_t end = 0; // where the request ends in the buffer
+  unsigned status = 0; // an error status to answer with instead, or 0
+  std::string_view message;
+};
+
+// Reads the request's body (Content-Length or chunked, at most k_max_body) after its
+// head. The bytes end up in the buffer or, for a chunked body, in `storage`.
+asio::awaitable<Body>
+read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std::string& storage)
+{
+  const std::string_view encoding = find_header(head.headers(), "transfer-encoding");
+  const std::string_view length_text = find_header(head.headers(), "content-length");
+  const std::size_t limit = head.length + k_max_body + k_max_head;
+  if (!encoding.empty()) {
+    if (!equals_ignoring_case(encoding, "chunked") || !length_text.empty()) {
+      co_return Body{ {}, 0, 501, "Only the chunked transfer coding is supported" };
+    }
+    for (;;) {
+      std::size_t consumed = 0;
+      const auto decoded =
+        decode_chunked(buffer.view().substr(head.length), k_max_body, storage, consumed);
+      if (decoded == BodyResult::complete) {
+        co_return Body{ storage, head.length + consumed };
+      }
+      if (decoded == BodyResult::too_large) {
+        co_return Body{ {}, 0, 413, "Request body larger than 64 KiB" };
+      }
+      if (decoded == BodyResult::malformed || buffer.used == limit) {
+        co_return Body{ {}, 0, 400, "Malformed chunked body" };
+      }
+      const auto parsed_until = buffer.used;
+      if (!co_await buffer.fill(stream, limit)) {
+        co_return Body{ {}, 0, 400, "Incomplete request body" };
+      }
+      // A grown buffer moved the bytes: the head's views must be read again.
+      if (buffer.used > parsed_until) {
+        parse_request_head(buffer.view(), head);
+      }
+    }
+  }
+  std::size_t length = 0;
+  if (!length_text.empty()) {
+    const auto [end, ec] =
+      std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+    if (ec != std::errc{} || end != length_text.data() + length_text.size()) {
+      co_return Body{ {}, 0, 400, "Bad Content-Length" };
+    }
+  }
+  if (length > k_max_body) {
+    co_return Body{ {}, 0, 413, "Request body larger than 64 KiB" };
+  }
+  while (buffer.used < head.length + length) {
+    if (!co_await buffer.fill(stream, limit)) {
+      co_return Body{ {}, 0, 400, "Incomplete request body" };
+    }
+    parse_request_head(buffer.view(), head);
+  }
+  co_return Body{ buffer.view().substr(head.length, length), head.length + length };
+}
+
 } // namespace
 
 asio::awaitable<void>
 run_http_session(asio::ip::tcp::socket socket, Router& router)
 {
+  boost::system::error_code ignored;
+  const std::string remote_address = socket.remote_endpoint(ignored).address().to_string();
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  ReadBuffer buffer;
+  RequestHead head;
+  std::string body_storage;
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(k_max_header);
-    parser.body_limit(k_max_body);
-    stream.expires_after(k_idle_timeout);
-    auto [ec, bytes] =
-      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    if (ec == http::error::body_limit) {
-      co_await write_response(
-        stream, plain_error(413, "Request body larger than 64 KiB"), false, false);
+    ParseResult parsed = ParseResult::incomplete;
+    stream.expires_after(buffer.used == 0 ? k_idle_timeout : k_head_timeout);
+    while ((parsed = parse_request_head(buffer.view(), head)) == ParseResult::incomplete) {
+      if (buffer.used == k_max_head) {
+        co_await write_response(stream, plain_error(431, "Request head too large"), false, false);
+        co_return;
+      }
+      if (!co_await buffer.fill(stream, k_max_head)) {
+        co_return;
+      }
+      stream.expires_after(k_head_timeout);
+    }
+    if (parsed != ParseResult::complete) {
+      const bool too_many = parsed == ParseResult::too_many_headers;
+      co_await write_response(stream,
+                              too_many ? plain_error(431, "Too many request headers")
+                                       : plain_error(400, "Malformed HTTP request"),
+                              false,
+                              false);
       co_return;
     }
-    if (ec == http::error::header_limit) {
-      co_await write_response(stream, plain_error(431, "Request headers too large"), false, false);
-      co_return;
-    }
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-      co_return;
-    }
-    if (ec) {
-      co_await write_response(stream, plain_error(400, "Malformed HTTP request"), false, false);
-      co_return;
-    }
-    auto message = parser.release();
-    Request request = to_request(message, stream);
 
-    if (beast::websocket::is_upgrade(message)) {
+    auto body = co_await read_body(stream, buffer, head, body_storage);
+    if (body.status != 0) {
+      co_await write_response(stream, plain_error(body.status, body.message), false, false);
+      co_return;
+    }
+    // The buffer is ours: lowercasing the Host in place saves a copy.
+    const std::string_view host = find_header(head.headers(), "host");
+    lowercase_in_place(const_cast<char*>(host.data()), host.size());
+
+    const Request request{ head.method,    head.target, host,
+                           head.headers(), body.bytes,  remote_address };
+    if (is_websocket_upgrade(head)) {
       auto outbox = std::make_shared<Outbox>(4096);
       auto peer = router.accept_websocket(request, outbox);
       if (!peer) {
@@ -221,14 +350,19 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
           stream, json_error(404, "No WebSocket endpoint here"), false, false);
         co_return;
       }
-      co_await run_websocket_session(
-        std::move(stream), std::move(message), std::move(peer), std::move(outbox));
+      // Spawned, not awaited: this frame and its buffers end here, so an idle WebSocket
+      // holds no HTTP state.
+      asio::co_spawn(
+        stream.get_executor(),
+        run_websocket_session(
+          std::move(stream), to_beast_request(head), std::move(peer), std::move(outbox)),
+        asio::detached);
       co_return;
     }
 
-    const bool keep_alive = message.keep_alive();
-    const Response response = co_await router.handle(std::move(request));
-    const bool head_only = message.method() == http::verb::head;
+    const bool keep_alive = wants_keep_alive(head);
+    const bool head_only = head.method == "HEAD";
+    const Response response = co_await router.handle(request);
     bool alive = co_await write_response(stream, response, head_only, keep_alive);
     if (response.stream) {
       alive = alive && co_await write_stream(stream, response);
@@ -239,6 +373,7 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
     if (!alive || !keep_alive) {
       co_return;
     }
+    buffer.consume(body.end);
   }
 }
 

@@ -7,8 +7,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 namespace reactor::net {
 
@@ -16,7 +16,7 @@ boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socke
 
 boost::asio::awaitable<void> run_websocket_session(
   boost::beast::tcp_stream stream,
-  boost::beast::http::request<boost::beast::http::string_body> upgrade,
+  boost::beast::http::request<boost::beast::http::empty_body> upgrade,
   std::shared_ptr<WebSocketPeer> peer,
   std::shared_ptr<Outbox> outbox);
 

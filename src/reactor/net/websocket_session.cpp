@@ -73,7 +73,7 @@ write_loop(std::shared_ptr<Connection> connection, std::shared_ptr<Outbox> outbo
 
 asio::awaitable<void>
 run_websocket_session(beast::tcp_stream stream,
-                      beast::http::request<beast::http::string_body> upgrade,
+                      beast::http::request<beast::http::empty_body> upgrade,
                       std::shared_ptr<WebSocketPeer> peer,
                       std::shared_ptr<Outbox> outbox)
 {

@@ -18,16 +18,47 @@ manifest_key(std::string_view deployment_id)
   return "manifests/" + std::string(deployment_id) + ".json";
 }
 
+namespace {
+
+// Reads {"hash": "<hex>", "size": N}; false when either is missing or malformed.
+bool
+read_blob_ref(const json::object& object, BlobRef& blob)
+{
+  const auto* hash = object.if_contains("hash");
+  const auto* size = object.if_contains("size");
+  if (hash == nullptr || !hash->is_string() || size == nullptr) {
+    return false;
+  }
+  blob.hash = std::string(hash->get_string());
+  if (size->is_uint64()) {
+    blob.size = size->get_uint64();
+  } else if (size->is_int64() && size->get_int64() >= 0) {
+    blob.size = static_cast<std::uint64_t>(size->get_int64());
+  } else {
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
 std::string
 to_json(const Manifest& manifest)
 {
   json::object files;
   for (const auto& [path, entry] : manifest.files) {
-    files[path] = json::object{
+    json::object item{
       { "hash", entry.hash },
       { "size", entry.size },
       { "contentType", entry.content_type },
     };
+    for (const auto& [name, variant] :
+         { std::pair{ "gzip", &entry.gzip }, std::pair{ "br", &entry.br } }) {
+      if (!variant->hash.empty()) {
+        item[name] = json::object{ { "hash", variant->hash }, { "size", variant->size } };
+      }
+    }
+    files[path] = std::move(item);
   }
   json::object root{
     { "version", 1 },
@@ -62,24 +93,23 @@ parse_manifest(std::string_view text)
   }
   for (const auto& [path, item] : *files) {
     const auto* entry = item.if_object();
-    const auto* hash = entry != nullptr ? entry->if_contains("hash") : nullptr;
-    const auto* size = entry != nullptr ? entry->if_contains("size") : nullptr;
     const auto* type = entry != nullptr ? entry->if_contains("contentType") : nullptr;
-    if (hash == nullptr || !hash->is_string() || size == nullptr || type == nullptr ||
+    BlobRef content;
+    if (entry == nullptr || !read_blob_ref(*entry, content) || type == nullptr ||
         !type->is_string()) {
       return core::fail("manifest entry for '" + std::string(path) + "' is incomplete");
     }
-    std::uint64_t bytes = 0;
-    if (size->is_uint64()) {
-      bytes = size->get_uint64();
-    } else if (size->is_int64() && size->get_int64() >= 0) {
-      bytes = static_cast<std::uint64_t>(size->get_int64());
-    } else {
-      return core::fail("manifest entry for '" + std::string(path) + "' has a bad size");
+    ManifestEntry parsed{ content.hash, content.size, std::string(type->get_string()) };
+    for (const auto& [name, variant] :
+         { std::pair{ "gzip", &parsed.gzip }, std::pair{ "br", &parsed.br } }) {
+      const auto* value = entry->if_contains(name);
+      if (value != nullptr &&
+          (!value->is_object() || !read_blob_ref(value->get_object(), *variant))) {
+        return core::fail("manifest entry for '" + std::string(path) + "' has a bad " + name +
+                          " variant");
+      }
     }
-    manifest.files.emplace(
-      std::string(path),
-      ManifestEntry{ std::string(hash->get_string()), bytes, std::string(type->get_string()) });
+    manifest.files.emplace(std::string(path), std::move(parsed));
   }
   return manifest;
 }

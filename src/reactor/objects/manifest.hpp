@@ -9,11 +9,21 @@
 
 namespace reactor::objects {
 
+// A stored blob: lowercase hex sha256 of its bytes, and their count.
+struct BlobRef
+{
+  std::string hash;
+  std::uint64_t size = 0;
+};
+
 struct ManifestEntry
 {
   std::string hash; // lowercase hex sha256 of the content
   std::uint64_t size = 0;
   std::string content_type;
+  // Precompressed variants made at deploy time; hash empty when there is none.
+  BlobRef gzip;
+  BlobRef br;
 };
 
 // What a deployment serves: site path ("index.html", "assets/app-1a2b.js", no leading

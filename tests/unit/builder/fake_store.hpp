@@ -166,6 +166,9 @@ private:
     if (!change.commit.empty()) {
       it->second.commit = change.commit;
     }
+    if (!change.build_info.empty()) {
+      it->second.build_info = change.build_info;
+    }
     m_phases.push_back(change.phase);
     return true;
   }

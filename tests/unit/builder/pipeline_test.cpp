@@ -1,3 +1,4 @@
+#include "reactor/builder/cgroup.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/objects/manifest.hpp"
@@ -36,7 +37,7 @@ protected:
     m_config.work_dir = m_dir.path() / "work";
     m_config.allow_local_repos = true;
     m_config.clone_timeout = std::chrono::seconds(60);
-    m_config.build_timeout = std::chrono::seconds(120);
+    m_config.limits.timeout = std::chrono::seconds(120);
   }
 
   // A repository whose build runs `build_js` with node.
@@ -147,14 +148,15 @@ TEST_F(Pipeline, ReportsProblemsBeforeTheBuild)
 
 TEST_F(Pipeline, StopsABuildThatTakesTooLong)
 {
-  m_config.build_timeout = std::chrono::seconds(8);
+  m_config.limits.timeout = std::chrono::seconds(8);
   const auto url = make_repo("setTimeout(() => {}, 600000);");
   const auto started = std::chrono::steady_clock::now();
   const auto change = deploy(url);
   ASSERT_TRUE(change.has_value()) << change.error().message;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
   EXPECT_EQ(change->status, Status::error);
-  EXPECT_NE(change->error.find("took longer than the limit"), std::string::npos) << change->error;
+  EXPECT_NE(change->error.find("went over the time limit (8 seconds)"), std::string::npos)
+    << change->error;
 }
 
 TEST_F(Pipeline, LeavesAFinalDeploymentAlone)
@@ -182,7 +184,7 @@ TEST_F(Pipeline, DeploysTheRepositoryNamedByTheEnvironment)
   if (url == nullptr) {
     GTEST_SKIP() << "REACTOR_TEST_REPO_URL is not set";
   }
-  m_config.build_timeout = std::chrono::minutes(10);
+  m_config.limits.timeout = std::chrono::minutes(10);
   core::Deployment deployment;
   deployment.id = "manual0001";
   deployment.repo_url = url;
@@ -203,6 +205,89 @@ TEST_F(Pipeline, DeploysTheRepositoryNamedByTheEnvironment)
     std::cout << "  " << path << " " << entry.size << " " << entry.content_type << "\n";
   }
   EXPECT_TRUE(manifest->files.contains("index.html"));
+}
+
+} // namespace reactor::builder
+
+namespace reactor::builder {
+
+TEST_F(Pipeline, UsesTheDeploymentSettings)
+{
+  const auto repo = m_dir.path() / "mono";
+  testing::write_file(repo / "package.json", R"({"private":true})");
+  testing::write_file(repo / "apps/web/package.json",
+                      R"({"name":"web","scripts":{"build":"node build.js"}})");
+  testing::write_file(repo / "apps/web/build.js", "throw new Error('the detected build ran');");
+  testing::commit_all(repo);
+
+  core::Deployment deployment;
+  deployment.id = "dep0000010";
+  deployment.repo_url = "file://" + repo.string();
+  deployment.settings.root_dir = "apps/web";
+  deployment.settings.install_command = "echo installing in $(pwd) > installed.txt";
+  deployment.settings.build_command =
+    "mkdir -p site/public && cp installed.txt site/public/ && echo \"$GREETING\" > "
+    "site/public/index.html";
+  deployment.settings.output_dir = "site/public";
+  deployment.settings.env = { { "GREETING", "hello from env" } };
+  static_cast<void>(m_store.create_deployment(deployment));
+  const auto change = run_deployment(m_store, *m_objects, "dep0000010", m_config, m_cancel);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::deployed) << change->error;
+
+  const auto json = m_objects->get(objects::manifest_key("dep0000010"));
+  ASSERT_TRUE(json.has_value() && json->has_value());
+  const auto manifest = objects::parse_manifest(**json);
+  ASSERT_TRUE(manifest.has_value());
+  EXPECT_EQ(manifest->files.size(), 2u);
+  EXPECT_TRUE(manifest->files.contains("installed.txt"));
+  const auto index = m_objects->get(objects::blob_key(manifest->files.at("index.html").hash));
+  ASSERT_TRUE(index.has_value() && index->has_value());
+  EXPECT_EQ(**index, "hello from env\n");
+  const auto installed =
+    m_objects->get(objects::blob_key(manifest->files.at("installed.txt").hash));
+  EXPECT_EQ(**installed, "installing in /workspace/src/apps/web\n");
+
+  // The phases record what is known so far; the final change carries all of it.
+  EXPECT_NE(m_store.deployment("dep0000010").build_info.find(R"("rootDir":"apps/web")"),
+            std::string::npos);
+  const auto& info = change->build_info;
+  EXPECT_NE(info.find(R"("rootDir":"apps/web")"), std::string::npos) << info;
+  EXPECT_NE(info.find(R"("outputDir":"site/public")"), std::string::npos) << info;
+  EXPECT_NE(info.find(R"("installCommand":"echo installing in $(pwd) > installed.txt")"),
+            std::string::npos)
+    << info;
+  EXPECT_NE(info.find(R"("node":")"), std::string::npos) << info;
+  for (const auto* phase : { R"("clone":)", R"("install":)", R"("build":)", R"("upload":)" }) {
+    EXPECT_NE(info.find(phase), std::string::npos) << phase << " in " << info;
+  }
+}
+
+TEST_F(Pipeline, NamesTheMemoryLimitWhenABuildGoesOverIt)
+{
+  auto cgroups = open_cgroups();
+  if (!cgroups) {
+    GTEST_SKIP() << "no usable cgroups here: " << cgroups.error().message;
+  }
+  m_config.cgroups = cgroups->get();
+  m_config.limits.memory_bytes = 96ULL << 20;
+  const auto url = make_repo("const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));");
+  const auto change = deploy(url);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::error);
+  EXPECT_EQ(change->error,
+            "The build went over the memory limit (96 MiB) and was stopped: make it use less "
+            "memory");
+}
+
+TEST_F(Pipeline, RejectsAnOutputDirectoryThatIsALink)
+{
+  const auto url = make_repo("require('fs').symlinkSync('/etc', 'dist');");
+  const auto change = deploy(url);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::error);
+  EXPECT_TRUE(change->error.starts_with("The output directory dist/ is not a real directory"))
+    << change->error;
 }
 
 } // namespace reactor::builder

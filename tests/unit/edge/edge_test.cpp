@@ -1,4 +1,4 @@
-#include "reactor/edge/edge.hpp"
+#include "reactor/edge/prepared_file.hpp"
 #include "reactor/edge/host.hpp"
 #include "reactor/edge/site_path.hpp"
 

@@ -244,26 +244,51 @@ TEST_F(S3Store, MissingKeyIsAbsent)
   EXPECT_EQ(store->exists("blobs/never-written"), false);
 }
 
+TEST_F(S3Store, MissingBucketIsAnError)
+{
+  const auto base = reactor::testing::test_s3_url();
+  ASSERT_TRUE(base.has_value()) << reactor::testing::k_run_under_with_s3;
+  boost::urls::url url(boost::urls::parse_uri(*base).value());
+  url.set_host("reactor-no-such-bucket");
+  auto store = open_store(std::string(url.buffer()));
+  const auto got = store->get("blobs/k");
+  ASSERT_FALSE(got.has_value());
+  EXPECT_NE(got.error().message.find("bucket reactor-no-such-bucket does not exist"),
+            std::string::npos)
+    << got.error().message;
+  const auto put = store->put("blobs/k", "x");
+  ASSERT_FALSE(put.has_value());
+  EXPECT_NE(put.error().message.find("NoSuchBucket"), std::string::npos) << put.error().message;
+}
+
 TEST_F(S3Store, WrongCredentialsGiveAClearError)
 {
-  std::unique_ptr<ObjectStore> store;
-  {
-    const ScopedEnvironment key("AWS_ACCESS_KEY_ID", "NOT-A-KEY");
-    const ScopedEnvironment secret("AWS_SECRET_ACCESS_KEY", "not-the-secret");
-    store = open_real_store();
+  const auto right_key = std::string(std::getenv("AWS_ACCESS_KEY_ID"));
+  for (const auto& key : { std::string("NOT-A-KEY"), right_key }) {
+    SCOPED_TRACE(key);
+    std::unique_ptr<ObjectStore> store;
+    {
+      const ScopedEnvironment key_id("AWS_ACCESS_KEY_ID", key.c_str());
+      const ScopedEnvironment secret("AWS_SECRET_ACCESS_KEY", "not-the-secret");
+      store = open_real_store();
+    }
+    ASSERT_NE(store, nullptr);
+    const auto put = store->put("blobs/denied", "x");
+    ASSERT_FALSE(put.has_value());
+    EXPECT_NE(
+      put.error().message.find("access denied: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
+      std::string::npos)
+      << put.error().message;
+    EXPECT_NE(put.error().message.find("blobs/denied"), std::string::npos) << put.error().message;
+    EXPECT_NE(put.error().message.find("HTTP 403"), std::string::npos) << put.error().message;
+    const auto got = store->get("blobs/denied");
+    ASSERT_FALSE(got.has_value());
+    EXPECT_NE(got.error().message.find("access denied"), std::string::npos) << got.error().message;
+    const auto exists = store->exists("blobs/denied");
+    ASSERT_FALSE(exists.has_value());
+    EXPECT_NE(exists.error().message.find("access denied"), std::string::npos)
+      << exists.error().message;
   }
-  ASSERT_NE(store, nullptr);
-  const auto put = store->put("blobs/denied", "x");
-  ASSERT_FALSE(put.has_value());
-  EXPECT_NE(
-    put.error().message.find("access denied: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
-    std::string::npos)
-    << put.error().message;
-  EXPECT_NE(put.error().message.find("blobs/denied"), std::string::npos) << put.error().message;
-  EXPECT_NE(put.error().message.find("403"), std::string::npos) << put.error().message;
-  const auto got = store->get("blobs/denied");
-  ASSERT_FALSE(got.has_value());
-  EXPECT_NE(got.error().message.find("access denied"), std::string::npos) << got.error().message;
 }
 
 TEST_F(S3Store, RetriesA503UntilItSucceeds)

@@ -76,8 +76,13 @@ count_s3_objects(const std::string& store_url)
                                 .query = { { "list-type", "2" }, { "prefix", prefix } },
                                 .headers = { { "host", host } },
                                 .payload_hash = util::sha256_hex("") };
-  const sigv4::Credentials credentials{ .access_key_id = std::getenv("AWS_ACCESS_KEY_ID"),
-                                        .secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY"),
+  const char* access_key_id = std::getenv("AWS_ACCESS_KEY_ID");
+  const char* secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY");
+  if (access_key_id == nullptr || secret_access_key == nullptr) {
+    throw std::runtime_error("counting objects needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  }
+  const sigv4::Credentials credentials{ .access_key_id = access_key_id,
+                                        .secret_access_key = secret_access_key,
                                         .session_token = {} };
   const sigv4::Options options{ .region = region,
                                 .service = "s3",

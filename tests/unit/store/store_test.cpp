@@ -1,10 +1,10 @@
 #include "reactor/store/metadata_store.hpp"
 #include "reactor/store/sqlite/sqlite_store.hpp"
-#include "postgres_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "postgres_test_support.hpp"
 #include <algorithm>
 #include <atomic>
 #include <filesystem>

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "temp_dir.hpp"
+#include <fcntl.h>
 #include <fstream>
+#include <sys/resource.h>
 #include <signal.h>
 #include <thread>
 
@@ -167,6 +169,52 @@ TEST(Process, KillsLeftoverChildrenWhenTheCommandExits)
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_FALSE(alive(child));
+}
+
+TEST(Process, SetsResourceLimitsInTheChild)
+{
+  auto options = shell("ulimit -f; ulimit -c");
+  options.rlimits = { { RLIMIT_FSIZE, 2048 * 512 }, { RLIMIT_CORE, 0 } };
+  std::vector<std::string> lines;
+  options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_EQ(lines, (std::vector<std::string>{ "2048", "0" }));
+
+  testing::TempDir dir;
+  auto writer = shell("head -c 2000000 /dev/zero > " + (dir.path() / "big").string());
+  writer.rlimits = { { RLIMIT_FSIZE, 100'000 } };
+  const auto killed = run_process(writer);
+  ASSERT_TRUE(killed.has_value()) << killed.error();
+  EXPECT_FALSE(killed->succeeded());
+  EXPECT_LE(std::filesystem::file_size(dir.path() / "big"), 100'000u);
+}
+
+TEST(Process, StopWhenKillsTheProcessAndSaysSo)
+{
+  auto options = shell("sleep 30");
+  const auto started = std::chrono::steady_clock::now();
+  int polls = 0;
+  options.stop_when = [&] { return ++polls == 3; };
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_TRUE(result->stopped);
+  EXPECT_FALSE(result->succeeded());
+  EXPECT_EQ(polls, 3);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+TEST(Process, ReportsACgroupThatCannotBeJoined)
+{
+  testing::TempDir dir;
+  const int fd = ::open((dir.path() / "procs").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  auto options = shell("true");
+  options.join_cgroups = { fd };
+  const auto result = run_process(options);
+  ::close(fd);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_TRUE(result.error().starts_with("cannot join the cgroup")) << result.error();
 }
 
 } // namespace reactor::util

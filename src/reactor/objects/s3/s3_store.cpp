@@ -331,12 +331,13 @@ public:
     }
     const auto hash = util::sha256_file_hex(file);
     if (!hash) {
-      return core::fail(hash.error());
+      return core::fail("cannot put " + object_name(key) + ": cannot read " + hash.error());
     }
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
     if (ec) {
-      return core::fail("cannot read " + file.string() + ": " + ec.message());
+      return core::fail("cannot put " + object_name(key) + ": cannot read " + file.string() + ": " +
+                        ec.message());
     }
     const auto response = with_retries([&] {
       Response result;
@@ -396,7 +397,6 @@ private:
       if (i + 1 == k_attempts || !retryable(response)) {
         return response;
       }
-      fprintf(stderr, "RETRY %d transport=%d status=%ld %s\n", i, int(response.transport), response.status, response.transport_error.c_str());
       std::this_thread::sleep_for(backoff(i));
     }
   }
@@ -444,6 +444,9 @@ private:
       message += "access denied: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; ";
     } else if (code == "NoSuchBucket") {
       message += "bucket " + m_location.bucket + " does not exist; ";
+    } else if (response.status == 301 || code == "AuthorizationHeaderMalformed") {
+      message += "check the region (" + m_location.region + ") and endpoint of bucket " +
+                 m_location.bucket + "; ";
     }
     message += "HTTP " + std::to_string(response.status);
     if (!code.empty()) {

@@ -1,0 +1,50 @@
+// Prints the side-by-side table of bench/hub/run.sh from the JSON lines clients.mjs wrote:
+// one row per server and round, then the median of the rounds and Reactor's lead.
+//   node bench/hub/report.mjs results.jsonl
+import { readFileSync } from 'node:fs';
+
+const results = readFileSync(process.argv[2], 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const columns = [
+  ['p50 ms', (r) => r.p50Ms.toFixed(3)],
+  ['p99 ms', (r) => r.p99Ms.toFixed(3)],
+  ['max ms', (r) => r.maxMs.toFixed(1)],
+  ['msgs/s', (r) => Math.round(r.messagesPerSecond).toLocaleString('en-US')],
+  ['delivered', (r) => `${r.received}/${r.expected}`],
+  ['KB/idle conn', (r) => r.kbPerIdleConnection.toFixed(2)],
+];
+const row = (name, r) => `| ${name} | ${columns.map(([, show]) => show(r)).join(' | ')} |`;
+const header = `| server | ${columns.map(([name]) => name).join(' | ')} |\n|---|${columns.map(() => '---:').join('|')}|`;
+
+const lines = [header];
+const rounds = {};
+for (const r of results) {
+  rounds[r.label] ??= [];
+  rounds[r.label].push(r);
+  lines.push(row(`${r.label} (round ${rounds[r.label].length})`, r));
+}
+const summary = {};
+for (const [label, rs] of Object.entries(rounds)) {
+  summary[label] = Object.fromEntries(
+    ['p50Ms', 'p99Ms', 'maxMs', 'messagesPerSecond', 'kbPerIdleConnection', 'received', 'expected'].map((key) => [
+      key,
+      median(rs.map((r) => r[key])),
+    ]),
+  );
+  lines.push(row(`**${label}, median**`, summary[label]));
+}
+const { reactor, node } = summary;
+if (reactor && node) {
+  // > 1 means Reactor is ahead on that figure: lower is better except for msgs/s.
+  const lead = (better, worse) => `${(better / worse).toFixed(2)}×`;
+  lines.push(
+    `| **Reactor's lead** (Node ÷ Reactor; msgs/s: Reactor ÷ Node) | ${lead(node.p50Ms, reactor.p50Ms)} | ${lead(node.p99Ms, reactor.p99Ms)} | ` +
+      `${lead(node.maxMs, reactor.maxMs)} | ${lead(reactor.messagesPerSecond, node.messagesPerSecond)} | | ` +
+      `${lead(node.kbPerIdleConnection, reactor.kbPerIdleConnection)} |`,
+  );
+}
+console.log(lines.join('\n'));

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "reactor/cli/commands.hpp"
+
+#include <optional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace reactor::cli {
+
+// The client's subcommands on the `reactor` command line: deploy, ls, status, logs,
+// cancel and dlq ls|redrive, each taking --server, --token and --json. Holds the parsed
+// values, so it must outlive the parse; it cannot move.
+class ClientCommands
+{
+public:
+  explicit ClientCommands(CLI::App& app);
+  ClientCommands(const ClientCommands&) = delete;
+  ClientCommands& operator=(const ClientCommands&) = delete;
+
+  // After a successful parse: runs the chosen client command and returns its exit code;
+  // nullopt when the command line chose none of them.
+  std::optional<int> run() const;
+
+  // Whether the command line chose a client command, also when its parse failed (a
+  // usage error, exit code k_exit_usage).
+  bool chosen() const;
+
+private:
+  ClientOptions m_client;
+  DeployOptions m_deploy;
+  std::string m_id;
+  bool m_follow = false;
+
+  CLI::App* m_deploy_command = nullptr;
+  CLI::App* m_list_command = nullptr;
+  CLI::App* m_status_command = nullptr;
+  CLI::App* m_logs_command = nullptr;
+  CLI::App* m_cancel_command = nullptr;
+  CLI::App* m_dlq_command = nullptr;
+  CLI::App* m_dlq_list_command = nullptr;
+  CLI::App* m_dlq_redrive_command = nullptr;
+};
+
+} // namespace reactor::cli

@@ -1,0 +1,595 @@
+#include "reactor/cli/commands.hpp"
+
+#include "reactor/cli/api_client.hpp"
+#include "reactor/cli/progress.hpp"
+#include "reactor/cli/sse.hpp"
+#include "reactor/core/deployment.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+namespace reactor::cli {
+
+namespace {
+
+constexpr int k_reconnects = 5;
+constexpr std::chrono::seconds k_reconnect_pause{ 1 };
+constexpr std::chrono::milliseconds k_idle_step{ 100 };
+// The server sends a heartbeat on an idle event stream every 15 seconds.
+constexpr std::chrono::seconds k_event_silence_limit{ 45 };
+constexpr std::size_t k_shown_body = 300;
+
+// A failed step of a command: what to say and how to exit. `json` is the object --json
+// prints (the API's error answer when there was one).
+struct Failure
+{
+  int exit_code = k_exit_failed;
+  std::string message;
+  std::string json;
+};
+
+template<typename T>
+using Outcome = std::expected<T, Failure>;
+
+std::unexpected<Failure>
+failure(int exit_code, std::string message, std::string json = {})
+{
+  return std::unexpected(Failure{ exit_code, std::move(message), std::move(json) });
+}
+
+int
+report(const ClientOptions& client, const Failure& failure)
+{
+  if (client.json) {
+    std::cout << (failure.json.empty()
+                    ? boost::json::serialize(boost::json::object{ { "error", failure.message } })
+                    : failure.json)
+              << std::endl;
+  }
+  std::cerr << "reactor: " << failure.message << std::endl;
+  return failure.exit_code;
+}
+
+std::optional<boost::json::object>
+parse_object(std::string_view text)
+{
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec || !value.is_object()) {
+    return std::nullopt;
+  }
+  return std::move(value.get_object());
+}
+
+// A field as text: "" when absent or null.
+std::string
+text_of(const boost::json::object& object, std::string_view name)
+{
+  const auto* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) {
+    return {};
+  }
+  return value->is_string() ? std::string(value->get_string()) : boost::json::serialize(*value);
+}
+
+std::string
+or_dash(std::string text)
+{
+  return text.empty() ? "-" : text;
+}
+
+// "2026-11-26T01:10:33.123Z" as "2026-11-26 01:10:33".
+std::string
+short_time(std::string text)
+{
+  if (text.size() >= 19 && text[10] == 'T') {
+    text[10] = ' ';
+    text.resize(19);
+  }
+  return text;
+}
+
+// The failure a non-2xx answer means, in words that say what to do about it.
+Failure
+http_failure(const ClientOptions& client, const Reply& reply)
+{
+  const auto object = parse_object(reply.body);
+  std::string said = object ? text_of(*object, "error") : std::string{};
+  if (said.empty()) {
+    said = reply.body.substr(0, k_shown_body);
+  }
+  const std::string json = object ? reply.body : std::string{};
+  const std::string code = "HTTP " + std::to_string(reply.status);
+  switch (reply.status) {
+    case 401:
+    case 403:
+      return Failure{ k_exit_usage,
+                      "the server at " + client.server + " refused the request (" + code +
+                        (said.empty() ? "" : ": " + said) +
+                        "). Set the API token with --token or the REACTOR_API_TOKEN "
+                        "environment variable",
+                      json };
+    case 400:
+    case 422:
+      return Failure{ k_exit_usage, said.empty() ? "the server rejected the request" : said, json };
+    case 404:
+      return Failure{ k_exit_failed, said.empty() ? "not found (" + code + ")" : said, json };
+    default:
+      return Failure{ k_exit_failed,
+                      "the server answered " + code + (said.empty() ? "" : ": " + said),
+                      json };
+  }
+}
+
+// The client for the options, or why the server address is unusable.
+Outcome<ApiClient>
+connect(const ClientOptions& client)
+{
+  auto server = normalize_server_url(client.server);
+  if (!server) {
+    return failure(k_exit_usage,
+                   server.error().message + " (set it with --server or REACTOR_URL)");
+  }
+  return ApiClient(std::move(*server), client.token);
+}
+
+Outcome<void>
+check_id(std::string_view id)
+{
+  if (!core::is_deployment_id(id)) {
+    return failure(k_exit_usage,
+                   "'" + std::string(id) +
+                     "' is not a deployment id (10 lowercase letters and digits, as `reactor "
+                     "ls` shows them)");
+  }
+  return {};
+}
+
+// The answer to a request that must succeed with `expected`.
+Outcome<Reply>
+expect(const ClientOptions& client, core::Result<Reply> reply, long expected)
+{
+  if (!reply) {
+    return failure(k_exit_usage, reply.error().message);
+  }
+  if (reply->status != expected) {
+    return std::unexpected(http_failure(client, *reply));
+  }
+  return std::move(*reply);
+}
+
+Outcome<boost::json::object>
+expect_object(const ClientOptions& client, core::Result<Reply> reply, long expected)
+{
+  auto answer = expect(client, std::move(reply), expected);
+  if (!answer) {
+    return std::unexpected(answer.error());
+  }
+  auto object = parse_object(answer->body);
+  if (!object) {
+    return failure(k_exit_failed,
+                   "the server at " + client.server + " answered something that is not JSON: " +
+                     answer->body.substr(0, k_shown_body));
+  }
+  return std::move(*object);
+}
+
+void
+print_json(std::string_view body)
+{
+  std::cout << body;
+  if (!body.ends_with('\n')) {
+    std::cout << '\n';
+  }
+  std::cout << std::flush;
+}
+
+// Columns padded to their widest cell; the last column is not padded.
+void
+print_table(const std::vector<std::vector<std::string>>& rows)
+{
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t column = 0; column < row.size(); ++column) {
+      widths[column] = std::max(widths[column], row[column].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t column = 0; column < row.size(); ++column) {
+      line += row[column];
+      if (column + 1 < row.size()) {
+        line.append(widths[column] - row[column].size() + 2, ' ');
+      }
+    }
+    std::cout << line << '\n';
+  }
+  std::cout << std::flush;
+}
+
+std::string
+seconds_text(std::chrono::milliseconds elapsed)
+{
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%.1fs", static_cast<double>(elapsed.count()) / 1000.0);
+  return text.data();
+}
+
+// Follows the deployment's events (from the start of its history) until its final
+// status, resuming after the last event seen when the stream breaks. `progress` shows
+// them when set.
+Outcome<DeploymentEvent>
+follow_events(const ClientOptions& client,
+              const ApiClient& api,
+              std::string_view id,
+              Progress* progress)
+{
+  std::string last_id = "0";
+  std::optional<DeploymentEvent> final_event;
+  for (int failures = 0;;) {
+    std::string buffer;
+    bool heard = false;
+    const auto on_chunk = [&](std::string_view chunk) {
+      buffer += chunk;
+      auto parsed = parse_sse(buffer, last_id);
+      buffer.erase(0, parsed.consumed);
+      last_id = std::move(parsed.last_id);
+      for (const auto& message : parsed.events) {
+        auto event = parse_deployment_event(message.data);
+        if (!event) {
+          continue;
+        }
+        heard = true;
+        if (event->kind == DeploymentEvent::Kind::log) {
+          if (progress != nullptr) {
+            progress->log(event->line);
+          }
+          continue;
+        }
+        if (progress != nullptr) {
+          progress->update(event->status, event->phase);
+        }
+        if (core::is_final(event->status)) {
+          final_event = std::move(*event);
+          return false;
+        }
+      }
+      return true;
+    };
+    const auto on_idle = [progress] {
+      if (progress != nullptr) {
+        progress->tick();
+      }
+    };
+    auto reply = api.stream("/deployments/" + std::string(id) + "/events?since=" + last_id,
+                            on_chunk,
+                            on_idle,
+                            k_event_silence_limit);
+    if (final_event) {
+      return std::move(*final_event);
+    }
+    if (reply && reply->status != 200) {
+      return std::unexpected(http_failure(client, *reply));
+    }
+    failures = heard ? 1 : failures + 1;
+    if (failures > k_reconnects) {
+      const std::string broke = reply ? "the event stream kept ending before the deployment "
+                                        "finished"
+                                      : reply.error().message;
+      return failure(k_exit_usage,
+                     "lost track of deployment " + std::string(id) + ": " + broke +
+                       ". It goes on; follow it with `reactor logs " + std::string(id) + " -f`");
+    }
+    for (auto waited = std::chrono::milliseconds(0); waited < k_reconnect_pause;
+         waited += k_idle_step) {
+      std::this_thread::sleep_for(k_idle_step);
+      on_idle();
+    }
+  }
+}
+
+} // namespace
+
+core::Result<std::string>
+deploy_request_json(const DeployOptions& options)
+{
+  boost::json::object body{ { "repoUrl", options.repo_url } };
+  const auto put = [&body](std::string_view name, const std::string& value) {
+    if (!value.empty()) {
+      body[name] = value;
+    }
+  };
+  put("ref", options.ref);
+  put("rootDir", options.root_dir);
+  put("installCommand", options.install_command);
+  put("buildCommand", options.build_command);
+  put("outputDir", options.output_dir);
+  if (!options.env.empty()) {
+    boost::json::object env;
+    for (const auto& entry : options.env) {
+      const std::size_t equals = entry.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        return core::fail("--env wants NAME=value, not '" + entry + "'");
+      }
+      env[entry.substr(0, equals)] = entry.substr(equals + 1);
+    }
+    body["env"] = std::move(env);
+  }
+  return boost::json::serialize(body);
+}
+
+int
+deploy(const ClientOptions& client, const DeployOptions& options)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto body = deploy_request_json(options);
+  if (!body) {
+    return report(client, Failure{ k_exit_usage, body.error().message, {} });
+  }
+  auto created = expect_object(client, api->post("/deploy", *body), 202);
+  if (!created) {
+    return report(client, created.error());
+  }
+  const std::string id = text_of(*created, "id");
+  std::optional<Progress> progress;
+  if (!client.json) {
+    std::cout << "Deployment " << id << " queued" << std::endl;
+    progress.emplace(std::cout, isatty(STDOUT_FILENO) == 1);
+  }
+  auto final_event = follow_events(client, *api, id, progress ? &*progress : nullptr);
+  const auto elapsed = progress ? progress->elapsed() : std::chrono::milliseconds{};
+  progress.reset();
+  if (!final_event) {
+    return report(client, final_event.error());
+  }
+  auto reply = api->get("/deployments/" + id);
+  auto deployment = expect_object(client, std::move(reply), 200);
+  if (client.json) {
+    if (!deployment) {
+      return report(client, deployment.error());
+    }
+    print_json(boost::json::serialize(*deployment));
+  }
+  const std::string url = deployment ? text_of(*deployment, "url") : text_of(*created, "url");
+  switch (final_event->status) {
+    case core::Status::deployed:
+      if (!client.json) {
+        std::cout << "Deployed in " << seconds_text(elapsed) << ": " << url << std::endl;
+      }
+      return k_exit_ok;
+    case core::Status::canceled:
+      std::cerr << "reactor: deployment " << id << " was canceled" << std::endl;
+      return k_exit_failed;
+    default:
+      std::cerr << "reactor: deployment " << id << " failed: "
+                << (final_event->error.empty() ? "no reason given" : final_event->error)
+                << std::endl;
+      return k_exit_failed;
+  }
+}
+
+int
+list(const ClientOptions& client)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto reply = expect(client, api->get("/deployments"), 200);
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+    return k_exit_ok;
+  }
+  const auto object = parse_object(reply->body);
+  const auto* items = object ? object->if_contains("deployments") : nullptr;
+  if (items == nullptr || !items->is_array()) {
+    return report(client, Failure{ k_exit_failed, "the server's list is not {\"deployments\": […]}", {} });
+  }
+  if (items->get_array().empty()) {
+    std::cout << "No deployments yet: start one with `reactor deploy <git-url>`" << std::endl;
+    return k_exit_ok;
+  }
+  std::vector<std::vector<std::string>> rows{ { "ID", "STATUS", "PHASE", "CREATED", "REPOSITORY" } };
+  for (const auto& item : items->get_array()) {
+    if (!item.is_object()) {
+      continue;
+    }
+    const auto& deployment = item.get_object();
+    std::string repository = text_of(deployment, "repoUrl");
+    if (const std::string ref = text_of(deployment, "ref"); !ref.empty()) {
+      repository += "#" + ref;
+    }
+    rows.push_back({ text_of(deployment, "id"),
+                     text_of(deployment, "status"),
+                     or_dash(text_of(deployment, "phase")),
+                     short_time(text_of(deployment, "createdAt")),
+                     repository });
+  }
+  print_table(rows);
+  return k_exit_ok;
+}
+
+int
+status(const ClientOptions& client, std::string_view id)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  if (auto valid = check_id(id); !valid) {
+    return report(client, valid.error());
+  }
+  auto reply = expect(client, api->get("/deployments/" + std::string(id)), 200);
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+    return k_exit_ok;
+  }
+  const auto deployment = parse_object(reply->body).value_or(boost::json::object{});
+  print_table({
+    { "id", text_of(deployment, "id") },
+    { "status", text_of(deployment, "status") },
+    { "phase", or_dash(text_of(deployment, "phase")) },
+    { "error", or_dash(text_of(deployment, "error")) },
+    { "repository", text_of(deployment, "repoUrl") },
+    { "ref", or_dash(text_of(deployment, "ref")) },
+    { "commit", or_dash(text_of(deployment, "commit")) },
+    { "url", text_of(deployment, "url") },
+    { "created", short_time(text_of(deployment, "createdAt")) },
+    { "updated", short_time(text_of(deployment, "updatedAt")) },
+  });
+  return k_exit_ok;
+}
+
+int
+logs(const ClientOptions& client, std::string_view id, bool follow)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  if (auto valid = check_id(id); !valid) {
+    return report(client, valid.error());
+  }
+  const std::string path = "/deployments/" + std::string(id) + "/logs";
+  std::string text;
+  core::Result<Reply> reply = core::fail("not requested");
+  if (follow) {
+    const auto on_chunk = [&](std::string_view chunk) {
+      if (client.json) {
+        text += chunk;
+      } else {
+        std::cout << chunk << std::flush;
+      }
+      return true;
+    };
+    reply = api->stream(path + "?follow=1", on_chunk, {});
+  } else {
+    reply = api->get(path);
+    if (reply) {
+      text = reply->body;
+    }
+  }
+  auto answer = expect(client, std::move(reply), 200);
+  if (!answer) {
+    return report(client, answer.error());
+  }
+  if (!client.json) {
+    std::cout << text << std::flush;
+    return k_exit_ok;
+  }
+  boost::json::array lines;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    lines.emplace_back(std::string_view(text).substr(start, end - start));
+    start = end + 1;
+  }
+  print_json(boost::json::serialize(boost::json::object{ { "id", id }, { "lines", std::move(lines) } }));
+  return k_exit_ok;
+}
+
+int
+cancel(const ClientOptions& client, std::string_view id)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  if (auto valid = check_id(id); !valid) {
+    return report(client, valid.error());
+  }
+  auto reply = expect(client, api->post("/deployments/" + std::string(id) + "/cancel", ""), 202);
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+  } else {
+    std::cout << "Canceled " << id << std::endl;
+  }
+  return k_exit_ok;
+}
+
+int
+list_dead_letters(const ClientOptions& client)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto reply = expect(client, api->get("/admin/dead-letters"), 200);
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+    return k_exit_ok;
+  }
+  const auto object = parse_object(reply->body);
+  const auto* items = object ? object->if_contains("deadLetters") : nullptr;
+  if (items == nullptr || !items->is_array()) {
+    return report(client, Failure{ k_exit_failed, "the server's list is not {\"deadLetters\": […]}", {} });
+  }
+  if (items->get_array().empty()) {
+    std::cout << "No dead letters" << std::endl;
+    return k_exit_ok;
+  }
+  std::vector<std::vector<std::string>> rows{ { "DEPLOYMENT", "RECEIVES", "DEAD SINCE", "REASON" } };
+  for (const auto& item : items->get_array()) {
+    if (!item.is_object()) {
+      continue;
+    }
+    const auto& letter = item.get_object();
+    rows.push_back({ text_of(letter, "deploymentId"),
+                     text_of(letter, "receives"),
+                     short_time(text_of(letter, "deadAt")),
+                     text_of(letter, "reason") });
+  }
+  print_table(rows);
+  return k_exit_ok;
+}
+
+int
+redrive(const ClientOptions& client, std::string_view id)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  if (auto valid = check_id(id); !valid) {
+    return report(client, valid.error());
+  }
+  auto reply =
+    expect(client, api->post("/admin/dead-letters/" + std::string(id) + "/redrive", ""), 202);
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+  } else {
+    std::cout << "Queued " << id << " again: follow it with `reactor logs " << id << " -f`"
+              << std::endl;
+  }
+  return k_exit_ok;
+}
+
+} // namespace reactor::cli

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reactor::cli {
+
+// Exit codes of every client command.
+constexpr int k_exit_ok = 0;
+// The deployment failed or was canceled, or the server refused the request (unknown id,
+// already finished, server error).
+constexpr int k_exit_failed = 1;
+// The command line or the request was wrong, the server could not be reached, or it
+// wanted a token it was not given.
+constexpr int k_exit_usage = 2;
+
+constexpr std::string_view k_default_server = "http://127.0.0.1:3000";
+
+// How every client command reaches the server and prints.
+struct ClientOptions
+{
+  std::string server = std::string(k_default_server);
+  std::string token; // sent as "Authorization: Bearer <token>" when not empty
+  bool json = false; // print the API's JSON (one object) instead of text
+};
+
+struct DeployOptions
+{
+  std::string repo_url;
+  std::string ref;
+  std::string root_dir;
+  std::vector<std::string> env; // "NAME=value"
+  std::string install_command;
+  std::string build_command;
+  std::string output_dir;
+};
+
+// The body of POST /deploy for these options; empty options are left out. Fails when an
+// --env entry is not NAME=value.
+core::Result<std::string> deploy_request_json(const DeployOptions& options);
+
+// Each command prints its result on stdout and problems on stderr, and returns its exit
+// code. With --json, stdout gets exactly one JSON object: the API's answer, or
+// {"error": "…"}.
+
+// Submits a deployment and follows it to its end: progress and build log on stdout, the
+// site URL when DEPLOYED. 0 when DEPLOYED, 1 on ERROR or CANCELED. --json prints the
+// final deployment.
+int deploy(const ClientOptions& client, const DeployOptions& options);
+// The newest deployments, one line each.
+int list(const ClientOptions& client);
+// One deployment's fields.
+int status(const ClientOptions& client, std::string_view id);
+// The build log so far; with `follow`, streamed until the build ends. --json prints
+// {"id", "lines": […]} once the log is complete.
+int logs(const ClientOptions& client, std::string_view id, bool follow);
+// Cancels a deployment that has not finished.
+int cancel(const ClientOptions& client, std::string_view id);
+// The dead-letter queue: builds that were handed out too often without finishing.
+int list_dead_letters(const ClientOptions& client);
+// Queues a dead-lettered build again.
+int redrive(const ClientOptions& client, std::string_view id);
+
+} // namespace reactor::cli

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace reactor::edge {
+
+// _headers, with the syntax and limits of Cloudflare Pages.
+
+constexpr std::size_t k_max_header_rules = 100;
+constexpr std::size_t k_max_header_line = 2000;
+
+struct HeaderRule
+{
+  std::string pattern; // a path pattern (see redirect_rules.hpp)
+  // Lowercase names; a name repeated in the rule has its values joined with ", ". Values
+  // may hold ":name" and ":splat".
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<std::string> detach; // lowercase names, from "! Name" lines
+  std::size_t line = 0;
+};
+
+struct HeaderRules
+{
+  std::vector<HeaderRule> rules;     // in file order; every matching rule applies
+  std::vector<std::string> problems; // "line N: what is wrong", for the build log
+};
+
+struct HeaderChanges
+{
+  // To add, replacing the response's own header of the same name.
+  std::vector<std::pair<std::string, std::string>> set;
+  // To remove from the response's own headers (before adding `set`).
+  std::vector<std::string> detach;
+};
+
+// Parses a _headers file: a path pattern on a line, then "Name: value" and "! Name" lines
+// (indented or not), "#" comments. Never fails: malformed lines, headers before any path,
+// invalid names, headers that frame the message (Content-Length, Transfer-Encoding,
+// Connection…), absolute URL patterns and rules over the limits are described in
+// `problems` and left out.
+HeaderRules parse_headers(std::string_view text);
+
+// The changes for `path` (decoded and normalised, starting with "/"): every matching rule
+// in file order detaches its names (also dropping values set by earlier rules), then adds
+// its headers, joined with ", " to a value an earlier rule set; placeholders and splat are
+// substituted into the values, percent-encoded.
+HeaderChanges headers_for(const HeaderRules& rules, std::string_view path);
+
+} // namespace reactor::edge

@@ -1,0 +1,207 @@
+#include "reactor/net/http_parser.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace reactor::net {
+
+namespace {
+
+bool
+is_token_char(char c)
+{
+  const auto byte = static_cast<unsigned char>(c);
+  if (byte <= 0x20 || byte >= 0x7f) {
+    return false;
+  }
+  constexpr std::string_view k_separators = "()<>@,;:\\\"/[]?={}";
+  return k_separators.find(c) == std::string_view::npos;
+}
+
+bool
+is_field_value_char(char c)
+{
+  const auto byte = static_cast<unsigned char>(c);
+  return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
+}
+
+std::string_view
+trim(std::string_view text)
+{
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// The next line without its line end; nullopt-like empty `found` when incomplete.
+bool
+next_line(std::string_view data, std::size_t& position, std::string_view& line)
+{
+  const auto newline = data.find('\n', position);
+  if (newline == std::string_view::npos) {
+    return false;
+  }
+  std::size_t end = newline;
+  if (end > position && data[end - 1] == '\r') {
+    --end;
+  }
+  line = data.substr(position, end - position);
+  position = newline + 1;
+  return true;
+}
+
+bool
+parse_request_line(std::string_view line, RequestHead& head)
+{
+  const auto first_space = line.find(' ');
+  const auto last_space = line.rfind(' ');
+  if (first_space == std::string_view::npos || first_space == last_space) {
+    return false;
+  }
+  head.method = line.substr(0, first_space);
+  head.target = line.substr(first_space + 1, last_space - first_space - 1);
+  const std::string_view version = line.substr(last_space + 1);
+  if (head.method.empty() || !std::ranges::all_of(head.method, is_token_char) ||
+      head.target.empty() || head.target.find(' ') != std::string_view::npos ||
+      !std::ranges::all_of(head.target, [](char c) { return c > 0x20 && c != 0x7f; })) {
+    return false;
+  }
+  if (version == "HTTP/1.1") {
+    head.minor_version = 1;
+  } else if (version == "HTTP/1.0") {
+    head.minor_version = 0;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+ParseResult
+parse_request_head(std::string_view data, RequestHead& head)
+{
+  std::size_t position = 0;
+  std::string_view line;
+  // Robustness (RFC 9112 2.2): empty lines before the request line are ignored.
+  do {
+    if (!next_line(data, position, line)) {
+      return ParseResult::incomplete;
+    }
+  } while (line.empty());
+  if (!parse_request_line(line, head)) {
+    return ParseResult::malformed;
+  }
+  head.header_count = 0;
+  for (;;) {
+    if (!next_line(data, position, line)) {
+      return ParseResult::incomplete;
+    }
+    if (line.empty()) {
+      head.length = position;
+      return ParseResult::complete;
+    }
+    const auto colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) {
+      return ParseResult::malformed;
+    }
+    const std::string_view name = line.substr(0, colon);
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (!std::ranges::all_of(name, is_token_char) ||
+        !std::ranges::all_of(value, is_field_value_char)) {
+      return ParseResult::malformed;
+    }
+    if (head.header_count == k_max_headers) {
+      return ParseResult::too_many_headers;
+    }
+    head.header_storage[head.header_count++] = { name, value };
+  }
+}
+
+BodyResult
+decode_chunked(std::string_view data,
+               std::size_t max_size,
+               std::string& body,
+               std::size_t& consumed)
+{
+  body.clear();
+  std::size_t position = 0;
+  std::string_view line;
+  for (;;) {
+    if (!next_line(data, position, line)) {
+      return BodyResult::incomplete;
+    }
+    const std::string_view size_text = trim(line.substr(0, line.find(';')));
+    std::size_t size = 0;
+    const auto [end, ec] =
+      std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+    if (size_text.empty() || ec != std::errc{} || end != size_text.data() + size_text.size()) {
+      return BodyResult::malformed;
+    }
+    if (size == 0) {
+      break;
+    }
+    if (size > max_size - body.size()) {
+      return BodyResult::too_large;
+    }
+    if (data.size() - position < size + 1) {
+      return BodyResult::incomplete;
+    }
+    body.append(data.substr(position, size));
+    position += size;
+    if (!next_line(data, position, line)) {
+      return BodyResult::incomplete;
+    }
+    if (!line.empty()) {
+      return BodyResult::malformed;
+    }
+  }
+  do { // trailers, up to the empty line
+    if (!next_line(data, position, line)) {
+      return BodyResult::incomplete;
+    }
+  } while (!line.empty());
+  consumed = position;
+  return BodyResult::complete;
+}
+
+bool
+equals_ignoring_case(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() && std::ranges::equal(a, b, [](char x, char y) {
+           const auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
+           return lower(x) == lower(y);
+         });
+}
+
+std::string_view
+find_header(std::span<const Header> headers, std::string_view name)
+{
+  for (const auto& header : headers) {
+    if (equals_ignoring_case(header.name, name)) {
+      return header.value;
+    }
+  }
+  return {};
+}
+
+bool
+header_has_token(std::string_view value, std::string_view token)
+{
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    if (equals_ignoring_case(trim(value.substr(0, comma)), token)) {
+      return true;
+    }
+    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+  }
+  return false;
+}
+
+} // namespace reactor::net

@@ -1,0 +1,260 @@
+// Hostile repositories: each build tries to break out or to exhaust the machine. Each is
+// contained: nothing secret reaches the site, the log or the API, the host is unchanged,
+// a limit that was hit is named in the ERROR, and the next deployment still succeeds.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { deploy, makeRepo, request, startServer, tinyApp, waitFor, watch } from './harness.mjs';
+
+const secret = `reactor-secret-${randomBytes(12).toString('hex')}`;
+const hostShadow = readFileSync('/etc/shadow', 'utf8');
+const hostPasswd = readFileSync('/etc/passwd', 'utf8');
+const limits = {
+  memory: '256M', processes: '64', disk: '200M', timeout: '25s', log: '1M',
+};
+
+let server;
+before(async () => {
+  server = await startServer({
+    args: ['--build-memory', limits.memory, '--build-processes', limits.processes, '--build-disk', limits.disk,
+      '--build-timeout', limits.timeout, '--build-log-size', limits.log],
+    env: { REACTOR_TEST_SECRET: secret },
+  });
+  assert.match(server.output(), /build limits: memory 256 MiB, 64 processes/, 'the limits are enforced with cgroups');
+});
+after(async () => { await server.stop(); });
+
+// A repository whose build runs `script` (Node.js) and, when it gets that far, publishes
+// whatever the script left in `report` as the site.
+function hostileRepo(script, { postinstall } = {}) {
+  const scripts = { build: 'node build.js' };
+  if (postinstall) scripts.postinstall = 'node postinstall.js';
+  return makeRepo({
+    'package.json': JSON.stringify({ name: 'hostile', version: '1.0.0', private: true, scripts }),
+    'build.js': `
+const fs = require('fs');
+const report = [];
+const attempt = (what, fn) => { try { report.push(what + ': ' + String(fn())); } catch (e) { report.push(what + ': denied ' + e.code); } };
+${script}
+fs.mkdirSync('dist', { recursive: true });
+fs.writeFileSync('dist/index.html', '<pre>' + report.join('\\n') + '</pre>');
+console.log(report.join('\\n'));
+`,
+    ...(postinstall ? { 'postinstall.js': postinstall } : {}),
+  });
+}
+
+// The whole log of a deployment, replayed over the WebSocket from the first event.
+async function fullLog(id) {
+  const ws = await watch(server.port);
+  ws.send({ action: 'register', id, since: 0 });
+  await ws.next((m) => m.type === 'STATUS_UPDATE' && ['DEPLOYED', 'ERROR', 'CANCELED'].includes(m.status));
+  ws.close();
+  return ws.messages.filter((m) => m.type === 'LOG').map((m) => m.line).join('\n');
+}
+
+async function site(id, path = '/') {
+  return request(server.port, { host: `${id}.localhost:${server.port}`, path });
+}
+
+// Deploys `repoUrl`, waits for the end, and checks that no secret leaked anywhere.
+async function deployHostile(repoUrl) {
+  const posted = await deploy(server.port, { repoUrl });
+  assert.equal(posted.status, 202);
+  const deployment = await waitFor(server.port, posted.json.id, { timeoutMs: 120000 });
+  const log = await fullLog(posted.json.id);
+  const page = deployment.status === 'DEPLOYED' ? (await site(posted.json.id)).body : '';
+  const api = (await request(server.port, { path: `/deployments/${posted.json.id}` })).body +
+    (await request(server.port, { path: '/deployments' })).body;
+  for (const [where, text] of [['site', page], ['log', log], ['API', api]]) {
+    assert.ok(!text.includes(secret), `the secret leaked into the ${where}`);
+    assert.ok(!text.includes('SQLite format 3'), `the database leaked into the ${where}`);
+    for (const line of hostShadow.split('\n').filter((l) => /:\$/.test(l))) {
+      assert.ok(!text.includes(line), `/etc/shadow leaked into the ${where}`);
+    }
+  }
+  return { deployment, log, page, id: posted.json.id };
+}
+
+// The server still answers, and the next deployment still succeeds.
+async function assertHealthy() {
+  assert.equal((await request(server.port, { path: '/healthz' })).status, 200);
+  const posted = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ title: 'after' })) });
+  const deployment = await waitFor(server.port, posted.json.id);
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.match((await site(posted.json.id)).body, /<h1>after<\/h1>/);
+}
+
+test('a build cannot read /etc/shadow, the data directory or the database', async () => {
+  const dataDir = server.dataDir;
+  const { deployment, page } = await deployHostile(hostileRepo(`
+attempt('shadow', () => fs.readFileSync('/etc/shadow', 'utf8'));
+attempt('database', () => fs.readFileSync(${JSON.stringify(`${dataDir}/reactor.db`)}, 'latin1'));
+attempt('data dir', () => fs.readdirSync(${JSON.stringify(dataDir)}).join(','));
+attempt('root home', () => fs.readdirSync('/root').join(','));
+attempt('host passwd', () => fs.readFileSync('/etc/passwd', 'utf8'));
+attempt('proc root', () => fs.readdirSync('/proc/1/root/').join(','));
+`));
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.match(page, /shadow: denied ENOENT/);
+  assert.match(page, /database: denied ENOENT/);
+  assert.match(page, /data dir: denied ENOENT/);
+  assert.match(page, /root home: denied ENOENT/);
+  assert.ok(!page.includes(hostPasswd.split('\n')[0]), 'the host /etc/passwd is not visible');
+  await assertHealthy();
+});
+
+test("a build cannot read Reactor's environment, in the install or the build phase", async () => {
+  const dump = `
+const fs = require('fs');
+const seen = [JSON.stringify(process.env)];
+for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) {
+  try { seen.push(pid + ' ' + fs.readFileSync('/proc/' + pid + '/environ', 'utf8').replace(/\\0/g, ' ')); } catch (e) { seen.push(pid + ' ' + e.code); }
+}
+console.log(seen.join('\\n'));
+module.exports = seen;
+`;
+  const { deployment, log, page } = await deployHostile(hostileRepo(`
+const seen = require('./postinstall.js');
+attempt('environment', () => seen.length + ' entries');
+report.push(...seen);
+`, { postinstall: dump }));
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.match(page, /environment: \d+ entries/);
+  assert.match(log, /"HOME":"\/workspace\/home"/, 'the dump ran and was logged');
+  assert.ok(!log.includes('REACTOR_TEST_SECRET'));
+  await assertHealthy();
+});
+
+test('a build cannot reach the Reactor API or any loopback port', async () => {
+  const port = server.port;
+  const { deployment, page } = await deployHostile(hostileRepo(`
+const net = require('net');
+const http = require('http');
+const tryConnect = (p) => new Promise((resolve) => {
+  const socket = net.connect(p, '127.0.0.1');
+  socket.setTimeout(2000, () => { socket.destroy(); resolve('port ' + p + ': timed out'); });
+  socket.on('connect', () => { socket.destroy(); resolve('port ' + p + ': CONNECTED'); });
+  socket.on('error', (e) => resolve('port ' + p + ': blocked ' + e.code));
+});
+const post = () => new Promise((resolve) => {
+  const req = http.request({ host: '127.0.0.1', port: ${port}, method: 'POST', path: '/deploy', headers: { 'content-type': 'application/json' } }, (res) => resolve('api: CONNECTED ' + res.statusCode));
+  req.on('error', (e) => resolve('api: blocked ' + e.code));
+  req.end(JSON.stringify({ repoUrl: 'https://example.com/x.git' }));
+});
+(async () => {
+  for (const p of [${port}, 22, 80, 5432, 6379]) report.push(await tryConnect(p));
+  report.push(await post());
+  fs.mkdirSync('dist', { recursive: true });
+  fs.writeFileSync('dist/index.html', '<pre>' + report.join('\\n') + '</pre>');
+})();
+`));
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.ok(!page.includes('CONNECTED'), page);
+  assert.match(page, new RegExp(`port ${port}: blocked`));
+  assert.match(page, /api: blocked/);
+  await assertHealthy();
+});
+
+test('a build cannot write outside its workspace', async () => {
+  const targets = ['/etc/reactor-pwned', '/usr/reactor-pwned', '/reactor-pwned', `${server.dataDir}/reactor-pwned`,
+    '/workspace/../reactor-pwned'];
+  const { deployment, page } = await deployHostile(hostileRepo(
+    targets.map((t) => `attempt(${JSON.stringify(t)}, () => { fs.writeFileSync(${JSON.stringify(t)}, 'x'); return 'WROTE'; });`).join('\n') +
+    "\nattempt('tmp', () => { fs.writeFileSync('/tmp/ok', 'x'); return 'private tmp'; });",
+  ));
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.ok(!page.includes('WROTE'), page);
+  assert.match(page, /tmp: private tmp/);
+  for (const target of ['/etc/reactor-pwned', '/usr/reactor-pwned', '/reactor-pwned', `${server.dataDir}/reactor-pwned`, '/tmp/ok']) {
+    assert.ok(!existsSync(target), `${target} was written on the host`);
+  }
+  await assertHealthy();
+});
+
+test('a fork bomb stops at the process limit', async () => {
+  const started = Date.now();
+  const { deployment } = await deployHostile(hostileRepo(`
+require('child_process').execSync("b() { b | b & }; b; sleep 100", { stdio: 'inherit', shell: '/bin/sh' });
+`));
+  assert.equal(deployment.status, 'ERROR');
+  assert.match(deployment.error, /went over the process limit \(64 processes\)/);
+  assert.ok(Date.now() - started < 20000, 'stopped at once, not at the time limit');
+  await assertHealthy();
+});
+
+test('endless allocation stops at the memory limit', async () => {
+  const { deployment } = await deployHostile(hostileRepo(`
+const hoard = [];
+for (;;) hoard.push(Buffer.alloc(1 << 20, 1));
+`));
+  assert.equal(deployment.status, 'ERROR');
+  assert.equal(deployment.error, 'The build went over the memory limit (256 MiB) and was stopped: make it use less memory');
+  await assertHealthy();
+});
+
+test('an endless loop stops at the time limit', { timeout: 90000 }, async () => {
+  const { deployment } = await deployHostile(hostileRepo('for (;;) {}'));
+  assert.equal(deployment.status, 'ERROR');
+  assert.match(deployment.error, /went over the time limit \(25 seconds\)/);
+  await assertHealthy();
+});
+
+test('an endless file stops at the disk limit', async () => {
+  const { deployment } = await deployHostile(hostileRepo(`
+const fd = fs.openSync('endless.bin', 'w');
+const chunk = Buffer.alloc(1 << 20, 7);
+for (;;) fs.writeSync(fd, chunk);
+`));
+  assert.equal(deployment.status, 'ERROR');
+  assert.match(deployment.error, /went over the disk limit \(200 MiB\)/);
+  await assertHealthy();
+});
+
+test('endless output is cut at the log limit with a marker', async () => {
+  const { deployment, log } = await deployHostile(hostileRepo(`
+const line = 'spam '.repeat(200);
+for (let i = 0; i < 5000; i++) console.log(i + ' ' + line);
+report.push('done');
+`));
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.match(log, /\[log truncated\] The output went over the log limit \(1 MiB\)/);
+  assert.ok(log.length < 1.2 * 1024 * 1024, `log of ${log.length} bytes`);
+  assert.match(log, /\[reactor\] Published/, "Reactor's own lines are kept past the limit");
+  await assertHealthy();
+});
+
+test('symbolic links to /etc/passwd or the data directory are not published', async () => {
+  const dataDir = server.dataDir;
+  const { deployment, log, id } = await deployHostile(makeRepo({
+    'package.json': JSON.stringify({ name: 'links', scripts: { build: 'node build.js' } }),
+    'build.js': `
+const fs = require('fs');
+fs.mkdirSync('dist/nested', { recursive: true });
+fs.writeFileSync('dist/index.html', '<h1>links</h1>');
+fs.symlinkSync('/etc/passwd', 'dist/passwd');
+fs.symlinkSync(${JSON.stringify(dataDir)}, 'dist/data');
+fs.symlinkSync(${JSON.stringify(`${dataDir}/reactor.db`)}, 'dist/nested/db');
+fs.symlinkSync('..', 'dist/nested/up');
+`,
+  }));
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.match(log, /skipped symbolic link passwd/);
+  assert.match(log, /skipped symbolic link data/);
+  for (const path of ['/passwd', '/data/reactor.db', '/nested/db', '/nested/up/passwd']) {
+    const res = await site(id, path);
+    assert.ok(!res.body.includes(hostPasswd.split('\n')[0]), path);
+    assert.ok(!res.body.includes('SQLite format 3'), path);
+  }
+  await assertHealthy();
+});
+
+test('an output directory that is a link out of the workspace is refused', async () => {
+  const { deployment } = await deployHostile(makeRepo({
+    'package.json': JSON.stringify({ name: 'linked-out', scripts: { build: 'node -e "require(\'fs\').symlinkSync(\'/etc\', \'dist\')"' } }),
+  }));
+  assert.equal(deployment.status, 'ERROR');
+  assert.match(deployment.error, /The output directory dist\/ is not a real directory/);
+  await assertHealthy();
+});
