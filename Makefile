@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: deps build run test unit-test e2e-test format format-check lint clean
+.PHONY: deps build run test unit-test e2e-test browser-test format format-check lint clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,7 +17,7 @@ build: deps
 run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
-test: build format-check unit-test e2e-test
+test: build format-check unit-test e2e-test browser-test
 
 # The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
 # started on loopback for the run.
@@ -26,6 +26,11 @@ unit-test:
 
 e2e-test:
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/
+
+# The web UI in a real browser: Debian's Chromium driven by playwright-core.
+browser-test:
+	npm ci --prefix tests/browser --no-audit --no-fund
+	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --test --test-concurrency=1 tests/browser/
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp')
 

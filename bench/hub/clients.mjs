@@ -15,7 +15,7 @@
 //   node bench/hub/clients.mjs --label reactor [--clients 10000] [--deployments 1000]
 //     [--sources N] [--settle 3] [--drain 5] -- build-bench/bench/hub/hub_server --rate 2000
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '3' }, // seconds idle before the memory reading
     drain: { type: 'string', default: '5' }, // seconds allowed after "done" for stragglers
     'connect-timeout': { type: 'string', default: '180' },
+    dump: { type: 'string' }, // a file for "<µs since go> <latency µs>" per LOG message
+
   },
 });
 const [command, ...commandArgs] = process.argv.slice(separator + 1);
@@ -51,6 +53,12 @@ const SOURCES = Number(args.sources) || Math.ceil(CLIENTS / Math.floor((high - l
 
 const log = (message) => process.stderr.write(`[${args.label}] ${message}\n`);
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+// utime + stime of the whole process, in seconds (clock ticks are 100 Hz on Linux).
+const cpuSeconds = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const rssKB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const withDeadline = (promise, seconds, what) =>
   Promise.race([
@@ -95,6 +103,7 @@ let logMessages = 0;
 let statusMessages = 0;
 let lastReceivedUs = 0;
 const latenciesUs = new Float64Array(50_000_000 / 8); // room for 6.25 M samples
+const receivedAtUs = args.dump ? new Float64Array(latenciesUs.length) : null;
 let samples = 0;
 
 const LINE = Buffer.from('"line":"t=');
@@ -108,7 +117,10 @@ function onMessage(data) {
   if (at >= 0) {
     const start = at + LINE.length;
     const stamp = Number(data.toString('latin1', start, data.indexOf(34, start)));
-    if (samples < latenciesUs.length) latenciesUs[samples++] = now - stamp;
+    if (samples < latenciesUs.length) {
+      if (receivedAtUs) receivedAtUs[samples] = now;
+      latenciesUs[samples++] = now - stamp;
+    }
     logMessages++;
   } else if (data.includes('"STATUS_UPDATE"')) {
     statusMessages++;
@@ -173,6 +185,7 @@ async function main() {
   const heapIdle = await heap();
 
   measuring = true;
+  const cpuBefore = cpuSeconds(pid);
   const goUs = nowUs();
   server.stdin.write('go\n');
   const done = await expectLine('done', 600);
@@ -182,8 +195,14 @@ async function main() {
   const drainUntil = performance.now() + Number(args.drain) * 1000;
   while (logMessages + statusMessages < expected && performance.now() < drainUntil) await sleep(50);
   measuring = false;
+  const cpuUsed = cpuSeconds(pid) - cpuBefore;
   stopServer();
 
+  if (args.dump) {
+    const rows = [];
+    for (let i = 0; i < samples; i++) rows.push(`${receivedAtUs[i] - goUs} ${latenciesUs[i]}`);
+    writeFileSync(args.dump, `${rows.join('\n')}\n`);
+  }
   const sorted = latenciesUs.subarray(0, samples).sort();
   const received = logMessages + statusMessages;
   const seconds = (lastReceivedUs - goUs) / 1e6;
@@ -210,6 +229,9 @@ async function main() {
     p99Ms: samples ? percentile(sorted, 0.99) / 1000 : null,
     maxMs: samples ? sorted[samples - 1] / 1000 : null,
     messagesPerSecond: received / seconds,
+    // Server CPU (user + system, all threads) per delivered message; on loopback the
+    // sender's system time includes the kernel's receive path for the client.
+    serverCpuUsPerMessage: (cpuUsed * 1e6) / received,
     seconds,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -70,7 +70,7 @@ async function deployHostile(repoUrl) {
   for (const [where, text] of [['site', page], ['log', log], ['API', api]]) {
     assert.ok(!text.includes(secret), `the secret leaked into the ${where}`);
     assert.ok(!text.includes('SQLite format 3'), `the database leaked into the ${where}`);
-    for (const line of hostShadow.split('\n').filter((l) => /:\$/.test(l))) {
+    for (const line of hostShadow.split('\n').filter((l) => l.length > 8)) {
       assert.ok(!text.includes(line), `/etc/shadow leaked into the ${where}`);
     }
   }

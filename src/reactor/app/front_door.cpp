@@ -32,8 +32,8 @@ on_pool(asio::thread_pool& pool, Function function)
 } // namespace
 
 FrontDoor::FrontDoor(std::string domain,
-                     edge::Edge& edge,
-                     api::ApiContext& api,
+                     edge::Edge* edge,
+                     api::ApiContext* api,
                      hub::Hub& hub,
                      store::MetadataStore& store,
                      asio::thread_pool& pool)
@@ -50,20 +50,26 @@ asio::awaitable<net::Response>
 FrontDoor::handle(net::Request request)
 {
   if (const auto label = edge::site_label(request.host, m_domain)) {
-    if (auto response = m_edge.serve_from_memory(request, *label)) {
+    if (m_edge == nullptr) {
+      co_return net::json_error(404, "This Reactor node does not serve sites (no edge role)");
+    }
+    if (auto response = m_edge->serve_from_memory(request, *label)) {
       co_return std::move(*response);
     }
     const std::string site(*label);
     co_return co_await on_pool(m_pool,
-                               [this, &request, &site] { return m_edge.serve(request, site); });
+                               [this, &request, &site] { return m_edge->serve(request, site); });
   }
-  co_return co_await on_pool(m_pool, [this, &request] { return api::handle(request, m_api); });
+  if (m_api == nullptr) {
+    co_return net::json_error(404, "This Reactor node only serves sites (no api role)");
+  }
+  co_return co_await on_pool(m_pool, [this, &request] { return api::handle(request, *m_api); });
 }
 
 std::shared_ptr<net::WebSocketPeer>
 FrontDoor::accept_websocket(const net::Request& request, std::shared_ptr<net::Outbox> outbox)
 {
-  if (edge::site_label(request.host, m_domain) || request.path() != "/ws") {
+  if (m_api == nullptr || edge::site_label(request.host, m_domain) || request.path() != "/ws") {
     return nullptr;
   }
   return hub::make_watch_peer(m_hub, m_store, m_pool.get_executor(), std::move(outbox));

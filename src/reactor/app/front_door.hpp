@@ -12,13 +12,14 @@
 namespace reactor::app {
 
 // Sends each request where it belongs: a site host to the edge, /ws to the hub, anything
-// else to the API; blocking work runs on the pool.
+// else to the API; blocking work runs on the pool. A role this node does not run is
+// nullptr, and its requests get a 404 that says so.
 class FrontDoor : public net::Router
 {
 public:
   FrontDoor(std::string domain,
-            edge::Edge& edge,
-            api::ApiContext& api,
+            edge::Edge* edge,
+            api::ApiContext* api,
             hub::Hub& hub,
             store::MetadataStore& store,
             boost::asio::thread_pool& pool);
@@ -30,8 +31,8 @@ public:
 
 private:
   std::string m_domain;
-  edge::Edge& m_edge;
-  api::ApiContext& m_api;
+  edge::Edge* m_edge;
+  api::ApiContext* m_api;
   hub::Hub& m_hub;
   store::MetadataStore& m_store;
   boost::asio::thread_pool& m_pool;

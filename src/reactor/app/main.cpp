@@ -6,7 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <array>
 #include <iostream>
+#include <tuple>
+#include <vector>
 
 namespace reactor::app {
 
@@ -70,7 +73,8 @@ add_build_limit_flags(CLI::App& command, builder::BuildLimits& limits)
            "Memory limit of each sandboxed command, via cgroups (default 4G)",
            "REACTOR_BUILD_MEMORY");
   command
-    .add_option("--build-processes", limits.max_processes, "Process limit of each sandboxed command")
+    .add_option(
+      "--build-processes", limits.max_processes, "Process limit of each sandboxed command")
     ->envname("REACTOR_BUILD_PROCESSES")
     ->check(CLI::Range(8, 1'000'000))
     ->capture_default_str();
@@ -99,6 +103,14 @@ add_build_limit_flags(CLI::App& command, builder::BuildLimits& limits)
 void
 add_serve_flags(CLI::App& command, ServeOptions& options)
 {
+  command
+    .add_option("--db", options.db, "Metadata store: sqlite:///path/reactor.db or postgres://…")
+    ->envname("REACTOR_DB");
+  command
+    .add_option("--store",
+                options.store,
+                "Object store: file:///path or s3://bucket/prefix?endpoint=…&region=…")
+    ->envname("REACTOR_STORE");
   command.add_option("--listen", options.listen, "Address to listen on (HOST:PORT)")
     ->envname("REACTOR_LISTEN")
     ->capture_default_str();
@@ -144,9 +156,19 @@ main(int argc, char** argv)
   CLI::App cli{ "Reactor: deploy React apps from Git repositories, served from one binary" };
   cli.require_subcommand(1);
   ServeOptions serve_options;
-  auto* serve_command = cli.add_subcommand(
-    "serve", "Run api, hub, worker and edge in one process (SQLite + local files)");
-  add_serve_flags(*serve_command, serve_options);
+  // Each role command takes the same flags; only the one given on the command line parses.
+  const std::array<std::tuple<const char*, const char*, Roles>, 4> role_commands{ {
+    { "serve", "Run api, hub, worker and edge in one process", Roles{} },
+    { "api", "Run the REST API, WebSocket/SSE hub and web UI", Roles{ true, false, false } },
+    { "worker", "Run build workers", Roles{ false, true, false } },
+    { "edge", "Serve deployed sites", Roles{ false, false, true } },
+  } };
+  std::vector<std::pair<CLI::App*, Roles>> roles;
+  for (const auto& [name, description, role] : role_commands) {
+    auto* command = cli.add_subcommand(name, description);
+    add_serve_flags(*command, serve_options);
+    roles.emplace_back(command, role);
+  }
   cli::ClientCommands client_commands(cli);
   try {
     cli.parse(argc, argv);
@@ -154,8 +176,10 @@ main(int argc, char** argv)
     const int code = cli.exit(error);
     return code != 0 && client_commands.chosen() ? cli::k_exit_usage : code;
   }
-  if (serve_command->parsed()) {
-    return serve(serve_options);
+  for (const auto& [command, role] : roles) {
+    if (command->parsed()) {
+      return run_node(serve_options, role);
+    }
   }
   return client_commands.run().value_or(0);
 }

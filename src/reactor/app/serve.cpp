@@ -1,10 +1,9 @@
 #include "reactor/app/serve.hpp"
 
+#include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/net/server.hpp"
-#include "reactor/objects/local/local_store.hpp"
-#include "reactor/store/sqlite/sqlite_store.hpp"
 
 #include <csignal>
 #include <iostream>
@@ -66,7 +65,7 @@ fail_startup(const std::string& message)
 } // namespace
 
 int
-serve(const ServeOptions& options)
+run_node(const ServeOptions& options, Roles roles)
 {
   const sigset_t signals = block_shutdown_signals();
   auto listen = parse_listen(options.listen);
@@ -79,11 +78,11 @@ serve(const ServeOptions& options)
     return fail_startup("cannot create the data directory " + options.data_dir.string() + ": " +
                         ec.message());
   }
-  auto store = store::sqlite::create_store(options.data_dir / "reactor.db");
+  auto store = open_metadata_store(options.db, options.data_dir);
   if (!store) {
     return fail_startup(store.error().message);
   }
-  auto objects = objects::local::create_store(options.data_dir / "objects");
+  auto objects = open_object_store(options.store, options.data_dir);
   if (!objects) {
     return fail_startup(objects.error().message);
   }
@@ -95,30 +94,51 @@ serve(const ServeOptions& options)
   worker_config.workers = options.workers;
   worker_config.lease = options.lease_timeout;
   worker_config.limits = options.build_limits;
+  worker_config.dependency_cache_dir = options.data_dir / "cache" / "deps";
+  worker_config.dependency_cache_bytes = options.dependency_cache_bytes;
   builder::WorkerPool workers(**store, **objects, worker_config);
-  std::cerr << "reactor: " << workers.limits_status() << "\n";
-  (*store)->on_change([&hub] { hub.notify(); });
+  if (roles.worker) {
+    std::cerr << "reactor: " << workers.limits_status() << "\n";
+  }
+  if (roles.api) {
+    (*store)->on_change([&hub] { hub.notify(); });
+  }
 
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
-  api::ApiContext api_context{ **store, hub, "", options.allow_local_repos, [&workers] {
-                                workers.wake();
+  // Another process's workers pick the job up through the store; local ones are woken.
+  api::ApiContext api_context{ **store, hub, "", options.allow_local_repos, [&workers, roles] {
+                                if (roles.worker) {
+                                  workers.wake();
+                                }
                               } };
-  FrontDoor front_door(options.domain, edge, api_context, hub, **store, pool);
+  FrontDoor front_door(options.domain,
+                       roles.edge ? &edge : nullptr,
+                       roles.api ? &api_context : nullptr,
+                       hub,
+                       **store,
+                       pool);
 
   const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
   net::Server server({ listen->host, listen->port, threads }, front_door);
-  if (auto bound = server.listen(); !bound) {
-    return fail_startup(bound.error().message);
+  const bool listening = roles.api || roles.edge;
+  if (listening) {
+    if (auto bound = server.listen(); !bound) {
+      return fail_startup(bound.error().message);
+    }
   }
   api_context.site_url_template = options.public_url.empty() ? "http://{id}." + options.domain +
                                                                  ":" + std::to_string(server.port())
                                                              : options.public_url;
-  if (auto started = hub.start(); !started) {
-    return fail_startup(started.error().message);
+  if (roles.api) {
+    if (auto started = hub.start(); !started) {
+      return fail_startup(started.error().message);
+    }
   }
-  workers.start();
+  if (roles.worker) {
+    workers.start();
+  }
 
   std::jthread signal_waiter([&] {
     int signal = 0;
@@ -128,10 +148,15 @@ serve(const ServeOptions& options)
     workers.stop();
     server.stop();
   });
-  std::cerr << "reactor: serving on http://" << options.listen.substr(0, options.listen.rfind(':'))
-            << ":" << server.port() << " (sites at " << api_context.site_url_template
-            << "), data in " << options.data_dir.string() << "\n";
-  server.run();
+  if (listening) {
+    std::cerr << "reactor: serving on http://" << listen->host << ":" << server.port()
+              << " (sites at " << api_context.site_url_template << "), data in "
+              << options.data_dir.string() << "\n";
+    server.run();
+  } else {
+    std::cerr << "reactor: worker running, data in " << options.data_dir.string() << "\n";
+    signal_waiter.join();
+  }
   pool.join();
   hub.stop();
   return 0;

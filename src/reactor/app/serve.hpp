@@ -11,6 +11,8 @@ namespace reactor::app {
 
 struct ServeOptions
 {
+  std::string db;    // empty: SQLite in the data directory
+  std::string store; // empty: files in the data directory
   std::string listen = "127.0.0.1:3000";
   std::filesystem::path data_dir = ".reactor";
   std::string domain = "localhost";
@@ -23,8 +25,15 @@ struct ServeOptions
   std::uint64_t edge_cache_bytes = 256ULL << 20;
 };
 
-// Runs api + hub + worker + edge in one process on SQLite and a local directory until
-// SIGINT or SIGTERM. Returns the process exit code.
-int serve(const ServeOptions& options);
+// Which parts of Reactor one process runs: `reactor serve` runs them all.
+struct Roles
+{
+  bool api = true;    // REST, WebSocket and SSE, the web UI, and the hub behind them
+  bool worker = true; // builds
+  bool edge = true;   // deployed sites
+};
+
+// Runs the roles until SIGINT or SIGTERM. Returns the process exit code.
+int run_node(const ServeOptions& options, Roles roles);
 
 } // namespace reactor::app

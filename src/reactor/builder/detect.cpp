@@ -108,6 +108,18 @@ script(const json::object& package, std::string_view name)
   return text != nullptr && !text->empty() ? text : nullptr;
 }
 
+std::vector<std::string>
+lifecycle_scripts(const json::object& package)
+{
+  std::vector<std::string> names;
+  for (const auto name : k_lifecycle_scripts) {
+    if (script(package, name) != nullptr) {
+      names.emplace_back(name);
+    }
+  }
+  return names;
+}
+
 // The major version a semver range such as "^4.0.3" or "~3.4.1" starts from.
 std::optional<int>
 major_version(std::string_view range)
@@ -285,6 +297,7 @@ plan_commands(BuildPlan& plan, bool locked, bool has_build_script)
       plan.build_command = { "npm", "run", "build" };
       break;
     case PackageManager::yarn:
+      plan.setup_command = { "corepack", tool("yarn"), "--version" };
       plan.install_command = { "corepack", tool("yarn"), "install" };
       if (locked) {
         plan.install_command.emplace_back(plan.yarn_berry ? "--immutable" : "--frozen-lockfile");
@@ -292,6 +305,7 @@ plan_commands(BuildPlan& plan, bool locked, bool has_build_script)
       plan.build_command = { "corepack", tool("yarn"), "run", "build" };
       break;
     case PackageManager::pnpm:
+      plan.setup_command = { "corepack", tool("pnpm"), "--version" };
       plan.install_command = { "corepack", tool("pnpm"), "install" };
       if (locked) {
         plan.install_command.emplace_back("--frozen-lockfile");
@@ -410,12 +424,18 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
     plan.env.push_back("PATH=" + std::string(k_bun_prefix) + "/bin:/usr/local/bin:/usr/bin:/bin");
   }
   plan_commands(plan, lockfile.has_value(), script(app_manifest, "build") != nullptr);
-  for (const auto name : k_lifecycle_scripts) {
-    if (script(manifest, name) != nullptr) {
-      plan.lifecycle_scripts.emplace_back(name);
-    }
-  }
+  plan.lifecycle_scripts = lifecycle_scripts(manifest);
   return plan;
+}
+
+std::vector<std::string>
+install_scripts(const fs::path& package_json)
+{
+  auto package = read_package(package_json.parent_path(), "");
+  if (!package || !*package) {
+    return {};
+  }
+  return lifecycle_scripts(**package);
 }
 
 } // namespace reactor::builder

@@ -32,7 +32,9 @@ struct BuildPlan
   std::string app_dir;     // the app's folder, relative to the checkout ("" for its root)
   std::string install_dir; // where the install runs: app_dir, or the workspace root above it
   std::string lockfile;    // relative to the checkout; empty when there is none
-  std::vector<std::string> setup_command; // run before the install, e.g. to fetch bun
+  // Run in the install phase even when the dependency cache makes the install unneeded:
+  // fetches the package manager (corepack, bun), so the build needs no network.
+  std::vector<std::string> setup_command;
   std::vector<std::string> install_command;
   std::vector<std::string> build_command;
   std::vector<std::string> env;         // extra "NAME=value" for every phase
@@ -41,6 +43,11 @@ struct BuildPlan
   std::vector<std::string> lifecycle_scripts; // install-time scripts of install_dir's package.json
   std::vector<std::string> notes;             // choices worth a line in the log
 };
+
+// The install-time scripts (preinstall, install, postinstall, preprepare, prepare,
+// postprepare) that the package.json at `package_json` defines, in the order npm runs them;
+// empty when it has none or cannot be read.
+std::vector<std::string> install_scripts(const std::filesystem::path& package_json);
 
 // Reads package.json files and lockfiles below `checkout` (runs nothing). `app_dir` is the
 // app's folder inside it; a lockfile in a parent folder that declares workspaces makes that

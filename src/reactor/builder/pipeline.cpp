@@ -1,6 +1,7 @@
 #include "reactor/builder/pipeline.hpp"
 
 #include "reactor/builder/build_info.hpp"
+#include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/detect.hpp"
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/git.hpp"
@@ -9,6 +10,7 @@
 #include "reactor/builder/sandbox_runner.hpp"
 #include "reactor/builder/text.hpp"
 #include "reactor/builder/toolchain.hpp"
+#include "reactor/util/sha256.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -312,16 +314,117 @@ private:
           !step || step->has_value()) {
         return step;
       }
+      if (m_plan.package_manager != PackageManager::bun && is_version(m_last_line)) {
+        m_info.package_manager_version = m_last_line;
+      }
     }
     if (m_plan.install_command.empty()) {
       say("No package.json: skipping the install");
       return std::nullopt;
     }
-    return run_step({ SandboxPhase::install,
-                      m_plan.install_command,
-                      m_plan.install_dir,
-                      m_plan.env,
-                      "Installing dependencies" });
+    const Step step{ SandboxPhase::install,
+                     m_plan.install_command,
+                     m_plan.install_dir,
+                     m_plan.env,
+                     "Installing dependencies" };
+    auto* cache = m_config.dependency_cache;
+    const auto key = cache != nullptr ? cache_key() : std::optional<std::string>{};
+    if (!key) {
+      m_info.dependency_cache = "off";
+      return run_step(step);
+    }
+    const auto install_dir = source() / m_plan.install_dir;
+    const auto started = Clock::now();
+    auto restored = cache->restore(*key, install_dir);
+    if (restored && *restored) {
+      m_info.dependency_cache = "hit";
+      say("Dependency cache hit: restored the installed dependencies in " +
+          seconds_text(Clock::now() - started) + ", skipping the install");
+      return run_install_scripts();
+    }
+    m_info.dependency_cache = "miss";
+    say("Dependency cache miss" +
+        (restored ? std::string() : " (the entry could not be restored: " +
+                                      restored.error().message + ")") +
+        ": installing");
+    if (auto outcome = run_step(step); !outcome || outcome->has_value()) {
+      return outcome;
+    }
+    if (is_commit_hash(m_deployment.ref)) {
+      say("Not saving the dependencies to the cache: deployments of a commit hash only read "
+          "from it");
+      return std::nullopt;
+    }
+    const auto saving = Clock::now();
+    auto stored = cache->store(*key, install_dir);
+    if (!stored) {
+      say("Could not save the dependencies to the cache: " + stored.error().message);
+    } else if (*stored > 0) {
+      say("Saved the installed dependencies to the cache (" + format_size(*stored) + ") in " +
+          seconds_text(Clock::now() - saving));
+    }
+    return std::nullopt;
+  }
+
+  // The dependency cache entry for this install, or nullopt (said in the log) when the
+  // install cannot be cached.
+  std::optional<std::string> cache_key()
+  {
+    const auto not_used = [this](const std::string& why) {
+      say("Dependency cache not used: " + why);
+      return std::optional<std::string>{};
+    };
+    if (m_plan.lockfile.empty()) {
+      return not_used("the project has no lockfile");
+    }
+    const auto workspace_script = workspace_install_script(source() / m_plan.install_dir);
+    if (!workspace_script.empty()) {
+      return not_used(workspace_script + " has an install script, which only an install runs");
+    }
+    auto lockfile = util::sha256_file_hex(source() / m_plan.lockfile);
+    if (!lockfile) {
+      return not_used("cannot read " + m_plan.lockfile);
+    }
+    std::string manager(to_string(m_plan.package_manager));
+    const auto& version = m_plan.package_manager == PackageManager::npm
+                            ? host_toolchain().npm_version
+                            : m_info.package_manager_version;
+    return dependency_cache_key({ m_deployment.repo_url,
+                                  *lockfile,
+                                  manager + "@" + version,
+                                  host_toolchain().node_version,
+                                  m_plan.install_dir,
+                                  display_command(m_plan.install_command),
+                                  m_plan.env });
+  }
+
+  // After a cache hit: the project's own install-time scripts, which the skipped install
+  // would have run (they may write files outside node_modules).
+  Outcome run_install_scripts()
+  {
+    for (const auto& name : m_plan.lifecycle_scripts) {
+      std::vector<std::string> command{ "npm", "run", "--ignore-scripts", name };
+      if (m_plan.yarn_berry) {
+        command = { "corepack", m_plan.install_command.at(1), "run", name };
+      }
+      if (auto outcome = run_step({ SandboxPhase::install,
+                                    command,
+                                    m_plan.install_dir,
+                                    m_plan.env,
+                                    "The " + name + " script" });
+          !outcome || outcome->has_value()) {
+        return outcome;
+      }
+    }
+    return std::nullopt;
+  }
+
+  static bool is_version(std::string_view text)
+  {
+    return !text.empty() && text.size() < 40 && text.front() >= '0' && text.front() <= '9' &&
+           std::ranges::all_of(text, [](char c) {
+             return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '.' || c == '-';
+           });
   }
 
   Outcome build()
@@ -382,6 +485,7 @@ private:
     std::deque<std::string> tail;
     const auto on_line = [&](std::string_view line) {
       output(line);
+      m_last_line = sanitize_line(line);
       if (line.find("ERR_OSSL_EVP_UNSUPPORTED") != std::string_view::npos ||
           line.find("error:0308010C") != std::string_view::npos) {
         m_openssl_error = true;
@@ -494,6 +598,7 @@ private:
   Clock::time_point m_deadline;
   bool m_openssl_error = false;
   bool m_exited_with_error = false;
+  std::string m_last_line;
   BuildLog m_log;
 };
 

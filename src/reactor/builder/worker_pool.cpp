@@ -49,6 +49,10 @@ WorkerPool::WorkerPool(store::MetadataStore& store,
   , m_objects(objects)
   , m_config(std::move(config))
 {
+  if (!m_config.dependency_cache_dir.empty() && m_config.dependency_cache_bytes != 0) {
+    m_dependency_cache = std::make_unique<DependencyCache>(m_config.dependency_cache_dir,
+                                                           m_config.dependency_cache_bytes);
+  }
   if (!m_config.use_cgroups) {
     m_cgroups_problem = "turned off";
     return;
@@ -169,6 +173,7 @@ WorkerPool::run_job(const store::Job& job)
   config.limits = m_config.limits;
   config.bwrap = m_config.bwrap;
   config.cgroups = m_cgroups.get();
+  config.dependency_cache = m_dependency_cache.get();
   auto change = run_deployment(m_store, m_objects, job.deployment_id, config, running.cancel);
   {
     std::lock_guard lock(running.mutex);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/builder/cgroup.hpp"
+#include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/limits.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
@@ -25,6 +26,8 @@ struct WorkerConfig
   std::chrono::milliseconds clone_timeout{ 120'000 };
   BuildLimits limits;
   bool use_cgroups = true; // false: no memory and process limits, even where cgroups work
+  std::filesystem::path dependency_cache_dir; // empty: no dependency cache
+  std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::string bwrap = "bwrap";
 };
 
@@ -66,6 +69,7 @@ private:
   const WorkerConfig m_config;
   std::unique_ptr<Cgroups> m_cgroups;
   std::string m_cgroups_problem;
+  std::unique_ptr<DependencyCache> m_dependency_cache;
 
   std::mutex m_mutex;
   std::condition_variable m_idle;

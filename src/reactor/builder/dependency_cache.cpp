@@ -1,0 +1,394 @@
+#include "reactor/builder/dependency_cache.hpp"
+
+#include "reactor/builder/detect.hpp"
+#include "reactor/builder/file_tree.hpp"
+#include "reactor/core/deployment.hpp"
+#include "reactor/util/sha256.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace reactor::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int k_max_scan_depth = 8;
+constexpr std::size_t k_max_scanned_dirs = 20'000;
+constexpr std::string_view k_tmp_prefix = "tmp-";
+constexpr std::string_view k_trash_prefix = "trash-";
+
+// Yarn Plug'n'Play leaves these next to package.json instead of node_modules.
+constexpr std::string_view k_pnp_files[] = { ".pnp.cjs",
+                                             ".pnp.loader.mjs",
+                                             ".pnp.data.json",
+                                             ".yarn/install-state.gz" };
+constexpr std::string_view k_pnp_dirs[] = { ".yarn/cache", ".yarn/unplugged" };
+
+bool
+is_real_dir(const fs::path& path)
+{
+  std::error_code ec;
+  return fs::is_directory(fs::symlink_status(path, ec));
+}
+
+bool
+is_real_file(const fs::path& path)
+{
+  std::error_code ec;
+  return fs::is_regular_file(fs::symlink_status(path, ec));
+}
+
+bool
+exists_at_all(const fs::path& path)
+{
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(path, ec));
+}
+
+// Visits the real folders below `root` (breadth first, never into .git, never following
+// links); `visit` returns false to not descend into a folder.
+template<typename Visit>
+void
+walk_folders(const fs::path& root, Visit visit)
+{
+  std::deque<std::pair<fs::path, int>> queue{ { root, 0 } };
+  std::size_t scanned = 0;
+  while (!queue.empty() && scanned < k_max_scanned_dirs) {
+    auto [dir, depth] = std::move(queue.front());
+    queue.pop_front();
+    ++scanned;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const auto name = entry.path().filename().string();
+      if (name == ".git" || !is_real_dir(entry.path())) {
+        continue;
+      }
+      if (visit(entry.path()) && depth + 1 < k_max_scan_depth) {
+        queue.emplace_back(entry.path(), depth + 1);
+      }
+    }
+  }
+}
+
+std::string
+read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool
+write_text(const fs::path& path, std::string_view text)
+{
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+std::vector<std::string>
+lines_of(std::string_view text)
+{
+  std::vector<std::string> lines;
+  std::istringstream in{ std::string(text) };
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) {
+      lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+void
+touch(const fs::path& path)
+{
+  std::ofstream(path, std::ios::app).close();
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+}
+
+// Copies one install output (a folder or a file) from `from` to `to`.
+core::Result<std::uint64_t>
+copy_output(const fs::path& from, const fs::path& to)
+{
+  if (is_real_dir(from)) {
+    return copy_tree(from, to);
+  }
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::none, ec);
+  if (ec) {
+    return core::fail("cannot copy " + from.string() + ": " + ec.message());
+  }
+  return allocated_bytes(to);
+}
+
+} // namespace
+
+std::string
+dependency_cache_key(const CacheKeyInput& input)
+{
+  std::string text;
+  const auto add = [&](std::string_view field) {
+    text += std::to_string(field.size());
+    text += ':';
+    text += field;
+    text += '\n';
+  };
+  for (const auto* field : { &input.repository,
+                             &input.lockfile_sha256,
+                             &input.package_manager,
+                             &input.node_version,
+                             &input.install_dir,
+                             &input.install_command }) {
+    add(*field);
+  }
+  auto env = input.env;
+  std::ranges::sort(env);
+  add(std::to_string(env.size()));
+  for (const auto& entry : env) {
+    add(entry);
+  }
+  return util::sha256_hex(text);
+}
+
+std::vector<std::string>
+install_outputs(const fs::path& install_dir)
+{
+  std::vector<std::string> outputs;
+  if (is_real_dir(install_dir / "node_modules")) {
+    outputs.emplace_back("node_modules");
+  }
+  walk_folders(install_dir, [&](const fs::path& dir) {
+    if (dir.filename() != "node_modules") {
+      return true;
+    }
+    const auto relative = dir.lexically_relative(install_dir).generic_string();
+    if (relative != "node_modules") {
+      outputs.push_back(relative);
+    }
+    return false;
+  });
+  const bool yarn_dir = is_real_dir(install_dir / ".yarn");
+  for (const auto file : k_pnp_files) {
+    if ((yarn_dir || !file.starts_with(".yarn/")) && is_real_file(install_dir / file)) {
+      outputs.emplace_back(file);
+    }
+  }
+  for (const auto dir : k_pnp_dirs) {
+    if (yarn_dir && is_real_dir(install_dir / dir)) {
+      outputs.emplace_back(dir);
+    }
+  }
+  std::ranges::sort(outputs);
+  std::vector<std::string> outermost;
+  for (const auto& output : outputs) {
+    if (outermost.empty() || !output.starts_with(outermost.back() + "/")) {
+      outermost.push_back(output);
+    }
+  }
+  return outermost;
+}
+
+std::string
+workspace_install_script(const fs::path& install_dir)
+{
+  std::string found;
+  walk_folders(install_dir, [&](const fs::path& dir) {
+    if (!found.empty() || dir.filename() == "node_modules") {
+      return false;
+    }
+    if (is_real_file(dir / "package.json") && !install_scripts(dir / "package.json").empty()) {
+      found = (dir / "package.json").lexically_relative(install_dir).generic_string();
+    }
+    return true;
+  });
+  return found;
+}
+
+struct DependencyCache::Pin
+{
+  Pin(DependencyCache& cache, std::string key)
+    : m_cache(cache)
+    , m_key(std::move(key))
+  {
+    ++m_cache.m_pins[m_key];
+  }
+  Pin(const Pin&) = delete;
+  Pin& operator=(const Pin&) = delete;
+  ~Pin()
+  {
+    std::lock_guard lock(m_cache.m_mutex);
+    if (--m_cache.m_pins[m_key] == 0) {
+      m_cache.m_pins.erase(m_key);
+    }
+  }
+
+  DependencyCache& m_cache;
+  const std::string m_key;
+};
+
+DependencyCache::DependencyCache(fs::path root, std::uint64_t max_bytes)
+  : m_root(std::move(root))
+  , m_max_bytes(max_bytes)
+{
+  std::error_code ec;
+  fs::create_directories(m_root, ec);
+  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.starts_with(k_tmp_prefix) || name.starts_with(k_trash_prefix)) {
+      remove_tree(entry.path());
+    }
+  }
+}
+
+core::Result<bool>
+DependencyCache::restore(const std::string& key, const fs::path& install_dir)
+{
+  const auto entry = m_root / key;
+  std::unique_lock lock(m_mutex);
+  if (!is_real_file(entry / "paths")) {
+    return false;
+  }
+  Pin pin(*this, key);
+  lock.unlock();
+
+  std::vector<fs::path> restored;
+  const auto undo = [&](core::Error error) -> core::Result<bool> {
+    for (const auto& path : restored) {
+      remove_tree(path);
+    }
+    return std::unexpected(std::move(error));
+  };
+  for (const auto& relative : lines_of(read_text(entry / "paths"))) {
+    const auto parent = fs::path(relative).parent_path().generic_string();
+    auto dir = directory_inside(install_dir, parent);
+    if (!dir) {
+      return undo({ "cannot restore " + relative + ": " + dir.error().message });
+    }
+    const auto target = install_dir / relative;
+    if (exists_at_all(target)) {
+      return undo({ "cannot restore " + relative + ": the checkout has it already" });
+    }
+    auto copied = copy_output(entry / "tree" / relative, target);
+    if (!copied) {
+      restored.push_back(target);
+      return undo(std::move(copied.error()));
+    }
+    restored.push_back(target);
+  }
+  touch(entry / "used");
+  return true;
+}
+
+core::Result<std::uint64_t>
+DependencyCache::store(const std::string& key, const fs::path& install_dir)
+{
+  const auto outputs = install_outputs(install_dir);
+  if (outputs.empty() || m_max_bytes == 0) {
+    return std::uint64_t{ 0 };
+  }
+  std::uint64_t estimate = 0;
+  for (const auto& relative : outputs) {
+    estimate += allocated_bytes(install_dir / relative, m_max_bytes);
+    if (estimate > m_max_bytes) {
+      return std::uint64_t{ 0 };
+    }
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    if (exists_at_all(m_root / key)) {
+      return std::uint64_t{ 0 };
+    }
+  }
+
+  const auto staging = m_root / (std::string(k_tmp_prefix) + core::new_deployment_id());
+  std::error_code ec;
+  fs::create_directories(staging / "tree", ec);
+  if (ec) {
+    return core::fail("cannot create " + staging.string() + ": " + ec.message());
+  }
+  std::uint64_t bytes = 0;
+  std::string paths;
+  for (const auto& relative : outputs) {
+    fs::create_directories((staging / "tree" / relative).parent_path(), ec);
+    auto copied = copy_output(install_dir / relative, staging / "tree" / relative);
+    if (!copied) {
+      remove_tree(staging);
+      return std::unexpected(std::move(copied.error()));
+    }
+    bytes += *copied;
+    paths += relative + "\n";
+  }
+  if (!write_text(staging / "size", std::to_string(bytes)) || !write_text(staging / "paths", paths)) {
+    remove_tree(staging);
+    return core::fail("cannot write to " + staging.string());
+  }
+  touch(staging / "used");
+
+  std::lock_guard lock(m_mutex);
+  fs::rename(staging, m_root / key, ec);
+  if (ec) {
+    remove_tree(staging);
+    return std::uint64_t{ 0 };
+  }
+  evict();
+  return bytes;
+}
+
+std::uint64_t
+DependencyCache::size()
+{
+  std::lock_guard lock(m_mutex);
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
+    if (is_real_file(entry.path() / "paths")) {
+      total += std::strtoull(read_text(entry.path() / "size").c_str(), nullptr, 10);
+    }
+  }
+  return total;
+}
+
+void
+DependencyCache::evict()
+{
+  struct Entry
+  {
+    fs::path path;
+    std::uint64_t bytes;
+    fs::file_time_type used;
+  };
+  std::vector<Entry> entries;
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
+    if (!is_real_file(entry.path() / "paths")) {
+      continue;
+    }
+    const auto bytes = std::strtoull(read_text(entry.path() / "size").c_str(), nullptr, 10);
+    entries.push_back({ entry.path(), bytes, fs::last_write_time(entry.path() / "used", ec) });
+    total += bytes;
+  }
+  std::ranges::sort(entries, [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  for (const auto& entry : entries) {
+    if (total <= m_max_bytes) {
+      break;
+    }
+    if (m_pins.contains(entry.path.filename().string())) {
+      continue;
+    }
+    const auto trash = m_root / (std::string(k_trash_prefix) + core::new_deployment_id());
+    fs::rename(entry.path, trash, ec);
+    remove_tree(ec ? entry.path : trash);
+    total -= entry.bytes;
+  }
+}
+
+} // namespace reactor::builder

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "reactor/core/error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace reactor::builder {
+
+// Everything an install's result depends on, as far as the cache is concerned.
+struct CacheKeyInput
+{
+  std::string repository;      // entries are never shared between repositories
+  std::string lockfile_sha256; // of the lockfile's content
+  std::string package_manager; // "pnpm@8.15.9"
+  std::string node_version;
+  std::string install_dir;     // relative to the checkout
+  std::string install_command; // as run
+  std::vector<std::string> env; // "NAME=value" given to the install
+};
+
+// The entry name for `input`: a SHA-256 over all of its fields, unambiguous however the
+// fields are split.
+std::string dependency_cache_key(const CacheKeyInput& input);
+
+// What an install leaves in `install_dir` that the cache keeps, relative to it: every
+// node_modules folder (not those inside another) and Yarn's Plug'n'Play files. Never
+// follows a symbolic link.
+std::vector<std::string> install_outputs(const std::filesystem::path& install_dir);
+
+// The first package.json below `install_dir` other than its own (workspace packages,
+// never inside node_modules) with an install-time script, relative to install_dir; empty
+// when there is none. Skipping the install would skip those scripts, so such projects are
+// not cached.
+std::string workspace_install_script(const std::filesystem::path& install_dir);
+
+// Installed dependencies on the worker's disk, one folder per key under `root`, at most
+// `max_bytes` in all: the least recently used entries go first. An entry is written once,
+// from a successful install, and only ever copied out, so no build can change what another
+// build restores. Safe to use from several threads.
+class DependencyCache
+{
+public:
+  DependencyCache(std::filesystem::path root, std::uint64_t max_bytes);
+
+  // Copies the entry's folders and files into `install_dir` (none of them may exist there
+  // yet) and returns true, or returns false when there is no entry. On failure leaves
+  // `install_dir` as it was.
+  core::Result<bool> restore(const std::string& key, const std::filesystem::path& install_dir);
+
+  // Saves the install outputs of `install_dir` as entry `key` (unless it exists), then
+  // evicts least recently used entries until the cache fits. Returns the bytes saved (0
+  // when nothing was saved, e.g. when the outputs alone are larger than the cache).
+  core::Result<std::uint64_t> store(const std::string& key,
+                                    const std::filesystem::path& install_dir);
+
+  // The bytes the entries hold.
+  std::uint64_t size();
+
+private:
+  struct Pin;
+
+  void evict();
+
+  const std::filesystem::path m_root;
+  const std::uint64_t m_max_bytes;
+  std::mutex m_mutex;
+  std::map<std::string, int> m_pins; // entries being restored: never evicted meanwhile
+};
+
+} // namespace reactor::builder
