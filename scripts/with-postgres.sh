@@ -73,6 +73,7 @@ fi
 
 "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres reactor_test
 export REACTOR_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/reactor_test"
+export REACTOR_TEST_POSTGRES_DATA="$data" REACTOR_TEST_POSTGRES_BIN="$bin" # to restart it: pg_ctl restart -D "$data" (as the postgres user when root)
 
 status=0
 "$@" || status=$?

@@ -13,7 +13,7 @@
 // time: every phase has a deadline, and the server is stopped on the way out.
 //
 //   node bench/hub/clients.mjs --label reactor [--clients 10000] [--deployments 1000]
-//     [--sources N] [--settle 3] [--drain 5] -- build-bench/bench/hub/hub_server --rate 2000
+//     [--sources N] [--settle 3] [--drain 5] -- build-bench/bench/hub/hub_server --rate 1000
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';

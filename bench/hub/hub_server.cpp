@@ -1,7 +1,7 @@
 // Benchmark server for the live status fan-out: the real Reactor path, from a commit in
 // the SQLite store through the hub's change feed to every /ws watcher.
 //
-//   hub_server [--port 0] [--threads 2] [--deployments 1000] [--rate 2000]
+//   hub_server [--port 0] [--threads 2] [--deployments 1000] [--rate 1000]
 //              [--duration 10] [--status-every 10]
 //
 // It creates the deployments d000000000, d000000001, … (the ids clients.mjs watches),
@@ -50,7 +50,7 @@ struct Options
   std::uint16_t port = 0;
   unsigned threads = std::max(1U, std::thread::hardware_concurrency()); // as `reactor serve`
   int deployments = 1000;
-  double rate = 2000; // events a second, all deployments together
+  double rate = 1000; // events a second, all deployments together
   double duration = 10;
   int status_every = 10;
 };

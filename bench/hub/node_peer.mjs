@@ -1,7 +1,7 @@
 // The Node.js peer of hub_server: the same fan-out through npm `ws`, as a strong
 // hand-written Node server would do it, with the same command-line contract:
 //
-//   node bench/hub/node_peer.mjs [--port 0] [--deployments 1000] [--rate 2000]
+//   node bench/hub/node_peer.mjs [--port 0] [--deployments 1000] [--rate 1000]
 //                                [--duration 10] [--status-every 10]
 //
 // Prints "ready pid=<pid> port=<port>", then on stdin: "go" runs the driver (the same
@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
     deployments: { type: 'string', default: '1000' },
-    rate: { type: 'string', default: '2000' },
+    rate: { type: 'string', default: '1000' },
     duration: { type: 'string', default: '10' },
     'status-every': { type: 'string', default: '10' },
   },

@@ -16,6 +16,7 @@ const columns = [
   ['msgs/s', (r) => Math.round(r.messagesPerSecond).toLocaleString('en-US')],
   ['delivered', (r) => `${r.received}/${r.expected}`],
   ['KB/idle conn', (r) => r.kbPerIdleConnection.toFixed(2)],
+  ['server CPU µs/msg', (r) => r.serverCpuUsPerMessage.toFixed(1)],
 ];
 const row = (name, r) => `| ${name} | ${columns.map(([, show]) => show(r)).join(' | ')} |`;
 const header = `| server | ${columns.map(([name]) => name).join(' | ')} |\n|---|${columns.map(() => '---:').join('|')}|`;
@@ -30,7 +31,7 @@ for (const r of results) {
 const summary = {};
 for (const [label, rs] of Object.entries(rounds)) {
   summary[label] = Object.fromEntries(
-    ['p50Ms', 'p99Ms', 'maxMs', 'messagesPerSecond', 'kbPerIdleConnection', 'received', 'expected'].map((key) => [
+    ['p50Ms', 'p99Ms', 'maxMs', 'messagesPerSecond', 'kbPerIdleConnection', 'serverCpuUsPerMessage', 'received', 'expected', 'heapBytesPerIdleConnection', 'emitP50Us', 'emitP99Us', 'emitMaxUs'].map((key) => [
       key,
       median(rs.map((r) => r[key])),
     ]),
@@ -44,7 +45,13 @@ if (reactor && node) {
   lines.push(
     `| **Reactor's lead** (Node ÷ Reactor; msgs/s: Reactor ÷ Node) | ${lead(node.p50Ms, reactor.p50Ms)} | ${lead(node.p99Ms, reactor.p99Ms)} | ` +
       `${lead(node.maxMs, reactor.maxMs)} | ${lead(reactor.messagesPerSecond, node.messagesPerSecond)} | | ` +
-      `${lead(node.kbPerIdleConnection, reactor.kbPerIdleConnection)} |`,
+      `${lead(node.kbPerIdleConnection, reactor.kbPerIdleConnection)} | ${lead(node.serverCpuUsPerMessage, reactor.serverCpuUsPerMessage)} |`,
+  );
+  lines.push(
+    '',
+    `Reactor's live heap per idle connection (malloc, without allocator slack): ${Math.round(reactor.heapBytesPerIdleConnection)} B.`,
+    `Driver time per event (median of rounds; p50 / p99 / max): Reactor's commit ${reactor.emitP50Us} / ${reactor.emitP99Us} / ${reactor.emitMaxUs} µs; ` +
+      `Node's serialise and send ${node.emitP50Us} / ${node.emitP99Us} / ${node.emitMaxUs} µs.`,
   );
 }
 console.log(lines.join('\n'));

@@ -7,14 +7,14 @@
 # Builds hub_server in build-bench/ (Release, its own build directory; BUILD_DIR to
 # change it), installs the npm `ws` dependency if missing, then runs ROUNDS rounds of
 # both servers in alternating order. Knobs (environment): CLIENTS=10000
-# DEPLOYMENTS=1000 RATE=2000 (events/s) DURATION=10 (s) STATUS_EVERY=10 ROUNDS=3.
+# DEPLOYMENTS=1000 RATE=1000 (events/s) DURATION=10 (s) STATUS_EVERY=10 ROUNDS=3.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 BUILD_DIR=${BUILD_DIR:-build-bench}
 CLIENTS=${CLIENTS:-10000}
 DEPLOYMENTS=${DEPLOYMENTS:-1000}
-RATE=${RATE:-2000}
+RATE=${RATE:-1000}
 DURATION=${DURATION:-10}
 STATUS_EVERY=${STATUS_EVERY:-10}
 ROUNDS=${ROUNDS:-3}

@@ -187,3 +187,66 @@ describe('safety', () => {
     assert.equal(res.status, 431);
   });
 });
+
+describe('_redirects and _headers', () => {
+  let host;
+  let id;
+  before(async () => {
+    const posted = await deploy(server.port, { repoUrl: makeRepo(siteApp({
+      'index.html': '<h1>Rules</h1>',
+      'new.html': '<h1>New page</h1>',
+      'blog/post.html': '<h1>Post</h1>',
+      '_redirects': [
+        '/old /new 301',
+        '/news/:year/:slug /blog/:slug 302',
+        '/docs/* https://docs.example.com/:splat 308',
+        '/go/* /new 200',
+        'this line is broken',
+        '/bad /target 418',
+      ].join('\n'),
+      '_headers': [
+        'Orphan: header',
+        '/*',
+        '  X-Frame-Options: DENY',
+        '/blog/*',
+        '  Cache-Control: no-cache',
+        '  ! X-Frame-Options',
+      ].join('\n'),
+    })) });
+    id = posted.json.id;
+    await waitFor(server.port, id, { status: 'DEPLOYED' });
+    host = `${id}.localhost:${server.port}`;
+  });
+
+  test('redirects with placeholders, splats and the query string kept', async () => {
+    const old = await get(host, '/old?x=1');
+    assert.equal(old.status, 301);
+    assert.equal(old.headers.location, '/new?x=1');
+    const news = await get(host, '/news/2024/hello');
+    assert.equal(news.status, 302);
+    assert.equal(news.headers.location, '/blog/hello');
+    const docs = await get(host, '/docs/a/b');
+    assert.equal(docs.status, 308);
+    assert.equal(docs.headers.location, 'https://docs.example.com/a/b');
+  });
+  test('a 200 rule rewrites without redirecting', async () => {
+    const res = await get(host, '/go/some/route');
+    assert.equal(res.status, 200);
+    assert.match(res.body, /New page/);
+  });
+  test('header rules apply by path, detach removes', async () => {
+    const home = await get(host, '/');
+    assert.equal(home.headers['x-frame-options'], 'DENY');
+    const post = await get(host, '/blog/post');
+    assert.equal(post.headers['cache-control'], 'no-cache');
+    assert.equal(post.headers['x-frame-options'], undefined);
+  });
+  test('the rule files are not served, and their malformed lines are in the build log', async () => {
+    assert.doesNotMatch((await get(host, '/_redirects')).body, /\/old \/new/);
+    assert.doesNotMatch((await get(host, '/_headers')).body, /X-Frame-Options/);
+    const log = (await request(server.port, { path: `/deployments/${id}/logs` })).body;
+    assert.match(log, /_redirects: .*line 5/);
+    assert.match(log, /_redirects: .*line 6/);
+    assert.match(log, /_headers: .*line 1/);
+  });
+});

@@ -14,7 +14,9 @@ export function tempDir(prefix) {
 
 // Starts `reactor serve`; resolves once it listens. Call server.stop() when done.
 export async function startServer({ args = [], env = {}, dataDir = tempDir('reactor-data-'), allowLocal = true } = {}) {
-  const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...args];
+  // Tests post many deployments from one address: no rate limit unless a test sets one.
+  const rateLimit = args.includes('--deploy-rate-limit') ? [] : ['--deploy-rate-limit', '0'];
+  const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...rateLimit, ...args];
   const child = spawn(BIN, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   const port = await new Promise((resolve, reject) => {

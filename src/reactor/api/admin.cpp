@@ -46,8 +46,7 @@ redrive_dead_letter(std::string_view id, ApiContext& context)
     return unknown_deployment(id);
   }
   return net::json_response(
-    202,
-    boost::json::serialize(deployment_json(**found, site_url(context.site_url_template, id))));
+    202, boost::json::serialize(deployment_json(**found, site_url(context.site_url_template, id))));
 }
 
 } // namespace reactor::api

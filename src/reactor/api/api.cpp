@@ -52,6 +52,26 @@ handle(const net::Request& request, ApiContext& context)
   const std::string_view method = request.method;
   constexpr std::string_view k_deployment_prefix = "/deployments/";
 
+  // Watching stays open to anyone; changes and administration need the token.
+  const bool changes_state = method != "GET" && method != "HEAD";
+  if ((changes_state || path.starts_with("/admin/")) &&
+      !is_authorized(request.header("authorization"), context.api_token)) {
+    auto response = net::json_error(
+      401, "This call needs the server's API token: send Authorization: Bearer <token>");
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return response;
+  }
+  if (path == "/deploy" && method == "POST" && context.deploy_limiter != nullptr) {
+    if (const auto wait = context.deploy_limiter->acquire(request.remote_address);
+        wait.count() > 0) {
+      auto response = net::json_error(429,
+                                      "Too many deployments from this address: retry in " +
+                                        std::to_string(wait.count()) + " s");
+      response.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+      return response;
+    }
+  }
+
   if (path == "/deploy") {
     return method == "POST" ? create_deployment(request, context) : method_not_allowed("POST");
   }
@@ -76,6 +96,12 @@ handle(const net::Request& request, ApiContext& context)
   }
   if (path == "/healthz") {
     return net::json_response(200, R"({"status":"ok"})");
+  }
+  if (path == "/readyz") {
+    return readiness(context);
+  }
+  if (path == "/metrics") {
+    return metrics_page(context);
   }
   if (auto page = serve_ui(request)) {
     return std::move(*page);

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "reactor/api/access.hpp"
 #include "reactor/hub/hub.hpp"
 #include "reactor/net/http_message.hpp"
+#include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
 #include <functional>
@@ -18,6 +20,12 @@ struct ApiContext
   bool allow_local_repos = false;
   // Called after a deployment was enqueued (wakes local workers).
   std::function<void()> on_enqueued;
+  // When set, calls that change state and /admin/ need "Authorization: Bearer <token>".
+  std::string api_token;
+  // Limits POST /deploy per client address; nullptr: unlimited.
+  RateLimiter* deploy_limiter = nullptr;
+  // Probed by /readyz; nullptr skips the probe.
+  objects::ObjectStore* objects = nullptr;
 };
 
 // Answers a REST request (blocking: reads and writes the store).

@@ -18,6 +18,11 @@ net::Response stream_events(std::string_view id, const net::Request& request, Ap
 // The build log as text; with ?follow=1, streamed until the build ends.
 net::Response get_logs(std::string_view id, const net::Request& request, ApiContext& context);
 
+// Prometheus text exposition of the store's counts and the process's counters.
+net::Response metrics_page(ApiContext& context);
+// 200 when the metadata store and the object store answer, else 503.
+net::Response readiness(ApiContext& context);
+
 // Shared answers.
 net::Response store_failure(const core::Error& error);
 net::Response unknown_deployment(std::string_view id);

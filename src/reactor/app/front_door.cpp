@@ -2,6 +2,7 @@
 
 #include "reactor/edge/host.hpp"
 #include "reactor/hub/watch_peer.hpp"
+#include "reactor/util/metrics.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -53,12 +54,20 @@ FrontDoor::handle(net::Request request)
     if (m_edge == nullptr) {
       co_return net::json_error(404, "This Reactor node does not serve sites (no edge role)");
     }
-    if (auto response = m_edge->serve_from_memory(request, *label)) {
-      co_return std::move(*response);
+    auto& metrics = util::metrics();
+    auto response = m_edge->serve_from_memory(request, *label);
+    (response ? metrics.edge_memory_hits : metrics.edge_memory_misses)
+      .fetch_add(1, std::memory_order_relaxed);
+    if (!response) {
+      const std::string site(*label);
+      response =
+        co_await on_pool(m_pool, [this, &request, &site] { return m_edge->serve(request, site); });
     }
-    const std::string site(*label);
-    co_return co_await on_pool(m_pool,
-                               [this, &request, &site] { return m_edge->serve(request, site); });
+    const std::size_t status_class = std::min<std::size_t>(response->status / 100, 5);
+    metrics.edge_requests[status_class].fetch_add(1, std::memory_order_relaxed);
+    metrics.edge_bytes[status_class].fetch_add(response->payload().size(),
+                                               std::memory_order_relaxed);
+    co_return std::move(*response);
   }
   if (m_api == nullptr) {
     co_return net::json_error(404, "This Reactor node only serves sites (no api role)");

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <array>
+#include <fstream>
 #include <iostream>
 #include <tuple>
 #include <vector>
@@ -140,6 +141,36 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                "How long a build job stays leased without a heartbeat (default 30s)",
                "REACTOR_LEASE_TIMEOUT");
   add_build_limit_flags(command, options.build_limits);
+  command
+    .add_option("--api-token",
+                options.api_token,
+                "Token that changes and admin calls must send as Authorization: Bearer …")
+    ->envname("REACTOR_API_TOKEN");
+  command
+    .add_option_function<std::string>(
+      "--api-token-file",
+      [&options](const std::string& path) {
+        std::ifstream file(path);
+        std::string token;
+        if (!std::getline(file, token) || token.empty()) {
+          throw CLI::ValidationError("--api-token-file", "cannot read a token from " + path);
+        }
+        options.api_token = token;
+      },
+      "File whose first line is the API token")
+    ->envname("REACTOR_API_TOKEN_FILE");
+  command
+    .add_flag("--insecure-public",
+              options.insecure_public,
+              "Serve the API beyond loopback without a token (trusted networks only)")
+    ->envname("REACTOR_INSECURE_PUBLIC");
+  command
+    .add_option("--deploy-rate-limit",
+                options.deploy_rate_per_minute,
+                "POST /deploy per client address per minute; 0 turns the limit off")
+    ->envname("REACTOR_DEPLOY_RATE_LIMIT")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
   add_size(command,
            "--dependency-cache-size",
            options.dependency_cache_bytes,

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 namespace reactor::app {
@@ -55,6 +56,12 @@ block_shutdown_signals()
   return signals;
 }
 
+bool
+is_loopback(const std::string& host)
+{
+  return host == "localhost" || host.starts_with("127.") || host == "::1";
+}
+
 int
 fail_startup(const std::string& message)
 {
@@ -71,6 +78,12 @@ run_node(const ServeOptions& options, Roles roles)
   auto listen = parse_listen(options.listen);
   if (!listen) {
     return fail_startup(listen.error().message);
+  }
+  if (roles.api && options.api_token.empty() && !options.insecure_public &&
+      !is_loopback(listen->host)) {
+    return fail_startup("refusing to serve the API on " + options.listen +
+                        " without an access token: set --api-token (or --api-token-file), "
+                        "or pass --insecure-public if the network is trusted");
   }
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
@@ -108,11 +121,22 @@ run_node(const ServeOptions& options, Roles roles)
   edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
   // Another process's workers pick the job up through the store; local ones are woken.
-  api::ApiContext api_context{ **store, hub, "", options.allow_local_repos, [&workers, roles] {
-                                if (roles.worker) {
-                                  workers.wake();
-                                }
-                              } };
+  std::optional<api::RateLimiter> deploy_limiter;
+  if (options.deploy_rate_per_minute > 0) {
+    deploy_limiter.emplace(options.deploy_rate_per_minute, options.deploy_rate_per_minute / 3);
+  }
+  api::ApiContext api_context{ .store = **store,
+                               .hub = hub,
+                               .allow_local_repos = options.allow_local_repos,
+                               .on_enqueued =
+                                 [&workers, roles] {
+                                   if (roles.worker) {
+                                     workers.wake();
+                                   }
+                                 },
+                               .api_token = options.api_token,
+                               .deploy_limiter = deploy_limiter ? &*deploy_limiter : nullptr,
+                               .objects = objects->get() };
   FrontDoor front_door(options.domain,
                        roles.edge ? &edge : nullptr,
                        roles.api ? &api_context : nullptr,

@@ -237,8 +237,10 @@ clone_repository(const CloneRequest& request, const LogFn& log)
     if (!request.ref.empty()) {
       args.push_back("--branch=" + request.ref);
     }
-    args.insert(args.end(), { "--", request.url, directory });
-    if (auto failed = git.run(std::move(args))) {
+    // Relative to its parent, so that git's "Cloning into" line shows no host path.
+    const auto target = request.directory.lexically_normal();
+    args.insert(args.end(), { "--", request.url, target.filename().string() });
+    if (auto failed = git.run(std::move(args), target.parent_path())) {
       return std::unexpected(std::move(*failed));
     }
   }

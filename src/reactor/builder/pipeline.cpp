@@ -405,7 +405,8 @@ private:
     for (const auto& name : m_plan.lifecycle_scripts) {
       std::vector<std::string> command{ "npm", "run", "--ignore-scripts", name };
       if (m_plan.yarn_berry) {
-        command = { "corepack", m_plan.install_command.at(1), "run", name };
+        const auto& version = m_plan.package_manager_version;
+        command = { "corepack", version.empty() ? "yarn" : "yarn@" + version, "run", name };
       }
       if (auto outcome = run_step({ SandboxPhase::install,
                                     command,

@@ -3,6 +3,8 @@
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/text.hpp"
 #include "reactor/core/content_type.hpp"
+#include "reactor/edge/header_rules.hpp"
+#include "reactor/edge/redirect_rules.hpp"
 #include "reactor/util/compress.hpp"
 #include "reactor/util/sha256.hpp"
 
@@ -12,6 +14,30 @@
 namespace reactor::builder {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Malformed lines of _redirects and _headers go to the build log; they are never fatal.
+template<typename Say>
+void
+report_rule_problems(const std::vector<OutputFile>& files, const Say& say)
+{
+  for (const auto& file : files) {
+    if (file.site_path != "_redirects" && file.site_path != "_headers") {
+      continue;
+    }
+    std::ifstream input(file.file, std::ios::binary);
+    const std::string text{ std::istreambuf_iterator<char>(input),
+                            std::istreambuf_iterator<char>() };
+    const auto problems = file.site_path == "_redirects" ? edge::parse_redirects(text).problems
+                                                         : edge::parse_headers(text).problems;
+    for (const auto& problem : problems) {
+      say("[reactor] " + file.site_path + ": " + problem);
+    }
+  }
+}
+
+} // namespace
 
 core::Result<std::vector<OutputFile>>
 collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits& limits)
@@ -77,6 +103,7 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
     }
     files.push_back({ relative, it->path(), size });
   }
+  report_rule_problems(files, say);
   return files;
 }
 

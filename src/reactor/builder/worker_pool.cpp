@@ -1,6 +1,9 @@
 #include "reactor/builder/worker_pool.hpp"
 
 #include "reactor/builder/pipeline.hpp"
+#include "reactor/util/metrics.hpp"
+
+#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <array>
@@ -69,11 +72,10 @@ std::string
 WorkerPool::limits_status() const
 {
   const auto& limits = m_config.limits;
-  const auto common = "time " + format_duration(limits.timeout) + ", disk " +
-                      format_size(limits.disk_bytes) + ", output " +
-                      format_size(limits.output_bytes) + " in " +
-                      std::to_string(limits.output_files) + " files, log " +
-                      format_size(limits.log_bytes);
+  const auto common =
+    "time " + format_duration(limits.timeout) + ", disk " + format_size(limits.disk_bytes) +
+    ", output " + format_size(limits.output_bytes) + " in " + std::to_string(limits.output_files) +
+    " files, log " + format_size(limits.log_bytes);
   if (m_cgroups) {
     return "build limits: memory " + format_size(limits.memory_bytes) + ", " +
            std::to_string(limits.max_processes) + " processes, " + common + "; " +
@@ -152,6 +154,32 @@ WorkerPool::work()
   }
 }
 
+namespace {
+
+// Feeds /metrics: the build's length and each phase's, from the build info it recorded.
+void
+observe_build(const core::StatusChange& change, std::chrono::steady_clock::duration elapsed)
+{
+  auto& metrics = util::metrics();
+  metrics.build_seconds.observe_seconds(std::chrono::duration<double>(elapsed).count());
+  boost::system::error_code ec;
+  const auto info = boost::json::parse(change.build_info, ec);
+  const auto* durations =
+    ec || !info.is_object() ? nullptr : info.get_object().if_contains("durationsMs");
+  if (durations == nullptr || !durations->is_object()) {
+    return;
+  }
+  constexpr std::array<std::string_view, 4> k_phases{ "clone", "install", "build", "upload" };
+  for (std::size_t i = 0; i < k_phases.size(); ++i) {
+    if (const auto* ms = durations->get_object().if_contains(k_phases[i]);
+        ms != nullptr && ms->is_int64()) {
+      metrics.phase_seconds[i].observe_seconds(static_cast<double>(ms->get_int64()) / 1000.0);
+    }
+  }
+}
+
+} // namespace
+
 void
 WorkerPool::run_job(const store::Job& job)
 {
@@ -165,6 +193,10 @@ WorkerPool::run_job(const store::Job& job)
     m_running.push_back(&running);
   }
 
+  if (job.receives > 1) {
+    util::metrics().leases_expired.fetch_add(1, std::memory_order_relaxed);
+  }
+  const auto started = std::chrono::steady_clock::now();
   std::thread beat([&] { heartbeat(job, running); });
   PipelineConfig config;
   config.work_dir = m_config.work_dir;
@@ -209,7 +241,9 @@ WorkerPool::run_job(const store::Job& job)
       };
     }
   }
-  static_cast<void>(m_store.finish_job(job, *change));
+  if (auto finished = m_store.finish_job(job, *change); finished && *finished) {
+    observe_build(*change, std::chrono::steady_clock::now() - started);
+  }
 }
 
 void

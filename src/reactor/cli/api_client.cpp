@@ -1,8 +1,7 @@
 #include "reactor/cli/api_client.hpp"
 
-#include <curl/curl.h>
-
 #include <array>
+#include <curl/curl.h>
 #include <memory>
 #include <stdexcept>
 
@@ -77,8 +76,8 @@ transport_error(const std::string& server, const Transfer& transfer, CURLcode co
   const std::string detail =
     transfer.error[0] != '\0' ? std::string(transfer.error.data()) : curl_easy_strerror(code);
   if (transfer.reply.status != 0) {
-    return core::Error{ "the connection to the Reactor server at " + server +
-                        " broke (" + detail + ")" };
+    return core::Error{ "the connection to the Reactor server at " + server + " broke (" + detail +
+                        ")" };
   }
   return core::Error{ "cannot reach the Reactor server at " + server + " (" + detail +
                       "). Is `reactor serve` running there? Choose the server with --server "
@@ -172,7 +171,8 @@ ApiClient::perform(const Request& request) const
     curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, k_request_timeout_ms);
   } else if (request.silence_limit.count() > 0) {
     curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.silence_limit.count()));
+    curl_easy_setopt(
+      handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.silence_limit.count()));
   }
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
 

@@ -51,12 +51,13 @@ add_deploy_flags(CLI::App& command, DeployOptions& options)
   command.add_option("git-url", options.repo_url, "The Git repository to build")->required();
   command.add_option("--ref", options.ref, "Branch, tag or commit (default: the default branch)");
   command.add_option("--root-dir", options.root_dir, "The app's folder inside the repository");
-  command
-    .add_option("--env", options.env, "Build-time variable NAME=value (repeat for more)")
+  command.add_option("--env", options.env, "Build-time variable NAME=value (repeat for more)")
     ->allow_extra_args(false);
-  command.add_option("--install-command", options.install_command, "Run instead of the detected install");
+  command.add_option(
+    "--install-command", options.install_command, "Run instead of the detected install");
   command.add_option("--build-command", options.build_command, "Run instead of the detected build");
-  command.add_option("--output-dir", options.output_dir, "The build's output folder, relative to the root dir");
+  command.add_option(
+    "--output-dir", options.output_dir, "The build's output folder, relative to the root dir");
 }
 
 } // namespace
@@ -65,8 +66,8 @@ ClientCommands::ClientCommands(CLI::App& app)
 {
   m_client.server = environment_or("REACTOR_URL", std::string(k_default_server));
   m_client.token = environment_or("REACTOR_API_TOKEN", {});
-  m_deploy_command = add_command(
-    app, "deploy", "Deploy a Git repository and follow the build to its end", m_client);
+  m_deploy_command =
+    add_command(app, "deploy", "Deploy a Git repository and follow the build to its end", m_client);
   add_deploy_flags(*m_deploy_command, m_deploy);
   m_list_command = add_command(app, "ls", "List the newest deployments", m_client);
   m_status_command = add_command(app, "status", "Show one deployment", m_client);
@@ -76,8 +77,7 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_logs_command->add_flag("-f,--follow", m_follow, "Keep printing until the build ends");
   m_cancel_command = add_command(app, "cancel", "Cancel a deployment", m_client);
   add_id(*m_cancel_command, m_id);
-  m_dlq_command =
-    app.add_subcommand("dlq", "The dead-letter queue: builds that never finished");
+  m_dlq_command = app.add_subcommand("dlq", "The dead-letter queue: builds that never finished");
   m_dlq_command->require_subcommand(1);
   m_dlq_list_command = add_command(*m_dlq_command, "ls", "List the dead letters", m_client);
   m_dlq_redrive_command =

@@ -9,14 +9,13 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <thread>
+#include <unistd.h>
 
 namespace reactor::cli {
 
@@ -137,8 +136,7 @@ connect(const ClientOptions& client)
 {
   auto server = normalize_server_url(client.server);
   if (!server) {
-    return failure(k_exit_usage,
-                   server.error().message + " (set it with --server or REACTOR_URL)");
+    return failure(k_exit_usage, server.error().message + " (set it with --server or REACTOR_URL)");
   }
   return ApiClient(std::move(*server), client.token);
 }
@@ -400,13 +398,16 @@ list(const ClientOptions& client)
   const auto object = parse_object(reply->body);
   const auto* items = object ? object->if_contains("deployments") : nullptr;
   if (items == nullptr || !items->is_array()) {
-    return report(client, Failure{ k_exit_failed, "the server's list is not {\"deployments\": […]}", {} });
+    return report(client,
+                  Failure{ k_exit_failed, "the server's list is not {\"deployments\": […]}", {} });
   }
   if (items->get_array().empty()) {
     std::cout << "No deployments yet: start one with `reactor deploy <git-url>`" << std::endl;
     return k_exit_ok;
   }
-  std::vector<std::vector<std::string>> rows{ { "ID", "STATUS", "PHASE", "CREATED", "REPOSITORY" } };
+  std::vector<std::vector<std::string>> rows{
+    { "ID", "STATUS", "PHASE", "CREATED", "REPOSITORY" }
+  };
   for (const auto& item : items->get_array()) {
     if (!item.is_object()) {
       continue;
@@ -503,7 +504,8 @@ logs(const ClientOptions& client, std::string_view id, bool follow)
     lines.emplace_back(std::string_view(text).substr(start, end - start));
     start = end + 1;
   }
-  print_json(boost::json::serialize(boost::json::object{ { "id", id }, { "lines", std::move(lines) } }));
+  print_json(
+    boost::json::serialize(boost::json::object{ { "id", id }, { "lines", std::move(lines) } }));
   return k_exit_ok;
 }
 
@@ -547,13 +549,16 @@ list_dead_letters(const ClientOptions& client)
   const auto object = parse_object(reply->body);
   const auto* items = object ? object->if_contains("deadLetters") : nullptr;
   if (items == nullptr || !items->is_array()) {
-    return report(client, Failure{ k_exit_failed, "the server's list is not {\"deadLetters\": […]}", {} });
+    return report(client,
+                  Failure{ k_exit_failed, "the server's list is not {\"deadLetters\": […]}", {} });
   }
   if (items->get_array().empty()) {
     std::cout << "No dead letters" << std::endl;
     return k_exit_ok;
   }
-  std::vector<std::vector<std::string>> rows{ { "DEPLOYMENT", "RECEIVES", "DEAD SINCE", "REASON" } };
+  std::vector<std::vector<std::string>> rows{
+    { "DEPLOYMENT", "RECEIVES", "DEAD SINCE", "REASON" }
+  };
   for (const auto& item : items->get_array()) {
     if (!item.is_object()) {
       continue;

@@ -8,7 +8,7 @@ namespace reactor::cli {
 namespace {
 
 constexpr std::array<std::string_view, 10> k_spinner{ "⠋", "⠙", "⠹", "⠸", "⠼",
-                                                       "⠴", "⠦", "⠧", "⠇", "⠏" };
+                                                      "⠴", "⠦", "⠧", "⠇", "⠏" };
 constexpr std::chrono::milliseconds k_redraw_interval{ 80 };
 constexpr std::string_view k_erase_line = "\r\x1b[2K";
 
@@ -42,8 +42,8 @@ std::string
 progress_line(std::string_view label, std::chrono::milliseconds elapsed, std::size_t frame)
 {
   std::array<char, 32> seconds{};
-  std::snprintf(seconds.data(), seconds.size(), "%.1fs",
-                static_cast<double>(elapsed.count()) / 1000.0);
+  std::snprintf(
+    seconds.data(), seconds.size(), "%.1fs", static_cast<double>(elapsed.count()) / 1000.0);
   std::string line(k_spinner[frame % k_spinner.size()]);
   line += ' ';
   line += label;

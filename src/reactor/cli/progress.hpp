@@ -16,7 +16,8 @@ std::string_view progress_label(core::Status status, core::Phase phase);
 
 // The progress line: spinner frame `frame` (any number, taken modulo the frames), the
 // label and the seconds with one decimal: "⠋ building  12.3s".
-std::string progress_line(std::string_view label, std::chrono::milliseconds elapsed,
+std::string progress_line(std::string_view label,
+                          std::chrono::milliseconds elapsed,
                           std::size_t frame);
 
 // Shows a deployment's progress as its events arrive. On a terminal: the build log

@@ -3,6 +3,7 @@
 #include "reactor/core/deployment.hpp"
 #include "reactor/edge/site_path.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace reactor::edge {
@@ -19,6 +20,10 @@ struct Resolved
 bool
 find_file(const objects::Manifest& manifest, std::string_view path, Resolved& resolved)
 {
+  // The rule files configure the site; they are not part of it.
+  if (path == "_redirects" || path == "_headers") {
+    return false;
+  }
   const auto found = manifest.files.find(path);
   if (found == manifest.files.end()) {
     return false;
@@ -148,6 +153,66 @@ range_response(const PreparedFile& file, const PreparedVariant& variant, const B
   return response;
 }
 
+net::Response
+redirect_response(const RedirectMatch& match, std::string_view target)
+{
+  net::Response response;
+  response.status = match.status;
+  std::string location = match.target;
+  if (const auto query = target.find('?'); query != std::string_view::npos) {
+    location += target.substr(query);
+  }
+  response.headers = { { "Location", std::move(location) },
+                       { "Cache-Control", "no-store" },
+                       { "Content-Type", "text/plain; charset=utf-8" } };
+  response.body = "Redirecting\n";
+  return response;
+}
+
+// Applies the site's _headers rules to a response: detached and replaced headers go,
+// the rules' values come in. A prepared head is copied, so only such sites pay for it.
+void
+apply_header_changes(net::Response& response, const HeaderChanges& changes)
+{
+  if (changes.set.empty() && changes.detach.empty()) {
+    return;
+  }
+  std::string head;
+  std::string_view rest;
+  if (response.prepared_head) {
+    rest = *response.prepared_head;
+    const auto status_end = rest.find("\r\n") + 2;
+    head = std::string(rest.substr(0, status_end));
+    rest.remove_prefix(status_end);
+  }
+  const auto removed = [&](std::string_view name) {
+    const auto named = [&](const std::string& other) {
+      return net::equals_ignoring_case(name, other);
+    };
+    return std::ranges::any_of(changes.detach, named) ||
+           std::ranges::any_of(changes.set, [&](const auto& item) { return named(item.first); });
+  };
+  std::erase_if(response.headers, [&](const auto& header) { return removed(header.first); });
+  while (!rest.empty()) {
+    const auto end = rest.find("\r\n");
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end + 2);
+    if (!removed(line.substr(0, line.find(':')))) {
+      head.append(line).append("\r\n");
+    }
+  }
+  for (const auto& [name, value] : changes.set) {
+    if (response.prepared_head) {
+      head.append(name).append(": ").append(value).append("\r\n");
+    } else {
+      response.headers.emplace_back(name, value);
+    }
+  }
+  if (response.prepared_head) {
+    response.prepared_head = std::make_shared<const std::string>(std::move(head));
+  }
+}
+
 } // namespace
 
 Edge::Edge(SiteCache& sites)
@@ -199,7 +264,34 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
     return unknown_site_page(label);
   }
 
-  const Resolved resolved = resolve(site->manifest, *path, request.header("accept"));
+  // _redirects first: a 3xx answers at once, a 200 rewrites the path (once, no chains).
+  std::string rewritten;
+  std::string_view lookup = *path;
+  if (!site->redirects.rules.empty()) {
+    if (auto match = match_redirect(site->redirects, "/" + std::string(*path))) {
+      if (match->status != 200) {
+        return redirect_response(*match, request.target);
+      }
+      if (auto target = normalize_site_path(match->target)) {
+        rewritten = std::move(*target);
+        lookup = rewritten;
+      }
+    }
+  }
+  auto response = respond_with_file(request, *site, lookup, may_block);
+  if (response && !site->header_rules.rules.empty()) {
+    apply_header_changes(*response, headers_for(site->header_rules, "/" + std::string(*path)));
+  }
+  return response;
+}
+
+std::optional<net::Response>
+Edge::respond_with_file(const net::Request& request,
+                        const Site& site,
+                        std::string_view path,
+                        bool may_block)
+{
+  const Resolved resolved = resolve(site.manifest, path, request.header("accept"));
   if (resolved.entry == nullptr) {
     return text_page(404, "text/plain; charset=utf-8", "Not found\n");
   }
@@ -208,7 +300,7 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
     return std::nullopt;
   }
   if (!file) {
-    auto loaded = m_sites.load_file(*site, resolved.path, *resolved.entry, resolved.status);
+    auto loaded = m_sites.load_file(site, resolved.path, *resolved.entry, resolved.status);
     if (!loaded) {
       return text_page(503, "text/plain; charset=utf-8", "The file cannot be read right now\n");
     }

@@ -24,6 +24,11 @@ private:
   std::optional<net::Response> respond(const net::Request& request,
                                        std::string_view label,
                                        bool may_block);
+  // The response for a manifest path, after redirects, before header rules.
+  std::optional<net::Response> respond_with_file(const net::Request& request,
+                                                 const Site& site,
+                                                 std::string_view path,
+                                                 bool may_block);
 
   SiteCache& m_sites;
 };

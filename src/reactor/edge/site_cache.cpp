@@ -95,10 +95,17 @@ SiteCache::load_site(std::string_view id)
   if (!manifest) {
     return std::unexpected(manifest.error());
   }
-  auto site = std::make_shared<const Site>(
-    Site{ std::move(*manifest), http_date((*deployment)->updated_at_ms / 1000) });
+  Site site{ std::move(*manifest), http_date((*deployment)->updated_at_ms / 1000), {}, {} };
+  auto redirects = read_site_file(site.manifest, "_redirects");
+  auto headers = read_site_file(site.manifest, "_headers");
+  if (!redirects || !headers) {
+    return std::unexpected(redirects ? headers.error() : redirects.error());
+  }
+  site.redirects = parse_redirects(*redirects);
+  site.header_rules = parse_headers(*headers);
+  auto loaded = std::make_shared<const Site>(std::move(site));
   std::unique_lock lock(m_mutex);
-  return m_sites.try_emplace(std::string(id), std::move(site)).first->second;
+  return m_sites.try_emplace(std::string(id), std::move(loaded)).first->second;
 }
 
 std::shared_ptr<const PreparedFile>
@@ -116,6 +123,20 @@ SiteCache::cached_file(const objects::ManifestEntry& entry, unsigned status) con
   }
   remember(local.files, key, found->second);
   return found->second;
+}
+
+core::Result<std::string>
+SiteCache::read_site_file(const objects::Manifest& manifest, std::string_view name)
+{
+  const auto file = manifest.files.find(name);
+  if (file == manifest.files.end()) {
+    return std::string();
+  }
+  auto bytes = read_blob({ file->second.hash, file->second.size });
+  if (!bytes) {
+    return std::unexpected(bytes.error());
+  }
+  return std::string(**bytes);
 }
 
 core::Result<std::shared_ptr<const std::string>>

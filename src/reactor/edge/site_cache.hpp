@@ -1,7 +1,9 @@
 #pragma once
 
 #include "reactor/core/error.hpp"
+#include "reactor/edge/header_rules.hpp"
 #include "reactor/edge/prepared_file.hpp"
+#include "reactor/edge/redirect_rules.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
@@ -20,6 +22,8 @@ struct Site
 {
   objects::Manifest manifest;
   std::string last_modified; // when it was deployed, as an HTTP date
+  RedirectRules redirects;   // from the site's _redirects
+  HeaderRules header_rules;  // from the site's _headers
 };
 
 // Deployed sites and their files, ready to send, kept in memory. Deployments and blobs
@@ -48,6 +52,9 @@ public:
 
 private:
   core::Result<std::shared_ptr<const std::string>> read_blob(const objects::BlobRef& blob);
+  // A file of the site read whole ("" when the site has none): _redirects, _headers.
+  core::Result<std::string> read_site_file(const objects::Manifest& manifest,
+                                           std::string_view name);
 
   store::MetadataStore& m_store;
   objects::ObjectStore& m_objects;

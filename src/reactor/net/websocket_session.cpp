@@ -1,4 +1,5 @@
 #include "reactor/net/sessions.hpp"
+#include "reactor/util/metrics.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -92,6 +93,7 @@ run_websocket_session(beast::tcp_stream stream,
     co_return;
   }
   ws.text(true);
+  util::metrics().websocket_connections.fetch_add(1, std::memory_order_relaxed);
 
   const auto executor = ws.get_executor();
   outbox->set_waker([executor, weak = std::weak_ptr(connection)] {
@@ -118,6 +120,7 @@ run_websocket_session(beast::tcp_stream stream,
   outbox->set_waker(nullptr);
   outbox->close();
   peer->on_close();
+  util::metrics().websocket_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 } // namespace reactor::net

@@ -33,6 +33,16 @@ struct DeadLetter
   std::int64_t dead_at_ms = 0;
 };
 
+// Counts for monitoring: "status:<STATUS>" per deployment status, "jobs" (queued or
+// running), "dead_letters".
+using StoreCounts = std::vector<std::pair<std::string, std::int64_t>>;
+
+// The query every backend runs for counts(): plain SQL that SQLite and PostgreSQL share.
+constexpr std::string_view k_counts_query =
+  "SELECT 'status:' || status, COUNT(*) FROM deployments GROUP BY status "
+  "UNION ALL SELECT 'jobs', COUNT(*) FROM jobs "
+  "UNION ALL SELECT 'dead_letters', COUNT(*) FROM dead_letters";
+
 // After this many leases without an ack, a job moves to the dead-letter queue.
 constexpr int k_max_receives = 3;
 
@@ -86,6 +96,9 @@ public:
   virtual Result<void> release_job(const Job& job) = 0;
 
   virtual Result<std::vector<DeadLetter>> list_dead_letters() = 0;
+
+  // Deployments by status, queue depth and dead letters (also a readiness probe).
+  virtual Result<StoreCounts> counts() = 0;
 
   // Moves a dead letter back to the queue with a fresh receive count and sets the
   // deployment PENDING again. False when the deployment has no dead letter.

@@ -97,6 +97,7 @@ public:
     return {};
   }
 
+  core::Result<store::StoreCounts> counts() override { return store::StoreCounts{}; }
   Result<std::vector<store::DeadLetter>> list_dead_letters() override { return {}; }
   Result<bool> redrive(std::string_view) override { return false; }
   void on_change(std::function<void()>) override {}

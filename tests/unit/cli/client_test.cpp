@@ -21,7 +21,8 @@ TEST(DeployRequestJson, SendsOnlyWhatWasGiven)
   options.repo_url = "https://github.com/o/r.git";
   const auto minimal = deploy_request_json(options);
   ASSERT_TRUE(minimal.has_value());
-  EXPECT_EQ(boost::json::parse(*minimal), boost::json::parse(R"({"repoUrl":"https://github.com/o/r.git"})"));
+  EXPECT_EQ(boost::json::parse(*minimal),
+            boost::json::parse(R"({"repoUrl":"https://github.com/o/r.git"})"));
 
   options.ref = "main";
   options.root_dir = "web";

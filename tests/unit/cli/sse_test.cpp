@@ -94,8 +94,7 @@ TEST(ParseDeploymentEvent, RejectsWhatItCannotRead)
   EXPECT_FALSE(parse_deployment_event("not json").has_value());
   EXPECT_FALSE(parse_deployment_event("[1]").has_value());
   EXPECT_FALSE(parse_deployment_event(R"({"type":"SYSTEM","message":"x"})").has_value());
-  EXPECT_FALSE(
-    parse_deployment_event(R"({"type":"STATUS_UPDATE","status":"DONE"})").has_value());
+  EXPECT_FALSE(parse_deployment_event(R"({"type":"STATUS_UPDATE","status":"DONE"})").has_value());
 }
 
 } // namespace reactor::cli

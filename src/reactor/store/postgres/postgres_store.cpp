@@ -1198,6 +1198,22 @@ public:
       });
   }
 
+  Result<StoreCounts> counts() override
+  {
+    return run(
+      "count deployments and jobs", "", [&](Connection& connection) -> Result<StoreCounts> {
+        auto rows = connection.query(k_counts_query);
+        if (!rows) {
+          return std::unexpected(rows.error());
+        }
+        StoreCounts counts;
+        for (int row = 0; row < rows->size(); ++row) {
+          counts.emplace_back(rows->text(row, 0), rows->int64(row, 1));
+        }
+        return counts;
+      });
+  }
+
   Result<bool> redrive(std::string_view deployment_id) override
   {
     return run("redrive deployment", deployment_id, [&](Connection& connection) -> Result<bool> {

@@ -389,8 +389,8 @@ read_deployment(const Statement& row)
   deployment.updated_at_ms = row.int64(8);
   auto settings = core::parse_build_settings(row.text(9));
   if (!settings) {
-    return fail("deployment '" + deployment.id + "' has unreadable settings: " +
-                settings.error().message);
+    return fail("deployment '" + deployment.id +
+                "' has unreadable settings: " + settings.error().message);
   }
   deployment.settings = std::move(*settings);
   deployment.build_info = row.text(10);
@@ -789,6 +789,27 @@ public:
                                       .receives = static_cast<int>(query->int64(1)),
                                       .reason = query->text(2),
                                       .dead_at_ms = query->int64(3) });
+      }
+    });
+  }
+
+  Result<StoreCounts> counts() override
+  {
+    return run("count deployments and jobs", "", [&]() -> Result<StoreCounts> {
+      auto query = m_connection.prepare(k_counts_query);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      StoreCounts counts;
+      for (;;) {
+        auto row = query->step();
+        if (!row) {
+          return std::unexpected(row.error());
+        }
+        if (!*row) {
+          return counts;
+        }
+        counts.emplace_back(query->text(0), query->int64(1));
       }
     });
   }

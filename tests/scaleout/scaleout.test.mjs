@@ -1,0 +1,400 @@
+// Scale-out, end to end: `reactor api`, two `reactor worker`s and `reactor edge` as separate
+// processes, each with its own data directory, sharing one PostgreSQL schema (--db) and one
+// S3 prefix (--store). Run under both test servers:
+//   REACTOR_BIN=build/reactor scripts/with-postgres.sh scripts/with-s3.sh \
+//     node --experimental-websocket --test tests/scaleout/
+//
+// Which worker built a deployment: a worker builds deployment <id> in <its data dir>/work/<id>
+// (created when it leases the job, removed when the build ends), so each worker's work
+// directory is watched (inotify, plus a 50 ms listing as a backstop) for entries named after
+// the deployments.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, watch as watchDirectory } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { deploy, getDeployment, makeRepo, request, tempDir, waitFor } from '../e2e/harness.mjs';
+
+const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
+const POSTGRES = process.env.REACTOR_TEST_POSTGRES_URL;
+const S3 = process.env.REACTOR_TEST_S3_URL;
+const skip = POSTGRES && S3 ? false : 'run under scripts/with-postgres.sh scripts/with-s3.sh';
+
+// Everything started here, ended by PID in `after` if a test did not stop it.
+const children = new Set();
+const closers = new Set();
+after(async () => {
+  for (const close of closers) close();
+  for (const child of children) child.kill('SIGKILL');
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function psql(url, sql) {
+  return execFileSync('psql', ['-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], {
+    encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+}
+
+// A fresh PostgreSQL schema and S3 prefix for one test; `db` and `store` are the role flags.
+function freshBackends(name) {
+  const schema = `scaleout_${name}_${randomBytes(4).toString('hex')}`;
+  psql(POSTGRES, `CREATE SCHEMA ${schema}`);
+  const db = `${POSTGRES}${POSTGRES.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
+  const [base, query] = S3.split('?');
+  const store = `${base.replace(/\/+$/, '')}/${schema}${query ? `?${query}` : ''}`;
+  return { db, store, sql: (text) => psql(db, text) };
+}
+
+// Starts `reactor <role>` (api, worker or edge); resolves once it serves (api, edge: with
+// its port) or runs (worker).
+async function startRole(role, { db, store, args = [], dataDir = tempDir(`reactor-${role}-`) }) {
+  const argv = [role, '--data-dir', dataDir, '--db', db, '--store', store];
+  if (role !== 'worker') argv.push('--listen', '127.0.0.1:0');
+  if (role !== 'edge') argv.push('--allow-local-repos');
+  argv.push(...args);
+  // The tests post many deployments from one address: no rate limit (an environment
+  // variable, which binaries without the flag ignore).
+  const env = { ...process.env, REACTOR_DEPLOY_RATE_LIMIT: '0' };
+  const child = spawn(BIN, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let output = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    children.delete(child);
+    resolve({ code, signal });
+  }));
+  const ready = role === 'worker' ? /reactor: worker running/ : /serving on http:\/\/[^:\s]+:(\d+)/;
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${role} did not start in 30 s:\n${output}`)), 30000);
+    const check = () => {
+      const match = output.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        child.stderr.off('data', check);
+        resolve(match[1] === undefined ? undefined : Number(match[1]));
+      }
+    };
+    child.stderr.on('data', check);
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${role} exited (${code ?? signal}) before it was ready:\n${output}`));
+    });
+  });
+  return {
+    role, port, dataDir, child, exited,
+    output: () => output,
+    // SIGTERM, then SIGKILL when it has not exited within 15 s.
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+// Records every entry that appears in a worker's work directory: the deployments it builds.
+function watchWorkDir(worker) {
+  const dir = join(worker.dataDir, 'work');
+  mkdirSync(dir, { recursive: true });
+  const seen = new Set();
+  const watcher = watchDirectory(dir, (_event, name) => { if (name) seen.add(String(name)); });
+  const poll = setInterval(() => {
+    try { for (const name of readdirSync(dir)) seen.add(name); } catch { /* removed at exit */ }
+  }, 50);
+  const close = () => { watcher.close(); clearInterval(poll); closers.delete(close); };
+  closers.add(close);
+  return { seen, close };
+}
+
+// A WebSocket on the api's /ws that records each message with its arrival time.
+async function liveWatch(port) {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  const messages = [];
+  socket.addEventListener('message', (event) => messages.push({ ...JSON.parse(event.data), arrivedAt: Date.now() }));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve);
+    socket.addEventListener('error', reject);
+  });
+  const close = () => { socket.close(); closers.delete(close); };
+  closers.add(close);
+  return {
+    messages,
+    register: (id) => socket.send(JSON.stringify({ action: 'register', id, since: 0 })),
+    of: (id) => messages.filter((m) => m.id === id),
+    close,
+  };
+}
+
+// A site whose build prints `tick <wall-clock ms>` every 100 ms (`ticks` times), sleeps
+// `sleepMs`, then writes dist/ with `title` in its index.html.
+function tickingApp(title, { ticks = 10, sleepMs = 0 } = {}) {
+  return {
+    'package.json': JSON.stringify({ name: 'ticking', version: '1.0.0', private: true, scripts: { build: 'node build.js' } }),
+    'build.js': `
+const fs = require('fs');
+let i = 0;
+const timer = setInterval(() => {
+  if (i++ < ${ticks}) { console.log('tick ' + Date.now()); return; }
+  clearInterval(timer);
+  setTimeout(() => {
+    fs.mkdirSync('dist/assets', { recursive: true });
+    fs.writeFileSync('dist/index.html', '<!doctype html><title>${title}</title><h1>${title}</h1>');
+    fs.writeFileSync('dist/assets/app-1a2b3c4d.js', 'console.log(${JSON.stringify(title)});');
+  }, ${sleepMs});
+}, 100);
+`,
+  };
+}
+
+// How long after its build printed it each `tick` line reached the WebSocket client, in ms.
+function tickDelays(messages) {
+  return messages
+    .filter((m) => m.type === 'LOG' && /^tick \d+$/.test(m.line))
+    .map((m) => m.arrivedAt - Number(m.line.slice(5)));
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function logOf(api, id) {
+  return (await request(api.port, { path: `/deployments/${id}/logs` })).body;
+}
+
+const count = (text, pattern) => (text.match(pattern) ?? []).length;
+
+// Served by the edge with the right body, asset included.
+async function assertServed(edge, id, title) {
+  const page = await request(edge.port, { host: `${id}.localhost` });
+  assert.equal(page.status, 200, `site ${id}: ${page.body}`);
+  assert.match(page.body, new RegExp(`<h1>${title}</h1>`));
+  const asset = await request(edge.port, { host: `${id}.localhost`, path: '/assets/app-1a2b3c4d.js' });
+  assert.equal(asset.status, 200);
+  assert.equal(asset.body, `console.log(${JSON.stringify(title)});`);
+}
+
+// Exactly one build of `id` ran to completion: one DEPLOYED status event in the store,
+// one "Published" line in its log, its job gone and no dead letter.
+async function assertBuiltOnce(api, sql, id) {
+  assert.equal(sql(`SELECT count(*) FROM events WHERE deployment_id = '${id}' AND kind = 'status' AND status = 'DEPLOYED'`), '1');
+  assert.equal(count(await logOf(api, id), /^\[reactor\] Published /gm), 1, await logOf(api, id));
+  assert.equal(sql(`SELECT count(*) FROM jobs WHERE deployment_id = '${id}'`), '0');
+  assert.equal(sql(`SELECT count(*) FROM dead_letters WHERE deployment_id = '${id}'`), '0');
+}
+
+// What a WebSocket client got for one deployment: strictly increasing seqs (nothing
+// doubled), and DEPLOYED exactly once, last.
+function assertLiveStream(watcher, id) {
+  const mine = watcher.of(id).filter((m) => m.type === 'STATUS_UPDATE' || m.type === 'LOG');
+  for (let i = 1; i < mine.length; i++) {
+    assert.ok(mine[i].seq > mine[i - 1].seq, `seq ${mine[i].seq} after ${mine[i - 1].seq} for ${id}`);
+  }
+  const statuses = mine.filter((m) => m.type === 'STATUS_UPDATE').map((m) => m.status);
+  assert.equal(statuses[0], 'PENDING', statuses.join(' '));
+  assert.equal(statuses.filter((s) => s === 'DEPLOYED').length, 1, statuses.join(' '));
+  assert.equal(statuses.at(-1), 'DEPLOYED', statuses.join(' '));
+}
+
+async function waitUntil(what, predicate, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function stopAll(roles) {
+  await Promise.all(roles.map((role) => role.stop()));
+}
+
+test('api, two workers and an edge as separate processes: ten deployments spread, all served, live status over LISTEN/NOTIFY', { skip, timeout: 240000 }, async () => {
+  const backends = freshBackends('spread');
+  const api = await startRole('api', backends);
+  const workers = [await startRole('worker', backends), await startRole('worker', backends)];
+  const edge = await startRole('edge', backends);
+  const built = workers.map(watchWorkDir);
+  try {
+    const watcher = await liveWatch(api.port);
+    const sites = [];
+    for (let i = 0; i < 10; i++) {
+      const title = `Scale app ${i}`;
+      const posted = await deploy(api.port, { repoUrl: makeRepo(tickingApp(title)) });
+      assert.equal(posted.status, 202, posted.body);
+      watcher.register(posted.json.id);
+      sites.push({ id: posted.json.id, title });
+    }
+    for (const { id } of sites) {
+      const deployment = await waitFor(api.port, id, { timeoutMs: 150000 });
+      assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+    }
+    for (const { id, title } of sites) await assertServed(edge, id, title);
+
+    // Spread: each deployment was built by exactly one worker, and each worker built some.
+    const ids = sites.map((s) => s.id);
+    const byWorker = built.map(({ seen }) => ids.filter((id) => seen.has(id)));
+    for (const id of ids) {
+      assert.equal(byWorker.filter((list) => list.includes(id)).length, 1, `${id}: ${JSON.stringify(byWorker)}`);
+    }
+    for (const list of byWorker) assert.ok(list.length >= 1, `a worker built nothing: ${JSON.stringify(byWorker)}`);
+    for (const id of ids) await assertBuiltOnce(api, backends.sql, id);
+    // The build logs agree: git's "Cloning into '<work dir>/<id>/src'" names the worker.
+    for (const id of ids) {
+      const log = await logOf(api, id);
+      const named = [0, 1].filter((i) => log.includes(`'${join(workers[i].dataDir, 'work', id, 'src')}'`));
+      assert.deepEqual(named, [0, 1].filter((i) => byWorker[i].includes(id)), log);
+    }
+
+    // Live status reached the api's WebSocket client while other processes built; the
+    // hub falls back to reading the feed once a second, so delays well under that show
+    // the LISTEN/NOTIFY wake-up (build logs are written every 100 ms).
+    await waitUntil('every DEPLOYED on the WebSocket', () => ids.every((id) => watcher.of(id).some((m) => m.status === 'DEPLOYED')), 10000);
+    for (const id of ids) assertLiveStream(watcher, id);
+    const delays = tickDelays(watcher.messages);
+    assert.ok(delays.length >= 50, `only ${delays.length} tick lines arrived`);
+    assert.ok(median(delays) < 400, `median delay ${median(delays)} ms: ${delays.join(' ')}`);
+    console.log(`# built per worker: ${byWorker.map((l) => l.length).join(' + ')}; tick delay median ${median(delays)} ms over ${delays.length} lines`);
+  } finally {
+    for (const watch of built) watch.close();
+    await stopAll([api, ...workers, edge]);
+  }
+});
+
+test('kill -9 of a worker mid-build: the other finishes the build after the lease expires, each deployment built to completion once', { skip, timeout: 240000 }, async () => {
+  const backends = freshBackends('kill');
+  const leaseArgs = { args: ['--lease-timeout', '3s'] };
+  const api = await startRole('api', backends);
+  const workers = [await startRole('worker', { ...backends, ...leaseArgs }), await startRole('worker', { ...backends, ...leaseArgs })];
+  const edge = await startRole('edge', backends);
+  const built = workers.map(watchWorkDir);
+  try {
+    const watcher = await liveWatch(api.port);
+    const slow = await deploy(api.port, { repoUrl: makeRepo(tickingApp('Slow survivor', { ticks: 5, sleepMs: 5000 })) });
+    assert.equal(slow.status, 202, slow.body);
+    watcher.register(slow.json.id);
+    // The victim is whichever worker leased the slow build; kill it while the build sleeps.
+    await waitUntil('the slow build', async () => (await getDeployment(api.port, slow.json.id)).phase === 'building');
+    await waitUntil('the slow build to print', async () => /^tick /m.test(await logOf(api, slow.json.id)));
+    const victim = built.findIndex(({ seen }) => seen.has(slow.json.id));
+    assert.notEqual(victim, -1, 'no worker work directory holds the slow build');
+    const survivor = 1 - victim;
+    // Queued behind it: these must not be lost either.
+    const others = [];
+    for (let i = 0; i < 3; i++) {
+      const title = `Queued ${i}`;
+      const posted = await deploy(api.port, { repoUrl: makeRepo(tickingApp(title, { ticks: 2 })) });
+      watcher.register(posted.json.id);
+      others.push({ id: posted.json.id, title });
+    }
+    const killedAt = Date.now();
+    workers[victim].child.kill('SIGKILL');
+    assert.equal((await workers[victim].exited).signal, 'SIGKILL');
+    // The sandbox dies with its worker (bwrap --die-with-parent): nothing keeps building in
+    // the dead worker's workspace.
+    const workspace = join(workers[victim].dataDir, 'work', slow.json.id);
+    await waitUntil('the dead worker\'s sandbox to go', () => !processesMentioning(workspace), 10000);
+
+    const deployment = await waitFor(api.port, slow.json.id, { timeoutMs: 90000 });
+    assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+    assert.ok(built[survivor].seen.has(slow.json.id), 'the surviving worker never built the slow deployment');
+    const log = await logOf(api, slow.json.id);
+    assert.equal(count(log, /^\[reactor\] Cloning /gm), 2, log); // started twice, once on each...
+    for (const worker of workers) assert.ok(log.includes(`'${join(worker.dataDir, 'work', slow.json.id, 'src')}'`), log);
+    // ...the second time only once the lease had expired: it was extended at most 1 s
+    // (a third of it) before the kill.
+    const restartedAt = Number(backends.sql(`SELECT max(at_ms) FROM events WHERE deployment_id = '${slow.json.id}' AND line LIKE '[reactor] Cloning %'`));
+    assert.ok(restartedAt - killedAt >= 1500, `rebuilt ${restartedAt - killedAt} ms after the kill`);
+    await assertBuiltOnce(api, backends.sql, slow.json.id); // ...completed once
+    await assertServed(edge, slow.json.id, 'Slow survivor');
+
+    for (const { id, title } of others) {
+      const other = await waitFor(api.port, id, { timeoutMs: 90000 });
+      assert.equal(other.status, 'DEPLOYED', JSON.stringify(other));
+      await assertBuiltOnce(api, backends.sql, id);
+      await assertServed(edge, id, title);
+    }
+    await waitUntil('every DEPLOYED on the WebSocket', () => [slow.json.id, ...others.map((o) => o.id)].every((id) => watcher.of(id).some((m) => m.status === 'DEPLOYED')), 10000);
+    for (const id of [slow.json.id, ...others.map((o) => o.id)]) assertLiveStream(watcher, id);
+    assert.equal(backends.sql('SELECT count(*) FROM jobs'), '0');
+  } finally {
+    for (const watch of built) watch.close();
+    await stopAll([api, ...workers, edge]);
+  }
+});
+
+// True when a process's command line contains `text` (the sandbox's names the workspace).
+function processesMentioning(text) {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) return true;
+    } catch { /* gone */ }
+  }
+  return false;
+}
+
+function restartPostgres() {
+  const data = process.env.REACTOR_TEST_POSTGRES_DATA;
+  const bin = process.env.REACTOR_TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+  assert.ok(data, 'scripts/with-postgres.sh exports REACTOR_TEST_POSTGRES_DATA');
+  const asServer = process.getuid() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+  const argv = [...asServer, `${bin}/pg_ctl`, 'restart', '-D', data, '-m', 'fast', '-w', '-t', '60', '-s',
+    '-l', join(dirname(data), 'server.log')];
+  execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 90000 });
+}
+
+test('PostgreSQL restarts under running roles: each recovers by itself', { skip, timeout: 240000 }, async () => {
+  const backends = freshBackends('restart');
+  const leaseArgs = { args: ['--lease-timeout', '3s'] };
+  const api = await startRole('api', backends);
+  const workers = [await startRole('worker', { ...backends, ...leaseArgs }), await startRole('worker', { ...backends, ...leaseArgs })];
+  const edge = await startRole('edge', backends);
+  try {
+    const watcher = await liveWatch(api.port);
+    const before = await deploy(api.port, { repoUrl: makeRepo(tickingApp('Before', { ticks: 1 })) });
+    assert.equal((await waitFor(api.port, before.json.id, { timeoutMs: 90000 })).status, 'DEPLOYED');
+    await assertServed(edge, before.json.id, 'Before');
+    // In flight across the restart: its worker loses the connection mid-build.
+    const during = await deploy(api.port, { repoUrl: makeRepo(tickingApp('During', { ticks: 30 })) });
+    watcher.register(during.json.id);
+    await waitUntil('the build in flight', async () => /^tick /m.test(await logOf(api, during.json.id)));
+
+    const started = backends.sql('SELECT pg_postmaster_start_time()');
+    const connections = backends.sql('SELECT count(*) FROM pg_stat_activity WHERE application_name = \'reactor\'');
+    restartPostgres();
+    assert.notEqual(backends.sql('SELECT pg_postmaster_start_time()'), started);
+
+    // The first request after the restart already works: the api reconnects and retries.
+    const posted = await deploy(api.port, { repoUrl: makeRepo(tickingApp('After')) });
+    assert.equal(posted.status, 202, posted.body);
+    watcher.register(posted.json.id);
+    const afterDeployment = await waitFor(api.port, posted.json.id, { timeoutMs: 90000 });
+    assert.equal(afterDeployment.status, 'DEPLOYED', JSON.stringify(afterDeployment));
+    await assertServed(edge, posted.json.id, 'After');
+    await assertServed(edge, before.json.id, 'Before');
+    await assertBuiltOnce(api, backends.sql, posted.json.id);
+
+    const inFlight = await waitFor(api.port, during.json.id, { timeoutMs: 90000 });
+    assert.equal(inFlight.status, 'DEPLOYED', JSON.stringify(inFlight));
+    await assertBuiltOnce(api, backends.sql, during.json.id);
+    // Its log lines written while the server was down were retried, not dropped.
+    const duringLog = await logOf(api, during.json.id);
+    assert.equal(count(duringLog, /^tick \d+$/gm), 30, duringLog);
+    await assertServed(edge, during.json.id, 'During');
+
+    // The api's listener is back on LISTEN: the new build's lines arrive promptly, not on
+    // the hub's once-a-second fallback.
+    await waitUntil('every DEPLOYED on the WebSocket', () => [posted.json.id, during.json.id].every((id) => watcher.of(id).some((m) => m.status === 'DEPLOYED')), 10000);
+    for (const id of [posted.json.id, during.json.id]) assertLiveStream(watcher, id);
+    const delays = tickDelays(watcher.of(posted.json.id));
+    assert.ok(delays.length >= 5, `only ${delays.length} tick lines arrived`);
+    assert.ok(median(delays) < 400, `median delay ${median(delays)} ms: ${delays.join(' ')}`);
+    console.log(`# ${connections} Reactor connections before the restart; tick delay after it: median ${median(delays)} ms`);
+    for (const role of [api, ...workers, edge]) {
+      assert.equal(role.child.exitCode, null, `${role.role} exited:\n${role.output()}`);
+    }
+  } finally {
+    await stopAll([api, ...workers, edge]);
+  }
+});

@@ -1,0 +1,211 @@
+#include "reactor/builder/dependency_cache.hpp"
+#include "reactor/builder/file_tree.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../util/temp_dir.hpp"
+#include "helpers.hpp"
+#include <fstream>
+#include <thread>
+
+namespace reactor::builder {
+
+namespace {
+
+namespace fs = std::filesystem;
+using reactor::testing::TempDir;
+using testing::write_file;
+using Strings = std::vector<std::string>;
+
+std::string
+read(const fs::path& path)
+{
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text;
+}
+
+CacheKeyInput
+key_input()
+{
+  return { "https://github.com/a/b", "abc123", "npm@11.19.1", "20.20.2", "", "npm ci", {} };
+}
+
+// A checkout after an install: node_modules with a package, a .bin link and a nested
+// workspace node_modules.
+void
+installed(const fs::path& dir, std::string_view marker = "1")
+{
+  write_file(dir / "node_modules/left-pad/index.js", "module.exports = " + std::string(marker));
+  write_file(dir / "node_modules/left-pad/package.json", R"({"name":"left-pad"})");
+  fs::create_directories(dir / "node_modules/.bin");
+  fs::create_symlink("../left-pad/index.js", dir / "node_modules/.bin/left-pad");
+  write_file(dir / "packages/ui/node_modules/tiny/index.js", "tiny");
+  write_file(dir / "src/index.js", "source");
+}
+
+} // namespace
+
+TEST(DependencyCacheKey, CoversEveryFieldUnambiguously)
+{
+  const auto base = dependency_cache_key(key_input());
+  EXPECT_EQ(base.size(), 64u);
+  EXPECT_EQ(dependency_cache_key(key_input()), base);
+  auto changed = key_input();
+  changed.repository = "https://github.com/a/c";
+  EXPECT_NE(dependency_cache_key(changed), base);
+  changed = key_input();
+  changed.lockfile_sha256 = "abc124";
+  EXPECT_NE(dependency_cache_key(changed), base);
+  changed = key_input();
+  changed.package_manager = "npm@10.0.0";
+  EXPECT_NE(dependency_cache_key(changed), base);
+  changed = key_input();
+  changed.node_version = "22.1.0";
+  EXPECT_NE(dependency_cache_key(changed), base);
+  changed = key_input();
+  changed.install_command = "npm ci --omit=dev";
+  EXPECT_NE(dependency_cache_key(changed), base);
+  changed = key_input();
+  changed.install_dir = "apps/web";
+  EXPECT_NE(dependency_cache_key(changed), base);
+
+  // Moving text from one field to the next is a different key.
+  changed = key_input();
+  changed.node_version = "";
+  changed.install_dir = "20.20.2";
+  EXPECT_NE(dependency_cache_key(changed), base);
+
+  // The environment counts, in any order.
+  auto with_env = key_input();
+  with_env.env = { "NODE_ENV=production", "A=1" };
+  auto reordered = key_input();
+  reordered.env = { "A=1", "NODE_ENV=production" };
+  EXPECT_NE(dependency_cache_key(with_env), base);
+  EXPECT_EQ(dependency_cache_key(with_env), dependency_cache_key(reordered));
+}
+
+TEST(DependencyCache, FindsTheInstallOutputs)
+{
+  TempDir dir;
+  installed(dir.path());
+  write_file(dir.path() / ".pnp.cjs", "pnp");
+  write_file(dir.path() / ".yarn/unplugged/x/node_modules/x/index.js", "x");
+  write_file(dir.path() / ".yarn/install-state.gz", "state");
+  fs::create_directories(dir.path() / "apps");
+  fs::create_symlink(dir.path() / "node_modules", dir.path() / "apps/node_modules");
+  fs::create_symlink("/usr/lib", dir.path() / "packages/node_modules");
+  EXPECT_EQ(install_outputs(dir.path()),
+            (Strings{ ".pnp.cjs",
+                      ".yarn/install-state.gz",
+                      ".yarn/unplugged",
+                      "node_modules",
+                      "packages/ui/node_modules" }));
+}
+
+TEST(DependencyCache, FindsWorkspacePackagesWithInstallScripts)
+{
+  TempDir dir;
+  write_file(dir.path() / "package.json", R"({"scripts":{"postinstall":"x"}})");
+  write_file(dir.path() / "packages/a/package.json", R"({"scripts":{"build":"tsc"}})");
+  write_file(dir.path() / "node_modules/dep/package.json", R"({"scripts":{"install":"x"}})");
+  EXPECT_EQ(workspace_install_script(dir.path()), "");
+  write_file(dir.path() / "packages/b/package.json", R"({"scripts":{"prepare":"tsc"}})");
+  EXPECT_EQ(workspace_install_script(dir.path()), "packages/b/package.json");
+}
+
+TEST(DependencyCache, RestoresACopyThatBuildsCannotChange)
+{
+  TempDir dir;
+  DependencyCache cache(dir.path() / "cache", 64ULL << 20);
+  const auto key = dependency_cache_key(key_input());
+  const auto first = dir.path() / "first";
+  EXPECT_EQ(cache.restore(key, first).value(), false);
+
+  installed(first);
+  const auto stored = cache.store(key, first);
+  ASSERT_TRUE(stored.has_value()) << stored.error().message;
+  EXPECT_GT(*stored, 0u);
+  EXPECT_EQ(cache.size(), *stored);
+  EXPECT_EQ(cache.store(key, first).value(), 0u) << "an entry is written once";
+
+  const auto second = dir.path() / "second";
+  write_file(second / "src/index.js", "newer source");
+  fs::create_directories(second / "packages/ui");
+  ASSERT_EQ(cache.restore(key, second).value(), true);
+  EXPECT_EQ(read(second / "node_modules/left-pad/index.js"), "module.exports = 1");
+  EXPECT_EQ(fs::read_symlink(second / "node_modules/.bin/left-pad"), "../left-pad/index.js");
+  EXPECT_EQ(read(second / "packages/ui/node_modules/tiny/index.js"), "tiny");
+  EXPECT_EQ(read(second / "src/index.js"), "newer source");
+
+  // What one build does to its copy never reaches the next build.
+  write_file(second / "node_modules/left-pad/index.js", "poisoned");
+  fs::remove_all(second / "packages/ui/node_modules");
+  const auto third = dir.path() / "third";
+  fs::create_directories(third / "packages/ui");
+  ASSERT_EQ(cache.restore(key, third).value(), true);
+  EXPECT_EQ(read(third / "node_modules/left-pad/index.js"), "module.exports = 1");
+  EXPECT_EQ(read(third / "packages/ui/node_modules/tiny/index.js"), "tiny");
+}
+
+TEST(DependencyCache, RefusesToRestoreOverOrThroughTheCheckout)
+{
+  TempDir dir;
+  DependencyCache cache(dir.path() / "cache", 64ULL << 20);
+  const auto key = dependency_cache_key(key_input());
+  installed(dir.path() / "first");
+  ASSERT_TRUE(cache.store(key, dir.path() / "first").has_value());
+
+  // packages/ is a link out of the checkout: nothing may be written through it.
+  const auto linked = dir.path() / "linked";
+  const auto outside = dir.path() / "outside";
+  fs::create_directories(linked);
+  fs::create_directories(outside / "ui");
+  fs::create_symlink(outside, linked / "packages");
+  EXPECT_FALSE(cache.restore(key, linked).has_value());
+  EXPECT_FALSE(fs::exists(outside / "ui/node_modules"));
+  EXPECT_FALSE(fs::exists(linked / "node_modules")) << "a failed restore is undone";
+
+  // A checkout that has node_modules already is left alone.
+  const auto committed = dir.path() / "committed";
+  write_file(committed / "node_modules/own.js", "own");
+  fs::create_directories(committed / "packages/ui");
+  EXPECT_FALSE(cache.restore(key, committed).has_value());
+  EXPECT_EQ(read(committed / "node_modules/own.js"), "own");
+}
+
+TEST(DependencyCache, EvictsTheLeastRecentlyUsedEntries)
+{
+  TempDir dir;
+  const auto project = [&](const std::string& name) {
+    const auto path = dir.path() / name;
+    write_file(path / "node_modules/big/data", std::string(400'000, 'x'));
+    return path;
+  };
+  DependencyCache cache(dir.path() / "cache", 1'000'000);
+  for (const auto* name : { "use-a", "again-a", "again-b", "again-c" }) {
+    fs::create_directories(dir.path() / name);
+  }
+  const auto key = [](const std::string& lockfile) {
+    auto input = key_input();
+    input.lockfile_sha256 = lockfile;
+    return dependency_cache_key(input);
+  };
+  ASSERT_GT(cache.store(key("a"), project("a")).value(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GT(cache.store(key("b"), project("b")).value(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(cache.restore(key("a"), dir.path() / "use-a").value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GT(cache.store(key("c"), project("c")).value(), 0u);
+
+  EXPECT_LE(cache.size(), 1'000'000u);
+  EXPECT_TRUE(cache.restore(key("a"), dir.path() / "again-a").value()) << "recently used";
+  EXPECT_FALSE(cache.restore(key("b"), dir.path() / "again-b").value()) << "least recently used";
+  EXPECT_TRUE(cache.restore(key("c"), dir.path() / "again-c").value());
+
+  write_file(dir.path() / "huge/node_modules/big/data", std::string(2'000'000, 'x'));
+  EXPECT_EQ(cache.store(key("huge"), dir.path() / "huge").value(), 0u) << "larger than the cache";
+}
+
+} // namespace reactor::builder
