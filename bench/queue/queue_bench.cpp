@@ -19,7 +19,9 @@
 //                   the api reading what a worker wrote). Readers wait like the hub: woken
 //                   by on_change, or after 1 s without a wake-up.
 // Latency is from just before append_logs to the reader's events_after returning the
-// line; one line at a time, 1–20 ms apart. Prints two markdown tables.
+// line; one line at a time, 1–20 ms apart (1–1000 ms when the reader is never woken, as a
+// second SQLite instance: it then finds each line on its next once-a-second read). Prints
+// two markdown tables.
 #include "reactor/app/backends.hpp"
 #include "reactor/core/deployment.hpp"
 #include "reactor/store/metadata_store.hpp"
@@ -156,9 +158,12 @@ lease_and_ack(store::MetadataStore& store)
   if (!job) {
     return false;
   }
-  const core::StatusChange done{
-    job->deployment_id, core::Status::deployed, core::Phase::none, {}, "0123abcd", {}
-  };
+  const core::StatusChange done{ .deployment_id = job->deployment_id,
+                                 .status = core::Status::deployed,
+                                 .phase = core::Phase::none,
+                                 .error = {},
+                                 .commit = "0123abcd",
+                                 .build_info = {} };
   if (!check(store.finish_job(*job, done), "finish_job")) {
     std::cerr << "queue_bench: finish_job lost a lease it had just taken\n";
     std::exit(1);
@@ -244,10 +249,15 @@ now_ns()
     .count();
 }
 
-// Writes `samples` lines through `writer`, one at a time, each read back by a thread on
-// `reader` (which may be the same instance) that waits like the hub does.
+// Writes `samples` lines through `writer`, one at a time and `max_pause_ms` apart at most
+// (uniformly at random: when the reader polls, the writes must not keep step with it),
+// each read back by a thread on `reader` (which may be the same instance) that waits like
+// the hub does.
 Latency
-measure_feed(store::MetadataStore& writer, store::MetadataStore& reader, int samples)
+measure_feed(store::MetadataStore& writer,
+             store::MetadataStore& reader,
+             int samples,
+             int max_pause_ms)
 {
   struct Shared
   {
@@ -297,7 +307,7 @@ measure_feed(store::MetadataStore& writer, store::MetadataStore& reader, int sam
   });
 
   std::mt19937 random(12345);
-  std::uniform_int_distribution<int> pause_ms(1, 20);
+  std::uniform_int_distribution<int> pause_ms(1, max_pause_ms);
   for (int i = 1; i <= samples; ++i) {
     const std::array<std::string, 1> line{ std::string(k_line_prefix) + std::to_string(now_ns()) };
     check(writer.append_logs(id, line), "append_logs");
@@ -365,14 +375,15 @@ main(int argc, char** argv)
     std::cerr << "queue_bench: " << row.backend << ": change feed, same instance\n";
     {
       auto store = open_store(url);
-      row.same = measure_feed(*store, *store, options.samples);
+      row.same = measure_feed(*store, *store, options.samples, 20);
     }
     std::cerr << "queue_bench: " << row.backend << ": change feed, second instance\n";
     {
       auto writer = open_store(url);
       auto reader = open_store(url);
       const bool woken = row.backend.starts_with("postgres");
-      row.second = measure_feed(*writer, *reader, woken ? options.samples : options.poll_samples);
+      row.second = woken ? measure_feed(*writer, *reader, options.samples, 20)
+                         : measure_feed(*writer, *reader, options.poll_samples, 1000);
     }
     rows.push_back(std::move(row));
   }
@@ -393,8 +404,8 @@ main(int argc, char** argv)
             << "| backend | same store instance (on_change) | second store instance |\n"
             << "|---|--:|--:|\n";
   for (const auto& row : rows) {
-    std::cout << "| " << row.backend << " | " << describe(row.same) << " | "
-              << describe(row.second) << " |\n";
+    std::cout << "| " << row.backend << " | " << describe(row.same) << " | " << describe(row.second)
+              << " |\n";
   }
   return 0;
 }

@@ -283,11 +283,12 @@ test('the token is sent as a bearer header, and a refusal says how to set it', a
     const flag = await reactor(['ls', '--server', url, '--token', 's3cret']);
     assert.equal(flag.code, 2, JSON.stringify(flag));
     assert.match(flag.stderr, /refused the request \(HTTP 401: A valid API token is required\)/);
-    assert.match(flag.stderr, /--token or the REACTOR_API_TOKEN/);
+    assert.match(flag.stderr, /The token given \(--token or REACTOR_API_TOKEN\) is not one it accepts/);
     const env = await reactor(['cancel', 'aaaaaaaaaa', '--server', url], { env: { REACTOR_API_TOKEN: 'from-env' } });
     assert.equal(env.code, 2);
     const none = await reactor(['status', 'aaaaaaaaaa', '--server', url]);
     assert.equal(none.code, 2);
+    assert.match(none.stderr, /Set the API token with --token or the REACTOR_API_TOKEN environment variable/);
     assert.deepEqual(seen, ['Bearer s3cret', 'Bearer from-env', undefined]);
   } finally {
     guard.close();
@@ -299,9 +300,8 @@ test('a build whose worker keeps dying is dead-lettered; dlq ls shows it and red
   const args = ['--lease-timeout', '1s'];
   let own = await startServer({ dataDir, args });
   const run = (argv) => reactor([...argv, '--server', `http://127.0.0.1:${own.port}`]);
-  const posted = await deploy(own.port, { repoUrl: makeRepo(slowApp(4000)) });
-  const id = posted.json.id;
   try {
+    const id = (await deploy(own.port, { repoUrl: makeRepo(slowApp(4000)) })).json.id;
     // Three leases that never finish: kill -9 the server while each build runs.
     for (let lease = 1; lease <= 3; lease++) {
       const deadline = Date.now() + 60000;
@@ -337,5 +337,30 @@ test('a build whose worker keeps dying is dead-lettered; dlq ls shows it and red
     assert.deepEqual(parseJson(await run(['dlq', 'ls', '--json'])), { deadLetters: [] });
   } finally {
     await own.stop();
+  }
+});
+
+test('against a server with an API token: missing or wrong exits 2, the right one works', async () => {
+  const guarded = await startServer({ args: ['--api-token', 'right-token'] });
+  const run = (argv, env = {}) => reactor([...argv, '--server', `http://127.0.0.1:${guarded.port}`], { env });
+  try {
+    const missing = await run(['dlq', 'ls']);
+    assert.equal(missing.code, 2, JSON.stringify(missing));
+    assert.match(missing.stderr, /HTTP 401/);
+    assert.match(missing.stderr, /Set the API token with --token or the REACTOR_API_TOKEN/);
+    const wrong = await run(['deploy', makeRepo(tinyApp()), '--token', 'wrong-token', '--json']);
+    assert.equal(wrong.code, 2, JSON.stringify(wrong));
+    assert.match(parseJson(wrong).error, /token/i);
+    assert.match(wrong.stderr, /is not one it accepts/);
+
+    const listed = await run(['dlq', 'ls', '--json', '--token', 'right-token']);
+    assert.equal(listed.code, 0, JSON.stringify(listed));
+    const deployed = await run(['deploy', makeRepo(tinyApp()), '--json'], { REACTOR_API_TOKEN: 'right-token' });
+    assert.equal(deployed.code, 0, JSON.stringify(deployed));
+    assert.equal(parseJson(deployed).status, 'DEPLOYED');
+    const watched = await run(['status', parseJson(deployed).id, '--json']);
+    assert.equal(watched.code, 0, 'reading needs no token');
+  } finally {
+    await guarded.stop();
   }
 });

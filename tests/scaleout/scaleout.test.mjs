@@ -240,12 +240,6 @@ test('api, two workers and an edge as separate processes: ten deployments spread
     }
     for (const list of byWorker) assert.ok(list.length >= 1, `a worker built nothing: ${JSON.stringify(byWorker)}`);
     for (const id of ids) await assertBuiltOnce(api, backends.sql, id);
-    // The build logs agree: git's "Cloning into '<work dir>/<id>/src'" names the worker.
-    for (const id of ids) {
-      const log = await logOf(api, id);
-      const named = [0, 1].filter((i) => log.includes(`'${join(workers[i].dataDir, 'work', id, 'src')}'`));
-      assert.deepEqual(named, [0, 1].filter((i) => byWorker[i].includes(id)), log);
-    }
 
     // Live status reached the api's WebSocket client while other processes built; the
     // hub falls back to reading the feed once a second, so delays well under that show
@@ -301,7 +295,6 @@ test('kill -9 of a worker mid-build: the other finishes the build after the leas
     assert.ok(built[survivor].seen.has(slow.json.id), 'the surviving worker never built the slow deployment');
     const log = await logOf(api, slow.json.id);
     assert.equal(count(log, /^\[reactor\] Cloning /gm), 2, log); // started twice, once on each...
-    for (const worker of workers) assert.ok(log.includes(`'${join(worker.dataDir, 'work', slow.json.id, 'src')}'`), log);
     // ...the second time only once the lease had expired: it was extended at most 1 s
     // (a third of it) before the kill.
     const restartedAt = Number(backends.sql(`SELECT max(at_ms) FROM events WHERE deployment_id = '${slow.json.id}' AND line LIKE '[reactor] Cloning %'`));

@@ -141,6 +141,11 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                "How long a build job stays leased without a heartbeat (default 30s)",
                "REACTOR_LEASE_TIMEOUT");
   add_build_limit_flags(command, options.build_limits);
+  add_size(command,
+           "--edge-cache",
+           options.edge_cache_bytes,
+           "Memory for the files the edge keeps ready to send (default 256M)",
+           "REACTOR_EDGE_CACHE");
   command
     .add_option("--api-token",
                 options.api_token,

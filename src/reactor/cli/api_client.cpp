@@ -179,10 +179,12 @@ ApiClient::perform(const Request& request) const
   if (curl_multi_add_handle(multi.get(), handle) != CURLM_OK) {
     return core::fail("libcurl could not start a request");
   }
-  for (int running = 1; running != 0;) {
-    if (const CURLMcode failed = curl_multi_perform(multi.get(), &running); failed != CURLM_OK) {
+  int running = 1;
+  while (running != 0) {
+    const CURLMcode performed = curl_multi_perform(multi.get(), &running);
+    if (performed != CURLM_OK) {
       curl_multi_remove_handle(multi.get(), handle);
-      return core::fail(std::string("libcurl failed: ") + curl_multi_strerror(failed));
+      return core::fail(std::string("libcurl failed: ") + curl_multi_strerror(performed));
     }
     if (running != 0) {
       curl_multi_poll(multi.get(), nullptr, 0, k_idle_poll_ms, nullptr);

@@ -14,7 +14,7 @@ namespace {
 std::string
 environment_or(const char* name, std::string fallback)
 {
-  const char* value = std::getenv(name);
+  const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe): before any thread
   return value != nullptr && *value != '\0' ? std::string(value) : std::move(fallback);
 }
 

@@ -10,8 +10,6 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -84,7 +82,10 @@ text_of(const boost::json::object& object, std::string_view name)
 std::string
 or_dash(std::string text)
 {
-  return text.empty() ? "-" : text;
+  if (text.empty()) {
+    text = "-";
+  }
+  return text;
 }
 
 // "2026-11-26T01:10:33.123Z" as "2026-11-26 01:10:33".
@@ -114,15 +115,19 @@ http_failure(const ClientOptions& client, const Reply& reply)
     case 403:
       return Failure{ k_exit_usage,
                       "the server at " + client.server + " refused the request (" + code +
-                        (said.empty() ? "" : ": " + said) +
-                        "). Set the API token with --token or the REACTOR_API_TOKEN "
-                        "environment variable",
+                        (said.empty() ? "" : ": " + said) + "). " +
+                        (client.token.empty()
+                           ? "Set the API token with --token or the REACTOR_API_TOKEN "
+                             "environment variable"
+                           : "The token given (--token or REACTOR_API_TOKEN) is not one it "
+                             "accepts"),
                       json };
     case 400:
     case 422:
       return Failure{ k_exit_usage, said.empty() ? "the server rejected the request" : said, json };
     case 404:
-      return Failure{ k_exit_failed, said.empty() ? "not found (" + code + ")" : said, json };
+    case 409:
+      return Failure{ k_exit_failed, said.empty() ? "the server answered " + code : said, json };
     default:
       return Failure{ k_exit_failed,
                       "the server answered " + code + (said.empty() ? "" : ": " + said),
@@ -214,14 +219,6 @@ print_table(const std::vector<std::vector<std::string>>& rows)
     std::cout << line << '\n';
   }
   std::cout << std::flush;
-}
-
-std::string
-seconds_text(std::chrono::milliseconds elapsed)
-{
-  std::array<char, 32> text{};
-  std::snprintf(text.data(), text.size(), "%.1fs", static_cast<double>(elapsed.count()) / 1000.0);
-  return text.data();
 }
 
 // Follows the deployment's events (from the start of its history) until its final

@@ -1,7 +1,8 @@
 #include "reactor/cli/progress.hpp"
 
+#include <algorithm>
 #include <array>
-#include <cstdio>
+#include <cstdint>
 
 namespace reactor::cli {
 
@@ -39,16 +40,20 @@ progress_label(core::Status status, core::Phase phase)
 }
 
 std::string
+seconds_text(std::chrono::milliseconds elapsed)
+{
+  const auto tenths = std::max<std::int64_t>(elapsed.count(), 0) / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
+}
+
+std::string
 progress_line(std::string_view label, std::chrono::milliseconds elapsed, std::size_t frame)
 {
-  std::array<char, 32> seconds{};
-  std::snprintf(
-    seconds.data(), seconds.size(), "%.1fs", static_cast<double>(elapsed.count()) / 1000.0);
   std::string line(k_spinner[frame % k_spinner.size()]);
   line += ' ';
   line += label;
   line += "  ";
-  line += seconds.data();
+  line += seconds_text(elapsed);
   return line;
 }
 

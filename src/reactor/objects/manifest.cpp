@@ -102,9 +102,9 @@ parse_manifest(std::string_view text)
     ManifestEntry parsed{ content.hash, content.size, std::string(type->get_string()) };
     for (const auto& [name, variant] :
          { std::pair{ "gzip", &parsed.gzip }, std::pair{ "br", &parsed.br } }) {
-      const auto* value = entry->if_contains(name);
-      if (value != nullptr &&
-          (!value->is_object() || !read_blob_ref(value->get_object(), *variant))) {
+      const auto* stored = entry->if_contains(name);
+      if (stored != nullptr &&
+          (!stored->is_object() || !read_blob_ref(stored->get_object(), *variant))) {
         return core::fail("manifest entry for '" + std::string(path) + "' has a bad " + name +
                           " variant");
       }

@@ -291,3 +291,23 @@ TEST_F(Pipeline, RejectsAnOutputDirectoryThatIsALink)
 }
 
 } // namespace reactor::builder
+
+namespace reactor::builder {
+
+TEST_F(Pipeline, RetriesAWebpack4BuildWithTheLegacyOpenSslProvider)
+{
+  const auto url = make_repo(R"(
+if (!(process.env.NODE_OPTIONS || '').includes('--openssl-legacy-provider')) {
+  console.error("Error: error:0308010C:digital envelope routines::unsupported");
+  process.exit(1);
+}
+require('fs').mkdirSync('build', { recursive: true });
+require('fs').writeFileSync('build/index.html', 'webpack 4');
+)");
+  const auto change = deploy(url);
+  ASSERT_TRUE(change.has_value()) << change.error().message;
+  EXPECT_EQ(change->status, Status::deployed) << change->error;
+  EXPECT_TRUE(logged("building again with NODE_OPTIONS=--openssl-legacy-provider"));
+}
+
+} // namespace reactor::builder
