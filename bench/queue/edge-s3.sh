@@ -36,7 +36,7 @@ die() {
   echo "edge-s3: error: $*" >&2
   exit 1
 }
-for tool in wrk curl jq git node psql; do
+for tool in wrk curl jq git node; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install -y wrk curl jq git postgresql-client)"
 done
 [[ -x $REACTOR_BIN ]] || die "no Reactor binary at $REACTOR_BIN: run 'make build' or set REACTOR_BIN"
@@ -110,13 +110,13 @@ echo "require('fs').cpSync('site', 'dist', { recursive: true });" >"$TMP/repo/bu
 
 # ---------------------------------------------------------------- deploy on each backend
 schema="edge_s3_bench_$$"
-psql -X -q -v ON_ERROR_STOP=1 -d "$REACTOR_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema"
+"${REACTOR_TEST_POSTGRES_BIN:+$REACTOR_TEST_POSTGRES_BIN/}psql" -X -q -v ON_ERROR_STOP=1 -d "$REACTOR_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema"
 sep='?'
 [[ $REACTOR_TEST_POSTGRES_URL == *\?* ]] && sep='&'
 PG_URL="$REACTOR_TEST_POSTGRES_URL${sep}options=-csearch_path%3D$schema"
 S3_URL="${REACTOR_TEST_S3_URL%%\?*}/$schema?${REACTOR_TEST_S3_URL#*\?}"
 
-declare -A ID PORT PID
+declare -A ID PORT
 say "deploying with the local backends (SQLite, files)"
 start_reactor "$TMP/local-serve.log" serve --data-dir "$TMP/local" --allow-local-repos
 ID[local]=$(deploy_site "$STARTED_PORT")
@@ -127,9 +127,9 @@ ID[s3]=$(deploy_site "$STARTED_PORT")
 stop_pid "$STARTED_PID"
 
 start_reactor "$TMP/local-edge.log" edge --data-dir "$TMP/local"
-PORT[local]=$STARTED_PORT PID[local]=$STARTED_PID
+PORT[local]=$STARTED_PORT
 start_reactor "$TMP/s3-edge.log" edge --data-dir "$TMP/s3-edge" --db "$PG_URL" --store "$S3_URL"
-PORT[s3]=$STARTED_PORT PID[s3]=$STARTED_PID
+PORT[s3]=$STARTED_PORT
 BACKENDS=(local s3)
 
 # ---------------------------------------------------------------- correctness, cold requests

@@ -24,7 +24,7 @@ cmake --build "$BUILD_DIR" -j "${JOBS:-2}" --target queue_bench >/dev/null
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/reactor-queue-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 schema="queue_bench_$$"
-psql -X -q -v ON_ERROR_STOP=1 -d "$REACTOR_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema"
+"${REACTOR_TEST_POSTGRES_BIN:+$REACTOR_TEST_POSTGRES_BIN/}psql" -X -q -v ON_ERROR_STOP=1 -d "$REACTOR_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema"
 sep='?'
 [[ $REACTOR_TEST_POSTGRES_URL == *\?* ]] && sep='&'
 postgres="$REACTOR_TEST_POSTGRES_URL${sep}options=-csearch_path%3D$schema"

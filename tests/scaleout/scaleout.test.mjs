@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, watch as watchDirectory } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, watch as watchDirectory } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { deploy, getDeployment, makeRepo, request, tempDir, waitFor } from '../e2e/harness.mjs';
@@ -31,8 +31,11 @@ after(async () => {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The cluster's own psql when scripts/with-postgres.sh says where it is.
+const PSQL = process.env.REACTOR_TEST_POSTGRES_BIN ? join(process.env.REACTOR_TEST_POSTGRES_BIN, 'psql') : 'psql';
+
 function psql(url, sql) {
-  return execFileSync('psql', ['-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], {
+  return execFileSync(PSQL, ['-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], {
     encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'],
   }).trim();
 }
@@ -206,8 +209,10 @@ async function waitUntil(what, predicate, timeoutMs = 60000) {
   }
 }
 
+// Stops the roles, then removes their data directories.
 async function stopAll(roles) {
   await Promise.all(roles.map((role) => role.stop()));
+  for (const role of roles) rmSync(role.dataDir, { recursive: true, force: true });
 }
 
 test('api, two workers and an edge as separate processes: ten deployments spread, all served, live status over LISTEN/NOTIFY', { skip, timeout: 240000 }, async () => {
@@ -282,12 +287,13 @@ test('kill -9 of a worker mid-build: the other finishes the build after the leas
       watcher.register(posted.json.id);
       others.push({ id: posted.json.id, title });
     }
-    const killedAt = Date.now();
-    workers[victim].child.kill('SIGKILL');
-    assert.equal((await workers[victim].exited).signal, 'SIGKILL');
     // The sandbox dies with its worker (bwrap --die-with-parent): nothing keeps building in
     // the dead worker's workspace.
     const workspace = join(workers[victim].dataDir, 'work', slow.json.id);
+    assert.ok(processesMentioning(workspace), 'no sandbox runs the slow build');
+    const killedAt = Date.now();
+    workers[victim].child.kill('SIGKILL');
+    assert.equal((await workers[victim].exited).signal, 'SIGKILL');
     await waitUntil('the dead worker\'s sandbox to go', () => !processesMentioning(workspace), 10000);
 
     const deployment = await waitFor(api.port, slow.json.id, { timeoutMs: 90000 });
@@ -317,7 +323,7 @@ test('kill -9 of a worker mid-build: the other finishes the build after the leas
   }
 });
 
-// True when a process's command line contains `text` (the sandbox's names the workspace).
+// True when a process's command line contains `text` (bwrap's names the workspace).
 function processesMentioning(text) {
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
@@ -343,6 +349,7 @@ test('PostgreSQL restarts under running roles: each recovers by itself', { skip,
   const api = await startRole('api', backends);
   const workers = [await startRole('worker', { ...backends, ...leaseArgs }), await startRole('worker', { ...backends, ...leaseArgs })];
   const edge = await startRole('edge', backends);
+  const built = workers.map(watchWorkDir);
   try {
     const watcher = await liveWatch(api.port);
     const before = await deploy(api.port, { repoUrl: makeRepo(tickingApp('Before', { ticks: 1 })) });
@@ -359,14 +366,25 @@ test('PostgreSQL restarts under running roles: each recovers by itself', { skip,
     assert.notEqual(backends.sql('SELECT pg_postmaster_start_time()'), started);
 
     // The first request after the restart already works: the api reconnects and retries.
-    const posted = await deploy(api.port, { repoUrl: makeRepo(tickingApp('After')) });
-    assert.equal(posted.status, 202, posted.body);
-    watcher.register(posted.json.id);
-    const afterDeployment = await waitFor(api.port, posted.json.id, { timeoutMs: 90000 });
-    assert.equal(afterDeployment.status, 'DEPLOYED', JSON.stringify(afterDeployment));
-    await assertServed(edge, posted.json.id, 'After');
+    // Four builds of a second or more each: both workers (the one that was building and
+    // the idle one) take part, and the edge must read the new deployments from the store.
+    const after = [];
+    for (let i = 0; i < 4; i++) {
+      const title = `After ${i}`;
+      const posted = await deploy(api.port, { repoUrl: makeRepo(tickingApp(title)) });
+      assert.equal(posted.status, 202, posted.body);
+      watcher.register(posted.json.id);
+      after.push({ id: posted.json.id, title });
+    }
+    for (const { id, title } of after) {
+      const deployment = await waitFor(api.port, id, { timeoutMs: 90000 });
+      assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+      await assertServed(edge, id, title);
+      await assertBuiltOnce(api, backends.sql, id);
+    }
+    const byWorker = built.map(({ seen }) => after.filter(({ id }) => seen.has(id)).length);
+    assert.ok(byWorker.every((n) => n >= 1), `built after the restart, per worker: ${byWorker.join(' + ')}`);
     await assertServed(edge, before.json.id, 'Before');
-    await assertBuiltOnce(api, backends.sql, posted.json.id);
 
     const inFlight = await waitFor(api.port, during.json.id, { timeoutMs: 90000 });
     assert.equal(inFlight.status, 'DEPLOYED', JSON.stringify(inFlight));
@@ -376,18 +394,20 @@ test('PostgreSQL restarts under running roles: each recovers by itself', { skip,
     assert.equal(count(duringLog, /^tick \d+$/gm), 30, duringLog);
     await assertServed(edge, during.json.id, 'During');
 
-    // The api's listener is back on LISTEN: the new build's lines arrive promptly, not on
+    // The api's listener is back on LISTEN: the new builds' lines arrive promptly, not on
     // the hub's once-a-second fallback.
-    await waitUntil('every DEPLOYED on the WebSocket', () => [posted.json.id, during.json.id].every((id) => watcher.of(id).some((m) => m.status === 'DEPLOYED')), 10000);
-    for (const id of [posted.json.id, during.json.id]) assertLiveStream(watcher, id);
-    const delays = tickDelays(watcher.of(posted.json.id));
-    assert.ok(delays.length >= 5, `only ${delays.length} tick lines arrived`);
+    const ids = [during.json.id, ...after.map(({ id }) => id)];
+    await waitUntil('every DEPLOYED on the WebSocket', () => ids.every((id) => watcher.of(id).some((m) => m.status === 'DEPLOYED')), 10000);
+    for (const id of ids) assertLiveStream(watcher, id);
+    const delays = after.flatMap(({ id }) => tickDelays(watcher.of(id)));
+    assert.ok(delays.length >= 20, `only ${delays.length} tick lines arrived`);
     assert.ok(median(delays) < 400, `median delay ${median(delays)} ms: ${delays.join(' ')}`);
-    console.log(`# ${connections} Reactor connections before the restart; tick delay after it: median ${median(delays)} ms`);
+    console.log(`# ${connections} Reactor connections before the restart; built after it per worker: ${byWorker.join(' + ')}; tick delay median ${median(delays)} ms`);
     for (const role of [api, ...workers, edge]) {
       assert.equal(role.child.exitCode, null, `${role.role} exited:\n${role.output()}`);
     }
   } finally {
+    for (const watch of built) watch.close();
     await stopAll([api, ...workers, edge]);
   }
 });

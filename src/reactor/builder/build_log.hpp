@@ -4,9 +4,9 @@
 #include "reactor/store/metadata_store.hpp"
 
 #include <chrono>
-#include <cstdint>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>

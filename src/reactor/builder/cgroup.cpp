@@ -145,8 +145,9 @@ public:
 private:
   bool empty() const
   {
-    return std::ranges::all_of(
-      m_dirs, [](const fs::path& dir) { return parse_pids(read_text(dir / "cgroup.procs")).empty(); });
+    return std::ranges::all_of(m_dirs, [](const fs::path& dir) {
+      return parse_pids(read_text(dir / "cgroup.procs")).empty();
+    });
   }
 
   const std::vector<fs::path> m_dirs;

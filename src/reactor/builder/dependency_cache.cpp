@@ -327,7 +327,8 @@ DependencyCache::store(const std::string& key, const fs::path& install_dir)
     bytes += *copied;
     paths += relative + "\n";
   }
-  if (!write_text(staging / "size", std::to_string(bytes)) || !write_text(staging / "paths", paths)) {
+  if (!write_text(staging / "size", std::to_string(bytes)) ||
+      !write_text(staging / "paths", paths)) {
     remove_tree(staging);
     return core::fail("cannot write to " + staging.string());
   }

@@ -18,8 +18,8 @@ struct CacheKeyInput
   std::string lockfile_sha256; // of the lockfile's content
   std::string package_manager; // "pnpm@8.15.9"
   std::string node_version;
-  std::string install_dir;     // relative to the checkout
-  std::string install_command; // as run
+  std::string install_dir;      // relative to the checkout
+  std::string install_command;  // as run
   std::vector<std::string> env; // "NAME=value" given to the install
 };
 

@@ -20,9 +20,9 @@ constexpr std::uintmax_t k_max_package_json_bytes = 1024 * 1024;
 constexpr std::size_t k_lockfile_head_bytes = 4096;
 
 // The scripts a package manager runs during an install, in the order npm runs them.
-constexpr std::array<std::string_view, 6> k_lifecycle_scripts{
-  "preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"
-};
+constexpr std::array<std::string_view, 6> k_lifecycle_scripts{ "preinstall",  "install",
+                                                               "postinstall", "preprepare",
+                                                               "prepare",     "postprepare" };
 
 bool
 is_file(const fs::path& path)
@@ -262,10 +262,11 @@ plan_framework(BuildPlan& plan, const json::object& package, int node_major)
     const auto major = version != nullptr ? major_version(*version) : std::nullopt;
     if ((!major || *major < 5) && node_major >= 17) {
       plan.build_env.emplace_back("NODE_OPTIONS=--openssl-legacy-provider");
-      plan.notes.emplace_back("react-scripts " + (major ? std::to_string(*major) : "?") +
-                              " runs webpack 4: building with NODE_OPTIONS=--openssl-legacy-provider "
-                              "for Node.js " +
-                              std::to_string(node_major));
+      plan.notes.emplace_back(
+        "react-scripts " + (major ? std::to_string(*major) : "?") +
+        " runs webpack 4: building with NODE_OPTIONS=--openssl-legacy-provider "
+        "for Node.js " +
+        std::to_string(node_major));
     }
     const auto* homepage = package.if_contains("homepage");
     if (homepage != nullptr && homepage->is_string() && homepage->get_string() != "." &&
@@ -314,8 +315,10 @@ plan_commands(BuildPlan& plan, bool locked, bool has_build_script)
       break;
     case PackageManager::bun: {
       const auto bun = std::string(k_bun_prefix) + "/bin/bun";
-      plan.setup_command = { "npm", "install",  "--global", "--prefix", std::string(k_bun_prefix),
-                             "--no-audit", "--no-fund", tool("bun") };
+      plan.setup_command = {
+        "npm",        "install",   "--global", "--prefix", std::string(k_bun_prefix),
+        "--no-audit", "--no-fund", tool("bun")
+      };
       plan.install_command = { bun, "install" };
       if (locked) {
         plan.install_command.emplace_back("--frozen-lockfile");
@@ -352,8 +355,9 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
 {
   auto app = directory_inside(checkout, app_dir);
   if (!app) {
-    return core::fail("rootDir " + app.error().message + ": set rootDir to the folder that holds "
-                                                          "the app's package.json");
+    return core::fail("rootDir " + app.error().message +
+                      ": set rootDir to the folder that holds "
+                      "the app's package.json");
   }
   BuildPlan plan;
   plan.app_dir = relative_to(*app, checkout);
@@ -398,11 +402,13 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
 
   if (lockfile) {
     plan.package_manager = lockfile->manager;
-    plan.lockfile = plan.install_dir.empty() ? lockfile->name : plan.install_dir + "/" + lockfile->name;
+    plan.lockfile =
+      plan.install_dir.empty() ? lockfile->name : plan.install_dir + "/" + lockfile->name;
   } else if (field) {
     plan.package_manager = field->manager;
   }
-  if (field && field->manager == plan.package_manager && plan.package_manager != PackageManager::npm) {
+  if (field && field->manager == plan.package_manager &&
+      plan.package_manager != PackageManager::npm) {
     plan.package_manager_version = field->version;
   }
   const auto head = lockfile ? read_head(install / lockfile->name, k_lockfile_head_bytes) : "";

@@ -37,9 +37,9 @@ struct BuildPlan
   std::vector<std::string> setup_command;
   std::vector<std::string> install_command;
   std::vector<std::string> build_command;
-  std::vector<std::string> env;         // extra "NAME=value" for every phase
-  std::vector<std::string> build_env;   // extra "NAME=value" for the build phase
-  std::vector<std::string> output_dirs; // relative to app_dir; the first that exists wins
+  std::vector<std::string> env;               // extra "NAME=value" for every phase
+  std::vector<std::string> build_env;         // extra "NAME=value" for the build phase
+  std::vector<std::string> output_dirs;       // relative to app_dir; the first that exists wins
   std::vector<std::string> lifecycle_scripts; // install-time scripts of install_dir's package.json
   std::vector<std::string> notes;             // choices worth a line in the log
 };

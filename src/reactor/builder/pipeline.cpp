@@ -197,8 +197,8 @@ private:
                          " and were stopped: " + limit_advice(limit));
     }
     return final_error(std::string(stage) + " went over the " +
-                       describe_limit(limit, m_config.limits) + " and was stopped: " +
-                       limit_advice(limit));
+                       describe_limit(limit, m_config.limits) +
+                       " and was stopped: " + limit_advice(limit));
   }
 
   // Records the phase; CANCELED when canceled or the deployment is final already.
@@ -290,10 +290,10 @@ private:
         (m_plan.lockfile.empty() ? " (no lockfile)" : " (" + m_plan.lockfile + ")") + ", Node.js " +
         toolchain.node_version + ", npm " + toolchain.npm_version);
     if (!m_plan.app_dir.empty()) {
-      say("App folder " + m_plan.app_dir + (m_plan.install_dir != m_plan.app_dir
-                                              ? ", installed from the workspace root " +
-                                                  display(m_plan.install_dir)
-                                              : std::string()));
+      say("App folder " + m_plan.app_dir +
+          (m_plan.install_dir != m_plan.app_dir
+             ? ", installed from the workspace root " + display(m_plan.install_dir)
+             : std::string()));
     }
     for (const auto& note : m_plan.notes) {
       say(note);
@@ -344,8 +344,8 @@ private:
     }
     m_info.dependency_cache = "miss";
     say("Dependency cache miss" +
-        (restored ? std::string() : " (the entry could not be restored: " +
-                                      restored.error().message + ")") +
+        (restored ? std::string()
+                  : " (the entry could not be restored: " + restored.error().message + ")") +
         ": installing");
     if (auto outcome = run_step(step); !outcome || outcome->has_value()) {
       return outcome;
@@ -520,7 +520,9 @@ private:
     }
     say(step.stage + " failed");
     m_exited_with_error = true;
-    return StatusChange{ m_deployment.id, Status::error, Phase::none, std::move(message), m_commit };
+    return StatusChange{
+      m_deployment.id, Status::error, Phase::none, std::move(message), m_commit
+    };
   }
 
   // The output folder the build wrote, checked to be a real folder inside the checkout.
@@ -566,7 +568,8 @@ private:
     const auto& dir = **found;
     say("Publishing " + m_info.output_dir + "/");
     const OutputLimits limits{ m_config.limits.output_files, m_config.limits.output_bytes };
-    auto files = collect_output(dir, [this](std::string_view line) { output(line); }, limits);
+    auto files = collect_output(
+      dir, [this](std::string_view line) { output(line); }, limits);
     if (!files) {
       return final_error(files.error().message);
     }

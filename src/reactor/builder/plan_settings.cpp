@@ -58,8 +58,8 @@ apply_settings(BuildPlan plan, const core::BuildSettings& settings)
   if (!plan.build_command.empty()) {
     return plan;
   }
-  const auto where = plan.app_dir.empty() ? std::string("at the repository root")
-                                          : "in " + plan.app_dir;
+  const auto where =
+    plan.app_dir.empty() ? std::string("at the repository root") : "in " + plan.app_dir;
   if (plan.framework == "none") {
     return core::fail("No package.json " + where +
                       ": Reactor builds Node projects (Create React App, Vite, or anything with "

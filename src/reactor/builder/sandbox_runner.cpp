@@ -43,8 +43,8 @@ run_sandboxed(const SandboxSpec& spec,
 
   std::unique_ptr<Cgroup> group;
   if (cgroups != nullptr) {
-    auto created =
-      cgroups->create({ .memory_bytes = limits.memory_bytes, .max_processes = limits.max_processes });
+    auto created = cgroups->create(
+      { .memory_bytes = limits.memory_bytes, .max_processes = limits.max_processes });
     if (!created) {
       return std::unexpected(std::move(created.error()));
     }

@@ -15,7 +15,8 @@ version_of(std::vector<std::string> argv)
   std::string first;
   util::ProcessOptions options;
   options.argv = std::move(argv);
-  options.env = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
+  options.env = { "PATH=/usr/local/bin:/usr/bin:/bin",
+                  "HOME=/nonexistent",
                   "npm_config_update_notifier=false" };
   options.timeout = std::chrono::seconds(20);
   options.on_line = [&](std::string_view line) {

@@ -277,7 +277,7 @@ run_process(const ProcessOptions& options)
   if (got == sizeof failure) {
     int ignored = 0;
     ::waitpid(pid, &ignored, 0);
-    const char* what = failure.stage == 1 ? "cannot join the cgroup for "
+    const char* what = failure.stage == 1   ? "cannot join the cgroup for "
                        : failure.stage == 2 ? "cannot set resource limits for "
                                             : "cannot run ";
     return std::unexpected(what + options.argv.front() + ": " + std::strerror(failure.error));

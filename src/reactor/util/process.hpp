@@ -31,9 +31,9 @@ struct ProcessOptions
   std::chrono::milliseconds timeout{ 0 };    // 0: no limit
   const std::atomic<bool>* cancel = nullptr; // polled; true kills the process group
   std::function<void(std::string_view line)> on_line; // stdout and stderr, merged
-  std::vector<int> join_cgroups;       // open cgroup.procs files the child writes "0" to first
-  std::vector<ResourceLimit> rlimits;  // set in the child before it runs argv
-  std::function<bool()> stop_when;     // polled about every 50 ms; true kills the process group
+  std::vector<int> join_cgroups;      // open cgroup.procs files the child writes "0" to first
+  std::vector<ResourceLimit> rlimits; // set in the child before it runs argv
+  std::function<bool()> stop_when;    // polled about every 50 ms; true kills the process group
 };
 
 struct ProcessResult

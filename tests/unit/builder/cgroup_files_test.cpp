@@ -67,8 +67,7 @@ TEST(CgroupFiles, FindsTheProcessGroupBelowEachMount)
             "/sys/fs/cgroup/build");
   EXPECT_EQ(group_directory(container, parse_proc_cgroup("0::/docker/abc\n"), ""),
             "/sys/fs/cgroup");
-  EXPECT_EQ(group_directory(container, parse_proc_cgroup("0::/docker/abcdef\n"), ""),
-            std::nullopt);
+  EXPECT_EQ(group_directory(container, parse_proc_cgroup("0::/docker/abcdef\n"), ""), std::nullopt);
 }
 
 TEST(CgroupFiles, ReadsCountersListsAndPids)

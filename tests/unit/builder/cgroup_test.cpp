@@ -121,8 +121,7 @@ TEST_F(HostCgroups, KillsAProcessOverTheMemoryLimitAndCountsIt)
   auto group = m_cgroups->create({ .memory_bytes = 64ULL << 20, .max_processes = 64 });
   ASSERT_TRUE(group.has_value()) << group.error().message;
   const auto result =
-    run_in(**group,
-           { "node", "-e", "const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));" });
+    run_in(**group, { "node", "-e", "const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));" });
   EXPECT_FALSE(result.succeeded());
   EXPECT_EQ(result.signal, SIGKILL);
   EXPECT_GE((*group)->events().oom_kills, 1u);
@@ -134,8 +133,7 @@ TEST_F(HostCgroups, RefusesForksOverTheProcessLimitAndCountsThem)
   auto group = m_cgroups->create({ .memory_bytes = 256ULL << 20, .max_processes = 16 });
   ASSERT_TRUE(group.has_value()) << group.error().message;
   const auto result = run_in(
-    **group,
-    { "sh", "-c", "i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); done; echo done" });
+    **group, { "sh", "-c", "i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); done; echo done" });
   EXPECT_GE((*group)->events().process_limit_hits, 1u);
   EXPECT_EQ((*group)->events().oom_kills, 0u);
   static_cast<void>(result);

@@ -1,5 +1,5 @@
-#include "reactor/edge/prepared_file.hpp"
 #include "reactor/edge/host.hpp"
+#include "reactor/edge/prepared_file.hpp"
 #include "reactor/edge/site_path.hpp"
 
 #include <gtest/gtest.h>

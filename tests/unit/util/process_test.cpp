@@ -5,8 +5,8 @@
 #include "temp_dir.hpp"
 #include <fcntl.h>
 #include <fstream>
-#include <sys/resource.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <thread>
 
 namespace reactor::util {
