@@ -26,6 +26,7 @@ unit-test:
 
 e2e-test:
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/
+	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh scripts/with-s3.sh node --experimental-websocket --test tests/scaleout/
 
 # The web UI in a real browser: Debian's Chromium driven by playwright-core.
 browser-test:

@@ -345,7 +345,7 @@ REPORT=$TMP/report.md
   echo
   echo "- Machine: $cores × $cpu, $(uname -r); load average (1/5/15 min) at start $LOAD_START, before the timed runs (after warm-up) $LOAD_BEFORE, after $LOAD_AFTER;" \
     "processes other than the benchmark's used ~${OTHERS_PCT}% of the machine's CPU during the ${elapsed} s of timed runs."
-  echo "- Reactor: \`$REACTOR_BIN\` (${reactor_build:-build type unknown}), commit $commit; $(nginx -v 2>&1 | sed 's/^nginx version: //'); Caddy $(caddy version | cut -d' ' -f1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
+  echo "- Reactor: \`$REACTOR_BIN\` (${reactor_build:-build type unknown}, built $(date -u -r "$REACTOR_BIN" "+%Y-%m-%d %H:%M UTC")), commit $commit; $(nginx -v 2>&1 | sed 's/^nginx version: //'); Caddy $(caddy version | cut -d' ' -f1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
   echo "- Each run: \`wrk -t$THREADS -c<conns> -d$DURATION --latency -H 'Host: <id>.localhost' -s bench/edge/report.lua http://127.0.0.1:<port>/<file>\`," \
     "identity encoding (no Accept-Encoding), keep-alive; peers in alternation, order rotated each round; ${WARMUP} warm-up per peer and file first."
   echo "- Response header bytes (status line included) for index.html: $(for peer in "${PEERS[@]}"; do

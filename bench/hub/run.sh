@@ -7,7 +7,8 @@
 # Builds hub_server in build-bench/ (Release, its own build directory; BUILD_DIR to
 # change it), installs the npm `ws` dependency if missing, then runs ROUNDS rounds of
 # both servers in alternating order. Knobs (environment): CLIENTS=10000
-# DEPLOYMENTS=1000 RATE=1000 (events/s) DURATION=10 (s) STATUS_EVERY=10 ROUNDS=3.
+# DEPLOYMENTS=1000 RATE=1000 (events/s) DURATION=10 (s) STATUS_EVERY=10 ROUNDS=3;
+# NICE=-10 (root) runs clients and servers ahead of other work on a shared machine.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -40,11 +41,11 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
 run() {
-  node bench/hub/clients.mjs --label "$1" --clients "$CLIENTS" --deployments "$DEPLOYMENTS" -- "${@:2}" >>"$results"
+  nice -n "${NICE:-0}" node bench/hub/clients.mjs --label "$1" --clients "$CLIENTS" --deployments "$DEPLOYMENTS" -- "${@:2}" >>"$results"
   sleep 2 # let the sockets of the round close
 }
 
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $CLIENTS clients, $DEPLOYMENTS deployments, $RATE events/s for $DURATION s, 1 in $STATUS_EVERY a status change" >&2
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); nice ${NICE:-0}; $CLIENTS clients, $DEPLOYMENTS deployments, $RATE events/s for $DURATION s, 1 in $STATUS_EVERY a status change" >&2
 for ((round = 1; round <= ROUNDS; round++)); do
   if ((round % 2)); then
     run reactor "${reactor[@]}"

@@ -85,6 +85,7 @@ function createReactApp(reactScripts, react) {
       homepage: 'https://someone.github.io/my-app',
       dependencies: { react, 'react-dom': react, 'react-scripts': reactScripts },
       scripts: { build: 'react-scripts build' },
+      eslintConfig: { extends: ['react-app'] },
       browserslist: { production: ['>0.2%', 'not dead', 'not op_mini all'] },
     },
     'public/index.html': '<!DOCTYPE html><html><head><link rel="icon" href="%PUBLIC_URL%/favicon.ico"><title>CRA</title></head><body><div id="root"></div></body></html>',

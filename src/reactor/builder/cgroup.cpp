@@ -24,8 +24,27 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view k_group_prefix = "reactor-";
 constexpr std::string_view k_v2_leaf = "reactor";
-constexpr int k_kill_rounds = 200;
-constexpr auto k_kill_pause = std::chrono::milliseconds(10);
+constexpr auto k_wait_limit = std::chrono::seconds(2);
+
+// Sleeps a little longer each round (0.2 ms doubling up to 10 ms): processes usually finish
+// leaving a group within a millisecond; returns false once `k_wait_limit` has passed.
+class Backoff
+{
+public:
+  bool wait()
+  {
+    if (std::chrono::steady_clock::now() - m_started > k_wait_limit) {
+      return false;
+    }
+    std::this_thread::sleep_for(m_pause);
+    m_pause = std::min<std::chrono::microseconds>(m_pause * 2, std::chrono::milliseconds(10));
+    return true;
+  }
+
+private:
+  const std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+  std::chrono::microseconds m_pause{ 200 };
+};
 
 std::string
 read_text(const fs::path& path)
@@ -57,15 +76,12 @@ write_text(const fs::path& path, std::string_view text)
 void
 remove_group(const fs::path& dir)
 {
-  for (int round = 0; round < k_kill_rounds; ++round) {
-    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) {
+  Backoff backoff;
+  do {
+    if (::rmdir(dir.c_str()) == 0 || errno != EBUSY) {
       return;
     }
-    if (errno != EBUSY) {
-      return;
-    }
-    std::this_thread::sleep_for(k_kill_pause);
-  }
+  } while (backoff.wait());
 }
 
 class Group final : public Cgroup
@@ -121,13 +137,13 @@ public:
 
   void kill_all() override
   {
+    Backoff backoff;
     if (m_v2 && write_text(m_dirs[0] / "cgroup.kill", "1")) {
-      for (int round = 0; round < k_kill_rounds && !empty(); ++round) {
-        std::this_thread::sleep_for(k_kill_pause);
+      while (!empty() && backoff.wait()) {
       }
       return;
     }
-    for (int round = 0; round < k_kill_rounds; ++round) {
+    do {
       bool any = false;
       for (const auto& dir : m_dirs) {
         for (const int pid : parse_pids(read_text(dir / "cgroup.procs"))) {
@@ -138,8 +154,7 @@ public:
       if (!any) {
         return;
       }
-      std::this_thread::sleep_for(k_kill_pause);
-    }
+    } while (backoff.wait());
   }
 
 private:

@@ -9,6 +9,7 @@
 #include <optional>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -302,29 +303,39 @@ run_process(const ProcessOptions& options)
     killed = true;
   };
 
+  // Readable once the child exits, so that waiting for it needs no sleeping; -1 on kernels
+  // without pidfd_open, where a short sleep stands in.
+  FileDescriptor exit_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   while (output_open || !exited) {
+    std::array<pollfd, 2> entries{};
+    nfds_t watched = 0;
     if (output_open) {
-      pollfd entry{ read_end.get(), POLLIN, 0 };
-      const int ready = ::poll(&entry, 1, static_cast<int>(k_poll_interval.count()));
-      if (ready > 0) {
-        for (;;) {
-          const ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
-          if (n > 0) {
-            splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-            continue;
-          }
-          if (n == 0) {
-            output_open = false;
-          } else if (errno == EINTR) {
-            continue;
-          } else if (errno != EAGAIN) {
-            output_open = false;
-          }
-          break;
-        }
-      }
-    } else {
+      entries[watched++] = { read_end.get(), POLLIN, 0 };
+    }
+    if (!exited && exit_fd.get() >= 0) {
+      entries[watched++] = { exit_fd.get(), POLLIN, 0 };
+    }
+    if (watched == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } else {
+      ::poll(entries.data(), watched, static_cast<int>(k_poll_interval.count()));
+    }
+    if (output_open && (entries[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      for (;;) {
+        const ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
+        if (n > 0) {
+          splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+          continue;
+        }
+        if (n == 0) {
+          output_open = false;
+        } else if (errno == EINTR) {
+          continue;
+        } else if (errno != EAGAIN) {
+          output_open = false;
+        }
+        break;
+      }
     }
 
     if (!exited) {

@@ -176,41 +176,6 @@ TEST_F(Pipeline, LeavesAFinalDeploymentAlone)
 
 namespace reactor::builder {
 
-// Deploys the repository named by REACTOR_TEST_REPO_URL (with REACTOR_TEST_REPO_REF) and
-// prints its log: a by-hand check against a real app, skipped when the variable is unset.
-TEST_F(Pipeline, DeploysTheRepositoryNamedByTheEnvironment)
-{
-  const char* url = std::getenv("REACTOR_TEST_REPO_URL");
-  if (url == nullptr) {
-    GTEST_SKIP() << "REACTOR_TEST_REPO_URL is not set";
-  }
-  m_config.limits.timeout = std::chrono::minutes(10);
-  core::Deployment deployment;
-  deployment.id = "manual0001";
-  deployment.repo_url = url;
-  const char* ref = std::getenv("REACTOR_TEST_REPO_REF");
-  deployment.ref = ref != nullptr ? ref : "";
-  static_cast<void>(m_store.create_deployment(deployment));
-  const auto change = run_deployment(m_store, *m_objects, "manual0001", m_config, m_cancel);
-  for (const auto& line : m_store.logs()) {
-    std::cout << "  | " << line << "\n";
-  }
-  ASSERT_TRUE(change.has_value()) << change.error().message;
-  EXPECT_EQ(change->status, Status::deployed) << change->error;
-  const auto json = m_objects->get(objects::manifest_key("manual0001"));
-  ASSERT_TRUE(json.has_value() && json->has_value());
-  const auto manifest = objects::parse_manifest(**json);
-  ASSERT_TRUE(manifest.has_value());
-  for (const auto& [path, entry] : manifest->files) {
-    std::cout << "  " << path << " " << entry.size << " " << entry.content_type << "\n";
-  }
-  EXPECT_TRUE(manifest->files.contains("index.html"));
-}
-
-} // namespace reactor::builder
-
-namespace reactor::builder {
-
 TEST_F(Pipeline, UsesTheDeploymentSettings)
 {
   const auto repo = m_dir.path() / "mono";

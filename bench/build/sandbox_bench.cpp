@@ -1,0 +1,129 @@
+// Per-command cost of the build sandbox: runs `true` many times directly, under bwrap with
+// the builder's exact arguments (install phase: host network; build phase: new network
+// namespace), and through run_sandboxed (bwrap plus a fresh cgroup with the memory and
+// process limits, and the disk watch), and prints one JSON object of milliseconds per
+// command (median, p90, mean) for each.
+//
+//   sandbox_bench [iterations]   (default 200)
+
+#include "reactor/builder/cgroup.hpp"
+#include "reactor/builder/sandbox.hpp"
+#include "reactor/builder/sandbox_runner.hpp"
+#include "reactor/util/process.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace reactor;
+using Clock = std::chrono::steady_clock;
+
+struct Stats
+{
+  double median = 0;
+  double p90 = 0;
+  double mean = 0;
+};
+
+Stats
+measure(int iterations, const std::function<bool()>& run_once)
+{
+  std::vector<double> ms;
+  for (int i = 0; i < iterations; ++i) {
+    const auto started = Clock::now();
+    if (!run_once()) {
+      std::cerr << "sandbox_bench: a run failed\n";
+      std::exit(1);
+    }
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+  }
+  std::ranges::sort(ms);
+  return { ms[ms.size() / 2],
+           ms[ms.size() * 9 / 10],
+           std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size()) };
+}
+
+bool
+run(std::vector<std::string> argv)
+{
+  util::ProcessOptions options;
+  options.argv = std::move(argv);
+  options.env = { "PATH=/usr/local/bin:/usr/bin:/bin" };
+  const auto result = util::run_process(options);
+  return result && result->succeeded();
+}
+
+std::string
+json(const std::string& name, const Stats& stats)
+{
+  return "\"" + name + "\":{\"median\":" + std::to_string(stats.median) +
+         ",\"p90\":" + std::to_string(stats.p90) + ",\"mean\":" + std::to_string(stats.mean) + "}";
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+  const int iterations = argc > 1 ? std::max(1, std::atoi(argv[1])) : 200;
+  const auto workspace = std::filesystem::temp_directory_path() /
+                         ("reactor-sandbox-bench-" + std::to_string(::getpid()));
+  if (auto prepared = builder::prepare_workspace(workspace); !prepared) {
+    std::cerr << "sandbox_bench: " << prepared.error().message << "\n";
+    return 1;
+  }
+  builder::SandboxSpec spec;
+  spec.workspace = workspace;
+  spec.command = { "true" };
+  spec.root_entries = builder::host_root_entries();
+  spec.tmp_bytes = builder::BuildLimits{}.memory_bytes;
+
+  auto cgroups = builder::open_cgroups();
+  if (!cgroups) {
+    std::cerr << "sandbox_bench: no cgroups (" << cgroups.error().message
+              << "): measuring without them\n";
+  }
+  const builder::BuildLimits limits;
+
+  std::vector<std::string> results;
+  results.push_back(json("direct", measure(iterations, [] { return run({ "true" }); })));
+  spec.phase = builder::SandboxPhase::install;
+  const auto install_argv = builder::sandbox_argv(spec);
+  results.push_back(json("bwrap_install", measure(iterations, [&] { return run(install_argv); })));
+  spec.phase = builder::SandboxPhase::build;
+  const auto build_argv = builder::sandbox_argv(spec);
+  results.push_back(json("bwrap_build", measure(iterations, [&] { return run(build_argv); })));
+  if (cgroups) {
+    results.push_back(
+      json("cgroup_only", measure(iterations, [&] {
+             return (*cgroups)->create({ limits.memory_bytes, limits.max_processes }).has_value();
+           })));
+  }
+  results.push_back(json("sandboxed_build", measure(iterations, [&] {
+                           auto outcome =
+                             builder::run_sandboxed(spec,
+                                                    limits,
+                                                    cgroups ? cgroups->get() : nullptr,
+                                                    Clock::now() + std::chrono::minutes(1),
+                                                    nullptr,
+                                                    {});
+                           return outcome && outcome->succeeded();
+                         })));
+  std::filesystem::remove_all(workspace);
+
+  std::cout << "{\"iterations\":" << iterations << ",\"cgroups\":\""
+            << (cgroups ? (*cgroups)->description() : std::string("none")) << "\"";
+  for (const auto& result : results) {
+    std::cout << "," << result;
+  }
+  std::cout << "}\n";
+  return 0;
+}
