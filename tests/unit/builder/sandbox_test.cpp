@@ -121,3 +121,38 @@ TEST(Sandbox, ReadsTheHostRootLayout)
 }
 
 } // namespace reactor::builder
+
+namespace reactor::builder {
+
+TEST(Sandbox, StartsInTheGivenFolderWithABoundedTmp)
+{
+  auto s = spec(SandboxPhase::build);
+  s.directory = "/workspace/src/apps/web";
+  s.tmp_bytes = 64ULL << 20;
+  const auto argv = sandbox_argv(s);
+  const auto chdir = std::ranges::find(argv, "--chdir");
+  ASSERT_NE(chdir, argv.end());
+  EXPECT_EQ(*(chdir + 1), "/workspace/src/apps/web");
+  EXPECT_TRUE(has_triple(argv, "--size", "67108864", "--tmpfs"));
+
+  s.tmp_bytes = 0;
+  EXPECT_FALSE(has(sandbox_argv(s), "--size"));
+}
+
+TEST(Sandbox, AddedVariablesComeAfterTheAllowList)
+{
+  auto s = spec(SandboxPhase::build);
+  s.extra_env = { "PATH=/workspace/home/.bun/bin:/usr/bin", "VITE_API_URL=https://x" };
+  const auto argv = sandbox_argv(s);
+  std::vector<std::string> paths;
+  for (std::size_t i = 0; i + 2 < argv.size(); ++i) {
+    if (argv[i] == "--setenv" && argv[i + 1] == "PATH") {
+      paths.push_back(argv[i + 2]);
+    }
+  }
+  ASSERT_EQ(paths.size(), 2u);
+  EXPECT_EQ(paths.back(), "/workspace/home/.bun/bin:/usr/bin") << "bwrap keeps the last one";
+  EXPECT_TRUE(has_triple(argv, "--setenv", "VITE_API_URL", "https://x"));
+}
+
+} // namespace reactor::builder
