@@ -1,5 +1,6 @@
 #include "reactor/app/backends.hpp"
 
+#include "reactor/objects/cached/disk_cache.hpp"
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/objects/s3/s3_store.hpp"
 #include "reactor/store/postgres/postgres_store.hpp"
@@ -26,7 +27,9 @@ open_metadata_store(const std::string& url, const std::filesystem::path& data_di
 }
 
 core::Result<std::unique_ptr<objects::ObjectStore>>
-open_object_store(const std::string& url, const std::filesystem::path& data_dir)
+open_object_store(const std::string& url,
+                  const std::filesystem::path& data_dir,
+                  std::uint64_t cache_bytes)
 {
   constexpr std::string_view k_file = "file://";
   if (url.empty()) {
@@ -36,7 +39,12 @@ open_object_store(const std::string& url, const std::filesystem::path& data_dir)
     return objects::local::create_store(url.substr(k_file.size()));
   }
   if (url.starts_with("s3://")) {
-    return objects::s3::create_store(url);
+    auto remote = objects::s3::create_store(url);
+    if (!remote || cache_bytes == 0) {
+      return remote;
+    }
+    return objects::cached::create_disk_cache(
+      std::move(*remote), data_dir / "cache" / "objects", cache_bytes);
   }
   return core::fail("--store '" + url +
                     "' is not an object store URL: use file:///path or "

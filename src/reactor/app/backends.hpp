@@ -4,6 +4,7 @@
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,9 +18,11 @@ core::Result<std::unique_ptr<store::MetadataStore>> open_metadata_store(
   const std::filesystem::path& data_dir);
 
 // The object store named by `url`: "file:///path" or "s3://bucket/prefix?endpoint=…";
-// an empty url means <data_dir>/objects.
+// an empty url means <data_dir>/objects. A remote store is read through a disk cache of
+// `cache_bytes` under <data_dir>/cache/objects (0: none).
 core::Result<std::unique_ptr<objects::ObjectStore>> open_object_store(
   const std::string& url,
-  const std::filesystem::path& data_dir);
+  const std::filesystem::path& data_dir,
+  std::uint64_t cache_bytes);
 
 } // namespace reactor::app

@@ -146,6 +146,12 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
            options.edge_cache_bytes,
            "Memory for the files the edge keeps ready to send (default 256M)",
            "REACTOR_EDGE_CACHE");
+  add_size(command,
+           "--object-cache",
+           options.object_cache_bytes,
+           "Disk space under <data-dir>/cache/objects for files read from S3; 0 turns it off "
+           "(default 10G)",
+           "REACTOR_OBJECT_CACHE");
   command
     .add_option("--api-token",
                 options.api_token,

@@ -95,7 +95,7 @@ run_node(const ServeOptions& options, Roles roles)
   if (!store) {
     return fail_startup(store.error().message);
   }
-  auto objects = open_object_store(options.store, options.data_dir);
+  auto objects = open_object_store(options.store, options.data_dir, options.object_cache_bytes);
   if (!objects) {
     return fail_startup(objects.error().message);
   }

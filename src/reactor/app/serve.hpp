@@ -23,9 +23,10 @@ struct ServeOptions
   builder::BuildLimits build_limits;
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::uint64_t edge_cache_bytes = 256ULL << 20;
-  std::string api_token;              // empty: no access control
-  bool insecure_public = false;       // listen beyond loopback without a token
-  double deploy_rate_per_minute = 30; // per client address; 0: unlimited
+  std::uint64_t object_cache_bytes = 10ULL << 30; // disk cache of a remote object store
+  std::string api_token;                          // empty: no access control
+  bool insecure_public = false;                   // listen beyond loopback without a token
+  double deploy_rate_per_minute = 30;             // per client address; 0: unlimited
 };
 
 // Which parts of Reactor one process runs: `reactor serve` runs them all.
