@@ -1,8 +1,8 @@
 // Per-command cost of the build sandbox: runs `true` many times directly, under bwrap with
 // the builder's exact arguments (install phase: host network; build phase: new network
 // namespace), and through run_sandboxed (bwrap plus a fresh cgroup with the memory and
-// process limits, and the disk watch), and prints one JSON object of milliseconds per
-// command (median, p90, mean) for each.
+// process limits, and the disk watch), taking turns, and prints one JSON object of
+// milliseconds per command (median, p90, mean) for each.
 //
 //   sandbox_bench [iterations]   (default 200)
 
@@ -34,21 +34,37 @@ struct Stats
 };
 
 Stats
-measure(int iterations, const std::function<bool()>& run_once)
+stats_of(std::vector<double> ms)
 {
-  std::vector<double> ms;
-  for (int i = 0; i < iterations; ++i) {
-    const auto started = Clock::now();
-    if (!run_once()) {
-      std::cerr << "sandbox_bench: a run failed\n";
-      std::exit(1);
-    }
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
-  }
   std::ranges::sort(ms);
   return { ms[ms.size() / 2],
            ms[ms.size() * 9 / 10],
            std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size()) };
+}
+
+struct Variant
+{
+  std::string name;
+  std::function<bool()> run_once;
+  std::vector<double> ms;
+};
+
+// Runs the variants in turn, `iterations` rounds, so that a change of load on a shared
+// machine affects them all alike.
+void
+measure(int iterations, std::vector<Variant>& variants)
+{
+  for (int i = 0; i < iterations; ++i) {
+    for (auto& variant : variants) {
+      const auto started = Clock::now();
+      if (!variant.run_once()) {
+        std::cerr << "sandbox_bench: a run of " << variant.name << " failed\n";
+        std::exit(1);
+      }
+      variant.ms.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+    }
+  }
 }
 
 bool
@@ -93,36 +109,41 @@ main(int argc, char** argv)
   }
   const builder::BuildLimits limits;
 
-  std::vector<std::string> results;
-  results.push_back(json("direct", measure(iterations, [] { return run({ "true" }); })));
   spec.phase = builder::SandboxPhase::install;
   const auto install_argv = builder::sandbox_argv(spec);
-  results.push_back(json("bwrap_install", measure(iterations, [&] { return run(install_argv); })));
   spec.phase = builder::SandboxPhase::build;
   const auto build_argv = builder::sandbox_argv(spec);
-  results.push_back(json("bwrap_build", measure(iterations, [&] { return run(build_argv); })));
+  std::vector<Variant> variants;
+  variants.push_back({ "direct", [] { return run({ "true" }); }, {} });
+  variants.push_back({ "bwrap_install", [&] { return run(install_argv); }, {} });
+  variants.push_back({ "bwrap_build", [&] { return run(build_argv); }, {} });
   if (cgroups) {
-    results.push_back(
-      json("cgroup_only", measure(iterations, [&] {
-             return (*cgroups)->create({ limits.memory_bytes, limits.max_processes }).has_value();
-           })));
+    variants.push_back(
+      { "cgroup_only",
+        [&] {
+          return (*cgroups)->create({ limits.memory_bytes, limits.max_processes }).has_value();
+        },
+        {} });
   }
-  results.push_back(json("sandboxed_build", measure(iterations, [&] {
-                           auto outcome =
-                             builder::run_sandboxed(spec,
-                                                    limits,
-                                                    cgroups ? cgroups->get() : nullptr,
-                                                    Clock::now() + std::chrono::minutes(1),
-                                                    nullptr,
-                                                    {});
-                           return outcome && outcome->succeeded();
-                         })));
+  variants.push_back({ "sandboxed_build",
+                       [&] {
+                         auto outcome =
+                           builder::run_sandboxed(spec,
+                                                  limits,
+                                                  cgroups ? cgroups->get() : nullptr,
+                                                  Clock::now() + std::chrono::minutes(1),
+                                                  nullptr,
+                                                  {});
+                         return outcome && outcome->succeeded();
+                       },
+                       {} });
+  measure(iterations, variants);
   std::filesystem::remove_all(workspace);
 
   std::cout << "{\"iterations\":" << iterations << ",\"cgroups\":\""
             << (cgroups ? (*cgroups)->description() : std::string("none")) << "\"";
-  for (const auto& result : results) {
-    std::cout << "," << result;
+  for (const auto& variant : variants) {
+    std::cout << "," << json(variant.name, stats_of(variant.ms));
   }
   std::cout << "}\n";
   return 0;

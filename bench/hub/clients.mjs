@@ -9,11 +9,15 @@
 //     publishing (Node) the event;
 //   - delivery: messages (LOG and STATUS_UPDATE) received per second, from "go" to the
 //     last one received, and how many of the expected ones arrived.
-// Prints one JSON line with the results on stdout (progress goes to stderr). Bounded in
-// time: every phase has a deadline, and the server is stopped on the way out.
+//   - the server's CPU time (user + system) per delivered message, and for hub_server its
+//     malloc'd bytes per idle connection (its "heap" command).
+// Prints one JSON line with the results on stdout (progress goes to stderr); run.sh and
+// report.mjs make the table. Bounded in time: every phase has a deadline, and the server
+// is stopped on the way out.
 //
 //   node bench/hub/clients.mjs --label reactor [--clients 10000] [--deployments 1000]
-//     [--sources N] [--settle 3] [--drain 5] -- build-bench/bench/hub/hub_server --rate 1000
+//     [--sources N] [--settle 3] [--drain 5] [--dump FILE]
+//     -- build-bench/bench/hub/hub_server --rate 1000
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -38,7 +42,6 @@ const { values: args } = parseArgs({
     drain: { type: 'string', default: '5' }, // seconds allowed after "done" for stragglers
     'connect-timeout': { type: 'string', default: '180' },
     dump: { type: 'string' }, // a file for "<µs since go> <latency µs>" per LOG message
-
   },
 });
 const [command, ...commandArgs] = process.argv.slice(separator + 1);
@@ -46,8 +49,9 @@ const CLIENTS = Number(args.clients);
 const DEPLOYMENTS = Number(args.deployments);
 const CONCURRENCY = Number(args.concurrency);
 
-// Source addresses: each holds one ephemeral port per connection (the kernel's range is
-// about 28,000 ports), so past ~20,000 connections they spread over 127.0.0.2, …
+// Source addresses: every connection takes an ephemeral port of its source address (the
+// kernel's range is about 28,000), so past ~20,000 clients they spread over 127.0.0.1,
+// 127.0.0.2, … (all on loopback); below that the kernel picks the source as usual.
 const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
 const SOURCES = Number(args.sources) || Math.ceil(CLIENTS / Math.floor((high - low) * 0.7));
 
@@ -72,8 +76,9 @@ const withDeadline = (promise, seconds, what) =>
 const server = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
 const serverLines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
 let exited = false;
-server.on('exit', () => {
+server.on('exit', (code, signal) => {
   exited = true;
+  if (code || (signal && signal !== 'SIGKILL')) log(`server exited with ${signal ?? `code ${code}`}`);
 });
 // Waits for the server's next line starting with `prefix`; other lines (e.g. from a
 // wrapper such as heaptrack or perf) pass through to stderr.

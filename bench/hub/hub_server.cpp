@@ -1,7 +1,7 @@
 // Benchmark server for the live status fan-out: the real Reactor path, from a commit in
 // the SQLite store through the hub's change feed to every /ws watcher.
 //
-//   hub_server [--port 0] [--threads 2] [--deployments 1000] [--rate 1000]
+//   hub_server [--port 0] [--threads CORES] [--deployments 1000] [--rate 1000]
 //              [--duration 10] [--status-every 10]
 //
 // It creates the deployments d000000000, d000000001, … (the ids clients.mjs watches),

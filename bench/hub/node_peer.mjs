@@ -68,8 +68,7 @@ const statusEvent = (deployment) => ({
 });
 for (let i = 0; i < DEPLOYMENTS; i++) {
   const id = `d${String(i).padStart(9, '0')}`;
-  const deployment = { id, status: 'PENDING', phase: '', watchers: new Set(), history: [] };
-  deployment.current = { seq: 0, buffer: null };
+  const deployment = { id, status: 'PENDING', phase: '', watchers: new Set(), history: [], current: null };
   record(deployment, statusEvent(deployment));
   deployments.set(id, deployment);
 }

@@ -7,12 +7,12 @@
 #include <cerrno>
 #include <charconv>
 #include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <sys/stat.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -46,6 +46,13 @@ private:
   std::chrono::microseconds m_pause{ 200 };
 };
 
+// strerror, but safe from any thread.
+std::string
+error_text(int error)
+{
+  return std::error_code(error, std::generic_category()).message();
+}
+
 std::string
 read_text(const fs::path& path)
 {
@@ -60,14 +67,14 @@ write_text(const fs::path& path, std::string_view text)
 {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return core::fail("cannot open " + path.string() + ": " + std::strerror(errno));
+    return core::fail("cannot open " + path.string() + ": " + error_text(errno));
   }
   const auto written = ::write(fd, text.data(), text.size());
   const int error = errno;
   ::close(fd);
   if (written != static_cast<ssize_t>(text.size())) {
     return core::fail("cannot write '" + std::string(text) + "' to " + path.string() + ": " +
-                      std::strerror(error));
+                      error_text(error));
   }
   return {};
 }
@@ -113,7 +120,7 @@ public:
       const auto path = dir / "cgroup.procs";
       const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
       if (fd < 0) {
-        return core::fail("cannot open " + path.string() + ": " + std::strerror(errno));
+        return core::fail("cannot open " + path.string() + ": " + error_text(errno));
       }
       m_procs.push_back(fd);
     }
@@ -212,8 +219,8 @@ make_group(const std::vector<fs::path>& parents,
   for (const auto& parent : parents) {
     auto dir = parent / name;
     if (::mkdir(dir.c_str(), 0755) != 0) {
-      const auto message = "cannot create the cgroup " + dir.string() + ": " + std::strerror(errno);
-      Group partial(std::move(dirs), v2);
+      const auto message = "cannot create the cgroup " + dir.string() + ": " + error_text(errno);
+      const Group partial(dirs, v2);
       return core::fail(message);
     }
     dirs.push_back(std::move(dir));
@@ -308,7 +315,7 @@ delegate_v2(const fs::path& dir, bool is_root)
   if (!is_root) {
     const auto leaf = dir / k_v2_leaf;
     if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) {
-      return core::fail("cannot create " + leaf.string() + ": " + std::strerror(errno));
+      return core::fail("cannot create " + leaf.string() + ": " + error_text(errno));
     }
     for (const int pid : parse_pids(read_text(dir / "cgroup.procs"))) {
       static_cast<void>(write_text(leaf / "cgroup.procs", std::to_string(pid)));

@@ -115,12 +115,17 @@ touch(const fs::path& path)
   ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
 }
 
-// Copies one install output (a folder or a file) from `from` to `to`.
+// Copies one install output (a folder or a file) from `from` to `to`, failing when its
+// files hold more than `max_bytes`.
 core::Result<std::uint64_t>
-copy_output(const fs::path& from, const fs::path& to)
+copy_output(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
 {
   if (is_real_dir(from)) {
-    return copy_tree(from, to);
+    return copy_tree(from, to, max_bytes);
+  }
+  std::error_code size_error;
+  if (fs::file_size(from, size_error) > max_bytes || size_error) {
+    return core::fail("cannot copy " + from.string() + ": larger than the cache");
   }
   std::error_code ec;
   fs::copy_file(from, to, fs::copy_options::none, ec);
@@ -277,7 +282,7 @@ DependencyCache::restore(const std::string& key, const fs::path& install_dir)
     if (exists_at_all(target)) {
       return undo({ "cannot restore " + relative + ": the checkout has it already" });
     }
-    auto copied = copy_output(entry / "tree" / relative, target);
+    auto copied = copy_output(entry / "tree" / relative, target, m_max_bytes);
     if (!copied) {
       restored.push_back(target);
       return undo(std::move(copied.error()));
@@ -318,8 +323,13 @@ DependencyCache::store(const std::string& key, const fs::path& install_dir)
   std::uint64_t bytes = 0;
   std::string paths;
   for (const auto& relative : outputs) {
+    if (bytes >= m_max_bytes) {
+      remove_tree(staging);
+      return std::uint64_t{ 0 };
+    }
     fs::create_directories((staging / "tree" / relative).parent_path(), ec);
-    auto copied = copy_output(install_dir / relative, staging / "tree" / relative);
+    auto copied =
+      copy_output(install_dir / relative, staging / "tree" / relative, m_max_bytes - bytes);
     if (!copied) {
       remove_tree(staging);
       return std::unexpected(std::move(copied.error()));

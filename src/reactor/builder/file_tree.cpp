@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <set>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -49,7 +49,7 @@ private:
 std::string
 errno_text()
 {
-  return std::strerror(errno);
+  return std::error_code(errno, std::generic_category()).message();
 }
 
 // The names in the directory open at `fd` (consumed), without "." and "..".
@@ -62,6 +62,7 @@ entries(int fd)
     ::close(fd);
     return names;
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): readdir is safe on a stream no other thread uses.
   while (const dirent* entry = ::readdir(dir)) {
     const std::string_view name = entry->d_name;
     if (name != "." && name != "..") {
@@ -170,6 +171,11 @@ copy_file_contents(int from, int to)
 class Copier
 {
 public:
+  explicit Copier(std::uint64_t max_bytes)
+    : m_max_bytes(max_bytes)
+  {
+  }
+
   core::Result<void> copy_directory(int from, int to, int depth)
   {
     if (depth > k_max_depth) {
@@ -232,6 +238,11 @@ private:
     if (!S_ISREG(info.st_mode)) {
       return {};
     }
+    m_logical += static_cast<std::uint64_t>(info.st_size);
+    if (m_max_bytes != 0 && m_logical > m_max_bytes) {
+      return core::fail("the tree holds more than " + std::to_string(m_max_bytes) +
+                        " bytes of files (sparse files count at their full size)");
+    }
     Fd source(::openat(from, c_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (source.get() < 0) {
       return core::fail("cannot open " + name + ": " + errno_text());
@@ -252,6 +263,8 @@ private:
     return {};
   }
 
+  const std::uint64_t m_max_bytes;
+  std::uint64_t m_logical = 0;
   Counter m_counter{ 0 };
 };
 
@@ -320,7 +333,7 @@ allocated_bytes(const fs::path& root, std::uint64_t stop_above)
 }
 
 core::Result<std::uint64_t>
-copy_tree(const fs::path& from, const fs::path& to)
+copy_tree(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
 {
   Fd source(::open(from.c_str(), k_open_directory));
   if (source.get() < 0) {
@@ -333,7 +346,7 @@ copy_tree(const fs::path& from, const fs::path& to)
   if (target.get() < 0) {
     return core::fail("cannot open " + to.string() + ": " + errno_text());
   }
-  Copier copier;
+  Copier copier(max_bytes);
   if (auto copied = copier.copy_directory(source.get(), target.get(), 0); !copied) {
     return std::unexpected(std::move(copied.error()));
   }

@@ -19,10 +19,12 @@ std::uint64_t allocated_bytes(const std::filesystem::path& root, std::uint64_t s
 
 // Copies the tree at `from` to `to`, which must not exist: directories, regular files (with
 // their permission bits) and symbolic links (as links, never followed); other files are
-// left out. Fails when `from` is not a real directory or on an I/O error. Returns the
-// bytes allocated by the copy.
+// left out. Fails when `from` is not a real directory, on an I/O error, or once the files'
+// sizes add up to more than `max_bytes` (0: no limit; a sparse file counts at its full
+// size, as a copy would write it). Returns the bytes allocated by the copy.
 core::Result<std::uint64_t> copy_tree(const std::filesystem::path& from,
-                                      const std::filesystem::path& to);
+                                      const std::filesystem::path& to,
+                                      std::uint64_t max_bytes = 0);
 
 // Removes a tree, also one whose directories a build made unwritable.
 void remove_tree(const std::filesystem::path& root);

@@ -138,11 +138,9 @@ private:
     if (auto step = enter(Phase::cloning); !step || step->has_value()) {
       return step;
     }
-    const auto clone_started = Clock::now();
-    if (auto step = clone(); !step || step->has_value()) {
+    if (auto step = timed("clone", [this] { return clone(); }); !step || step->has_value()) {
       return step;
     }
-    m_info.set_duration("clone", milliseconds(Clock::now() - clone_started));
     if (auto step = plan(); !step || step->has_value()) {
       return step;
     }
@@ -151,23 +149,29 @@ private:
     if (auto step = enter(Phase::installing); !step || step->has_value()) {
       return step;
     }
-    const auto install_started = Clock::now();
-    if (auto step = install(); !step || step->has_value()) {
+    if (auto step = timed("install", [this] { return install(); }); !step || step->has_value()) {
       return step;
     }
-    m_info.set_duration("install", milliseconds(Clock::now() - install_started));
     if (auto step = enter(Phase::building); !step || step->has_value()) {
       return step;
     }
-    const auto build_started = Clock::now();
-    if (auto step = build(); !step || step->has_value()) {
+    if (auto step = timed("build", [this] { return build(); }); !step || step->has_value()) {
       return step;
     }
-    m_info.set_duration("build", milliseconds(Clock::now() - build_started));
     if (auto step = enter(Phase::uploading); !step || step->has_value()) {
       return step;
     }
-    return upload();
+    return timed("upload", [this] { return upload(); });
+  }
+
+  // Runs one phase and records how long it took, whatever its outcome.
+  template<typename Run>
+  Outcome timed(const std::string& phase, Run run)
+  {
+    const auto started = Clock::now();
+    auto outcome = run();
+    m_info.set_duration(phase, milliseconds(Clock::now() - started));
+    return outcome;
   }
 
   fs::path source() const { return m_workspace / "src"; }
@@ -583,7 +587,6 @@ private:
       }
       return std::unexpected(std::move(published.error()));
     }
-    m_info.set_duration("upload", milliseconds(Clock::now() - started));
     say("Published " + std::to_string(published->files) + " files (" +
         std::to_string(published->uploaded) + " new, " + std::to_string(published->bytes) +
         " bytes) in " + seconds_text(Clock::now() - started));

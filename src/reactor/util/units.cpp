@@ -1,6 +1,7 @@
 #include "reactor/util/units.hpp"
 
 #include <charconv>
+#include <limits>
 #include <string>
 
 namespace reactor::util {
@@ -53,19 +54,23 @@ parse_size(std::string_view text)
     return std::unexpected(parts.error());
   }
   const auto [number, suffix] = *parts;
+  int shift = -1;
   if (suffix.empty() || suffix == "B") {
-    return number;
+    shift = 0;
+  } else if (suffix == "K" || suffix == "k") {
+    shift = 10;
+  } else if (suffix == "M") {
+    shift = 20;
+  } else if (suffix == "G") {
+    shift = 30;
   }
-  if (suffix == "K" || suffix == "k") {
-    return number << 10;
+  if (shift < 0) {
+    return core::fail("'" + std::string(text) + "' has an unknown unit: use K, M or G");
   }
-  if (suffix == "M") {
-    return number << 20;
+  if (number > (std::numeric_limits<std::uint64_t>::max() >> shift)) {
+    return core::fail("'" + std::string(text) + "' is too large");
   }
-  if (suffix == "G") {
-    return number << 30;
-  }
-  return core::fail("'" + std::string(text) + "' has an unknown unit: use K, M or G");
+  return number << shift;
 }
 
 } // namespace reactor::util

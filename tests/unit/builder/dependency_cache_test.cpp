@@ -209,3 +209,23 @@ TEST(DependencyCache, EvictsTheLeastRecentlyUsedEntries)
 }
 
 } // namespace reactor::builder
+
+namespace reactor::builder {
+
+TEST(DependencyCache, DoesNotInflateSparseFiles)
+{
+  TempDir dir;
+  const auto project = dir.path() / "project";
+  write_file(project / "node_modules/pkg/index.js", "x");
+  {
+    std::ofstream sparse(project / "node_modules/pkg/hole");
+  }
+  fs::resize_file(project / "node_modules/pkg/hole", 512ULL << 20);
+  DependencyCache cache(dir.path() / "cache", 8ULL << 20);
+  const auto stored = cache.store(dependency_cache_key(key_input()), project);
+  EXPECT_FALSE(stored.has_value());
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_LT(allocated_bytes(dir.path() / "cache"), 1ULL << 20);
+}
+
+} // namespace reactor::builder

@@ -131,3 +131,33 @@ TEST_F(Workers, AbandonABuildWhoseLeaseWasLost)
 }
 
 } // namespace reactor::builder
+
+namespace reactor::builder {
+
+TEST(WorkerPoolLimits, SaysWhichLimitsApply)
+{
+  testing::FakeStore store;
+  reactor::testing::TempDir dir;
+  auto objects = objects::local::create_store(dir.path() / "objects");
+  ASSERT_TRUE(objects.has_value());
+  WorkerConfig config;
+  config.work_dir = dir.path() / "work";
+  config.use_cgroups = false;
+  config.limits.memory_bytes = 1ULL << 30;
+  const WorkerPool without(store, **objects, config);
+  EXPECT_EQ(without.limits_status(),
+            "warning: builds run WITHOUT memory and process limits (cgroups: turned off); still "
+            "limited: time 15 minutes, disk 10 GiB, output 2 GiB in 50000 files, log 10 MiB");
+
+  config.use_cgroups = true;
+  const WorkerPool with(store, **objects, config);
+  if (!open_cgroups()) {
+    EXPECT_TRUE(with.limits_status().starts_with("warning: builds run WITHOUT"));
+    return;
+  }
+  EXPECT_TRUE(with.limits_status().starts_with("build limits: memory 1 GiB, 512 processes, "))
+    << with.limits_status();
+  EXPECT_NE(with.limits_status().find("; cgroup v"), std::string::npos) << with.limits_status();
+}
+
+} // namespace reactor::builder

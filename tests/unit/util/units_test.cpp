@@ -1,0 +1,35 @@
+#include "reactor/util/units.hpp"
+
+#include <gtest/gtest.h>
+
+namespace reactor::util {
+
+using namespace std::chrono_literals;
+
+TEST(Units, ParsesDurations)
+{
+  EXPECT_EQ(parse_duration("500ms").value(), 500ms);
+  EXPECT_EQ(parse_duration("20s").value(), 20s);
+  EXPECT_EQ(parse_duration("20").value(), 20s);
+  EXPECT_EQ(parse_duration("15m").value(), 15min);
+  EXPECT_EQ(parse_duration("2h").value(), 2h);
+  for (const auto* bad : { "", "m", "15 m", "15min", "-5s", "1.5s" }) {
+    EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+  }
+}
+
+TEST(Units, ParsesSizes)
+{
+  EXPECT_EQ(parse_size("4096").value(), 4096u);
+  EXPECT_EQ(parse_size("512K").value(), 512u << 10);
+  EXPECT_EQ(parse_size("512k").value(), 512u << 10);
+  EXPECT_EQ(parse_size("512M").value(), 512ULL << 20);
+  EXPECT_EQ(parse_size("4G").value(), 4ULL << 30);
+  EXPECT_EQ(parse_size("0").value(), 0u);
+  for (const auto* bad : { "", "G", "4T", "4 G", "4GB", "-1M", "99999999999999G" }) {
+    EXPECT_FALSE(parse_size(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(parse_size("99999999999999G").error().message, "'99999999999999G' is too large");
+}
+
+} // namespace reactor::util
