@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { deploy, makeRepo, request, startServer, waitFor } from './harness.mjs';
 
 const bundle = `export function app(){return ${JSON.stringify('hello '.repeat(2000))};}\n`;
+// Above the edge's sendfile threshold, and not compressible, so it goes out from disk.
+const large = Array.from({ length: 120000 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join('');
 
 // A build script that writes `files` ({path: content}) into dist/.
 function siteApp(files) {
@@ -33,6 +35,7 @@ before(async () => {
     'assets/index-B1x2y3z4.js': bundle,
     'assets/style.css': 'body{color:red}',
     'logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+    'media/data.bin': large,
   })) });
   const pagesDeploy = await deploy(server.port, { repoUrl: makeRepo(siteApp({
     'index.html': '<h1>Home</h1>',
@@ -71,6 +74,22 @@ describe('validators and conditional requests', () => {
     const head = await get(spa, '/assets/style.css', {}, 'HEAD');
     assert.equal(head.status, 200);
     assert.equal(head.headers['content-length'], String('body{color:red}'.length));
+    assert.equal(head.body, '');
+  });
+});
+
+describe('large files', () => {
+  test('are sent whole, repeatedly, with ranges and HEAD', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await get(spa, '/media/data.bin');
+      assert.equal(res.status, 200);
+      assert.equal(res.body, large);
+    }
+    const part = await get(spa, '/media/data.bin', { range: 'bytes=100000-100009' });
+    assert.equal(part.status, 206);
+    assert.equal(part.body, large.slice(100000, 100010));
+    const head = await get(spa, '/media/data.bin', {}, 'HEAD');
+    assert.equal(head.headers['content-length'], String(large.length));
     assert.equal(head.body, '');
   });
 });

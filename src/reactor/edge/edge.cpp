@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unistd.h>
 
 namespace reactor::edge {
 
@@ -140,7 +141,7 @@ range_response(const PreparedFile& file, const PreparedVariant& variant, const B
 {
   net::Response response;
   response.status = 206;
-  const std::uint64_t size = variant.body->size();
+  const std::uint64_t size = variant.size();
   response.headers = { { "Content-Range",
                          "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) +
                            "/" + std::to_string(size) },
@@ -149,7 +150,15 @@ range_response(const PreparedFile& file, const PreparedVariant& variant, const B
                        { "Cache-Control", file.cache_control },
                        { "Accept-Ranges", "bytes" },
                        { "X-Content-Type-Options", "nosniff" } };
-  response.body = variant.body->substr(range.first, range.last - range.first + 1);
+  const auto length = static_cast<std::size_t>(range.last - range.first + 1);
+  if (variant.body) {
+    response.body = variant.body->substr(range.first, length);
+  } else {
+    response.body.resize(length);
+    const auto read =
+      ::pread(variant.file->fd, response.body.data(), length, static_cast<off_t>(range.first));
+    response.body.resize(read > 0 ? static_cast<std::size_t>(read) : 0);
+  }
   return response;
 }
 
@@ -330,11 +339,10 @@ Edge::respond_with_file(const net::Request& request,
   }
   if (!range_header.empty()) {
     bool unsatisfiable = false;
-    const auto range = parse_range(range_header, variant.body->size(), unsatisfiable);
+    const auto range = parse_range(range_header, variant.size(), unsatisfiable);
     if (unsatisfiable) {
       auto refused = text_page(416, "text/plain; charset=utf-8", "Range not satisfiable\n");
-      refused.headers.emplace_back("Content-Range",
-                                   "bytes */" + std::to_string(variant.body->size()));
+      refused.headers.emplace_back("Content-Range", "bytes */" + std::to_string(variant.size()));
       return refused;
     }
     if (range) {
@@ -343,6 +351,7 @@ Edge::respond_with_file(const net::Request& request,
   }
   response.prepared_head = variant.head;
   response.shared_body = variant.body;
+  response.file_body = variant.file;
   return response;
 }
 

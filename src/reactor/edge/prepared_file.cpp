@@ -57,15 +57,18 @@ prepare_file(const objects::ManifestEntry& entry,
     };
   for (std::size_t i = 0; i < sources.size(); ++i) {
     auto& [blob, body] = sources[i];
-    if (!*body) {
+    PreparedVariant& variant = file.variants[i];
+    variant.body = std::move(*body);
+    if (i == 0) {
+      variant.file = std::move(bodies.identity_file);
+    }
+    if (!variant.exists()) {
       continue;
     }
     const auto encoding = static_cast<Encoding>(i);
-    PreparedVariant& variant = file.variants[i];
     variant.etag = "\"" + (blob == nullptr ? entry.hash : blob->hash) + "\"";
-    variant.body = std::move(*body);
     variant.head = std::make_shared<const std::string>(
-      render_head(status, entry, file, variant, encoding, variant.body->size(), false));
+      render_head(status, entry, file, variant, encoding, variant.size(), false));
     variant.not_modified_head = std::make_shared<const std::string>(
       render_head(status, entry, file, variant, encoding, 0, true));
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/edge/negotiation.hpp"
+#include "reactor/net/http_message.hpp"
 #include "reactor/objects/manifest.hpp"
 
 #include <array>
@@ -17,7 +18,11 @@ struct PreparedVariant
   std::string etag;                                     // quoted; differs per encoding
   std::shared_ptr<const std::string> head;              // status 200/404 with Content-Length
   std::shared_ptr<const std::string> not_modified_head; // 304
-  std::shared_ptr<const std::string> body;              // nullptr: no such variant
+  std::shared_ptr<const std::string> body;              // in memory, or
+  std::shared_ptr<const net::FileBody> file;            // sent from disk; both null: none
+
+  bool exists() const { return body || file; }
+  std::uint64_t size() const { return body ? body->size() : file ? file->size : 0; }
 };
 
 struct PreparedFile
@@ -36,6 +41,7 @@ struct PreparedFile
 struct VariantBodies
 {
   std::shared_ptr<const std::string> identity;
+  std::shared_ptr<const net::FileBody> identity_file; // instead of identity, for large files
   std::shared_ptr<const std::string> gzip;
   std::shared_ptr<const std::string> br;
 };

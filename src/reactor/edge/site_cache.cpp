@@ -9,6 +9,7 @@ namespace {
 // Per-thread copies of what the shared maps hold; bounded so a thread that has served
 // many sites does not keep them all alive.
 constexpr std::size_t k_thread_cache_entries = 4096;
+constexpr std::uint64_t k_sendfile_threshold = 64 * 1024;
 
 template<typename Key, typename Value>
 void
@@ -165,10 +166,17 @@ SiteCache::load_file(const Site& site,
     return cached;
   }
   VariantBodies bodies;
-  for (const auto& [blob, body] :
-       { std::pair{ objects::BlobRef{ entry.hash, entry.size }, &bodies.identity },
-         std::pair{ entry.gzip, &bodies.gzip },
-         std::pair{ entry.br, &bodies.br } }) {
+  // Large files go out with sendfile from the local store instead of from memory.
+  if (entry.size >= k_sendfile_threshold) {
+    if (const int fd = m_objects.open_file(objects::blob_key(entry.hash)); fd >= 0) {
+      bodies.identity_file = std::make_shared<const net::FileBody>(fd, entry.size);
+    }
+  }
+  const objects::BlobRef identity =
+    bodies.identity_file ? objects::BlobRef{} : objects::BlobRef{ entry.hash, entry.size };
+  for (const auto& [blob, body] : { std::pair{ identity, &bodies.identity },
+                                    std::pair{ entry.gzip, &bodies.gzip },
+                                    std::pair{ entry.br, &bodies.br } }) {
     auto read = read_blob(blob);
     if (!read) {
       return std::unexpected(read.error());

@@ -3,7 +3,22 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <unistd.h>
+
 namespace reactor::net {
+
+FileBody::FileBody(int descriptor, std::uint64_t bytes)
+  : fd(descriptor)
+  , size(bytes)
+{
+}
+
+FileBody::~FileBody()
+{
+  if (fd >= 0) {
+    ::close(fd);
+  }
+}
 
 std::string_view
 Request::header(std::string_view name) const

@@ -3,6 +3,7 @@
 #include "reactor/net/http_parser.hpp"
 #include "reactor/net/outbox.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,12 +33,24 @@ struct Request
   std::optional<std::string_view> query(std::string_view name) const;
 };
 
+// A response body sent straight from a file with sendfile; owns the descriptor.
+struct FileBody
+{
+  int fd = -1;
+  std::uint64_t size = 0;
+  FileBody(int descriptor, std::uint64_t bytes);
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+  ~FileBody();
+};
+
 struct Response
 {
   unsigned status = 200;
   std::vector<std::pair<std::string, std::string>> headers; // Content-Length and Date are added
   std::string body;
   std::shared_ptr<const std::string> shared_body; // sent instead of body when set
+  std::shared_ptr<const FileBody> file_body;      // sent instead of both when set
   // When set, the status line and every header but Date, already rendered (each line
   // ending in CRLF): `headers` is ignored and nothing is rendered per request.
   std::shared_ptr<const std::string> prepared_head;

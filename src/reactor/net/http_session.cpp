@@ -12,11 +12,13 @@
 #include <boost/beast/http/status.hpp>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <sys/sendfile.h>
 #include <vector>
 
 namespace reactor::net {
@@ -79,6 +81,36 @@ render_head(const Response& response, std::size_t content_length)
   return head;
 }
 
+// Sends a whole file with sendfile(2): the kernel copies from the page cache, so large
+// files cost no user-space copy. Waits for writability when the socket buffer is full.
+asio::awaitable<bool>
+send_file(beast::tcp_stream& stream, const FileBody& file)
+{
+  auto& socket = stream.socket();
+  off_t offset = 0;
+  while (static_cast<std::uint64_t>(offset) < file.size) {
+    const ssize_t sent =
+      ::sendfile(socket.native_handle(),
+                 file.fd,
+                 &offset,
+                 static_cast<std::size_t>(file.size - static_cast<std::uint64_t>(offset)));
+    if (sent > 0) {
+      continue;
+    }
+    if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
+      stream.expires_after(k_idle_timeout);
+      auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_write,
+                                             asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        co_return false;
+      }
+      continue;
+    }
+    co_return false; // the client is gone, or the file shrank (it never should)
+  }
+  co_return true;
+}
+
 // Writes head, Date, the connection line and the body in one gathered write.
 asio::awaitable<bool>
 write_response(beast::tcp_stream& stream, const Response& response, bool head_only, bool keep_alive)
@@ -100,7 +132,10 @@ write_response(beast::tcp_stream& stream, const Response& response, bool head_on
   stream.expires_after(k_idle_timeout);
   auto [ec, written] =
     co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
-  co_return !ec;
+  if (ec || !response.file_body || head_only) {
+    co_return !ec;
+  }
+  co_return co_await send_file(stream, *response.file_body);
 }
 
 asio::awaitable<bool>

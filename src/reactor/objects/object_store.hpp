@@ -28,6 +28,10 @@ public:
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
 
   virtual Result<bool> exists(std::string_view key) = 0;
+
+  // An open, read-only descriptor of the object when it is a file on this machine (so it
+  // can be sent with sendfile); -1 when the backend has no such file or it is absent.
+  virtual int open_file(std::string_view /*key*/) { return -1; }
 };
 
 } // namespace reactor::objects

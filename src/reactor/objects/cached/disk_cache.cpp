@@ -74,6 +74,8 @@ public:
     }
   }
 
+  int open_file(std::string_view key) override { return m_local->open_file(key); }
+
 private:
   // Marks the key most recently used and evicts the oldest past the budget.
   void touch(const std::string& key, std::uint64_t size)

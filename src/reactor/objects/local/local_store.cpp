@@ -163,6 +163,14 @@ public:
     return core::fail(errno_text("cannot stat object", path));
   }
 
+  int open_file(std::string_view key) override
+  {
+    if (!valid_key(key)) {
+      return -1;
+    }
+    return ::open(path_of(key).c_str(), O_RDONLY | O_CLOEXEC);
+  }
+
 private:
   fs::path path_of(std::string_view key) const { return m_root / fs::path(key); }
 
