@@ -10,17 +10,7 @@ namespace reactor::edge {
 
 namespace {
 
-std::string_view
-trim(std::string_view text)
-{
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
+using net::trim;
 
 // The q-value of one Accept-Encoding element ("gzip;q=0.5"), 1 when absent.
 double

@@ -3,6 +3,7 @@
 #include "reactor/hub/messages.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/json/parse.hpp>
 
 #include <map>
@@ -26,7 +27,7 @@ public:
             std::shared_ptr<net::Outbox> outbox)
     : m_hub(hub)
     , m_store(store)
-    , m_blocking(std::move(blocking))
+    , m_strand(boost::asio::make_strand(blocking))
     , m_outbox(std::move(outbox))
   {
   }
@@ -56,7 +57,8 @@ public:
     }
     const std::string deployment_id(id->get_string());
     if (action->get_string() == "unregister") {
-      unregister(deployment_id);
+      boost::asio::post(
+        m_strand, [self = shared_from_this(), deployment_id] { self->unregister(deployment_id); });
       return;
     }
     if (action->get_string() != "register") {
@@ -72,12 +74,18 @@ public:
       }
       since = value->get_int64();
     }
-    boost::asio::post(m_blocking, [self = shared_from_this(), deployment_id, since] {
+    boost::asio::post(m_strand, [self = shared_from_this(), deployment_id, since] {
       self->register_watch(deployment_id, since);
     });
   }
 
   void on_close() override
+  {
+    boost::asio::post(m_strand, [self = shared_from_this()] { self->close(); });
+  }
+
+private:
+  void close()
   {
     std::scoped_lock lock(m_mutex);
     m_closed = true;
@@ -87,7 +95,6 @@ public:
     m_watches.clear();
   }
 
-private:
   void register_watch(const std::string& deployment_id, std::optional<std::int64_t> since)
   {
     {
@@ -140,7 +147,9 @@ private:
 
   Hub& m_hub;
   store::MetadataStore& m_store;
-  boost::asio::any_io_executor m_blocking;
+  // Store reads run on the pool, one at a time per connection and in the order the
+  // client sent them, so an unregister never overtakes its register.
+  boost::asio::any_io_executor m_strand;
   std::shared_ptr<net::Outbox> m_outbox;
   std::mutex m_mutex;
   std::map<std::string, Hub::WatchId> m_watches;

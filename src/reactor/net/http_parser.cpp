@@ -25,18 +25,6 @@ is_field_value_char(char c)
   return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
 }
 
-std::string_view
-trim(std::string_view text)
-{
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // The next line without its line end; nullopt-like empty `found` when incomplete.
 bool
 next_line(std::string_view data, std::size_t& position, std::string_view& line)
@@ -167,6 +155,18 @@ decode_chunked(std::string_view data,
   } while (!line.empty());
   consumed = position;
   return BodyResult::complete;
+}
+
+std::string_view
+trim(std::string_view text)
+{
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
 }
 
 bool
