@@ -93,6 +93,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# What is measured, taken now: the binary is copied so that a rebuild during the run
+# (others work in the same tree) changes neither the server nor the report.
+reactor_build=$(awk -F= '/^CMAKE_BUILD_TYPE:/{print $2}' "$(dirname "$REACTOR_BIN")/CMakeCache.txt" 2>/dev/null || true)
+reactor_built=$(date -u -r "$REACTOR_BIN" "+%Y-%m-%d %H:%M UTC")
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || commit="$commit + uncommitted src/ changes"
+cp "$REACTOR_BIN" "$TMP/reactor"
+
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
@@ -126,7 +134,7 @@ EOF
 # ---------------------------------------------------------------- Reactor
 RPORT=$(free_port)
 say "starting Reactor ($REACTOR_BIN) on 127.0.0.1:$RPORT"
-"$REACTOR_BIN" serve --listen "127.0.0.1:$RPORT" --data-dir "$TMP/reactor-data" --allow-local-repos \
+"$TMP/reactor" serve --listen "127.0.0.1:$RPORT" --data-dir "$TMP/reactor-data" --allow-local-repos \
   >"$TMP/reactor.log" 2>&1 &
 RPID=$!
 PIDS+=("$RPID")
@@ -264,10 +272,23 @@ TARGETS=("index.html" "$JS_PATH")
 declare -A LABEL=([index.html]="index.html ($(wc -c <"$TMP/repo/site/index.html") B)"
   [$JS_PATH]="JS bundle ($(($(wc -c <"$TMP/repo/site/$JS_PATH") / 1024)) KB)")
 
+declare -A PID=([reactor]=$RPID [nginx]=$NPID [caddy]=$CPID)
+# A server that died says how (a signal shows as 128+N: 141 is SIGPIPE, 139 SIGSEGV).
+check_alive() {
+  local peer=$1 context=$2 status=0
+  kill -0 "${PID[$peer]}" 2>/dev/null && return 0
+  wait "${PID[$peer]}" || status=$?
+  die "$peer (pid ${PID[$peer]}) exited with status $status $context; last lines of ${LOG[$peer]}:$(printf '\n')$(tail -5 "${LOG[$peer]}")"
+}
+
 run_wrk() { # peer path conns duration -> RESULT line
-  local peer=$1 path=$2 conns=$3 duration=$4
-  wrk -t"$THREADS" -c"$conns" -d"$duration" --latency -H "Host: $HOST" -s "$HERE/report.lua" \
-    "http://127.0.0.1:${PORT[$peer]}/$path" 2>&1 | grep '^RESULT' || die "wrk failed against $peer /$path"
+  local peer=$1 path=$2 conns=$3 duration=$4 line
+  line=$(wrk -t"$THREADS" -c"$conns" -d"$duration" --latency -H "Host: $HOST" -s "$HERE/report.lua" \
+    "http://127.0.0.1:${PORT[$peer]}/$path" 2>&1 | grep '^RESULT') || true
+  sleep 0.2
+  for p in "${PEERS[@]}"; do check_alive "$p" "during or after wrk -c$conns on $peer /$path"; done
+  [[ -n $line ]] || die "wrk failed against $peer /$path"
+  echo "$line"
 }
 
 # CPU accounting: how much CPU went to processes other than the benchmark's own.
@@ -279,6 +300,12 @@ proc_jiffies() { # utime+stime (+ waited-for children) of a pid
   awk -v children="${2:-0}" '{ t=$12+$13; if (children) t+=$14+$15; print t }' <<<"$stat"
 }
 server_pids() { echo "$RPID $CPID $NPID $(cat "/proc/$NPID/task/$NPID/children" 2>/dev/null)"; }
+peer_jiffies() { # CPU time used so far by one server (nginx: master and workers)
+  local total=0 pid pids=${PID[$1]}
+  [[ $1 == nginx ]] && pids="$NPID $(cat "/proc/$NPID/task/$NPID/children" 2>/dev/null)"
+  for pid in $pids; do total=$((total + $(proc_jiffies "$pid"))); done
+  echo "$total"
+}
 our_jiffies() {
   local total pid
   total=$(proc_jiffies $$ 1)
@@ -296,7 +323,8 @@ busy0=$(busy_jiffies)
 ours0=$(our_jiffies)
 t0=$SECONDS
 RESULTS=$TMP/results.tsv
-printf 'round\tfile\tconns\tpeer\trequests\tduration_us\tp50_us\tp99_us\terrors\n' >"$RESULTS"
+printf 'round\tfile\tconns\tpeer\trequests\tduration_us\tp50_us\tp99_us\terrors\tcpu_us\n' >"$RESULTS"
+hz=$(getconf CLK_TCK)
 runs_total=$((ROUNDS * ${#TARGETS[@]} * $(wc -w <<<"$CONNS") * ${#PEERS[@]}))
 run_no=0
 for round in $(seq "$ROUNDS"); do
@@ -306,13 +334,16 @@ for round in $(seq "$ROUNDS"); do
     for conns in $CONNS; do
       for peer in "${order[@]}"; do
         run_no=$((run_no + 1))
-        line=$(run_wrk "$peer" "$path" "$conns" "$DURATION")
+        cpu0=$(peer_jiffies "$peer")
+        run_wrk "$peer" "$path" "$conns" "$DURATION" >"$TMP/wrk.line" # not in $(): check_alive waits
+        cpu_us=$((($(peer_jiffies "$peer") - cpu0) * 1000000 / hz))
+        line=$(<"$TMP/wrk.line")
         eval "$(sed 's/^RESULT //; s/\([a-z0-9_]*\)=\([0-9]*\)/local_\1=\2;/g' <<<"$line")"
         # shellcheck disable=SC2154 # set by the eval above
         errors=$((local_err_status + local_err_connect + local_err_read + local_err_write + local_err_timeout))
         # shellcheck disable=SC2154
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "${LABEL[$path]}" "$conns" "$peer" \
-          "$local_requests" "$local_duration_us" "$local_p50_us" "$local_p99_us" "$errors" >>"$RESULTS"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "${LABEL[$path]}" "$conns" "$peer" \
+          "$local_requests" "$local_duration_us" "$local_p50_us" "$local_p99_us" "$errors" "$cpu_us" >>"$RESULTS"
         say "[$run_no/$runs_total] round $round $path c=$conns $peer: $((local_requests * 1000000 / local_duration_us)) req/s, p99 $((local_p99_us / 1000)).$(((local_p99_us % 1000) / 100)) ms, errors $errors"
         sleep 1
       done
@@ -323,7 +354,6 @@ elapsed=$((SECONDS - t0))
 busy1=$(busy_jiffies)
 ours1=$(our_jiffies)
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-hz=$(getconf CLK_TCK)
 cores=$(nproc)
 OTHERS_PCT=$(awk -v b=$((busy1 - busy0)) -v o=$((ours1 - ours0)) -v hz="$hz" -v s="$elapsed" -v n="$cores" \
   'BEGIN { x = (b - o) / hz / (s * n) * 100; if (x < 0) x = 0; printf "%.0f", x }')
@@ -335,9 +365,6 @@ for pid in $NPID $(cat "/proc/$NPID/task/$NPID/children" 2>/dev/null); do nginx_
 RSS="reactor=$(hwm_kb "$RPID") nginx=$nginx_kb caddy=$(hwm_kb "$CPID")"
 
 # ---------------------------------------------------------------- report
-reactor_build=$(awk -F= '/^CMAKE_BUILD_TYPE:/{print $2}' "$(dirname "$REACTOR_BIN")/CMakeCache.txt" 2>/dev/null || true)
-commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || commit="$commit + uncommitted src/ changes"
 cpu=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
 REPORT=$TMP/report.md
 {
@@ -345,7 +372,7 @@ REPORT=$TMP/report.md
   echo
   echo "- Machine: $cores × $cpu, $(uname -r); load average (1/5/15 min) at start $LOAD_START, before the timed runs (after warm-up) $LOAD_BEFORE, after $LOAD_AFTER;" \
     "processes other than the benchmark's used ~${OTHERS_PCT}% of the machine's CPU during the ${elapsed} s of timed runs."
-  echo "- Reactor: \`$REACTOR_BIN\` (${reactor_build:-build type unknown}, built $(date -u -r "$REACTOR_BIN" "+%Y-%m-%d %H:%M UTC")), commit $commit; $(nginx -v 2>&1 | sed 's/^nginx version: //'); Caddy $(caddy version | cut -d' ' -f1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
+  echo "- Reactor: \`$REACTOR_BIN\` (${reactor_build:-build type unknown}, built $reactor_built), commit $commit; $(nginx -v 2>&1 | sed 's/^nginx version: //'); Caddy $(caddy version | cut -d' ' -f1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
   echo "- Each run: \`wrk -t$THREADS -c<conns> -d$DURATION --latency -H 'Host: <id>.localhost' -s bench/edge/report.lua http://127.0.0.1:<port>/<file>\`," \
     "identity encoding (no Accept-Encoding), keep-alive; peers in alternation, order rotated each round; ${WARMUP} warm-up per peer and file first."
   echo "- Response header bytes (status line included) for index.html: $(for peer in "${PEERS[@]}"; do

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <array>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <tuple>
@@ -195,6 +196,10 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
 int
 main(int argc, char** argv)
 {
+  // A client that goes away mid-response must cost one failed write (EPIPE), not the
+  // process: sendfile(2) raises SIGPIPE, unlike Asio's own sends. Builds get the default
+  // disposition back (util/process resets it in the child).
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{ "Reactor: deploy React apps from Git repositories, served from one binary" };
   cli.require_subcommand(1);
   ServeOptions serve_options;

@@ -3,6 +3,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -82,11 +83,15 @@ render_head(const Response& response, std::size_t content_length)
 }
 
 // Sends a whole file with sendfile(2): the kernel copies from the page cache, so large
-// files cost no user-space copy. Waits for writability when the socket buffer is full.
+// files cost no user-space copy. Waits for writability when the socket buffer is full,
+// at most the idle timeout each time (the stream's own timer does not cover a raw wait),
+// so a client that stops reading mid-file is dropped like any idle one.
 asio::awaitable<bool>
 send_file(beast::tcp_stream& stream, const FileBody& file)
 {
+  using namespace asio::experimental::awaitable_operators;
   auto& socket = stream.socket();
+  asio::steady_timer deadline(socket.get_executor());
   off_t offset = 0;
   while (static_cast<std::uint64_t>(offset) < file.size) {
     const ssize_t sent =
@@ -98,11 +103,12 @@ send_file(beast::tcp_stream& stream, const FileBody& file)
       continue;
     }
     if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
-      stream.expires_after(k_idle_timeout);
-      auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_write,
-                                             asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        co_return false;
+      deadline.expires_after(k_idle_timeout);
+      auto first = co_await (
+        socket.async_wait(asio::ip::tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable)) ||
+        deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+      if (first.index() != 0 || std::get<0>(std::get<0>(first))) {
+        co_return false; // idle too long, or the socket failed
       }
       continue;
     }
