@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { deploy, makeRepo, startServer, tempDir, tinyApp, watch } from '../../tests/e2e/harness.mjs';
+import { deploy, getDeployment, makeRepo, startServer, tempDir, tinyApp, watch } from '../../tests/e2e/harness.mjs';
 
 const POSTS = Number(process.env.POSTS ?? 500);
 const DEPLOYS = Number(process.env.DEPLOYS ?? 10);
@@ -30,34 +30,39 @@ try {
   }
   await new Promise((r) => setTimeout(r, 3000)); // let the failing builds drain
 
-  // The fixture's own commands, run directly on the host.
-  const direct = [];
+  // The fixture's own commands on the host and the same fixture through Reactor (POST to
+  // the DEPLOYED message on the WebSocket), in alternation, so that a change in the
+  // machine's load shifts both sides of each pair alike.
   const fixtureRepo = makeRepo(tinyApp());
-  for (let i = 0; i < DEPLOYS; i++) {
+  const hostRun = () => {
     const dir = join(tempDir('reactor-bench-direct-'), 'app');
     cpSync(new URL(fixtureRepo).pathname, dir, { recursive: true });
     const start = performance.now();
     execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
     execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'ignore' });
-    direct.push(performance.now() - start);
-  }
-
-  // The same fixture through Reactor, POST to the DEPLOYED message on the WebSocket.
-  const totals = [];
+    return performance.now() - start;
+  };
   const ws = await watch(server.port);
+  const pairs = [];
   for (let i = 0; i < DEPLOYS; i++) {
+    const direct = hostRun();
     const start = performance.now();
     const posted = await deploy(server.port, { repoUrl: fixtureRepo });
     ws.send({ action: 'register', id: posted.json.id, since: 0 });
     await ws.next((m) => m.id === posted.json.id && m.type === 'STATUS_UPDATE' && m.status === 'DEPLOYED');
-    totals.push(performance.now() - start);
+    const total = performance.now() - start;
+    const deployment = await getDeployment(server.port, posted.json.id);
+    pairs.push({ direct, total, phases: deployment.build.durationsMs });
   }
   ws.close();
 
-  const overhead = median(totals) - median(direct);
+  const column = (pick) => median(pairs.map(pick));
+  const phases = (p) => p.phases.clone + p.phases.install + p.phases.build + p.phases.upload;
   console.log(`POST /deploy latency over ${POSTS} requests: p50 ${ms(median(latencies))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))}`);
-  console.log(`tiny fixture, ${DEPLOYS} deploys: POST→DEPLOYED median ${ms(median(totals))}; its npm install + npm run build directly on the host median ${ms(median(direct))}`);
-  console.log(`pipeline overhead (median difference): ${ms(overhead)}`);
+  console.log(`tiny fixture, ${DEPLOYS} deploys alternating with ${DEPLOYS} host runs (medians):`);
+  console.log(`  POST→DEPLOYED ${ms(column((p) => p.total))}; npm install + npm run build on the host ${ms(column((p) => p.direct))}`);
+  console.log(`  inside Reactor: clone ${ms(column((p) => p.phases.clone))}, sandboxed install + build ${ms(column((p) => p.phases.install + p.phases.build))}, upload ${ms(column((p) => p.phases.upload))}, outside the phases (queue, status changes, workspace) ${ms(column((p) => p.total - phases(p)))}`);
+  console.log(`pipeline overhead (median over pairs of POST→DEPLOYED minus the host run): ${ms(column((p) => p.total - p.direct))}`);
 } finally {
   await server.stop();
 }
