@@ -28,7 +28,10 @@ handle_deployment(std::string_view rest, const net::Request& request, ApiContext
   }
   const bool get = request.method == "GET";
   if (action.empty()) {
-    return get ? get_deployment(id, context) : method_not_allowed("GET");
+    if (request.method == "DELETE") {
+      return delete_deployment(id, context);
+    }
+    return get ? get_deployment(id, context) : method_not_allowed("GET, DELETE");
   }
   if (action == "events") {
     return get ? stream_events(id, request, context) : method_not_allowed("GET");
@@ -93,6 +96,9 @@ handle(const net::Request& request, ApiContext& context)
       return method == "POST" ? redrive_dead_letter(id.substr(1), context)
                               : method_not_allowed("POST");
     }
+  }
+  if (path == "/admin/gc") {
+    return method == "POST" ? collect_garbage(request, context) : method_not_allowed("POST");
   }
   if (path == "/healthz") {
     return net::json_response(200, R"({"status":"ok"})");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/api/access.hpp"
+#include "reactor/gc/collector.hpp"
 #include "reactor/hub/hub.hpp"
 #include "reactor/net/http_message.hpp"
 #include "reactor/objects/object_store.hpp"
@@ -24,8 +25,12 @@ struct ApiContext
   std::string api_token;
   // Limits POST /deploy per client address; nullptr: unlimited.
   RateLimiter* deploy_limiter = nullptr;
-  // Probed by /readyz; nullptr skips the probe.
+  // Probed by /readyz, and where a deleted deployment's manifest is removed from.
   objects::ObjectStore* objects = nullptr;
+  // Called after a deployment was deleted (drops its site from this process's edge).
+  std::function<void(std::string_view)> on_deleted;
+  // Runs POST /admin/gc; nullptr: the call answers 503.
+  gc::Collector* collector = nullptr;
 };
 
 // Answers a REST request (blocking: reads and writes the store).

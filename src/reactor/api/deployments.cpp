@@ -1,12 +1,14 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
 #include "reactor/core/deploy_request.hpp"
+#include "reactor/objects/manifest.hpp"
 
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <tuple>
 
 namespace reactor::api {
 
@@ -139,6 +141,33 @@ cancel_deployment(std::string_view id, ApiContext& context)
                              std::string(core::to_string((*current)->status)));
   }
   return deployment_response(202, **current, context);
+}
+
+net::Response
+delete_deployment(std::string_view id, ApiContext& context)
+{
+  auto outcome = context.store.delete_deployment(id);
+  if (!outcome) {
+    return store_failure(outcome.error());
+  }
+  if (*outcome == store::DeleteOutcome::unknown) {
+    return unknown_deployment(id);
+  }
+  if (*outcome == store::DeleteOutcome::busy) {
+    return net::json_error(409,
+                           "Deployment " + std::string(id) +
+                             " is queued or building: cancel it, or wait until it finishes");
+  }
+  // A manifest left behind is removed by the next garbage collection: its deployment is gone.
+  if (context.objects != nullptr) {
+    std::ignore = context.objects->remove(objects::manifest_key(id));
+  }
+  if (context.on_deleted) {
+    context.on_deleted(id);
+  }
+  return net::json_response(
+    200,
+    boost::json::serialize(boost::json::object{ { "id", std::string(id) }, { "deleted", true } }));
 }
 
 } // namespace reactor::api

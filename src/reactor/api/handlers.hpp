@@ -12,6 +12,9 @@ net::Response create_deployment(const net::Request& request, ApiContext& context
 net::Response get_deployment(std::string_view id, ApiContext& context);
 net::Response list_deployments(const net::Request& request, ApiContext& context);
 net::Response cancel_deployment(std::string_view id, ApiContext& context);
+// Deletes a finished deployment: its record, events and manifest (its blobs go at the next
+// garbage collection); 409 while it is queued or building.
+net::Response delete_deployment(std::string_view id, ApiContext& context);
 
 // Server-Sent Events of one deployment, resuming after Last-Event-ID (or ?since=).
 net::Response stream_events(std::string_view id, const net::Request& request, ApiContext& context);
@@ -32,5 +35,8 @@ net::Response list_dead_letters(ApiContext& context);
 // POST /admin/dead-letters/<id>/redrive: queues the build again and answers 202 with the
 // deployment (PENDING again); 404 when the deployment has no dead letter.
 net::Response redrive_dead_letter(std::string_view id, ApiContext& context);
+
+// POST /admin/gc[?dryRun=1]: collects garbage now and answers what went (or would go).
+net::Response collect_garbage(const net::Request& request, ApiContext& context);
 
 } // namespace reactor::api

@@ -56,6 +56,16 @@ metrics_page(ApiContext& context)
        "reactor_leases_expired_total",
        "",
        static_cast<std::int64_t>(metrics.leases_expired.load()));
+  help(out, "reactor_gc_blobs_deleted_total", "counter", "Unreferenced blobs deleted.");
+  line(out,
+       "reactor_gc_blobs_deleted_total",
+       "",
+       static_cast<std::int64_t>(metrics.gc_blobs_deleted.load()));
+  help(out, "reactor_gc_bytes_freed_total", "counter", "Bytes of the deleted blobs.");
+  line(out,
+       "reactor_gc_bytes_freed_total",
+       "",
+       static_cast<std::int64_t>(metrics.gc_bytes_freed.load()));
   help(out, "reactor_websocket_connections", "gauge", "Open WebSocket connections.");
   line(out, "reactor_websocket_connections", "", metrics.websocket_connections.load());
   help(out, "reactor_edge_requests_total", "counter", "Site requests by status class.");

@@ -189,6 +189,23 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
            "Disk space for cached dependencies under <data-dir>/cache/deps; 0 turns it off "
            "(default 10G)",
            "REACTOR_DEPENDENCY_CACHE_SIZE");
+  add_duration(command,
+               "--dependency-cache-max-age",
+               options.dependency_cache_max_age,
+               "Cached dependencies unused this long are removed (default 14d)",
+               "REACTOR_DEPENDENCY_CACHE_MAX_AGE");
+  add_duration(command,
+               "--gc-interval",
+               options.gc_interval,
+               "How often workers collect garbage (unreferenced blobs, old dependency caches); "
+               "0 turns it off (default 1h)",
+               "REACTOR_GC_INTERVAL");
+  add_duration(command,
+               "--gc-grace",
+               options.gc_grace,
+               "Blobs written more recently are never deleted; use the same value on every "
+               "node (default 1h)",
+               "REACTOR_GC_GRACE");
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
 #include "reactor/builder/worker_pool.hpp"
+#include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
 
 #include <csignal>
@@ -109,7 +110,14 @@ run_node(const ServeOptions& options, Roles roles)
   worker_config.limits = options.build_limits;
   worker_config.dependency_cache_dir = options.data_dir / "cache" / "deps";
   worker_config.dependency_cache_bytes = options.dependency_cache_bytes;
+  worker_config.dependency_cache_max_age =
+    std::chrono::duration_cast<std::chrono::seconds>(options.dependency_cache_max_age);
+  const auto gc_grace = std::chrono::duration_cast<std::chrono::seconds>(options.gc_grace);
+  worker_config.blob_reuse_window = gc_grace / 2;
   builder::WorkerPool workers(**store, **objects, worker_config);
+  gc::Collector collector(**store, **objects, gc_grace, [&workers, roles] {
+    return roles.worker ? workers.trim_dependency_cache() : builder::CacheTrim{};
+  });
   if (roles.worker) {
     std::cerr << "reactor: " << workers.limits_status() << "\n";
   }
@@ -136,7 +144,10 @@ run_node(const ServeOptions& options, Roles roles)
                                  },
                                .api_token = options.api_token,
                                .deploy_limiter = deploy_limiter ? &*deploy_limiter : nullptr,
-                               .objects = objects->get() };
+                               .objects = objects->get(),
+                               .on_deleted =
+                                 [&sites](std::string_view id) { sites.forget_site(id); },
+                               .collector = &collector };
   FrontDoor front_door(options.domain,
                        roles.edge ? &edge : nullptr,
                        roles.api ? &api_context : nullptr,
@@ -162,6 +173,7 @@ run_node(const ServeOptions& options, Roles roles)
   }
   if (roles.worker) {
     workers.start();
+    collector.start(std::chrono::duration_cast<std::chrono::seconds>(options.gc_interval));
   }
 
   std::jthread signal_waiter([&] {

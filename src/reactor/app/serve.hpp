@@ -22,6 +22,11 @@ struct ServeOptions
   std::chrono::milliseconds lease_timeout{ 30'000 };
   builder::BuildLimits build_limits;
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
+  std::chrono::milliseconds dependency_cache_max_age = std::chrono::days(14);
+  // How often workers collect garbage (0: on demand only); blobs younger than the grace
+  // period are never deleted.
+  std::chrono::milliseconds gc_interval = std::chrono::hours(1);
+  std::chrono::milliseconds gc_grace = std::chrono::hours(1);
   std::uint64_t edge_cache_bytes = 256ULL << 20;
   std::uint64_t object_cache_bytes = 10ULL << 30; // disk cache of a remote object store
   std::string api_token;                          // empty: no access control

@@ -240,9 +240,12 @@ struct DependencyCache::Pin
   const std::string m_key;
 };
 
-DependencyCache::DependencyCache(fs::path root, std::uint64_t max_bytes)
+DependencyCache::DependencyCache(fs::path root,
+                                 std::uint64_t max_bytes,
+                                 std::chrono::seconds max_age)
   : m_root(std::move(root))
   , m_max_bytes(max_bytes)
+  , m_max_age(max_age)
 {
   std::error_code ec;
   fs::create_directories(m_root, ec);
@@ -368,7 +371,14 @@ DependencyCache::size()
   return total;
 }
 
-void
+CacheTrim
+DependencyCache::trim()
+{
+  std::lock_guard lock(m_mutex);
+  return evict();
+}
+
+CacheTrim
 DependencyCache::evict()
 {
   struct Entry
@@ -389,8 +399,10 @@ DependencyCache::evict()
     total += bytes;
   }
   std::ranges::sort(entries, [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  const auto stale_before = fs::file_time_type::clock::now() - m_max_age;
+  CacheTrim trimmed;
   for (const auto& entry : entries) {
-    if (total <= m_max_bytes) {
+    if (total <= m_max_bytes && entry.used >= stale_before) {
       break;
     }
     if (m_pins.contains(entry.path.filename().string())) {
@@ -400,7 +412,10 @@ DependencyCache::evict()
     fs::rename(entry.path, trash, ec);
     remove_tree(ec ? entry.path : trash);
     total -= entry.bytes;
+    ++trimmed.entries;
+    trimmed.bytes += entry.bytes;
   }
+  return trimmed;
 }
 
 } // namespace reactor::builder

@@ -2,6 +2,7 @@
 
 #include "reactor/core/error.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -38,14 +39,24 @@ std::vector<std::string> install_outputs(const std::filesystem::path& install_di
 // not cached.
 std::string workspace_install_script(const std::filesystem::path& install_dir);
 
+// What one trim removed.
+struct CacheTrim
+{
+  std::size_t entries = 0;
+  std::uint64_t bytes = 0;
+};
+
 // Installed dependencies on the worker's disk, one folder per key under `root`, at most
-// `max_bytes` in all: the least recently used entries go first. An entry is written once,
+// `max_bytes` in all: the least recently used entries go first, and entries unused for
+// `max_age` go at the next trim. An entry is written once,
 // from a successful install, and only ever copied out, so no build can change what another
 // build restores. Safe to use from several threads.
 class DependencyCache
 {
 public:
-  DependencyCache(std::filesystem::path root, std::uint64_t max_bytes);
+  DependencyCache(std::filesystem::path root,
+                  std::uint64_t max_bytes,
+                  std::chrono::seconds max_age = std::chrono::hours(24 * 14));
 
   // Copies the entry's folders and files into `install_dir` (none of them may exist there
   // yet) and returns true, or returns false when there is no entry. On failure leaves
@@ -61,13 +72,18 @@ public:
   // The bytes the entries hold.
   std::uint64_t size();
 
+  // Removes the entries unused for longer than max_age, then the least recently used
+  // until the cache fits (entries being restored stay).
+  CacheTrim trim();
+
 private:
   struct Pin;
 
-  void evict();
+  CacheTrim evict();
 
   const std::filesystem::path m_root;
   const std::uint64_t m_max_bytes;
+  const std::chrono::seconds m_max_age;
   std::mutex m_mutex;
   std::map<std::string, int> m_pins; // entries being restored: never evicted meanwhile
 };

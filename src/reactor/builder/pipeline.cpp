@@ -580,7 +580,8 @@ private:
     if (files->empty()) {
       return final_error("The build wrote no files to " + m_info.output_dir + "/");
     }
-    auto published = publish_output(m_objects, m_deployment.id, *files, &m_cancel);
+    auto published =
+      publish_output(m_objects, m_deployment.id, *files, m_config.blob_reuse_window, &m_cancel);
     if (!published) {
       if (m_cancel.load()) {
         return canceled();

@@ -3,6 +3,7 @@
 #include "reactor/builder/build_log.hpp"
 #include "reactor/builder/cgroup.hpp"
 #include "reactor/builder/limits.hpp"
+#include "reactor/builder/publish.hpp"
 #include "reactor/core/deployment.hpp"
 #include "reactor/core/error.hpp"
 #include "reactor/objects/object_store.hpp"
@@ -28,6 +29,7 @@ struct PipelineConfig
   std::string bwrap = "bwrap";
   Cgroups* cgroups = nullptr;                  // null: no memory and process limits
   DependencyCache* dependency_cache = nullptr; // null: every build installs
+  std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;
 };
 
 // Builds and publishes one deployment: clone, detect, install (sandbox, network on),

@@ -123,16 +123,23 @@ is_compressible(std::string_view content_type)
          content_type.starts_with("application/manifest");
 }
 
-// Stores a blob under its hash unless the store has it already.
+// Stores a blob under its hash unless the store has a copy written within `reuse_window`:
+// an older copy is written again, so a garbage sweep that spares blobs younger than twice
+// the window never deletes one this publish relies on.
 template<typename Put>
 core::Result<void>
-store_blob(objects::ObjectStore& store, const std::string& hash, PublishStats& stats, Put put)
+store_blob(objects::ObjectStore& store,
+           const std::string& hash,
+           std::chrono::seconds reuse_window,
+           PublishStats& stats,
+           Put put)
 {
-  auto present = store.exists(objects::blob_key(hash));
+  auto present = store.stat(objects::blob_key(hash));
   if (!present) {
     return std::unexpected(std::move(present.error()));
   }
-  if (*present) {
+  if (present->has_value() &&
+      (*present)->modified >= std::chrono::system_clock::now() - reuse_window) {
     return {};
   }
   if (auto stored = put(); !stored) {
@@ -148,6 +155,7 @@ core::Result<void>
 add_compressed_variants(objects::ObjectStore& store,
                         const OutputFile& file,
                         objects::ManifestEntry& entry,
+                        std::chrono::seconds reuse_window,
                         PublishStats& stats)
 {
   if (!is_compressible(entry.content_type) || file.size < k_min_compressed_size ||
@@ -167,8 +175,9 @@ add_compressed_variants(objects::ObjectStore& store,
       continue; // saves less than 5%: not worth a variant
     }
     const std::string hash = util::sha256_hex(*compressed);
-    auto stored = store_blob(
-      store, hash, stats, [&] { return store.put(objects::blob_key(hash), *compressed); });
+    auto stored = store_blob(store, hash, reuse_window, stats, [&] {
+      return store.put(objects::blob_key(hash), *compressed);
+    });
     if (!stored) {
       return stored;
     }
@@ -183,6 +192,7 @@ core::Result<PublishStats>
 publish_output(objects::ObjectStore& store,
                std::string_view deployment_id,
                const std::vector<OutputFile>& files,
+               std::chrono::seconds reuse_window,
                const std::atomic<bool>* cancel)
 {
   PublishStats stats;
@@ -196,8 +206,9 @@ publish_output(objects::ObjectStore& store,
     if (!hash) {
       return core::fail("cannot read build output: " + hash.error());
     }
-    auto stored = store_blob(
-      store, *hash, stats, [&] { return store.put_file(objects::blob_key(*hash), file.file); });
+    auto stored = store_blob(store, *hash, reuse_window, stats, [&] {
+      return store.put_file(objects::blob_key(*hash), file.file);
+    });
     if (!stored) {
       return std::unexpected(std::move(stored.error()));
     }
@@ -206,7 +217,8 @@ publish_output(objects::ObjectStore& store,
     objects::ManifestEntry entry{ *hash,
                                   file.size,
                                   std::string(core::content_type_for(file.site_path)) };
-    if (auto variants = add_compressed_variants(store, file, entry, stats); !variants) {
+    if (auto variants = add_compressed_variants(store, file, entry, reuse_window, stats);
+        !variants) {
       return std::unexpected(std::move(variants.error()));
     }
     manifest.files.insert_or_assign(file.site_path, std::move(entry));

@@ -6,6 +6,7 @@
 #include "reactor/objects/object_store.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -41,12 +42,18 @@ struct PublishStats
   std::uint64_t bytes = 0;
 };
 
-// Stores each file as blobs/<sha256> unless that blob exists, then writes the manifest
-// of `deployment_id`, last. Fails (an infrastructure failure, worth a retry) when a file
-// cannot be read or the store fails, or with "canceled" when `cancel` becomes true.
+// How long a blob already in the store counts as fresh enough to reuse; the garbage sweep's
+// grace period must be at least twice this.
+constexpr std::chrono::seconds k_default_blob_reuse_window{ 30 * 60 };
+
+// Stores each file as blobs/<sha256> unless that blob was written within `reuse_window`,
+// then writes the manifest of `deployment_id`, last. Fails (an infrastructure failure, worth a
+// retry) when a file cannot be read or the store fails, or with "canceled" when `cancel` becomes
+// true.
 core::Result<PublishStats> publish_output(objects::ObjectStore& store,
                                           std::string_view deployment_id,
                                           const std::vector<OutputFile>& files,
+                                          std::chrono::seconds reuse_window,
                                           const std::atomic<bool>* cancel = nullptr);
 
 } // namespace reactor::builder

@@ -54,7 +54,8 @@ WorkerPool::WorkerPool(store::MetadataStore& store,
 {
   if (!m_config.dependency_cache_dir.empty() && m_config.dependency_cache_bytes != 0) {
     m_dependency_cache = std::make_unique<DependencyCache>(m_config.dependency_cache_dir,
-                                                           m_config.dependency_cache_bytes);
+                                                           m_config.dependency_cache_bytes,
+                                                           m_config.dependency_cache_max_age);
   }
   if (!m_config.use_cgroups) {
     m_cgroups_problem = "turned off";
@@ -206,6 +207,7 @@ WorkerPool::run_job(const store::Job& job)
   config.bwrap = m_config.bwrap;
   config.cgroups = m_cgroups.get();
   config.dependency_cache = m_dependency_cache.get();
+  config.blob_reuse_window = m_config.blob_reuse_window;
   auto change = run_deployment(m_store, m_objects, job.deployment_id, config, running.cancel);
   {
     std::lock_guard lock(running.mutex);

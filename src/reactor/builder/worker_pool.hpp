@@ -3,6 +3,7 @@
 #include "reactor/builder/cgroup.hpp"
 #include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/limits.hpp"
+#include "reactor/builder/publish.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -28,6 +29,10 @@ struct WorkerConfig
   bool use_cgroups = true; // false: no memory and process limits, even where cgroups work
   std::filesystem::path dependency_cache_dir; // empty: no dependency cache
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
+  std::chrono::seconds dependency_cache_max_age =
+    std::chrono::days(14); // unused this long: removed
+  // Blobs in the store written longer ago are uploaded again (see publish_output).
+  std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;
   std::string bwrap = "bwrap";
 };
 
@@ -52,6 +57,12 @@ public:
 
   // Makes idle workers look for a job now (call after enqueuing one).
   void wake();
+
+  // Trims the dependency cache to its size and age bounds; nothing without a cache.
+  CacheTrim trim_dependency_cache()
+  {
+    return m_dependency_cache ? m_dependency_cache->trim() : CacheTrim{};
+  }
 
   // How builds are limited, for the startup log: the cgroup hierarchy in use, or a warning
   // that says why memory and process limits do not apply.

@@ -122,6 +122,12 @@ ApiClient::post(std::string_view path, std::string_view json) const
 }
 
 core::Result<Reply>
+ApiClient::remove(std::string_view path) const
+{
+  return perform({ .path = path, .remove = true });
+}
+
+core::Result<Reply>
 ApiClient::stream(std::string_view path,
                   const ChunkHandler& on_chunk,
                   const std::function<void()>& on_idle,
@@ -161,6 +167,9 @@ ApiClient::perform(const Request& request) const
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, transfer.error.data());
+  if (request.remove) {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "DELETE");
+  }
   if (request.post) {
     add_header("Content-Type: application/json");
     curl_easy_setopt(handle, CURLOPT_POST, 1L);

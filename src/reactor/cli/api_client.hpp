@@ -41,6 +41,9 @@ public:
   // POST of a JSON body (may be empty) to an API path; fails like get().
   core::Result<Reply> post(std::string_view path, std::string_view json) const;
 
+  // DELETE of an API path; fails like get().
+  core::Result<Reply> remove(std::string_view path) const;
+
   // GET of a streamed path (events, followed logs): while the status is 2xx the body
   // goes to `on_chunk` piece by piece and Reply::body stays empty; any other status
   // collects the body into the Reply. `on_idle` runs about every 100 ms meanwhile. A
@@ -58,6 +61,7 @@ private:
     std::string_view path;
     std::string_view post_body;
     bool post = false;
+    bool remove = false;
     const ChunkHandler* on_chunk = nullptr; // null: collect the body
     std::function<void()> on_idle;
     std::chrono::seconds silence_limit{};

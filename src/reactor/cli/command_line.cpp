@@ -77,6 +77,12 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_logs_command->add_flag("-f,--follow", m_follow, "Keep printing until the build ends");
   m_cancel_command = add_command(app, "cancel", "Cancel a deployment", m_client);
   add_id(*m_cancel_command, m_id);
+  m_remove_command =
+    add_command(app, "rm", "Delete a finished deployment (its site stops being served)", m_client);
+  add_id(*m_remove_command, m_id);
+  m_gc_command = add_command(
+    app, "gc", "Collect garbage now: unreferenced blobs, old dependency caches", m_client);
+  m_gc_command->add_flag("--dry-run", m_dry_run, "Only count what would be deleted");
   m_dlq_command = app.add_subcommand("dlq", "The dead-letter queue: builds that never finished");
   m_dlq_command->require_subcommand(1);
   m_dlq_list_command = add_command(*m_dlq_command, "ls", "List the dead letters", m_client);
@@ -103,6 +109,12 @@ ClientCommands::run() const
   if (m_cancel_command->parsed()) {
     return cancel(m_client, m_id);
   }
+  if (m_remove_command->parsed()) {
+    return remove(m_client, m_id);
+  }
+  if (m_gc_command->parsed()) {
+    return collect_garbage(m_client, m_dry_run);
+  }
   if (m_dlq_list_command->parsed()) {
     return list_dead_letters(m_client);
   }
@@ -116,7 +128,8 @@ bool
 ClientCommands::chosen() const
 {
   return m_deploy_command->parsed() || m_list_command->parsed() || m_status_command->parsed() ||
-         m_logs_command->parsed() || m_cancel_command->parsed() || m_dlq_command->parsed();
+         m_logs_command->parsed() || m_cancel_command->parsed() || m_remove_command->parsed() ||
+         m_gc_command->parsed() || m_dlq_command->parsed();
 }
 
 } // namespace reactor::cli

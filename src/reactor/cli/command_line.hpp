@@ -12,7 +12,7 @@ class App;
 namespace reactor::cli {
 
 // The client's subcommands on the `reactor` command line: deploy, ls, status, logs,
-// cancel and dlq ls|redrive, each taking --server, --token and --json. Holds the parsed
+// cancel, rm, gc and dlq ls|redrive, each taking --server, --token and --json. Holds the parsed
 // values, so it must outlive the parse; it cannot move.
 class ClientCommands
 {
@@ -34,12 +34,15 @@ private:
   DeployOptions m_deploy;
   std::string m_id;
   bool m_follow = false;
+  bool m_dry_run = false;
 
   CLI::App* m_deploy_command = nullptr;
   CLI::App* m_list_command = nullptr;
   CLI::App* m_status_command = nullptr;
   CLI::App* m_logs_command = nullptr;
   CLI::App* m_cancel_command = nullptr;
+  CLI::App* m_remove_command = nullptr;
+  CLI::App* m_gc_command = nullptr;
   CLI::App* m_dlq_command = nullptr;
   CLI::App* m_dlq_list_command = nullptr;
   CLI::App* m_dlq_redrive_command = nullptr;

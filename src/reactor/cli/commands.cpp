@@ -594,4 +594,57 @@ redrive(const ClientOptions& client, std::string_view id)
   return k_exit_ok;
 }
 
+int
+remove(const ClientOptions& client, std::string_view id)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  if (auto valid = check_id(id); !valid) {
+    return report(client, valid.error());
+  }
+  auto reply = expect(client, api->remove("/deployments/" + std::string(id)), 200);
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+  } else {
+    std::cout << "Deleted " << id << std::endl;
+  }
+  return k_exit_ok;
+}
+
+int
+collect_garbage(const ClientOptions& client, bool dry_run)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto reply = expect(client, api->post(dry_run ? "/admin/gc?dryRun=1" : "/admin/gc", ""), 200);
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+    return k_exit_ok;
+  }
+  const auto object = parse_object(reply->body);
+  if (!object) {
+    return report(client, Failure{ k_exit_failed, "the server's answer is not a JSON object", {} });
+  }
+  std::cout << (dry_run ? "Would delete " : "Deleted ") << text_of(*object, "blobsDeleted")
+            << " blobs (" << text_of(*object, "bytesFreed") << " bytes) and "
+            << text_of(*object, "manifestsDeleted") << " manifests; kept "
+            << text_of(*object, "blobsKept") << " blobs";
+  if (!dry_run) {
+    std::cout << "; dependency cache: " << text_of(*object, "dependencyCacheEntriesDeleted")
+              << " entries (" << text_of(*object, "dependencyCacheBytesFreed") << " bytes)";
+  }
+  std::cout << std::endl;
+  return k_exit_ok;
+}
+
 } // namespace reactor::cli

@@ -63,5 +63,9 @@ int cancel(const ClientOptions& client, std::string_view id);
 int list_dead_letters(const ClientOptions& client);
 // Queues a dead-lettered build again.
 int redrive(const ClientOptions& client, std::string_view id);
+// Deletes a finished deployment: its site stops being served.
+int remove(const ClientOptions& client, std::string_view id);
+// Collects garbage on the server now and prints what went (with `dry_run`, what would go).
+int collect_garbage(const ClientOptions& client, bool dry_run);
 
 } // namespace reactor::cli

@@ -31,18 +31,29 @@ file_key(const objects::ManifestEntry& entry, unsigned status)
 struct ThreadCache
 {
   const SiteCache* owner = nullptr;
+  std::uint64_t generation = 0;
   std::unordered_map<std::string, std::shared_ptr<const Site>> sites;
   std::unordered_map<std::uintptr_t, std::shared_ptr<const PreparedFile>> files;
 };
 
 ThreadCache&
-thread_cache(const SiteCache* owner)
+thread_cache(const SiteCache* owner, std::uint64_t generation)
 {
   thread_local ThreadCache cache;
-  if (cache.owner != owner) {
-    cache = ThreadCache{ owner, {}, {} };
+  if (cache.owner != owner || cache.generation != generation) {
+    cache = ThreadCache{ owner, generation, {}, {} };
   }
   return cache;
+}
+
+std::size_t
+body_bytes(const PreparedFile& file)
+{
+  std::size_t bytes = 0;
+  for (const auto& variant : file.variants) {
+    bytes += variant.body ? variant.body->size() : 0;
+  }
+  return bytes;
 }
 
 } // namespace
@@ -59,7 +70,7 @@ SiteCache::SiteCache(store::MetadataStore& store,
 std::shared_ptr<const Site>
 SiteCache::cached_site(std::string_view id) const
 {
-  auto& local = thread_cache(this);
+  auto& local = thread_cache(this, m_generation.load(std::memory_order_acquire));
   if (const auto found = local.sites.find(std::string(id)); found != local.sites.end()) {
     return found->second;
   }
@@ -109,11 +120,31 @@ SiteCache::load_site(std::string_view id)
   return m_sites.try_emplace(std::string(id), std::move(loaded)).first->second;
 }
 
+void
+SiteCache::forget_site(std::string_view id)
+{
+  std::unique_lock lock(m_mutex);
+  const auto found = m_sites.find(id);
+  if (found == m_sites.end()) {
+    return;
+  }
+  for (const auto& [path, entry] : found->second->manifest.files) {
+    for (const unsigned status : { 200U, 404U }) {
+      if (const auto file = m_files.find(file_key(entry, status)); file != m_files.end()) {
+        m_bytes -= body_bytes(*file->second);
+        m_files.erase(file);
+      }
+    }
+  }
+  m_sites.erase(found);
+  m_generation.fetch_add(1, std::memory_order_release);
+}
+
 std::shared_ptr<const PreparedFile>
 SiteCache::cached_file(const objects::ManifestEntry& entry, unsigned status) const
 {
   const auto key = file_key(entry, status);
-  auto& local = thread_cache(this);
+  auto& local = thread_cache(this, m_generation.load(std::memory_order_acquire));
   if (const auto found = local.files.find(key); found != local.files.end()) {
     return found->second;
   }
@@ -185,10 +216,7 @@ SiteCache::load_file(const Site& site,
   }
   auto file = std::make_shared<const PreparedFile>(
     prepare_file(entry, path, status, site.last_modified, std::move(bodies)));
-  std::size_t bytes = 0;
-  for (const auto& variant : file->variants) {
-    bytes += variant.body ? variant.body->size() : 0;
-  }
+  const std::size_t bytes = body_bytes(*file);
   std::unique_lock lock(m_mutex);
   if (m_bytes + bytes > m_max_bytes) {
     return file; // over budget: served, not kept

@@ -8,6 +8,7 @@
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -50,6 +51,9 @@ public:
                                                               const objects::ManifestEntry& entry,
                                                               unsigned status);
 
+  // Drops a deleted deployment's site and files, here and in every thread's copy.
+  void forget_site(std::string_view id);
+
 private:
   core::Result<std::shared_ptr<const std::string>> read_blob(const objects::BlobRef& blob);
   // A file of the site read whole ("" when the site has none): _redirects, _headers.
@@ -63,6 +67,8 @@ private:
   std::map<std::string, std::shared_ptr<const Site>, std::less<>> m_sites;
   std::map<std::uintptr_t, std::shared_ptr<const PreparedFile>> m_files;
   std::size_t m_bytes = 0;
+  // Bumped by forget_site: a thread whose copy is older drops it.
+  std::atomic<std::uint64_t> m_generation{ 0 };
 };
 
 } // namespace reactor::edge

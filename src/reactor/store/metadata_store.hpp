@@ -33,6 +33,19 @@ struct DeadLetter
   std::int64_t dead_at_ms = 0;
 };
 
+enum class DeleteOutcome
+{
+  deleted,
+  unknown,
+  busy, // not final yet, or its build is still winding down
+};
+
+struct DeploymentStatus
+{
+  std::string id;
+  core::Status status = core::Status::pending;
+};
+
 // Counts for monitoring: "status:<STATUS>" per deployment status, "jobs" (queued or
 // running), "dead_letters".
 using StoreCounts = std::vector<std::pair<std::string, std::int64_t>>;
@@ -103,6 +116,15 @@ public:
   // Moves a dead letter back to the queue with a fresh receive count and sets the
   // deployment PENDING again. False when the deployment has no dead letter.
   virtual Result<bool> redrive(std::string_view deployment_id) = 0;
+
+  // Deletes a final deployment with its events, dead letter and left-over job, in one
+  // transaction; `busy` (nothing changed) while it is not final or a worker still holds
+  // its job's lease (a canceled build stopping).
+  virtual Result<DeleteOutcome> delete_deployment(std::string_view id) = 0;
+
+  // The id and status of every deployment, in no particular order (the garbage sweep's
+  // view of what exists).
+  virtual Result<std::vector<DeploymentStatus>> deployment_statuses() = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

@@ -32,6 +32,8 @@ struct Metrics
   std::atomic<std::uint64_t> edge_memory_misses{ 0 };
   std::atomic<std::int64_t> websocket_connections{ 0 };
   std::atomic<std::uint64_t> leases_expired{ 0 };
+  std::atomic<std::uint64_t> gc_blobs_deleted{ 0 };
+  std::atomic<std::uint64_t> gc_bytes_freed{ 0 };
   Histogram build_seconds;
   std::array<Histogram, 4> phase_seconds; // cloning, installing, building, uploading
 };

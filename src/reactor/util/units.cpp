@@ -25,7 +25,7 @@ split_number(std::string_view text, std::string_view what)
 core::Result<std::chrono::milliseconds>
 parse_duration(std::string_view text)
 {
-  auto parts = split_number(text, "duration (use e.g. 500ms, 20s, 15m, 2h)");
+  auto parts = split_number(text, "duration (use e.g. 500ms, 20s, 15m, 2h, 14d)");
   if (!parts) {
     return std::unexpected(parts.error());
   }
@@ -43,7 +43,10 @@ parse_duration(std::string_view text)
   if (suffix == "h") {
     return std::chrono::hours(value);
   }
-  return core::fail("'" + std::string(text) + "' has an unknown unit: use ms, s, m or h");
+  if (suffix == "d") {
+    return std::chrono::days(value);
+  }
+  return core::fail("'" + std::string(text) + "' has an unknown unit: use ms, s, m, h or d");
 }
 
 core::Result<std::uint64_t>

@@ -8,7 +8,7 @@
 
 namespace reactor::util {
 
-// "500ms", "20s", "15m", "2h" (a bare number is seconds).
+// "500ms", "20s", "15m", "2h", "14d" (a bare number is seconds).
 core::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // "4096", "512K", "512M", "4G" (powers of 1024; a bare number is bytes).

@@ -208,6 +208,34 @@ TEST(DependencyCache, EvictsTheLeastRecentlyUsedEntries)
   EXPECT_EQ(cache.store(key("huge"), dir.path() / "huge").value(), 0u) << "larger than the cache";
 }
 
+TEST(DependencyCache, TrimRemovesEntriesUnusedForTooLong)
+{
+  TempDir dir;
+  DependencyCache cache(dir.path() / "cache", 10'000'000, std::chrono::hours(24));
+  const auto key = [](const std::string& lockfile) {
+    auto input = key_input();
+    input.lockfile_sha256 = lockfile;
+    return dependency_cache_key(input);
+  };
+  for (const auto* name : { "old", "recent" }) {
+    write_file(dir.path() / name / "node_modules/pkg/index.js", std::string(1000, 'x'));
+    ASSERT_GT(cache.store(key(name), dir.path() / name).value(), 0u);
+  }
+  // Last restored two days ago.
+  fs::last_write_time(dir.path() / "cache" / key("old") / "used",
+                      fs::file_time_type::clock::now() - std::chrono::hours(48));
+  const auto bytes_before = cache.size();
+
+  const auto trimmed = cache.trim();
+  EXPECT_EQ(trimmed.entries, 1u);
+  EXPECT_EQ(trimmed.bytes, bytes_before - cache.size());
+  fs::create_directories(dir.path() / "use-old");
+  fs::create_directories(dir.path() / "use-recent");
+  EXPECT_FALSE(cache.restore(key("old"), dir.path() / "use-old").value());
+  EXPECT_TRUE(cache.restore(key("recent"), dir.path() / "use-recent").value());
+  EXPECT_EQ(cache.trim().entries, 0u);
+}
+
 } // namespace reactor::builder
 
 namespace reactor::builder {

@@ -100,6 +100,11 @@ public:
   core::Result<store::StoreCounts> counts() override { return store::StoreCounts{}; }
   Result<std::vector<store::DeadLetter>> list_dead_letters() override { return {}; }
   Result<bool> redrive(std::string_view) override { return false; }
+  Result<store::DeleteOutcome> delete_deployment(std::string_view) override
+  {
+    return store::DeleteOutcome::unknown;
+  }
+  Result<std::vector<store::DeploymentStatus>> deployment_statuses() override { return {}; }
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

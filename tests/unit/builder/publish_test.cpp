@@ -40,6 +40,20 @@ public:
     return m_inner->get(key);
   }
   core::Result<bool> exists(std::string_view key) override { return m_inner->exists(key); }
+  core::Result<std::optional<objects::ObjectInfo>> stat(std::string_view key) override
+  {
+    return m_inner->stat(key);
+  }
+  core::Result<std::vector<objects::ObjectInfo>> list(std::string_view prefix) override
+  {
+    return m_inner->list(prefix);
+  }
+  core::Result<void> remove(std::string_view key) override { return m_inner->remove(key); }
+  core::Result<bool> remove_if_unchanged(std::string_view key,
+                                         std::chrono::system_clock::time_point modified) override
+  {
+    return m_inner->remove_if_unchanged(key, modified);
+  }
 
   std::vector<std::string> m_puts;
 
@@ -112,7 +126,7 @@ TEST(Publish, StoresBlobsOnceAndTheManifestLast)
   const auto files = collect_output(site.output, {});
   ASSERT_TRUE(files.has_value());
 
-  const auto first = publish_output(objects, "first00001", *files);
+  const auto first = publish_output(objects, "first00001", *files, k_default_blob_reuse_window);
   ASSERT_TRUE(first.has_value()) << first.error().message;
   EXPECT_EQ(first->files, 3u);
   EXPECT_EQ(first->uploaded, 2u);
@@ -136,10 +150,18 @@ TEST(Publish, StoresBlobsOnceAndTheManifestLast)
   EXPECT_EQ(**blob, "<h1>hi</h1>");
 
   objects.m_puts.clear();
-  const auto second = publish_output(objects, "second0002", *files);
+  const auto second = publish_output(objects, "second0002", *files, k_default_blob_reuse_window);
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->uploaded, 0u);
   EXPECT_EQ(objects.m_puts, (std::vector<std::string>{ "manifests/second0002.json" }));
+
+  // Blobs written longer ago than the window are written again, so a garbage sweep
+  // (whose grace is twice the window) cannot be deleting them meanwhile.
+  objects.m_puts.clear();
+  const auto third = publish_output(objects, "third00003", *files, std::chrono::seconds(0));
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->uploaded, 2u);
+  EXPECT_EQ(objects.m_puts.size(), 3u);
 }
 
 TEST(Publish, StopsWhenCanceled)
@@ -149,7 +171,8 @@ TEST(Publish, StopsWhenCanceled)
   RecordingObjects objects(store_dir.path());
   const auto files = collect_output(site.output, {});
   std::atomic<bool> cancel{ true };
-  EXPECT_FALSE(publish_output(objects, "canceled01", *files, &cancel).has_value());
+  EXPECT_FALSE(publish_output(objects, "canceled01", *files, k_default_blob_reuse_window, &cancel)
+                 .has_value());
   EXPECT_EQ(objects.exists("manifests/canceled01.json"), false);
 }
 

@@ -8,6 +8,7 @@
 #include "s3_test_support.hpp"
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <thread>
 
 namespace reactor::objects {
@@ -201,6 +202,56 @@ TEST_P(ObjectStoreSuite, ServesConcurrentCallers)
   }
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(count_objects(), 40u);
+}
+
+TEST_P(ObjectStoreSuite, ListsStatsAndRemoves)
+{
+  const auto before = std::chrono::system_clock::now() - std::chrono::seconds(2);
+  ASSERT_TRUE(store().put("blobs/one", "1").has_value());
+  ASSERT_TRUE(store().put("blobs/two", "22").has_value());
+  ASSERT_TRUE(store().put("manifests/m.json", "{}").has_value());
+
+  auto blobs = store().list("blobs/");
+  ASSERT_TRUE(blobs.has_value()) << blobs.error().message;
+  std::map<std::string, std::uint64_t> sizes;
+  for (const auto& blob : *blobs) {
+    sizes.emplace(blob.key, blob.size);
+    EXPECT_GT(blob.modified, before) << blob.key;
+    EXPECT_LT(blob.modified, std::chrono::system_clock::now() + std::chrono::seconds(2));
+  }
+  EXPECT_EQ(sizes,
+            (std::map<std::string, std::uint64_t>{ { "blobs/one", 1 }, { "blobs/two", 2 } }));
+  EXPECT_EQ(store().list("nothing/").value().size(), 0u);
+
+  const auto info = store().stat("blobs/two");
+  ASSERT_TRUE(info.has_value() && info->has_value());
+  EXPECT_EQ((*info)->size, 2u);
+  EXPECT_GT((*info)->modified, before);
+  EXPECT_FALSE(store().stat("blobs/missing").value().has_value());
+
+  ASSERT_TRUE(store().remove("blobs/one").has_value());
+  ASSERT_TRUE(store().remove("blobs/one").has_value()) << "removing an absent object succeeds";
+  EXPECT_EQ(store().exists("blobs/one"), false);
+  EXPECT_EQ(count_objects(), 2u);
+}
+
+TEST_P(ObjectStoreSuite, RemoveIfUnchangedSparesAnObjectWrittenAgain)
+{
+  ASSERT_TRUE(store().put("blobs/x", "old").has_value());
+  const auto listed = store().stat("blobs/x").value().value().modified;
+  // Modification times have whole seconds on S3.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_TRUE(store().put("blobs/x", "old").has_value());
+
+  EXPECT_EQ(store().remove_if_unchanged("blobs/x", listed), false);
+  EXPECT_EQ(read(store(), "blobs/x"), std::optional<std::string>("old"));
+  EXPECT_EQ(count_objects(), 1u) << "nothing left aside";
+
+  const auto relisted = store().stat("blobs/x").value().value().modified;
+  EXPECT_EQ(store().remove_if_unchanged("blobs/x", relisted), true);
+  EXPECT_EQ(store().exists("blobs/x"), false);
+  EXPECT_EQ(store().remove_if_unchanged("blobs/x", relisted), false);
+  EXPECT_EQ(count_objects(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Local, ObjectStoreSuite, ::testing::Values(Backend::local), backend_name);

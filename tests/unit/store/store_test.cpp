@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -463,6 +464,54 @@ TEST_P(MetadataStoreTest, FinishAcksTheJobButKeepsACancelation)
   EXPECT_EQ(find("x").status, Status::canceled);
   EXPECT_EQ(events().size(), before);
   EXPECT_FALSE(store().extend_lease(*job, 60s).value());
+}
+
+TEST_P(MetadataStoreTest, DeleteTakesFinishedDeploymentsWithTheirEventsAndJobs)
+{
+  create("queued");
+  EXPECT_EQ(store().delete_deployment("queued").value(), DeleteOutcome::busy);
+
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  ASSERT_TRUE(store().update_status(change("queued", Status::canceled)).value());
+  // Canceled, but a worker still holds the lease: its build is stopping.
+  EXPECT_EQ(store().delete_deployment("queued").value(), DeleteOutcome::busy);
+  ASSERT_TRUE(store().finish_job(*job, change("queued", Status::canceled)).value());
+  auto deleted = store().delete_deployment("queued");
+  ASSERT_TRUE(deleted.has_value()) << deleted.error().message;
+  EXPECT_EQ(*deleted, DeleteOutcome::deleted);
+  EXPECT_FALSE(store().find_deployment("queued").value().has_value());
+  EXPECT_TRUE(events("queued").empty());
+  EXPECT_EQ(store().delete_deployment("queued").value(), DeleteOutcome::unknown);
+
+  // Canceled before any worker leased it: the job left in the queue goes too.
+  create("never");
+  ASSERT_TRUE(store().update_status(change("never", Status::canceled)).value());
+  EXPECT_EQ(store().delete_deployment("never").value(), DeleteOutcome::deleted);
+  EXPECT_FALSE(lease(60s).has_value());
+
+  create("dead");
+  exhaust_receives();
+  EXPECT_FALSE(lease(60s).has_value());
+  ASSERT_EQ(dead_letters().size(), 1U);
+  EXPECT_EQ(store().delete_deployment("dead").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(dead_letters().empty());
+  EXPECT_FALSE(store().redrive("dead").value());
+}
+
+TEST_P(MetadataStoreTest, DeploymentStatusesListsEveryDeployment)
+{
+  create("a");
+  create("b");
+  ASSERT_TRUE(store().update_status(change("b", Status::canceled)).value());
+  auto statuses = store().deployment_statuses();
+  ASSERT_TRUE(statuses.has_value()) << statuses.error().message;
+  std::map<std::string, Status> by_id;
+  for (const auto& status : *statuses) {
+    by_id.emplace(status.id, status.status);
+  }
+  EXPECT_EQ(by_id,
+            (std::map<std::string, Status>{ { "a", Status::pending }, { "b", Status::canceled } }));
 }
 
 TEST_P(MetadataStoreTest, OnChangeFiresAfterCommitsThatAppendEvents)

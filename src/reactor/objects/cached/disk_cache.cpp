@@ -4,6 +4,7 @@
 
 #include <list>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 
 namespace reactor::objects::cached {
@@ -58,6 +59,32 @@ public:
     return m_inner->exists(key);
   }
 
+  Result<std::optional<ObjectInfo>> stat(std::string_view key) override
+  {
+    return m_inner->stat(key);
+  }
+
+  Result<std::vector<ObjectInfo>> list(std::string_view prefix) override
+  {
+    return m_inner->list(prefix);
+  }
+
+  Result<void> remove(std::string_view key) override
+  {
+    forget(std::string(key));
+    return m_inner->remove(key);
+  }
+
+  Result<bool> remove_if_unchanged(std::string_view key,
+                                   std::chrono::system_clock::time_point modified) override
+  {
+    auto removed = m_inner->remove_if_unchanged(key, modified);
+    if (removed && *removed) {
+      forget(std::string(key));
+    }
+    return removed;
+  }
+
   // Counts what a previous run left in the directory, so a restart starts warm.
   void adopt_existing_files()
   {
@@ -96,6 +123,17 @@ private:
       std::error_code ignored;
       std::filesystem::remove(m_directory / oldest, ignored);
     }
+  }
+
+  void forget(const std::string& key)
+  {
+    std::scoped_lock lock(m_mutex);
+    if (const auto found = m_entries.find(key); found != m_entries.end()) {
+      m_bytes -= found->second.size;
+      m_order.erase(found->second.position);
+      m_entries.erase(found);
+    }
+    std::ignore = m_local->remove(key);
   }
 
   struct Entry

@@ -1,5 +1,7 @@
 #include "reactor/objects/local/local_store.hpp"
 
+#include "reactor/objects/object_key.hpp"
+
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -20,25 +22,12 @@ errno_text(std::string_view what, const fs::path& path)
   return std::string(what) + " " + path.string() + ": " + std::strerror(errno);
 }
 
-bool
-valid_key(std::string_view key)
+std::chrono::system_clock::time_point
+modification_time(const struct stat& info)
 {
-  if (key.empty() || key.front() == '/' || key.back() == '/') {
-    return false;
-  }
-  std::size_t start = 0;
-  while (start <= key.size()) {
-    const auto slash = key.find('/', start);
-    const auto part = key.substr(start, slash == std::string_view::npos ? key.npos : slash - start);
-    if (part.empty() || part == "." || part == ".." || part.find('\0') != part.npos) {
-      return false;
-    }
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    start = slash + 1;
-  }
-  return true;
+  return std::chrono::system_clock::time_point(
+    std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::seconds(info.st_mtim.tv_sec) + std::chrono::nanoseconds(info.st_mtim.tv_nsec)));
 }
 
 bool
@@ -109,7 +98,7 @@ public:
 
   Result<std::optional<std::string>> get(std::string_view key) override
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
     const auto path = path_of(key);
@@ -148,7 +137,7 @@ public:
 
   Result<bool> exists(std::string_view key) override
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
     struct stat info
@@ -163,9 +152,100 @@ public:
     return core::fail(errno_text("cannot stat object", path));
   }
 
+  Result<std::optional<ObjectInfo>> stat(std::string_view key) override
+  {
+    if (!is_valid_key(key)) {
+      return core::fail("invalid object key: " + std::string(key));
+    }
+    struct stat info
+    {};
+    const auto path = path_of(key);
+    if (::stat(path.c_str(), &info) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) {
+        return std::optional<ObjectInfo>{};
+      }
+      return core::fail(errno_text("cannot stat object", path));
+    }
+    if (!S_ISREG(info.st_mode)) {
+      return std::optional<ObjectInfo>{};
+    }
+    return ObjectInfo{ std::string(key),
+                       static_cast<std::uint64_t>(info.st_size),
+                       modification_time(info) };
+  }
+
+  Result<std::vector<ObjectInfo>> list(std::string_view prefix) override
+  {
+    const auto folder = prefix.substr(0, prefix.rfind('/') == prefix.npos ? 0 : prefix.rfind('/'));
+    std::vector<ObjectInfo> objects;
+    std::error_code ec;
+    const auto start = folder.empty() ? m_root : path_of(folder);
+    if (!fs::exists(start, ec)) {
+      return objects;
+    }
+    for (auto it = fs::recursive_directory_iterator(start, ec);
+         !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      struct stat info
+      {};
+      if (::lstat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+        continue; // removed meanwhile, or a folder
+      }
+      auto key = it->path().lexically_relative(m_root).generic_string();
+      if (key.starts_with(prefix)) {
+        objects.push_back(
+          { std::move(key), static_cast<std::uint64_t>(info.st_size), modification_time(info) });
+      }
+    }
+    if (ec) {
+      return core::fail("cannot list " + start.string() + ": " + ec.message());
+    }
+    return objects;
+  }
+
+  Result<void> remove(std::string_view key) override
+  {
+    if (!is_valid_key(key)) {
+      return core::fail("invalid object key: " + std::string(key));
+    }
+    const auto path = path_of(key);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
+      return core::fail(errno_text("cannot remove object", path));
+    }
+    return {};
+  }
+
+  // Moves the object aside first, so a writer either finds it gone (and writes it again)
+  // or has refreshed it before the move (and it is put back).
+  Result<bool> remove_if_unchanged(std::string_view key,
+                                   std::chrono::system_clock::time_point modified) override
+  {
+    if (!is_valid_key(key)) {
+      return core::fail("invalid object key: " + std::string(key));
+    }
+    const auto path = path_of(key);
+    auto aside = path;
+    aside += ".gc-" + std::to_string(::getpid()) + "-" + std::to_string(m_sequence++);
+    if (::rename(path.c_str(), aside.c_str()) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) {
+        return false;
+      }
+      return core::fail(errno_text("cannot move aside object", path));
+    }
+    struct stat info
+    {};
+    const bool rewritten = ::stat(aside.c_str(), &info) != 0 || modification_time(info) > modified;
+    // link() refuses to replace a copy written meanwhile, which is just as good.
+    if (rewritten && ::link(aside.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+      return core::fail(errno_text("cannot put back object", path));
+    }
+    ::unlink(aside.c_str());
+    return !rewritten;
+  }
+
   int open_file(std::string_view key) override
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return -1;
     }
     return ::open(path_of(key).c_str(), O_RDONLY | O_CLOEXEC);
@@ -177,7 +257,7 @@ private:
   template<typename Writer>
   Result<void> write_atomically(std::string_view key, Writer&& writer)
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
     const auto target = path_of(key);

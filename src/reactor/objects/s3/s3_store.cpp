@@ -1,5 +1,6 @@
 #include "reactor/objects/s3/s3_store.hpp"
 
+#include "reactor/objects/object_key.hpp"
 #include "reactor/objects/s3/sigv4.hpp"
 #include "reactor/util/sha256.hpp"
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <mutex>
@@ -51,27 +53,6 @@ environment(const char* name)
   return value == nullptr ? std::string() : std::string(value);
 }
 
-bool
-valid_key(std::string_view key)
-{
-  if (key.empty() || key.front() == '/' || key.back() == '/') {
-    return false;
-  }
-  std::size_t start = 0;
-  while (start <= key.size()) {
-    const auto slash = key.find('/', start);
-    const auto part = key.substr(start, slash == std::string_view::npos ? key.npos : slash - start);
-    if (part.empty() || part == "." || part == ".." || part.find('\0') != part.npos) {
-      return false;
-    }
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    start = slash + 1;
-  }
-  return true;
-}
-
 // The text of an S3 error document's element, empty when absent.
 std::string
 xml_element(std::string_view body, std::string_view name)
@@ -89,6 +70,73 @@ xml_element(std::string_view body, std::string_view name)
   return std::string(body.substr(start + open.size(), end - start - open.size()));
 }
 
+std::string
+xml_unescape(std::string_view text)
+{
+  constexpr std::array<std::pair<std::string_view, char>, 5> k_entities{
+    { { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' } }
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto entity = std::ranges::find_if(k_entities, [&](const auto& candidate) {
+      return text.substr(i).starts_with(candidate.first);
+    });
+    if (text[i] == '&' && entity != k_entities.end()) {
+      out += entity->second;
+      i += entity->first.size() - 1;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// "2024-05-01T12:00:00.000Z" (ListObjectsV2's LastModified); nullopt when malformed.
+std::optional<std::chrono::system_clock::time_point>
+parse_iso8601(const std::string& text)
+{
+  std::tm parts{};
+  int millis = 0;
+  const int read = std::sscanf(text.c_str(),
+                               "%d-%d-%dT%d:%d:%d.%dZ",
+                               &parts.tm_year,
+                               &parts.tm_mon,
+                               &parts.tm_mday,
+                               &parts.tm_hour,
+                               &parts.tm_min,
+                               &parts.tm_sec,
+                               &millis);
+  if (read < 6) {
+    return std::nullopt;
+  }
+  parts.tm_year -= 1900;
+  parts.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(::timegm(&parts)) +
+         std::chrono::milliseconds(read == 7 ? millis : 0);
+}
+
+// The objects of one ListObjectsV2 page, keys as the bucket names them.
+std::vector<ObjectInfo>
+parse_list_page(std::string_view body)
+{
+  std::vector<ObjectInfo> objects;
+  constexpr std::string_view k_open = "<Contents>";
+  constexpr std::string_view k_close = "</Contents>";
+  for (auto start = body.find(k_open); start != body.npos; start = body.find(k_open, start)) {
+    const auto end = body.find(k_close, start);
+    if (end == body.npos) {
+      break;
+    }
+    const auto contents = body.substr(start, end - start);
+    const auto modified = parse_iso8601(xml_element(contents, "LastModified"));
+    objects.push_back({ xml_unescape(xml_element(contents, "Key")),
+                        std::strtoull(xml_element(contents, "Size").c_str(), nullptr, 10),
+                        modified.value_or(std::chrono::system_clock::time_point::max()) });
+    start = end;
+  }
+  return objects;
+}
+
 struct Response
 {
   CURLcode transport = CURLE_OK;
@@ -96,6 +144,8 @@ struct Response
   long status = 0;
   std::string body;
   std::string source_error; // the upload's source failed (file unreadable or changed)
+  curl_off_t content_length = -1;
+  long last_modified = -1; // seconds since the epoch, from Last-Modified (HEAD)
 
   std::string code() const { return xml_element(body, "Code"); }
 };
@@ -310,7 +360,7 @@ public:
 
   Result<void> put(std::string_view key, std::string_view bytes) override
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
     const auto hash = util::sha256_hex(bytes);
@@ -326,7 +376,7 @@ public:
 
   Result<void> put_file(std::string_view key, const fs::path& file) override
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
     const auto hash = util::sha256_file_hex(file);
@@ -359,7 +409,7 @@ public:
 
   Result<std::optional<std::string>> get(std::string_view key) override
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
     auto response = with_retries([&] { return perform("GET", key, k_empty_payload_hash); });
@@ -375,7 +425,7 @@ public:
 
   Result<bool> exists(std::string_view key) override
   {
-    if (!valid_key(key)) {
+    if (!is_valid_key(key)) {
       return core::fail("invalid object key: " + std::string(key));
     }
     const auto response = with_retries([&] { return perform("HEAD", key, k_empty_payload_hash); });
@@ -386,6 +436,87 @@ public:
       return false;
     }
     return core::fail(describe("check", key, response));
+  }
+
+  Result<std::optional<ObjectInfo>> stat(std::string_view key) override
+  {
+    if (!is_valid_key(key)) {
+      return core::fail("invalid object key: " + std::string(key));
+    }
+    const auto response = with_retries([&] { return perform("HEAD", key, k_empty_payload_hash); });
+    if (response.transport == CURLE_OK && response.status == 404) {
+      return std::optional<ObjectInfo>{};
+    }
+    if (response.transport != CURLE_OK || response.status != 200) {
+      return core::fail(describe("check", key, response));
+    }
+    return ObjectInfo{ std::string(key),
+                       static_cast<std::uint64_t>(std::max<curl_off_t>(response.content_length, 0)),
+                       response.last_modified < 0
+                         ? std::chrono::system_clock::time_point::max()
+                         : std::chrono::system_clock::from_time_t(response.last_modified) };
+  }
+
+  Result<std::vector<ObjectInfo>> list(std::string_view prefix) override
+  {
+    const auto store_prefix = m_location.prefix.empty() ? std::string() : m_location.prefix + "/";
+    std::vector<ObjectInfo> objects;
+    std::string continuation;
+    do {
+      Query query{ { "list-type", "2" }, { "prefix", store_prefix + std::string(prefix) } };
+      if (!continuation.empty()) {
+        query.emplace_back("continuation-token", continuation);
+      }
+      const auto response =
+        with_retries([&] { return send("GET", bucket_path(), query, k_empty_payload_hash); });
+      if (response.transport != CURLE_OK || response.status != 200) {
+        return core::fail(describe("list", prefix, response));
+      }
+      for (auto& object : parse_list_page(response.body)) {
+        if (object.key.starts_with(store_prefix)) {
+          object.key.erase(0, store_prefix.size());
+          objects.push_back(std::move(object));
+        }
+      }
+      continuation = xml_element(response.body, "IsTruncated") == "true"
+                       ? xml_unescape(xml_element(response.body, "NextContinuationToken"))
+                       : std::string();
+    } while (!continuation.empty());
+    return objects;
+  }
+
+  Result<void> remove(std::string_view key) override
+  {
+    if (!is_valid_key(key)) {
+      return core::fail("invalid object key: " + std::string(key));
+    }
+    const auto response =
+      with_retries([&] { return perform("DELETE", key, k_empty_payload_hash); });
+    if (response.transport == CURLE_OK && (response.status / 100 == 2 || response.status == 404) &&
+        response.code() != "NoSuchBucket") {
+      return {};
+    }
+    return core::fail(describe("remove", key, response));
+  }
+
+  // S3 has no conditional delete everywhere: the check and the delete are two requests, so
+  // a rewrite between them (milliseconds) is lost; the sweep's grace period makes that rare.
+  Result<bool> remove_if_unchanged(std::string_view key,
+                                   std::chrono::system_clock::time_point modified) override
+  {
+    auto current = stat(key);
+    if (!current) {
+      return std::unexpected(current.error());
+    }
+    // Last-Modified has whole seconds.
+    if (!current->has_value() ||
+        (*current)->modified > std::chrono::floor<std::chrono::seconds>(modified)) {
+      return false;
+    }
+    if (auto removed = remove(key); !removed) {
+      return std::unexpected(removed.error());
+    }
+    return true;
   }
 
 private:
@@ -461,15 +592,28 @@ private:
     return message;
   }
 
+  using Query = std::vector<std::pair<std::string, std::string>>;
+
   Response perform(std::string_view method,
                    std::string_view key,
                    std::string_view payload_hash,
                    UploadSource* source = nullptr)
   {
-    const auto path = object_path(key);
+    return send(method, object_path(key), {}, payload_hash, source);
+  }
+
+  // The bucket's own path: "/bucket" path-style, "/" virtual-hosted.
+  std::string bucket_path() const { return m_location.path_style ? "/" + m_location.bucket : "/"; }
+
+  Response send(std::string_view method,
+                const std::string& path,
+                const Query& query,
+                std::string_view payload_hash,
+                UploadSource* source = nullptr)
+  {
     sigv4::Request request{ .method = std::string(method),
                             .path = path,
-                            .query = {},
+                            .query = query,
                             .headers = { { "host", m_location.host } },
                             .payload_hash = std::string(payload_hash) };
     const sigv4::Options options{ .region = m_location.region,
@@ -489,7 +633,11 @@ private:
     for (const auto& header : signature.headers) {
       headers.add(header.name, header.value);
     }
-    const auto url = m_location.scheme + "://" + m_location.host + sigv4::uri_encode(path, true);
+    auto url = m_location.scheme + "://" + m_location.host + sigv4::uri_encode(path, true);
+    for (std::size_t i = 0; i < query.size(); ++i) {
+      url += (i == 0 ? "?" : "&") + sigv4::uri_encode(query[i].first, false) + "=" +
+             sigv4::uri_encode(query[i].second, false);
+    }
 
     Response response;
     std::array<char, CURL_ERROR_SIZE> error{};
@@ -507,6 +655,9 @@ private:
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
     if (method == "HEAD") {
       curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+      curl_easy_setopt(curl, CURLOPT_FILETIME, 1L);
+    } else if (method == "DELETE") {
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
     } else if (source != nullptr) {
       curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(curl, CURLOPT_READFUNCTION, &UploadSource::read_callback);
@@ -524,6 +675,8 @@ private:
       return response;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &response.content_length);
+    curl_easy_getinfo(curl, CURLINFO_FILETIME, &response.last_modified);
     return response;
   }
 
@@ -560,7 +713,7 @@ parse_location(const std::string& text)
     prefix.remove_suffix(1);
   }
   location.prefix = std::string(prefix);
-  if (!location.prefix.empty() && !valid_key(location.prefix)) {
+  if (!location.prefix.empty() && !is_valid_key(location.prefix)) {
     return invalid("the prefix has an empty, '.' or '..' segment");
   }
 

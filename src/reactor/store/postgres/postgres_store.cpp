@@ -660,6 +660,14 @@ constexpr std::string_view k_list_dead_letters =
   "deployment_id";
 constexpr std::string_view k_delete_dead_letter =
   "DELETE FROM dead_letters WHERE deployment_id = $1";
+// Locks the row, so a redrive cannot queue the deployment while it is being deleted.
+constexpr std::string_view k_select_status_and_jobs =
+  "SELECT status, (SELECT COUNT(*) FROM jobs WHERE deployment_id = $1 AND lease_token IS NOT "
+  "NULL AND visible_at_ms > $2) FROM deployments WHERE id = $1 FOR UPDATE";
+constexpr std::string_view k_delete_events = "DELETE FROM events WHERE deployment_id = $1";
+constexpr std::string_view k_delete_jobs = "DELETE FROM jobs WHERE deployment_id = $1";
+constexpr std::string_view k_delete_deployment = "DELETE FROM deployments WHERE id = $1";
+constexpr std::string_view k_deployment_statuses = "SELECT id, status FROM deployments";
 constexpr std::string_view k_events_after =
   "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
   "WHERE seq > $1 ORDER BY seq LIMIT $2";
@@ -1212,6 +1220,58 @@ public:
         }
         return counts;
       });
+  }
+
+  Result<DeleteOutcome> delete_deployment(std::string_view id) override
+  {
+    return run("delete deployment", id, [&](Connection& connection) -> Result<DeleteOutcome> {
+      auto transaction = Transaction::begin(connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto rows = connection.query(k_select_status_and_jobs, id, now_ms());
+      if (!rows) {
+        return std::unexpected(rows.error());
+      }
+      if (rows->size() == 0) {
+        return DeleteOutcome::unknown;
+      }
+      const auto status = core::parse_status(rows->text(0, 0));
+      if (!status || !core::is_final(*status) || rows->int64(0, 1) != 0) {
+        return DeleteOutcome::busy;
+      }
+      for (const auto sql :
+           { k_delete_dead_letter, k_delete_jobs, k_delete_events, k_delete_deployment }) {
+        if (auto done = connection.query(sql, id); !done) {
+          return std::unexpected(done.error());
+        }
+      }
+      if (auto committed = transaction->commit(); !committed) {
+        return std::unexpected(committed.error());
+      }
+      return DeleteOutcome::deleted;
+    });
+  }
+
+  Result<std::vector<DeploymentStatus>> deployment_statuses() override
+  {
+    return run("list deployment statuses",
+               "",
+               [&](Connection& connection) -> Result<std::vector<DeploymentStatus>> {
+                 auto rows = connection.query(k_deployment_statuses);
+                 if (!rows) {
+                   return std::unexpected(rows.error());
+                 }
+                 std::vector<DeploymentStatus> statuses;
+                 for (int row = 0; row < rows->size(); ++row) {
+                   auto status = core::parse_status(rows->text(row, 1));
+                   if (!status) {
+                     return fail("deployment '" + rows->text(row, 0) + "' has an unknown status");
+                   }
+                   statuses.push_back({ rows->text(row, 0), *status });
+                 }
+                 return statuses;
+               });
   }
 
   Result<bool> redrive(std::string_view deployment_id) override

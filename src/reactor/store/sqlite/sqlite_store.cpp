@@ -462,6 +462,13 @@ constexpr std::string_view k_list_dead_letters =
   "deployment_id";
 constexpr std::string_view k_delete_dead_letter =
   "DELETE FROM dead_letters WHERE deployment_id = ?1";
+constexpr std::string_view k_select_status_and_jobs =
+  "SELECT status, (SELECT COUNT(*) FROM jobs WHERE deployment_id = ?1 AND lease_token IS NOT "
+  "NULL AND visible_at_ms > ?2) FROM deployments WHERE id = ?1";
+constexpr std::string_view k_delete_events = "DELETE FROM events WHERE deployment_id = ?1";
+constexpr std::string_view k_delete_jobs = "DELETE FROM jobs WHERE deployment_id = ?1";
+constexpr std::string_view k_delete_deployment = "DELETE FROM deployments WHERE id = ?1";
+constexpr std::string_view k_deployment_statuses = "SELECT id, status FROM deployments";
 constexpr std::string_view k_insert_status_event =
   "INSERT INTO events (deployment_id, kind, status, phase, error, at_ms) "
   "VALUES (?1, 'status', ?2, ?3, ?4, ?5)";
@@ -845,6 +852,67 @@ public:
         return std::unexpected(committed.error());
       }
       return true;
+    });
+  }
+
+  Result<DeleteOutcome> delete_deployment(std::string_view id) override
+  {
+    return run("delete deployment", id, [&]() -> Result<DeleteOutcome> {
+      auto transaction = Transaction::begin(m_connection);
+      if (!transaction) {
+        return std::unexpected(transaction.error());
+      }
+      auto query = m_connection.prepare(k_select_status_and_jobs);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      query->bind(id, now_ms());
+      auto row = query->step();
+      if (!row) {
+        return std::unexpected(row.error());
+      }
+      if (!*row) {
+        return DeleteOutcome::unknown;
+      }
+      const auto status = core::parse_status(query->text(0));
+      if (!status || !core::is_final(*status) || query->int64(1) != 0) {
+        return DeleteOutcome::busy;
+      }
+      for (const auto sql :
+           { k_delete_dead_letter, k_delete_jobs, k_delete_events, k_delete_deployment }) {
+        if (auto done = execute(sql, id); !done) {
+          return std::unexpected(done.error());
+        }
+      }
+      if (auto committed = transaction->commit(); !committed) {
+        return std::unexpected(committed.error());
+      }
+      return DeleteOutcome::deleted;
+    });
+  }
+
+  Result<std::vector<DeploymentStatus>> deployment_statuses() override
+  {
+    return run("list deployment statuses", "", [&]() -> Result<std::vector<DeploymentStatus>> {
+      auto query = m_connection.prepare(k_deployment_statuses);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      std::vector<DeploymentStatus> statuses;
+      for (;;) {
+        auto row = query->step();
+        if (!row) {
+          return std::unexpected(row.error());
+        }
+        if (!*row) {
+          return statuses;
+        }
+        auto status = core::parse_status(query->text(1));
+        if (!status) {
+          return fail("deployment '" + query->text(0) + "' has an unknown status");
+        }
+        statuses.push_back({ query->text(0), *status });
+      }
     });
   }
 

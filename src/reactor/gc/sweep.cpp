@@ -1,0 +1,138 @@
+#include "reactor/gc/sweep.hpp"
+
+#include "reactor/objects/manifest.hpp"
+#include "reactor/util/metrics.hpp"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace reactor::gc {
+
+namespace {
+
+constexpr std::string_view k_blobs = "blobs/";
+constexpr std::string_view k_manifests = "manifests/";
+constexpr std::string_view k_manifest_suffix = ".json";
+
+// The deployment a manifest key names; empty for any other key.
+std::string_view
+manifest_deployment(std::string_view key)
+{
+  if (!key.starts_with(k_manifests) || !key.ends_with(k_manifest_suffix)) {
+    return {};
+  }
+  key.remove_prefix(k_manifests.size());
+  key.remove_suffix(k_manifest_suffix.size());
+  return key;
+}
+
+// A manifest is worth keeping while its deployment is (or may become) DEPLOYED.
+bool
+keeps_manifest(const std::unordered_map<std::string, core::Status>& statuses,
+               std::string_view deployment_id)
+{
+  const auto found = statuses.find(std::string(deployment_id));
+  return found != statuses.end() &&
+         (found->second == core::Status::deployed || !core::is_final(found->second));
+}
+
+core::Result<void>
+mark(objects::ObjectStore& objects, const std::string& key, std::unordered_set<std::string>& marked)
+{
+  auto json = objects.get(key);
+  if (!json) {
+    return std::unexpected(json.error());
+  }
+  if (!json->has_value()) {
+    return {}; // deleted meanwhile, with its deployment
+  }
+  auto manifest = objects::parse_manifest(**json);
+  if (!manifest) {
+    return core::fail(key + ": " + manifest.error().message);
+  }
+  for (const auto& [path, entry] : manifest->files) {
+    for (const auto* hash : { &entry.hash, &entry.gzip.hash, &entry.br.hash }) {
+      if (!hash->empty()) {
+        marked.insert(*hash);
+      }
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+core::Result<SweepReport>
+sweep_objects(store::MetadataStore& store,
+              objects::ObjectStore& objects,
+              const SweepOptions& options)
+{
+  const auto cutoff = std::chrono::system_clock::now() - options.grace;
+  // Blobs are listed before anything is marked: a blob written later is younger than the
+  // cutoff, or written again by a publish that finds it stale.
+  auto blobs = objects.list(k_blobs);
+  if (!blobs) {
+    return std::unexpected(blobs.error());
+  }
+  auto deployments = store.deployment_statuses();
+  if (!deployments) {
+    return std::unexpected(deployments.error());
+  }
+  std::unordered_map<std::string, core::Status> statuses;
+  for (auto& deployment : *deployments) {
+    statuses.emplace(std::move(deployment.id), deployment.status);
+  }
+  auto manifests = objects.list(k_manifests);
+  if (!manifests) {
+    return std::unexpected(manifests.error());
+  }
+
+  std::unordered_set<std::string> marked;
+  std::vector<objects::ObjectInfo> dead_manifests;
+  for (const auto& manifest : *manifests) {
+    const auto id = manifest_deployment(manifest.key);
+    if (!id.empty() && !keeps_manifest(statuses, id) && manifest.modified < cutoff) {
+      dead_manifests.push_back(manifest);
+    } else if (!id.empty()) {
+      if (auto marked_ok = mark(objects, manifest.key, marked); !marked_ok) {
+        return std::unexpected(marked_ok.error());
+      }
+    }
+  }
+
+  SweepReport report;
+  for (const auto& manifest : dead_manifests) {
+    auto removed = options.dry_run ? core::Result<bool>(true)
+                                   : objects.remove_if_unchanged(manifest.key, manifest.modified);
+    if (!removed) {
+      return std::unexpected(removed.error());
+    }
+    report.manifests_deleted += *removed ? 1 : 0;
+  }
+  for (const auto& blob : *blobs) {
+    const auto name = std::string_view(blob.key).substr(k_blobs.size());
+    if (marked.contains(std::string(name)) || blob.modified >= cutoff) {
+      ++report.blobs_kept;
+      continue;
+    }
+    auto removed = options.dry_run ? core::Result<bool>(true)
+                                   : objects.remove_if_unchanged(blob.key, blob.modified);
+    if (!removed) {
+      return std::unexpected(removed.error());
+    }
+    if (*removed) {
+      ++report.blobs_deleted;
+      report.bytes_freed += blob.size;
+    } else {
+      ++report.blobs_kept;
+    }
+  }
+  if (!options.dry_run) {
+    auto& metrics = util::metrics();
+    metrics.gc_blobs_deleted.fetch_add(report.blobs_deleted, std::memory_order_relaxed);
+    metrics.gc_bytes_freed.fetch_add(report.bytes_freed, std::memory_order_relaxed);
+  }
+  return report;
+}
+
+} // namespace reactor::gc

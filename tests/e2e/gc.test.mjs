@@ -1,0 +1,107 @@
+// Deleting a deployment and collecting garbage, against the real server: two sites share a
+// blob, one is deleted, GC removes what only the deleted one used and the other still
+// serves every file.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeRepo, request, startServer, tinyApp, waitFor } from './harness.mjs';
+
+const token = 'gc-test-token';
+const auth = { authorization: `Bearer ${token}` };
+const shared = 'console.log("shared by both sites");\n';
+const siteFiles = {
+  kept: { 'index.html': '<h1>Kept</h1>', 'assets/shared.js': shared },
+  gone: { 'index.html': '<h1>Gone</h1>', 'assets/shared.js': shared },
+};
+
+function siteApp(files) {
+  return {
+    'package.json': JSON.stringify({ name: 'site', scripts: { build: 'node build.js' } }),
+    'build.js': `const fs = require('fs'), path = require('path');
+const files = ${JSON.stringify(files)};
+for (const [name, content] of Object.entries(files)) {
+  fs.mkdirSync(path.dirname(path.join('dist', name)), { recursive: true });
+  fs.writeFileSync(path.join('dist', name), content);
+}`,
+  };
+}
+
+const blobPath = (content) =>
+  join(server.dataDir, 'objects', 'blobs', createHash('sha256').update(content).digest('hex'));
+
+let server;
+const ids = {};
+before(async () => {
+  // No periodic runs and no grace period: the test decides when GC runs, and everything
+  // it wrote a moment ago is fair game.
+  server = await startServer({ args: ['--api-token', token, '--gc-interval', '0', '--gc-grace', '0'] });
+  for (const [name, files] of Object.entries(siteFiles)) {
+    const res = await request(server.port, {
+      method: 'POST', path: '/deploy', headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ repoUrl: makeRepo(siteApp(files)) }),
+    });
+    assert.equal(res.status, 202, res.body);
+    ids[name] = JSON.parse(res.body).id;
+  }
+  for (const id of Object.values(ids)) await waitFor(server.port, id, { status: 'DEPLOYED' });
+});
+after(async () => { await server.stop(); });
+
+const site = (name, path) => request(server.port, { host: `${ids[name]}.localhost:${server.port}`, path });
+const gc = (query = '') => request(server.port, { method: 'POST', path: `/admin/gc${query}`, headers: auth });
+
+test('deleting needs the token, and a deployment being built cannot be deleted', async () => {
+  assert.equal((await request(server.port, { method: 'DELETE', path: `/deployments/${ids.gone}` })).status, 401);
+  assert.equal((await request(server.port, { method: 'POST', path: '/admin/gc' })).status, 401);
+  const slow = await request(server.port, {
+    method: 'POST', path: '/deploy', headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ repoUrl: makeRepo(tinyApp({ sleepMs: 30000 })) }),
+  });
+  const slowId = JSON.parse(slow.body).id;
+  const busy = await request(server.port, { method: 'DELETE', path: `/deployments/${slowId}`, headers: auth });
+  assert.equal(busy.status, 409, busy.body);
+  await request(server.port, { method: 'POST', path: `/deployments/${slowId}/cancel`, headers: auth });
+  await waitFor(server.port, slowId);
+});
+
+test('GC keeps the blob a remaining site shares and removes the deleted site\'s own', async () => {
+  assert.equal((await site('gone', '/')).status, 200);
+  assert.ok(existsSync(blobPath(siteFiles.gone['index.html'])));
+
+  const deleted = await request(server.port, { method: 'DELETE', path: `/deployments/${ids.gone}`, headers: auth });
+  assert.equal(deleted.status, 200, deleted.body);
+  assert.deepEqual(JSON.parse(deleted.body), { id: ids.gone, deleted: true });
+  assert.equal((await request(server.port, { path: `/deployments/${ids.gone}` })).status, 404);
+  assert.equal((await site('gone', '/')).status, 404, 'the deleted site is no longer served');
+  assert.equal((await request(server.port, { method: 'DELETE', path: `/deployments/${ids.gone}`, headers: auth })).status, 404);
+
+  const dry = await gc('?dryRun=1');
+  assert.equal(dry.status, 200, dry.body);
+  const preview = JSON.parse(dry.body);
+  assert.equal(preview.dryRun, true);
+  assert.ok(preview.blobsDeleted >= 1, dry.body);
+  assert.ok(existsSync(blobPath(siteFiles.gone['index.html'])), 'a dry run deletes nothing');
+
+  const run = await gc();
+  assert.equal(run.status, 200, run.body);
+  const report = JSON.parse(run.body);
+  assert.equal(report.blobsDeleted, preview.blobsDeleted);
+  assert.ok(report.bytesFreed >= siteFiles.gone['index.html'].length, run.body);
+  assert.ok(!existsSync(blobPath(siteFiles.gone['index.html'])), 'the deleted site\'s own blob is gone');
+  assert.ok(existsSync(blobPath(shared)), 'the shared blob stays');
+  assert.ok(existsSync(blobPath(siteFiles.kept['index.html'])));
+
+  for (const [path, content] of Object.entries(siteFiles.kept)) {
+    const res = await site('kept', `/${path}`);
+    assert.equal(res.status, 200, path);
+    assert.equal(res.body, content);
+  }
+  const again = JSON.parse((await gc()).body);
+  assert.equal(again.blobsDeleted, 0);
+
+  const metrics = (await request(server.port, { path: '/metrics' })).body;
+  assert.match(metrics, new RegExp(`^reactor_gc_blobs_deleted_total ${report.blobsDeleted}$`, 'm'));
+  assert.match(metrics, new RegExp(`^reactor_gc_bytes_freed_total ${report.bytesFreed}$`, 'm'));
+});
