@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git bubblewrap ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
-  libcli11-dev libgtest-dev postgresql
+  libcli11-dev libtomlplusplus-dev libgtest-dev postgresql
   clang-format clang-tidy chromium
 )
 

@@ -139,7 +139,7 @@ say "starting Reactor ($REACTOR_BIN) on 127.0.0.1:$RPORT"
 RPID=$!
 PIDS+=("$RPID")
 for _ in $(seq 200); do
-  grep -q 'serving on http://' "$TMP/reactor.log" && break
+  grep -q 'reactor.serving url=http://' "$TMP/reactor.log" && break
   kill -0 "$RPID" 2>/dev/null || die "Reactor exited at start:$(printf '\n')$(tail -20 "$TMP/reactor.log")"
   sleep 0.1
 done

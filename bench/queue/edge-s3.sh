@@ -56,7 +56,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Starts `reactor ARGS…` in the background, logging to LOG; sets STARTED_PID and
-# STARTED_PORT once it prints "serving on".
+# STARTED_PORT once it prints "reactor.serving".
 start_reactor() {
   local log=$1
   shift
@@ -64,7 +64,7 @@ start_reactor() {
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
   for _ in $(seq 300); do
-    STARTED_PORT=$(sed -n 's/.*serving on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log")
+    STARTED_PORT=$(sed -n 's/.*reactor\.serving url=http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log")
     [[ -n $STARTED_PORT ]] && return 0
     kill -0 "$STARTED_PID" 2>/dev/null || die "reactor $1 exited at start: $(tail -20 "$log")"
     sleep 0.1

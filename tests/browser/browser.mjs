@@ -74,7 +74,7 @@ export async function startServerAt(port, { dataDir, args = [] }) {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20000);
     child.stderr.on('data', (chunk) => {
       output += chunk;
-      if (/serving on http:/.test(output)) {
+      if (/reactor\.serving/.test(output)) {
         clearTimeout(timer);
         resolve();
       }

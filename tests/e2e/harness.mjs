@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
+// The startup event with the bound address, in the text or the JSON log format.
+const k_serving = /reactor\.serving.*?url\W+http:\/\/[^:\s"]+:(\d+)/;
 
 export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -23,7 +25,7 @@ export async function startServer({ args = [], env = {}, dataDir = tempDir('reac
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20000);
     child.stderr.on('data', (chunk) => {
       output += chunk;
-      const match = output.match(/serving on http:\/\/[^:]+:(\d+)/);
+      const match = output.match(k_serving);
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));

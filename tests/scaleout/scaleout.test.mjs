@@ -69,7 +69,7 @@ async function startRole(role, { db, store, args = [], dataDir = tempDir(`reacto
     children.delete(child);
     resolve({ code, signal });
   }));
-  const ready = role === 'worker' ? /reactor: worker running/ : /serving on http:\/\/[^:\s]+:(\d+)/;
+  const ready = role === 'worker' ? /reactor\.started/ : /reactor\.serving url=http:\/\/[^:\s]+:(\d+)/;
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${role} did not start in 30 s:\n${output}`)), 30000);
     const check = () => {

@@ -1,5 +1,6 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
+#include "reactor/util/log.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -35,6 +36,7 @@ redrive_dead_letter(std::string_view id, ApiContext& context)
   if (!*redriven) {
     return net::json_error(404, "No dead letter for deployment '" + std::string(id) + "'");
   }
+  util::log::info("job.redriven", { { "id", id } });
   if (context.on_enqueued) {
     context.on_enqueued();
   }

@@ -2,6 +2,7 @@
 
 #include "reactor/api/handlers.hpp"
 #include "reactor/api/ui.hpp"
+#include "reactor/util/log.hpp"
 
 namespace reactor::api {
 
@@ -59,6 +60,12 @@ handle(const net::Request& request, ApiContext& context)
   const bool changes_state = method != "GET" && method != "HEAD";
   if ((changes_state || path.starts_with("/admin/")) &&
       !is_authorized(request.header("authorization"), context.api_token)) {
+    util::log::warn("auth.rejected",
+                    { { "method", method },
+                      { "path", path },
+                      { "client", request.remote_address },
+                      { "reason",
+                        request.header("authorization").empty() ? "no token" : "wrong token" } });
     auto response = net::json_error(
       401, "This call needs the server's API token: send Authorization: Bearer <token>");
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -67,6 +74,8 @@ handle(const net::Request& request, ApiContext& context)
   if (path == "/deploy" && method == "POST" && context.deploy_limiter != nullptr) {
     if (const auto wait = context.deploy_limiter->acquire(request.remote_address);
         wait.count() > 0) {
+      util::log::debug("deploy.rate_limited",
+                       { { "client", request.remote_address }, { "retry_s", wait.count() } });
       auto response = net::json_error(429,
                                       "Too many deployments from this address: retry in " +
                                         std::to_string(wait.count()) + " s");

@@ -2,6 +2,7 @@
 #include "reactor/api/handlers.hpp"
 #include "reactor/core/deploy_request.hpp"
 #include "reactor/objects/manifest.hpp"
+#include "reactor/util/log.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -49,6 +50,7 @@ deployment_response(unsigned status, const core::Deployment& deployment, ApiCont
 net::Response
 store_failure(const core::Error& error)
 {
+  util::log::error("store.failed", { { "error", error.message } });
   return net::json_error(503, "The metadata store failed: " + error.message);
 }
 
@@ -74,6 +76,11 @@ create_deployment(const net::Request& request, ApiContext& context)
   if (auto created = context.store.create_deployment(deployment); !created) {
     return store_failure(created.error());
   }
+  util::log::info("deploy.accepted",
+                  { { "id", deployment.id },
+                    { "repo", deployment.repo_url },
+                    { "ref", deployment.ref },
+                    { "client", request.remote_address } });
   if (context.on_enqueued) {
     context.on_enqueued();
   }
@@ -140,6 +147,7 @@ cancel_deployment(std::string_view id, ApiContext& context)
                            "Deployment " + std::string(id) + " has already finished as " +
                              std::string(core::to_string((*current)->status)));
   }
+  util::log::info("deploy.canceled", { { "id", id } });
   return deployment_response(202, **current, context);
 }
 

@@ -2,6 +2,7 @@
 
 #include "reactor/app/serve.hpp"
 #include "reactor/cli/command_line.hpp"
+#include "reactor/util/config_file.hpp"
 #include "reactor/util/units.hpp"
 
 #include <CLI/CLI.hpp>
@@ -10,8 +11,6 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <tuple>
-#include <vector>
 
 namespace reactor::app {
 
@@ -100,6 +99,36 @@ add_build_limit_flags(CLI::App& command, builder::BuildLimits& limits)
            limits.log_bytes,
            "Size limit of a build log; the rest is dropped with a marker (default 10M)",
            "REACTOR_BUILD_LOG_SIZE");
+}
+
+void
+add_log_flags(CLI::App& command, ServeOptions& options)
+{
+  command
+    .add_option_function<std::string>(
+      "--log-format",
+      [&options](const std::string& name) {
+        const auto format = util::log::parse_format(name);
+        if (!format) {
+          throw CLI::ValidationError("--log-format", "'" + name + "' is not text or json");
+        }
+        options.log_format = *format;
+      },
+      "Log lines as text for people or json (one object per line) for machines (default text)")
+    ->envname("REACTOR_LOG_FORMAT");
+  command
+    .add_option_function<std::string>(
+      "--log-level",
+      [&options](const std::string& name) {
+        const auto level = util::log::parse_level(name);
+        if (!level) {
+          throw CLI::ValidationError("--log-level",
+                                     "'" + name + "' is not debug, info, warn or error");
+        }
+        options.log_level = *level;
+      },
+      "Lowest level logged: debug, info, warn or error (default info)")
+    ->envname("REACTOR_LOG_LEVEL");
 }
 
 void
@@ -206,6 +235,7 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                "Blobs written more recently are never deleted; use the same value on every "
                "node (default 1h)",
                "REACTOR_GC_GRACE");
+  add_log_flags(command, options);
 }
 
 } // namespace
@@ -219,19 +249,33 @@ main(int argc, char** argv)
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{ "Reactor: deploy React apps from Git repositories, served from one binary" };
   cli.require_subcommand(1);
-  ServeOptions serve_options;
-  // Each role command takes the same flags; only the one given on the command line parses.
-  const std::array<std::tuple<const char*, const char*, Roles>, 4> role_commands{ {
+  // Each role command takes the same flags into its own options: CLI11 applies
+  // environment variables to every subcommand, parsed or not, so shared options would let
+  // a variable overwrite a flag given to the chosen command.
+  struct RoleCommand
+  {
+    const char* name;
+    const char* description;
+    Roles roles;
+    ServeOptions options{};
+    std::string config_file{};
+    CLI::App* command = nullptr;
+  };
+  std::array<RoleCommand, 4> role_commands{ {
     { "serve", "Run api, hub, worker and edge in one process", Roles{} },
     { "api", "Run the REST API, WebSocket/SSE hub and web UI", Roles{ true, false, false } },
     { "worker", "Run build workers", Roles{ false, true, false } },
     { "edge", "Serve deployed sites", Roles{ false, false, true } },
   } };
-  std::vector<std::pair<CLI::App*, Roles>> roles;
-  for (const auto& [name, description, role] : role_commands) {
-    auto* command = cli.add_subcommand(name, description);
-    add_serve_flags(*command, serve_options);
-    roles.emplace_back(command, role);
+  for (auto& role : role_commands) {
+    role.command = cli.add_subcommand(role.name, role.description);
+    add_serve_flags(*role.command, role.options);
+    role.command
+      ->add_option("--config",
+                   role.config_file,
+                   "TOML file of settings named like these flags (listen = \"…\"); flags and "
+                   "environment variables win over it")
+      ->envname("REACTOR_CONFIG");
   }
   cli::ClientCommands client_commands(cli);
   try {
@@ -240,10 +284,17 @@ main(int argc, char** argv)
     const int code = cli.exit(error);
     return code != 0 && client_commands.chosen() ? cli::k_exit_usage : code;
   }
-  for (const auto& [command, role] : roles) {
-    if (command->parsed()) {
-      return run_node(serve_options, role);
+  for (auto& role : role_commands) {
+    if (!role.command->parsed()) {
+      continue;
     }
+    if (!role.config_file.empty()) {
+      if (auto applied = util::apply_config_file(*role.command, role.config_file); !applied) {
+        std::cerr << "reactor: " << applied.error().message << "\n";
+        return 2;
+      }
+    }
+    return run_node(role.options, role.roles);
   }
   return client_commands.run().value_or(0);
 }

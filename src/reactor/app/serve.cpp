@@ -5,9 +5,10 @@
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
+#include "reactor/util/log.hpp"
 
 #include <csignal>
-#include <iostream>
+#include <cstring>
 #include <optional>
 #include <thread>
 
@@ -66,8 +67,41 @@ is_loopback(const std::string& host)
 int
 fail_startup(const std::string& message)
 {
-  std::cerr << "reactor: " << message << "\n";
+  util::log::error("startup.failed", { { "error", message } });
   return 1;
+}
+
+// "api,worker,edge"
+std::string
+role_names(Roles roles)
+{
+  std::string names;
+  for (const auto& [on, name] : { std::pair{ roles.api, "api" },
+                                  std::pair{ roles.worker, "worker" },
+                                  std::pair{ roles.edge, "edge" } }) {
+    if (on) {
+      names += names.empty() ? "" : ",";
+      names += name;
+    }
+  }
+  return names;
+}
+
+// A backend URL fit for the log: a password in it becomes "***".
+std::string
+without_password(std::string url)
+{
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    return url;
+  }
+  const auto authority = scheme_end + 3;
+  const auto at = url.find('@', authority);
+  const auto colon = url.find(':', authority);
+  if (at != std::string::npos && colon < at && url.find('/', authority) > at) {
+    url.replace(colon + 1, at - colon - 1, "***");
+  }
+  return url;
 }
 
 } // namespace
@@ -75,6 +109,7 @@ fail_startup(const std::string& message)
 int
 run_node(const ServeOptions& options, Roles roles)
 {
+  util::log::configure(options.log_level, options.log_format);
   const sigset_t signals = block_shutdown_signals();
   auto listen = parse_listen(options.listen);
   if (!listen) {
@@ -119,7 +154,10 @@ run_node(const ServeOptions& options, Roles roles)
     return roles.worker ? workers.trim_dependency_cache() : builder::CacheTrim{};
   });
   if (roles.worker) {
-    std::cerr << "reactor: " << workers.limits_status() << "\n";
+    util::log::write(workers.enforces_all_limits() ? util::log::Level::info
+                                                   : util::log::Level::warn,
+                     "builder.limits",
+                     { { "limits", workers.limits_status() } });
   }
   if (roles.api) {
     (*store)->on_change([&hub] { hub.notify(); });
@@ -179,22 +217,28 @@ run_node(const ServeOptions& options, Roles roles)
   std::jthread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    std::cerr << "reactor: stopping (signal " << signal
-              << "): running builds go back to the queue\n";
+    util::log::info("reactor.stopping", { { "signal", sigabbrev_np(signal) } });
     workers.stop();
+    util::log::info("workers.stopped");
     server.stop();
   });
+  util::log::info(
+    "reactor.started",
+    { { "roles", role_names(roles) },
+      { "db", options.db.empty() ? "sqlite (data dir)" : without_password(options.db) },
+      { "store", options.store.empty() ? "file (data dir)" : options.store },
+      { "data_dir", options.data_dir.string() } });
   if (listening) {
-    std::cerr << "reactor: serving on http://" << listen->host << ":" << server.port()
-              << " (sites at " << api_context.site_url_template << "), data in "
-              << options.data_dir.string() << "\n";
+    util::log::info("reactor.serving",
+                    { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
+                      { "sites", api_context.site_url_template } });
     server.run();
   } else {
-    std::cerr << "reactor: worker running, data in " << options.data_dir.string() << "\n";
     signal_waiter.join();
   }
   pool.join();
   hub.stop();
+  util::log::info("reactor.stopped");
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/builder/limits.hpp"
+#include "reactor/util/log.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,8 @@ struct ServeOptions
   std::string api_token;                          // empty: no access control
   bool insecure_public = false;                   // listen beyond loopback without a token
   double deploy_rate_per_minute = 30;             // per client address; 0: unlimited
+  util::log::Level log_level = util::log::Level::info;
+  util::log::Format log_format = util::log::Format::text;
 };
 
 // Which parts of Reactor one process runs: `reactor serve` runs them all.

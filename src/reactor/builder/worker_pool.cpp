@@ -1,6 +1,7 @@
 #include "reactor/builder/worker_pool.hpp"
 
 #include "reactor/builder/pipeline.hpp"
+#include "reactor/util/log.hpp"
 #include "reactor/util/metrics.hpp"
 
 #include <boost/json/parse.hpp>
@@ -179,6 +180,38 @@ observe_build(const core::StatusChange& change, std::chrono::steady_clock::durat
   }
 }
 
+// Gives a job back to the queue at once: this process is stopping.
+void
+hand_back(store::MetadataStore& store, const store::Job& job)
+{
+  if (auto released = store.release_job(job); !released) {
+    util::log::error("store.failed",
+                     { { "action", "hand a build back" },
+                       { "id", job.deployment_id },
+                       { "error", released.error().message } });
+    return;
+  }
+  util::log::info("build.handed_back", { { "id", job.deployment_id } });
+}
+
+void
+log_finished(const core::StatusChange& change, std::chrono::steady_clock::duration elapsed)
+{
+  const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  const auto status = core::to_string(change.status);
+  if (change.status == core::Status::error) {
+    util::log::info("build.finished",
+                    { { "id", change.deployment_id },
+                      { "status", status },
+                      { "duration_ms", duration_ms },
+                      { "error", change.error } });
+  } else {
+    util::log::info(
+      "build.finished",
+      { { "id", change.deployment_id }, { "status", status }, { "duration_ms", duration_ms } });
+  }
+}
+
 } // namespace
 
 void
@@ -188,7 +221,7 @@ WorkerPool::run_job(const store::Job& job)
   {
     std::lock_guard lock(m_mutex);
     if (m_stopping) {
-      static_cast<void>(m_store.release_job(job));
+      hand_back(m_store, job);
       return;
     }
     m_running.push_back(&running);
@@ -196,7 +229,10 @@ WorkerPool::run_job(const store::Job& job)
 
   if (job.receives > 1) {
     util::metrics().leases_expired.fetch_add(1, std::memory_order_relaxed);
+    util::log::warn("job.lease_expired",
+                    { { "id", job.deployment_id }, { "attempt", job.receives } });
   }
+  util::log::info("build.started", { { "id", job.deployment_id }, { "attempt", job.receives } });
   const auto started = std::chrono::steady_clock::now();
   std::thread beat([&] { heartbeat(job, running); });
   PipelineConfig config;
@@ -222,17 +258,25 @@ WorkerPool::run_job(const store::Job& job)
 
   const auto reason = running.reason.load();
   if (!change) {
+    util::log::error("build.internal_error",
+                     { { "id", job.deployment_id }, { "error", change.error().message } });
     const std::array<std::string, 1> line{ "[reactor] Internal error, the build will be retried: " +
                                            change.error().message };
-    static_cast<void>(m_store.append_logs(job.deployment_id, line));
+    if (auto appended = m_store.append_logs(job.deployment_id, line); !appended) {
+      util::log::error("store.failed",
+                       { { "action", "append to a build log" },
+                         { "id", job.deployment_id },
+                         { "error", appended.error().message } });
+    }
     return;
   }
   if (reason == CancelReason::lease_lost) {
+    util::log::warn("build.lease_lost", { { "id", job.deployment_id } });
     return;
   }
   if (change->status == core::Status::canceled) {
     if (reason == CancelReason::stopping) {
-      static_cast<void>(m_store.release_job(job));
+      hand_back(m_store, job);
       return;
     }
     auto found = m_store.find_deployment(job.deployment_id);
@@ -243,8 +287,18 @@ WorkerPool::run_job(const store::Job& job)
       };
     }
   }
-  if (auto finished = m_store.finish_job(job, *change); finished && *finished) {
-    observe_build(*change, std::chrono::steady_clock::now() - started);
+  auto finished = m_store.finish_job(job, *change);
+  if (!finished) {
+    util::log::error("store.failed",
+                     { { "action", "finish a build" },
+                       { "id", job.deployment_id },
+                       { "error", finished.error().message } });
+  } else if (!*finished) {
+    util::log::warn("build.lease_lost", { { "id", job.deployment_id } });
+  } else {
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    observe_build(*change, elapsed);
+    log_finished(*change, elapsed);
   }
 }
 

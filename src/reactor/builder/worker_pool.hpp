@@ -67,6 +67,8 @@ public:
   // How builds are limited, for the startup log: the cgroup hierarchy in use, or a warning
   // that says why memory and process limits do not apply.
   std::string limits_status() const;
+  // False when memory and process limits do not apply (no usable cgroups).
+  bool enforces_all_limits() const { return m_cgroups != nullptr; }
 
 private:
   struct Running;

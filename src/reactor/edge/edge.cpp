@@ -2,6 +2,7 @@
 
 #include "reactor/core/deployment.hpp"
 #include "reactor/edge/site_path.hpp"
+#include "reactor/util/log.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -265,6 +266,8 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
   if (!site) {
     auto loaded = m_sites.load_site(label);
     if (!loaded) {
+      util::log::error("edge.site_unreadable",
+                       { { "id", label }, { "error", loaded.error().message } });
       return text_page(503, "text/plain; charset=utf-8", "The site cannot be read right now\n");
     }
     site = *loaded;
@@ -311,6 +314,8 @@ Edge::respond_with_file(const net::Request& request,
   if (!file) {
     auto loaded = m_sites.load_file(site, resolved.path, *resolved.entry, resolved.status);
     if (!loaded) {
+      util::log::error("edge.file_unreadable",
+                       { { "path", resolved.path }, { "error", loaded.error().message } });
       return text_page(503, "text/plain; charset=utf-8", "The file cannot be read right now\n");
     }
     file = *loaded;

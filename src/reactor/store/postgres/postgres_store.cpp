@@ -1,6 +1,7 @@
 #include "reactor/store/postgres/postgres_store.hpp"
 
 #include "reactor/core/build_settings.hpp"
+#include "reactor/util/log.hpp"
 #include "reactor/util/random.hpp"
 
 #include <algorithm>
@@ -1106,6 +1107,8 @@ public:
           if (auto done = dead_letter(connection, *transaction, job, now); !done) {
             return std::unexpected(done.error());
           }
+          util::log::warn("job.dead_lettered",
+                          { { "id", job.deployment_id }, { "receives", job.receives } });
           continue;
         }
         job.lease_token = util::random_hex(k_token_bytes);

@@ -1,6 +1,7 @@
 #include "reactor/store/sqlite/sqlite_store.hpp"
 
 #include "reactor/core/build_settings.hpp"
+#include "reactor/util/log.hpp"
 
 #include <openssl/rand.h>
 #include <sqlite3.h>
@@ -702,6 +703,8 @@ public:
           if (auto done = dead_letter(job, now); !done) {
             return std::unexpected(done.error());
           }
+          util::log::warn("job.dead_lettered",
+                          { { "id", job.deployment_id }, { "receives", job.receives } });
           continue;
         }
         auto token = random_token();
