@@ -23,6 +23,7 @@ describe('with --api-token', () => {
     assert.match(JSON.parse(missing.body).error, /API token/);
     const wrong = await post('/deploy', { repoUrl: 'https://github.com/o/a.git' }, { authorization: 'Bearer nope' });
     assert.equal(wrong.status, 401);
+    assert.match(JSON.parse(wrong.body).error, /not this server's/);
     assert.equal((await request(server.port, { path: '/admin/dead-letters' })).status, 401);
     assert.equal(JSON.parse((await request(server.port, { path: '/deployments' })).body).deployments.length, 0);
   });

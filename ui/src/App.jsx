@@ -2,6 +2,7 @@ import DeployForm from './DeployForm.jsx';
 import DeploymentView from './DeploymentView.jsx';
 import { useConnectionState, useRecentDeployments } from './hooks.js';
 import RecentList from './RecentList.jsx';
+import TokenDialog, { ForgetTokenButton } from './TokenDialog.jsx';
 import { Link, deploymentPath, matchRoute, navigate, usePath } from './router.jsx';
 
 function Logo() {
@@ -32,11 +33,14 @@ export default function App() {
             <Logo />
             <span>Reactor</span>
           </Link>
-          {route.name !== 'home' && (
-            <Link to="/" className="button small">
-              New deployment
-            </Link>
-          )}
+          <div className="topbar-actions">
+            <ForgetTokenButton />
+            {route.name !== 'home' && (
+              <Link to="/" className="button small">
+                New deployment
+              </Link>
+            )}
+          </div>
         </div>
       </header>
       {connection === 'offline' && (
@@ -52,6 +56,7 @@ export default function App() {
           <RecentList items={recent.items} error={recent.error} currentId={route.id} />
         </aside>
       </main>
+      <TokenDialog />
     </>
   );
 }

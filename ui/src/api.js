@@ -1,5 +1,6 @@
 // The public REST API (README.md, "API"): every call resolves to parsed JSON or throws an
 // ApiError carrying the server's message.
+import { askForToken, closePrompt, currentToken, forgetToken, tokenAccepted } from './token.js';
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -8,24 +9,64 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
-  let response;
+// The token goes only in the Authorization header, only to this origin (every path here
+// is relative), and never into a URL or a log.
+async function send(method, path, body, token) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
   try {
-    response = await fetch(path, {
+    return await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
+      credentials: 'same-origin',
     });
   } catch {
     throw new ApiError('Cannot reach the Reactor server. Check your connection and try again.', 0);
   }
-  let json = null;
+}
+
+async function readJson(response) {
   try {
-    json = await response.json();
+    return await response.json();
   } catch {
-    // A proxy's HTML error page, an empty body: fall through to the status text.
+    return null; // a proxy's HTML error page, an empty body: the status text says it
   }
+}
+
+// The server's answer when a call needs its API token (README.md, "Access control").
+function asksForToken(response) {
+  return response.status === 401 && /^Bearer\b/i.test(response.headers.get('www-authenticate') ?? '');
+}
+
+// A call refused for want of the token asks the person for it, retries with it, and asks
+// again (with the server's reason) until the server takes one or the person declines.
+async function sendWithToken(method, path, body) {
+  let token = currentToken();
+  let response = await send(method, path, body, token);
+  while (asksForToken(response)) {
+    const refused = token ? (await readJson(response))?.error ?? 'The server did not accept that token.' : null;
+    if (token && token === currentToken()) forgetToken(); // the server's token changed
+    token = await askForToken(refused);
+    if (token === null) {
+      throw new ApiError('This server needs its API token for that. Try again and enter the token when asked.', 401);
+    }
+    try {
+      response = await send(method, path, body, token);
+    } catch (error) {
+      closePrompt();
+      throw error;
+    }
+    if (!asksForToken(response)) tokenAccepted(token);
+  }
+  return response;
+}
+
+async function call(method, path, body) {
+  const response = await sendWithToken(method, path, body);
+  const json = await readJson(response);
   if (!response.ok) {
     const message = json?.error ?? `The server answered ${response.status} ${response.statusText}`.trim();
     throw new ApiError(message, response.status);

@@ -58,16 +58,20 @@ handle(const net::Request& request, ApiContext& context)
 
   // Watching stays open to anyone; changes and administration need the token.
   const bool changes_state = method != "GET" && method != "HEAD";
+  const std::string_view authorization = request.header("authorization");
   if ((changes_state || path.starts_with("/admin/")) &&
-      !is_authorized(request.header("authorization"), context.api_token)) {
+      !is_authorized(authorization, context.api_token)) {
     util::log::warn("auth.rejected",
                     { { "method", method },
                       { "path", path },
                       { "client", request.remote_address },
-                      { "reason",
-                        request.header("authorization").empty() ? "no token" : "wrong token" } });
+                      { "reason", authorization.empty() ? "no token" : "wrong token" } });
+    // Saying which of the two went wrong lets a client ask again for the right thing.
     auto response = net::json_error(
-      401, "This call needs the server's API token: send Authorization: Bearer <token>");
+      401,
+      authorization.empty()
+        ? "This call needs the server's API token: send Authorization: Bearer <token>"
+        : "That API token is not this server's: check --api-token or the token file");
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
     return response;
   }
