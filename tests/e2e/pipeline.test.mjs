@@ -1,6 +1,8 @@
 // A Git URL becomes a live site: the tiny fixture through the whole pipeline, watched
 // over the WebSocket protocol existing clients use.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { deploy, makeRepo, request, startServer, tinyApp, waitFor, watch } from './harness.mjs';
 
@@ -46,6 +48,11 @@ test('a tiny app deploys, is watched PENDING → IN_PROGRESS → DEPLOYED, and i
   assert.equal(script.status, 200);
   assert.match(script.headers['content-type'], /^text\/javascript/);
   assert.equal(script.body, 'console.log("hello");');
+
+  // The build's workspace (clone, node_modules) is deleted right after the outcome.
+  const workspace = join(server.dataDir, 'work', posted.json.id);
+  for (let i = 0; i < 100 && existsSync(workspace); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(existsSync(workspace), false, `${workspace} is removed`);
 });
 
 test('a client registering after the build finished still learns the outcome', async () => {

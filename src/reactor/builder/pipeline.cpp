@@ -108,8 +108,6 @@ public:
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  ~Pipeline() { remove_tree(m_workspace); }
-
   core::Result<StatusChange> run()
   {
     auto ended = steps();
@@ -610,6 +608,16 @@ private:
   BuildLog m_log;
 };
 
+// Ids come from the store; one that could climb out of the work directory is refused.
+bool
+is_safe_for_path(std::string_view deployment_id)
+{
+  return !deployment_id.empty() && std::ranges::all_of(deployment_id, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
+}
+
 } // namespace
 
 core::Result<StatusChange>
@@ -630,11 +638,7 @@ run_deployment(store::MetadataStore& store,
     const auto& current = **found;
     return StatusChange{ current.id, current.status, Phase::none, current.error, current.commit };
   }
-  const bool safe_id = !deployment_id.empty() && std::ranges::all_of(deployment_id, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-  });
-  if (!safe_id) {
+  if (!is_safe_for_path(deployment_id)) {
     return core::fail("deployment id unfit for a path: " + std::string(deployment_id));
   }
   if (config.work_dir.empty()) {
@@ -642,6 +646,14 @@ run_deployment(store::MetadataStore& store,
   }
   Pipeline pipeline(store, objects, config, cancel, std::move(**found));
   return pipeline.run();
+}
+
+void
+remove_workspace(const fs::path& work_dir, std::string_view deployment_id)
+{
+  if (!work_dir.empty() && is_safe_for_path(deployment_id)) {
+    remove_tree(work_dir / deployment_id);
+  }
 }
 
 } // namespace reactor::builder

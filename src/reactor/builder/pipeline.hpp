@@ -21,7 +21,7 @@ class DependencyCache;
 
 struct PipelineConfig
 {
-  std::filesystem::path work_dir; // each deployment gets <work_dir>/<id>, removed at the end
+  std::filesystem::path work_dir; // each deployment gets <work_dir>/<id>
   bool allow_local_repos = false;
   std::chrono::milliseconds clone_timeout{ 120'000 };
   BuildLimits limits;
@@ -45,5 +45,9 @@ core::Result<core::StatusChange> run_deployment(store::MetadataStore& store,
                                                 std::string_view deployment_id,
                                                 const PipelineConfig& config,
                                                 const std::atomic<bool>& cancel);
+
+// Deletes a deployment's workspace under `work_dir`. Separate from run_deployment so the
+// outcome is recorded first: a real app's node_modules can take seconds to delete.
+void remove_workspace(const std::filesystem::path& work_dir, std::string_view deployment_id);
 
 } // namespace reactor::builder

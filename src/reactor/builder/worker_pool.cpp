@@ -212,6 +212,21 @@ log_finished(const core::StatusChange& change, std::chrono::steady_clock::durati
   }
 }
 
+// Removes a build's workspace when it goes out of scope, if asked to.
+struct WorkspaceCleanup
+{
+  const std::filesystem::path& work_dir;
+  const std::string& deployment_id;
+  bool remove;
+
+  ~WorkspaceCleanup()
+  {
+    if (remove) {
+      remove_workspace(work_dir, deployment_id);
+    }
+  }
+};
+
 } // namespace
 
 void
@@ -257,6 +272,11 @@ WorkerPool::run_job(const store::Job& job)
   }
 
   const auto reason = running.reason.load();
+  // The workspace goes once the outcome is recorded (a real app's node_modules take seconds
+  // to delete), but stays when the lease was lost: the job's new holder may be using it.
+  const WorkspaceCleanup cleanup{ m_config.work_dir,
+                                  job.deployment_id,
+                                  reason != CancelReason::lease_lost };
   if (!change) {
     util::log::error("build.internal_error",
                      { { "id", job.deployment_id }, { "error", change.error().message } });

@@ -132,6 +132,9 @@ etag_matches(std::string_view if_none_match, std::string_view etag)
 bool
 not_modified_since(std::string_view if_modified_since, std::string_view last_modified)
 {
+  if (if_modified_since.empty()) {
+    return false; // the common case, and date parsing (strptime) is not cheap
+  }
   const auto since = parse_http_date(if_modified_since);
   const auto modified = parse_http_date(last_modified);
   return since && modified && *modified <= *since;
