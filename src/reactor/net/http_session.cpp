@@ -1,15 +1,16 @@
 #include "reactor/net/http_parser.hpp"
 #include "reactor/net/sessions.hpp"
+#include "reactor/net/websocket_handshake.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include <array>
@@ -37,6 +38,8 @@ constexpr auto k_idle_timeout = std::chrono::seconds(60);
 // A client gets this long to send a whole request head once it started one.
 constexpr auto k_head_timeout = std::chrono::seconds(15);
 constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
+// Messages queued to one WebSocket client before it counts as too slow and is closed.
+constexpr std::size_t k_websocket_queue = 4096;
 
 // "Date: <now>\r\n", formatted at most once a second per thread.
 std::string_view
@@ -226,27 +229,6 @@ wants_keep_alive(const RequestHead& head)
                                  : header_has_token(connection, "keep-alive");
 }
 
-bool
-is_websocket_upgrade(const RequestHead& head)
-{
-  return head.method == "GET" &&
-         header_has_token(find_header(head.headers(), "connection"), "upgrade") &&
-         equals_ignoring_case(find_header(head.headers(), "upgrade"), "websocket");
-}
-
-http::request<http::empty_body>
-to_beast_request(const RequestHead& head)
-{
-  http::request<http::empty_body> request;
-  request.method_string(head.method);
-  request.target(head.target);
-  request.version(10 + head.minor_version);
-  for (const auto& header : head.headers()) {
-    request.insert(header.name, header.value);
-  }
-  return request;
-}
-
 // The bytes of one connection: the request head and, when it fits, the body.
 struct ReadBuffer
 {
@@ -338,6 +320,37 @@ read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std:
   co_return Body{ buffer.view().substr(head.length, length), head.length + length };
 }
 
+// Answers a WebSocket upgrade and hands the socket to the WebSocket session; this
+// frame and its buffers end here, so an idle WebSocket holds no HTTP state.
+asio::awaitable<void>
+upgrade(beast::tcp_stream& stream,
+        const RequestHead& head,
+        const Request& request,
+        std::string_view early_bytes,
+        Router& router)
+{
+  auto accepted = websocket::accept_upgrade(head);
+  if (!accepted) {
+    co_await write_response(stream, accepted.error(), false, false);
+    co_return;
+  }
+  auto outbox = std::make_shared<Outbox>(k_websocket_queue);
+  auto peer = router.accept_websocket(request, outbox);
+  if (!peer) {
+    co_await write_response(stream, json_error(404, "No WebSocket endpoint here"), false, false);
+    co_return;
+  }
+  stream.expires_after(k_idle_timeout);
+  auto [ec, written] = co_await asio::async_write(
+    stream, asio::buffer(*accepted), asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    peer->on_close();
+    co_return;
+  }
+  stream.expires_never();
+  start_websocket_session(stream.release_socket(), early_bytes, std::move(peer), std::move(outbox));
+}
+
 } // namespace
 
 asio::awaitable<void>
@@ -383,21 +396,8 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
 
     const Request request{ head.method,    head.target, host,
                            head.headers(), body.bytes,  remote_address };
-    if (is_websocket_upgrade(head)) {
-      auto outbox = std::make_shared<Outbox>(4096);
-      auto peer = router.accept_websocket(request, outbox);
-      if (!peer) {
-        co_await write_response(
-          stream, json_error(404, "No WebSocket endpoint here"), false, false);
-        co_return;
-      }
-      // Spawned, not awaited: this frame and its buffers end here, so an idle WebSocket
-      // holds no HTTP state.
-      asio::co_spawn(
-        stream.get_executor(),
-        run_websocket_session(
-          std::move(stream), to_beast_request(head), std::move(peer), std::move(outbox)),
-        asio::detached);
+    if (websocket::is_upgrade(head)) {
+      co_await upgrade(stream, head, request, buffer.view().substr(body.end), router);
       co_return;
     }
 

@@ -6,18 +6,19 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/message.hpp>
+
+#include <memory>
+#include <string_view>
 
 namespace reactor::net {
 
 boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, Router& router);
 
-boost::asio::awaitable<void> run_websocket_session(
-  boost::beast::tcp_stream stream,
-  boost::beast::http::request<boost::beast::http::empty_body> upgrade,
-  std::shared_ptr<WebSocketPeer> peer,
-  std::shared_ptr<Outbox> outbox);
+// Runs a WebSocket connection after its handshake was answered; `early_bytes` are what
+// the client sent after its handshake, already read.
+void start_websocket_session(boost::asio::ip::tcp::socket socket,
+                             std::string_view early_bytes,
+                             std::shared_ptr<WebSocketPeer> peer,
+                             std::shared_ptr<Outbox> outbox);
 
 } // namespace reactor::net
