@@ -134,6 +134,9 @@ store_blob(objects::ObjectStore& store,
            PublishStats& stats,
            Put put)
 {
+  if (stats.written.contains(hash)) {
+    return {};
+  }
   auto present = store.stat(objects::blob_key(hash));
   if (!present) {
     return std::unexpected(std::move(present.error()));
@@ -146,6 +149,7 @@ store_blob(objects::ObjectStore& store,
     return std::unexpected(std::move(stored.error()));
   }
   ++stats.uploaded;
+  stats.written.insert(hash);
   return {};
 }
 

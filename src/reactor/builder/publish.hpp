@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace reactor::builder {
@@ -40,6 +41,7 @@ struct PublishStats
   std::size_t files = 0;
   std::size_t uploaded = 0; // blobs that were not in the store yet
   std::uint64_t bytes = 0;
+  std::unordered_set<std::string> written; // blobs this publish uploaded
 };
 
 // How long a blob already in the store counts as fresh enough to reuse; the garbage sweep's

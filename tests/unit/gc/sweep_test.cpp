@@ -94,7 +94,9 @@ protected:
   {
     std::set<std::string> keys;
     for (const auto* prefix : { "blobs/", "manifests/" }) {
-      for (const auto& object : objects().list(prefix).value()) {
+      const auto listed = objects().list(prefix);
+      EXPECT_TRUE(listed.has_value()) << listed.error().message;
+      for (const auto& object : listed.value_or(std::vector<objects::ObjectInfo>{})) {
         keys.insert(object.key);
       }
     }
