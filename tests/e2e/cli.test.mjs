@@ -1,4 +1,4 @@
-// The command-line client (`reactor deploy|ls|status|logs|cancel|dlq`) against the real
+// The command-line client (`reactor deploy|ls|status|logs|cancel|rm|gc|dlq`) against the real
 // server: every command with --json, exit codes, and the messages a person reads when
 // something is wrong.
 import assert from 'node:assert/strict';
@@ -222,6 +222,32 @@ test('cancel stops a slow build: CANCELED, and the deploy following it exits 1',
   const again = await reactor(['cancel', id]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already finished as CANCELED/);
+});
+
+test('rm deletes a finished deployment; gc --dry-run counts and gc collects', async () => {
+  const posted = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ title: 'Removable' })) });
+  const { id } = posted.json;
+  assert.equal((await waitFor(server.port, id)).status, 'DEPLOYED');
+
+  const removed = await reactor(['rm', id, '--json']);
+  assert.equal(removed.code, 0, JSON.stringify(removed));
+  assert.deepEqual(parseJson(removed), { id, deleted: true });
+  assert.equal((await request(server.port, { path: `/deployments/${id}` })).status, 404);
+  assert.equal((await request(server.port, { host: `${id}.localhost:${server.port}` })).status, 404);
+  const again = await reactor(['rm', id]);
+  assert.equal(again.code, 1, JSON.stringify(again));
+  assert.match(again.stderr, new RegExp(id));
+
+  const dry = await reactor(['gc', '--dry-run', '--json']);
+  assert.equal(dry.code, 0, JSON.stringify(dry));
+  const counted = parseJson(dry);
+  assert.equal(counted.dryRun, true);
+  for (const key of ['blobsDeleted', 'bytesFreed', 'manifestsDeleted', 'blobsKept']) {
+    assert.equal(typeof counted[key], 'number', key);
+  }
+  const plain = await reactor(['gc']);
+  assert.equal(plain.code, 0, JSON.stringify(plain));
+  assert.match(plain.stdout, /blob/);
 });
 
 test('dlq ls shows an empty queue and redrive of an unknown dead letter fails', async () => {

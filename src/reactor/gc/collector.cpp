@@ -1,7 +1,8 @@
 #include "reactor/gc/collector.hpp"
 
+#include "reactor/util/log.hpp"
+
 #include <condition_variable>
-#include <iostream>
 #include <tuple>
 
 namespace reactor::gc {
@@ -29,19 +30,21 @@ Collector::run(bool dry_run)
   GcReport report;
   auto swept = sweep_objects(m_store, m_objects, { .grace = m_grace, .dry_run = dry_run });
   if (!swept) {
-    std::cerr << "reactor: gc failed: " << swept.error().message << "\n";
+    util::log::error("gc.failed", { { "error", swept.error().message } });
     return std::unexpected(swept.error());
   }
   report.objects = *swept;
   if (!dry_run && m_trim_cache) {
     report.dependency_cache = m_trim_cache();
   }
-  std::cerr << "reactor: gc" << (dry_run ? " (dry run)" : "") << ": "
-            << report.objects.blobs_deleted << " blobs (" << report.objects.bytes_freed
-            << " bytes) and " << report.objects.manifests_deleted << " manifests deleted, "
-            << report.objects.blobs_kept
-            << " blobs kept; dependency cache: " << report.dependency_cache.entries << " entries ("
-            << report.dependency_cache.bytes << " bytes) deleted\n";
+  util::log::info("gc.finished",
+                  { { "dry_run", dry_run },
+                    { "blobs_deleted", report.objects.blobs_deleted },
+                    { "bytes_freed", report.objects.bytes_freed },
+                    { "manifests_deleted", report.objects.manifests_deleted },
+                    { "blobs_kept", report.objects.blobs_kept },
+                    { "cache_entries_deleted", report.dependency_cache.entries },
+                    { "cache_bytes_freed", report.dependency_cache.bytes } });
   return report;
 }
 
