@@ -162,18 +162,23 @@ write_chunk(beast::tcp_stream& stream, std::string_view data)
   co_return !ec;
 }
 
+// Wakes write_stream when its outbox has something.
+struct StreamWakeup final : Outbox::Reader
+{
+  explicit StreamWakeup(const asio::any_io_executor& executor)
+    : timer(executor)
+  {
+  }
+  void on_outbox_ready() override { timer.cancel(); }
+  asio::steady_timer timer;
+};
+
 // Sends the outbox's messages as chunks until it closes; false when the client is gone.
 asio::awaitable<bool>
 write_stream(beast::tcp_stream& stream, const Response& response)
 {
-  auto wakeup = std::make_shared<asio::steady_timer>(stream.get_executor());
-  response.stream->set_waker([executor = stream.get_executor(), weak = std::weak_ptr(wakeup)] {
-    asio::post(executor, [weak] {
-      if (auto timer = weak.lock()) {
-        timer->cancel();
-      }
-    });
-  });
+  auto wakeup = std::make_shared<StreamWakeup>(stream.get_executor());
+  response.stream->attach(stream.get_executor(), wakeup);
   std::vector<Outbox::Message> batch;
   bool alive = true;
   while (alive) {
@@ -183,8 +188,8 @@ write_stream(beast::tcp_stream& stream, const Response& response)
       break;
     }
     if (batch.empty()) {
-      wakeup->expires_after(k_stream_heartbeat);
-      auto [ec] = co_await wakeup->async_wait(asio::as_tuple(asio::use_awaitable));
+      wakeup->timer.expires_after(k_stream_heartbeat);
+      auto [ec] = co_await wakeup->timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (!ec && !response.heartbeat.empty()) {
         alive = co_await write_chunk(stream, response.heartbeat);
       }
@@ -196,7 +201,6 @@ write_stream(beast::tcp_stream& stream, const Response& response)
       }
     }
   }
-  response.stream->set_waker(nullptr);
   response.stream->close();
   co_return alive;
 }

@@ -1,5 +1,7 @@
 #include "reactor/net/outbox.hpp"
 
+#include <boost/asio/post.hpp>
+
 namespace reactor::net {
 
 Outbox::Outbox(std::size_t max_queued)
@@ -10,49 +12,66 @@ Outbox::Outbox(std::size_t max_queued)
 bool
 Outbox::send(Message message)
 {
-  std::unique_lock lock(m_mutex);
-  if (m_closed) {
-    return false;
+  bool wake = false;
+  bool accepted = false;
+  {
+    std::scoped_lock lock(m_mutex);
+    if (m_closed) {
+      return false;
+    }
+    if (m_queue.size() >= m_max_queued) {
+      m_closed = true;
+      m_overflowed = true;
+      std::vector<Message>().swap(m_queue);
+    } else {
+      m_queue.push_back(std::move(message));
+      accepted = true;
+    }
+    wake = take_waiting_reader();
   }
-  if (m_queue.size() >= m_max_queued) {
-    m_closed = true;
-    m_overflowed = true;
-    m_queue.clear();
-    wake(lock);
-    return false;
+  if (wake) {
+    tell_reader();
   }
-  m_queue.push_back(std::move(message));
-  if (m_queue.size() == 1) {
-    wake(lock);
-  }
-  return true;
+  return accepted;
 }
 
 void
 Outbox::close()
 {
-  std::unique_lock lock(m_mutex);
-  if (!m_closed) {
+  bool wake = false;
+  {
+    std::scoped_lock lock(m_mutex);
+    if (m_closed) {
+      return;
+    }
     m_closed = true;
-    wake(lock);
+    wake = take_waiting_reader();
+  }
+  if (wake) {
+    tell_reader();
   }
 }
 
 void
-Outbox::set_waker(std::function<void()> waker)
+Outbox::attach(boost::asio::any_io_executor executor, std::weak_ptr<Reader> reader)
 {
   std::scoped_lock lock(m_mutex);
-  m_waker = std::move(waker);
+  m_executor = std::move(executor);
+  m_reader = std::move(reader);
 }
 
 bool
 Outbox::take(std::vector<Message>& out)
 {
   std::scoped_lock lock(m_mutex);
-  for (auto& message : m_queue) {
-    out.push_back(std::move(message));
+  if (out.empty()) {
+    out.swap(m_queue);
+  } else {
+    out.insert(
+      out.end(), std::make_move_iterator(m_queue.begin()), std::make_move_iterator(m_queue.end()));
+    m_queue.clear();
   }
-  m_queue.clear();
+  m_reader_waiting = out.empty() && !m_closed;
   return !(m_closed && out.empty());
 }
 
@@ -63,14 +82,22 @@ Outbox::overflowed() const
   return m_overflowed;
 }
 
-void
-Outbox::wake(std::unique_lock<std::mutex>& lock)
+bool
+Outbox::take_waiting_reader()
 {
-  auto waker = m_waker;
-  lock.unlock();
-  if (waker) {
-    waker();
-  }
+  const bool waiting = m_reader_waiting;
+  m_reader_waiting = false;
+  return waiting;
+}
+
+void
+Outbox::tell_reader()
+{
+  boost::asio::post(m_executor, [reader = m_reader] {
+    if (auto alive = reader.lock()) {
+      alive->on_outbox_ready();
+    }
+  });
 }
 
 } // namespace reactor::net

@@ -1,8 +1,8 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <cstddef>
-#include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +18,17 @@ class Outbox
 public:
   using Message = std::shared_ptr<const std::string>;
 
+  // The transport that drains the outbox.
+  class Reader
+  {
+  public:
+    // There is something to take (or the outbox closed). Runs on the reader's executor.
+    virtual void on_outbox_ready() = 0;
+
+  protected:
+    ~Reader() = default;
+  };
+
   explicit Outbox(std::size_t max_queued);
 
   // Queues a message (any thread). False when the outbox is closed or was just closed
@@ -27,23 +38,28 @@ public:
   // Asks the transport to end the connection after what is queued (any thread).
   void close();
 
-  // Transport side: called (from the producer's thread) when the queue stops being
-  // empty or closes. Pass nullptr when the connection ends.
-  void set_waker(std::function<void()> waker);
+  // Transport side: `reader` is told on `executor` whenever take() found nothing and a
+  // message (or the close) arrives since.
+  void attach(boost::asio::any_io_executor executor, std::weak_ptr<Reader> reader);
 
-  // Transport side: moves every queued message to `out`. False once closed and drained.
+  // Transport side: appends every queued message to `out`; when there is none, the
+  // reader is told of the next one. False once closed and drained.
   bool take(std::vector<Message>& out);
 
   // True when the outbox closed because the client did not keep up.
   bool overflowed() const;
 
 private:
-  void wake(std::unique_lock<std::mutex>& lock);
+  // With the mutex held: the reader waited and must now be told.
+  bool take_waiting_reader();
+  void tell_reader();
 
   const std::size_t m_max_queued;
   mutable std::mutex m_mutex;
-  std::deque<Message> m_queue;
-  std::function<void()> m_waker;
+  std::vector<Message> m_queue;
+  boost::asio::any_io_executor m_executor;
+  std::weak_ptr<Reader> m_reader;
+  bool m_reader_waiting = false;
   bool m_closed = false;
   bool m_overflowed = false;
 };

@@ -78,6 +78,13 @@ constexpr std::size_t k_max_header = 10; // a server frame's header: no mask
 // returns its length (2, 4 or 10).
 std::size_t encode_header(Opcode opcode, std::uint64_t size, std::span<char, k_max_header> out);
 
+// The length of that header.
+constexpr std::size_t
+header_size(std::uint64_t size)
+{
+  return size < 126 ? 2 : size <= 0xFFFF ? 4 : 10;
+}
+
 // A whole server frame (header and payload), for control frames and tests.
 std::string encode_frame(Opcode opcode, std::string_view payload);
 

@@ -2,19 +2,14 @@
 #include "reactor/net/websocket_frame.hpp"
 #include "reactor/util/metrics.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <vector>
 
 namespace reactor::net {
@@ -67,8 +62,11 @@ private:
 asio::io_context::id Sweep::id;
 
 // One WebSocket connection after the handshake. Reads are callbacks on the socket
-// becoming readable, so an idle connection holds no buffer and no coroutine.
-class Connection : public std::enable_shared_from_this<Connection>
+// becoming readable and writes callbacks on the outbox becoming non-empty, so an idle
+// connection holds no buffer, no coroutine and no timer.
+class Connection final
+  : public Outbox::Reader
+  , public std::enable_shared_from_this<Connection>
 {
 public:
   Connection(tcp::socket socket,
@@ -77,7 +75,6 @@ public:
     : m_socket(std::move(socket))
     , m_peer(std::move(peer))
     , m_outbox(std::move(outbox))
-    , m_wakeup(m_socket.get_executor(), asio::steady_timer::time_point::max())
     , m_sweep(asio::use_service<Sweep>(static_cast<asio::io_context&>(
         asio::query(m_socket.get_executor(), asio::execution::context))))
   {
@@ -91,6 +88,8 @@ public:
   // Starts reading (with bytes the client sent after its handshake) and writing.
   void start(std::string_view early_bytes);
 
+  void on_outbox_ready() override { write(); }
+
   // Pings a silent peer, drops one silent too long.
   void on_sweep(Clock::time_point now);
 
@@ -98,26 +97,35 @@ public:
   Connection* sweep_next = nullptr;
 
 private:
-  friend asio::awaitable<void> write_loop(std::shared_ptr<Connection> self);
-
   void wait_readable();
   void on_readable();
   // Consumes whole frames from `bytes`; returns how many bytes it used.
   std::size_t read_frames(std::span<char> bytes);
   void send_control(std::string frame, bool then_close);
+  // Writes what is queued without blocking, as gathered writes, until the socket is
+  // full (then resumes when it is writable) or nothing is left (then the outbox calls).
+  void write();
+  // Writes the pending bytes once; false when the socket is full or failed.
+  bool write_some();
   void finish();
 
   tcp::socket m_socket;
   std::shared_ptr<WebSocketPeer> m_peer;
   std::shared_ptr<Outbox> m_outbox;
-  asio::steady_timer m_wakeup;
   Sweep& m_sweep;
   websocket::FrameReader m_reader{ k_max_message };
-  std::string m_partial;              // an incomplete frame
-  std::vector<std::string> m_control; // pong, ping and close frames waiting to be written
+  std::string m_partial; // an incomplete frame
+  // Text messages being written: m_writing[m_next] onwards, the first m_offset bytes of
+  // m_writing[m_next]'s frame (header and payload) already sent.
+  std::vector<Outbox::Message> m_writing;
+  std::size_t m_next = 0;
+  std::size_t m_offset = 0;
+  // Pong, ping and close frames, written at the next frame boundary.
+  std::string m_control;
   Clock::time_point m_last_heard = Clock::now();
   bool m_pinged = false;
-  bool m_closing = false; // a close frame is queued: the socket closes once it is written
+  bool m_closing = false; // a close frame is queued: nothing follows it
+  bool m_waiting_writable = false;
   bool m_finished = false;
 };
 
@@ -175,70 +183,19 @@ Sweep::sweep()
   }
 }
 
-asio::awaitable<void>
-write_loop(std::shared_ptr<Connection> self)
-{
-  std::vector<Outbox::Message> batch;
-  std::vector<std::array<char, websocket::k_max_header>> headers;
-  std::vector<asio::const_buffer> buffers;
-  while (!self->m_finished) {
-    batch.clear();
-    const bool open = self->m_outbox->take(batch);
-    if (!open && !self->m_closing) {
-      self->m_closing = true;
-      self->m_control.push_back(
-        self->m_outbox->overflowed()
-          ? websocket::encode_close(websocket::close_code::policy_violation, "client too slow")
-          : websocket::encode_close(websocket::close_code::normal, ""));
-    }
-    if (batch.empty() && self->m_control.empty()) {
-      self->m_wakeup.expires_at(asio::steady_timer::time_point::max());
-      co_await self->m_wakeup.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
-    }
-    // Data first, then control frames: a close frame is the last thing written.
-    const bool last = self->m_closing;
-    const auto control = std::move(self->m_control);
-    self->m_control.clear();
-    headers.resize(batch.size());
-    buffers.clear();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const std::size_t size =
-        websocket::encode_header(websocket::Opcode::text, batch[i]->size(), headers[i]);
-      buffers.push_back(asio::buffer(headers[i].data(), size));
-      buffers.push_back(asio::buffer(*batch[i]));
-    }
-    for (const auto& frame : control) {
-      buffers.push_back(asio::buffer(frame));
-    }
-    auto [ec, written] =
-      co_await asio::async_write(self->m_socket, buffers, asio::as_tuple(asio::use_awaitable));
-    if (ec || last) {
-      self->finish();
-      co_return;
-    }
-  }
-}
-
 void
 Connection::start(std::string_view early_bytes)
 {
   boost::system::error_code ignored;
   m_socket.non_blocking(true, ignored);
   util::metrics().websocket_connections.fetch_add(1, std::memory_order_relaxed);
-  m_outbox->set_waker([executor = m_socket.get_executor(), weak = weak_from_this()] {
-    asio::post(executor, [weak] {
-      if (auto alive = weak.lock()) {
-        alive->m_wakeup.cancel();
-      }
-    });
-  });
-  asio::co_spawn(m_socket.get_executor(), write_loop(shared_from_this()), asio::detached);
+  m_outbox->attach(m_socket.get_executor(), weak_from_this());
   if (!early_bytes.empty()) {
     m_partial.assign(early_bytes);
     m_partial.erase(0, read_frames(m_partial));
   }
   wait_readable();
+  write();
 }
 
 void
@@ -334,8 +291,119 @@ Connection::send_control(std::string frame, bool then_close)
     return;
   }
   m_closing = then_close;
-  m_control.push_back(std::move(frame));
-  m_wakeup.cancel();
+  m_control += frame;
+  if (then_close) {
+    // Nothing follows a close frame: messages not yet started are dropped.
+    m_writing.resize(m_next + (m_offset > 0 ? 1 : 0));
+  }
+  write();
+}
+
+void
+Connection::write()
+{
+  while (!m_finished && !m_waiting_writable) {
+    if (m_next == m_writing.size() && m_control.empty()) {
+      m_writing.clear();
+      m_next = 0;
+      if (m_closing) {
+        finish(); // the close frame is out
+        return;
+      }
+      if (!m_outbox->take(m_writing)) {
+        send_control(
+          m_outbox->overflowed()
+            ? websocket::encode_close(websocket::close_code::policy_violation, "client too slow")
+            : websocket::encode_close(websocket::close_code::going_away, {}),
+          true);
+        return;
+      }
+      if (m_writing.empty()) {
+        return; // the outbox calls on_outbox_ready for the next message
+      }
+    }
+    if (!write_some()) {
+      return;
+    }
+  }
+}
+
+bool
+Connection::write_some()
+{
+  constexpr std::size_t k_max_frames = 64;
+  std::array<std::array<char, websocket::k_max_header>, k_max_frames> headers{};
+  std::array<iovec, 2 * k_max_frames + 1> parts{};
+  std::size_t count = 0;
+  std::size_t skip = m_offset;
+  const auto add = [&](const char* data, std::size_t size) {
+    const std::size_t skipped = std::min(skip, size);
+    skip -= skipped;
+    if (size > skipped) {
+      parts[count++] = { const_cast<char*>(data + skipped), size - skipped };
+    }
+  };
+  // A partly sent message first, then control frames, then whole messages.
+  std::size_t index = m_next;
+  const auto add_message = [&] {
+    const auto& message = *m_writing[index];
+    auto& header = headers[index - m_next];
+    add(header.data(), websocket::encode_header(websocket::Opcode::text, message.size(), header));
+    add(message.data(), message.size());
+    ++index;
+  };
+  if (m_offset > 0) {
+    add_message();
+  }
+  const std::size_t control_part = count;
+  if (!m_control.empty()) {
+    parts[count++] = { m_control.data(), m_control.size() };
+  }
+  while (index < m_writing.size() && index - m_next < k_max_frames) {
+    add_message();
+  }
+  msghdr message{};
+  message.msg_iov = parts.data();
+  message.msg_iovlen = count;
+  const ssize_t sent = ::sendmsg(m_socket.native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      m_waiting_writable = errno != EINTR;
+      if (m_waiting_writable) {
+        m_socket.async_wait(tcp::socket::wait_write,
+                            [self = shared_from_this()](boost::system::error_code ec) {
+                              self->m_waiting_writable = false;
+                              if (ec) {
+                                self->finish();
+                              } else {
+                                self->write();
+                              }
+                            });
+      }
+      return !m_waiting_writable;
+    }
+    finish();
+    return false;
+  }
+  // Account for what went out, in the order it was gathered.
+  auto left = static_cast<std::size_t>(sent);
+  index = m_next;
+  for (std::size_t part = 0; part < count && left > 0; ++part) {
+    const std::size_t taken = std::min(left, parts[part].iov_len);
+    left -= taken;
+    if (part == control_part && !m_control.empty()) {
+      m_control.erase(0, taken);
+      continue;
+    }
+    m_offset += taken;
+    const std::size_t payload_size = m_writing[m_next]->size();
+    if (m_offset == websocket::header_size(payload_size) + payload_size) {
+      m_writing[m_next].reset();
+      ++m_next;
+      m_offset = 0;
+    }
+  }
+  return true;
 }
 
 void
@@ -361,8 +429,6 @@ Connection::finish()
   boost::system::error_code ignored;
   m_socket.shutdown(tcp::socket::shutdown_both, ignored);
   m_socket.close(ignored);
-  m_wakeup.cancel();
-  m_outbox->set_waker(nullptr);
   m_outbox->close();
   m_peer->on_close();
   util::metrics().websocket_connections.fetch_sub(1, std::memory_order_relaxed);
