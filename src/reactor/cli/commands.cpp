@@ -187,6 +187,22 @@ expect_object(const ClientOptions& client, core::Result<Reply> reply, long expec
   return std::move(*object);
 }
 
+// Connects, checks the id and makes the one request `send` makes with the client, which
+// must answer `expected`.
+template<typename Send>
+Outcome<Reply>
+request_about(const ClientOptions& client, std::string_view id, long expected, Send send)
+{
+  auto api = connect(client);
+  if (!api) {
+    return std::unexpected(api.error());
+  }
+  if (auto valid = check_id(id); !valid) {
+    return std::unexpected(valid.error());
+  }
+  return expect(client, send(*api), expected);
+}
+
 void
 print_json(std::string_view body)
 {
@@ -195,6 +211,21 @@ print_json(std::string_view body)
     std::cout << '\n';
   }
   std::cout << std::flush;
+}
+
+// The end of a command that changes one thing: the answer as JSON with --json, else `line`.
+int
+acknowledge(const ClientOptions& client, const Outcome<Reply>& reply, std::string_view line)
+{
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+  } else {
+    std::cout << line << std::endl;
+  }
+  return k_exit_ok;
 }
 
 // Columns padded to their widest cell; the last column is not padded.
@@ -427,14 +458,8 @@ list(const ClientOptions& client)
 int
 status(const ClientOptions& client, std::string_view id)
 {
-  auto api = connect(client);
-  if (!api) {
-    return report(client, api.error());
-  }
-  if (auto valid = check_id(id); !valid) {
-    return report(client, valid.error());
-  }
-  auto reply = expect(client, api->get("/deployments/" + std::string(id)), 200);
+  auto reply = request_about(
+    client, id, 200, [&](ApiClient& api) { return api.get("/deployments/" + std::string(id)); });
   if (!reply) {
     return report(client, reply.error());
   }
@@ -461,33 +486,26 @@ status(const ClientOptions& client, std::string_view id)
 int
 logs(const ClientOptions& client, std::string_view id, bool follow)
 {
-  auto api = connect(client);
-  if (!api) {
-    return report(client, api.error());
-  }
-  if (auto valid = check_id(id); !valid) {
-    return report(client, valid.error());
-  }
   const std::string path = "/deployments/" + std::string(id) + "/logs";
   std::string text;
-  core::Result<Reply> reply = core::fail("not requested");
-  if (follow) {
-    const auto on_chunk = [&](std::string_view chunk) {
-      if (client.json) {
-        text += chunk;
-      } else {
-        std::cout << chunk << std::flush;
-      }
-      return true;
-    };
-    reply = api->stream(path + "?follow=1", on_chunk, {});
-  } else {
-    reply = api->get(path);
+  const auto on_chunk = [&](std::string_view chunk) {
+    if (client.json) {
+      text += chunk;
+    } else {
+      std::cout << chunk << std::flush;
+    }
+    return true;
+  };
+  auto answer = request_about(client, id, 200, [&](ApiClient& api) {
+    if (follow) {
+      return api.stream(path + "?follow=1", on_chunk, {});
+    }
+    auto reply = api.get(path);
     if (reply) {
       text = reply->body;
     }
-  }
-  auto answer = expect(client, std::move(reply), 200);
+    return reply;
+  });
   if (!answer) {
     return report(client, answer.error());
   }
@@ -509,23 +527,10 @@ logs(const ClientOptions& client, std::string_view id, bool follow)
 int
 cancel(const ClientOptions& client, std::string_view id)
 {
-  auto api = connect(client);
-  if (!api) {
-    return report(client, api.error());
-  }
-  if (auto valid = check_id(id); !valid) {
-    return report(client, valid.error());
-  }
-  auto reply = expect(client, api->post("/deployments/" + std::string(id) + "/cancel", ""), 202);
-  if (!reply) {
-    return report(client, reply.error());
-  }
-  if (client.json) {
-    print_json(reply->body);
-  } else {
-    std::cout << "Canceled " << id << std::endl;
-  }
-  return k_exit_ok;
+  const auto reply = request_about(client, id, 202, [&](ApiClient& api) {
+    return api.post("/deployments/" + std::string(id) + "/cancel", "");
+  });
+  return acknowledge(client, reply, "Canceled " + std::string(id));
 }
 
 int
@@ -573,47 +578,21 @@ list_dead_letters(const ClientOptions& client)
 int
 redrive(const ClientOptions& client, std::string_view id)
 {
-  auto api = connect(client);
-  if (!api) {
-    return report(client, api.error());
-  }
-  if (auto valid = check_id(id); !valid) {
-    return report(client, valid.error());
-  }
-  auto reply =
-    expect(client, api->post("/admin/dead-letters/" + std::string(id) + "/redrive", ""), 202);
-  if (!reply) {
-    return report(client, reply.error());
-  }
-  if (client.json) {
-    print_json(reply->body);
-  } else {
-    std::cout << "Queued " << id << " again: follow it with `reactor logs " << id << " -f`"
-              << std::endl;
-  }
-  return k_exit_ok;
+  const auto reply = request_about(client, id, 202, [&](ApiClient& api) {
+    return api.post("/admin/dead-letters/" + std::string(id) + "/redrive", "");
+  });
+  return acknowledge(client,
+                     reply,
+                     "Queued " + std::string(id) + " again: follow it with `reactor logs " +
+                       std::string(id) + " -f`");
 }
 
 int
 remove(const ClientOptions& client, std::string_view id)
 {
-  auto api = connect(client);
-  if (!api) {
-    return report(client, api.error());
-  }
-  if (auto valid = check_id(id); !valid) {
-    return report(client, valid.error());
-  }
-  auto reply = expect(client, api->remove("/deployments/" + std::string(id)), 200);
-  if (!reply) {
-    return report(client, reply.error());
-  }
-  if (client.json) {
-    print_json(reply->body);
-  } else {
-    std::cout << "Deleted " << id << std::endl;
-  }
-  return k_exit_ok;
+  const auto reply = request_about(
+    client, id, 200, [&](ApiClient& api) { return api.remove("/deployments/" + std::string(id)); });
+  return acknowledge(client, reply, "Deleted " + std::string(id));
 }
 
 int
