@@ -411,3 +411,47 @@ test('PostgreSQL restarts under running roles: each recovers by itself', { skip,
     await stopAll([api, ...workers, edge]);
   }
 });
+
+test('DELETE through the api: an edge process that has the site in memory answers 404 within a moment, other sites stay', { skip, timeout: 240000 }, async () => {
+  const backends = freshBackends('delete');
+  const api = await startRole('api', backends);
+  const worker = await startRole('worker', backends);
+  const edge = await startRole('edge', backends);
+  try {
+    const watcher = await liveWatch(api.port);
+    const sites = [];
+    for (const title of ['Deleted', 'Kept']) {
+      const posted = await deploy(api.port, { repoUrl: makeRepo(tickingApp(title, { ticks: 1 })) });
+      assert.equal(posted.status, 202, posted.body);
+      sites.push({ id: posted.json.id, title });
+    }
+    // Served once, so the edge keeps both sites and their files in memory.
+    for (const { id, title } of sites) {
+      assert.equal((await waitFor(api.port, id, { timeoutMs: 90000 })).status, 'DEPLOYED');
+      await assertServed(edge, id, title);
+    }
+    const [gone, kept] = sites;
+    watcher.register(gone.id);
+    await waitUntil('the watch to start', () => watcher.of(gone.id).some((m) => m.status === 'DEPLOYED'), 10000);
+
+    const deletedAt = Date.now();
+    const deleted = await request(api.port, { method: 'DELETE', path: `/deployments/${gone.id}` });
+    assert.equal(deleted.status, 200, deleted.body);
+    await waitUntil('the edge to stop serving the deleted site',
+      async () => (await request(edge.port, { host: `${gone.id}.localhost` })).status === 404, 2000);
+    const elapsed = Date.now() - deletedAt;
+    const asset = await request(edge.port, { host: `${gone.id}.localhost`, path: '/assets/app-1a2b3c4d.js' });
+    assert.equal(asset.status, 404);
+    await assertServed(edge, kept.id, kept.title);
+    assert.match(edge.output(), new RegExp(`edge\\.site_forgotten id=${gone.id}`));
+    // A WebSocket watcher of the deleted deployment is told, as a SYSTEM message.
+    await waitUntil('the deletion on the WebSocket',
+      () => watcher.of(gone.id).some((m) => m.type === 'SYSTEM' && /was deleted/.test(m.message)), 2000);
+    console.log(`# the edge answered 404 ${elapsed} ms after the DELETE`);
+    for (const role of [api, worker, edge]) {
+      assert.equal(role.child.exitCode, null, `${role.role} exited:\n${role.output()}`);
+    }
+  } finally {
+    await stopAll([api, worker, edge]);
+  }
+});

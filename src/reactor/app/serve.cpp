@@ -5,6 +5,7 @@
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
+#include "reactor/store/feed_follower.hpp"
 #include "reactor/util/log.hpp"
 
 #include <csignal>
@@ -166,6 +167,12 @@ run_node(const ServeOptions& options, Roles roles)
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
+  // Deployments deleted through any api node stop being served here.
+  store::FeedFollower deletions(
+    **store, [&sites](const std::vector<core::Event>& events) { sites.forget_deleted(events); });
+  if (roles.edge) {
+    (*store)->on_change([&deletions] { deletions.notify(); });
+  }
   // Another process's workers pick the job up through the store; local ones are woken.
   std::optional<api::RateLimiter> deploy_limiter;
   if (options.deploy_rate_per_minute > 0) {
@@ -209,6 +216,11 @@ run_node(const ServeOptions& options, Roles roles)
       return fail_startup(started.error().message);
     }
   }
+  if (roles.edge) {
+    if (auto started = deletions.start(); !started) {
+      return fail_startup(started.error().message);
+    }
+  }
   if (roles.worker) {
     workers.start();
     collector.start(std::chrono::duration_cast<std::chrono::seconds>(options.gc_interval));
@@ -238,6 +250,7 @@ run_node(const ServeOptions& options, Roles roles)
   }
   pool.join();
   hub.stop();
+  deletions.stop();
   util::log::info("reactor.stopped");
   return 0;
 }

@@ -84,7 +84,8 @@ struct StatusChange
 enum class EventKind
 {
   status,
-  log
+  log,
+  deleted // the deployment was deleted (a tombstone: its other events went with it)
 };
 
 // One entry of the change feed; seq grows strictly across all deployments.

@@ -1,5 +1,7 @@
 #include "reactor/edge/site_cache.hpp"
 
+#include "reactor/util/log.hpp"
+
 #include <unordered_map>
 
 namespace reactor::edge {
@@ -89,6 +91,7 @@ SiteCache::load_site(std::string_view id)
   if (auto site = cached_site(id)) {
     return site;
   }
+  const auto generation = m_generation.load(std::memory_order_acquire);
   auto deployment = m_store.find_deployment(id);
   if (!deployment) {
     return std::unexpected(deployment.error());
@@ -117,6 +120,10 @@ SiteCache::load_site(std::string_view id)
   site.header_rules = parse_headers(*headers);
   auto loaded = std::make_shared<const Site>(std::move(site));
   std::unique_lock lock(m_mutex);
+  // A deletion seen meanwhile may be this site's: kept, it would be served until restart.
+  if (m_generation.load(std::memory_order_relaxed) != generation) {
+    return loaded;
+  }
   return m_sites.try_emplace(std::string(id), std::move(loaded)).first->second;
 }
 
@@ -124,6 +131,7 @@ void
 SiteCache::forget_site(std::string_view id)
 {
   std::unique_lock lock(m_mutex);
+  m_generation.fetch_add(1, std::memory_order_release);
   const auto found = m_sites.find(id);
   if (found == m_sites.end()) {
     return;
@@ -137,7 +145,17 @@ SiteCache::forget_site(std::string_view id)
     }
   }
   m_sites.erase(found);
-  m_generation.fetch_add(1, std::memory_order_release);
+}
+
+void
+SiteCache::forget_deleted(const std::vector<core::Event>& events)
+{
+  for (const auto& event : events) {
+    if (event.kind == core::EventKind::deleted) {
+      forget_site(event.deployment_id);
+      util::log::info("edge.site_forgotten", { { "id", event.deployment_id } });
+    }
+  }
 }
 
 std::shared_ptr<const PreparedFile>

@@ -16,6 +16,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace reactor::edge {
 
@@ -51,8 +52,11 @@ public:
                                                               const objects::ManifestEntry& entry,
                                                               unsigned status);
 
-  // Drops a deleted deployment's site and files, here and in every thread's copy.
+  // Drops a deleted deployment's site and files, here and in every thread's copy; a load
+  // that read the store before this call serves its site once but does not keep it.
   void forget_site(std::string_view id);
+  // Forgets the site of every deletion (tombstone) among these change-feed events.
+  void forget_deleted(const std::vector<core::Event>& events);
 
 private:
   core::Result<std::shared_ptr<const std::string>> read_blob(const objects::BlobRef& blob);
@@ -67,7 +71,8 @@ private:
   std::map<std::string, std::shared_ptr<const Site>, std::less<>> m_sites;
   std::map<std::uintptr_t, std::shared_ptr<const PreparedFile>> m_files;
   std::size_t m_bytes = 0;
-  // Bumped by forget_site: a thread whose copy is older drops it.
+  // Bumped by forget_site: a thread whose copy is older drops it, and a load that began
+  // before does not keep its site.
   std::atomic<std::uint64_t> m_generation{ 0 };
 };
 

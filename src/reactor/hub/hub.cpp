@@ -36,16 +36,21 @@ public:
     return slot;
   }
 
-  // SSE and log streams end once the deployment's outcome is sent.
+  // SSE and log streams end once the deployment's outcome is sent, or at its deletion.
   bool ends(Hub::Format format) const
   {
-    return format != Hub::Format::websocket && m_event.kind == core::EventKind::status &&
-           core::is_final(m_event.status);
+    const bool final = m_event.kind == core::EventKind::deleted ||
+                       (m_event.kind == core::EventKind::status && core::is_final(m_event.status));
+    return format != Hub::Format::websocket && final;
   }
 
 private:
+  // A deletion is a SYSTEM message on /ws only: SSE clients know status and log events.
   bool shows(Hub::Format format) const
   {
+    if (m_event.kind == core::EventKind::deleted) {
+      return format == Hub::Format::websocket;
+    }
     return format != Hub::Format::log_text || m_event.kind == core::EventKind::log;
   }
 
@@ -220,10 +225,11 @@ Hub::watch(const std::string& deployment_id,
       break;
     }
   }
-  // Without `since`, only the current status (the latest status event) is sent.
+  // Without `since`, only the current status (the latest status event, or the deletion)
+  // is sent.
   if (!since) {
     const auto latest = std::find_if(stored.rbegin(), stored.rend(), [](const auto& event) {
-      return event.kind == core::EventKind::status;
+      return event.kind != core::EventKind::log;
     });
     stored =
       latest == stored.rend() ? std::vector<core::Event>{} : std::vector<core::Event>{ *latest };

@@ -8,6 +8,12 @@ namespace reactor::hub {
 std::string
 event_message(const core::Event& event)
 {
+  if (event.kind == core::EventKind::deleted) {
+    return boost::json::serialize(
+      boost::json::object{ { "type", "SYSTEM" },
+                           { "id", event.deployment_id },
+                           { "message", "Deployment " + event.deployment_id + " was deleted" } });
+  }
   if (event.kind == core::EventKind::log) {
     return boost::json::serialize(boost::json::object{ { "type", "LOG" },
                                                        { "id", event.deployment_id },

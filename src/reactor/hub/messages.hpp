@@ -9,7 +9,8 @@ namespace reactor::hub {
 
 // The JSON messages of the /ws protocol (DESIGN.md, "The wire protocol").
 
-// {"type":"STATUS_UPDATE",…} for a status event, {"type":"LOG",…} for a log event.
+// {"type":"STATUS_UPDATE",…} for a status event, {"type":"LOG",…} for a log event,
+// {"type":"SYSTEM","id","message"} for a deletion.
 std::string event_message(const core::Event& event);
 // The same event as one Server-Sent Event: "id: <seq>\ndata: <event_message>\n\n".
 std::string sse_message(const core::Event& event);

@@ -481,7 +481,9 @@ TEST_P(MetadataStoreTest, DeleteTakesFinishedDeploymentsWithTheirEventsAndJobs)
   ASSERT_TRUE(deleted.has_value()) << deleted.error().message;
   EXPECT_EQ(*deleted, DeleteOutcome::deleted);
   EXPECT_FALSE(store().find_deployment("queued").value().has_value());
-  EXPECT_TRUE(events("queued").empty());
+  auto left = events("queued");
+  ASSERT_EQ(left.size(), 1U);
+  EXPECT_EQ(left[0].kind, EventKind::deleted);
   EXPECT_EQ(store().delete_deployment("queued").value(), DeleteOutcome::unknown);
 
   // Canceled before any worker leased it: the job left in the queue goes too.
@@ -497,6 +499,47 @@ TEST_P(MetadataStoreTest, DeleteTakesFinishedDeploymentsWithTheirEventsAndJobs)
   EXPECT_EQ(store().delete_deployment("dead").value(), DeleteOutcome::deleted);
   EXPECT_TRUE(dead_letters().empty());
   EXPECT_FALSE(store().redrive("dead").value());
+}
+
+TEST_P(MetadataStoreTest, DeleteAppendsATombstoneInFeedOrderInItsTransaction)
+{
+  create("gone");
+  create("other");
+  std::vector<std::string> lines{ "built" };
+  ASSERT_TRUE(store().append_logs("gone", lines).has_value());
+  ASSERT_TRUE(store().update_status(change("gone", Status::canceled)).value());
+  create("busy");
+  const auto before = store().last_event_seq().value();
+  std::atomic<int> calls{ 0 };
+  store().on_change([&calls] { ++calls; });
+
+  // Refused deletes append nothing.
+  EXPECT_EQ(store().delete_deployment("busy").value(), DeleteOutcome::busy);
+  EXPECT_EQ(store().delete_deployment("never").value(), DeleteOutcome::unknown);
+  EXPECT_EQ(store().last_event_seq().value(), before);
+  EXPECT_EQ(calls.load(), 0);
+
+  ASSERT_EQ(store().delete_deployment("gone").value(), DeleteOutcome::deleted);
+  EXPECT_EQ(calls.load(), 1);
+  auto feed = store().events_after(before, "", 100);
+  ASSERT_TRUE(feed.has_value()) << feed.error().message;
+  ASSERT_EQ(feed->size(), 1U);
+  const auto tombstone = feed->front();
+  EXPECT_EQ(tombstone.kind, EventKind::deleted);
+  EXPECT_EQ(tombstone.deployment_id, "gone");
+  EXPECT_GT(tombstone.seq, before);
+  EXPECT_EQ(store().last_event_seq().value(), tombstone.seq);
+  // The deployment's other events went in the same transaction; the tombstone stays.
+  auto own = events("gone");
+  ASSERT_EQ(own.size(), 1U);
+  EXPECT_EQ(own[0].seq, tombstone.seq);
+
+  ASSERT_TRUE(store().update_status(change("other", Status::canceled)).value());
+  auto next = store().events_after(tombstone.seq, "", 100);
+  ASSERT_TRUE(next.has_value()) << next.error().message;
+  ASSERT_EQ(next->size(), 1U);
+  EXPECT_EQ(next->front().deployment_id, "other");
+  EXPECT_GT(next->front().seq, tombstone.seq);
 }
 
 TEST_P(MetadataStoreTest, DeploymentStatusesListsEveryDeployment)
@@ -683,6 +726,41 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsTheSchemaVersion)
   EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");
   EXPECT_GE(std::stoi(pragma("PRAGMA user_version")), 1);
   sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, MigratingToTombstonesNeverHandsOutASeqTwice)
+{
+  auto path = m_directory / "metadata.db";
+  {
+    auto store = sqlite::create_store(path);
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    ASSERT_TRUE((*store)->create_deployment(deployment("kept")).has_value());
+    ASSERT_TRUE((*store)->create_deployment(deployment("removed")).has_value());
+  }
+  // A schema-1 database whose newest events went with a delete, which left no tombstone.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DELETE FROM events WHERE deployment_id = 'removed'; "
+                         "DELETE FROM jobs WHERE deployment_id = 'removed'; "
+                         "DELETE FROM deployments WHERE id = 'removed'; PRAGMA user_version = 1",
+                         nullptr,
+                         nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  auto store = sqlite::create_store(path);
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  ASSERT_EQ((*store)->last_event_seq().value(), 1);
+  ASSERT_TRUE((*store)->update_status(change("kept", Status::canceled)).value());
+  EXPECT_EQ((*store)->last_event_seq().value(), 3);
+  ASSERT_EQ((*store)->delete_deployment("kept").value(), DeleteOutcome::deleted);
+  auto feed = (*store)->events_after(0, "", 10);
+  ASSERT_TRUE(feed.has_value()) << feed.error().message;
+  ASSERT_EQ(feed->size(), 1U);
+  EXPECT_EQ(feed->front().seq, 4);
+  EXPECT_EQ(feed->front().kind, EventKind::deleted);
 }
 
 TEST_F(SqliteStoreTest, RefusesANewerSchema)

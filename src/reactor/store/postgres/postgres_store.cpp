@@ -30,7 +30,7 @@ using core::Error;
 using core::fail;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 1> k_migrations{
+constexpr std::array<const char*, 2> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -73,6 +73,11 @@ CREATE TABLE events (
   at_ms bigint NOT NULL
 );
 CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+  // Deletion tombstones.
+  R"sql(
+ALTER TABLE events DROP CONSTRAINT events_kind_check;
+ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'log', 'deleted'));
 )sql",
 };
 
@@ -362,6 +367,21 @@ struct PendingEvent
   std::int64_t at_ms = 0;
 };
 
+// How the events table names a kind.
+std::string_view
+kind_name(core::EventKind kind)
+{
+  switch (kind) {
+    case core::EventKind::log:
+      return "log";
+    case core::EventKind::deleted:
+      return "deleted";
+    case core::EventKind::status:
+      break;
+  }
+  return "status";
+}
+
 // A PostgreSQL array literal (a bound value, never SQL) of one field of every event;
 // nullopt is NULL.
 template<typename Field>
@@ -467,9 +487,8 @@ private:
       k_insert_events,
       array_literal(m_events,
                     [](const PendingEvent& event) -> Text { return event.deployment_id; }),
-      array_literal(
-        m_events,
-        [&](const PendingEvent& event) -> Text { return is_status(event) ? "status" : "log"; }),
+      array_literal(m_events,
+                    [](const PendingEvent& event) -> Text { return kind_name(event.kind); }),
       array_literal(m_events,
                     [&](const PendingEvent& event) -> Text {
                       return is_status(event) ? Text(event.status) : std::nullopt;
@@ -484,7 +503,7 @@ private:
                     }),
       array_literal(m_events,
                     [&](const PendingEvent& event) -> Text {
-                      return is_status(event) ? std::nullopt : Text(event.line);
+                      return event.kind == core::EventKind::log ? Text(event.line) : std::nullopt;
                     }),
       integer_array());
     if (!inserted) {
@@ -602,6 +621,10 @@ read_event(const Rows& rows, int row)
   if (kind == "log") {
     event.kind = core::EventKind::log;
     event.line = rows.text(row, 6);
+    return event;
+  }
+  if (kind == "deleted") {
+    event.kind = core::EventKind::deleted;
     return event;
   }
   event.kind = core::EventKind::status;
@@ -1249,6 +1272,13 @@ public:
           return std::unexpected(done.error());
         }
       }
+      transaction->append_event(PendingEvent{ .deployment_id = std::string(id),
+                                              .kind = core::EventKind::deleted,
+                                              .status = {},
+                                              .phase = {},
+                                              .error = {},
+                                              .line = {},
+                                              .at_ms = now_ms() });
       if (auto committed = transaction->commit(); !committed) {
         return std::unexpected(committed.error());
       }

@@ -23,7 +23,7 @@ using core::Error;
 using core::fail;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 1> k_migrations{
+constexpr std::array<const char*, 2> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -64,6 +64,27 @@ CREATE TABLE events (
   line TEXT,
   at_ms INTEGER NOT NULL
 );
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+  // Deletion tombstones. SQLite cannot change a CHECK, so the table is rebuilt; its
+  // AUTOINCREMENT counter moves with it, so no seq is ever handed out twice.
+  R"sql(
+CREATE TABLE events_v2 (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('status', 'log', 'deleted')),
+  status TEXT,
+  phase TEXT,
+  error TEXT,
+  line TEXT,
+  at_ms INTEGER NOT NULL
+);
+INSERT INTO events_v2 SELECT seq, deployment_id, kind, status, phase, error, line, at_ms
+  FROM events;
+DELETE FROM sqlite_sequence WHERE name = 'events_v2';
+UPDATE sqlite_sequence SET name = 'events_v2' WHERE name = 'events';
+DROP TABLE events;
+ALTER TABLE events_v2 RENAME TO events;
 CREATE INDEX events_by_deployment ON events (deployment_id, seq);
 )sql",
 };
@@ -410,6 +431,10 @@ read_event(const Statement& row)
     event.line = row.text(6);
     return event;
   }
+  if (kind == "deleted") {
+    event.kind = core::EventKind::deleted;
+    return event;
+  }
   event.kind = core::EventKind::status;
   auto status = core::parse_status(row.text(3));
   auto phase = core::parse_phase(row.text(4));
@@ -475,6 +500,8 @@ constexpr std::string_view k_insert_status_event =
   "VALUES (?1, 'status', ?2, ?3, ?4, ?5)";
 constexpr std::string_view k_insert_log_event =
   "INSERT INTO events (deployment_id, kind, line, at_ms) VALUES (?1, 'log', ?2, ?3)";
+constexpr std::string_view k_insert_deleted_event =
+  "INSERT INTO events (deployment_id, kind, at_ms) VALUES (?1, 'deleted', ?2)";
 constexpr std::string_view k_events_after =
   "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
   "WHERE seq > ?1 ORDER BY seq LIMIT ?2";
@@ -887,6 +914,10 @@ public:
           return std::unexpected(done.error());
         }
       }
+      if (auto done = execute(k_insert_deleted_event, id, now_ms()); !done) {
+        return std::unexpected(done.error());
+      }
+      m_appended_events = true;
       if (auto committed = transaction->commit(); !committed) {
         return std::unexpected(committed.error());
       }

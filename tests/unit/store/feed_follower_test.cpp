@@ -1,0 +1,79 @@
+#include "reactor/store/feed_follower.hpp"
+#include "reactor/store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace reactor::store {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+class FeedFollowerTest : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    std::random_device random;
+    m_directory = std::filesystem::temp_directory_path() /
+                  ("reactor-feed-follower-test-" + std::to_string(random()));
+    auto store = sqlite::create_store(m_directory / "metadata.db");
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    m_store = std::move(*store);
+  }
+
+  void TearDown() override
+  {
+    m_store.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(m_directory, ignored);
+  }
+
+  void create(const std::string& id)
+  {
+    core::Deployment deployment;
+    deployment.id = id;
+    deployment.repo_url = "https://example.com/site.git";
+    auto created = m_store->create_deployment(deployment);
+    ASSERT_TRUE(created.has_value()) << created.error().message;
+  }
+
+  std::filesystem::path m_directory;
+  std::unique_ptr<MetadataStore> m_store;
+};
+
+TEST_F(FeedFollowerTest, HandsOnOnlyNewerEventsInOrderOnceWokenUp)
+{
+  create("before");
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<std::string> seen;
+  FeedFollower follower(*m_store, [&](const std::vector<core::Event>& events) {
+    std::scoped_lock lock(mutex);
+    for (const auto& event : events) {
+      seen.push_back(event.deployment_id);
+    }
+    arrived.notify_all();
+  });
+  m_store->on_change([&follower] { follower.notify(); });
+  ASSERT_TRUE(follower.start().has_value());
+
+  create("first");
+  create("second");
+  std::unique_lock lock(mutex);
+  // Well under the once-a-second fallback read: the wake-up did it.
+  EXPECT_TRUE(arrived.wait_for(lock, 800ms, [&] { return seen.size() >= 2; }));
+  EXPECT_EQ(seen, (std::vector<std::string>{ "first", "second" }));
+}
+
+} // namespace
+
+} // namespace reactor::store
