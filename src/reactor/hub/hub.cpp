@@ -84,14 +84,14 @@ struct Hub::Watcher
   std::int64_t cursor = 0; // the last seq sent
 
   // Sends the event unless already sent; closes the outbox after an outcome it ends on.
-  void send(std::int64_t seq, Rendition& rendition)
+  void send(std::int64_t seq, Rendition& rendition, net::Outbox::Wakeups& wakeups)
   {
     if (seq <= cursor) {
       return;
     }
     cursor = seq;
     if (auto message = rendition.get(format)) {
-      outbox->send(std::move(message));
+      outbox->send(std::move(message), wakeups);
     }
     if (rendition.ends(format)) {
       outbox->close();
@@ -163,10 +163,8 @@ Hub::follow_feed()
       if (!events || events->empty()) {
         break;
       }
-      for (const auto& event : *events) {
-        deliver(event);
-        m_feed_seq = event.seq;
-      }
+      deliver(*events);
+      m_feed_seq = events->back().seq;
       if (events->size() < k_page) {
         break;
       }
@@ -175,17 +173,22 @@ Hub::follow_feed()
 }
 
 void
-Hub::deliver(const core::Event& event)
+Hub::deliver(const std::vector<core::Event>& events)
 {
+  net::Outbox::Wakeups wakeups;
   std::scoped_lock lock(m_mutex);
-  auto [begin, end] = m_by_deployment.equal_range(event.deployment_id);
-  Rendition rendition(event);
-  for (auto it = begin; it != end; ++it) {
-    Watcher& watcher = *it->second;
-    if (watcher.live) {
-      watcher.send(event.seq, rendition);
-    } else {
-      watcher.pending.emplace_back(event.seq, event);
+  for (const auto& event : events) {
+    const auto found = m_by_deployment.find(event.deployment_id);
+    if (found == m_by_deployment.end()) {
+      continue;
+    }
+    Rendition rendition(event);
+    for (const auto& watcher : found->second) {
+      if (watcher->live) {
+        watcher->send(event.seq, rendition, wakeups);
+      } else {
+        watcher->pending.emplace_back(event.seq, event);
+      }
     }
   }
 }
@@ -205,7 +208,7 @@ Hub::watch(const std::string& deployment_id,
     std::scoped_lock lock(m_mutex);
     id = m_next_id++;
     m_by_id.emplace(id, watcher);
-    m_by_deployment.emplace(deployment_id, watcher);
+    m_by_deployment[deployment_id].push_back(watcher);
   }
 
   // Read the stored part only after registering, so every later event is pending.
@@ -235,15 +238,16 @@ Hub::watch(const std::string& deployment_id,
       latest == stored.rend() ? std::vector<core::Event>{} : std::vector<core::Event>{ *latest };
   }
 
+  net::Outbox::Wakeups wakeups;
   std::scoped_lock lock(m_mutex);
   for (const auto& event : stored) {
     Rendition rendition(event);
-    watcher->send(event.seq, rendition);
+    watcher->send(event.seq, rendition, wakeups);
   }
   watcher->cursor = cursor;
   for (const auto& [seq, event] : watcher->pending) {
     Rendition rendition(event);
-    watcher->send(seq, rendition);
+    watcher->send(seq, rendition, wakeups);
   }
   watcher->pending.clear();
   watcher->live = true;
@@ -258,12 +262,13 @@ Hub::unwatch(WatchId id)
   if (found == m_by_id.end()) {
     return;
   }
-  auto [begin, end] = m_by_deployment.equal_range(found->second->deployment_id);
-  for (auto it = begin; it != end; ++it) {
-    if (it->second == found->second) {
-      m_by_deployment.erase(it);
-      break;
-    }
+  const auto watchers = m_by_deployment.find(found->second->deployment_id);
+  auto& list = watchers->second;
+  const auto entry = std::find(list.begin(), list.end(), found->second);
+  *entry = std::move(list.back());
+  list.pop_back();
+  if (list.empty()) {
+    m_by_deployment.erase(watchers);
   }
   m_by_id.erase(found);
 }

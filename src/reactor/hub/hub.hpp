@@ -6,12 +6,14 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 namespace reactor::hub {
 
@@ -57,13 +59,25 @@ public:
 
 private:
   struct Watcher;
+  struct StringHash
+  {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const
+    {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+
   void follow_feed();
-  void deliver(const core::Event& event);
+  // Queues each event to its watchers; their transports are woken once per batch.
+  void deliver(const std::vector<core::Event>& events);
 
   store::MetadataStore& m_store;
   std::mutex m_mutex;
-  std::multimap<std::string, std::shared_ptr<Watcher>, std::less<>> m_by_deployment;
-  std::map<WatchId, std::shared_ptr<Watcher>> m_by_id;
+  std::
+    unordered_map<std::string, std::vector<std::shared_ptr<Watcher>>, StringHash, std::equal_to<>>
+      m_by_deployment;
+  std::unordered_map<WatchId, std::shared_ptr<Watcher>> m_by_id;
   WatchId m_next_id = 1;
 
   std::mutex m_feed_mutex;

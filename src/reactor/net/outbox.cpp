@@ -12,27 +12,39 @@ Outbox::Outbox(std::size_t max_queued)
 bool
 Outbox::send(Message message)
 {
-  bool wake = false;
   bool accepted = false;
-  {
-    std::scoped_lock lock(m_mutex);
-    if (m_closed) {
-      return false;
-    }
-    if (m_queue.size() >= m_max_queued) {
-      m_closed = true;
-      m_overflowed = true;
-      std::vector<Message>().swap(m_queue);
-    } else {
-      m_queue.push_back(std::move(message));
-      accepted = true;
-    }
-    wake = take_waiting_reader();
-  }
-  if (wake) {
+  if (queue(std::move(message), accepted)) {
     tell_reader();
   }
   return accepted;
+}
+
+bool
+Outbox::send(Message message, Wakeups& wakeups)
+{
+  bool accepted = false;
+  if (queue(std::move(message), accepted)) {
+    wakeups.add(m_executor, m_reader);
+  }
+  return accepted;
+}
+
+bool
+Outbox::queue(Message message, bool& accepted)
+{
+  std::scoped_lock lock(m_mutex);
+  if (m_closed) {
+    return false;
+  }
+  if (m_queue.size() >= m_max_queued) {
+    m_closed = true;
+    m_overflowed = true;
+    std::vector<Message>().swap(m_queue);
+  } else {
+    m_queue.push_back(std::move(message));
+    accepted = true;
+  }
+  return take_waiting_reader();
 }
 
 void
@@ -98,6 +110,33 @@ Outbox::tell_reader()
       alive->on_outbox_ready();
     }
   });
+}
+
+void
+Outbox::Wakeups::add(const boost::asio::any_io_executor& executor, std::weak_ptr<Reader> reader)
+{
+  for (auto& [known, readers] : m_by_executor) {
+    if (known == executor) {
+      readers.push_back(std::move(reader));
+      return;
+    }
+  }
+  m_by_executor.emplace_back(executor, std::vector{ std::move(reader) });
+}
+
+void
+Outbox::Wakeups::post()
+{
+  for (auto& [executor, readers] : m_by_executor) {
+    boost::asio::post(executor, [readers = std::move(readers)] {
+      for (const auto& reader : readers) {
+        if (auto alive = reader.lock()) {
+          alive->on_outbox_ready();
+        }
+      }
+    });
+  }
+  m_by_executor.clear();
 }
 
 } // namespace reactor::net

@@ -29,11 +29,34 @@ public:
     ~Reader() = default;
   };
 
+  // Readers to tell after queuing many messages, told with one post per executor
+  // instead of one per outbox.
+  class Wakeups
+  {
+  public:
+    Wakeups() = default;
+    Wakeups(const Wakeups&) = delete;
+    Wakeups& operator=(const Wakeups&) = delete;
+    ~Wakeups() { post(); }
+
+    // Tells every reader collected so far.
+    void post();
+
+  private:
+    friend class Outbox;
+    void add(const boost::asio::any_io_executor& executor, std::weak_ptr<Reader> reader);
+
+    std::vector<std::pair<boost::asio::any_io_executor, std::vector<std::weak_ptr<Reader>>>>
+      m_by_executor;
+  };
+
   explicit Outbox(std::size_t max_queued);
 
   // Queues a message (any thread). False when the outbox is closed or was just closed
   // because the client is too slow.
   bool send(Message message);
+  // The same, leaving the reader's wake-up to `wakeups`.
+  bool send(Message message, Wakeups& wakeups);
 
   // Asks the transport to end the connection after what is queued (any thread).
   void close();
@@ -50,6 +73,8 @@ public:
   bool overflowed() const;
 
 private:
+  // Queues the message; true when the reader waited and must now be told.
+  bool queue(Message message, bool& accepted);
   // With the mutex held: the reader waited and must now be told.
   bool take_waiting_reader();
   void tell_reader();
