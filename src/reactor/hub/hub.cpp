@@ -117,6 +117,7 @@ Hub::start()
     return std::unexpected(last.error());
   }
   m_feed_seq = *last;
+  m_following = true;
   m_thread = std::jthread([this] { follow_feed(); });
   return {};
 }
@@ -124,11 +125,12 @@ Hub::start()
 void
 Hub::stop()
 {
+  m_following = false;
   {
-    std::scoped_lock lock(m_feed_mutex);
+    std::scoped_lock lock(m_stop_mutex);
     m_stopping = true;
   }
-  m_feed_changed.notify_all();
+  m_stop_requested.notify_all();
   if (m_thread.joinable()) {
     m_thread.join();
   }
@@ -137,37 +139,51 @@ Hub::stop()
 void
 Hub::notify()
 {
-  {
-    std::scoped_lock lock(m_feed_mutex);
-    ++m_notifications;
-  }
-  m_feed_changed.notify_one();
+  m_notifications.fetch_add(1, std::memory_order_acq_rel);
+  drain_feed();
 }
 
 void
 Hub::follow_feed()
 {
-  std::uint64_t seen = 0;
   for (;;) {
     {
-      std::unique_lock lock(m_feed_mutex);
-      m_feed_changed.wait_for(
-        lock, k_poll_period, [&] { return m_stopping || m_notifications != seen; });
-      if (m_stopping) {
+      std::unique_lock lock(m_stop_mutex);
+      if (m_stop_requested.wait_for(lock, k_poll_period, [this] { return m_stopping; })) {
         return;
       }
-      seen = m_notifications;
     }
-    for (;;) {
-      auto events = m_store.events_after(m_feed_seq, "", k_page);
-      if (!events || events->empty()) {
-        break;
-      }
-      deliver(*events);
-      m_feed_seq = events->back().seq;
-      if (events->size() < k_page) {
-        break;
-      }
+    drain_feed();
+  }
+}
+
+void
+Hub::drain_feed()
+{
+  // A notification that arrives while another thread reads makes that thread read again
+  // after it lets go, so no committed event waits for the poll.
+  while (m_following.load(std::memory_order_acquire) && m_feed_mutex.try_lock()) {
+    const auto seen = m_notifications.load(std::memory_order_acquire);
+    read_feed();
+    m_feed_mutex.unlock();
+    if (m_notifications.load(std::memory_order_acquire) == seen) {
+      return;
+    }
+  }
+}
+
+void
+Hub::read_feed()
+{
+  for (;;) {
+    auto events = m_store.events_after(m_feed_seq, "", k_page);
+    if (!events || events->empty()) {
+      return;
+    }
+    deliver(*events);
+    m_feed_seq = events->back().seq;
+    if (events->size() < k_page) {
+      return;
     }
   }
 }

@@ -4,6 +4,7 @@
 #include "reactor/net/outbox.hpp"
 #include "reactor/store/metadata_store.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -17,9 +18,10 @@
 
 namespace reactor::hub {
 
-// Fans the store's change feed out to watchers. One thread follows the feed in seq
-// order and serialises each event once; every watcher of its deployment gets the same
-// buffer through its outbox.
+// Fans the store's change feed out to watchers, in seq order, each event serialised
+// once; every watcher of its deployment gets the same buffer through its outbox. The
+// thread that committed an event reads the feed and delivers it (notify); a thread of the
+// hub's own reads it every second too, so a missed notification only delays delivery.
 class Hub
 {
 public:
@@ -32,7 +34,9 @@ public:
   core::Result<void> start();
   void stop();
 
-  // Tells the feed thread that new events were committed (any thread, cheap).
+  // New events were committed: reads the feed and delivers them on the calling thread,
+  // unless another thread is reading it, which then reads again (any thread; call it
+  // outside the store's locks).
   void notify();
 
   using WatchId = std::uint64_t;
@@ -69,6 +73,9 @@ private:
   };
 
   void follow_feed();
+  // Reads and delivers the feed until it is drained, unless another thread is at it.
+  void drain_feed();
+  void read_feed();
   // Queues each event to its watchers; their transports are woken once per batch.
   void deliver(const std::vector<core::Event>& events);
 
@@ -80,11 +87,14 @@ private:
   std::unordered_map<WatchId, std::shared_ptr<Watcher>> m_by_id;
   WatchId m_next_id = 1;
 
-  std::mutex m_feed_mutex;
-  std::condition_variable m_feed_changed;
-  std::uint64_t m_notifications = 0;
-  bool m_stopping = false;
+  std::mutex m_feed_mutex; // held by the thread reading the feed
   std::int64_t m_feed_seq = 0;
+  std::atomic<std::uint64_t> m_notifications = 0;
+  std::atomic<bool> m_following = false;
+
+  std::mutex m_stop_mutex;
+  std::condition_variable m_stop_requested;
+  bool m_stopping = false;
   std::jthread m_thread;
 };
 
