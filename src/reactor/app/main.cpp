@@ -235,6 +235,11 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                "Blobs written more recently are never deleted; use the same value on every "
                "node (default 1h)",
                "REACTOR_GC_GRACE");
+  add_duration(command,
+               "--shutdown-grace",
+               options.shutdown_grace,
+               "How long requests in progress get to finish after SIGTERM (default 10s)",
+               "REACTOR_SHUTDOWN_GRACE");
   add_log_flags(command, options);
 }
 

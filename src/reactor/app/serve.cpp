@@ -8,6 +8,7 @@
 #include "reactor/store/feed_follower.hpp"
 #include "reactor/util/log.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
 #include <optional>
@@ -57,6 +58,19 @@ block_shutdown_signals()
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
+}
+
+// Waits for SIGINT or SIGTERM; 0 once `done` is set first.
+int
+wait_for_signal(const sigset_t& signals, const std::atomic<bool>& done)
+{
+  const timespec tick{ 0, 200'000'000 };
+  while (!done) {
+    if (const int signal = sigtimedwait(&signals, nullptr, &tick); signal > 0) {
+      return signal;
+    }
+  }
+  return 0;
 }
 
 bool
@@ -226,13 +240,25 @@ run_node(const ServeOptions& options, Roles roles)
     collector.start(std::chrono::duration_cast<std::chrono::seconds>(options.gc_interval));
   }
 
+  // The first signal stops accepting, lets requests finish within the grace and hands
+  // running builds back; a second one cuts the requests short.
+  std::atomic<bool> stopped{ false };
   std::jthread signal_waiter([&] {
-    int signal = 0;
-    sigwait(&signals, &signal);
+    int signal = wait_for_signal(signals, stopped);
+    if (signal == 0) {
+      return;
+    }
     util::log::info("reactor.stopping", { { "signal", sigabbrev_np(signal) } });
+    if (listening) {
+      util::log::info("server.draining", { { "grace_ms", options.shutdown_grace.count() } });
+      server.stop(options.shutdown_grace);
+    }
     workers.stop();
     util::log::info("workers.stopped");
-    server.stop();
+    if (listening && (signal = wait_for_signal(signals, stopped)) != 0) {
+      util::log::warn("server.stopping_now", { { "signal", sigabbrev_np(signal) } });
+      server.stop_now();
+    }
   });
   util::log::info(
     "reactor.started",
@@ -245,9 +271,10 @@ run_node(const ServeOptions& options, Roles roles)
                     { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
                       { "sites", api_context.site_url_template } });
     server.run();
-  } else {
-    signal_waiter.join();
+    util::log::info("server.stopped");
+    stopped = true;
   }
+  signal_waiter.join();
   pool.join();
   hub.stop();
   deletions.stop();

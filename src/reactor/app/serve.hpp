@@ -29,10 +29,11 @@ struct ServeOptions
   std::chrono::milliseconds gc_interval = std::chrono::hours(1);
   std::chrono::milliseconds gc_grace = std::chrono::hours(1);
   std::uint64_t edge_cache_bytes = 256ULL << 20;
-  std::uint64_t object_cache_bytes = 10ULL << 30; // disk cache of a remote object store
-  std::string api_token;                          // empty: no access control
-  bool insecure_public = false;                   // listen beyond loopback without a token
-  double deploy_rate_per_minute = 30;             // per client address; 0: unlimited
+  std::uint64_t object_cache_bytes = 10ULL << 30;     // disk cache of a remote object store
+  std::string api_token;                              // empty: no access control
+  bool insecure_public = false;                       // listen beyond loopback without a token
+  double deploy_rate_per_minute = 30;                 // per client address; 0: unlimited
+  std::chrono::milliseconds shutdown_grace{ 10'000 }; // for requests in progress at SIGTERM
   util::log::Level log_level = util::log::Level::info;
   util::log::Format log_format = util::log::Format::text;
 };

@@ -1,3 +1,4 @@
+#include "reactor/net/connections.hpp"
 #include "reactor/net/http_parser.hpp"
 #include "reactor/net/sessions.hpp"
 #include "reactor/net/websocket_handshake.hpp"
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <sys/sendfile.h>
 #include <vector>
 
@@ -324,6 +326,36 @@ read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std:
   co_return Body{ buffer.view().substr(head.length, length), head.length + length };
 }
 
+// A WebSocket's protocol, registered with the connections while its socket is open: a
+// stop closes the outbox, so the client gets a close frame, and waits for the socket.
+class RegisteredPeer final : public WebSocketPeer
+{
+public:
+  RegisteredPeer(std::shared_ptr<WebSocketPeer> peer,
+                 Connections& connections,
+                 const std::shared_ptr<Outbox>& outbox)
+    : m_peer(std::move(peer))
+    , m_registration(connections.add([weak = std::weak_ptr(outbox)] {
+      if (auto open = weak.lock()) {
+        open->close();
+      }
+    }))
+  {
+  }
+
+  void on_message(std::string_view text) override { m_peer->on_message(text); }
+
+  void on_close() override
+  {
+    m_peer->on_close();
+    m_registration.reset();
+  }
+
+private:
+  std::shared_ptr<WebSocketPeer> m_peer;
+  std::optional<Connections::Registration> m_registration;
+};
+
 // Answers a WebSocket upgrade and hands the socket to the WebSocket session; this
 // frame and its buffers end here, so an idle WebSocket holds no HTTP state.
 asio::awaitable<void>
@@ -331,7 +363,8 @@ upgrade(beast::tcp_stream& stream,
         const RequestHead& head,
         const Request& request,
         std::string_view early_bytes,
-        Router& router)
+        Router& router,
+        Connections& connections)
 {
   auto accepted = websocket::accept_upgrade(head);
   if (!accepted) {
@@ -352,20 +385,37 @@ upgrade(beast::tcp_stream& stream,
     co_return;
   }
   stream.expires_never();
-  start_websocket_session(stream.release_socket(), early_bytes, std::move(peer), std::move(outbox));
+  auto registered = std::make_shared<RegisteredPeer>(std::move(peer), connections, outbox);
+  start_websocket_session(
+    stream.release_socket(), early_bytes, std::move(registered), std::move(outbox));
 }
 
 } // namespace
 
 asio::awaitable<void>
-run_http_session(asio::ip::tcp::socket socket, Router& router)
+run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& connections)
 {
+  if (connections.stopping()) {
+    co_return; // accepted just before the listener closed
+  }
   boost::system::error_code ignored;
   const std::string remote_address = socket.remote_endpoint(ignored).address().to_string();
   beast::tcp_stream stream(std::move(socket));
   ReadBuffer buffer;
   RequestHead head;
   std::string body_storage;
+  // What a stop does here: a connection waiting for its next request closes at once, a
+  // stream ends after what is queued; a request in progress gets its response first.
+  bool idle = false;
+  Outbox* open_stream = nullptr;
+  const auto registration = connections.add([&] {
+    if (idle) {
+      stream.cancel();
+    }
+    if (open_stream != nullptr) {
+      open_stream->close();
+    }
+  });
   for (;;) {
     ParseResult parsed = ParseResult::incomplete;
     stream.expires_after(buffer.used == 0 ? k_idle_timeout : k_head_timeout);
@@ -374,9 +424,11 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
         co_await write_response(stream, plain_error(431, "Request head too large"), false, false);
         co_return;
       }
+      idle = buffer.used == 0;
       if (!co_await buffer.fill(stream, k_max_head)) {
         co_return;
       }
+      idle = false;
       stream.expires_after(k_head_timeout);
     }
     if (parsed != ParseResult::complete) {
@@ -401,21 +453,26 @@ run_http_session(asio::ip::tcp::socket socket, Router& router)
     const Request request{ head.method,    head.target, host,
                            head.headers(), body.bytes,  remote_address };
     if (websocket::is_upgrade(head)) {
-      co_await upgrade(stream, head, request, buffer.view().substr(body.end), router);
+      co_await upgrade(stream, head, request, buffer.view().substr(body.end), router, connections);
       co_return;
     }
 
-    const bool keep_alive = wants_keep_alive(head);
     const bool head_only = head.method == "HEAD";
     const Response response = co_await router.handle(request);
+    const bool keep_alive = wants_keep_alive(head) && !connections.stopping();
     bool alive = co_await write_response(stream, response, head_only, keep_alive);
     if (response.stream) {
+      open_stream = response.stream.get();
+      if (connections.stopping()) {
+        open_stream->close();
+      }
       alive = alive && co_await write_stream(stream, response);
+      open_stream = nullptr;
       if (response.on_stream_end) {
         response.on_stream_end();
       }
     }
-    if (!alive || !keep_alive) {
+    if (!alive || !keep_alive || connections.stopping()) {
       co_return;
     }
     buffer.consume(body.end);

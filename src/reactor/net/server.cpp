@@ -1,5 +1,6 @@
 #include "reactor/net/server.hpp"
 
+#include "reactor/net/connections.hpp"
 #include "reactor/net/sessions.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
@@ -19,19 +21,31 @@ namespace reactor::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// Per io_context: its connections, its acceptor and the end of its grace period. Members
+// are destroyed in reverse: the context goes after everything bound to it, and the
+// connections after the context (its sessions unregister as it destroys them).
+struct Listener
+{
+  Connections connections;
+  std::unique_ptr<asio::io_context> context;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> grace;
+
+  ~Listener() { connections.forget(); }
+};
+
 struct Server::State
 {
   ServerOptions options;
   Router& router;
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::unique_ptr<Listener>> listeners;
   std::uint16_t bound_port = 0;
 };
 
 namespace {
 
 asio::awaitable<void>
-accept_loop(tcp::acceptor& acceptor, Router& router)
+accept_loop(tcp::acceptor& acceptor, Router& router, Connections& connections)
 {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
@@ -42,15 +56,16 @@ accept_loop(tcp::acceptor& acceptor, Router& router)
       continue; // e.g. EMFILE: the connection is dropped, the listener goes on
     }
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(
-      acceptor.get_executor(), run_http_session(std::move(socket), router), asio::detached);
+    asio::co_spawn(acceptor.get_executor(),
+                   run_http_session(std::move(socket), router, connections),
+                   asio::detached);
   }
 }
 
 } // namespace
 
 Server::Server(ServerOptions options, Router& router)
-  : m_state(std::make_unique<State>(State{ std::move(options), router, {}, {}, 0 }))
+  : m_state(std::make_unique<State>(State{ std::move(options), router, {}, 0 }))
 {
 }
 
@@ -86,8 +101,11 @@ Server::listen()
     }
     // With port 0 the first acceptor picks the port and the others share it.
     port = acceptor->local_endpoint().port();
-    m_state->contexts.push_back(std::move(context));
-    m_state->acceptors.push_back(std::move(acceptor));
+    auto listener = std::make_unique<Listener>();
+    listener->grace = std::make_unique<asio::steady_timer>(*context);
+    listener->acceptor = std::move(acceptor);
+    listener->context = std::move(context);
+    m_state->listeners.push_back(std::move(listener));
   }
   m_state->bound_port = port;
   return {};
@@ -102,28 +120,44 @@ Server::port() const
 void
 Server::run()
 {
-  for (std::size_t i = 0; i < m_state->contexts.size(); ++i) {
-    asio::co_spawn(
-      *m_state->contexts[i], accept_loop(*m_state->acceptors[i], m_state->router), asio::detached);
+  for (auto& listener : m_state->listeners) {
+    asio::co_spawn(*listener->context,
+                   accept_loop(*listener->acceptor, m_state->router, listener->connections),
+                   asio::detached);
   }
   std::vector<std::jthread> others;
-  for (std::size_t i = 1; i < m_state->contexts.size(); ++i) {
-    others.emplace_back([context = m_state->contexts[i].get()] { context->run(); });
+  for (std::size_t i = 1; i < m_state->listeners.size(); ++i) {
+    others.emplace_back([context = m_state->listeners[i]->context.get()] { context->run(); });
   }
-  if (!m_state->contexts.empty()) {
-    m_state->contexts.front()->run();
+  if (!m_state->listeners.empty()) {
+    m_state->listeners.front()->context->run();
   }
 }
 
 void
-Server::stop()
+Server::stop(std::chrono::milliseconds grace)
 {
-  for (std::size_t i = 0; i < m_state->contexts.size(); ++i) {
-    asio::post(*m_state->contexts[i], [acceptor = m_state->acceptors[i].get()] {
+  for (auto& listener : m_state->listeners) {
+    asio::post(*listener->context, [&listener = *listener, grace] {
       boost::system::error_code ignored;
-      acceptor->close(ignored);
+      listener.acceptor->close(ignored);
+      auto& context = *listener.context;
+      listener.grace->expires_after(grace);
+      listener.grace->async_wait([&context](boost::system::error_code ec) {
+        if (!ec) {
+          context.stop();
+        }
+      });
+      listener.connections.stop([&context] { context.stop(); });
     });
-    m_state->contexts[i]->stop();
+  }
+}
+
+void
+Server::stop_now()
+{
+  for (auto& listener : m_state->listeners) {
+    listener->context->stop();
   }
 }
 

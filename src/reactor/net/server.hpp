@@ -3,6 +3,7 @@
 #include "reactor/core/error.hpp"
 #include "reactor/net/router.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,8 +33,13 @@ public:
   std::uint16_t port() const;
   // Serves until stop(); blocks the calling thread (which becomes one of the threads).
   void run();
-  // Stops accepting and ends every session (any thread).
-  void stop();
+  // Stops accepting at once, then lets the connections finish: a request in progress
+  // gets its response (with Connection: close), idle keep-alive connections close at
+  // once, streams (SSE, WebSocket) end properly. run() returns when the last connection
+  // is gone, or `grace` later at the latest. Any thread.
+  void stop(std::chrono::milliseconds grace);
+  // Ends every connection at once; run() returns (any thread).
+  void stop_now();
 
 private:
   struct State;

@@ -12,7 +12,12 @@
 
 namespace reactor::net {
 
-boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, Router& router);
+class Connections;
+
+// Serves one HTTP/1.1 connection, registered in `connections` while it lives.
+boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket,
+                                              Router& router,
+                                              Connections& connections);
 
 // Runs a WebSocket connection after its handshake was answered; `early_bytes` are what
 // the client sent after its handshake, already read.
