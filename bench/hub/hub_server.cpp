@@ -284,7 +284,7 @@ main(int argc, char** argv)
     }
   }
 
-  server.stop();
+  server.stop_now();
   network.join();
   pool.join();
   hub.stop();
