@@ -50,7 +50,8 @@ test('a tiny app deploys, is watched PENDING → IN_PROGRESS → DEPLOYED, and i
   assert.equal(script.body, 'console.log("hello");');
 
   // The build's workspace (clone, node_modules) is deleted right after the outcome.
-  const workspace = join(server.dataDir, 'work', posted.json.id);
+  const workspace = join(server.dataDir, 'work', 'attempt-1', posted.json.id);
+  assert.ok(existsSync(join(server.dataDir, 'work', 'attempt-1')), 'workspaces live in work/attempt-<n>/');
   for (let i = 0; i < 100 && existsSync(workspace); i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(existsSync(workspace), false, `${workspace} is removed`);
 });

@@ -212,19 +212,22 @@ log_finished(const core::StatusChange& change, std::chrono::steady_clock::durati
   }
 }
 
-// Removes a build's workspace when it goes out of scope, if asked to.
+// Each attempt at a job builds in a folder of its own, <work>/attempt-<n>/<id>: an attempt
+// that lost its lease deletes its workspace without touching the one a new attempt uses.
+std::filesystem::path
+attempt_dir(const std::filesystem::path& work_dir, int attempt)
+{
+  return work_dir / ("attempt-" + std::to_string(attempt));
+}
+
+// Deletes a build's workspace when it goes out of scope: after the outcome is recorded,
+// since a real app's node_modules can take seconds to delete.
 struct WorkspaceCleanup
 {
   const std::filesystem::path& work_dir;
   const std::string& deployment_id;
-  bool remove;
 
-  ~WorkspaceCleanup()
-  {
-    if (remove) {
-      remove_workspace(work_dir, deployment_id);
-    }
-  }
+  ~WorkspaceCleanup() { remove_workspace(work_dir, deployment_id); }
 };
 
 } // namespace
@@ -251,7 +254,10 @@ WorkerPool::run_job(const store::Job& job)
   const auto started = std::chrono::steady_clock::now();
   std::thread beat([&] { heartbeat(job, running); });
   PipelineConfig config;
-  config.work_dir = m_config.work_dir;
+  config.work_dir = attempt_dir(m_config.work_dir, job.receives);
+  for (int earlier = 1; earlier < job.receives; ++earlier) {
+    remove_workspace(attempt_dir(m_config.work_dir, earlier), job.deployment_id); // crashed
+  }
   config.allow_local_repos = m_config.allow_local_repos;
   config.clone_timeout = m_config.clone_timeout;
   config.limits = m_config.limits;
@@ -272,11 +278,7 @@ WorkerPool::run_job(const store::Job& job)
   }
 
   const auto reason = running.reason.load();
-  // The workspace goes once the outcome is recorded (a real app's node_modules take seconds
-  // to delete), but stays when the lease was lost: the job's new holder may be using it.
-  const WorkspaceCleanup cleanup{ m_config.work_dir,
-                                  job.deployment_id,
-                                  reason != CancelReason::lease_lost };
+  const WorkspaceCleanup cleanup{ config.work_dir, job.deployment_id };
   if (!change) {
     util::log::error("build.internal_error",
                      { { "id", job.deployment_id }, { "error", change.error().message } });

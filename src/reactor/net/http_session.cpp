@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/status.hpp>
 
@@ -23,6 +24,8 @@
 #include <ctime>
 #include <optional>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <vector>
 
 namespace reactor::net {
@@ -122,6 +125,41 @@ send_file(beast::tcp_stream& stream, const FileBody& file)
   co_return true;
 }
 
+// The head of a file response, then the file. The head goes with MSG_MORE, so the kernel
+// holds it until sendfile adds the first bytes of the file: one segment carries both, as
+// nginx's tcp_nopush does, instead of a small segment for the head alone.
+template<typename Buffers>
+asio::awaitable<bool>
+write_head_then_file(beast::tcp_stream& stream, const Buffers& buffers, const FileBody& file)
+{
+  std::array<iovec, std::tuple_size_v<Buffers>> parts{};
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    parts[i] = { const_cast<void*>(buffers[i].data()), buffers[i].size() };
+    total += buffers[i].size();
+  }
+  msghdr message{};
+  message.msg_iov = parts.data();
+  message.msg_iovlen = parts.size();
+  const ssize_t sent =
+    ::sendmsg(stream.socket().native_handle(), &message, MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0 && errno != EAGAIN && errno != EINTR) {
+    co_return false;
+  }
+  if (const auto done = static_cast<std::size_t>(std::max<ssize_t>(sent, 0)); done < total) {
+    // The socket buffer was full: the rest of the head goes the usual way.
+    beast::buffers_suffix<Buffers> rest(buffers);
+    rest.consume(done);
+    stream.expires_after(k_idle_timeout);
+    auto [ec, written] =
+      co_await asio::async_write(stream, rest, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      co_return false;
+    }
+  }
+  co_return co_await send_file(stream, file);
+}
+
 // Writes head, Date, the connection line and the body in one gathered write.
 asio::awaitable<bool>
 write_response(beast::tcp_stream& stream, const Response& response, bool head_only, bool keep_alive)
@@ -140,13 +178,13 @@ write_response(beast::tcp_stream& stream, const Response& response, bool head_on
                                                    asio::buffer(end.data(), end.size()),
                                                    asio::buffer(payload.data(),
                                                                 head_only ? 0 : payload.size()) };
+  if (response.file_body && !head_only) {
+    co_return co_await write_head_then_file(stream, buffers, *response.file_body);
+  }
   stream.expires_after(k_idle_timeout);
   auto [ec, written] =
     co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
-  if (ec || !response.file_body || head_only) {
-    co_return !ec;
-  }
-  co_return co_await send_file(stream, *response.file_body);
+  co_return !ec;
 }
 
 asio::awaitable<bool>

@@ -111,7 +111,7 @@ TEST_F(Workers, HandRunningJobsBackOnStop)
   EXPECT_EQ(m_store.released(), 1);
   EXPECT_EQ(m_store.queued(), 1u);
   EXPECT_TRUE(m_store.finished().empty());
-  EXPECT_FALSE(std::filesystem::exists(m_config.work_dir / "work000003"));
+  EXPECT_FALSE(std::filesystem::exists(m_config.work_dir / "attempt-1" / "work000003"));
 }
 
 TEST_F(Workers, AbandonABuildWhoseLeaseWasLost)
@@ -121,9 +121,10 @@ TEST_F(Workers, AbandonABuildWhoseLeaseWasLost)
   WorkerPool pool(m_store, *m_objects, m_config);
   pool.start();
   ASSERT_TRUE(wait_until([&] { return building("work000004"); }, 120s));
+  ASSERT_TRUE(std::filesystem::exists(m_config.work_dir / "attempt-1" / "work000004"));
   m_store.set_lose_leases(true);
-  ASSERT_TRUE(
-    wait_until([&] { return !std::filesystem::exists(m_config.work_dir / "work000004"); }, 10s));
+  ASSERT_TRUE(wait_until(
+    [&] { return !std::filesystem::exists(m_config.work_dir / "attempt-1" / "work000004"); }, 10s));
   pool.stop();
   EXPECT_TRUE(m_store.finished().empty());
   EXPECT_EQ(m_store.released(), 0);
