@@ -40,10 +40,19 @@ Outbox::queue(Message message, bool& accepted)
     m_closed = true;
     m_overflowed = true;
     std::vector<Message>().swap(m_queue);
-  } else {
-    m_queue.push_back(std::move(message));
-    accepted = true;
+    return take_waiting_reader();
   }
+  accepted = true;
+  if (m_reader_waiting && m_direct_write != nullptr) {
+    // The reader is idle and nothing is queued: write now, under the mutex, so that the
+    // reader (which claims the socket through it) never writes at the same time.
+    std::size_t sent = 0;
+    if (m_direct_write(m_direct_fd, *message, sent)) {
+      return false;
+    }
+    m_first_sent = sent;
+  }
+  m_queue.push_back(std::move(message));
   return take_waiting_reader();
 }
 
@@ -57,11 +66,20 @@ Outbox::close()
       return;
     }
     m_closed = true;
+    m_direct_write = nullptr; // the transport may close the descriptor from now on
     wake = take_waiting_reader();
   }
   if (wake) {
     tell_reader();
   }
+}
+
+void
+Outbox::allow_direct_writes(int fd, DirectWrite write)
+{
+  std::scoped_lock lock(m_mutex);
+  m_direct_fd = fd;
+  m_direct_write = write;
 }
 
 void
@@ -73,9 +91,29 @@ Outbox::attach(boost::asio::any_io_executor executor, std::weak_ptr<Reader> read
 }
 
 bool
-Outbox::take(std::vector<Message>& out)
+Outbox::take(std::vector<Message>& out, std::size_t* first_sent)
 {
   std::scoped_lock lock(m_mutex);
+  const bool open = take_queued(out, first_sent);
+  m_reader_waiting = out.empty() && !m_closed;
+  return open;
+}
+
+bool
+Outbox::claim(std::vector<Message>& out, std::size_t* first_sent)
+{
+  std::scoped_lock lock(m_mutex);
+  m_reader_waiting = false;
+  return take_queued(out, first_sent);
+}
+
+bool
+Outbox::take_queued(std::vector<Message>& out, std::size_t* first_sent)
+{
+  if (first_sent != nullptr) {
+    *first_sent = out.empty() ? m_first_sent : 0;
+  }
+  m_first_sent = 0;
   if (out.empty()) {
     out.swap(m_queue);
   } else {
@@ -83,7 +121,6 @@ Outbox::take(std::vector<Message>& out)
       out.end(), std::make_move_iterator(m_queue.begin()), std::make_move_iterator(m_queue.end()));
     m_queue.clear();
   }
-  m_reader_waiting = out.empty() && !m_closed;
   return !(m_closed && out.empty());
 }
 

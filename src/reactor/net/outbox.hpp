@@ -66,8 +66,26 @@ public:
   void attach(boost::asio::any_io_executor executor, std::weak_ptr<Reader> reader);
 
   // Transport side: appends every queued message to `out`; when there is none, the
-  // reader is told of the next one. False once closed and drained.
-  bool take(std::vector<Message>& out);
+  // reader is told of the next one (or the message is written directly, see below).
+  // `first_sent` gets how many bytes of the first message's frame a direct write sent
+  // already. False once closed and drained.
+  bool take(std::vector<Message>& out, std::size_t* first_sent = nullptr);
+
+  // Sends a message, framed, on a non-blocking socket without waiting: true when the
+  // whole frame went out, else `sent` says how much did (0 on an error, which the
+  // transport meets on its own next write).
+  using DirectWrite = bool (*)(int fd, const std::string& message, std::size_t& sent);
+
+  // Transport side: while the reader is idle (nothing queued, nothing being written), a
+  // producer writes its message to `fd` itself, on its own thread, instead of waking the
+  // reader on the transport's: no thread hop, no wake-up. Stops at close(), which the
+  // transport must call before it closes `fd`.
+  void allow_direct_writes(int fd, DirectWrite write);
+
+  // Transport side: take() for a reader about to write something of its own (a control
+  // frame): producers queue from now on, even when nothing was queued, until a take()
+  // finds nothing.
+  bool claim(std::vector<Message>& out, std::size_t* first_sent);
 
   // True when the outbox closed because the client did not keep up.
   bool overflowed() const;
@@ -77,6 +95,8 @@ private:
   bool queue(Message message, bool& accepted);
   // With the mutex held: the reader waited and must now be told.
   bool take_waiting_reader();
+  // With the mutex held: moves what is queued to `out`.
+  bool take_queued(std::vector<Message>& out, std::size_t* first_sent);
   void tell_reader();
 
   const std::size_t m_max_queued;
@@ -85,6 +105,9 @@ private:
   boost::asio::any_io_executor m_executor;
   std::weak_ptr<Reader> m_reader;
   bool m_reader_waiting = false;
+  int m_direct_fd = -1;
+  DirectWrite m_direct_write = nullptr;
+  std::size_t m_first_sent = 0; // of m_queue.front()'s frame, by a direct write
   bool m_closed = false;
   bool m_overflowed = false;
 };

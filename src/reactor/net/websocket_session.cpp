@@ -32,6 +32,23 @@ constexpr std::size_t k_scratch = 64 * 1024;
 
 class Connection;
 
+// Outbox::DirectWrite for WebSocket text messages: one frame, one sendmsg.
+bool
+send_text_frame(int fd, const std::string& message, std::size_t& sent)
+{
+  std::array<char, websocket::k_max_header> header{};
+  const std::size_t header_size =
+    websocket::encode_header(websocket::Opcode::text, message.size(), header);
+  std::array<iovec, 2> parts{ iovec{ header.data(), header_size },
+                              iovec{ const_cast<char*>(message.data()), message.size() } };
+  msghdr frame{};
+  frame.msg_iov = parts.data();
+  frame.msg_iovlen = parts.size();
+  const ssize_t written = ::sendmsg(fd, &frame, MSG_NOSIGNAL | MSG_DONTWAIT);
+  sent = written > 0 ? static_cast<std::size_t>(written) : 0;
+  return sent == header_size + message.size();
+}
+
 // The live WebSocket connections of one io_context, swept on one timer: pinged when
 // silent, dropped when silent too long. One timer per thread instead of one per
 // connection.
@@ -81,7 +98,11 @@ public:
     m_sweep.add(*this);
   }
 
-  ~Connection() { m_sweep.remove(*this); }
+  ~Connection()
+  {
+    m_outbox->close(); // no producer may write to the descriptor once it closes
+    m_sweep.remove(*this);
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -190,6 +211,7 @@ Connection::start(std::string_view early_bytes)
   m_socket.non_blocking(true, ignored);
   util::metrics().websocket_connections.fetch_add(1, std::memory_order_relaxed);
   m_outbox->attach(m_socket.get_executor(), weak_from_this());
+  m_outbox->allow_direct_writes(m_socket.native_handle(), &send_text_frame);
   if (!early_bytes.empty()) {
     m_partial.assign(early_bytes);
     m_partial.erase(0, read_frames(m_partial));
@@ -292,6 +314,13 @@ Connection::send_control(std::string frame, bool then_close)
   }
   m_closing = then_close;
   m_control += frame;
+  if (m_next == m_writing.size()) {
+    // Become the socket's only writer first: producers stop writing directly, and a
+    // message one of them left half-sent goes out before the control frame.
+    m_writing.clear();
+    m_next = 0;
+    m_outbox->claim(m_writing, &m_offset);
+  }
   if (then_close) {
     // Nothing follows a close frame: messages not yet started are dropped.
     m_writing.resize(m_next + (m_offset > 0 ? 1 : 0));
@@ -310,7 +339,7 @@ Connection::write()
         finish(); // the close frame is out
         return;
       }
-      if (!m_outbox->take(m_writing)) {
+      if (!m_outbox->take(m_writing, &m_offset)) {
         send_control(
           m_outbox->overflowed()
             ? websocket::encode_close(websocket::close_code::policy_violation, "client too slow")
@@ -319,7 +348,7 @@ Connection::write()
         return;
       }
       if (m_writing.empty()) {
-        return; // the outbox calls on_outbox_ready for the next message
+        return; // the next message is written by its producer, or wakes this reader
       }
     }
     if (!write_some()) {
@@ -411,8 +440,7 @@ Connection::on_sweep(Clock::time_point now)
 {
   const auto silent = now - m_last_heard;
   if (silent >= k_idle_timeout) {
-    boost::system::error_code ignored;
-    m_socket.close(ignored); // the pending wait ends with an error, which finishes
+    finish();
   } else if (silent >= k_ping_after && !m_pinged) {
     m_pinged = true;
     send_control(websocket::encode_frame(websocket::Opcode::ping, {}), false);
@@ -426,10 +454,10 @@ Connection::finish()
     return;
   }
   m_finished = true;
+  m_outbox->close(); // first: producers stop writing to the descriptor
   boost::system::error_code ignored;
   m_socket.shutdown(tcp::socket::shutdown_both, ignored);
   m_socket.close(ignored);
-  m_outbox->close();
   m_peer->on_close();
   util::metrics().websocket_connections.fetch_sub(1, std::memory_order_relaxed);
 }
