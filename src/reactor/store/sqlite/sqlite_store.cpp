@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <stop_token>
 #include <system_error>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -510,11 +513,45 @@ constexpr std::string_view k_deployment_events_after =
   "WHERE deployment_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2";
 constexpr std::string_view k_last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events";
 
+// Copies the write-ahead log into the database file every second, on a connection of its
+// own: SQLite's automatic checkpoint (turned off) runs inside whichever commit crosses its
+// threshold, which put milliseconds on the path of a status change now and then.
+class Checkpointer
+{
+public:
+  explicit Checkpointer(Connection connection)
+    : m_connection(std::move(connection))
+    , m_thread([this](const std::stop_token& stop) { run(stop); })
+  {
+  }
+
+private:
+  void run(const std::stop_token& stop)
+  {
+    std::mutex mutex;
+    std::condition_variable_any never_notified;
+    std::unique_lock lock(mutex);
+    while (!never_notified.wait_for(lock, stop, k_checkpoint_period, [] { return false; }) &&
+           !stop.stop_requested()) {
+      // A passive checkpoint never waits for readers or writers; what it cannot copy
+      // now, it copies next time.
+      if (auto done = m_connection.exec("PRAGMA wal_checkpoint(PASSIVE)"); !done) {
+        util::log::debug("store.checkpoint_failed", { { "error", done.error().message } });
+      }
+    }
+  }
+
+  static constexpr auto k_checkpoint_period = std::chrono::seconds(1);
+  Connection m_connection;
+  std::jthread m_thread; // last: stopped and joined before the connection closes
+};
+
 class SqliteStore final : public MetadataStore
 {
 public:
-  explicit SqliteStore(Connection connection)
+  SqliteStore(Connection connection, Connection checkpoint_connection)
     : m_connection(std::move(connection))
+    , m_checkpointer(std::move(checkpoint_connection))
   {
   }
 
@@ -1138,6 +1175,7 @@ private:
   Connection m_connection;
   bool m_appended_events = false;
   std::vector<std::function<void()>> m_callbacks;
+  Checkpointer m_checkpointer;
 };
 
 } // namespace
@@ -1157,8 +1195,10 @@ create_store(const std::filesystem::path& path)
   if (!connection) {
     return fail(prefix + connection.error().message);
   }
-  for (const char* pragma :
-       { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON" }) {
+  for (const char* pragma : { "PRAGMA journal_mode = WAL",
+                              "PRAGMA synchronous = NORMAL",
+                              "PRAGMA foreign_keys = ON",
+                              "PRAGMA wal_autocheckpoint = 0" }) { // see Checkpointer
     if (auto set = connection->exec(pragma); !set) {
       return fail(prefix + set.error().message);
     }
@@ -1166,7 +1206,11 @@ create_store(const std::filesystem::path& path)
   if (auto migrated = migrate(*connection); !migrated) {
     return fail(prefix + migrated.error().message);
   }
-  return std::make_unique<SqliteStore>(std::move(*connection));
+  auto checkpoint_connection = Connection::open(path);
+  if (!checkpoint_connection) {
+    return fail(prefix + checkpoint_connection.error().message);
+  }
+  return std::make_unique<SqliteStore>(std::move(*connection), std::move(*checkpoint_connection));
 }
 
 } // namespace reactor::store::sqlite
