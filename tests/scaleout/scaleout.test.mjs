@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, watch as watchDirectory } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { deploy, getDeployment, makeRepo, request, tempDir, waitFor } from '../e2e/harness.mjs';
@@ -100,16 +100,19 @@ async function startRole(role, { db, store, args = [], dataDir = tempDir(`reacto
   };
 }
 
-// Records every entry that appears in a worker's work directory: the deployments it builds.
+// Records every workspace that appears in a worker's work directory: the deployments it builds.
 function watchWorkDir(worker) {
-  const dir = join(worker.dataDir, 'work');
+  const dir = join(worker.dataDir, 'work'); // workspaces are work/attempt-<n>/<id>
   mkdirSync(dir, { recursive: true });
   const seen = new Set();
-  const watcher = watchDirectory(dir, (_event, name) => { if (name) seen.add(String(name)); });
   const poll = setInterval(() => {
-    try { for (const name of readdirSync(dir)) seen.add(name); } catch { /* removed at exit */ }
-  }, 50);
-  const close = () => { watcher.close(); clearInterval(poll); closers.delete(close); };
+    try {
+      for (const attempt of readdirSync(dir)) {
+        for (const name of readdirSync(join(dir, attempt))) seen.add(name);
+      }
+    } catch { /* removed meanwhile, or at exit */ }
+  }, 20);
+  const close = () => { clearInterval(poll); closers.delete(close); };
   closers.add(close);
   return { seen, close };
 }
@@ -289,7 +292,7 @@ test('kill -9 of a worker mid-build: the other finishes the build after the leas
     }
     // The sandbox dies with its worker (bwrap --die-with-parent): nothing keeps building in
     // the dead worker's workspace.
-    const workspace = join(workers[victim].dataDir, 'work', slow.json.id);
+    const workspace = join(workers[victim].dataDir, 'work', 'attempt-1', slow.json.id);
     assert.ok(processesMentioning(workspace), 'no sandbox runs the slow build');
     const killedAt = Date.now();
     workers[victim].child.kill('SIGKILL');

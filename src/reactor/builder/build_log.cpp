@@ -83,7 +83,7 @@ BuildLog::flush()
   return {};
 }
 
-void
+bool
 BuildLog::write_pending()
 {
   std::lock_guard write_lock(m_write_mutex);
@@ -93,7 +93,7 @@ BuildLog::write_pending()
     batch.swap(m_pending);
   }
   if (batch.empty()) {
-    return;
+    return true;
   }
   auto written = m_store.append_logs(m_deployment_id, batch);
   if (!written) {
@@ -101,7 +101,14 @@ BuildLog::write_pending()
     if (!m_error) {
       m_error = std::move(written.error());
     }
+    // Kept, in order, for the next write: a store that is away for a moment (a database
+    // restart) must not cost the build's lines.
+    m_pending.insert(m_pending.begin(),
+                     std::make_move_iterator(batch.begin()),
+                     std::make_move_iterator(batch.end()));
+    return false;
   }
+  return true;
 }
 
 void
@@ -115,8 +122,11 @@ BuildLog::run()
       continue;
     }
     lock.unlock();
-    write_pending();
+    const bool written = write_pending();
     lock.lock();
+    if (!written) {
+      m_wake.wait_for(lock, m_interval, [this] { return m_stopping; }); // not a busy retry
+    }
   }
 }
 

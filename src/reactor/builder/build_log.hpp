@@ -48,11 +48,11 @@ public:
   void note(std::string_view line);
 
   // Writes every queued line now. Returns the first store failure since the last call
-  // (lines that failed to be written are dropped: the log is best-effort).
+  // (lines the store refused stay queued for the next write).
   core::Result<void> flush();
 
 private:
-  void write_pending();
+  bool write_pending(); // false when the store refused (the lines stay pending)
   void run();
 
   store::MetadataStore& m_store;

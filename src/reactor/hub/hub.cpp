@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <vector>
 
 namespace reactor::hub {
@@ -12,8 +11,6 @@ namespace reactor::hub {
 namespace {
 
 constexpr int k_page = 1000;
-// The feed is also read on this period, so a missed wake-up only delays delivery.
-constexpr auto k_poll_period = std::chrono::seconds(1);
 
 using Message = net::Outbox::Message;
 
@@ -101,6 +98,7 @@ struct Hub::Watcher
 
 Hub::Hub(store::MetadataStore& store)
   : m_store(store)
+  , m_feed(store, [this](const std::vector<core::Event>& events) { deliver(events); })
 {
 }
 
@@ -112,80 +110,19 @@ Hub::~Hub()
 core::Result<void>
 Hub::start()
 {
-  auto last = m_store.last_event_seq();
-  if (!last) {
-    return std::unexpected(last.error());
-  }
-  m_feed_seq = *last;
-  m_following = true;
-  m_thread = std::jthread([this] { follow_feed(); });
-  return {};
+  return m_feed.start();
 }
 
 void
 Hub::stop()
 {
-  m_following = false;
-  {
-    std::scoped_lock lock(m_stop_mutex);
-    m_stopping = true;
-  }
-  m_stop_requested.notify_all();
-  if (m_thread.joinable()) {
-    m_thread.join();
-  }
+  m_feed.stop();
 }
 
 void
 Hub::notify()
 {
-  m_notifications.fetch_add(1, std::memory_order_acq_rel);
-  drain_feed();
-}
-
-void
-Hub::follow_feed()
-{
-  for (;;) {
-    {
-      std::unique_lock lock(m_stop_mutex);
-      if (m_stop_requested.wait_for(lock, k_poll_period, [this] { return m_stopping; })) {
-        return;
-      }
-    }
-    drain_feed();
-  }
-}
-
-void
-Hub::drain_feed()
-{
-  // A notification that arrives while another thread reads makes that thread read again
-  // after it lets go, so no committed event waits for the poll.
-  while (m_following.load(std::memory_order_acquire) && m_feed_mutex.try_lock()) {
-    const auto seen = m_notifications.load(std::memory_order_acquire);
-    read_feed();
-    m_feed_mutex.unlock();
-    if (m_notifications.load(std::memory_order_acquire) == seen) {
-      return;
-    }
-  }
-}
-
-void
-Hub::read_feed()
-{
-  for (;;) {
-    auto events = m_store.events_after(m_feed_seq, "", k_page);
-    if (!events || events->empty()) {
-      return;
-    }
-    deliver(*events);
-    m_feed_seq = events->back().seq;
-    if (events->size() < k_page) {
-      return;
-    }
-  }
+  m_feed.notify();
 }
 
 void

@@ -2,26 +2,23 @@
 
 #include "reactor/core/error.hpp"
 #include "reactor/net/outbox.hpp"
+#include "reactor/store/feed_follower.hpp"
 #include "reactor/store/metadata_store.hpp"
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 namespace reactor::hub {
 
 // Fans the store's change feed out to watchers, in seq order, each event serialised
-// once; every watcher of its deployment gets the same buffer through its outbox. The
-// thread that committed an event reads the feed and delivers it (notify); a thread of the
-// hub's own reads it every second too, so a missed notification only delays delivery.
+// once; every watcher of its deployment gets the same buffer through its outbox. The feed
+// is followed by a store::FeedFollower: the thread that committed an event delivers it.
 class Hub
 {
 public:
@@ -72,10 +69,6 @@ private:
     }
   };
 
-  void follow_feed();
-  // Reads and delivers the feed until it is drained, unless another thread is at it.
-  void drain_feed();
-  void read_feed();
   // Queues each event to its watchers; their transports are woken once per batch.
   void deliver(const std::vector<core::Event>& events);
 
@@ -87,15 +80,7 @@ private:
   std::unordered_map<WatchId, std::shared_ptr<Watcher>> m_by_id;
   WatchId m_next_id = 1;
 
-  std::mutex m_feed_mutex; // held by the thread reading the feed
-  std::int64_t m_feed_seq = 0;
-  std::atomic<std::uint64_t> m_notifications = 0;
-  std::atomic<bool> m_following = false;
-
-  std::mutex m_stop_mutex;
-  std::condition_variable m_stop_requested;
-  bool m_stopping = false;
-  std::jthread m_thread;
+  store::FeedFollower m_feed; // last: stopped before the watchers go
 };
 
 } // namespace reactor::hub

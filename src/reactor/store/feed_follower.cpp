@@ -33,48 +33,59 @@ FeedFollower::start()
     return std::unexpected(last.error());
   }
   m_seq = *last;
-  m_thread = std::jthread([this] { follow(); });
+  m_following = true;
+  m_thread = std::jthread([this] { poll(); });
   return {};
 }
 
 void
 FeedFollower::stop()
 {
+  m_following = false;
   {
-    std::scoped_lock lock(m_mutex);
+    std::scoped_lock lock(m_stop_mutex);
     m_stopping = true;
   }
-  m_changed.notify_all();
+  m_stop_requested.notify_all();
   if (m_thread.joinable()) {
     m_thread.join();
   }
+  std::scoped_lock reading(m_reading); // a notifying thread may still be handing on
 }
 
 void
 FeedFollower::notify()
 {
-  {
-    std::scoped_lock lock(m_mutex);
-    ++m_notifications;
-  }
-  m_changed.notify_one();
+  m_notifications.fetch_add(1, std::memory_order_acq_rel);
+  drain();
 }
 
 void
-FeedFollower::follow()
+FeedFollower::poll()
 {
-  std::uint64_t seen = 0;
   for (;;) {
     {
-      std::unique_lock lock(m_mutex);
-      m_changed.wait_for(
-        lock, k_poll_period, [&] { return m_stopping || m_notifications != seen; });
-      if (m_stopping) {
+      std::unique_lock lock(m_stop_mutex);
+      if (m_stop_requested.wait_for(lock, k_poll_period, [this] { return m_stopping; })) {
         return;
       }
-      seen = m_notifications;
     }
+    drain();
+  }
+}
+
+void
+FeedFollower::drain()
+{
+  // A notification that arrives while another thread reads makes that thread read again
+  // after it lets go, so no committed event waits for the poll.
+  while (m_following.load(std::memory_order_acquire) && m_reading.try_lock()) {
+    const auto seen = m_notifications.load(std::memory_order_acquire);
     read_new_events();
+    m_reading.unlock();
+    if (m_notifications.load(std::memory_order_acquire) == seen) {
+      return;
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 #include "reactor/core/error.hpp"
 #include "reactor/store/metadata_store.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -12,10 +13,11 @@
 
 namespace reactor::store {
 
-// Follows the change feed on one thread, from its end at start(): hands every newer
-// event to `on_events`, in seq order, each once, a page at a time. Woken by notify()
-// (wire it to MetadataStore::on_change) and every second anyway, so a missed wake-up or a
-// failed read only delays it.
+// Follows the change feed from its end at start(): hands every newer event to
+// `on_events`, in seq order, each once, a page at a time. The thread that committed an
+// event reads the feed and hands it on (notify), so it takes no thread hop; a thread of
+// the follower's own reads it every second too, so a missed notification or a failed
+// read only delays it.
 class FeedFollower
 {
 public:
@@ -30,20 +32,27 @@ public:
   core::Result<void> start();
   void stop();
 
-  // New events were committed (any thread, cheap).
+  // New events were committed: reads the feed and hands them on, on the calling thread,
+  // unless another thread is reading it, which then reads again (any thread; call it
+  // outside the store's locks, e.g. from MetadataStore::on_change).
   void notify();
 
 private:
-  void follow();
+  void poll();
+  // Reads until the feed is drained, unless another thread is at it.
+  void drain();
   void read_new_events();
 
   MetadataStore& m_store;
   OnEvents m_on_events;
-  std::mutex m_mutex;
-  std::condition_variable m_changed;
-  std::uint64_t m_notifications = 0;
+  std::mutex m_reading;   // held by the thread reading the feed
+  std::int64_t m_seq = 0; // the last seq handed on, under m_reading
+  std::atomic<std::uint64_t> m_notifications = 0;
+  std::atomic<bool> m_following = false;
+
+  std::mutex m_stop_mutex;
+  std::condition_variable m_stop_requested;
   bool m_stopping = false;
-  std::int64_t m_seq = 0; // the last seq handed on; only the thread touches it once started
   std::jthread m_thread;
 };
 

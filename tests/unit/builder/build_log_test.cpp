@@ -42,6 +42,22 @@ TEST(BuildLog, FlushesQuietLogsOnATimer)
   EXPECT_EQ(store.logs(), (std::vector<std::string>{ "only line" }));
 }
 
+TEST(BuildLog, KeepsLinesAStoreRefusedForTheNextWrite)
+{
+  testing::FakeStore store;
+  store.fail_log_writes(2);
+  {
+    BuildLog log(store, "d", { .max_lines = 1000 }, 10s);
+    log.add("first");
+    EXPECT_FALSE(log.flush().has_value()) << "the failure is reported";
+    log.add("second");
+    EXPECT_FALSE(log.flush().has_value());
+    log.add("third");
+    EXPECT_TRUE(log.flush().has_value());
+  }
+  EXPECT_EQ(store.logs(), (std::vector<std::string>{ "first", "second", "third" }));
+}
+
 TEST(BuildLog, CapsTheNumberOfLines)
 {
   testing::FakeStore store;

@@ -42,6 +42,10 @@ public:
   Result<void> append_logs(std::string_view, std::span<const std::string> lines) override
   {
     std::lock_guard lock(m_mutex);
+    if (m_failing_log_writes > 0) {
+      --m_failing_log_writes;
+      return core::fail("the store is away");
+    }
     ++m_log_batches;
     m_logs.insert(m_logs.end(), lines.begin(), lines.end());
     return {};
@@ -148,6 +152,13 @@ public:
     std::lock_guard lock(m_mutex);
     return m_log_batches;
   }
+  // The next `count` log writes fail.
+  void fail_log_writes(int count)
+  {
+    std::lock_guard lock(m_mutex);
+    m_failing_log_writes = count;
+  }
+
   void set_lose_leases(bool lose)
   {
     std::lock_guard lock(m_mutex);
@@ -190,6 +201,7 @@ private:
   int m_released = 0;
   int m_extends = 0;
   int m_log_batches = 0;
+  int m_failing_log_writes = 0;
   bool m_lose_leases = false;
 };
 
