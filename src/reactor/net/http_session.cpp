@@ -6,7 +6,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -90,16 +89,41 @@ render_head(const Response& response, std::size_t content_length)
   return head;
 }
 
+// While a file goes out: drops the client (cancels the socket's wait) once no byte went
+// out for the idle timeout, looking again when the timer fires instead of being re-armed
+// at each wait for writability, which a large file meets several times.
+struct StallWatch
+{
+  asio::steady_timer& timer;
+  asio::ip::tcp::socket& socket;
+  const std::chrono::steady_clock::time_point& last_progress;
+
+  void operator()(boost::system::error_code ec) const
+  {
+    if (ec) {
+      return; // canceled: the file is out (the references may be gone)
+    }
+    const auto stalled_at = last_progress + k_idle_timeout;
+    if (std::chrono::steady_clock::now() >= stalled_at) {
+      socket.cancel();
+      return;
+    }
+    timer.expires_at(stalled_at);
+    timer.async_wait(*this);
+  }
+};
+
 // Sends a whole file with sendfile(2): the kernel copies from the page cache, so large
-// files cost no user-space copy. Waits for writability when the socket buffer is full,
-// at most the idle timeout each time (the stream's own timer does not cover a raw wait),
-// so a client that stops reading mid-file is dropped like any idle one.
+// files cost no user-space copy. Waits for writability when the socket buffer is full; a
+// client that takes nothing for the idle timeout is dropped like any idle one (the
+// stream's own timer does not cover a raw wait).
 asio::awaitable<bool>
 send_file(beast::tcp_stream& stream, const FileBody& file)
 {
-  using namespace asio::experimental::awaitable_operators;
   auto& socket = stream.socket();
-  asio::steady_timer deadline(socket.get_executor());
+  auto last_progress = std::chrono::steady_clock::now();
+  asio::steady_timer stall_timer(socket.get_executor());
+  bool watching = false;
   off_t offset = 0;
   while (static_cast<std::uint64_t>(offset) < file.size) {
     const ssize_t sent =
@@ -108,15 +132,19 @@ send_file(beast::tcp_stream& stream, const FileBody& file)
                  &offset,
                  static_cast<std::size_t>(file.size - static_cast<std::uint64_t>(offset)));
     if (sent > 0) {
+      last_progress = std::chrono::steady_clock::now();
       continue;
     }
     if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
-      deadline.expires_after(k_idle_timeout);
-      auto first = co_await (
-        socket.async_wait(asio::ip::tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable)) ||
-        deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-      if (first.index() != 0 || std::get<0>(std::get<0>(first))) {
-        co_return false; // idle too long, or the socket failed
+      if (!watching) {
+        watching = true;
+        stall_timer.expires_after(k_idle_timeout);
+        stall_timer.async_wait(StallWatch{ stall_timer, socket, last_progress });
+      }
+      auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_write,
+                                             asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        co_return false; // stalled too long, or the socket failed
       }
       continue;
     }
