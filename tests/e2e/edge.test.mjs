@@ -4,24 +4,11 @@ import assert from 'node:assert/strict';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { deploy, makeRepo, request, startServer, waitFor } from './harness.mjs';
+import { deploy, makeRepo, request, siteApp, startServer, waitFor } from './harness.mjs';
 
 const bundle = `export function app(){return ${JSON.stringify('hello '.repeat(2000))};}\n`;
 // Above the edge's sendfile threshold, and not compressible, so it goes out from disk.
 const large = Array.from({ length: 120000 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join('');
-
-// A build script that writes `files` ({path: content}) into dist/.
-function siteApp(files) {
-  return {
-    'package.json': JSON.stringify({ name: 'site', scripts: { build: 'node build.js' } }),
-    'build.js': `const fs = require('fs'), path = require('path');
-const files = ${JSON.stringify(files)};
-for (const [name, content] of Object.entries(files)) {
-  fs.mkdirSync(path.dirname(path.join('dist', name)), { recursive: true });
-  fs.writeFileSync(path.join('dist', name), content);
-}`,
-  };
-}
 
 let server;
 let spa; // host of a single-page app (no 404.html)

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, startServer, tinyApp, waitFor } from './harness.mjs';
+import { makeRepo, request, siteApp, startServer, tinyApp, waitFor } from './harness.mjs';
 
 const token = 'gc-test-token';
 const auth = { authorization: `Bearer ${token}` };
@@ -15,18 +15,6 @@ const siteFiles = {
   kept: { 'index.html': '<h1>Kept</h1>', 'assets/shared.js': shared },
   gone: { 'index.html': '<h1>Gone</h1>', 'assets/shared.js': shared },
 };
-
-function siteApp(files) {
-  return {
-    'package.json': JSON.stringify({ name: 'site', scripts: { build: 'node build.js' } }),
-    'build.js': `const fs = require('fs'), path = require('path');
-const files = ${JSON.stringify(files)};
-for (const [name, content] of Object.entries(files)) {
-  fs.mkdirSync(path.dirname(path.join('dist', name)), { recursive: true });
-  fs.writeFileSync(path.join('dist', name), content);
-}`,
-  };
-}
 
 const blobPath = (content) =>
   join(server.dataDir, 'objects', 'blobs', createHash('sha256').update(content).digest('hex'));

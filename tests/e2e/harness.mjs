@@ -77,6 +77,19 @@ setTimeout(() => {
   };
 }
 
+// A build script that writes `files` ({path: content}) into dist/.
+export function siteApp(files) {
+  return {
+    'package.json': JSON.stringify({ name: 'site', scripts: { build: 'node build.js' } }),
+    'build.js': `const fs = require('fs'), path = require('path');
+const files = ${JSON.stringify(files)};
+for (const [name, content] of Object.entries(files)) {
+  fs.mkdirSync(path.dirname(path.join('dist', name)), { recursive: true });
+  fs.writeFileSync(path.join('dist', name), content);
+}`,
+  };
+}
+
 // One HTTP request to the server; `host` picks the API or a site. Resolves {status, headers, body}.
 export function request(port, { method = 'GET', path = '/', host = `127.0.0.1:${port}`, headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
