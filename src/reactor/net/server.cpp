@@ -6,13 +6,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
-#include <sys/socket.h>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -21,14 +22,16 @@ namespace reactor::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// Per io_context: its connections, its acceptor and the end of its grace period. Members
-// are destroyed in reverse: the context goes after everything bound to it, and the
-// connections after the context (its sessions unregister as it destroys them).
+// Per io_context: its connections, the acceptor (the first context only) and the end of
+// its grace period. Members are destroyed in reverse: the context goes after everything bound to
+// it, and the connections after the context (its sessions unregister as it destroys them).
 struct Listener
 {
   Connections connections;
   std::unique_ptr<asio::io_context> context;
   std::unique_ptr<tcp::acceptor> acceptor;
+  // Keeps run() going while the context has no connection yet (the acceptor is elsewhere).
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::unique_ptr<asio::steady_timer> grace;
 
   ~Listener() { connections.forget(); }
@@ -44,11 +47,18 @@ struct Server::State
 
 namespace {
 
+// One acceptor hands connections to the io_contexts in turn, so each thread gets its
+// share: with an acceptor per thread (SO_REUSEPORT) the kernel spreads them by a hash of
+// the addresses, and 50 connections could land 30 on one thread and 20 on the other.
 asio::awaitable<void>
-accept_loop(tcp::acceptor& acceptor, Router& router, Connections& connections)
+accept_loop(tcp::acceptor& acceptor,
+            const std::vector<std::unique_ptr<Listener>>& listeners,
+            Router& router)
 {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+  for (std::size_t next = 0;; next = (next + 1) % listeners.size()) {
+    Listener& target = *listeners[next];
+    auto [ec, socket] =
+      co_await acceptor.async_accept(*target.context, asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
       co_return;
     }
@@ -56,8 +66,8 @@ accept_loop(tcp::acceptor& acceptor, Router& router, Connections& connections)
       continue; // e.g. EMFILE: the connection is dropped, the listener goes on
     }
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(acceptor.get_executor(),
-                   run_http_session(std::move(socket), router, connections),
+    asio::co_spawn(*target.context,
+                   run_http_session(std::move(socket), router, target.connections),
                    asio::detached);
   }
 }
@@ -80,33 +90,30 @@ Server::listen()
   if (ec) {
     return core::fail("--listen address '" + m_state->options.address + "' is not an IP address");
   }
-  std::uint16_t port = m_state->options.port;
   for (unsigned i = 0; i < threads; ++i) {
-    auto context = std::make_unique<asio::io_context>(1);
-    auto acceptor = std::make_unique<tcp::acceptor>(*context);
-    const tcp::endpoint endpoint(address, port);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) {
-      acceptor->set_option(tcp::acceptor::reuse_address(true));
-      const int enable = 1;
-      ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &enable, sizeof enable);
-      acceptor->bind(endpoint, ec);
-    }
-    if (!ec) {
-      acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-      return core::fail("cannot listen on " + m_state->options.address + ":" +
-                        std::to_string(port) + ": " + ec.message());
-    }
-    // With port 0 the first acceptor picks the port and the others share it.
-    port = acceptor->local_endpoint().port();
     auto listener = std::make_unique<Listener>();
-    listener->grace = std::make_unique<asio::steady_timer>(*context);
-    listener->acceptor = std::move(acceptor);
-    listener->context = std::move(context);
+    listener->context = std::make_unique<asio::io_context>(1);
+    listener->grace = std::make_unique<asio::steady_timer>(*listener->context);
+    listener->keep_running.emplace(listener->context->get_executor());
     m_state->listeners.push_back(std::move(listener));
   }
+  // The first context accepts for all of them.
+  auto& first = *m_state->listeners.front();
+  first.acceptor = std::make_unique<tcp::acceptor>(*first.context);
+  const tcp::endpoint endpoint(address, m_state->options.port);
+  first.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) {
+    first.acceptor->set_option(tcp::acceptor::reuse_address(true));
+    first.acceptor->bind(endpoint, ec);
+  }
+  if (!ec) {
+    first.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return core::fail("cannot listen on " + m_state->options.address + ":" +
+                      std::to_string(m_state->options.port) + ": " + ec.message());
+  }
+  const std::uint16_t port = first.acceptor->local_endpoint().port();
   m_state->bound_port = port;
   return {};
 }
@@ -120,18 +127,18 @@ Server::port() const
 void
 Server::run()
 {
-  for (auto& listener : m_state->listeners) {
-    asio::co_spawn(*listener->context,
-                   accept_loop(*listener->acceptor, m_state->router, listener->connections),
-                   asio::detached);
+  if (m_state->listeners.empty()) {
+    return;
   }
+  auto& first = *m_state->listeners.front();
+  asio::co_spawn(*first.context,
+                 accept_loop(*first.acceptor, m_state->listeners, m_state->router),
+                 asio::detached);
   std::vector<std::jthread> others;
   for (std::size_t i = 1; i < m_state->listeners.size(); ++i) {
     others.emplace_back([context = m_state->listeners[i]->context.get()] { context->run(); });
   }
-  if (!m_state->listeners.empty()) {
-    m_state->listeners.front()->context->run();
-  }
+  first.context->run();
 }
 
 void
@@ -139,8 +146,11 @@ Server::stop(std::chrono::milliseconds grace)
 {
   for (auto& listener : m_state->listeners) {
     asio::post(*listener->context, [&listener = *listener, grace] {
-      boost::system::error_code ignored;
-      listener.acceptor->close(ignored);
+      if (listener.acceptor) {
+        boost::system::error_code ignored;
+        listener.acceptor->close(ignored);
+      }
+      listener.keep_running.reset();
       auto& context = *listener.context;
       listener.grace->expires_after(grace);
       listener.grace->async_wait([&context](boost::system::error_code ec) {

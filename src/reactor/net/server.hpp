@@ -14,7 +14,7 @@ struct ServerOptions
 {
   std::string address = "127.0.0.1";
   std::uint16_t port = 3000;
-  unsigned threads = 1; // one io_context and one SO_REUSEPORT acceptor per thread
+  unsigned threads = 1; // one io_context per thread; one acceptor deals connections to them
 };
 
 // The HTTP/WebSocket listener: accepts connections and runs their sessions against
