@@ -173,6 +173,7 @@ delete_deployment(std::string_view id, ApiContext& context)
   if (context.on_deleted) {
     context.on_deleted(id);
   }
+  util::log::info("deployment.deleted", { { "id", id } });
   return net::json_response(
     200,
     boost::json::serialize(boost::json::object{ { "id", std::string(id) }, { "deleted", true } }));
