@@ -289,6 +289,20 @@ public:
     return Statement(m_db.get(), found->second.get());
   }
 
+  // Runs a statement without values or rows (BEGIN, COMMIT) from the statement cache:
+  // parsed once, not on every transaction.
+  Result<void> run(std::string_view sql)
+  {
+    auto statement = prepare(sql);
+    if (!statement) {
+      return std::unexpected(statement.error());
+    }
+    if (auto stepped = statement->step(); !stepped) {
+      return std::unexpected(stepped.error());
+    }
+    return {};
+  }
+
   // Runs constant SQL (no values), possibly several statements.
   Result<void> exec(const char* sql)
   {
@@ -316,7 +330,7 @@ class Transaction
 public:
   static Result<Transaction> begin(Connection& connection)
   {
-    if (auto begun = connection.exec("BEGIN IMMEDIATE"); !begun) {
+    if (auto begun = connection.run("BEGIN IMMEDIATE"); !begun) {
       return std::unexpected(begun.error());
     }
     return Transaction(connection);
@@ -333,7 +347,7 @@ public:
 
   Result<void> commit()
   {
-    auto committed = m_connection->exec("COMMIT");
+    auto committed = m_connection->run("COMMIT");
     rollback();
     return committed;
   }
