@@ -1,0 +1,31 @@
+#pragma once
+
+// What both metadata-store backends share.
+
+#include "reactor/store/metadata_store.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace reactor::store {
+
+// Wall-clock milliseconds since the epoch: the stores' timestamps and lease deadlines.
+inline std::int64_t
+now_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+// The ERROR message of a job moved to the dead-letter queue.
+inline std::string
+dead_letter_reason()
+{
+  return "the build was attempted " + std::to_string(k_max_receives) +
+         " times and the worker never finished (crashed or lost); it was moved to the "
+         "dead-letter queue — redrive it once the workers are healthy";
+}
+
+} // namespace reactor::store

@@ -1,0 +1,112 @@
+#include "reactor/store/postgres/schema.hpp"
+
+#include "reactor/store/postgres/transaction.hpp"
+
+namespace reactor::store::postgres {
+
+namespace {
+
+// Key of the transaction-level advisory lock, the same in every Reactor process.
+constexpr std::int64_t k_migration_lock = 0x5245414354000001;
+
+// Each entry moves the schema from version i to i + 1; append, never edit.
+constexpr std::array<const char*, 2> k_migrations{
+  R"sql(
+CREATE TABLE deployments (
+  id text PRIMARY KEY,
+  repo_url text NOT NULL,
+  ref text NOT NULL DEFAULT '',
+  status text NOT NULL,
+  phase text NOT NULL DEFAULT '',
+  error text NOT NULL DEFAULT '',
+  commit_sha text NOT NULL DEFAULT '',
+  settings text NOT NULL DEFAULT '{}',
+  build_info text NOT NULL DEFAULT '{}',
+  created_at_ms bigint NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  position bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE INDEX deployments_by_created ON deployments (created_at_ms, position);
+CREATE TABLE jobs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deployment_id text NOT NULL UNIQUE REFERENCES deployments (id),
+  receives integer NOT NULL DEFAULT 0,
+  visible_at_ms bigint NOT NULL,
+  lease_token text,
+  enqueued_at_ms bigint NOT NULL
+);
+CREATE INDEX jobs_by_visibility ON jobs (visible_at_ms, id);
+CREATE TABLE dead_letters (
+  deployment_id text PRIMARY KEY REFERENCES deployments (id),
+  receives integer NOT NULL,
+  reason text NOT NULL,
+  dead_at_ms bigint NOT NULL
+);
+CREATE TABLE events (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deployment_id text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('status', 'log')),
+  status text,
+  phase text,
+  error text,
+  line text,
+  at_ms bigint NOT NULL
+);
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+  // Deletion tombstones.
+  R"sql(
+ALTER TABLE events DROP CONSTRAINT events_kind_check;
+ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'log', 'deleted'));
+)sql",
+};
+
+} // namespace
+
+core::Result<void>
+migrate(Connection& connection)
+{
+  auto transaction = Transaction::begin(connection);
+  if (!transaction) {
+    return std::unexpected(transaction.error());
+  }
+  // Processes starting at once queue here; each then finds the schema it needs.
+  if (auto locked = connection.query("SELECT pg_advisory_xact_lock($1::bigint)", k_migration_lock);
+      !locked) {
+    return std::unexpected(locked.error());
+  }
+  if (auto created = connection.exec("CREATE TABLE IF NOT EXISTS schema_version ("
+                                     "only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), "
+                                     "version integer NOT NULL)");
+      !created) {
+    return created;
+  }
+  auto current = connection.query("SELECT version FROM schema_version");
+  if (!current) {
+    return std::unexpected(current.error());
+  }
+  auto version = static_cast<std::size_t>(current->size() == 0 ? 0 : current->int64(0, 0));
+  if (version > k_migrations.size()) {
+    return core::fail("the database schema is at version " + std::to_string(version) +
+                      ", newer than this binary knows (" + std::to_string(k_migrations.size()) +
+                      "); upgrade Reactor");
+  }
+  if (version == k_migrations.size()) {
+    return transaction->commit();
+  }
+  for (; version < k_migrations.size(); ++version) {
+    if (auto applied = connection.exec(k_migrations[version]); !applied) {
+      return core::fail("migration to schema version " + std::to_string(version + 1) +
+                        " failed: " + applied.error().message);
+    }
+  }
+  if (auto set = connection.query("INSERT INTO schema_version (version) VALUES ($1::integer) "
+                                  "ON CONFLICT (only_row) DO UPDATE SET version = excluded.version",
+                                  static_cast<std::int64_t>(k_migrations.size()));
+      !set) {
+    return std::unexpected(set.error());
+  }
+  return transaction->commit();
+}
+
+} // namespace reactor::store::postgres

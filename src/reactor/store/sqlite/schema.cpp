@@ -1,0 +1,117 @@
+#include "reactor/store/sqlite/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace reactor::store::sqlite {
+
+namespace {
+
+// Each entry moves the schema from version i to i + 1; append, never edit.
+constexpr std::array<const char*, 2> k_migrations{
+  R"sql(
+CREATE TABLE deployments (
+  id TEXT PRIMARY KEY,
+  repo_url TEXT NOT NULL,
+  ref TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  phase TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  commit_sha TEXT NOT NULL DEFAULT '',
+  settings TEXT NOT NULL DEFAULT '{}',
+  build_info TEXT NOT NULL DEFAULT '{}',
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX deployments_by_created ON deployments (created_at_ms);
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  deployment_id TEXT NOT NULL UNIQUE REFERENCES deployments (id),
+  receives INTEGER NOT NULL DEFAULT 0,
+  visible_at_ms INTEGER NOT NULL,
+  lease_token TEXT,
+  enqueued_at_ms INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_visibility ON jobs (visible_at_ms);
+CREATE TABLE dead_letters (
+  deployment_id TEXT PRIMARY KEY REFERENCES deployments (id),
+  receives INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  dead_at_ms INTEGER NOT NULL
+);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('status', 'log')),
+  status TEXT,
+  phase TEXT,
+  error TEXT,
+  line TEXT,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+  // Deletion tombstones. SQLite cannot change a CHECK, so the table is rebuilt; its
+  // AUTOINCREMENT counter moves with it, so no seq is ever handed out twice.
+  R"sql(
+CREATE TABLE events_v2 (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('status', 'log', 'deleted')),
+  status TEXT,
+  phase TEXT,
+  error TEXT,
+  line TEXT,
+  at_ms INTEGER NOT NULL
+);
+INSERT INTO events_v2 SELECT seq, deployment_id, kind, status, phase, error, line, at_ms
+  FROM events;
+DELETE FROM sqlite_sequence WHERE name = 'events_v2';
+UPDATE sqlite_sequence SET name = 'events_v2' WHERE name = 'events';
+DROP TABLE events;
+ALTER TABLE events_v2 RENAME TO events;
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+};
+
+} // namespace
+
+core::Result<void>
+migrate(Connection& connection)
+{
+  auto transaction = Transaction::begin(connection);
+  if (!transaction) {
+    return std::unexpected(transaction.error());
+  }
+  std::size_t version = 0;
+  {
+    auto query = connection.prepare("PRAGMA user_version");
+    if (!query) {
+      return std::unexpected(query.error());
+    }
+    auto row = query->step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    version = static_cast<std::size_t>(query->int64(0));
+  }
+  if (version > k_migrations.size()) {
+    return core::fail("the database schema is at version " + std::to_string(version) +
+                      ", newer than this binary knows (" + std::to_string(k_migrations.size()) +
+                      "); upgrade Reactor");
+  }
+  for (; version < k_migrations.size(); ++version) {
+    if (auto applied = connection.exec(k_migrations[version]); !applied) {
+      return core::fail("migration to schema version " + std::to_string(version + 1) +
+                        " failed: " + applied.error().message);
+    }
+  }
+  // The version is a constant of this binary, never a user value.
+  auto set_version = "PRAGMA user_version = " + std::to_string(k_migrations.size());
+  if (auto set = connection.exec(set_version.c_str()); !set) {
+    return std::unexpected(set.error());
+  }
+  return transaction->commit();
+}
+
+} // namespace reactor::store::sqlite
