@@ -24,6 +24,18 @@ help(std::string& out, std::string_view name, std::string_view type, std::string
          " " + std::string(type) + "\n";
 }
 
+// A metric without labels: its help, type and value.
+void
+single(std::string& out,
+       std::string_view name,
+       std::string_view type,
+       std::string_view text,
+       std::int64_t value)
+{
+  help(out, name, type, text);
+  line(out, name, "", value);
+}
+
 } // namespace
 
 net::Response
@@ -47,27 +59,28 @@ metrics_page(ApiContext& context)
       dead = value;
     }
   }
-  help(out, "reactor_queue_depth", "gauge", "Build jobs queued or running.");
-  line(out, "reactor_queue_depth", "", jobs);
-  help(out, "reactor_dead_letters", "gauge", "Builds in the dead-letter queue.");
-  line(out, "reactor_dead_letters", "", dead);
-  help(out, "reactor_leases_expired_total", "counter", "Jobs leased again after a lease expired.");
-  line(out,
-       "reactor_leases_expired_total",
-       "",
-       static_cast<std::int64_t>(metrics.leases_expired.load()));
-  help(out, "reactor_gc_blobs_deleted_total", "counter", "Unreferenced blobs deleted.");
-  line(out,
-       "reactor_gc_blobs_deleted_total",
-       "",
-       static_cast<std::int64_t>(metrics.gc_blobs_deleted.load()));
-  help(out, "reactor_gc_bytes_freed_total", "counter", "Bytes of the deleted blobs.");
-  line(out,
-       "reactor_gc_bytes_freed_total",
-       "",
-       static_cast<std::int64_t>(metrics.gc_bytes_freed.load()));
-  help(out, "reactor_websocket_connections", "gauge", "Open WebSocket connections.");
-  line(out, "reactor_websocket_connections", "", metrics.websocket_connections.load());
+  single(out, "reactor_queue_depth", "gauge", "Build jobs queued or running.", jobs);
+  single(out, "reactor_dead_letters", "gauge", "Builds in the dead-letter queue.", dead);
+  single(out,
+         "reactor_leases_expired_total",
+         "counter",
+         "Jobs leased again after a lease expired.",
+         static_cast<std::int64_t>(metrics.leases_expired.load()));
+  single(out,
+         "reactor_gc_blobs_deleted_total",
+         "counter",
+         "Unreferenced blobs deleted.",
+         static_cast<std::int64_t>(metrics.gc_blobs_deleted.load()));
+  single(out,
+         "reactor_gc_bytes_freed_total",
+         "counter",
+         "Bytes of the deleted blobs.",
+         static_cast<std::int64_t>(metrics.gc_bytes_freed.load()));
+  single(out,
+         "reactor_websocket_connections",
+         "gauge",
+         "Open WebSocket connections.",
+         metrics.websocket_connections.load());
   help(out, "reactor_edge_requests_total", "counter", "Site requests by status class.");
   help(out, "reactor_edge_bytes_total", "counter", "Site response body bytes by status class.");
   for (std::size_t i = 1; i < metrics.edge_requests.size(); ++i) {
