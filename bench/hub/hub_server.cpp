@@ -21,6 +21,7 @@
 #include "reactor/hub/hub.hpp"
 #include "reactor/hub/watch_peer.hpp"
 #include "reactor/net/server.hpp"
+#include "reactor/store/feed_follower.hpp"
 #include "reactor/store/sqlite/sqlite_store.hpp"
 
 #include <boost/asio/thread_pool.hpp>
@@ -258,8 +259,10 @@ main(int argc, char** argv)
   }
 
   hub::Hub hub(store);
-  store.on_change([&hub] { hub.notify(); });
-  if (auto started = hub.start(); !started) {
+  store::FeedFollower feed(store,
+                           [&hub](const std::vector<core::Event>& events) { hub.deliver(events); });
+  store.on_change([&feed] { feed.notify(); });
+  if (auto started = feed.start(); !started) {
     std::cerr << "hub_server: " << started.error().message << "\n";
     return 1;
   }
@@ -287,7 +290,7 @@ main(int argc, char** argv)
   server.stop_now();
   network.join();
   pool.join();
-  hub.stop();
+  feed.stop();
   std::error_code ignored;
   std::filesystem::remove_all(data_dir, ignored);
   return 0;

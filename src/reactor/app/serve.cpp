@@ -174,18 +174,23 @@ run_node(const ServeOptions& options, Roles roles)
                      "builder.limits",
                      { { "limits", workers.limits_status() } });
   }
-  if (roles.api) {
-    (*store)->on_change([&hub] { hub.notify(); });
-  }
 
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
-  // Deployments deleted through any api node stop being served here.
-  store::FeedFollower deletions(
-    **store, [&sites](const std::vector<core::Event>& events) { sites.forget_deleted(events); });
-  if (roles.edge) {
-    (*store)->on_change([&deletions] { deletions.notify(); });
+  // One reader of the change feed for the process: the hub's watchers get each event, and
+  // deployments deleted through any api node stop being served here.
+  const bool follows_feed = roles.api || roles.edge;
+  store::FeedFollower feed(**store, [&hub, &sites, roles](const std::vector<core::Event>& events) {
+    if (roles.api) {
+      hub.deliver(events);
+    }
+    if (roles.edge) {
+      sites.forget_deleted(events);
+    }
+  });
+  if (follows_feed) {
+    (*store)->on_change([&feed] { feed.notify(); });
   }
   // Another process's workers pick the job up through the store; local ones are woken.
   std::optional<api::RateLimiter> deploy_limiter;
@@ -225,13 +230,8 @@ run_node(const ServeOptions& options, Roles roles)
   api_context.site_url_template = options.public_url.empty() ? "http://{id}." + options.domain +
                                                                  ":" + std::to_string(server.port())
                                                              : options.public_url;
-  if (roles.api) {
-    if (auto started = hub.start(); !started) {
-      return fail_startup(started.error().message);
-    }
-  }
-  if (roles.edge) {
-    if (auto started = deletions.start(); !started) {
+  if (follows_feed) {
+    if (auto started = feed.start(); !started) {
       return fail_startup(started.error().message);
     }
   }
@@ -276,8 +276,7 @@ run_node(const ServeOptions& options, Roles roles)
   }
   signal_waiter.join();
   pool.join();
-  hub.stop();
-  deletions.stop();
+  feed.stop();
   util::log::info("reactor.stopped");
   return 0;
 }

@@ -98,31 +98,7 @@ struct Hub::Watcher
 
 Hub::Hub(store::MetadataStore& store)
   : m_store(store)
-  , m_feed(store, [this](const std::vector<core::Event>& events) { deliver(events); })
 {
-}
-
-Hub::~Hub()
-{
-  stop();
-}
-
-core::Result<void>
-Hub::start()
-{
-  return m_feed.start();
-}
-
-void
-Hub::stop()
-{
-  m_feed.stop();
-}
-
-void
-Hub::notify()
-{
-  m_feed.notify();
 }
 
 void

@@ -2,7 +2,6 @@
 
 #include "reactor/core/error.hpp"
 #include "reactor/net/outbox.hpp"
-#include "reactor/store/feed_follower.hpp"
 #include "reactor/store/metadata_store.hpp"
 
 #include <cstdint>
@@ -17,24 +16,19 @@
 namespace reactor::hub {
 
 // Fans the store's change feed out to watchers, in seq order, each event serialised
-// once; every watcher of its deployment gets the same buffer through its outbox. The feed
-// is followed by a store::FeedFollower: the thread that committed an event delivers it.
+// once; every watcher of its deployment gets the same buffer through its outbox, and the
+// transports are woken once per batch. The process's store::FeedFollower hands it the
+// feed, on the thread that committed the events.
 class Hub
 {
 public:
   explicit Hub(store::MetadataStore& store);
-  ~Hub();
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  // Starts following the feed from its current end.
-  core::Result<void> start();
-  void stop();
-
-  // New events were committed: reads the feed and delivers them on the calling thread,
-  // unless another thread is reading it, which then reads again (any thread; call it
-  // outside the store's locks).
-  void notify();
+  // Delivers events read from the change feed, in seq order, to their watchers (any
+  // thread; wire it to the process's store::FeedFollower).
+  void deliver(const std::vector<core::Event>& events);
 
   using WatchId = std::uint64_t;
 
@@ -69,9 +63,6 @@ private:
     }
   };
 
-  // Queues each event to its watchers; their transports are woken once per batch.
-  void deliver(const std::vector<core::Event>& events);
-
   store::MetadataStore& m_store;
   std::mutex m_mutex;
   std::
@@ -79,8 +70,6 @@ private:
       m_by_deployment;
   std::unordered_map<WatchId, std::shared_ptr<Watcher>> m_by_id;
   WatchId m_next_id = 1;
-
-  store::FeedFollower m_feed; // last: stopped before the watchers go
 };
 
 } // namespace reactor::hub
