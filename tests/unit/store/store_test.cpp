@@ -542,6 +542,22 @@ TEST_P(MetadataStoreTest, DeleteAppendsATombstoneInFeedOrderInItsTransaction)
   EXPECT_GT(next->front().seq, tombstone.seq);
 }
 
+TEST_P(MetadataStoreTest, DeletingTheDeploymentWithTheNewestEventNeverRepeatsItsSeq)
+{
+  create("older");
+  create("newest");
+  ASSERT_TRUE(store().update_status(change("newest", Status::canceled)).value());
+  const auto seen = store().last_event_seq().value();
+
+  ASSERT_EQ(store().delete_deployment("newest").value(), DeleteOutcome::deleted);
+  auto feed = store().events_after(seen, "", 100);
+  ASSERT_TRUE(feed.has_value()) << feed.error().message;
+  ASSERT_EQ(feed->size(), 1U); // a follower that has seen `seen` still gets the tombstone
+  EXPECT_EQ(feed->front().kind, EventKind::deleted);
+  EXPECT_EQ(feed->front().deployment_id, "newest");
+  EXPECT_GT(feed->front().seq, seen);
+}
+
 TEST_P(MetadataStoreTest, DeploymentStatusesListsEveryDeployment)
 {
   create("a");
@@ -724,11 +740,12 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsTheSchemaVersion)
     return value;
   };
   EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(pragma("PRAGMA page_size"), "1024");
   EXPECT_GE(std::stoi(pragma("PRAGMA user_version")), 1);
   sqlite3_close(db);
 }
 
-TEST_F(SqliteStoreTest, MigratingToTombstonesNeverHandsOutASeqTwice)
+TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
 {
   auto path = m_directory / "metadata.db";
   {
@@ -737,13 +754,21 @@ TEST_F(SqliteStoreTest, MigratingToTombstonesNeverHandsOutASeqTwice)
     ASSERT_TRUE((*store)->create_deployment(deployment("kept")).has_value());
     ASSERT_TRUE((*store)->create_deployment(deployment("removed")).has_value());
   }
-  // A schema-1 database whose newest events went with a delete, which left no tombstone.
+  // A schema-2 database (seq AUTOINCREMENT) whose newest event went without a tombstone,
+  // so its counter (2) is ahead of its newest row (1).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX events_by_deployment; "
+                         "ALTER TABLE events RENAME TO events_v3; "
+                         "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                         "deployment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT, "
+                         "phase TEXT, error TEXT, line TEXT, at_ms INTEGER NOT NULL); "
+                         "INSERT INTO events SELECT * FROM events_v3; DROP TABLE events_v3; "
+                         "CREATE INDEX events_by_deployment ON events (deployment_id, seq); "
                          "DELETE FROM events WHERE deployment_id = 'removed'; "
                          "DELETE FROM jobs WHERE deployment_id = 'removed'; "
-                         "DELETE FROM deployments WHERE id = 'removed'; PRAGMA user_version = 1",
+                         "DELETE FROM deployments WHERE id = 'removed'; PRAGMA user_version = 2",
                          nullptr,
                          nullptr,
                          nullptr),
@@ -752,15 +777,20 @@ TEST_F(SqliteStoreTest, MigratingToTombstonesNeverHandsOutASeqTwice)
 
   auto store = sqlite::create_store(path);
   ASSERT_TRUE(store.has_value()) << store.error().message;
-  ASSERT_EQ((*store)->last_event_seq().value(), 1);
+  // The counter is kept as a tombstone of no deployment at its seq.
+  ASSERT_EQ((*store)->last_event_seq().value(), 2);
   ASSERT_TRUE((*store)->update_status(change("kept", Status::canceled)).value());
   EXPECT_EQ((*store)->last_event_seq().value(), 3);
   ASSERT_EQ((*store)->delete_deployment("kept").value(), DeleteOutcome::deleted);
   auto feed = (*store)->events_after(0, "", 10);
   ASSERT_TRUE(feed.has_value()) << feed.error().message;
-  ASSERT_EQ(feed->size(), 1U);
-  EXPECT_EQ(feed->front().seq, 4);
+  ASSERT_EQ(feed->size(), 2U);
+  EXPECT_EQ(feed->front().seq, 2);
+  EXPECT_EQ(feed->front().deployment_id, "");
   EXPECT_EQ(feed->front().kind, EventKind::deleted);
+  EXPECT_EQ(feed->back().seq, 4);
+  EXPECT_EQ(feed->back().deployment_id, "kept");
+  EXPECT_EQ(feed->back().kind, EventKind::deleted);
 }
 
 TEST_F(SqliteStoreTest, RefusesANewerSchema)

@@ -8,7 +8,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 2> k_migrations{
+constexpr std::array<const char*, 3> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -70,6 +70,31 @@ DELETE FROM sqlite_sequence WHERE name = 'events_v2';
 UPDATE sqlite_sequence SET name = 'events_v2' WHERE name = 'events';
 DROP TABLE events;
 ALTER TABLE events_v2 RENAME TO events;
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+  // seq without AUTOINCREMENT, which rewrote sqlite_sequence on every insert: a third
+  // page per event in the write-ahead log. SQLite now hands out MAX(seq) + 1, which never
+  // repeats a seq because events are only deleted together with appending their
+  // deployment's tombstone, so the newest event always stays (pruning must keep it too).
+  // A counter ahead of the newest row is kept as a tombstone of no deployment at its seq.
+  R"sql(
+CREATE TABLE events_v3 (
+  seq INTEGER PRIMARY KEY,
+  deployment_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('status', 'log', 'deleted')),
+  status TEXT,
+  phase TEXT,
+  error TEXT,
+  line TEXT,
+  at_ms INTEGER NOT NULL
+);
+INSERT INTO events_v3 SELECT seq, deployment_id, kind, status, phase, error, line, at_ms
+  FROM events;
+INSERT INTO events_v3 (seq, deployment_id, kind, at_ms)
+  SELECT seq, '', 'deleted', 0 FROM sqlite_sequence
+  WHERE name = 'events' AND seq > (SELECT COALESCE(MAX(seq), 0) FROM events);
+DROP TABLE events;
+ALTER TABLE events_v3 RENAME TO events;
 CREATE INDEX events_by_deployment ON events (deployment_id, seq);
 )sql",
 };
