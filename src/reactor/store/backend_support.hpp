@@ -3,10 +3,12 @@
 // What both metadata-store backends share.
 
 #include "reactor/store/metadata_store.hpp"
+#include "reactor/util/log.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace reactor::store {
 
@@ -26,6 +28,17 @@ dead_letter_reason()
   return "the build was attempted " + std::to_string(k_max_receives) +
          " times and the worker never finished (crashed or lost); it was moved to the "
          "dead-letter queue — redrive it once the workers are healthy";
+}
+
+// Logs the jobs a lease moved to the dead-letter queue; called once that commit is done,
+// so the log never tells of a move that was rolled back.
+inline void
+log_dead_lettered(const std::vector<Job>& jobs)
+{
+  for (const auto& job : jobs) {
+    util::log::warn("job.dead_lettered",
+                    { { "id", job.deployment_id }, { "receives", job.receives } });
+  }
 }
 
 } // namespace reactor::store

@@ -337,6 +337,7 @@ public:
         return std::unexpected(transaction.error());
       }
       auto now = now_ms();
+      std::vector<Job> dead_lettered;
       for (;;) {
         auto candidate = next_visible_job(connection, now);
         if (!candidate) {
@@ -346,6 +347,7 @@ public:
           if (auto committed = transaction->commit(); !committed) {
             return std::unexpected(committed.error());
           }
+          log_dead_lettered(dead_lettered);
           return std::nullopt;
         }
         auto& [job, status] = **candidate;
@@ -359,8 +361,7 @@ public:
           if (auto done = dead_letter(connection, *transaction, job, now); !done) {
             return std::unexpected(done.error());
           }
-          util::log::warn("job.dead_lettered",
-                          { { "id", job.deployment_id }, { "receives", job.receives } });
+          dead_lettered.push_back(job);
           continue;
         }
         job.lease_token = util::random_hex(k_token_bytes);
@@ -372,6 +373,7 @@ public:
         if (auto committed = transaction->commit(); !committed) {
           return std::unexpected(committed.error());
         }
+        log_dead_lettered(dead_lettered);
         return std::move(job);
       }
     });

@@ -384,6 +384,7 @@ public:
         return std::unexpected(transaction.error());
       }
       auto now = now_ms();
+      std::vector<Job> dead_lettered;
       for (;;) {
         auto candidate = next_visible_job(now);
         if (!candidate) {
@@ -393,6 +394,7 @@ public:
           if (auto committed = transaction->commit(); !committed) {
             return std::unexpected(committed.error());
           }
+          log_dead_lettered(dead_lettered);
           return std::nullopt;
         }
         auto& [job, status] = **candidate;
@@ -406,8 +408,7 @@ public:
           if (auto done = dead_letter(job, now); !done) {
             return std::unexpected(done.error());
           }
-          util::log::warn("job.dead_lettered",
-                          { { "id", job.deployment_id }, { "receives", job.receives } });
+          dead_lettered.push_back(job);
           continue;
         }
         job.lease_token = util::random_hex(k_token_bytes);
@@ -418,6 +419,7 @@ public:
         if (auto committed = transaction->commit(); !committed) {
           return std::unexpected(committed.error());
         }
+        log_dead_lettered(dead_lettered);
         return std::move(job);
       }
     });
