@@ -7,12 +7,15 @@
 // It creates the deployments d000000000, d000000001, … (the ids clients.mjs watches),
 // serves /ws on 127.0.0.1 with the same wiring as `reactor serve` (net::Server, a router
 // whose accept_websocket is hub::make_watch_peer on a 4-thread pool), prints
-// "ready pid=<pid> port=<port> heap=1", then reads commands on stdin:
+// "ready pid=<pid> port=<port> heap=1 commits=1", then reads commands on stdin:
 //   go    runs the driver: `rate` events a second for `duration` seconds, round robin over
 //         the deployments; every `status-every`-th one is a status change, the others a
 //         log line "t=<CLOCK_MONOTONIC microseconds>" stamped just before its commit.
 //         Prints "done events=<n> seconds=<s> emit_p50_us=… emit_p99_us=… emit_max_us=…"
-//         when the last one is committed (emit: how long each commit took).
+//         when the last one is committed (emit: how long each store call took: the commit,
+//         and reading the event back and writing it to the watchers), then
+//         "commits <stamp>=<µs> …": for each log line, how long after its stamp the commit
+//         was done, so that clients.mjs can measure from the committed change as well.
 //   heap  prints "heap in_use=<bytes>": the bytes malloc has handed out and not taken
 //         back (glibc mallinfo2), to tell live per-connection state from RSS slack.
 //   quit  (or end of input) stops the server.
@@ -28,6 +31,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -160,14 +164,20 @@ struct DriveResult
 {
   std::int64_t events = 0;
   double seconds = 0;
-  // How long each event's store call took (the commit), in microseconds.
+  // How long each event's store call took, in microseconds.
   std::vector<std::int64_t> emit_us;
+  // Each log line's stamp, and how long after it the commit was done.
+  std::vector<std::pair<std::int64_t, std::int64_t>> commit_us;
 };
 
 // Commits `rate` events a second for `duration` seconds. Each 1 ms tick commits every
 // event due by then, one transaction each (node_peer.mjs ticks the same way).
+// `committed_at` is the time the store's last commit was done (its on_change callback).
 DriveResult
-drive(store::MetadataStore& store, const std::vector<std::string>& ids, const Options& options)
+drive(store::MetadataStore& store,
+      const std::vector<std::string>& ids,
+      const Options& options,
+      const std::atomic<std::int64_t>& committed_at)
 {
   constexpr std::array phases{
     core::Phase::cloning, core::Phase::installing, core::Phase::building, core::Phase::uploading
@@ -198,6 +208,7 @@ drive(store::MetadataStore& store, const std::vector<std::string>& ids, const Op
         if (auto done = store.append_logs(id, line); !done) {
           std::cerr << "hub_server: " << done.error().message << "\n";
         }
+        result.commit_us.emplace_back(stamp, committed_at.load() - stamp);
       }
       result.emit_us.push_back(monotonic_us() - stamp);
     }
@@ -223,6 +234,17 @@ done_line(DriveResult result)
          " seconds=" + std::to_string(result.seconds) + " emit_p50_us=" + std::to_string(at(0.5)) +
          " emit_p99_us=" + std::to_string(at(0.99)) +
          " emit_max_us=" + std::to_string(times.empty() ? 0 : times.back());
+}
+
+// "commits <stamp>=<µs> …"
+std::string
+commits_line(const DriveResult& result)
+{
+  std::string line = "commits";
+  for (const auto& [stamp, commit] : result.commit_us) {
+    line.append(" ").append(std::to_string(stamp)).append("=").append(std::to_string(commit));
+  }
+  return line;
 }
 
 } // namespace
@@ -261,7 +283,11 @@ main(int argc, char** argv)
   hub::Hub hub(store);
   store::FeedFollower feed(store,
                            [&hub](const std::vector<core::Event>& events) { hub.deliver(events); });
-  store.on_change([&feed] { feed.notify(); });
+  std::atomic<std::int64_t> committed_at{ 0 };
+  store.on_change([&feed, &committed_at] {
+    committed_at = monotonic_us(); // on_change runs once the commit is done
+    feed.notify();
+  });
   if (auto started = feed.start(); !started) {
     std::cerr << "hub_server: " << started.error().message << "\n";
     return 1;
@@ -275,10 +301,13 @@ main(int argc, char** argv)
   }
   std::jthread network([&server] { server.run(); });
 
-  std::cout << "ready pid=" << getpid() << " port=" << server.port() << " heap=1" << std::endl;
+  std::cout << "ready pid=" << getpid() << " port=" << server.port() << " heap=1 commits=1"
+            << std::endl;
   for (std::string command; std::getline(std::cin, command);) {
     if (command == "go") {
-      std::cout << done_line(drive(store, ids, options)) << std::endl;
+      auto result = drive(store, ids, options, committed_at);
+      const auto commits = commits_line(result);
+      std::cout << done_line(std::move(result)) << "\n" << commits << std::endl;
     } else if (command == "heap") {
       const auto info = mallinfo2();
       std::cout << "heap in_use=" << info.uordblks + info.hblkhd << std::endl;
