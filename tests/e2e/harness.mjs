@@ -15,11 +15,13 @@ export function tempDir(prefix) {
 }
 
 // Starts `reactor serve`; resolves once it listens. Call server.stop() when done.
-export async function startServer({ args = [], env = {}, dataDir = tempDir('reactor-data-'), allowLocal = true } = {}) {
+// `launcher`: a command that execs the server (e.g. ['prlimit', '--nofile=64:64']).
+export async function startServer({ args = [], env = {}, dataDir = tempDir('reactor-data-'), allowLocal = true, launcher = [] } = {}) {
   // Tests post many deployments from one address: no rate limit unless a test sets one.
   const rateLimit = args.includes('--deploy-rate-limit') ? [] : ['--deploy-rate-limit', '0'];
   const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...rateLimit, ...args];
-  const child = spawn(BIN, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, ...commandArgs] = [...launcher, BIN, ...argv];
+  const child = spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20000);

@@ -7,6 +7,7 @@
 #include "reactor/net/server.hpp"
 #include "reactor/store/feed_follower.hpp"
 #include "reactor/util/log.hpp"
+#include "reactor/util/open_files.hpp"
 
 #include <atomic>
 #include <csignal>
@@ -126,6 +127,7 @@ run_node(const ServeOptions& options, Roles roles)
 {
   util::log::configure(options.log_level, options.log_format);
   const sigset_t signals = block_shutdown_signals();
+  const auto open_files = util::raise_open_file_limit();
   auto listen = parse_listen(options.listen);
   if (!listen) {
     return fail_startup(listen.error().message);
@@ -263,6 +265,7 @@ run_node(const ServeOptions& options, Roles roles)
   util::log::info(
     "reactor.started",
     { { "roles", role_names(roles) },
+      { "open_files", open_files },
       { "db", options.db.empty() ? "sqlite (data dir)" : without_password(options.db) },
       { "store", options.store.empty() ? "file (data dir)" : options.store },
       { "data_dir", options.data_dir.string() } });

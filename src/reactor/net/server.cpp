@@ -2,6 +2,7 @@
 
 #include "reactor/net/connections.hpp"
 #include "reactor/net/sessions.hpp"
+#include "reactor/util/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -47,6 +48,28 @@ struct Server::State
 
 namespace {
 
+// After accept failed (EMFILE: out of descriptors; ENOBUFS …), waits before the next try:
+// the connection stays in the backlog, so retrying at once would spin a core at 100 %
+// until a descriptor frees. Logs the first failure of a run of them.
+asio::awaitable<void>
+pause_after_failed_accept(tcp::acceptor& acceptor,
+                          const boost::system::error_code& ec,
+                          int& failures)
+{
+  if (failures++ == 0) {
+    const bool out_of_descriptors = ec == boost::system::errc::too_many_files_open ||
+                                    ec == boost::system::errc::too_many_files_open_in_system;
+    util::log::warn("net.accept_failed",
+                    { { "error", ec.message() },
+                      { "hint",
+                        out_of_descriptors ? "raise the open-file limit (LimitNOFILE= in the "
+                                             "systemd unit, ulimit -Hn in a shell)"
+                                           : "" } });
+  }
+  asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+  co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 // One acceptor hands connections to the io_contexts in turn, so each thread gets its
 // share: with an acceptor per thread (SO_REUSEPORT) the kernel spreads them by a hash of
 // the addresses, and 50 connections could land 30 on one thread and 20 on the other.
@@ -55,6 +78,7 @@ accept_loop(tcp::acceptor& acceptor,
             const std::vector<std::unique_ptr<Listener>>& listeners,
             Router& router)
 {
+  int failures = 0; // in a row
   for (std::size_t next = 0;; next = (next + 1) % listeners.size()) {
     Listener& target = *listeners[next];
     auto [ec, socket] =
@@ -63,8 +87,10 @@ accept_loop(tcp::acceptor& acceptor,
       co_return;
     }
     if (ec) {
-      continue; // e.g. EMFILE: the connection is dropped, the listener goes on
+      co_await pause_after_failed_accept(acceptor, ec, failures);
+      continue;
     }
+    failures = 0;
     socket.set_option(tcp::no_delay(true));
     asio::co_spawn(*target.context,
                    run_http_session(std::move(socket), router, target.connections),

@@ -1,0 +1,24 @@
+#include "reactor/util/open_files.hpp"
+
+#include <sys/resource.h>
+
+namespace reactor::util {
+
+std::uint64_t
+raise_open_file_limit()
+{
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return 0;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      limit = raised;
+    }
+  }
+  return limit.rlim_cur;
+}
+
+} // namespace reactor::util
