@@ -3,15 +3,38 @@
 #include "reactor/util/log.hpp"
 
 #include <unordered_map>
+#include <vector>
 
 namespace reactor::edge {
 
+struct CachedFile
+{
+  std::shared_ptr<const PreparedFile> file;
+  std::size_t bytes = 0; // counted against the budget
+  // Set on each use, cleared as the eviction sweep passes: a file still clear when the
+  // sweep comes round again was not used for a whole round, and goes.
+  mutable std::atomic<bool> used{ true };
+};
+
 namespace {
+
+// The file, marked used; the pointer keeps its entry alive with it.
+std::shared_ptr<const PreparedFile>
+mark_used(const std::shared_ptr<const CachedFile>& cached)
+{
+  if (!cached->used.load(std::memory_order_relaxed)) {
+    cached->used.store(true, std::memory_order_relaxed); // once a round, not per request
+  }
+  return { cached, cached->file.get() };
+}
 
 // Per-thread copies of what the shared maps hold; bounded so a thread that has served
 // many sites does not keep them all alive.
 constexpr std::size_t k_thread_cache_entries = 4096;
 constexpr std::uint64_t k_sendfile_threshold = 64 * 1024;
+// What a file sent from an open descriptor counts against the budget, so the budget also
+// bounds the descriptors kept open: 4,096 at the default 256 MiB.
+constexpr std::size_t k_descriptor_cost = 64 * 1024;
 
 template<typename Key, typename Value>
 void
@@ -34,26 +57,29 @@ struct ThreadCache
 {
   const SiteCache* owner = nullptr;
   std::uint64_t generation = 0;
+  std::uint64_t evictions = 0;
   std::unordered_map<std::string, std::shared_ptr<const Site>> sites;
-  std::unordered_map<std::uintptr_t, std::shared_ptr<const PreparedFile>> files;
+  std::unordered_map<std::uintptr_t, std::shared_ptr<const CachedFile>> files;
 };
 
 ThreadCache&
-thread_cache(const SiteCache* owner, std::uint64_t generation)
+thread_cache(const SiteCache* owner, std::uint64_t generation, std::uint64_t evictions)
 {
   thread_local ThreadCache cache;
-  if (cache.owner != owner || cache.generation != generation) {
-    cache = ThreadCache{ owner, generation, {}, {} };
+  if (cache.owner != owner || cache.generation != generation || cache.evictions != evictions) {
+    cache = ThreadCache{ owner, generation, evictions, {}, {} };
   }
   return cache;
 }
 
+// What the file costs the budget: its bodies in memory, and its open descriptor.
 std::size_t
-body_bytes(const PreparedFile& file)
+budget_bytes(const PreparedFile& file)
 {
   std::size_t bytes = 0;
   for (const auto& variant : file.variants) {
     bytes += variant.body ? variant.body->size() : 0;
+    bytes += variant.file ? k_descriptor_cost : 0;
   }
   return bytes;
 }
@@ -72,7 +98,9 @@ SiteCache::SiteCache(store::MetadataStore& store,
 std::shared_ptr<const Site>
 SiteCache::cached_site(std::string_view id) const
 {
-  auto& local = thread_cache(this, m_generation.load(std::memory_order_acquire));
+  auto& local = thread_cache(this,
+                             m_generation.load(std::memory_order_acquire),
+                             m_evictions.load(std::memory_order_acquire));
   if (const auto found = local.sites.find(std::string(id)); found != local.sites.end()) {
     return found->second;
   }
@@ -139,11 +167,13 @@ SiteCache::forget_site(std::string_view id)
   for (const auto& [path, entry] : found->second->manifest.files) {
     for (const unsigned status : { 200U, 404U }) {
       if (const auto file = m_files.find(file_key(entry, status)); file != m_files.end()) {
-        m_bytes -= body_bytes(*file->second);
+        m_bytes -= file->second->bytes;
         m_files.erase(file);
       }
     }
   }
+  std::erase_if(m_clock, [this](std::uintptr_t key) { return !m_files.contains(key); });
+  m_hand = 0;
   m_sites.erase(found);
 }
 
@@ -162,9 +192,11 @@ std::shared_ptr<const PreparedFile>
 SiteCache::cached_file(const objects::ManifestEntry& entry, unsigned status) const
 {
   const auto key = file_key(entry, status);
-  auto& local = thread_cache(this, m_generation.load(std::memory_order_acquire));
+  auto& local = thread_cache(this,
+                             m_generation.load(std::memory_order_acquire),
+                             m_evictions.load(std::memory_order_acquire));
   if (const auto found = local.files.find(key); found != local.files.end()) {
-    return found->second;
+    return mark_used(found->second);
   }
   std::shared_lock lock(m_mutex);
   const auto found = m_files.find(key);
@@ -172,7 +204,35 @@ SiteCache::cached_file(const objects::ManifestEntry& entry, unsigned status) con
     return nullptr;
   }
   remember(local.files, key, found->second);
-  return found->second;
+  return mark_used(found->second);
+}
+
+bool
+SiteCache::make_room(std::size_t bytes)
+{
+  if (bytes > m_max_bytes) {
+    return false;
+  }
+  bool evicted = false;
+  while (m_bytes + bytes > m_max_bytes) {
+    if (m_hand >= m_clock.size()) {
+      m_hand = 0;
+    }
+    const auto found = m_files.find(m_clock[m_hand]);
+    if (found->second->used.exchange(false, std::memory_order_relaxed)) {
+      ++m_hand; // used since the sweep last passed: a second chance
+      continue;
+    }
+    m_bytes -= found->second->bytes;
+    m_files.erase(found);
+    m_clock[m_hand] = m_clock.back();
+    m_clock.pop_back();
+    evicted = true;
+  }
+  if (evicted) {
+    m_evictions.fetch_add(1, std::memory_order_release);
+  }
+  return true;
 }
 
 core::Result<std::string>
@@ -232,15 +292,21 @@ SiteCache::load_file(const Site& site,
     }
     *body = std::move(*read);
   }
-  auto file = std::make_shared<const PreparedFile>(
+  auto cached = std::make_shared<CachedFile>();
+  cached->file = std::make_shared<const PreparedFile>(
     prepare_file(entry, path, status, site.last_modified, std::move(bodies)));
-  const std::size_t bytes = body_bytes(*file);
+  cached->bytes = budget_bytes(*cached->file);
+  const auto key = file_key(entry, status);
   std::unique_lock lock(m_mutex);
-  if (m_bytes + bytes > m_max_bytes) {
-    return file; // over budget: served, not kept
+  if (const auto found = m_files.find(key); found != m_files.end()) {
+    return mark_used(found->second); // another thread loaded it meanwhile
   }
-  m_bytes += bytes;
-  return m_files.try_emplace(file_key(entry, status), std::move(file)).first->second;
+  if (!make_room(cached->bytes)) {
+    return cached->file; // larger than the whole budget: served, not kept
+  }
+  m_bytes += cached->bytes;
+  m_clock.push_back(key);
+  return m_files.emplace(key, std::move(cached)).first->second->file;
 }
 
 } // namespace reactor::edge

@@ -28,9 +28,14 @@ struct Site
   HeaderRules header_rules;  // from the site's _headers
 };
 
+// A file SiteCache keeps, with what its eviction needs (defined in site_cache.cpp).
+struct CachedFile;
+
 // Deployed sites and their files, ready to send, kept in memory. Deployments and blobs
 // are immutable once deployed, so nothing cached here ever goes stale. Each network
-// thread keeps its own copy of what it used, so the hot path takes no lock.
+// thread keeps its own copy of what it used, so the hot path takes no lock. Files stay
+// within a byte budget: when a new one does not fit, the files not used for longest
+// (approximately: CLOCK, one "used" bit per file) make room.
 class SiteCache
 {
 public:
@@ -59,6 +64,8 @@ public:
   void forget_deleted(const std::vector<core::Event>& events);
 
 private:
+  // With the mutex held: evicts files until `bytes` more fit; false if they never can.
+  bool make_room(std::size_t bytes);
   core::Result<std::shared_ptr<const std::string>> read_blob(const objects::BlobRef& blob);
   // A file of the site read whole ("" when the site has none): _redirects, _headers.
   core::Result<std::string> read_site_file(const objects::Manifest& manifest,
@@ -69,11 +76,16 @@ private:
   const std::size_t m_max_bytes;
   mutable std::shared_mutex m_mutex;
   std::map<std::string, std::shared_ptr<const Site>, std::less<>> m_sites;
-  std::map<std::uintptr_t, std::shared_ptr<const PreparedFile>> m_files;
+  std::map<std::uintptr_t, std::shared_ptr<const CachedFile>> m_files;
+  std::vector<std::uintptr_t> m_clock; // the keys of m_files, in the sweep's order
+  std::size_t m_hand = 0;              // the next key in m_clock the sweep looks at
   std::size_t m_bytes = 0;
   // Bumped by forget_site: a thread whose copy is older drops it, and a load that began
   // before does not keep its site.
   std::atomic<std::uint64_t> m_generation{ 0 };
+  // Bumped by each eviction: a thread whose copy is older drops it, so that evicted files
+  // are freed now rather than when the thread's copy fills up.
+  std::atomic<std::uint64_t> m_evictions{ 0 };
 };
 
 } // namespace reactor::edge
