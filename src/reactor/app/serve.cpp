@@ -181,16 +181,20 @@ run_node(const ServeOptions& options, Roles roles)
   edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
   // One reader of the change feed for the process: the hub's watchers get each event, and
-  // deployments deleted through any api node stop being served here.
+  // deployments deleted through any api node stop being served here. An edge-only node
+  // reads only the deletions, not every build log line.
   const bool follows_feed = roles.api || roles.edge;
-  store::FeedFollower feed(**store, [&hub, &sites, roles](const std::vector<core::Event>& events) {
-    if (roles.api) {
-      hub.deliver(events);
-    }
-    if (roles.edge) {
-      sites.forget_deleted(events);
-    }
-  });
+  store::FeedFollower feed(
+    **store,
+    [&hub, &sites, roles](const std::vector<core::Event>& events) {
+      if (roles.api) {
+        hub.deliver(events);
+      }
+      if (roles.edge) {
+        sites.forget_deleted(events);
+      }
+    },
+    roles.api ? store::FeedFollower::Events::all : store::FeedFollower::Events::deletions);
   if (follows_feed) {
     (*store)->on_change([&feed] { feed.notify(); });
   }

@@ -14,9 +14,10 @@ constexpr auto k_poll_period = std::chrono::seconds(1);
 
 } // namespace
 
-FeedFollower::FeedFollower(MetadataStore& store, OnEvents on_events)
+FeedFollower::FeedFollower(MetadataStore& store, OnEvents on_events, Events events)
   : m_store(store)
   , m_on_events(std::move(on_events))
+  , m_events(events)
 {
 }
 
@@ -93,7 +94,8 @@ void
 FeedFollower::read_new_events()
 {
   for (;;) {
-    auto events = m_store.events_after(m_seq, "", k_page);
+    auto events = m_events == Events::all ? m_store.events_after(m_seq, "", k_page)
+                                          : m_store.deletions_after(m_seq, k_page);
     if (!events) {
       util::log::warn("feed.unreadable",
                       { { "after", m_seq }, { "error", events.error().message } });

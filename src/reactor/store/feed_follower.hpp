@@ -13,8 +13,9 @@
 
 namespace reactor::store {
 
-// Follows the change feed from its end at start(): hands every newer event to
-// `on_events`, in seq order, each once, a page at a time. The thread that committed an
+// Follows the change feed from its end at start(): hands every newer event (or with
+// Events::deletions only the tombstones, all an edge node needs) to `on_events`, in seq
+// order, each once, a page at a time. The thread that committed an
 // event reads the feed and hands it on (notify), so it takes no thread hop; a thread of
 // the follower's own reads it every second too, so a missed notification or a failed
 // read only delays it.
@@ -22,8 +23,13 @@ class FeedFollower
 {
 public:
   using OnEvents = std::function<void(const std::vector<core::Event>&)>;
+  enum class Events
+  {
+    all,
+    deletions
+  };
 
-  FeedFollower(MetadataStore& store, OnEvents on_events);
+  FeedFollower(MetadataStore& store, OnEvents on_events, Events events = Events::all);
   ~FeedFollower();
   FeedFollower(const FeedFollower&) = delete;
   FeedFollower& operator=(const FeedFollower&) = delete;
@@ -45,6 +51,7 @@ private:
 
   MetadataStore& m_store;
   OnEvents m_on_events;
+  const Events m_events;
   std::mutex m_reading;   // held by the thread reading the feed
   std::int64_t m_seq = 0; // the last seq handed on, under m_reading
   std::atomic<std::uint64_t> m_notifications = 0;

@@ -89,6 +89,10 @@ public:
                                                         std::string_view deployment_id,
                                                         int limit) = 0;
 
+  // Deletion tombstones with seq > after, ascending, at most `limit`: the part of the feed
+  // an edge node needs, without every build log line.
+  virtual Result<std::vector<core::Event>> deletions_after(std::int64_t after, int limit) = 0;
+
   // The highest event seq so far (0 when there is none).
   virtual Result<std::int64_t> last_event_seq() = 0;
 

@@ -56,6 +56,8 @@ public:
     return {};
   }
 
+  Result<std::vector<core::Event>> deletions_after(std::int64_t, int) override { return {}; }
+
   Result<std::int64_t> last_event_seq() override { return 0; }
 
   Result<std::optional<store::Job>> lease_job(std::chrono::milliseconds) override

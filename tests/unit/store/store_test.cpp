@@ -558,6 +558,37 @@ TEST_P(MetadataStoreTest, DeletingTheDeploymentWithTheNewestEventNeverRepeatsIts
   EXPECT_GT(feed->front().seq, seen);
 }
 
+TEST_P(MetadataStoreTest, DeletionsAfterListsTheTombstonesAloneInFeedOrder)
+{
+  for (const auto* id : { "first", "second", "kept" }) {
+    create(id);
+  }
+  std::vector<std::string> lines{ "a line" };
+  for (const auto* id : { "first", "second" }) {
+    ASSERT_TRUE(store().append_logs(id, lines).has_value());
+    ASSERT_TRUE(store().update_status(change(id, Status::canceled)).value());
+  }
+  ASSERT_EQ(store().delete_deployment("first").value(), DeleteOutcome::deleted);
+  ASSERT_TRUE(store().append_logs("kept", lines).has_value());
+  ASSERT_EQ(store().delete_deployment("second").value(), DeleteOutcome::deleted);
+  ASSERT_TRUE(store().append_logs("kept", lines).has_value());
+
+  auto all = store().deletions_after(0, 100);
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 2U);
+  EXPECT_EQ((*all)[0].deployment_id, "first");
+  EXPECT_EQ((*all)[1].deployment_id, "second");
+  EXPECT_LT((*all)[0].seq, (*all)[1].seq);
+  for (const auto& event : *all) {
+    EXPECT_EQ(event.kind, EventKind::deleted);
+  }
+  EXPECT_EQ(store().deletions_after(0, 1).value().size(), 1U);
+  auto rest = store().deletions_after((*all)[0].seq, 100).value();
+  ASSERT_EQ(rest.size(), 1U);
+  EXPECT_EQ(rest[0].deployment_id, "second");
+  EXPECT_TRUE(store().deletions_after((*all)[1].seq, 100).value().empty());
+}
+
 TEST_P(MetadataStoreTest, DeploymentStatusesListsEveryDeployment)
 {
   create("a");

@@ -89,6 +89,20 @@ read_event(const Rows& rows, int row)
   return event;
 }
 
+Result<std::vector<core::Event>>
+read_events(const Rows& rows)
+{
+  std::vector<core::Event> events;
+  for (int row = 0; row < rows.size(); ++row) {
+    auto event = read_event(rows, row);
+    if (!event) {
+      return std::unexpected(event.error());
+    }
+    events.push_back(std::move(*event));
+  }
+  return events;
+}
+
 constexpr std::string_view k_select_deployment =
   "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
   "settings, build_info FROM deployments WHERE id = $1";
@@ -147,6 +161,9 @@ constexpr std::string_view k_events_after =
 constexpr std::string_view k_deployment_events_after =
   "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
   "WHERE deployment_id = $3 AND seq > $1 ORDER BY seq LIMIT $2";
+constexpr std::string_view k_deletions_after =
+  "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+  "WHERE kind = 'deleted' AND seq > $1 ORDER BY seq LIMIT $2";
 constexpr std::string_view k_last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events";
 
 class PostgresStore final : public MetadataStore
@@ -305,16 +322,20 @@ public:
                  if (!rows) {
                    return std::unexpected(rows.error());
                  }
-                 std::vector<core::Event> events;
-                 for (int row = 0; row < rows->size(); ++row) {
-                   auto event = read_event(*rows, row);
-                   if (!event) {
-                     return std::unexpected(event.error());
-                   }
-                   events.push_back(std::move(*event));
-                 }
-                 return events;
+                 return read_events(*rows);
                });
+  }
+
+  Result<std::vector<core::Event>> deletions_after(std::int64_t after, int limit) override
+  {
+    return run(
+      "read deletions", "", [&](Connection& connection) -> Result<std::vector<core::Event>> {
+        auto rows = connection.query(k_deletions_after, after, limit);
+        if (!rows) {
+          return std::unexpected(rows.error());
+        }
+        return read_events(*rows);
+      });
   }
 
   Result<std::int64_t> last_event_seq() override

@@ -10,7 +10,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 2> k_migrations{
+constexpr std::array<const char*, 3> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -58,6 +58,10 @@ CREATE INDEX events_by_deployment ON events (deployment_id, seq);
   R"sql(
 ALTER TABLE events DROP CONSTRAINT events_kind_check;
 ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'log', 'deleted'));
+)sql",
+  // The tombstones alone, which edge nodes follow.
+  R"sql(
+CREATE INDEX events_deleted ON events (seq) WHERE kind = 'deleted';
 )sql",
 };
 

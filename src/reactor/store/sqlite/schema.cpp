@@ -8,7 +8,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 3> k_migrations{
+constexpr std::array<const char*, 4> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -96,6 +96,10 @@ INSERT INTO events_v3 (seq, deployment_id, kind, at_ms)
 DROP TABLE events;
 ALTER TABLE events_v3 RENAME TO events;
 CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+)sql",
+  // The tombstones alone, which edge nodes follow.
+  R"sql(
+CREATE INDEX events_deleted ON events (seq) WHERE kind = 'deleted';
 )sql",
 };
 

@@ -88,6 +88,26 @@ read_event(const Statement& row)
   return event;
 }
 
+Result<std::vector<core::Event>>
+read_events(Statement& query)
+{
+  std::vector<core::Event> events;
+  for (;;) {
+    auto row = query.step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    if (!*row) {
+      return events;
+    }
+    auto event = read_event(query);
+    if (!event) {
+      return std::unexpected(event.error());
+    }
+    events.push_back(std::move(*event));
+  }
+}
+
 constexpr std::string_view k_select_deployment =
   "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
   "settings, build_info FROM deployments WHERE id = ?1";
@@ -150,6 +170,9 @@ constexpr std::string_view k_events_after =
 constexpr std::string_view k_deployment_events_after =
   "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
   "WHERE deployment_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2";
+constexpr std::string_view k_deletions_after =
+  "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+  "INDEXED BY events_deleted WHERE kind = 'deleted' AND seq > ?1 ORDER BY seq LIMIT ?2";
 constexpr std::string_view k_last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events";
 
 // Copies the write-ahead log into the database file every second, on a connection of its
@@ -343,22 +366,20 @@ public:
         } else {
           query->bind(after, limit, deployment_id);
         }
-        std::vector<core::Event> events;
-        for (;;) {
-          auto row = query->step();
-          if (!row) {
-            return std::unexpected(row.error());
-          }
-          if (!*row) {
-            return events;
-          }
-          auto event = read_event(*query);
-          if (!event) {
-            return std::unexpected(event.error());
-          }
-          events.push_back(std::move(*event));
-        }
+        return read_events(*query);
       });
+  }
+
+  Result<std::vector<core::Event>> deletions_after(std::int64_t after, int limit) override
+  {
+    return run("read deletions", "", [&]() -> Result<std::vector<core::Event>> {
+      auto query = m_connection.prepare(k_deletions_after);
+      if (!query) {
+        return std::unexpected(query.error());
+      }
+      query->bind(after, limit);
+      return read_events(*query);
+    });
   }
 
   Result<std::int64_t> last_event_seq() override
