@@ -1,5 +1,7 @@
 #include "reactor/util/process.hpp"
 
+#include "reactor/util/file_descriptor.hpp"
+
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -8,11 +10,13 @@
 #include <fcntl.h>
 #include <optional>
 #include <poll.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 namespace reactor::util {
 
@@ -22,36 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto k_poll_interval = std::chrono::milliseconds(50);
 constexpr auto k_drain_limit = std::chrono::milliseconds(2000);
-
-class FileDescriptor
-{
-public:
-  FileDescriptor() = default;
-  explicit FileDescriptor(int fd)
-    : m_fd(fd)
-  {
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() { reset(); }
-
-  int get() const { return m_fd; }
-  void reset()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-    m_fd = -1;
-  }
-  void reset(int fd)
-  {
-    reset();
-    m_fd = fd;
-  }
-
-private:
-  int m_fd = -1;
-};
+constexpr std::size_t k_max_pass_fds = 8;
 
 std::string
 env_value(const std::vector<std::string>& env, std::string_view name)
@@ -62,33 +37,6 @@ env_value(const std::vector<std::string>& env, std::string_view name)
     }
   }
   return {};
-}
-
-std::optional<std::string>
-resolve_executable(const std::string& command, const std::vector<std::string>& env)
-{
-  if (command.find('/') != std::string::npos) {
-    return command;
-  }
-  auto path = env_value(env, "PATH");
-  if (path.empty()) {
-    const char* own = std::getenv("PATH");
-    path = own != nullptr ? own : "/usr/local/bin:/usr/bin:/bin";
-  }
-  std::string_view rest = path;
-  while (!rest.empty()) {
-    const auto colon = rest.find(':');
-    const auto dir = rest.substr(0, colon);
-    rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
-    if (dir.empty()) {
-      continue;
-    }
-    auto candidate = std::string(dir) + "/" + command;
-    if (::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return std::nullopt;
 }
 
 class LineSplitter
@@ -139,7 +87,7 @@ private:
 // What the child reports through the status pipe when it cannot run the command.
 struct ChildFailure
 {
-  int stage = 0; // 0: exec, 1: cgroup, 2: rlimit
+  int stage = 0; // 0: exec, 1: cgroup, 2: rlimit, 3: network namespace
   int error = 0;
 };
 
@@ -156,7 +104,44 @@ struct ChildSetup
   std::size_t cgroup_count;
   const ResourceLimit* rlimits;
   std::size_t rlimit_count;
+  const int* pass_fds;
+  std::size_t pass_fd_count;
+  bool new_network;
 };
+
+// Runs in the forked child: moves the passed descriptors to 3, 4, … and the status pipe
+// right after them (close-on-exec), and closes every other descriptor above 2. Each is
+// first copied above that range, so that placing one never overwrites another still to be
+// placed. `status_pipe` always names a working status pipe; false (errno set) on failure.
+bool
+place_descriptors(const ChildSetup& setup, int& status_pipe)
+{
+  const int status_target = 3 + static_cast<int>(setup.pass_fd_count);
+  const int first_free = status_target + 1;
+  const int status = ::fcntl(status_pipe, F_DUPFD_CLOEXEC, first_free);
+  if (status < 0) {
+    return false;
+  }
+  status_pipe = status;
+  std::array<int, k_max_pass_fds> moved{};
+  for (std::size_t i = 0; i < setup.pass_fd_count; ++i) {
+    moved[i] = ::fcntl(setup.pass_fds[i], F_DUPFD_CLOEXEC, first_free);
+    if (moved[i] < 0) {
+      return false;
+    }
+  }
+  for (std::size_t i = 0; i < setup.pass_fd_count; ++i) {
+    if (::dup2(moved[i], 3 + static_cast<int>(i)) < 0) {
+      return false;
+    }
+  }
+  if (::dup3(status, status_target, O_CLOEXEC) < 0) {
+    return false;
+  }
+  status_pipe = status_target;
+  ::close_range(static_cast<unsigned>(first_free), ~0U, 0);
+  return true;
+}
 
 // Runs in the forked child: only async-signal-safe calls.
 [[noreturn]] void
@@ -186,21 +171,20 @@ exec_child(const ChildSetup& setup)
       failure = { 2, errno };
     }
   }
+  if (failure.error == 0 && setup.new_network && ::unshare(CLONE_NEWNET) != 0) {
+    failure = { 3, errno };
+  }
   if (failure.error == 0) {
     if (::dup2(setup.devnull, STDIN_FILENO) < 0 || ::dup2(setup.output, STDOUT_FILENO) < 0 ||
         ::dup2(setup.output, STDERR_FILENO) < 0) {
       failure.error = errno;
     } else if (setup.cwd != nullptr && ::chdir(setup.cwd) != 0) {
       failure.error = errno;
+    } else if (!place_descriptors(setup, status_pipe)) {
+      failure.error = errno;
     } else {
-      if (status_pipe != 3) {
-        ::dup2(status_pipe, 3);
-        ::fcntl(3, F_SETFD, FD_CLOEXEC);
-      }
-      ::close_range(4, ~0U, 0);
       ::execve(setup.file, setup.argv, setup.envp);
       failure.error = errno;
-      status_pipe = 3;
     }
   }
   const ssize_t ignored = ::write(status_pipe, &failure, sizeof failure);
@@ -208,15 +192,18 @@ exec_child(const ChildSetup& setup)
   ::_exit(127);
 }
 
-} // namespace
-
-std::expected<ProcessResult, std::string>
-run_process(const ProcessOptions& options)
+// Forks a child that runs options.argv (see exec_child) with `output` as its stdout and
+// stderr (-1: /dev/null); returns its PID once argv runs.
+std::expected<pid_t, std::string>
+launch(const ProcessOptions& options, int output)
 {
   if (options.argv.empty()) {
     return std::unexpected("empty command");
   }
-  const auto file = resolve_executable(options.argv.front(), options.env);
+  if (options.pass_fds.size() > k_max_pass_fds) {
+    return std::unexpected("too many descriptors to pass");
+  }
+  const auto file = find_executable(options.argv.front(), options.env);
   if (!file) {
     return std::unexpected("command not found: " + options.argv.front());
   }
@@ -233,18 +220,11 @@ run_process(const ProcessOptions& options)
   envp.push_back(nullptr);
   const std::string cwd = options.cwd.string();
 
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return std::unexpected(std::string("pipe: ") + std::strerror(errno));
+  auto status = make_pipe();
+  if (!status) {
+    return std::unexpected(status.error());
   }
-  FileDescriptor read_end(fds[0]);
-  FileDescriptor write_end(fds[1]);
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return std::unexpected(std::string("pipe: ") + std::strerror(errno));
-  }
-  FileDescriptor status_read(fds[0]);
-  FileDescriptor status_write(fds[1]);
-  FileDescriptor devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  FileDescriptor devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (devnull.get() < 0) {
     return std::unexpected(std::string("/dev/null: ") + std::strerror(errno));
   }
@@ -258,32 +238,61 @@ run_process(const ProcessOptions& options)
                  argv.data(),
                  envp.data(),
                  cwd.empty() ? nullptr : cwd.c_str(),
-                 write_end.get(),
+                 output >= 0 ? output : devnull.get(),
                  devnull.get(),
-                 status_write.get(),
+                 status->write.get(),
                  options.join_cgroups.data(),
                  options.join_cgroups.size(),
                  options.rlimits.data(),
-                 options.rlimits.size() });
+                 options.rlimits.size(),
+                 options.pass_fds.data(),
+                 options.pass_fds.size(),
+                 options.new_network });
   }
-  write_end.reset();
-  status_write.reset();
+  status->write.reset();
   devnull.reset();
 
   ChildFailure failure;
   ssize_t got = 0;
   do {
-    got = ::read(status_read.get(), &failure, sizeof failure);
+    got = ::read(status->read.get(), &failure, sizeof failure);
   } while (got < 0 && errno == EINTR);
   if (got == sizeof failure) {
     int ignored = 0;
     ::waitpid(pid, &ignored, 0);
     const char* what = failure.stage == 1   ? "cannot join the cgroup for "
                        : failure.stage == 2 ? "cannot set resource limits for "
+                       : failure.stage == 3 ? "cannot create a network namespace for "
                                             : "cannot run ";
     return std::unexpected(what + options.argv.front() + ": " + std::strerror(failure.error));
   }
-  status_read.reset();
+  return pid;
+}
+
+} // namespace
+
+std::expected<ProcessResult, std::string>
+run_process(const ProcessOptions& options)
+{
+  auto output = make_pipe();
+  if (!output) {
+    return std::unexpected(output.error());
+  }
+  FileDescriptor read_end = std::move(output->read);
+  auto launched = launch(options, output->write.get());
+  output->write.reset();
+  if (!launched) {
+    return std::unexpected(launched.error());
+  }
+  const pid_t pid = *launched;
+  if (options.on_start) {
+    if (auto started = options.on_start(pid); !started) {
+      ::kill(-pid, SIGKILL);
+      int ignored = 0;
+      ::waitpid(pid, &ignored, 0);
+      return std::unexpected(started.error());
+    }
+  }
 
   ::fcntl(read_end.get(), F_SETFL, ::fcntl(read_end.get(), F_GETFL) | O_NONBLOCK);
 
@@ -374,6 +383,75 @@ run_process(const ProcessOptions& options)
     result.signal = WTERMSIG(wait_status);
   }
   return result;
+}
+
+BackgroundProcess::BackgroundProcess(BackgroundProcess&& other) noexcept
+  : m_pid(std::exchange(other.m_pid, -1))
+{
+}
+
+BackgroundProcess&
+BackgroundProcess::operator=(BackgroundProcess&& other) noexcept
+{
+  if (this != &other) {
+    stop();
+    m_pid = std::exchange(other.m_pid, -1);
+  }
+  return *this;
+}
+
+void
+BackgroundProcess::stop()
+{
+  if (m_pid <= 0) {
+    return;
+  }
+  ::kill(m_pid, SIGKILL);
+  int ignored = 0;
+  while (::waitpid(m_pid, &ignored, 0) < 0 && errno == EINTR) {
+  }
+  m_pid = -1;
+}
+
+std::expected<BackgroundProcess, std::string>
+start_process(const BackgroundOptions& options)
+{
+  ProcessOptions launched;
+  launched.argv = options.argv;
+  launched.env = options.env;
+  launched.pass_fds = options.pass_fds;
+  auto pid = launch(launched, options.output);
+  if (!pid) {
+    return std::unexpected(pid.error());
+  }
+  return BackgroundProcess(*pid);
+}
+
+std::optional<std::string>
+find_executable(const std::string& command, const std::vector<std::string>& env)
+{
+  if (command.find('/') != std::string::npos) {
+    return command;
+  }
+  auto path = env_value(env, "PATH");
+  if (path.empty()) {
+    const char* own = std::getenv("PATH");
+    path = own != nullptr ? own : "/usr/local/bin:/usr/bin:/bin";
+  }
+  std::string_view rest = path;
+  while (!rest.empty()) {
+    const auto colon = rest.find(':');
+    const auto dir = rest.substr(0, colon);
+    rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+    if (dir.empty()) {
+      continue;
+    }
+    auto candidate = std::string(dir) + "/" + command;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
 }
 
 } // namespace reactor::util

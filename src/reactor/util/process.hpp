@@ -7,6 +7,7 @@
 #include <expected>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@ struct ProcessOptions
   std::vector<int> join_cgroups;      // open cgroup.procs files the child writes "0" to first
   std::vector<ResourceLimit> rlimits; // set in the child before it runs argv
   std::function<bool()> stop_when;    // polled about every 50 ms; true kills the process group
+  std::vector<int> pass_fds;          // open descriptors the child gets as 3, 4, … (at most 8)
+  bool new_network = false; // the child starts in a network namespace of its own (needs root)
+  // Called with the child's PID once argv runs. An error kills the process group, and
+  // run_process fails with it.
+  std::function<std::expected<void, std::string>(int pid)> on_start;
 };
 
 struct ProcessResult
@@ -49,9 +55,50 @@ struct ProcessResult
 
 // Runs argv directly (never through a shell) in a new session and process group, stdin
 // from /dev/null, and delivers its output line by line from the calling thread. The child
-// joins the cgroups and sets the rlimits before it runs argv. On timeout, cancel or
-// stop_when the whole group gets SIGKILL and is reaped; when the child exits the rest of
-// its group is killed too. Fails only when the process cannot be started.
+// joins the cgroups, sets the rlimits and enters its network namespace before it runs
+// argv. On timeout, cancel or stop_when the whole group gets SIGKILL and is reaped; when
+// the child exits the rest of its group is killed too. Fails only when the process cannot
+// be started, or on_start fails.
 std::expected<ProcessResult, std::string> run_process(const ProcessOptions& options);
+
+// A process left running by start_process. Destroying it, or stop(), ends the process
+// with SIGKILL and reaps it.
+class BackgroundProcess
+{
+public:
+  BackgroundProcess() = default;
+  explicit BackgroundProcess(int pid)
+    : m_pid(pid)
+  {
+  }
+  BackgroundProcess(BackgroundProcess&& other) noexcept;
+  BackgroundProcess& operator=(BackgroundProcess&& other) noexcept;
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+  ~BackgroundProcess() { stop(); }
+
+  int pid() const { return m_pid; } // -1 once stopped
+  void stop();
+
+private:
+  int m_pid = -1;
+};
+
+struct BackgroundOptions
+{
+  std::vector<std::string> argv; // argv[0] without a '/' is looked up in env's PATH
+  std::vector<std::string> env;  // "NAME=value": the child's whole environment
+  int output = -1;               // the child's stdout and stderr; -1: /dev/null
+  std::vector<int> pass_fds;     // open descriptors the child gets as 3, 4, … (at most 8)
+};
+
+// Starts argv in a new session, stdin from /dev/null, and returns once it runs, without
+// waiting for it. Fails when the process cannot be started.
+std::expected<BackgroundProcess, std::string> start_process(const BackgroundOptions& options);
+
+// The file that argv[0] `command` runs: itself when it has a '/', else the first match in
+// env's PATH (the caller's PATH when env has none). nullopt when there is none.
+std::optional<std::string> find_executable(const std::string& command,
+                                           const std::vector<std::string>& env);
 
 } // namespace reactor::util

@@ -1,3 +1,4 @@
+#include "reactor/util/file_descriptor.hpp"
 #include "reactor/util/process.hpp"
 
 #include <gtest/gtest.h>
@@ -7,7 +8,9 @@
 #include <fstream>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 namespace reactor::util {
 
@@ -215,6 +218,98 @@ TEST(Process, ReportsACgroupThatCannotBeJoined)
   ::close(fd);
   ASSERT_FALSE(result.has_value());
   EXPECT_TRUE(result.error().starts_with("cannot join the cgroup")) << result.error();
+}
+
+TEST(Process, PassesDescriptorsInOrderAndNoOthers)
+{
+  auto first = make_pipe();
+  auto second = make_pipe();
+  ASSERT_TRUE(first && second);
+  ASSERT_EQ(::write(first->write.get(), "one", 3), 3);
+  ASSERT_EQ(::write(second->write.get(), "two", 3), 3);
+  first->write.reset();
+  second->write.reset();
+  std::vector<std::string> lines;
+  // The second pipe first: each must land on its own number whatever its number here.
+  auto options = shell("cat <&3; echo; cat <&4; echo; ls /proc/self/fd");
+  options.pass_fds = { second->read.get(), first->read.get() };
+  options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_TRUE(result->succeeded());
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "two");
+  EXPECT_EQ(lines[1], "one");
+  // ls sees 0, 1, 2, 3, 4 and its own directory descriptor, nothing more.
+  EXPECT_EQ(lines.size(), 2u + 6u) << "other descriptors leaked into the child";
+}
+
+TEST(Process, StartsInANetworkNamespaceOfItsOwn)
+{
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "a network namespace needs root";
+  }
+  struct stat own
+  {};
+  ASSERT_EQ(::stat("/proc/self/ns/net", &own), 0);
+  std::vector<std::string> lines;
+  auto options = shell("stat -L -c %i /proc/self/ns/net; tail -n +3 /proc/net/dev | wc -l");
+  options.new_network = true;
+  options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0], std::to_string(own.st_ino));
+  EXPECT_EQ(lines[1], "1") << "only the loopback interface";
+}
+
+TEST(Process, OnStartRunsOnceTheCommandRunsAndItsErrorKillsIt)
+{
+  int seen = 0;
+  auto options = shell("echo started; exit 0");
+  options.on_start = [&](int pid) -> std::expected<void, std::string> {
+    seen = pid;
+    return {};
+  };
+  const auto result = run_process(options);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  EXPECT_TRUE(result->succeeded());
+  EXPECT_GT(seen, 0);
+
+  auto refused = shell("sleep 30");
+  const auto started = std::chrono::steady_clock::now();
+  refused.on_start = [&](int) -> std::expected<void, std::string> {
+    return std::unexpected("no network");
+  };
+  const auto failed = run_process(refused);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error(), "no network");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+TEST(Process, StartedProcessRunsUntilStoppedAndIsReaped)
+{
+  auto started = start_process({ { "sleep", "30" }, { "PATH=/usr/bin:/bin" }, -1, {} });
+  ASSERT_TRUE(started.has_value()) << started.error();
+  const int pid = started->pid();
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(alive(pid));
+  {
+    const auto moved = std::move(*started);
+    EXPECT_EQ(moved.pid(), pid);
+  }
+  EXPECT_FALSE(std::filesystem::exists("/proc/" + std::to_string(pid)))
+    << "stopped and reaped, not a zombie";
+
+  EXPECT_FALSE(start_process({ { "reactor-no-such-command" }, {}, -1, {} }).has_value());
+}
+
+TEST(Process, FindsExecutablesInTheGivenPath)
+{
+  EXPECT_EQ(find_executable("sh", { "PATH=/nonexistent:/bin" }), "/bin/sh");
+  EXPECT_EQ(find_executable("reactor-no-such-command", { "PATH=/bin" }), std::nullopt);
+  EXPECT_EQ(find_executable("/any/path/tool", {}), "/any/path/tool");
 }
 
 } // namespace reactor::util

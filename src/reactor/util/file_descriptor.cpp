@@ -1,0 +1,29 @@
+#include "reactor/util/file_descriptor.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace reactor::util {
+
+void
+FileDescriptor::reset(int fd)
+{
+  if (m_fd >= 0) {
+    ::close(m_fd);
+  }
+  m_fd = fd;
+}
+
+std::expected<Pipe, std::string>
+make_pipe()
+{
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return std::unexpected(std::string("pipe: ") + std::strerror(errno));
+  }
+  return Pipe{ FileDescriptor(fds[0]), FileDescriptor(fds[1]) };
+}
+
+} // namespace reactor::util
