@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git bubblewrap ca-certificates
+  build-essential cmake ninja-build pkg-config git bubblewrap slirp4netns ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev postgresql

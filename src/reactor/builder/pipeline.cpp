@@ -483,6 +483,7 @@ private:
     spec.extra_env = step.env;
     spec.root_entries = host_root_entries();
     spec.bwrap = m_config.bwrap;
+    spec.slirp4netns = m_config.slirp4netns;
     spec.tmp_bytes = m_config.limits.memory_bytes;
 
     std::deque<std::string> tail;

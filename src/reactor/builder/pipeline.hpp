@@ -27,6 +27,7 @@ struct PipelineConfig
   BuildLimits limits;
   std::size_t max_log_lines = k_max_log_lines;
   std::string bwrap = "bwrap";
+  std::string slirp4netns = "slirp4netns";
   Cgroups* cgroups = nullptr;                  // null: no memory and process limits
   DependencyCache* dependency_cache = nullptr; // null: every build installs
   std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;

@@ -1,5 +1,7 @@
 #include "reactor/builder/sandbox.hpp"
 
+#include "reactor/builder/sandbox_network.hpp"
+
 #include <fstream>
 #include <system_error>
 
@@ -22,9 +24,12 @@ constexpr std::string_view k_group = "root:x:0:\n"
 // Host files show up owned by the sandbox user (its uid maps to the caller's), so only
 // public ones are bound: /etc/ssl/certs, never /etc/ssl/private.
 constexpr std::string_view k_etc_files[] = {
-  "/etc/ssl/certs",   "/etc/ssl/openssl.cnf", "/etc/ca-certificates",
-  "/etc/resolv.conf", "/etc/hosts",           "/etc/nsswitch.conf",
+  "/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates",
+  "/etc/hosts",     "/etc/nsswitch.conf",
 };
+
+// The sandbox's own files in /etc, from the workspace's identity directory.
+constexpr std::string_view k_identity_files[] = { "passwd", "group", "resolv.conf" };
 
 void
 add(std::vector<std::string>& argv, std::initializer_list<std::string_view> items)
@@ -111,7 +116,9 @@ sandbox_argv(const SandboxSpec& spec)
         "--unshare-ipc",
         "--unshare-uts",
         "--unshare-cgroup-try" });
-  if (spec.phase != SandboxPhase::install) {
+  if (spec.phase == SandboxPhase::install) {
+    add(argv, { "--block-fd", std::to_string(k_network_ready_fd) });
+  } else {
     argv.emplace_back("--unshare-net");
   }
   add(argv,
@@ -143,8 +150,9 @@ sandbox_argv(const SandboxSpec& spec)
   const auto workspace = spec.workspace.string();
   const auto identity = (spec.workspace / k_identity_dir).string();
   add(argv, { "--bind", workspace, k_sandbox_workspace });
-  add(argv, { "--ro-bind", identity + "/passwd", "/etc/passwd" });
-  add(argv, { "--ro-bind", identity + "/group", "/etc/group" });
+  for (const auto name : k_identity_files) {
+    add(argv, { "--ro-bind", identity + "/" + std::string(name), "/etc/" + std::string(name) });
+  }
   add(argv, { "--remount-ro", "/", "--chdir", spec.directory });
 
   auto environment = sandbox_environment();
@@ -183,7 +191,10 @@ prepare_workspace(const fs::path& workspace)
   if (auto written = write_file(identity / "passwd", k_passwd); !written) {
     return written;
   }
-  return write_file(identity / "group", k_group);
+  if (auto written = write_file(identity / "group", k_group); !written) {
+    return written;
+  }
+  return write_file(identity / "resolv.conf", "nameserver " + std::string(k_sandbox_dns) + "\n");
 }
 
 } // namespace reactor::builder

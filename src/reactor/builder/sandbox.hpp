@@ -15,11 +15,16 @@ constexpr std::string_view k_sandbox_workspace = "/workspace";
 constexpr std::string_view k_sandbox_source = "/workspace/src";
 constexpr std::string_view k_sandbox_home = "/workspace/home";
 
+// install: the network, through slirp4netns; build: no network at all.
 enum class SandboxPhase
 {
   install,
   build
 };
+
+// The install phase's command starts only once this descriptor (bwrap's --block-fd) is
+// readable: run_sandboxed passes it and makes it so when the network is up.
+constexpr int k_network_ready_fd = 3;
 
 // A top-level host directory such as /bin: a symlink (target set) or a real directory
 // (target empty) to bind read-only.
@@ -39,6 +44,7 @@ struct SandboxSpec
   std::uint64_t tmp_bytes = 0;         // size of the private /tmp; 0: the tmpfs default
   std::vector<RootEntry> root_entries; // from host_root_entries()
   std::string bwrap = "bwrap";
+  std::string slirp4netns = "slirp4netns"; // the install phase's network (run_sandboxed)
 };
 
 // How /bin, /sbin, /lib, /lib32 and /lib64 look on this host (missing ones are left out).
@@ -50,11 +56,13 @@ std::vector<std::string> sandbox_environment();
 // The full bwrap argument vector that runs spec.command in a fresh sandbox: new user
 // (uid 1000), PID, IPC, UTS and cgroup namespaces, no capabilities, a cleared environment,
 // a read-only root with /usr and a few /etc files, a private /tmp, the workspace as the only
-// writable place, and a network only in the install phase. Pure: reads nothing.
+// writable place. The build phase gets a network namespace with nothing in it. The install
+// phase stays in the network namespace bwrap starts in and waits on k_network_ready_fd:
+// run_sandboxed starts bwrap in a new one and gives it a network first. Pure: reads nothing.
 std::vector<std::string> sandbox_argv(const SandboxSpec& spec);
 
-// Creates the workspace's home directory and the passwd and group files that the
-// sandbox shows instead of the host's. Fails when the workspace cannot be written.
+// Creates the workspace's home directory and the passwd, group and resolv.conf files that
+// the sandbox shows instead of the host's. Fails when the workspace cannot be written.
 core::Result<void> prepare_workspace(const std::filesystem::path& workspace);
 
 } // namespace reactor::builder

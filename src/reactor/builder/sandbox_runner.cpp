@@ -1,15 +1,23 @@
 #include "reactor/builder/sandbox_runner.hpp"
 
 #include "reactor/builder/disk_watch.hpp"
+#include "reactor/builder/sandbox_network.hpp"
 #include "reactor/util/process.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <optional>
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace reactor::builder {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// slirp4netns is up in milliseconds; this only bounds a stuck one.
+constexpr auto k_network_start_limit = std::chrono::seconds(10);
 
 // The limit the kernel counters show as hit, if any.
 Limit
@@ -24,6 +32,26 @@ limit_from(const CgroupEvents& events)
   return Limit::none;
 }
 
+// Brings up the network of the namespace bwrap (process `pid`) runs in, then lets the
+// command start by writing to bwrap's --block-fd (`release`).
+std::expected<void, std::string>
+bring_network_up(const std::string& slirp4netns,
+                 int pid,
+                 util::FileDescriptor& release,
+                 std::optional<SandboxNetwork>& network)
+{
+  auto started = start_sandbox_network(slirp4netns, pid, k_network_start_limit);
+  if (!started) {
+    return std::unexpected(std::move(started.error().message));
+  }
+  network.emplace(std::move(*started));
+  if (::write(release.get(), "1", 1) != 1) {
+    return std::unexpected(std::string("cannot let the sandbox start: ") + std::strerror(errno));
+  }
+  release.reset();
+  return {};
+}
+
 } // namespace
 
 core::Result<SandboxOutcome>
@@ -34,6 +62,15 @@ run_sandboxed(const SandboxSpec& spec,
               const std::atomic<bool>* cancel,
               const LogFn& on_line)
 {
+  std::string slirp4netns;
+  if (spec.phase == SandboxPhase::install) {
+    auto found = find_slirp4netns(spec.slirp4netns);
+    if (!found) {
+      return std::unexpected(std::move(found.error()));
+    }
+    slirp4netns = std::move(*found);
+  }
+
   SandboxOutcome outcome;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left.count() <= 0) {
@@ -75,7 +112,29 @@ run_sandboxed(const SandboxSpec& spec,
     return hit != Limit::none;
   };
 
+  // The install phase: bwrap starts in a network namespace of its own, where slirp4netns
+  // brings up the network while bwrap sets up the sandbox; the command waits for it. (With
+  // bwrap's --unshare-net, bwrap would bring up the loopback interface itself, racing
+  // slirp4netns --configure, which does too.)
+  std::optional<SandboxNetwork> network;
+  util::Pipe network_ready;
+  if (spec.phase == SandboxPhase::install) {
+    auto pipe = util::make_pipe();
+    if (!pipe) {
+      return core::fail("cannot start the sandbox: " + pipe.error());
+    }
+    network_ready = std::move(*pipe);
+    options.new_network = true;
+    static_assert(k_network_ready_fd == 3, "the first of pass_fds");
+    options.pass_fds = { network_ready.read.get() };
+    options.on_start = [&](int pid) {
+      network_ready.read.reset();
+      return bring_network_up(slirp4netns, pid, network_ready.write, network);
+    };
+  }
+
   auto result = util::run_process(options);
+  network.reset(); // slirp4netns ends with the command
   if (!result) {
     return core::fail("cannot start the sandbox: " + result.error());
   }

@@ -25,8 +25,9 @@ struct SandboxOutcome
 // limits (when `cgroups` is set), no file larger than the disk limit, the workspace's disk
 // use watched, and killed with everything it started when a limit is hit, `deadline`
 // passes or `cancel` becomes true. A limit hit at any time is reported, even when the
-// command then exits 0. Fails (an infrastructure problem) when the sandbox or its cgroup
-// cannot be set up.
+// command then exits 0. The install phase gets its network from slirp4netns, which ends
+// with the command. Fails (an infrastructure problem) when the sandbox, its cgroup or its
+// network cannot be set up, saying what to install when slirp4netns is missing.
 core::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
                                            const BuildLimits& limits,
                                            Cgroups* cgroups,

@@ -262,6 +262,7 @@ WorkerPool::run_job(const store::Job& job)
   config.clone_timeout = m_config.clone_timeout;
   config.limits = m_config.limits;
   config.bwrap = m_config.bwrap;
+  config.slirp4netns = m_config.slirp4netns;
   config.cgroups = m_cgroups.get();
   config.dependency_cache = m_dependency_cache.get();
   config.blob_reuse_window = m_config.blob_reuse_window;

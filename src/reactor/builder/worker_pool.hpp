@@ -34,6 +34,7 @@ struct WorkerConfig
   // Blobs in the store written longer ago are uploaded again (see publish_output).
   std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;
   std::string bwrap = "bwrap";
+  std::string slirp4netns = "slirp4netns";
 };
 
 // Threads that lease build jobs and run them to a final status. A job whose run hits an

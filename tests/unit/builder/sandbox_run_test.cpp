@@ -1,5 +1,5 @@
 #include "reactor/builder/sandbox.hpp"
-#include "reactor/util/process.hpp"
+#include "reactor/builder/sandbox_runner.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,19 +7,24 @@
 #include "helpers.hpp"
 #include <algorithm>
 #include <arpa/inet.h>
+#include <fstream>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 namespace reactor::builder {
 
 namespace {
 
+using namespace std::chrono_literals;
 using reactor::testing::TempDir;
 
 struct Run
 {
-  util::ProcessResult result;
+  SandboxOutcome result;
   std::vector<std::string> lines;
 
   bool printed(std::string_view text) const
@@ -29,10 +34,14 @@ struct Run
   }
 };
 
+// Runs `command` as the builder does (run_sandboxed, without cgroups): the install phase
+// with its slirp4netns network.
 Run
 run_in_sandbox(const std::filesystem::path& workspace,
                SandboxPhase phase,
-               std::vector<std::string> command)
+               std::vector<std::string> command,
+               std::chrono::milliseconds time = 60s,
+               const std::atomic<bool>* cancel = nullptr)
 {
   SandboxSpec spec;
   spec.workspace = workspace;
@@ -40,29 +49,65 @@ run_in_sandbox(const std::filesystem::path& workspace,
   spec.command = std::move(command);
   spec.root_entries = host_root_entries();
   Run run;
-  util::ProcessOptions options;
-  options.argv = sandbox_argv(spec);
-  options.env = { "PATH=/usr/bin:/bin" };
-  options.timeout = std::chrono::seconds(60);
-  options.on_line = [&](std::string_view line) { run.lines.emplace_back(line); };
-  auto result = util::run_process(options);
+  auto result = run_sandboxed(spec,
+                              BuildLimits{},
+                              nullptr,
+                              std::chrono::steady_clock::now() + time,
+                              cancel,
+                              [&](std::string_view line) { run.lines.emplace_back(line); });
   if (!result) {
-    throw std::runtime_error(result.error());
+    throw std::runtime_error(result.error().message);
   }
   run.result = *result;
   return run;
 }
 
-// A TCP listener on a host loopback port, for the length of a test.
+// An IPv4 address of one of this host's interfaces other than loopback; empty if none.
+std::string
+host_address()
+{
+  ifaddrs* all = nullptr;
+  if (::getifaddrs(&all) != 0) {
+    return {};
+  }
+  std::string found;
+  for (const auto* entry = all; entry != nullptr && found.empty(); entry = entry->ifa_next) {
+    if (entry->ifa_addr != nullptr && entry->ifa_addr->sa_family == AF_INET &&
+        (entry->ifa_flags & IFF_LOOPBACK) == 0 && (entry->ifa_flags & IFF_UP) != 0) {
+      char text[INET_ADDRSTRLEN] = {};
+      const auto* address = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
+      ::inet_ntop(AF_INET, &address->sin_addr, text, sizeof text);
+      found = text;
+    }
+  }
+  ::freeifaddrs(all);
+  return found;
+}
+
+// Processes this test process started and has not reaped.
+std::vector<std::string>
+children()
+{
+  std::vector<std::string> pids;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "children");
+    for (std::string pid; in >> pid;) {
+      pids.push_back(pid);
+    }
+  }
+  return pids;
+}
+
+// A TCP listener on a host port, for the length of a test: on loopback unless told.
 class Listener
 {
 public:
-  Listener()
+  explicit Listener(const std::string& host = "127.0.0.1")
   {
     m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::inet_pton(AF_INET, host.c_str(), &address.sin_addr);
     ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
     ::listen(m_fd, 8);
     socklen_t length = sizeof address;
@@ -81,10 +126,10 @@ private:
 };
 
 std::string
-connect_script(int port)
+connect_script(int port, const std::string& host = "127.0.0.1")
 {
-  return "require('net').connect(" + std::to_string(port) +
-         ", '127.0.0.1').on('connect', () => { console.log('CONNECTED'); process.exit(0); })"
+  return "require('net').connect(" + std::to_string(port) + ", '" + host +
+         "').on('connect', () => { console.log('CONNECTED'); process.exit(0); })"
          ".on('error', (e) => { console.log('FAILED ' + e.code); process.exit(3); });";
 }
 
@@ -152,6 +197,82 @@ TEST_F(SandboxRun, BuildPhaseCannotReachHostLoopback)
   EXPECT_EQ(build.result.exit_code, 3);
   EXPECT_TRUE(build.printed("FAILED"));
   EXPECT_FALSE(build.printed("CONNECTED"));
+}
+
+TEST_F(SandboxRun, InstallPhaseCannotReachHostLoopback)
+{
+  Listener listener;
+  // 127.0.0.1 is the sandbox's own loopback; 10.0.2.2 is slirp4netns's way to the host's,
+  // which --disable-host-loopback closes.
+  for (const auto* host : { "127.0.0.1", "10.0.2.2" }) {
+    const auto install = run_in_sandbox(
+      m_dir.path(), SandboxPhase::install, { "node", "-e", connect_script(listener.port(), host) });
+    EXPECT_EQ(install.result.exit_code, 3) << host;
+    EXPECT_TRUE(install.printed("FAILED")) << host;
+    EXPECT_FALSE(install.printed("CONNECTED")) << host;
+  }
+}
+
+TEST_F(SandboxRun, InstallPhaseHasANetworkOfItsOwn)
+{
+  const auto interfaces =
+    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/proc/net/dev" });
+  EXPECT_TRUE(interfaces.printed("tap0:"));
+  const auto dns =
+    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/etc/resolv.conf" });
+  EXPECT_EQ(dns.lines, (std::vector<std::string>{ "nameserver 10.0.2.3" }));
+
+  // The host as another machine sees it, through an address other than loopback: proof
+  // that the network works, and that only loopback is closed.
+  const auto address = host_address();
+  if (address.empty()) {
+    GTEST_SKIP() << "this host has no address but loopback";
+  }
+  Listener listener(address);
+  const auto install = run_in_sandbox(m_dir.path(),
+                                      SandboxPhase::install,
+                                      { "node", "-e", connect_script(listener.port(), address) });
+  EXPECT_TRUE(install.result.succeeded()) << install.lines.front();
+  EXPECT_TRUE(install.printed("CONNECTED"));
+}
+
+TEST_F(SandboxRun, InstallPhaseLeavesNoProcessBehind)
+{
+  // slirp4netns is Reactor's child: it ends with the command, however that ends.
+  EXPECT_TRUE(run_in_sandbox(m_dir.path(), SandboxPhase::install, { "true" }).result.succeeded());
+  EXPECT_EQ(children(), std::vector<std::string>{});
+  EXPECT_EQ(
+    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sh", "-c", "exit 3" }).result.exit_code,
+    3);
+  EXPECT_EQ(children(), std::vector<std::string>{});
+  EXPECT_EQ(
+    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sleep", "30" }, 500ms).result.limit,
+    Limit::time);
+  EXPECT_EQ(children(), std::vector<std::string>{});
+  std::atomic<bool> cancel{ false };
+  std::thread canceler([&] {
+    std::this_thread::sleep_for(300ms);
+    cancel = true;
+  });
+  const auto canceled =
+    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sleep", "30" }, 60s, &cancel);
+  canceler.join();
+  EXPECT_TRUE(canceled.result.canceled);
+  EXPECT_EQ(children(), std::vector<std::string>{});
+}
+
+TEST_F(SandboxRun, InstallPhaseNeedsSlirp4netns)
+{
+  SandboxSpec spec;
+  spec.workspace = m_dir.path();
+  spec.phase = SandboxPhase::install;
+  spec.command = { "true" };
+  spec.slirp4netns = "reactor-no-such-slirp4netns";
+  const auto outcome = run_sandboxed(
+    spec, BuildLimits{}, nullptr, std::chrono::steady_clock::now() + 60s, nullptr, {});
+  ASSERT_FALSE(outcome.has_value()) << "never the host's network instead";
+  EXPECT_NE(outcome.error().message.find("apt-get install slirp4netns"), std::string::npos)
+    << outcome.error().message;
 }
 
 } // namespace reactor::builder

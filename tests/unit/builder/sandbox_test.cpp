@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "../util/temp_dir.hpp"
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace reactor::builder {
 
@@ -43,10 +46,40 @@ spec(SandboxPhase phase)
 
 } // namespace
 
-TEST(Sandbox, NetworkOnlyInTheInstallPhase)
+TEST(Sandbox, BuildPhaseHasAnEmptyNetworkNamespace)
 {
-  EXPECT_FALSE(has(sandbox_argv(spec(SandboxPhase::install)), "--unshare-net"));
-  EXPECT_TRUE(has(sandbox_argv(spec(SandboxPhase::build)), "--unshare-net"));
+  const auto argv = sandbox_argv(spec(SandboxPhase::build));
+  EXPECT_TRUE(has(argv, "--unshare-net"));
+  EXPECT_FALSE(has(argv, "--block-fd")) << "nothing to wait for";
+}
+
+TEST(Sandbox, InstallPhaseWaitsForTheNetworkItIsGiven)
+{
+  const auto argv = sandbox_argv(spec(SandboxPhase::install));
+  // bwrap stays in the network namespace run_sandboxed starts it in: with --unshare-net it
+  // would set up a loopback interface of its own, racing slirp4netns.
+  EXPECT_FALSE(has(argv, "--unshare-net"));
+  EXPECT_TRUE(has_triple(argv, "--block-fd", std::to_string(k_network_ready_fd), "--cap-drop"));
+  EXPECT_EQ(k_network_ready_fd, 3);
+}
+
+TEST(Sandbox, ResolvesNamesThroughTheSandboxDns)
+{
+  for (const auto phase : { SandboxPhase::install, SandboxPhase::build }) {
+    const auto argv = sandbox_argv(spec(phase));
+    EXPECT_TRUE(has_triple(
+      argv, "--ro-bind", "/data/work/abc123xyz0/.sandbox/resolv.conf", "/etc/resolv.conf"));
+    EXPECT_EQ(std::ranges::count(argv, "/etc/resolv.conf"), 1)
+      << "never the host's, whose servers the sandbox may not reach";
+    EXPECT_TRUE(has_triple(argv, "--ro-bind-try", "/etc/hosts", "/etc/hosts"));
+  }
+
+  reactor::testing::TempDir dir;
+  ASSERT_TRUE(prepare_workspace(dir.path()).has_value());
+  std::ifstream in(dir.path() / ".sandbox" / "resolv.conf");
+  std::stringstream content;
+  content << in.rdbuf();
+  EXPECT_EQ(content.str(), "nameserver 10.0.2.3\n");
 }
 
 TEST(Sandbox, IsolatesEverything)
