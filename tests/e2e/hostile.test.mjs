@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import { deploy, makeRepo, request, startServer, tinyApp, waitFor, watch } from './harness.mjs';
 
@@ -26,12 +27,14 @@ before(async () => {
 after(async () => { await server.stop(); });
 
 // A repository whose build runs `script` (Node.js) and, when it gets that far, publishes
-// whatever the script left in `report` as the site.
-function hostileRepo(script, { postinstall } = {}) {
+// whatever the script left in `report` as the site; `postinstall` runs in the install
+// phase, after `dependencies` are installed from the registry.
+function hostileRepo(script, { postinstall, dependencies, files = {} } = {}) {
   const scripts = { build: 'node build.js' };
   if (postinstall) scripts.postinstall = 'node postinstall.js';
   return makeRepo({
-    'package.json': JSON.stringify({ name: 'hostile', version: '1.0.0', private: true, scripts }),
+    ...files,
+    'package.json': JSON.stringify({ name: 'hostile', version: '1.0.0', private: true, scripts, ...(dependencies ? { dependencies } : {}) }),
     'build.js': `
 const fs = require('fs');
 const report = [];
@@ -127,33 +130,67 @@ report.push(...seen);
   await assertHealthy();
 });
 
-test('a build cannot reach the Reactor API or any loopback port', async () => {
+test('neither the install nor the build can reach the Reactor API or the host loopback', async () => {
   const port = server.port;
-  const { deployment, page } = await deployHostile(hostileRepo(`
+  // This host's other addresses: the install phase reaches them as another machine would,
+  // which must not lead to the API on loopback either.
+  const hostAddresses = Object.values(networkInterfaces()).flat()
+    .filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address);
+  // 127.0.0.1 is the sandbox's own loopback; 10.0.2.2 is slirp4netns's way to the host's.
+  const loopbacks = ['127.0.0.1', '10.0.2.2'];
+  const probe = `
 const net = require('net');
 const http = require('http');
-const tryConnect = (p) => new Promise((resolve) => {
-  const socket = net.connect(p, '127.0.0.1');
-  socket.setTimeout(2000, () => { socket.destroy(); resolve('port ' + p + ': timed out'); });
-  socket.on('connect', () => { socket.destroy(); resolve('port ' + p + ': CONNECTED'); });
-  socket.on('error', (e) => resolve('port ' + p + ': blocked ' + e.code));
+const connect = (host, port) => new Promise((resolve) => {
+  const socket = net.connect(port, host);
+  const said = (what) => { socket.destroy(); resolve(host + ':' + port + ': ' + what); };
+  socket.setTimeout(3000, () => said('timed out'));
+  socket.on('connect', () => said('CONNECTED'));
+  socket.on('error', (e) => said('blocked ' + e.code));
 });
-const post = () => new Promise((resolve) => {
-  const req = http.request({ host: '127.0.0.1', port: ${port}, method: 'POST', path: '/deploy', headers: { 'content-type': 'application/json' } }, (res) => resolve('api: CONNECTED ' + res.statusCode));
-  req.on('error', (e) => resolve('api: blocked ' + e.code));
+const post = (host) => new Promise((resolve) => {
+  const req = http.request({ host, port: ${port}, method: 'POST', path: '/deploy', timeout: 3000, headers: { 'content-type': 'application/json' } }, (res) => resolve('api at ' + host + ': CONNECTED ' + res.statusCode));
+  req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })));
+  req.on('error', (e) => resolve('api at ' + host + ': blocked ' + e.code));
   req.end(JSON.stringify({ repoUrl: 'https://example.com/x.git' }));
 });
+module.exports = async () => {
+  const targets = ${JSON.stringify(loopbacks)}.flatMap((host) => [${port}, 22, 80, 5432, 6379].map((p) => [host, p]));
+  targets.push(...${JSON.stringify(hostAddresses)}.map((host) => [host, ${port}]));
+  const hosts = [...${JSON.stringify(loopbacks)}, ...${JSON.stringify(hostAddresses)}];
+  return [...await Promise.all(targets.map(([host, p]) => connect(host, p))), ...await Promise.all(hosts.map(post))];
+};
+`;
+  const postinstall = `
+const fs = require('fs');
 (async () => {
-  for (const p of [${port}, 22, 80, 5432, 6379]) report.push(await tryConnect(p));
-  report.push(await post());
+  const lines = await require('./probe.js')();
+  // By DNS, not /etc/hosts (which may name the registry): the install phase has a network.
+  lines.push(await require('dns').promises.resolve4('registry.npmjs.org').then(() => 'dns: resolved', (e) => 'dns: failed ' + e.code));
+  lines.push('resolv.conf: ' + fs.readFileSync('/etc/resolv.conf', 'utf8').trim());
+  fs.writeFileSync('install-report.txt', lines.map((line) => 'install ' + line).join('\\n'));
+})();
+`;
+  const { deployment, page } = await deployHostile(hostileRepo(`
+attempt('dependency', () => require('left-pad')('7', 3, '0'));
+report.push(fs.readFileSync('install-report.txt', 'utf8'));
+(async () => {
+  for (const line of await require('./probe.js')()) report.push('build ' + line);
   fs.mkdirSync('dist', { recursive: true });
   fs.writeFileSync('dist/index.html', '<pre>' + report.join('\\n') + '</pre>');
 })();
-`));
+`, { postinstall, dependencies: { 'left-pad': '1.3.0' }, files: { 'probe.js': probe } }));
   assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
   assert.ok(!page.includes('CONNECTED'), page);
-  assert.match(page, new RegExp(`port ${port}: blocked`));
-  assert.match(page, /api: blocked/);
+  assert.match(page, /dependency: 007/, 'npm installed a package from the registry');
+  assert.match(page, /install dns: resolved/, page);
+  assert.match(page, /install resolv.conf: nameserver 10\.0\.2\.3/);
+  for (const phase of ['install', 'build']) {
+    for (const host of [...loopbacks, ...hostAddresses]) {
+      assert.match(page, new RegExp(`${phase} ${host.replaceAll('.', '\\.')}:${port}: blocked`), `${phase} phase, ${host}`);
+      assert.match(page, new RegExp(`${phase} api at ${host.replaceAll('.', '\\.')}: blocked`), `${phase} phase, ${host}`);
+    }
+  }
   await assertHealthy();
 });
 
