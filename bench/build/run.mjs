@@ -2,9 +2,9 @@
 //   node --experimental-websocket bench/build/run.mjs
 //
 // 1. Sandbox start-up overhead per command: `true` run directly, under bwrap with the
-//    builder's exact arguments (install phase: host network; build phase: own network
-//    namespace), and through the builder's full per-command path (bwrap + a fresh cgroup
-//    with the memory and process limits + the disk watch), ITERATIONS times each
+//    build phase's exact arguments (own network namespace), and through the builder's full
+//    per-command path (bwrap + a fresh cgroup with the memory and process limits + the disk
+//    watch; the install phase adds slirp4netns), ITERATIONS times each
 //    (sandbox_bench.cpp). Target: under 20 ms per command.
 // 2. Deploy time, POST /deploy to the DEPLOYED message, of the create-vite React template
 //    (npm registry, package-lock.json): cold (a fresh server, so an empty dependency cache)
@@ -41,9 +41,10 @@ const sandbox = JSON.parse(run(join(buildDir, 'bench/build/sandbox_bench'), [Str
 console.log(`cgroups: ${sandbox.cgroups}`);
 console.log('| how `true` runs | median | p90 | mean | overhead (median − direct) |');
 console.log('|---|--:|--:|--:|--:|');
-for (const [name, label] of [['direct', 'directly'], ['bwrap_install', 'bwrap, install phase (host network)'],
-  ['bwrap_build', 'bwrap, build phase (own network namespace)'], ['cgroup_only', 'a cgroup made and removed, nothing run'],
-  ['sandboxed_build', 'full builder path: bwrap + cgroup + disk watch']]) {
+for (const [name, label] of [['direct', 'directly'], ['bwrap_build', 'bwrap, build phase (own network namespace)'],
+  ['cgroup_only', 'a cgroup made and removed, nothing run'],
+  ['sandboxed_build', 'full builder path, build phase: bwrap + cgroup + disk watch'],
+  ['sandboxed_install', 'full builder path, install phase: the same + slirp4netns']]) {
   const s = sandbox[name];
   if (!s) continue;
   const overhead = name === 'direct' || name === 'cgroup_only' ? '' : `${(s.median - sandbox.direct.median).toFixed(1)} ms`;
