@@ -150,6 +150,12 @@ sandbox_argv(const SandboxSpec& spec)
   const auto workspace = spec.workspace.string();
   const auto identity = (spec.workspace / k_identity_dir).string();
   add(argv, { "--bind", workspace, k_sandbox_workspace });
+  // Read-only inside: bwrap binds these files from the host side on every run, so a link
+  // planted in their place would show the next sandbox the host file it names.
+  add(argv,
+      { "--ro-bind",
+        identity,
+        std::string(k_sandbox_workspace) + "/" + std::string(k_identity_dir) });
   for (const auto name : k_identity_files) {
     add(argv, { "--ro-bind", identity + "/" + std::string(name), "/etc/" + std::string(name) });
   }

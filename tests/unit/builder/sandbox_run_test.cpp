@@ -275,4 +275,29 @@ TEST_F(SandboxRun, InstallPhaseNeedsSlirp4netns)
     << outcome.error().message;
 }
 
+TEST_F(SandboxRun, CannotSwapItsIdentityFilesForHostFiles)
+{
+  // bwrap binds .sandbox/passwd, group and resolv.conf from the host side on every run: a
+  // link planted there would show the host file it names (here /etc/shadow) to the next
+  // sandbox.
+  const auto plant =
+    run_in_sandbox(m_dir.path(),
+                   SandboxPhase::install,
+                   { "sh",
+                     "-c",
+                     "cd /workspace/.sandbox; for f in passwd group resolv.conf; do "
+                     "ln -sf /etc/shadow $f; done; mv /workspace/.sandbox "
+                     "/workspace/moved; true" });
+  EXPECT_TRUE(plant.result.succeeded());
+  for (const auto* name : { "passwd", "group", "resolv.conf" }) {
+    EXPECT_FALSE(std::filesystem::is_symlink(m_dir.path() / ".sandbox" / name)) << name;
+  }
+  const auto next = run_in_sandbox(
+    m_dir.path(), SandboxPhase::build, { "cat", "/etc/passwd", "/etc/group", "/etc/resolv.conf" });
+  EXPECT_TRUE(next.result.succeeded());
+  EXPECT_TRUE(next.printed("builder:x:1000"));
+  EXPECT_TRUE(next.printed("nameserver 10.0.2.3"));
+  EXPECT_FALSE(next.printed("root:*:")) << "/etc/shadow";
+}
+
 } // namespace reactor::builder

@@ -103,6 +103,10 @@ TEST(Sandbox, IsolatesEverything)
   EXPECT_TRUE(has_triple(argv, "--ro-bind", "/sbin", "/sbin"));
   EXPECT_TRUE(has_triple(argv, "--tmpfs", "/tmp", "--bind"));
   EXPECT_TRUE(has_triple(argv, "--bind", "/data/work/abc123xyz0", "/workspace"));
+  EXPECT_TRUE(has_triple(argv, "/workspace", "--ro-bind", "/data/work/abc123xyz0/.sandbox"))
+    << "its identity files read-only, bound over the writable workspace";
+  EXPECT_TRUE(
+    has_triple(argv, "--ro-bind", "/data/work/abc123xyz0/.sandbox", "/workspace/.sandbox"));
   EXPECT_TRUE(
     has_triple(argv, "--ro-bind", "/data/work/abc123xyz0/.sandbox/passwd", "/etc/passwd"));
   EXPECT_TRUE(has_triple(argv, "--remount-ro", "/", "--chdir"));
