@@ -8,6 +8,8 @@
 #include "reactor/util/random.hpp"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -190,6 +192,9 @@ public:
 private:
   void run(const std::stop_token& stop)
   {
+    // Background work at the lowest priority: a checkpoint copies thousands of pages and
+    // syncs, and must not take a core from a thread that commits or delivers an event.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
     std::mutex mutex;
     std::condition_variable_any never_notified;
     std::unique_lock lock(mutex);
