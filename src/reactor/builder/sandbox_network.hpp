@@ -23,7 +23,8 @@ constexpr std::string_view k_sandbox_dns = "10.0.2.3";
 // and an exit when descriptor 4 closes. Pure.
 std::vector<std::string> slirp4netns_argv(const std::string& slirp4netns, int pid);
 
-// slirp4netns serving one sandbox, ended (by its PID) when this is destroyed.
+// slirp4netns serving one sandbox, ended (by its PID) when this is destroyed, without
+// waiting for its exit (a reaper thread does).
 class SandboxNetwork
 {
 public:
@@ -32,11 +33,19 @@ public:
     , m_exit(std::move(exit))
   {
   }
+  SandboxNetwork(SandboxNetwork&&) noexcept = default;
+  SandboxNetwork& operator=(SandboxNetwork&&) = delete;
+  SandboxNetwork(const SandboxNetwork&) = delete;
+  SandboxNetwork& operator=(const SandboxNetwork&) = delete;
+  ~SandboxNetwork()
+  {
+    m_exit.reset();
+    m_process.stop_in_background();
+  }
 
 private:
   util::BackgroundProcess m_process;
-  // slirp4netns exits when this closes, also if Reactor dies; declared last, it closes
-  // before m_process kills and reaps slirp4netns.
+  // slirp4netns exits when this closes, also if Reactor dies.
   util::FileDescriptor m_exit;
 };
 

@@ -4,13 +4,16 @@
 
 #include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <mutex>
 #include <optional>
 #include <poll.h>
 #include <sched.h>
+#include <stop_token>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -398,6 +401,62 @@ BackgroundProcess::operator=(BackgroundProcess&& other) noexcept
     m_pid = std::exchange(other.m_pid, -1);
   }
   return *this;
+}
+
+namespace {
+
+// Reaps the processes stop_in_background() killed, one thread for the whole program.
+class Reaper
+{
+public:
+  void reap(int pid)
+  {
+    {
+      std::scoped_lock lock(m_mutex);
+      m_pids.push_back(pid);
+    }
+    m_queued.notify_one();
+  }
+
+private:
+  void run(const std::stop_token& stop)
+  {
+    for (;;) {
+      std::vector<int> pids;
+      {
+        std::unique_lock lock(m_mutex);
+        // Once stopping, what is queued is still reaped: each was killed, so exits soon.
+        m_queued.wait(lock, stop, [this] { return !m_pids.empty(); });
+        if (m_pids.empty()) {
+          return;
+        }
+        pids.swap(m_pids);
+      }
+      for (const int pid : pids) {
+        int ignored = 0;
+        while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable_any m_queued;
+  std::vector<int> m_pids;
+  std::jthread m_thread{ [this](const std::stop_token& stop) { run(stop); } }; // last
+};
+
+} // namespace
+
+void
+BackgroundProcess::stop_in_background()
+{
+  if (m_pid <= 0) {
+    return;
+  }
+  ::kill(m_pid, SIGKILL);
+  static Reaper reaper;
+  reaper.reap(std::exchange(m_pid, -1));
 }
 
 void

@@ -78,7 +78,11 @@ public:
   ~BackgroundProcess() { stop(); }
 
   int pid() const { return m_pid; } // -1 once stopped
+  // Kills the process and waits for it to exit.
   void stop();
+  // Kills the process and leaves the wait to a thread of its own, so the caller goes on
+  // at once (slirp4netns takes ~20 ms to exit while the kernel removes its tap device).
+  void stop_in_background();
 
 private:
   int m_pid = -1;

@@ -98,6 +98,21 @@ children()
   return pids;
 }
 
+// True once every child is reaped (slirp4netns by the reaper thread, a moment after its
+// command ends), within a second.
+bool
+all_reaped()
+{
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!children().empty()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 // A TCP listener on a host port, for the length of a test: on loopback unless told.
 class Listener
 {
@@ -238,17 +253,18 @@ TEST_F(SandboxRun, InstallPhaseHasANetworkOfItsOwn)
 
 TEST_F(SandboxRun, InstallPhaseLeavesNoProcessBehind)
 {
-  // slirp4netns is Reactor's child: it ends with the command, however that ends.
+  // slirp4netns is Reactor's child: it ends with the command, however that ends, and is
+  // reaped.
   EXPECT_TRUE(run_in_sandbox(m_dir.path(), SandboxPhase::install, { "true" }).result.succeeded());
-  EXPECT_EQ(children(), std::vector<std::string>{});
+  EXPECT_TRUE(all_reaped()) << children().front();
   EXPECT_EQ(
     run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sh", "-c", "exit 3" }).result.exit_code,
     3);
-  EXPECT_EQ(children(), std::vector<std::string>{});
+  EXPECT_TRUE(all_reaped()) << children().front();
   EXPECT_EQ(
     run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sleep", "30" }, 500ms).result.limit,
     Limit::time);
-  EXPECT_EQ(children(), std::vector<std::string>{});
+  EXPECT_TRUE(all_reaped()) << children().front();
   std::atomic<bool> cancel{ false };
   std::thread canceler([&] {
     std::this_thread::sleep_for(300ms);
@@ -258,7 +274,7 @@ TEST_F(SandboxRun, InstallPhaseLeavesNoProcessBehind)
     run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sleep", "30" }, 60s, &cancel);
   canceler.join();
   EXPECT_TRUE(canceled.result.canceled);
-  EXPECT_EQ(children(), std::vector<std::string>{});
+  EXPECT_TRUE(all_reaped()) << children().front();
 }
 
 TEST_F(SandboxRun, InstallPhaseNeedsSlirp4netns)
