@@ -2,6 +2,7 @@
 
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
+#include "reactor/builder/sandbox_network.hpp"
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
@@ -175,6 +176,13 @@ run_node(const ServeOptions& options, Roles roles)
                                                    : util::log::Level::warn,
                      "builder.limits",
                      { { "limits", workers.limits_status() } });
+    if (const auto problem = builder::install_network_problem(worker_config.slirp4netns);
+        !problem.empty()) {
+      util::log::error(
+        "builder.install_network",
+        { { "error", problem },
+          { "effect", "the install phase of every build fails until it is fixed" } });
+    }
   }
 
   boost::asio::thread_pool pool(4);
