@@ -44,11 +44,13 @@ redrive_dead_letter(std::string_view id, ApiContext& context)
   if (!found) {
     return store_failure(found.error());
   }
-  if (!found->has_value()) {
+  const auto& deployment = *found;
+  if (!deployment) {
     return unknown_deployment(id);
   }
   return net::json_response(
-    202, boost::json::serialize(deployment_json(**found, site_url(context.site_url_template, id))));
+    202,
+    boost::json::serialize(deployment_json(*deployment, site_url(context.site_url_template, id))));
 }
 
 } // namespace reactor::api

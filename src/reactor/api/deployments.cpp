@@ -101,10 +101,11 @@ get_deployment(std::string_view id, ApiContext& context)
   if (!found) {
     return store_failure(found.error());
   }
-  if (!found->has_value()) {
+  const auto& deployment = *found;
+  if (!deployment) {
     return unknown_deployment(id);
   }
-  return deployment_response(200, **found, context);
+  return deployment_response(200, *deployment, context);
 }
 
 net::Response
@@ -139,16 +140,20 @@ cancel_deployment(std::string_view id, ApiContext& context)
     return store_failure(changed.error());
   }
   auto current = context.store.find_deployment(id);
-  if (!current || !current->has_value()) {
-    return store_failure(current ? core::Error{ "the deployment vanished" } : current.error());
+  if (!current) {
+    return store_failure(current.error());
+  }
+  const auto& deployment = *current;
+  if (!deployment) {
+    return store_failure(core::Error{ "the deployment vanished" });
   }
   if (!*changed) {
     return net::json_error(409,
                            "Deployment " + std::string(id) + " has already finished as " +
-                             std::string(core::to_string((*current)->status)));
+                             std::string(core::to_string(deployment->status)));
   }
   util::log::info("deploy.canceled", { { "id", id } });
-  return deployment_response(202, **current, context);
+  return deployment_response(202, *deployment, context);
 }
 
 net::Response

@@ -55,10 +55,14 @@ net::Response
 stream_events(std::string_view id, const net::Request& request, ApiContext& context)
 {
   std::optional<std::int64_t> since;
-  const std::string_view last_event_id = request.header("last-event-id");
-  const auto since_query = request.query("since");
-  if (!last_event_id.empty() || since_query) {
-    since = parse_seq(last_event_id.empty() ? *since_query : last_event_id);
+  // Last-Event-ID, sent when an EventSource reconnects, wins over ?since=.
+  std::optional<std::string_view> cursor = request.query("since");
+  if (const std::string_view last_event_id = request.header("last-event-id");
+      !last_event_id.empty()) {
+    cursor = last_event_id;
+  }
+  if (cursor) {
+    since = parse_seq(*cursor);
     if (!since) {
       return net::json_error(400, "Last-Event-ID and since must be event sequence numbers");
     }

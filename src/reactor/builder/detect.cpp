@@ -199,7 +199,11 @@ declares_workspaces(const fs::path& dir)
     return true;
   }
   auto package = read_package(dir, "");
-  return package && *package && (*package)->contains("workspaces");
+  if (!package) {
+    return false;
+  }
+  const auto& manifest = *package;
+  return manifest && manifest->contains("workspaces");
 }
 
 // The number after `key` on the first line that starts with it, e.g. "  version: 8".
@@ -365,13 +369,15 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
   if (!package) {
     return std::unexpected(std::move(package.error()));
   }
-  if (!*package) {
+  const auto& app_package = *package;
+  if (!app_package) {
     plan.framework = "none";
     plan.install_dir = plan.app_dir;
     plan.output_dirs = { "dist", "build", "out" };
     return plan;
   }
-  plan_framework(plan, **package, node_major);
+  const json::object& app_manifest = *app_package;
+  plan_framework(plan, app_manifest, node_major);
 
   fs::path install = *app;
   auto lockfile = find_lockfile(install);
@@ -384,17 +390,17 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
     }
   }
   plan.install_dir = relative_to(install, checkout);
-  const json::object& app_manifest = **package;
-  core::Result<std::optional<json::object>> root_package = std::optional<json::object>{};
+  std::optional<json::object> root_manifest;
   if (install != *app) {
-    root_package = read_package(install, plan.install_dir);
+    auto root_package = read_package(install, plan.install_dir);
     if (!root_package) {
       return std::unexpected(std::move(root_package.error()));
     }
+    root_manifest = std::move(*root_package);
   }
   const json::object no_manifest;
   const json::object& manifest =
-    install == *app ? app_manifest : (*root_package ? **root_package : no_manifest);
+    install == *app ? app_manifest : (root_manifest ? *root_manifest : no_manifest);
   auto field = manager_from_field(manifest);
   if (!field) {
     field = manager_from_field(app_manifest);
@@ -438,10 +444,14 @@ std::vector<std::string>
 install_scripts(const fs::path& package_json)
 {
   auto package = read_package(package_json.parent_path(), "");
-  if (!package || !*package) {
+  if (!package) {
     return {};
   }
-  return lifecycle_scripts(**package);
+  const auto& manifest = *package;
+  if (!manifest) {
+    return {};
+  }
+  return lifecycle_scripts(*manifest);
 }
 
 } // namespace reactor::builder

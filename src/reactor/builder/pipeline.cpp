@@ -114,10 +114,11 @@ public:
     if (!ended) {
       return std::unexpected(std::move(ended.error()));
     }
-    if (!ended->has_value()) {
+    auto& outcome = *ended;
+    if (!outcome) {
       return core::fail("the pipeline ended without an outcome");
     }
-    auto change = std::move(**ended);
+    auto change = std::move(*outcome);
     change.build_info = to_json(m_info);
     return change;
   }
@@ -556,7 +557,8 @@ private:
     if (!found) {
       return final_error(found.error().message);
     }
-    if (!*found) {
+    const auto& output_path = *found;
+    if (!output_path) {
       std::string names;
       for (std::size_t i = 0; i < m_plan.output_dirs.size(); ++i) {
         names += (i == 0                               ? ""
@@ -568,7 +570,7 @@ private:
                          " directory: make the \"build\" script write the site there, or set "
                          "outputDir");
     }
-    const auto& dir = **found;
+    const auto& dir = *output_path;
     say("Publishing " + m_info.output_dir + "/");
     const OutputLimits limits{ m_config.limits.output_files, m_config.limits.output_bytes };
     auto files = collect_output(
@@ -632,11 +634,12 @@ run_deployment(store::MetadataStore& store,
   if (!found) {
     return std::unexpected(std::move(found.error()));
   }
-  if (!*found) {
+  auto& deployment = *found;
+  if (!deployment) {
     return core::fail("job for unknown deployment " + std::string(deployment_id));
   }
-  if (core::is_final((*found)->status)) {
-    const auto& current = **found;
+  if (core::is_final(deployment->status)) {
+    const auto& current = *deployment;
     return StatusChange{ current.id, current.status, Phase::none, current.error, current.commit };
   }
   if (!is_safe_for_path(deployment_id)) {
@@ -645,7 +648,7 @@ run_deployment(store::MetadataStore& store,
   if (config.work_dir.empty()) {
     return core::fail("the builder has no work directory");
   }
-  Pipeline pipeline(store, objects, config, cancel, std::move(**found));
+  Pipeline pipeline(store, objects, config, cancel, std::move(*deployment));
   return pipeline.run();
 }
 

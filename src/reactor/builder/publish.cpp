@@ -141,8 +141,8 @@ store_blob(objects::ObjectStore& store,
   if (!present) {
     return std::unexpected(std::move(present.error()));
   }
-  if (present->has_value() &&
-      (*present)->modified >= std::chrono::system_clock::now() - reuse_window) {
+  if (const auto& stat = *present;
+      stat && stat->modified >= std::chrono::system_clock::now() - reuse_window) {
     return {};
   }
   if (auto stored = put(); !stored) {

@@ -146,9 +146,11 @@ WorkerPool::work()
       seen = m_wakeups;
     }
     auto leased = m_store.lease_job(m_config.lease);
-    if (leased && *leased) {
-      run_job(**leased);
-      continue;
+    if (leased) {
+      if (const auto& job = *leased) {
+        run_job(*job);
+        continue;
+      }
     }
     std::unique_lock lock(m_mutex);
     m_idle.wait_for(
@@ -339,18 +341,18 @@ WorkerPool::heartbeat(const store::Job& job, Running& running)
     const auto now = Clock::now();
     if (now >= next_extend) {
       auto extended = m_store.extend_lease(job, m_config.lease);
-      if (extended && !*extended) {
-        running.cancel_for(CancelReason::lease_lost);
-      } else if (extended) {
+      if (extended && *extended) {
         last_extended = now;
-      } else if (now - last_extended >= m_config.lease) {
+      } else if (extended || now - last_extended >= m_config.lease) {
+        // Another worker holds the job now, or the store has not answered for a lease.
         running.cancel_for(CancelReason::lease_lost);
       }
       next_extend = now + extend_every;
     }
-    auto found = m_store.find_deployment(job.deployment_id);
-    if (found && *found && core::is_final((*found)->status)) {
-      running.cancel_for(CancelReason::deployment_final);
+    if (auto found = m_store.find_deployment(job.deployment_id); found) {
+      if (const auto& deployment = *found; deployment && core::is_final(deployment->status)) {
+        running.cancel_for(CancelReason::deployment_final);
+      }
     }
     lock.lock();
   }

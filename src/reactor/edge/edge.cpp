@@ -242,7 +242,8 @@ Edge::serve_from_memory(const net::Request& request, std::string_view label)
 net::Response
 Edge::serve(const net::Request& request, std::string_view label)
 {
-  return *respond(request, label, true);
+  // respond() answers nullopt only when it may not block.
+  return *respond(request, label, true); // NOLINT(bugprone-unchecked-optional-access)
 }
 
 std::optional<net::Response>

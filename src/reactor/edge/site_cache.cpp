@@ -120,25 +120,27 @@ SiteCache::load_site(std::string_view id)
     return site;
   }
   const auto generation = m_generation.load(std::memory_order_acquire);
-  auto deployment = m_store.find_deployment(id);
-  if (!deployment) {
-    return std::unexpected(deployment.error());
+  auto found = m_store.find_deployment(id);
+  if (!found) {
+    return std::unexpected(found.error());
   }
-  if (!deployment->has_value() || (*deployment)->status != core::Status::deployed) {
+  const auto& deployment = *found;
+  if (!deployment || deployment->status != core::Status::deployed) {
     return nullptr;
   }
   auto json = m_objects.get(objects::manifest_key(id));
   if (!json) {
     return std::unexpected(json.error());
   }
-  if (!json->has_value()) {
+  const auto& manifest_json = *json;
+  if (!manifest_json) {
     return core::fail("deployment " + std::string(id) + " is DEPLOYED but has no manifest");
   }
-  auto manifest = objects::parse_manifest(**json);
+  auto manifest = objects::parse_manifest(*manifest_json);
   if (!manifest) {
     return std::unexpected(manifest.error());
   }
-  Site site{ std::move(*manifest), http_date((*deployment)->updated_at_ms / 1000), {}, {} };
+  Site site{ std::move(*manifest), http_date(deployment->updated_at_ms / 1000), {}, {} };
   auto redirects = read_site_file(site.manifest, "_redirects");
   auto headers = read_site_file(site.manifest, "_headers");
   if (!redirects || !headers) {
@@ -259,10 +261,11 @@ SiteCache::read_blob(const objects::BlobRef& blob)
   if (!bytes) {
     return std::unexpected(bytes.error());
   }
-  if (!bytes->has_value()) {
+  auto& content = *bytes;
+  if (!content) {
     return core::fail("blob " + blob.hash + " is missing from the object store");
   }
-  return std::make_shared<const std::string>(std::move(**bytes));
+  return std::make_shared<const std::string>(std::move(*content));
 }
 
 core::Result<std::shared_ptr<const PreparedFile>>

@@ -43,10 +43,11 @@ mark(objects::ObjectStore& objects, const std::string& key, std::unordered_set<s
   if (!json) {
     return std::unexpected(json.error());
   }
-  if (!json->has_value()) {
+  const auto& manifest_json = *json;
+  if (!manifest_json) {
     return {}; // deleted meanwhile, with its deployment
   }
-  auto manifest = objects::parse_manifest(**json);
+  auto manifest = objects::parse_manifest(*manifest_json);
   if (!manifest) {
     return core::fail(key + ": " + manifest.error().message);
   }

@@ -37,15 +37,18 @@ public:
 
   Result<std::optional<std::string>> get(std::string_view key) override
   {
-    if (auto cached = m_local->get(key); cached && cached->has_value()) {
-      touch(std::string(key), (*cached)->size());
-      return cached;
+    if (auto cached = m_local->get(key); cached) {
+      if (const auto& content = *cached) {
+        touch(std::string(key), content->size());
+        return cached;
+      }
     }
     auto fetched = m_inner->get(key);
-    if (fetched && fetched->has_value() && (*fetched)->size() <= m_max_bytes) {
+    if (fetched) {
+      const auto& content = *fetched;
       // A failed cache write only costs a later fetch.
-      if (m_local->put(key, **fetched)) {
-        touch(std::string(key), (*fetched)->size());
+      if (content && content->size() <= m_max_bytes && m_local->put(key, *content)) {
+        touch(std::string(key), content->size());
       }
     }
     return fetched;

@@ -426,8 +426,8 @@ public:
       return std::unexpected(current.error());
     }
     // Last-Modified has whole seconds.
-    if (!current->has_value() ||
-        (*current)->modified > std::chrono::floor<std::chrono::seconds>(modified)) {
+    if (const auto& found = *current;
+        !found || found->modified > std::chrono::floor<std::chrono::seconds>(modified)) {
       return false;
     }
     if (auto removed = remove(key); !removed) {

@@ -767,7 +767,7 @@ private:
     if (!current) {
       return std::unexpected(current.error());
     }
-    if (!*current || core::is_final(**current)) {
+    if (const auto& status = *current; !status || core::is_final(*status)) {
       return false;
     }
     if (auto done = set_status(change, now); !done) {
