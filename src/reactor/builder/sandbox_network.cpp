@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace reactor::builder {
@@ -152,7 +153,7 @@ start_sandbox_network(const std::string& slirp4netns, int pid, std::chrono::mill
   const util::FileDescriptor output(::memfd_create("slirp4netns-output", MFD_CLOEXEC));
   if (output.get() < 0) {
     return core::fail(std::string("cannot start slirp4netns: memfd_create: ") +
-                      std::strerror(errno));
+                      std::generic_category().message(errno));
   }
   auto process = util::start_process({ slirp4netns_argv(slirp4netns, pid),
                                        environment(),

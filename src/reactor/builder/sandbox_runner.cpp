@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 #include <sys/resource.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace reactor::builder {
@@ -46,7 +47,8 @@ bring_network_up(const std::string& slirp4netns,
   }
   network.emplace(std::move(*started));
   if (::write(release.get(), "1", 1) != 1) {
-    return std::unexpected(std::string("cannot let the sandbox start: ") + std::strerror(errno));
+    return std::unexpected(std::string("cannot let the sandbox start: ") +
+                           std::generic_category().message(errno));
   }
   release.reset();
   return {};

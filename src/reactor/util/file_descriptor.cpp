@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace reactor::util {
@@ -21,7 +22,7 @@ make_pipe()
 {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return std::unexpected(std::string("pipe: ") + std::strerror(errno));
+    return std::unexpected(std::string("pipe: ") + std::generic_category().message(errno));
   }
   return Pipe{ FileDescriptor(fds[0]), FileDescriptor(fds[1]) };
 }

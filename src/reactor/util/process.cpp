@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 #include <utility>
@@ -153,7 +154,7 @@ exec_child(const ChildSetup& setup)
   ::setsid();
   sigset_t none;
   sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
   struct sigaction default_action
   {};
   default_action.sa_handler = SIG_DFL;
@@ -229,12 +230,12 @@ launch(const ProcessOptions& options, int output)
   }
   FileDescriptor devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (devnull.get() < 0) {
-    return std::unexpected(std::string("/dev/null: ") + std::strerror(errno));
+    return std::unexpected(std::string("/dev/null: ") + std::generic_category().message(errno));
   }
 
   const pid_t pid = ::fork();
   if (pid < 0) {
-    return std::unexpected(std::string("fork: ") + std::strerror(errno));
+    return std::unexpected(std::string("fork: ") + std::generic_category().message(errno));
   }
   if (pid == 0) {
     exec_child({ file->c_str(),
@@ -267,7 +268,8 @@ launch(const ProcessOptions& options, int output)
                        : failure.stage == 2 ? "cannot set resource limits for "
                        : failure.stage == 3 ? "cannot create a network namespace for "
                                             : "cannot run ";
-    return std::unexpected(what + options.argv.front() + ": " + std::strerror(failure.error));
+    return std::unexpected(what + options.argv.front() + ": " +
+                           std::generic_category().message(failure.error));
   }
   return pid;
 }

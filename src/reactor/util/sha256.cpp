@@ -4,9 +4,9 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <system_error>
 #include <unistd.h>
 
 namespace reactor::util {
@@ -61,7 +61,7 @@ sha256_file_hex(const std::filesystem::path& file)
 {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    return std::unexpected(file.string() + ": " + std::strerror(errno));
+    return std::unexpected(file.string() + ": " + std::generic_category().message(errno));
   }
   auto context = new_context();
   std::array<char, 64 * 1024> buffer{};
@@ -73,7 +73,7 @@ sha256_file_hex(const std::filesystem::path& file)
       }
       const int saved = errno;
       ::close(fd);
-      return std::unexpected(file.string() + ": " + std::strerror(saved));
+      return std::unexpected(file.string() + ": " + std::generic_category().message(saved));
     }
     if (got == 0) {
       break;

@@ -5,9 +5,9 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace reactor::objects::local {
@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 std::string
 errno_text(std::string_view what, const fs::path& path)
 {
-  return std::string(what) + " " + path.string() + ": " + std::strerror(errno);
+  return std::string(what) + " " + path.string() + ": " + std::generic_category().message(errno);
 }
 
 std::chrono::system_clock::time_point

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <random>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -152,7 +153,7 @@ private:
         continue;
       }
       if (n < 0) {
-        m_error = "cannot read " + m_file.string() + ": " + std::strerror(errno);
+        m_error = "cannot read " + m_file.string() + ": " + std::generic_category().message(errno);
         return CURL_READFUNC_ABORT;
       }
       if (n == 0) {
@@ -310,7 +311,8 @@ public:
       Response result;
       const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) {
-        result.source_error = "cannot open " + file.string() + ": " + std::strerror(errno);
+        result.source_error =
+          "cannot open " + file.string() + ": " + std::generic_category().message(errno);
         return result;
       }
       UploadSource source(fd, file, static_cast<std::size_t>(size));
