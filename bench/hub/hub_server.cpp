@@ -116,7 +116,7 @@ std::int64_t
 monotonic_us()
 {
   timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
+  static_cast<void>(clock_gettime(CLOCK_MONOTONIC, &now));
   return std::int64_t{ now.tv_sec } * 1'000'000 + now.tv_nsec / 1000;
 }
 
@@ -125,7 +125,7 @@ std::string
 deployment_id(int index)
 {
   std::array<char, 16> id{};
-  std::snprintf(id.data(), id.size(), "d%09d", index);
+  static_cast<void>(std::snprintf(id.data(), id.size(), "d%09d", index));
   return id.data();
 }
 

@@ -338,7 +338,7 @@ std::string
 fixed(double value, int decimals)
 {
   std::array<char, 64> text{};
-  std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
+  static_cast<void>(std::snprintf(text.data(), text.size(), "%.*f", decimals, value));
   return text.data();
 }
 

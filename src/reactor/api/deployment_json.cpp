@@ -63,11 +63,12 @@ iso8601(std::int64_t epoch_ms)
 {
   const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm parts{};
-  gmtime_r(&seconds, &parts);
+  static_cast<void>(gmtime_r(&seconds, &parts));
   std::array<char, 32> text{};
   const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &parts);
   std::array<char, 8> millis{};
-  std::snprintf(millis.data(), millis.size(), ".%03dZ", static_cast<int>(epoch_ms % 1000));
+  static_cast<void>(
+    std::snprintf(millis.data(), millis.size(), ".%03dZ", static_cast<int>(epoch_ms % 1000)));
   return std::string(text.data(), length) + millis.data();
 }
 

@@ -251,7 +251,7 @@ main(int argc, char** argv)
   // A client that goes away mid-response must cost one failed write (EPIPE), not the
   // process: sendfile(2) raises SIGPIPE, unlike Asio's own sends. Builds get the default
   // disposition back (util/process resets it in the child).
-  std::signal(SIGPIPE, SIG_IGN);
+  static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
   CLI::App cli{ "Reactor: deploy React apps from Git repositories, served from one binary" };
   cli.require_subcommand(1);
   // Each role command takes the same flags into its own options: CLI11 applies

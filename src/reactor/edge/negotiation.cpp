@@ -121,7 +121,7 @@ http_date(std::int64_t epoch_seconds)
 {
   const auto seconds = static_cast<std::time_t>(epoch_seconds);
   std::tm parts{};
-  gmtime_r(&seconds, &parts);
+  static_cast<void>(gmtime_r(&seconds, &parts));
   std::array<char, 40> text{};
   const auto length = std::strftime(text.data(), text.size(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
   return { text.data(), length };

@@ -55,7 +55,7 @@ date_line()
   const std::time_t now = std::time(nullptr);
   if (now != cached_second) {
     std::tm parts{};
-    gmtime_r(&now, &parts);
+    static_cast<void>(gmtime_r(&now, &parts));
     cached_size =
       std::strftime(cached.data(), cached.size(), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &parts);
     cached_second = now;

@@ -36,7 +36,7 @@ timestamp(std::chrono::system_clock::time_point time)
     std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm parts{};
-  gmtime_r(&seconds, &parts);
+  static_cast<void>(gmtime_r(&seconds, &parts));
   std::array<char, 32> text{};
   const auto length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &parts);
   std::array<char, 8> millis{};

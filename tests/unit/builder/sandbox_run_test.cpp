@@ -123,7 +123,7 @@ public:
     sockaddr_in address{};
     address.sin_family = AF_INET;
     ::inet_pton(AF_INET, host.c_str(), &address.sin_addr);
-    ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     ::listen(m_fd, 8);
     socklen_t length = sizeof address;
     ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length);

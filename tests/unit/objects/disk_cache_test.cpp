@@ -52,10 +52,10 @@ TEST_F(DiskCacheTest, EvictsTheLeastRecentlyUsedPastTheBudget)
   for (const char* key : { "blobs/a", "blobs/b", "blobs/c" }) {
     ASSERT_TRUE(store->put(key, "12345"));
   }
-  store->get("blobs/a");
-  store->get("blobs/b");
-  store->get("blobs/a"); // a is now the most recent
-  store->get("blobs/c"); // over budget: b goes
+  ASSERT_TRUE(store->get("blobs/a"));
+  ASSERT_TRUE(store->get("blobs/b"));
+  ASSERT_TRUE(store->get("blobs/a")); // a is now the most recent
+  ASSERT_TRUE(store->get("blobs/c")); // over budget: b goes
   EXPECT_TRUE(std::filesystem::exists(cache_dir() / "blobs/a"));
   EXPECT_FALSE(std::filesystem::exists(cache_dir() / "blobs/b"));
   EXPECT_TRUE(std::filesystem::exists(cache_dir() / "blobs/c"));
@@ -66,7 +66,7 @@ TEST_F(DiskCacheTest, ARestartKeepsWhatWasCached)
   {
     auto store = create_disk_cache(remote(), cache_dir(), 1024);
     ASSERT_TRUE(store->put("manifests/x.json", "{}"));
-    store->get("manifests/x.json");
+    ASSERT_TRUE(store->get("manifests/x.json"));
   }
   std::filesystem::remove(m_root / "remote" / "manifests/x.json");
   auto restarted = create_disk_cache(remote(), cache_dir(), 1024);

@@ -163,7 +163,7 @@ amz_date(std::chrono::sys_seconds time)
 {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm parts{};
-  ::gmtime_r(&seconds, &parts);
+  static_cast<void>(::gmtime_r(&seconds, &parts));
   std::array<char, 32> text{};
   const auto length = std::strftime(text.data(), text.size(), "%Y%m%dT%H%M%SZ", &parts);
   return std::string(text.data(), length);
