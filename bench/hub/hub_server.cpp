@@ -301,16 +301,16 @@ main(int argc, char** argv)
   }
   std::jthread network([&server] { server.run(); });
 
-  std::cout << "ready pid=" << getpid() << " port=" << server.port() << " heap=1 commits=1"
-            << std::endl;
+  std::cout << "ready pid=" << getpid() << " port=" << server.port() << " heap=1 commits=1\n"
+            << std::flush;
   for (std::string command; std::getline(std::cin, command);) {
     if (command == "go") {
       auto result = drive(store, ids, options, committed_at);
       const auto commits = commits_line(result);
-      std::cout << done_line(std::move(result)) << "\n" << commits << std::endl;
+      std::cout << done_line(std::move(result)) << "\n" << commits << '\n' << std::flush;
     } else if (command == "heap") {
       const auto info = mallinfo2();
-      std::cout << "heap in_use=" << info.uordblks + info.hblkhd << std::endl;
+      std::cout << "heap in_use=" << info.uordblks + info.hblkhd << '\n' << std::flush;
     } else if (command == "quit") {
       break;
     }

@@ -51,9 +51,10 @@ report(const ClientOptions& client, const Failure& failure)
     std::cout << (failure.json.empty()
                     ? boost::json::serialize(boost::json::object{ { "error", failure.message } })
                     : failure.json)
-              << std::endl;
+              << '\n'
+              << std::flush;
   }
-  std::cerr << "reactor: " << failure.message << std::endl;
+  std::cerr << "reactor: " << failure.message << '\n';
   return failure.exit_code;
 }
 
@@ -223,7 +224,7 @@ acknowledge(const ClientOptions& client, const Outcome<Reply>& reply, std::strin
   if (client.json) {
     print_json(reply->body);
   } else {
-    std::cout << line << std::endl;
+    std::cout << line << '\n';
   }
   return k_exit_ok;
 }
@@ -373,7 +374,7 @@ deploy(const ClientOptions& client, const DeployOptions& options)
   const std::string id = text_of(*created, "id");
   std::optional<Progress> progress;
   if (!client.json) {
-    std::cout << "Deployment " << id << " queued" << std::endl;
+    std::cout << "Deployment " << id << " queued\n" << std::flush;
     progress.emplace(std::cout, isatty(STDOUT_FILENO) == 1);
   }
   auto final_event = follow_events(client, *api, id, progress ? &*progress : nullptr);
@@ -394,16 +395,15 @@ deploy(const ClientOptions& client, const DeployOptions& options)
   switch (final_event->status) {
     case core::Status::deployed:
       if (!client.json) {
-        std::cout << "Deployed in " << seconds_text(elapsed) << ": " << url << std::endl;
+        std::cout << "Deployed in " << seconds_text(elapsed) << ": " << url << '\n';
       }
       return k_exit_ok;
     case core::Status::canceled:
-      std::cerr << "reactor: deployment " << id << " was canceled" << std::endl;
+      std::cerr << "reactor: deployment " << id << " was canceled\n";
       return k_exit_failed;
     default:
       std::cerr << "reactor: deployment " << id << " failed: "
-                << (final_event->error.empty() ? "no reason given" : final_event->error)
-                << std::endl;
+                << (final_event->error.empty() ? "no reason given" : final_event->error) << '\n';
       return k_exit_failed;
   }
 }
@@ -430,7 +430,7 @@ list(const ClientOptions& client)
                   Failure{ k_exit_failed, "the server's list is not {\"deployments\": […]}", {} });
   }
   if (items->get_array().empty()) {
-    std::cout << "No deployments yet: start one with `reactor deploy <git-url>`" << std::endl;
+    std::cout << "No deployments yet: start one with `reactor deploy <git-url>`\n";
     return k_exit_ok;
   }
   std::vector<std::vector<std::string>> rows{
@@ -555,7 +555,7 @@ list_dead_letters(const ClientOptions& client)
                   Failure{ k_exit_failed, "the server's list is not {\"deadLetters\": […]}", {} });
   }
   if (items->get_array().empty()) {
-    std::cout << "No dead letters" << std::endl;
+    std::cout << "No dead letters\n";
     return k_exit_ok;
   }
   std::vector<std::vector<std::string>> rows{
@@ -622,7 +622,7 @@ collect_garbage(const ClientOptions& client, bool dry_run)
     std::cout << "; dependency cache: " << text_of(*object, "dependencyCacheEntriesDeleted")
               << " entries (" << text_of(*object, "dependencyCacheBytesFreed") << " bytes)";
   }
-  std::cout << std::endl;
+  std::cout << '\n';
   return k_exit_ok;
 }
 
