@@ -179,6 +179,7 @@ per_second(int threads, int total, Body body)
   std::atomic<int> next{ 0 };
   const auto start = Clock::now();
   std::vector<std::jthread> running;
+  running.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     running.emplace_back([&] {
       while (next.fetch_add(1) < total) {

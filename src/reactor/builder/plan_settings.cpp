@@ -42,15 +42,16 @@ apply_settings(BuildPlan plan, const core::BuildSettings& settings)
     plan.output_dirs = { settings.output_dir };
   }
   for (const auto& [name, value] : settings.env) {
-    auto entry = name + "=" + value;
+    std::string entry = name + "=";
     const auto detected = std::ranges::find_if(
       plan.build_env, [&](const std::string& existing) { return name_of(existing) == name; });
     if (detected != plan.build_env.end()) {
       if (name == k_node_options && value.find(value_of(*detected)) == std::string::npos) {
-        entry = name + "=" + std::string(value_of(*detected)) + " " + value;
+        entry.append(value_of(*detected)).append(" ");
       }
       plan.build_env.erase(detected);
     }
+    entry += value;
     std::erase_if(plan.env, [&](const std::string& existing) { return name_of(existing) == name; });
     plan.env.push_back(std::move(entry));
   }

@@ -54,7 +54,7 @@ Collector::start(std::chrono::seconds interval)
   if (interval.count() <= 0 || m_timer.joinable()) {
     return;
   }
-  m_timer = std::jthread([this, interval](std::stop_token stop) {
+  m_timer = std::jthread([this, interval](const std::stop_token& stop) {
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);

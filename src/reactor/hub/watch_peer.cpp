@@ -23,7 +23,7 @@ class WatchPeer
 public:
   WatchPeer(Hub& hub,
             store::MetadataStore& store,
-            boost::asio::any_io_executor blocking,
+            const boost::asio::any_io_executor& blocking,
             std::shared_ptr<net::Outbox> outbox)
     : m_hub(hub)
     , m_store(store)
@@ -161,10 +161,10 @@ private:
 std::shared_ptr<net::WebSocketPeer>
 make_watch_peer(Hub& hub,
                 store::MetadataStore& store,
-                boost::asio::any_io_executor blocking,
+                const boost::asio::any_io_executor& blocking,
                 std::shared_ptr<net::Outbox> outbox)
 {
-  return std::make_shared<WatchPeer>(hub, store, std::move(blocking), std::move(outbox));
+  return std::make_shared<WatchPeer>(hub, store, blocking, std::move(outbox));
 }
 
 } // namespace reactor::hub

@@ -13,7 +13,7 @@ namespace reactor::hub {
 // {"action":"unregister","id"}; store reads run on `blocking`.
 std::shared_ptr<net::WebSocketPeer> make_watch_peer(Hub& hub,
                                                     store::MetadataStore& store,
-                                                    boost::asio::any_io_executor blocking,
+                                                    const boost::asio::any_io_executor& blocking,
                                                     std::shared_ptr<net::Outbox> outbox);
 
 } // namespace reactor::hub

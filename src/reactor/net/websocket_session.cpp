@@ -122,7 +122,7 @@ private:
   void on_readable();
   // Consumes whole frames from `bytes`; returns how many bytes it used.
   std::size_t read_frames(std::span<char> bytes);
-  void send_control(std::string frame, bool then_close);
+  void send_control(std::string_view frame, bool then_close);
   // Writes what is queued without blocking, as gathered writes, until the socket is
   // full (then resumes when it is writable) or nothing is left (then the outbox calls).
   void write();
@@ -307,7 +307,7 @@ Connection::read_frames(std::span<char> bytes)
 }
 
 void
-Connection::send_control(std::string frame, bool then_close)
+Connection::send_control(std::string_view frame, bool then_close)
 {
   if (m_closing) {
     return;

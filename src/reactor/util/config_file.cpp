@@ -81,6 +81,39 @@ is_settable(const CLI::App& command, const CLI::Option* option)
          option != command.get_help_all_ptr() && !option->check_lname("config");
 }
 
+// Sets the flag that `key` names from its value in the file; `where` is "file:line: ".
+core::Result<void>
+apply_setting(CLI::App& command,
+              const std::string& where,
+              const std::string& key,
+              const toml::node& node)
+{
+  const auto value = scalar_text(node);
+  if (!value) {
+    return core::fail(where + "'" + key + "' must be a single value (settings go at the top " +
+                      "level, without sections or arrays)");
+  }
+  CLI::Option* option = command.get_option_no_throw("--" + key);
+  if (!is_settable(command, option)) {
+    return core::fail(where + "unknown setting '" + key +
+                      "': the settings are the flags of 'reactor " + command.get_name() +
+                      " --help' without the leading --");
+  }
+  if (const auto mismatch = type_mismatch(kind_of(*option), node, key, *value); !mismatch.empty()) {
+    return core::fail(where + "'" + key + "' " + mismatch);
+  }
+  if (option->count() > 0) {
+    return {}; // given on the command line or in the environment, which win
+  }
+  try {
+    option->add_result(*value);
+    option->run_callback();
+  } catch (const CLI::Error& error) {
+    return core::fail(where + "'" + key + "' = " + *value + " is refused: " + error.what());
+  }
+  return {};
+}
+
 } // namespace
 
 core::Result<void>
@@ -100,29 +133,8 @@ apply_config_file(CLI::App& command, const std::filesystem::path& file)
   for (const auto& [key_node, node] : table) {
     const std::string key(key_node.str());
     const std::string where = name + ":" + std::to_string(key_node.source().begin.line) + ": ";
-    const auto value = scalar_text(node);
-    if (!value) {
-      return core::fail(where + "'" + key + "' must be a single value (settings go at the top " +
-                        "level, without sections or arrays)");
-    }
-    CLI::Option* option = command.get_option_no_throw("--" + key);
-    if (!is_settable(command, option)) {
-      return core::fail(where + "unknown setting '" + key +
-                        "': the settings are the flags of 'reactor " + command.get_name() +
-                        " --help' without the leading --");
-    }
-    if (const auto mismatch = type_mismatch(kind_of(*option), node, key, *value);
-        !mismatch.empty()) {
-      return core::fail(where + "'" + key + "' " + mismatch);
-    }
-    if (option->count() > 0) {
-      continue; // given on the command line or in the environment, which win
-    }
-    try {
-      option->add_result(*value);
-      option->run_callback();
-    } catch (const CLI::Error& error) {
-      return core::fail(where + "'" + key + "' = " + *value + " is refused: " + error.what());
+    if (auto applied = apply_setting(command, where, key, node); !applied) {
+      return applied;
     }
   }
   return {};

@@ -23,8 +23,8 @@ Histogram::render(std::string& out, std::string_view name, std::string_view labe
     cumulative += buckets[i].load(std::memory_order_relaxed);
     const std::string bound =
       i < k_bounds.size() ? std::to_string(static_cast<int>(k_bounds[i])) : "+Inf";
-    out += std::string(name) + "_bucket{" + prefix + "le=\"" + bound + "\"} " +
-           std::to_string(cumulative) + "\n";
+    out.append(name).append("_bucket{").append(prefix).append("le=\"").append(bound);
+    out.append("\"} ").append(std::to_string(cumulative)).append("\n");
   }
   const std::string braces = labels.empty() ? "" : "{" + std::string(labels) + "}";
   out += std::string(name) + "_sum" + braces + " " +

@@ -213,11 +213,13 @@ launch(const ProcessOptions& options, int output)
   }
 
   std::vector<char*> argv;
+  argv.reserve(options.argv.size() + 1);
   for (const auto& arg : options.argv) {
     argv.push_back(const_cast<char*>(arg.c_str()));
   }
   argv.push_back(nullptr);
   std::vector<char*> envp;
+  envp.reserve(options.env.size() + 1);
   for (const auto& entry : options.env) {
     envp.push_back(const_cast<char*>(entry.c_str()));
   }

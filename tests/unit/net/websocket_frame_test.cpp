@@ -62,7 +62,7 @@ operator<<(std::ostream& out, const Event& event)
 // Feeds `input` to a reader the way a connection does, `chunk` bytes at a time, and
 // collects every event until need_more or fail.
 std::vector<Event>
-read_all(std::string input, std::size_t chunk = 0, std::size_t max_message = 1024)
+read_all(const std::string& input, std::size_t chunk = 0, std::size_t max_message = 1024)
 {
   FrameReader reader(max_message);
   std::vector<Event> events;
@@ -189,7 +189,7 @@ read_cases()
 
 TEST(WebSocketFrameReader, ReadsEveryCaseWholeAndByteByByte)
 {
-  for (auto test : read_cases()) {
+  for (const auto& test : read_cases()) {
     if (std::string_view(test.name) == "64-bit length") {
       continue;
     }

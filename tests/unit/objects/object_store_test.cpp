@@ -107,7 +107,7 @@ TEST_P(ObjectStoreSuite, PutGetExists)
 TEST_P(ObjectStoreSuite, StoresEmptyObjects)
 {
   const auto source = scratch() / "empty";
-  std::ofstream{ source };
+  std::ofstream{ source }.close(); // creates it, empty
   ASSERT_TRUE(store().put("blobs/empty", "").has_value());
   ASSERT_TRUE(store().put_file("blobs/empty-file", source).has_value());
   EXPECT_EQ(store().exists("blobs/empty"), true);
@@ -186,6 +186,7 @@ TEST_P(ObjectStoreSuite, ServesConcurrentCallers)
 {
   std::vector<std::thread> threads;
   std::atomic<int> failures{ 0 };
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {

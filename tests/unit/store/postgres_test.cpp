@@ -135,6 +135,7 @@ TEST_F(PostgresStoreTest, ConcurrentLeasingAcrossInstancesNeverHandsAJobToTwoHol
   std::vector<std::string> finished;
   std::atomic<int> failures{ 0 };
   std::vector<std::thread> workers;
+  workers.reserve(6);
   for (int worker = 0; worker < 6; ++worker) {
     workers.emplace_back([&, store = worker % 2 == 0 ? first.get() : second.get()] {
       for (;;) {
@@ -231,11 +232,13 @@ TEST_F(PostgresStoreTest, ConcurrentAppendsAreFollowedInSeqOrderWithoutMissingAn
     }
   });
   std::vector<std::thread> threads;
+  threads.reserve(k_writers);
   for (int writer = 0; writer < k_writers; ++writer) {
     threads.emplace_back([&, writer] {
       auto id = "w" + std::to_string(writer);
       for (int batch = 0; batch < k_batches; ++batch) {
         std::vector<std::string> lines;
+        lines.reserve(k_lines);
         for (int line = 0; line < k_lines; ++line) {
           lines.push_back(id + " " + std::to_string(batch) + "." + std::to_string(line));
         }
@@ -256,6 +259,7 @@ TEST_F(PostgresStoreTest, ConcurrentAppendsAreFollowedInSeqOrderWithoutMissingAn
   auto all = reader->events_after(start, "", 100000).value();
   ASSERT_EQ(all.size(), static_cast<std::size_t>(k_writers * k_batches * k_lines));
   std::vector<std::int64_t> expected;
+  expected.reserve(all.size());
   for (const auto& event : all) {
     expected.push_back(event.seq);
   }
@@ -273,6 +277,7 @@ TEST_F(PostgresStoreTest, ProcessesStartingAtOnceMigrateOnce)
 {
   std::atomic<int> opened{ 0 };
   std::vector<std::thread> starters;
+  starters.reserve(4);
   for (int starter = 0; starter < 4; ++starter) {
     starters.emplace_back([&] {
       if (postgres::create_store(m_url)) {

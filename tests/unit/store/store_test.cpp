@@ -235,6 +235,7 @@ TEST_P(MetadataStoreTest, EventsKeepOrderWithMonotonicSeqAcrossDeployments)
     EXPECT_GT(feed[i].seq, feed[i - 1].seq);
   }
   std::vector<std::string> order;
+  order.reserve(feed.size());
   for (const auto& event : feed) {
     order.push_back(
       event.deployment_id + ":" +
@@ -634,6 +635,7 @@ TEST_P(MetadataStoreTest, ConcurrentLeasingNeverHandsAJobToTwoHolders)
   std::vector<std::string> leased;
   std::atomic<int> failures{ 0 };
   std::vector<std::thread> workers;
+  workers.reserve(4);
   for (int worker = 0; worker < 4; ++worker) {
     workers.emplace_back([&] {
       for (;;) {
@@ -674,6 +676,7 @@ TEST_P(MetadataStoreTest, ConcurrentLeasingAcrossSeparateHandles)
   std::vector<std::string> leased;
   std::atomic<int> failures{ 0 };
   std::vector<std::thread> workers;
+  workers.reserve(handles.size());
   for (auto& handle : handles) {
     workers.emplace_back([&, store = handle.get()] {
       for (;;) {

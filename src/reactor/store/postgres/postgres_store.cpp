@@ -474,6 +474,7 @@ public:
           return std::unexpected(rows.error());
         }
         std::vector<DeadLetter> letters;
+        letters.reserve(static_cast<std::size_t>(rows->size()));
         for (int row = 0; row < rows->size(); ++row) {
           letters.push_back(DeadLetter{ .deployment_id = rows->text(row, 0),
                                         .receives = static_cast<int>(rows->int64(row, 1)),
