@@ -263,7 +263,7 @@ main(int argc, char** argv)
     const char* description;
     Roles roles;
     ServeOptions options{};
-    std::string config_file{};
+    std::string config_file;
     CLI::App* command = nullptr;
   };
   std::array<RoleCommand, 4> role_commands{ {

@@ -269,7 +269,11 @@ run_node(const ServeOptions& options, Roles roles)
     }
     workers.stop();
     util::log::info("workers.stopped");
-    if (listening && (signal = wait_for_signal(signals, stopped)) != 0) {
+    if (!listening) {
+      return;
+    }
+    signal = wait_for_signal(signals, stopped);
+    if (signal != 0) {
       util::log::warn("server.stopping_now", { { "signal", sigabbrev_np(signal) } });
       server.stop_now();
     }

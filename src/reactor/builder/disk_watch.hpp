@@ -23,7 +23,7 @@ private:
 
   const std::filesystem::path m_root;
   const std::uint64_t m_limit;
-  Clock::time_point m_next_scan{};
+  Clock::time_point m_next_scan;
   bool m_over = false;
 };
 

@@ -173,6 +173,8 @@ ApiClient::perform(const Request& request) const
   if (request.post) {
     add_header("Content-Type: application/json");
     curl_easy_setopt(handle, CURLOPT_POST, 1L);
+    // Not null-terminated, and need not be: libcurl takes the size from POSTFIELDSIZE.
+    // NOLINTNEXTLINE(bugprone-suspicious-stringview-data-usage)
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.post_body.data());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.post_body.size()));
   }

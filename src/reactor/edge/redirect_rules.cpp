@@ -104,8 +104,11 @@ match_with_splat(std::string_view pattern,
   const std::size_t first_slash = std::min(tail.find('/'), tail.size());
   std::size_t tail_slash = path.size();
   for (std::size_t i = 0; i < slashes; ++i) {
-    if (tail_slash == 0 ||
-        (tail_slash = path.rfind('/', tail_slash - 1)) == std::string_view::npos) {
+    if (tail_slash == 0) {
+      return false;
+    }
+    tail_slash = path.rfind('/', tail_slash - 1);
+    if (tail_slash == std::string_view::npos) {
       return false;
     }
   }

@@ -264,7 +264,8 @@ write_stream(beast::tcp_stream& stream, const Response& response)
       continue;
     }
     for (const auto& message : batch) {
-      if (!(alive = co_await write_chunk(stream, *message))) {
+      alive = co_await write_chunk(stream, *message);
+      if (!alive) {
         break;
       }
     }

@@ -165,8 +165,8 @@ void
 Outbox::Wakeups::post()
 {
   for (auto& [executor, readers] : m_by_executor) {
-    boost::asio::post(executor, [readers = std::move(readers)] {
-      for (const auto& reader : readers) {
+    boost::asio::post(executor, [batch = std::move(readers)] {
+      for (const auto& reader : batch) {
         if (auto alive = reader.lock()) {
           alive->on_outbox_ready();
         }

@@ -38,6 +38,6 @@ std::string blob_key(std::string_view hash);
 std::string manifest_key(std::string_view deployment_id);
 
 std::string to_json(const Manifest& manifest);
-core::Result<Manifest> parse_manifest(std::string_view json);
+core::Result<Manifest> parse_manifest(std::string_view text);
 
 } // namespace reactor::objects

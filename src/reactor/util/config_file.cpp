@@ -36,8 +36,8 @@ kind_of(const CLI::Option& option)
 std::optional<std::string>
 scalar_text(const toml::node& node)
 {
-  if (const auto text = node.value_exact<std::string>()) {
-    return *text;
+  if (auto text = node.value_exact<std::string>()) {
+    return text;
   }
   if (const auto integer = node.value_exact<std::int64_t>()) {
     return std::to_string(*integer);

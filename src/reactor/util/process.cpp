@@ -180,11 +180,9 @@ exec_child(const ChildSetup& setup)
   }
   if (failure.error == 0) {
     if (::dup2(setup.devnull, STDIN_FILENO) < 0 || ::dup2(setup.output, STDOUT_FILENO) < 0 ||
-        ::dup2(setup.output, STDERR_FILENO) < 0) {
-      failure.error = errno;
-    } else if (setup.cwd != nullptr && ::chdir(setup.cwd) != 0) {
-      failure.error = errno;
-    } else if (!place_descriptors(setup, status_pipe)) {
+        ::dup2(setup.output, STDERR_FILENO) < 0 ||
+        (setup.cwd != nullptr && ::chdir(setup.cwd) != 0) ||
+        !place_descriptors(setup, status_pipe)) {
       failure.error = errno;
     } else {
       ::execve(setup.file, setup.argv, setup.envp);
@@ -343,11 +341,10 @@ run_process(const ProcessOptions& options)
           splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
           continue;
         }
-        if (n == 0) {
-          output_open = false;
-        } else if (errno == EINTR) {
+        if (n < 0 && errno == EINTR) {
           continue;
-        } else if (errno != EAGAIN) {
+        }
+        if (n == 0 || errno != EAGAIN) {
           output_open = false;
         }
         break;

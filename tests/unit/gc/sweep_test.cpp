@@ -125,7 +125,7 @@ TEST_P(SweepSuite, DeletesWhatNoLiveManifestReferencesAndSparesTheRest)
   const auto deleted_only = blob("only the deleted site");
   const auto failed_only = blob("only the failed publish");
   const auto building_only = blob("only the build in progress");
-  const auto orphan = blob("uploaded by a publish that crashed");
+  blob("uploaded by a publish that crashed"); // an orphan: no manifest names it
 
   deployment("kept000001", core::Status::deployed);
   manifest("kept000001", { shared, kept_only });

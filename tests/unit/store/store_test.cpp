@@ -38,7 +38,7 @@ struct Backend
 {
   std::string name;
   StoreFactory open;
-  std::function<void(const std::filesystem::path&)> remove = {}; // drops what open made
+  std::function<void(const std::filesystem::path&)> remove; // drops what open made
 };
 
 std::filesystem::path

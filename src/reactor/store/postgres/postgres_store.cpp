@@ -25,7 +25,6 @@ namespace reactor::store::postgres {
 namespace {
 
 using namespace std::chrono_literals;
-using core::Error;
 using core::fail;
 
 constexpr std::size_t k_token_bytes = 16;

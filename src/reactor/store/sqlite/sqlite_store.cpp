@@ -27,7 +27,6 @@ namespace reactor::store::sqlite {
 
 namespace {
 
-using core::Error;
 using core::fail;
 
 constexpr std::size_t k_token_bytes = 16;
