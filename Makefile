@@ -17,7 +17,8 @@ build: deps
 run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
-test: build format-check unit-test e2e-test browser-test
+# The quick checks first: clang-format, then clang-tidy (about 6 minutes on 2 cores).
+test: build format-check lint unit-test e2e-test browser-test
 
 # The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
 # started on loopback for the run.
