@@ -8,8 +8,6 @@
 #include "reactor/util/random.hpp"
 
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -17,9 +15,11 @@
 #include <condition_variable>
 #include <mutex>
 #include <stop_token>
+#include <sys/resource.h>
 #include <system_error>
 #include <thread>
 #include <type_traits>
+#include <unistd.h>
 #include <unordered_map>
 #include <utility>
 
