@@ -1,7 +1,7 @@
 // Shared helpers for the end-to-end tests: start the real binary on a free port with a
 // fresh data directory, make local Git repositories, talk HTTP and WebSocket.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,8 +10,17 @@ const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.met
 // The startup event with the bound address, in the text or the JSON log format.
 const k_serving = /reactor\.serving.*?url\W+http:\/\/[^:\s"]+:(\d+)/;
 
+// Removed when the test file's process exits (REACTOR_KEEP_TMP=1 keeps them to look at).
+const made = [];
+process.on('exit', () => {
+  if (process.env.REACTOR_KEEP_TMP) return;
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix) {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 // Starts `reactor serve`; resolves once it listens. Call server.stop() when done.
