@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { deploy, makeRepo, request, startServer, tinyApp, waitFor, watch } from './harness.mjs';
 
 let server;
-before(async () => { server = await startServer({ args: ['--workers', '2'] }); });
+// A larger log cap: the slow-reader test sends more than socket buffers can hold.
+before(async () => { server = await startServer({ args: ['--workers', '2', '--build-log-size', '64M'] }); });
 after(async () => { await server.stop(); });
 
 const isFinal = (m) => m.type === 'STATUS_UPDATE' && ['DEPLOYED', 'ERROR', 'CANCELED'].includes(m.status);
@@ -161,12 +162,14 @@ function stalledClient(id) {
 }
 
 test('a client that does not read is dropped and never delays a fast one', async () => {
-  const posted = await deploy(server.port, { repoUrl: makeRepo(chattyApp(9000, 1000, 1500)) });
+  // 16 MB of log: more than the slow socket's buffers on both sides (the send buffer grows
+  // to 4 MB here) plus the 4,096 messages its outbox may queue, so it must overflow.
+  const posted = await deploy(server.port, { repoUrl: makeRepo(chattyApp(16000, 1000, 1500)) });
   const slow = await stalledClient(posted.json.id);
   const fast = await watch(server.port);
   fast.send({ action: 'register', id: posted.json.id, since: 0 });
   await fast.next(isFinal, 120000);
-  assert.ok(fast.messages.filter((m) => m.type === 'LOG').length >= 9000);
+  assert.ok(fast.messages.filter((m) => m.type === 'LOG').length >= 16000);
 
   // Resume the slow client: it gets what its socket buffered, then a close frame.
   let received = Buffer.alloc(0);
