@@ -1,5 +1,7 @@
 #include "reactor/builder/file_tree.hpp"
 
+#include "reactor/util/file_descriptor.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <dirent.h>
@@ -19,32 +21,6 @@ namespace fs = std::filesystem;
 
 constexpr int k_max_depth = 256;
 constexpr int k_open_directory = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-
-class Fd
-{
-public:
-  explicit Fd(int fd = -1)
-    : m_fd(fd)
-  {
-  }
-  Fd(Fd&& other) noexcept
-    : m_fd(std::exchange(other.m_fd, -1))
-  {
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd& operator=(Fd&&) = delete;
-  ~Fd()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  int get() const { return m_fd; }
-
-private:
-  int m_fd;
-};
 
 std::string
 errno_text()
@@ -111,7 +87,7 @@ public:
       }
       add(info);
       if (S_ISDIR(info.st_mode)) {
-        Fd child(::openat(directory, name.c_str(), k_open_directory));
+        util::FileDescriptor child(::openat(directory, name.c_str(), k_open_directory));
         if (child.get() >= 0) {
           walk(child.get(), depth + 1);
         }
@@ -209,8 +185,8 @@ private:
       if (::mkdirat(to, c_name, 0700) != 0) {
         return core::fail("cannot create " + name + ": " + errno_text());
       }
-      Fd source(::openat(from, c_name, k_open_directory));
-      Fd target(::openat(to, c_name, k_open_directory));
+      util::FileDescriptor source(::openat(from, c_name, k_open_directory));
+      util::FileDescriptor target(::openat(to, c_name, k_open_directory));
       if (source.get() < 0 || target.get() < 0) {
         return core::fail("cannot open " + name + ": " + errno_text());
       }
@@ -243,11 +219,12 @@ private:
       return core::fail("the tree holds more than " + std::to_string(m_max_bytes) +
                         " bytes of files (sparse files count at their full size)");
     }
-    Fd source(::openat(from, c_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    util::FileDescriptor source(::openat(from, c_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (source.get() < 0) {
       return core::fail("cannot open " + name + ": " + errno_text());
     }
-    Fd target(::openat(to, c_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    util::FileDescriptor target(
+      ::openat(to, c_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (target.get() < 0) {
       return core::fail("cannot create " + name + ": " + errno_text());
     }
@@ -324,7 +301,7 @@ allocated_bytes(const fs::path& root, std::uint64_t stop_above)
   }
   counter.add(info);
   if (S_ISDIR(info.st_mode)) {
-    Fd directory(::open(root.c_str(), k_open_directory));
+    util::FileDescriptor directory(::open(root.c_str(), k_open_directory));
     if (directory.get() >= 0) {
       counter.walk(directory.get(), 0);
     }
@@ -335,14 +312,14 @@ allocated_bytes(const fs::path& root, std::uint64_t stop_above)
 core::Result<std::uint64_t>
 copy_tree(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
 {
-  Fd source(::open(from.c_str(), k_open_directory));
+  util::FileDescriptor source(::open(from.c_str(), k_open_directory));
   if (source.get() < 0) {
     return core::fail("cannot copy " + from.string() + ": not a directory");
   }
   if (::mkdir(to.c_str(), 0700) != 0) {
     return core::fail("cannot create " + to.string() + ": " + errno_text());
   }
-  Fd target(::open(to.c_str(), k_open_directory));
+  util::FileDescriptor target(::open(to.c_str(), k_open_directory));
   if (target.get() < 0) {
     return core::fail("cannot open " + to.string() + ": " + errno_text());
   }

@@ -1,5 +1,6 @@
 #include "reactor/store/postgres/schema.hpp"
 
+#include "reactor/store/backend_support.hpp"
 #include "reactor/store/postgres/transaction.hpp"
 
 namespace reactor::store::postgres {
@@ -90,19 +91,13 @@ migrate(Connection& connection)
     return std::unexpected(current.error());
   }
   auto version = static_cast<std::size_t>(current->size() == 0 ? 0 : current->int64(0, 0));
-  if (version > k_migrations.size()) {
-    return core::fail("the database schema is at version " + std::to_string(version) +
-                      ", newer than this binary knows (" + std::to_string(k_migrations.size()) +
-                      "); upgrade Reactor");
-  }
   if (version == k_migrations.size()) {
     return transaction->commit();
   }
-  for (; version < k_migrations.size(); ++version) {
-    if (auto applied = connection.exec(k_migrations[version]); !applied) {
-      return core::fail("migration to schema version " + std::to_string(version + 1) +
-                        " failed: " + applied.error().message);
-    }
+  if (auto applied = apply_migrations(
+        k_migrations, version, [&connection](const char* sql) { return connection.exec(sql); });
+      !applied) {
+    return applied;
   }
   if (auto set = connection.query("INSERT INTO schema_version (version) VALUES ($1::integer) "
                                   "ON CONFLICT (only_row) DO UPDATE SET version = excluded.version",

@@ -1,5 +1,7 @@
 #include "reactor/store/sqlite/schema.hpp"
 
+#include "reactor/store/backend_support.hpp"
+
 #include <array>
 #include <string>
 
@@ -124,16 +126,10 @@ migrate(Connection& connection)
     }
     version = static_cast<std::size_t>(query->int64(0));
   }
-  if (version > k_migrations.size()) {
-    return core::fail("the database schema is at version " + std::to_string(version) +
-                      ", newer than this binary knows (" + std::to_string(k_migrations.size()) +
-                      "); upgrade Reactor");
-  }
-  for (; version < k_migrations.size(); ++version) {
-    if (auto applied = connection.exec(k_migrations[version]); !applied) {
-      return core::fail("migration to schema version " + std::to_string(version + 1) +
-                        " failed: " + applied.error().message);
-    }
+  if (auto applied = apply_migrations(
+        k_migrations, version, [&connection](const char* sql) { return connection.exec(sql); });
+      !applied) {
+    return applied;
   }
   // The version is a constant of this binary, never a user value.
   auto set_version = "PRAGMA user_version = " + std::to_string(k_migrations.size());

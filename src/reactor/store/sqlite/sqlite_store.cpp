@@ -2,6 +2,7 @@
 
 #include "reactor/core/build_settings.hpp"
 #include "reactor/store/backend_support.hpp"
+#include "reactor/store/sqlite/checkpointer.hpp"
 #include "reactor/store/sqlite/connection.hpp"
 #include "reactor/store/sqlite/schema.hpp"
 #include "reactor/util/log.hpp"
@@ -15,11 +16,9 @@
 #include <condition_variable>
 #include <mutex>
 #include <stop_token>
-#include <sys/resource.h>
 #include <system_error>
 #include <thread>
 #include <type_traits>
-#include <unistd.h>
 #include <unordered_map>
 #include <utility>
 
@@ -175,42 +174,6 @@ constexpr std::string_view k_deletions_after =
   "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
   "INDEXED BY events_deleted WHERE kind = 'deleted' AND seq > ?1 ORDER BY seq LIMIT ?2";
 constexpr std::string_view k_last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events";
-
-// Copies the write-ahead log into the database file every second, on a connection of its
-// own: SQLite's automatic checkpoint (turned off) runs inside whichever commit crosses its
-// threshold, which put milliseconds on the path of a status change now and then.
-class Checkpointer
-{
-public:
-  explicit Checkpointer(Connection connection)
-    : m_connection(std::move(connection))
-    , m_thread([this](const std::stop_token& stop) { run(stop); })
-  {
-  }
-
-private:
-  void run(const std::stop_token& stop)
-  {
-    // Background work at the lowest priority: a checkpoint copies thousands of pages and
-    // syncs, and must not take a core from a thread that commits or delivers an event.
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
-    std::mutex mutex;
-    std::condition_variable_any never_notified;
-    std::unique_lock lock(mutex);
-    while (!never_notified.wait_for(lock, stop, k_checkpoint_period, [] { return false; }) &&
-           !stop.stop_requested()) {
-      // A passive checkpoint never waits for readers or writers; what it cannot copy
-      // now, it copies next time.
-      if (auto done = m_connection.exec("PRAGMA wal_checkpoint(PASSIVE)"); !done) {
-        util::log::debug("store.checkpoint_failed", { { "error", done.error().message } });
-      }
-    }
-  }
-
-  static constexpr auto k_checkpoint_period = std::chrono::seconds(1);
-  Connection m_connection;
-  std::jthread m_thread; // last: stopped and joined before the connection closes
-};
 
 class SqliteStore final : public MetadataStore
 {
