@@ -581,13 +581,19 @@ private:
     if (files->empty()) {
       return final_error("The build wrote no files to " + m_info.output_dir + "/");
     }
-    auto published =
-      publish_output(m_objects, m_deployment.id, *files, m_config.blob_reuse_window, &m_cancel);
+    const PublishLimits publish_limits{ .deadline = m_deadline,
+                                        .time_limit =
+                                          describe_limit(Limit::time, m_config.limits) };
+    auto published = publish_output(
+      m_objects, m_deployment.id, *files, m_config.blob_reuse_window, &m_cancel, publish_limits);
     if (!published) {
+      if (published.error().kind == PublishFailure::over_time) {
+        return final_error(published.error().message);
+      }
       if (m_cancel.load()) {
         return canceled();
       }
-      return std::unexpected(std::move(published.error()));
+      return core::fail(std::move(published.error().message));
     }
     say("Published " + std::to_string(published->files) + " files (" +
         std::to_string(published->uploaded) + " new, " + std::to_string(published->bytes) +

@@ -8,8 +8,12 @@
 #include "reactor/util/compress.hpp"
 #include "reactor/util/sha256.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 namespace reactor::builder {
 
@@ -111,6 +115,7 @@ namespace {
 
 constexpr std::uint64_t k_min_compressed_size = 1024;
 constexpr std::uint64_t k_max_compressed_size = 64ULL << 20;
+constexpr std::uint64_t k_large_file_size = 8ULL << 20;
 
 bool
 is_compressible(std::string_view content_type)
@@ -123,19 +128,32 @@ is_compressible(std::string_view content_type)
          content_type.starts_with("application/manifest");
 }
 
+// What the upload threads share: which blobs one of them has taken on, and the counts.
+struct Uploads
+{
+  std::mutex mutex;
+  std::unordered_set<std::string> claimed; // stored, being stored, or found fresh
+  PublishStats stats;
+  std::mutex large_file; // held while a large file is in memory, to compress it
+};
+
 // Stores a blob under its hash unless the store has a copy written within `reuse_window`:
 // an older copy is written again, so a garbage sweep that spares blobs younger than twice
-// the window never deletes one this publish relies on.
+// the window never deletes one this publish relies on. A blob another thread has claimed
+// is left to it: the manifest is only written once every thread has succeeded.
 template<typename Put>
 core::Result<void>
 store_blob(objects::ObjectStore& store,
            const std::string& hash,
            std::chrono::seconds reuse_window,
-           PublishStats& stats,
+           Uploads& uploads,
            Put put)
 {
-  if (stats.written.contains(hash)) {
-    return {};
+  {
+    const std::lock_guard lock(uploads.mutex);
+    if (!uploads.claimed.insert(hash).second) {
+      return {};
+    }
   }
   auto present = store.stat(objects::blob_key(hash));
   if (!present) {
@@ -148,8 +166,9 @@ store_blob(objects::ObjectStore& store,
   if (auto stored = put(); !stored) {
     return std::unexpected(std::move(stored.error()));
   }
-  ++stats.uploaded;
-  stats.written.insert(hash);
+  const std::lock_guard lock(uploads.mutex);
+  ++uploads.stats.uploaded;
+  uploads.stats.written.insert(hash);
   return {};
 }
 
@@ -160,11 +179,16 @@ add_compressed_variants(objects::ObjectStore& store,
                         const OutputFile& file,
                         objects::ManifestEntry& entry,
                         std::chrono::seconds reuse_window,
-                        PublishStats& stats)
+                        Uploads& uploads)
 {
   if (!is_compressible(entry.content_type) || file.size < k_min_compressed_size ||
       file.size > k_max_compressed_size) {
     return {};
+  }
+  // One large file in memory at a time: eight at once could take a gigabyte.
+  std::unique_lock<std::mutex> large;
+  if (file.size > k_large_file_size) {
+    large = std::unique_lock(uploads.large_file);
   }
   std::ifstream input(file.file, std::ios::binary);
   const std::string content{ std::istreambuf_iterator<char>(input),
@@ -179,7 +203,7 @@ add_compressed_variants(objects::ObjectStore& store,
       continue; // saves less than 5%: not worth a variant
     }
     const std::string hash = util::sha256_hex(*compressed);
-    auto stored = store_blob(store, hash, reuse_window, stats, [&] {
+    auto stored = store_blob(store, hash, reuse_window, uploads, [&] {
       return store.put(objects::blob_key(hash), *compressed);
     });
     if (!stored) {
@@ -190,48 +214,119 @@ add_compressed_variants(objects::ObjectStore& store,
   return {};
 }
 
+// Stores one file and its variants; its manifest entry.
+core::Result<objects::ManifestEntry>
+publish_file(objects::ObjectStore& store,
+             const OutputFile& file,
+             std::chrono::seconds reuse_window,
+             Uploads& uploads)
+{
+  auto hash = util::sha256_file_hex(file.file);
+  if (!hash) {
+    return core::fail("cannot read build output: " + hash.error());
+  }
+  auto stored = store_blob(store, *hash, reuse_window, uploads, [&] {
+    return store.put_file(objects::blob_key(*hash), file.file);
+  });
+  if (!stored) {
+    return std::unexpected(std::move(stored.error()));
+  }
+  objects::ManifestEntry entry{ *hash,
+                                file.size,
+                                std::string(core::content_type_for(file.site_path)) };
+  if (auto variants = add_compressed_variants(store, file, entry, reuse_window, uploads);
+      !variants) {
+    return std::unexpected(std::move(variants.error()));
+  }
+  return entry;
+}
+
+std::string
+over_time_message(const PublishLimits& limits, std::size_t published, std::size_t total)
+{
+  return "The output took too long to publish: the install, build and publish went over the " +
+         (limits.time_limit.empty() ? std::string("time limit") : limits.time_limit) + " with " +
+         std::to_string(published) + " of " + std::to_string(total) +
+         " files published, and were stopped. Publish fewer files (bundle small ones "
+         "together, leave out source maps) or make the build faster";
+}
+
 } // namespace
 
-core::Result<PublishStats>
+std::expected<PublishStats, PublishError>
 publish_output(objects::ObjectStore& store,
                std::string_view deployment_id,
                const std::vector<OutputFile>& files,
                std::chrono::seconds reuse_window,
-               const std::atomic<bool>* cancel)
+               const std::atomic<bool>* cancel,
+               const PublishLimits& limits)
 {
-  PublishStats stats;
+  Uploads uploads;
+  std::vector<objects::ManifestEntry> entries(files.size());
+  std::atomic<std::size_t> next{ 0 };
+  std::atomic<std::size_t> published{ 0 };
+  std::atomic<bool> stop{ false };
+  std::optional<PublishError> failure;
+  const auto fail_with = [&](PublishFailure kind, std::string message) {
+    const std::lock_guard lock(uploads.mutex);
+    if (!failure) {
+      failure = PublishError{ kind, std::move(message) };
+    }
+    stop.store(true);
+  };
+  const auto work = [&] {
+    try {
+      while (!stop.load()) {
+        if (cancel != nullptr && cancel->load()) {
+          fail_with(PublishFailure::canceled, "canceled");
+          return;
+        }
+        if (std::chrono::steady_clock::now() >= limits.deadline) {
+          fail_with(PublishFailure::over_time,
+                    over_time_message(limits, published.load(), files.size()));
+          return;
+        }
+        const std::size_t index = next.fetch_add(1);
+        if (index >= files.size()) {
+          return;
+        }
+        auto entry = publish_file(store, files[index], reuse_window, uploads);
+        if (!entry) {
+          fail_with(PublishFailure::store, std::move(entry.error().message));
+          return;
+        }
+        entries[index] = std::move(*entry);
+        published.fetch_add(1);
+      }
+    } catch (const std::exception& error) {
+      fail_with(PublishFailure::store, std::string("cannot publish: ") + error.what());
+    }
+  };
+  {
+    const std::size_t threads = std::max<std::size_t>(1, std::min(limits.threads, files.size()));
+    std::vector<std::jthread> helpers;
+    for (std::size_t i = 1; i < threads; ++i) {
+      helpers.emplace_back(work);
+    }
+    work();
+  }
+  if (failure) {
+    return std::unexpected(std::move(*failure));
+  }
+
   objects::Manifest manifest;
   manifest.deployment_id = std::string(deployment_id);
-  for (const auto& file : files) {
-    if (cancel != nullptr && cancel->load()) {
-      return core::fail("canceled");
-    }
-    auto hash = util::sha256_file_hex(file.file);
-    if (!hash) {
-      return core::fail("cannot read build output: " + hash.error());
-    }
-    auto stored = store_blob(store, *hash, reuse_window, stats, [&] {
-      return store.put_file(objects::blob_key(*hash), file.file);
-    });
-    if (!stored) {
-      return std::unexpected(std::move(stored.error()));
-    }
-    ++stats.files;
-    stats.bytes += file.size;
-    objects::ManifestEntry entry{ *hash,
-                                  file.size,
-                                  std::string(core::content_type_for(file.site_path)) };
-    if (auto variants = add_compressed_variants(store, file, entry, reuse_window, stats);
-        !variants) {
-      return std::unexpected(std::move(variants.error()));
-    }
-    manifest.files.insert_or_assign(file.site_path, std::move(entry));
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    ++uploads.stats.files;
+    uploads.stats.bytes += files[i].size;
+    manifest.files.insert_or_assign(files[i].site_path, std::move(entries[i]));
   }
   if (auto stored = store.put(objects::manifest_key(deployment_id), objects::to_json(manifest));
       !stored) {
-    return std::unexpected(std::move(stored.error()));
+    return std::unexpected(
+      PublishError{ PublishFailure::store, std::move(stored.error().message) });
   }
-  return stats;
+  return std::move(uploads.stats);
 }
 
 } // namespace reactor::builder

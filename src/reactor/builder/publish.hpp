@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <filesystem>
 #include <string>
 #include <unordered_set>
@@ -48,14 +49,41 @@ struct PublishStats
 // grace period must be at least twice this.
 constexpr std::chrono::seconds k_default_blob_reuse_window{ 30 * 60 };
 
+// Uploads at once: enough to hide the store's latency (an fsync per blob locally, a round
+// trip on S3) without crowding the worker's machine.
+constexpr std::size_t k_publish_threads = 8;
+
+struct PublishLimits
+{
+  // The build's deadline: publishing counts against the same time limit as install and
+  // build, whose description ("time limit (15 minutes)") the error repeats.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::string time_limit;
+  std::size_t threads = k_publish_threads;
+};
+
+enum class PublishFailure
+{
+  store,     // the store or a read failed: an infrastructure failure, worth a retry
+  canceled,  // `cancel` became true
+  over_time, // the deadline passed: the user's to fix, with a message saying how
+};
+
+struct PublishError
+{
+  PublishFailure kind = PublishFailure::store;
+  std::string message;
+};
+
 // Stores each file as blobs/<sha256> unless that blob was written within `reuse_window`,
-// then writes the manifest of `deployment_id`, last. Fails (an infrastructure failure, worth a
-// retry) when a file cannot be read or the store fails, or with "canceled" when `cancel` becomes
-// true.
-core::Result<PublishStats> publish_output(objects::ObjectStore& store,
-                                          std::string_view deployment_id,
-                                          const std::vector<OutputFile>& files,
-                                          std::chrono::seconds reuse_window,
-                                          const std::atomic<bool>* cancel = nullptr);
+// `limits.threads` files at a time, then writes the manifest of `deployment_id`, last.
+// Fails, writing no manifest, when a file cannot be read or the store fails, when `cancel`
+// becomes true or when `limits.deadline` passes.
+std::expected<PublishStats, PublishError> publish_output(objects::ObjectStore& store,
+                                                         std::string_view deployment_id,
+                                                         const std::vector<OutputFile>& files,
+                                                         std::chrono::seconds reuse_window,
+                                                         const std::atomic<bool>* cancel = nullptr,
+                                                         const PublishLimits& limits = {});
 
 } // namespace reactor::builder

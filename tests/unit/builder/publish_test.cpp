@@ -27,12 +27,15 @@ public:
 
   core::Result<void> put(std::string_view key, std::string_view bytes) override
   {
-    m_puts.emplace_back(key);
+    record(key);
     return m_inner->put(key, bytes);
   }
   core::Result<void> put_file(std::string_view key, const std::filesystem::path& file) override
   {
-    m_puts.emplace_back(key);
+    record(key);
+    if (m_fail_puts) {
+      return core::fail("the store is down");
+    }
     return m_inner->put_file(key, file);
   }
   core::Result<std::optional<std::string>> get(std::string_view key) override
@@ -56,8 +59,17 @@ public:
   }
 
   std::vector<std::string> m_puts;
+  std::atomic<bool> m_fail_puts{ false };
 
 private:
+  // publish_output puts from several threads at once.
+  void record(std::string_view key)
+  {
+    const std::lock_guard lock(m_mutex);
+    m_puts.emplace_back(key);
+  }
+
+  std::mutex m_mutex;
   std::unique_ptr<objects::ObjectStore> m_inner;
 };
 
@@ -174,6 +186,73 @@ TEST(Publish, StopsWhenCanceled)
   EXPECT_FALSE(publish_output(objects, "canceled01", *files, k_default_blob_reuse_window, &cancel)
                  .has_value());
   EXPECT_EQ(objects.exists("manifests/canceled01.json"), false);
+}
+
+// Many files, some with the same content: every blob is put once, from several threads,
+// and the manifest still comes last and lists every file.
+TEST(Publish, PublishesInParallelAndStoresEachBlobOnce)
+{
+  TempDir dir;
+  const auto output = dir.path() / "dist";
+  for (int i = 0; i < 300; ++i) {
+    write_file(output / ("f" + std::to_string(i) + ".txt"), std::to_string(i % 100));
+  }
+  TempDir store_dir;
+  RecordingObjects objects(store_dir.path());
+  const auto files = collect_output(output, {});
+  ASSERT_TRUE(files.has_value());
+  const auto published = publish_output(
+    objects, "parallel01", *files, k_default_blob_reuse_window, nullptr, PublishLimits{});
+  ASSERT_TRUE(published.has_value()) << published.error().message;
+  EXPECT_EQ(published->files, 300u);
+  EXPECT_EQ(published->uploaded, 100u);
+  ASSERT_EQ(objects.m_puts.size(), 101u);
+  EXPECT_EQ(objects.m_puts.back(), "manifests/parallel01.json");
+  auto sorted = objects.m_puts;
+  std::ranges::sort(sorted);
+  EXPECT_EQ(std::ranges::adjacent_find(sorted), sorted.end());
+  const auto manifest = objects::parse_manifest(**objects.get("manifests/parallel01.json"));
+  ASSERT_TRUE(manifest.has_value());
+  ASSERT_EQ(manifest->files.size(), 300u);
+  EXPECT_EQ(manifest->files.at("f142.txt").hash, util::sha256_hex("42"));
+}
+
+// Publishing counts against the build's time limit: past the deadline it stops with an
+// error for the user that names the limit, and writes no manifest.
+TEST(Publish, StopsAtTheBuildDeadline)
+{
+  Site site;
+  TempDir store_dir;
+  RecordingObjects objects(store_dir.path());
+  const auto files = collect_output(site.output, {});
+  ASSERT_TRUE(files.has_value());
+  PublishLimits limits;
+  limits.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  limits.time_limit = "time limit (30 seconds)";
+  const auto published =
+    publish_output(objects, "overtime01", *files, k_default_blob_reuse_window, nullptr, limits);
+  ASSERT_FALSE(published.has_value());
+  EXPECT_EQ(published.error().kind, PublishFailure::over_time);
+  EXPECT_NE(published.error().message.find("took too long to publish"), std::string::npos)
+    << published.error().message;
+  EXPECT_NE(published.error().message.find("time limit (30 seconds)"), std::string::npos);
+  EXPECT_NE(published.error().message.find("0 of 3 files"), std::string::npos);
+  EXPECT_EQ(objects.exists("manifests/overtime01.json"), false);
+}
+
+TEST(Publish, AStoreFailureIsNotTheUsersFault)
+{
+  Site site;
+  TempDir store_dir;
+  RecordingObjects objects(store_dir.path());
+  objects.m_fail_puts = true;
+  const auto files = collect_output(site.output, {});
+  ASSERT_TRUE(files.has_value());
+  const auto published = publish_output(objects, "storefail1", *files, k_default_blob_reuse_window);
+  ASSERT_FALSE(published.has_value());
+  EXPECT_EQ(published.error().kind, PublishFailure::store);
+  EXPECT_EQ(published.error().message, "the store is down");
+  EXPECT_EQ(objects.exists("manifests/storefail1.json"), false);
 }
 
 } // namespace reactor::builder
