@@ -16,6 +16,20 @@ constexpr std::array<std::string_view, 8> k_framing_headers = {
   "te",         "trailer",        "transfer-encoding", "upgrade",
 };
 
+// Headers a site's rules may not set or detach, and why; the build log repeats the reason.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> k_refused_headers = { {
+  { "set-cookie",
+    "every site shares the parent domain, so a cookie could reach other sites and the "
+    "dashboard; set cookies from an API of your own" },
+  { "set-cookie2", "sites may not set cookies (see set-cookie)" },
+  { "clear-site-data",
+    "it would clear the cookies of every site on the parent domain, the dashboard's too" },
+  { "content-encoding", "the server sets it for the compressed variant it sends" },
+  { "content-range", "the server sets it when it answers a byte range" },
+  { "location", "write redirects in _redirects instead" },
+  { "status", "it is not a header: give a rule's status in _redirects instead" },
+} };
+
 std::string_view
 trim(std::string_view text)
 {
@@ -58,6 +72,13 @@ name_problem(std::string_view name)
   if (std::ranges::find(k_framing_headers, lowercase(name)) != k_framing_headers.end()) {
     return "header " + quote_excerpt(lowercase(name)) +
            " is managed by the server and cannot be set or detached";
+  }
+  const std::string key = lowercase(name);
+  const auto refused = std::ranges::find_if(
+    k_refused_headers, [&](const auto& header) { return header.first == key; });
+  if (refused != k_refused_headers.end()) {
+    return "header " + quote_excerpt(refused->first) +
+           " cannot be set or detached: " + std::string(refused->second);
   }
   return std::nullopt;
 }

@@ -40,8 +40,10 @@ struct HeaderChanges
 // Parses a _headers file: a path pattern on a line, then "Name: value" and "! Name" lines
 // (indented or not), "#" comments. Never fails: malformed lines, headers before any path,
 // invalid names, headers that frame the message (Content-Length, Transfer-Encoding,
-// Connection…), absolute URL patterns and rules over the limits are described in
-// `problems` and left out.
+// Connection…) or that a site must not send (Set-Cookie, which would reach every site on
+// the shared parent domain; Clear-Site-Data; Content-Encoding and Content-Range, which
+// describe the body the server sends; Location; Status), absolute URL patterns and rules
+// over the limits are described in `problems` and left out.
 HeaderRules parse_headers(std::string_view text);
 
 // The changes for `path` (decoded and normalised, starting with "/"): every matching rule

@@ -256,6 +256,12 @@ rule_problem(const RedirectRule& rule, std::string_view from_field)
     return "destination " + quote_excerpt(rule.to) +
            " must be a path starting with a single \"/\" or an http(s):// URL";
   }
+  // Browsers read a backslash as "/": "/\evil.example" would send visitors to another site.
+  if (!absolute && without_query(rule.to).find('\\') != std::string_view::npos) {
+    return "destination " + quote_excerpt(rule.to) +
+           " holds a backslash, which browsers read as \"/\" (\"/\\evil.example\" leaves "
+           "the site): write \"/\" or %5C instead";
+  }
   if (rule.status == 200 && absolute) {
     return "status 200 rewrites must point to a path on this site, not " + quote_excerpt(rule.to);
   }

@@ -230,6 +230,10 @@ TEST(RedirectRule, ReportsAndDropsMalformedLines)
     { "/a ftp://x.test/", "must be a path starting with a single \"/\" or an http(s):// URL" },
     { "/a https:///x", "must be a path starting with a single \"/\" or an http(s):// URL" },
     { "/a /b\x01", "contains control characters" },
+    { "/a /\\evil.example", "destination \"/\\evil.example\" holds a backslash" },
+    { "/a /\\\\evil.example 301", "holds a backslash" },
+    { "/a /docs\\..\\\\evil.example", "holds a backslash" },
+    { "/a \\evil.example", "must be a path starting with a single \"/\"" },
     { "/a https://other.test/ 200", "status 200 rewrites must point to a path on this site" },
     { "/* /index.html 200", "would answer every path under it, assets included" },
     { "/app/* /app/index 200", "would answer every path under it, assets included" },
@@ -384,6 +388,20 @@ TEST(RedirectRule, MatchesTheFirstRuleInFileOrder)
     EXPECT_EQ(match->target, c.target) << c.path;
     EXPECT_EQ(match->status, c.status) << c.path;
   }
+}
+
+// A backslash that comes from the request, through a splat or placeholder, is encoded, so
+// the target cannot become "/\evil.example" either.
+TEST(RedirectRule, EncodesABackslashFromTheRequestPath)
+{
+  const RedirectRules rules = parse_redirects("/go/* /:splat 301\n/to/:name /:name 302\n");
+  ASSERT_TRUE(rules.problems.empty());
+  const auto splat = match_redirect(rules, "/go/\\evil.example");
+  ASSERT_TRUE(splat);
+  EXPECT_EQ(splat->target, "/%5Cevil.example");
+  const auto placeholder = match_redirect(rules, "/to/\\evil.example");
+  ASSERT_TRUE(placeholder);
+  EXPECT_EQ(placeholder->target, "/%5Cevil.example");
 }
 
 TEST(RedirectRule, MatchesNothingWhenNoRuleApplies)
