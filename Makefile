@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: deps build run test unit-test e2e-test browser-test format format-check lint clean
+.PHONY: deps build run test unit-test e2e-test browser-test fuzz fuzz-build format format-check lint clean
 
 deps:
 	@scripts/install-deps.sh
@@ -18,7 +18,7 @@ run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
 # The quick checks first: clang-format, then clang-tidy (about 6 minutes on 2 cores).
-test: build format-check lint unit-test e2e-test browser-test
+test: build format-check lint unit-test fuzz e2e-test browser-test
 
 # The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
 # started on loopback for the run.
@@ -28,6 +28,19 @@ unit-test:
 e2e-test:
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh scripts/with-s3.sh node --experimental-websocket --test tests/scaleout/
+
+# libFuzzer targets (fuzz/), built by clang 19 with ASan and UBSan in a project of their own
+# (only the parsers they need), each run for FUZZ_SECONDS on a scratch copy of its seed
+# corpus; crashing inputs are kept in $(FUZZ_DIR)/artifacts/.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+fuzz-build: deps
+	@cmake -S fuzz -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++-19 >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_DIR)
 
 # The web UI in a real browser: Debian's Chromium driven by playwright-core.
 browser-test:
@@ -51,4 +64,4 @@ lint: build
 	  -source-filter '$(LINT_FILES)'
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR)

@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev postgresql
   clang-format clang-tidy-19 chromium
+  clang-19 libclang-rt-19-dev llvm-19
 )
 
 missing=()

@@ -1,0 +1,23 @@
+// The manifest reader, fed a stored manifest's bytes. What it accepts writes back to JSON
+// that reads the same.
+#include "reactor/objects/manifest.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+extern "C" int
+LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+  using namespace reactor::objects;
+  const auto manifest = parse_manifest({ reinterpret_cast<const char*>(data), size });
+  if (!manifest) {
+    return 0;
+  }
+  const auto again = parse_manifest(to_json(*manifest));
+  if (!again || again->deployment_id != manifest->deployment_id ||
+      again->files.size() != manifest->files.size()) {
+    std::abort();
+  }
+  return 0;
+}
