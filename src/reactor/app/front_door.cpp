@@ -27,7 +27,8 @@ template<typename Function>
 asio::awaitable<net::Response>
 on_pool(asio::thread_pool& pool, Function function)
 {
-  co_return co_await asio::co_spawn(pool, call(std::move(function)), asio::use_awaitable);
+  auto task = call(std::move(function)); // a named local, not a temporary in co_await
+  co_return co_await asio::co_spawn(pool, std::move(task), asio::use_awaitable);
 }
 
 } // namespace
@@ -65,8 +66,7 @@ FrontDoor::handle(net::Request request)
     }
     const std::size_t status_class = std::min<std::size_t>(response->status / 100, 5);
     metrics.edge_requests[status_class].fetch_add(1, std::memory_order_relaxed);
-    metrics.edge_bytes[status_class].fetch_add(response->payload().size(),
-                                               std::memory_order_relaxed);
+    metrics.edge_bytes[status_class].fetch_add(response->body_size(), std::memory_order_relaxed);
     co_return std::move(*response);
   }
   if (m_api == nullptr) {

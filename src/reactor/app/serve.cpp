@@ -121,11 +121,45 @@ without_password(std::string url)
   return url;
 }
 
+// `path` made absolute against the directory Reactor started in.
+std::filesystem::path
+absolute_path(const std::filesystem::path& path)
+{
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal();
+}
+
+// A sqlite:// or file:// URL with a relative path, made absolute; others as they are.
+std::string
+with_absolute_path(const std::string& url)
+{
+  for (const std::string_view scheme : { "sqlite://", "file://" }) {
+    if (url.starts_with(scheme) && url.size() > scheme.size() && url[scheme.size()] != '/') {
+      return std::string(scheme) + absolute_path(url.substr(scheme.size())).string();
+    }
+  }
+  return url;
+}
+
+// Every path made absolute once, at start: the sandbox and child processes run in other
+// directories, where a relative path names another place (bwrap, started in the
+// workspace, was given the workspace again as a relative path and could not start).
+ServeOptions
+with_absolute_paths(ServeOptions options)
+{
+  options.data_dir = absolute_path(options.data_dir);
+  options.db = with_absolute_path(options.db);
+  options.store = with_absolute_path(options.store);
+  return options;
+}
+
 } // namespace
 
 int
-run_node(const ServeOptions& options, Roles roles)
+run_node(const ServeOptions& given, Roles roles)
 {
+  const ServeOptions options = with_absolute_paths(given);
   util::log::configure(options.log_level, options.log_format);
   const sigset_t signals = block_shutdown_signals();
   const auto open_files = util::raise_open_file_limit();

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <unistd.h>
 
 namespace reactor::edge {
 
@@ -154,15 +153,10 @@ range_response(const PreparedFile& file, const PreparedVariant& variant, const B
                        { "Cache-Control", file.cache_control },
                        { "Accept-Ranges", "bytes" },
                        { "X-Content-Type-Options", "nosniff" } };
-  const auto length = static_cast<std::size_t>(range.last - range.first + 1);
-  if (variant.body) {
-    response.body = variant.body->substr(range.first, length);
-  } else {
-    response.body.resize(length);
-    const auto read =
-      ::pread(variant.file->fd, response.body.data(), length, static_cast<off_t>(range.first));
-    response.body.resize(read > 0 ? static_cast<std::size_t>(read) : 0);
-  }
+  // Sent from the cached body or the file like a whole one, never copied per request.
+  response.shared_body = variant.body;
+  response.file_body = variant.file;
+  response.slice = net::BodySlice{ range.first, range.last - range.first + 1 };
   return response;
 }
 

@@ -44,6 +44,13 @@ struct FileBody
   ~FileBody();
 };
 
+// The part of a shared or file body that is sent (a byte range), instead of all of it.
+struct BodySlice
+{
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
 struct Response
 {
   unsigned status = 200;
@@ -51,6 +58,7 @@ struct Response
   std::string body;
   std::shared_ptr<const std::string> shared_body; // sent instead of body when set
   std::shared_ptr<const FileBody> file_body;      // sent instead of both when set
+  std::optional<BodySlice> slice;                 // of shared_body or file_body
   // When set, the status line and every header but Date, already rendered (each line
   // ending in CRLF): `headers` is ignored and nothing is rendered per request.
   std::shared_ptr<const std::string> prepared_head;
@@ -62,7 +70,23 @@ struct Response
   std::string heartbeat;
   std::function<void()> on_stream_end;
 
-  std::string_view payload() const { return shared_body ? *shared_body : body; }
+  // The bytes sent from memory (none for a file body).
+  std::string_view payload() const
+  {
+    if (file_body) {
+      return {};
+    }
+    const std::string_view whole = shared_body ? *shared_body : body;
+    return slice ? whole.substr(slice->offset, slice->length) : whole;
+  }
+  // The bytes sent from memory or from the file: the Content-Length.
+  std::uint64_t body_size() const
+  {
+    if (!file_body) {
+      return payload().size();
+    }
+    return slice ? slice->length : file_body->size;
+  }
 };
 
 Response json_response(unsigned status, std::string json);

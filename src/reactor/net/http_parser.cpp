@@ -68,6 +68,48 @@ parse_request_line(std::string_view line, RequestHead& head)
   return true;
 }
 
+// A line of chunked framing, which must end in CRLF; false when incomplete or malformed
+// (`malformed` says which).
+bool
+next_crlf_line(std::string_view data,
+               std::size_t& position,
+               std::string_view& line,
+               bool& malformed)
+{
+  const auto newline = data.find('\n', position);
+  if (newline == std::string_view::npos) {
+    return false;
+  }
+  if (newline == position || data[newline - 1] != '\r') {
+    malformed = true;
+    return false;
+  }
+  line = data.substr(position, newline - 1 - position);
+  position = newline + 1;
+  return true;
+}
+
+bool
+starts_with_ignoring_case(std::string_view text, std::string_view prefix)
+{
+  return text.size() >= prefix.size() &&
+         equals_ignoring_case(text.substr(0, prefix.size()), prefix);
+}
+
+// The authority of an absolute-form target ("http://host:port/path" → "host:port");
+// empty for any other form.
+std::string_view
+absolute_form_authority(std::string_view target)
+{
+  for (const std::string_view scheme : { "http://", "https://" }) {
+    if (starts_with_ignoring_case(target, scheme)) {
+      const std::string_view rest = target.substr(scheme.size());
+      return rest.substr(0, rest.find_first_of("/?"));
+    }
+  }
+  return {};
+}
+
 } // namespace
 
 ParseResult
@@ -119,11 +161,19 @@ decode_chunked(std::string_view data,
   body.clear();
   std::size_t position = 0;
   std::string_view line;
+  bool malformed = false;
+  const auto incomplete_or_malformed = [&] {
+    return malformed ? BodyResult::malformed : BodyResult::incomplete;
+  };
   for (;;) {
-    if (!next_line(data, position, line)) {
-      return BodyResult::incomplete;
+    if (!next_crlf_line(data, position, line, malformed)) {
+      return incomplete_or_malformed();
     }
-    const std::string_view size_text = trim(line.substr(0, line.find(';')));
+    // chunk-size [ BWS ";" chunk-ext ]: no whitespace before the size.
+    std::string_view size_text = line.substr(0, line.find(';'));
+    while (!size_text.empty() && (size_text.back() == ' ' || size_text.back() == '\t')) {
+      size_text.remove_suffix(1);
+    }
     std::size_t size = 0;
     const auto [end, ec] =
       std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
@@ -136,25 +186,93 @@ decode_chunked(std::string_view data,
     if (size > max_size - body.size()) {
       return BodyResult::too_large;
     }
-    if (data.size() - position < size + 1) {
+    if (data.size() - position < size + 2) {
       return BodyResult::incomplete;
     }
     body.append(data.substr(position, size));
     position += size;
-    if (!next_line(data, position, line)) {
-      return BodyResult::incomplete;
-    }
-    if (!line.empty()) {
+    if (data.substr(position, 2) != "\r\n") {
       return BodyResult::malformed;
     }
+    position += 2;
   }
   do { // trailers, up to the empty line
-    if (!next_line(data, position, line)) {
-      return BodyResult::incomplete;
+    if (!next_crlf_line(data, position, line, malformed)) {
+      return incomplete_or_malformed();
     }
   } while (!line.empty());
   consumed = position;
   return BodyResult::complete;
+}
+
+std::expected<BodyFraming, FramingError>
+check_framing(const RequestHead& head)
+{
+  std::size_t hosts = 0;
+  std::size_t lengths = 0;
+  std::size_t encodings = 0;
+  std::string_view host;
+  std::string_view length_text;
+  std::string_view encoding;
+  for (const auto& header : head.headers()) {
+    if (equals_ignoring_case(header.name, "host")) {
+      ++hosts;
+      host = header.value;
+    } else if (equals_ignoring_case(header.name, "content-length")) {
+      ++lengths;
+      length_text = header.value;
+    } else if (equals_ignoring_case(header.name, "transfer-encoding")) {
+      ++encodings;
+      encoding = header.value;
+    }
+  }
+  if (hosts > 1) {
+    return std::unexpected(FramingError{ 400, "Several Host headers" });
+  }
+  if (hosts == 0 && head.minor_version == 1) {
+    return std::unexpected(FramingError{ 400, "HTTP/1.1 requests need a Host header" });
+  }
+  if (const auto authority = absolute_form_authority(head.target);
+      !authority.empty() && !equals_ignoring_case(authority, host)) {
+    return std::unexpected(FramingError{ 400, "The request target's host is not the Host header" });
+  }
+  if (encodings > 0) {
+    if (encodings > 1 || encoding.find(',') != std::string_view::npos) {
+      return std::unexpected(FramingError{ 400, "Several transfer codings" });
+    }
+    if (lengths > 0) {
+      return std::unexpected(FramingError{ 400, "Both Transfer-Encoding and Content-Length" });
+    }
+    if (head.minor_version == 0) {
+      return std::unexpected(FramingError{ 400, "Transfer-Encoding on an HTTP/1.0 request" });
+    }
+    if (!equals_ignoring_case(encoding, "chunked")) {
+      return std::unexpected(FramingError{ 501, "Only the chunked transfer coding is supported" });
+    }
+    return BodyFraming{ BodyFraming::Kind::chunked, 0 };
+  }
+  if (lengths == 0) {
+    return BodyFraming{};
+  }
+  std::size_t length = 0;
+  const auto [end, ec] =
+    std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+  if (lengths > 1 || length_text.empty() || ec != std::errc{} ||
+      end != length_text.data() + length_text.size()) {
+    return std::unexpected(FramingError{ 400, "Bad Content-Length" });
+  }
+  return BodyFraming{ BodyFraming::Kind::content_length, length };
+}
+
+std::string_view
+origin_form(std::string_view target)
+{
+  const std::string_view authority = absolute_form_authority(target);
+  if (authority.empty()) {
+    return target;
+  }
+  const std::string_view rest = target.substr(target.find(authority) + authority.size());
+  return rest.starts_with('/') ? rest : std::string_view("/");
 }
 
 std::string_view

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <expected>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,11 +52,43 @@ enum class BodyResult
 
 // Decodes a chunked request body (RFC 9112 7.1) from the start of `data` into `body`,
 // at most `max_size` bytes of it; `consumed` is the length of the encoding through the
-// last chunk and trailers. Chunk extensions and trailers are read and ignored.
+// last chunk and trailers. Chunk extensions and trailers are read and ignored. Every
+// line of the framing must end in CRLF: a bare LF is malformed, so no proxy in front
+// can read the body's end elsewhere than Reactor does.
 BodyResult decode_chunked(std::string_view data,
                           std::size_t max_size,
                           std::string& body,
                           std::size_t& consumed);
+
+// How a request's body is delimited (RFC 9112 6.3).
+struct BodyFraming
+{
+  enum class Kind
+  {
+    none,
+    content_length,
+    chunked
+  };
+  Kind kind = Kind::none;
+  std::size_t content_length = 0;
+};
+
+// Why a request head cannot be served: a status (400 or 501) and a message.
+struct FramingError
+{
+  unsigned status = 400;
+  std::string_view message;
+};
+
+// Checks what RFC 9112 asks a server to refuse, since a proxy in front might read the
+// request otherwise: exactly one Host (none on HTTP/1.0 is fine), an absolute-form
+// target naming that Host, at most one Content-Length with digits only, Transfer-Encoding
+// only as one `chunked`, on HTTP/1.1 and without Content-Length. Returns the framing.
+std::expected<BodyFraming, FramingError> check_framing(const RequestHead& head);
+
+// The origin-form ("/path?query") of a request target; absolute-form targets
+// ("http://host/path") lose their scheme and authority.
+std::string_view origin_form(std::string_view target);
 
 // The value of the first header of that name (ASCII case-insensitive); empty when absent.
 std::string_view find_header(std::span<const Header> headers, std::string_view name);

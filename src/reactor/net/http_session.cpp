@@ -64,7 +64,7 @@ date_line()
 }
 
 std::string
-render_head(const Response& response, std::size_t content_length)
+render_head(const Response& response, std::uint64_t content_length)
 {
   std::string head;
   head.reserve(256);
@@ -113,24 +113,25 @@ struct StallWatch
   }
 };
 
-// Sends a whole file with sendfile(2): the kernel copies from the page cache, so large
+// Sends a file, or part of it, with sendfile(2): the kernel copies from the page cache, so large
 // files cost no user-space copy. Waits for writability when the socket buffer is full; a
 // client that takes nothing for the idle timeout is dropped like any idle one (the
 // stream's own timer does not cover a raw wait).
 asio::awaitable<bool>
-send_file(beast::tcp_stream& stream, const FileBody& file)
+send_file(beast::tcp_stream& stream, const FileBody& file, BodySlice part)
 {
   auto& socket = stream.socket();
   auto last_progress = std::chrono::steady_clock::now();
   asio::steady_timer stall_timer(socket.get_executor());
   bool watching = false;
-  off_t offset = 0;
-  while (static_cast<std::uint64_t>(offset) < file.size) {
+  auto offset = static_cast<off_t>(part.offset);
+  const std::uint64_t end = part.offset + part.length;
+  while (static_cast<std::uint64_t>(offset) < end) {
     const ssize_t sent =
       ::sendfile(socket.native_handle(),
                  file.fd,
                  &offset,
-                 static_cast<std::size_t>(file.size - static_cast<std::uint64_t>(offset)));
+                 static_cast<std::size_t>(end - static_cast<std::uint64_t>(offset)));
     if (sent > 0) {
       last_progress = std::chrono::steady_clock::now();
       continue;
@@ -158,7 +159,10 @@ send_file(beast::tcp_stream& stream, const FileBody& file)
 // nginx's tcp_nopush does, instead of a small segment for the head alone.
 template<typename Buffers>
 asio::awaitable<bool>
-write_head_then_file(beast::tcp_stream& stream, const Buffers& buffers, const FileBody& file)
+write_head_then_file(beast::tcp_stream& stream,
+                     const Buffers& buffers,
+                     const FileBody& file,
+                     BodySlice part)
 {
   std::array<iovec, std::tuple_size_v<Buffers>> parts{};
   std::size_t total = 0;
@@ -185,7 +189,7 @@ write_head_then_file(beast::tcp_stream& stream, const Buffers& buffers, const Fi
       co_return false;
     }
   }
-  co_return co_await send_file(stream, file);
+  co_return co_await send_file(stream, file, part);
 }
 
 // Writes head, Date, the connection line and the body in one gathered write.
@@ -195,7 +199,7 @@ write_response(beast::tcp_stream& stream, const Response& response, bool head_on
   const std::string_view payload = response.payload();
   std::string rendered;
   if (!response.prepared_head) {
-    rendered = render_head(response, payload.size());
+    rendered = render_head(response, response.body_size());
   }
   const std::string_view head = response.prepared_head ? *response.prepared_head : rendered;
   constexpr std::string_view k_close = "Connection: close\r\n\r\n";
@@ -207,7 +211,8 @@ write_response(beast::tcp_stream& stream, const Response& response, bool head_on
                                                    asio::buffer(payload.data(),
                                                                 head_only ? 0 : payload.size()) };
   if (response.file_body && !head_only) {
-    co_return co_await write_head_then_file(stream, buffers, *response.file_body);
+    const BodySlice part = response.slice.value_or(BodySlice{ 0, response.file_body->size });
+    co_return co_await write_head_then_file(stream, buffers, *response.file_body, part);
   }
   stream.expires_after(k_idle_timeout);
   auto [ec, written] =
@@ -317,11 +322,15 @@ struct ReadBuffer
     used -= count;
   }
 
-  // Reads more; false on end of stream, error or timeout.
+  // Reads more, growing the buffer up to `limit` bytes (never shrinking it below what it
+  // holds); false on end of stream, error, timeout, or a full buffer.
   asio::awaitable<bool> fill(beast::tcp_stream& stream, std::size_t limit)
   {
-    if (used == bytes.size()) {
+    if (used == bytes.size() && bytes.size() < limit) {
       bytes.resize(std::min(limit, bytes.size() * 2));
+    }
+    if (used == bytes.size()) {
+      co_return false;
     }
     auto [ec, read] = co_await stream.async_read_some(
       asio::buffer(bytes.data() + used, bytes.size() - used), asio::as_tuple(asio::use_awaitable));
@@ -343,13 +352,12 @@ struct Body
 asio::awaitable<Body>
 read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std::string& storage)
 {
-  const std::string_view encoding = find_header(head.headers(), "transfer-encoding");
-  const std::string_view length_text = find_header(head.headers(), "content-length");
+  const auto framing = check_framing(head);
+  if (!framing) {
+    co_return Body{ {}, 0, framing.error().status, framing.error().message };
+  }
   const std::size_t limit = head.length + k_max_body + k_max_head;
-  if (!encoding.empty()) {
-    if (!equals_ignoring_case(encoding, "chunked") || !length_text.empty()) {
-      co_return Body{ {}, 0, 501, "Only the chunked transfer coding is supported" };
-    }
+  if (framing->kind == BodyFraming::Kind::chunked) {
     for (;;) {
       std::size_t consumed = 0;
       const auto decoded =
@@ -360,27 +368,17 @@ read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std:
       if (decoded == BodyResult::too_large) {
         co_return Body{ {}, 0, 413, "Request body larger than 64 KiB" };
       }
-      if (decoded == BodyResult::malformed || buffer.used == limit) {
+      if (decoded == BodyResult::malformed || buffer.used >= limit) {
         co_return Body{ {}, 0, 400, "Malformed chunked body" };
       }
-      const auto parsed_until = buffer.used;
       if (!co_await buffer.fill(stream, limit)) {
         co_return Body{ {}, 0, 400, "Incomplete request body" };
       }
       // A grown buffer moved the bytes: the head's views must be read again.
-      if (buffer.used > parsed_until) {
-        parse_request_head(buffer.view(), head);
-      }
+      parse_request_head(buffer.view(), head);
     }
   }
-  std::size_t length = 0;
-  if (!length_text.empty()) {
-    const auto [end, ec] =
-      std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
-    if (ec != std::errc{} || end != length_text.data() + length_text.size()) {
-      co_return Body{ {}, 0, 400, "Bad Content-Length" };
-    }
-  }
+  const std::size_t length = framing->content_length;
   if (length > k_max_body) {
     co_return Body{ {}, 0, 413, "Request body larger than 64 KiB" };
   }
@@ -435,13 +433,15 @@ upgrade(beast::tcp_stream& stream,
 {
   auto accepted = websocket::accept_upgrade(head);
   if (!accepted) {
-    co_await write_response(stream, accepted.error(), false, false);
+    const Response refused = std::move(accepted.error());
+    co_await write_response(stream, refused, false, false);
     co_return;
   }
   auto outbox = std::make_shared<Outbox>(k_websocket_queue);
   auto peer = router.accept_websocket(request, outbox);
   if (!peer) {
-    co_await write_response(stream, json_error(404, "No WebSocket endpoint here"), false, false);
+    const Response not_found = json_error(404, "No WebSocket endpoint here");
+    co_await write_response(stream, not_found, false, false);
     co_return;
   }
   stream.expires_after(k_idle_timeout);
@@ -484,41 +484,50 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
     }
   });
   for (;;) {
+    // A request head has one deadline from its first byte: a client that trickles bytes
+    // cannot hold the connection longer than that.
     ParseResult parsed = ParseResult::incomplete;
     stream.expires_after(buffer.used == 0 ? k_idle_timeout : k_head_timeout);
-    while ((parsed = parse_request_head(buffer.view(), head)) == ParseResult::incomplete) {
-      if (buffer.used == k_max_head) {
-        co_await write_response(stream, plain_error(431, "Request head too large"), false, false);
-        co_return;
-      }
+    while ((parsed = parse_request_head(buffer.view(), head)) == ParseResult::incomplete &&
+           buffer.used < k_max_head) {
       idle = buffer.used == 0;
       if (!co_await buffer.fill(stream, k_max_head)) {
         co_return;
       }
-      idle = false;
-      stream.expires_after(k_head_timeout);
+      if (idle) {
+        stream.expires_after(k_head_timeout);
+        idle = false;
+      }
+    }
+    // Named locals, never temporaries inside co_await: g++ 12 can destroy a temporary
+    // of a branch that never ran (docs/CONTRIBUTING.md).
+    if (parsed == ParseResult::incomplete ||
+        (parsed == ParseResult::complete && head.length > k_max_head)) {
+      const Response too_large = plain_error(431, "Request head too large");
+      co_await write_response(stream, too_large, false, false);
+      co_return;
     }
     if (parsed != ParseResult::complete) {
-      const bool too_many = parsed == ParseResult::too_many_headers;
-      co_await write_response(stream,
-                              too_many ? plain_error(431, "Too many request headers")
-                                       : plain_error(400, "Malformed HTTP request"),
-                              false,
-                              false);
+      const Response refused = parsed == ParseResult::too_many_headers
+                                 ? plain_error(431, "Too many request headers")
+                                 : plain_error(400, "Malformed HTTP request");
+      co_await write_response(stream, refused, false, false);
       co_return;
     }
 
     auto body = co_await read_body(stream, buffer, head, body_storage);
     if (body.status != 0) {
-      co_await write_response(stream, plain_error(body.status, body.message), false, false);
+      const Response refused = plain_error(body.status, body.message);
+      co_await write_response(stream, refused, false, false);
       co_return;
     }
     // The buffer is ours: lowercasing the Host in place saves a copy.
     const std::string_view host = find_header(head.headers(), "host");
     lowercase_in_place(const_cast<char*>(host.data()), host.size());
 
-    const Request request{ head.method,    head.target, host,
-                           head.headers(), body.bytes,  remote_address };
+    const Request request{ head.method, origin_form(head.target),
+                           host,        head.headers(),
+                           body.bytes,  remote_address };
     if (websocket::is_upgrade(head)) {
       co_await upgrade(stream, head, request, buffer.view().substr(body.end), router, connections);
       co_return;

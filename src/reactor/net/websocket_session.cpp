@@ -24,6 +24,8 @@ namespace {
 constexpr std::size_t k_max_message = 1024 * 1024;
 // A peer silent this long is pinged; silent for the whole idle timeout, it is dropped.
 constexpr auto k_ping_after = std::chrono::seconds(30);
+// Control frames (pongs) queued for a client that does not read them, at most.
+constexpr std::size_t k_max_pending_control = 64 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
 constexpr auto k_sweep_period = std::chrono::seconds(10);
 // Reads go through one buffer per network thread; a connection keeps bytes only for an
@@ -289,6 +291,14 @@ Connection::read_frames(std::span<char> bytes)
         m_peer->on_message(incoming.payload);
         break;
       case Kind::ping:
+        // A client that pings without reading our pongs would grow m_control without
+        // bound; once closing, reading stops and the sweep drops it if it stays silent.
+        if (m_control.size() >= k_max_pending_control) {
+          send_control(websocket::encode_close(websocket::close_code::policy_violation,
+                                               "too many pings left unread"),
+                       true);
+          return bytes.size();
+        }
         send_control(websocket::encode_frame(websocket::Opcode::pong, incoming.payload), false);
         break;
       case Kind::close:
