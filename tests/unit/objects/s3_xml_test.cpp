@@ -43,5 +43,18 @@ TEST(S3Xml, ReadsAListPage)
   EXPECT_TRUE(parse_list_page("<ListBucketResult></ListBucketResult>").empty());
 }
 
+// Found by fuzz/s3_xml: a year past 2262 overflowed the conversion to nanoseconds.
+TEST(S3Xml, AnOutOfRangeDateCountsAsUnreadable)
+{
+  const auto objects = parse_list_page(
+    "<Contents><Key>a</Key><LastModified>99999-99-99T99:99:99.9Z</LastModified></Contents>"
+    "<Contents><Key>b</Key><LastModified>2024-13-01T00:00:00Z</LastModified></Contents>"
+    "<Contents><Key>c</Key><LastModified>2024-05-01T12:00:00.5000Z</LastModified></Contents>");
+  ASSERT_EQ(objects.size(), 3U);
+  for (const auto& object : objects) {
+    EXPECT_EQ(object.modified, std::chrono::system_clock::time_point::max()) << object.key;
+  }
+}
+
 } // namespace
 } // namespace reactor::objects::s3

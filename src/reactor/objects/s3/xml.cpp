@@ -28,7 +28,12 @@ parse_iso8601(const std::string& text)
                                &parts.tm_min,
                                &parts.tm_sec,
                                &millis);
-  if (read < 6) {
+  // Bounded, so the conversion to system_clock's nanoseconds (years 1678 to 2262) cannot
+  // overflow.
+  const auto within = [](int value, int low, int high) { return value >= low && value <= high; };
+  if (read < 6 || !within(parts.tm_year, 1970, 2200) || !within(parts.tm_mon, 1, 12) ||
+      !within(parts.tm_mday, 1, 31) || !within(parts.tm_hour, 0, 23) ||
+      !within(parts.tm_min, 0, 59) || !within(parts.tm_sec, 0, 60) || !within(millis, 0, 999)) {
     return std::nullopt;
   }
   parts.tm_year -= 1900;
