@@ -38,12 +38,21 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
       std::abort();
     }
   }
-  // What a session asks of the head next.
-  const std::string_view encoding = find_header(head.headers(), "transfer-encoding");
-  header_has_token(encoding, "chunked");
-  header_has_token(find_header(head.headers(), "connection"), "close");
-  if (trim(find_header(head.headers(), "host")).size() > size) {
+  // What a session asks of the head next: the framing, then the path.
+  const auto framing = check_framing(head);
+  if (framing && framing->kind == BodyFraming::Kind::chunked &&
+      (head.minor_version != 1 ||
+       !header_has_token(find_header(head.headers(), "transfer-encoding"), "chunked"))) {
     std::abort();
   }
+  if (!framing && (framing.error().message.empty() ||
+                   (framing.error().status != 400 && framing.error().status != 501))) {
+    std::abort();
+  }
+  const std::string_view path = origin_form(head.target);
+  if (path != "/" && !inside(path, head.target)) {
+    std::abort();
+  }
+  header_has_token(find_header(head.headers(), "connection"), "close");
   return 0;
 }
