@@ -263,6 +263,10 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
   }
   if (!site) {
     auto loaded = m_sites.load_site(label);
+    if (!loaded && loaded.error().corrupt) {
+      // Logged where it was found; never a body short of its Content-Length.
+      return text_page(502, "text/plain; charset=utf-8", "The file is damaged on the server\n");
+    }
     if (!loaded) {
       util::log::error("edge.site_unreadable",
                        { { "id", label }, { "error", loaded.error().message } });
@@ -311,6 +315,10 @@ Edge::respond_with_file(const net::Request& request,
   }
   if (!file) {
     auto loaded = m_sites.load_file(site, resolved.path, *resolved.entry, resolved.status);
+    if (!loaded && loaded.error().corrupt) {
+      // Logged where it was found; never a body short of its Content-Length.
+      return text_page(502, "text/plain; charset=utf-8", "The file is damaged on the server\n");
+    }
     if (!loaded) {
       util::log::error("edge.file_unreadable",
                        { { "path", resolved.path }, { "error", loaded.error().message } });

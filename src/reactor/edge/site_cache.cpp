@@ -1,7 +1,9 @@
 #include "reactor/edge/site_cache.hpp"
 
 #include "reactor/util/log.hpp"
+#include "reactor/util/sha256.hpp"
 
+#include <sys/stat.h>
 #include <unordered_map>
 #include <vector>
 
@@ -53,9 +55,11 @@ file_key(const objects::ManifestEntry& entry, unsigned status)
   return reinterpret_cast<std::uintptr_t>(&entry) | (status == 404 ? 1U : 0U);
 }
 
+std::atomic<std::uint64_t> g_instances{ 0 };
+
 struct ThreadCache
 {
-  const SiteCache* owner = nullptr;
+  std::uint64_t owner = 0;
   std::uint64_t generation = 0;
   std::uint64_t evictions = 0;
   std::unordered_map<std::string, std::shared_ptr<const Site>> sites;
@@ -63,7 +67,7 @@ struct ThreadCache
 };
 
 ThreadCache&
-thread_cache(const SiteCache* owner, std::uint64_t generation, std::uint64_t evictions)
+thread_cache(std::uint64_t owner, std::uint64_t generation, std::uint64_t evictions)
 {
   thread_local ThreadCache cache;
   if (cache.owner != owner || cache.generation != generation || cache.evictions != evictions) {
@@ -84,7 +88,68 @@ budget_bytes(const PreparedFile& file)
   return bytes;
 }
 
+// Checks an open blob's size (fstat) and, up to k_max_hashed_descriptor bytes, its hash;
+// nullopt when it matches.
+std::optional<BlobMismatch>
+check_descriptor(const objects::BlobRef& blob, int fd)
+{
+  struct stat info
+  {};
+  if (::fstat(fd, &info) != 0 || static_cast<std::uint64_t>(info.st_size) != blob.size) {
+    return BlobMismatch{ static_cast<std::uint64_t>(info.st_size), {} };
+  }
+  if (blob.size > k_max_hashed_descriptor) {
+    return std::nullopt;
+  }
+  auto hash = util::sha256_descriptor_hex(fd);
+  if (hash && *hash != blob.hash) {
+    return BlobMismatch{ blob.size, std::move(*hash) };
+  }
+  return std::nullopt;
+}
+
+LoadError
+store_failure(core::Error error)
+{
+  return LoadError{ false, std::move(error.message) };
+}
+
+// Logs a blob that does not match its manifest entry; the error that makes it a 502.
+LoadError
+corrupt_blob(std::string_view deployment_id,
+             std::string_view path,
+             const objects::BlobRef& blob,
+             const BlobMismatch& mismatch)
+{
+  util::log::error("edge.blob_corrupt",
+                   { { "id", deployment_id },
+                     { "path", path },
+                     { "blob", blob.hash },
+                     { "expected_size", blob.size },
+                     { "found_size", mismatch.found_size },
+                     { "found_hash", mismatch.found_hash } });
+  return LoadError{ true,
+                    "blob " + blob.hash + " of " + std::string(path) +
+                      " does not match the manifest (" + std::to_string(blob.size) +
+                      " bytes expected, " + std::to_string(mismatch.found_size) + " found" +
+                      (mismatch.found_hash.empty() ? "" : ", other content") + ")" };
+}
+
 } // namespace
+
+std::optional<BlobMismatch>
+check_blob(const objects::BlobRef& blob, std::uint64_t size, const std::string* bytes)
+{
+  if (size != blob.size) {
+    return BlobMismatch{ size, {} };
+  }
+  if (bytes != nullptr) {
+    if (auto hash = util::sha256_hex(*bytes); hash != blob.hash) {
+      return BlobMismatch{ size, std::move(hash) };
+    }
+  }
+  return std::nullopt;
+}
 
 SiteCache::SiteCache(store::MetadataStore& store,
                      objects::ObjectStore& objects,
@@ -92,13 +157,14 @@ SiteCache::SiteCache(store::MetadataStore& store,
   : m_store(store)
   , m_objects(objects)
   , m_max_bytes(max_bytes)
+  , m_instance(g_instances.fetch_add(1) + 1)
 {
 }
 
 std::shared_ptr<const Site>
 SiteCache::cached_site(std::string_view id) const
 {
-  auto& local = thread_cache(this,
+  auto& local = thread_cache(m_instance,
                              m_generation.load(std::memory_order_acquire),
                              m_evictions.load(std::memory_order_acquire));
   if (const auto found = local.sites.find(std::string(id)); found != local.sites.end()) {
@@ -113,7 +179,7 @@ SiteCache::cached_site(std::string_view id) const
   return found->second;
 }
 
-core::Result<std::shared_ptr<const Site>>
+LoadResult<std::shared_ptr<const Site>>
 SiteCache::load_site(std::string_view id)
 {
   if (auto site = cached_site(id)) {
@@ -122,7 +188,7 @@ SiteCache::load_site(std::string_view id)
   const auto generation = m_generation.load(std::memory_order_acquire);
   auto found = m_store.find_deployment(id);
   if (!found) {
-    return std::unexpected(found.error());
+    return std::unexpected(store_failure(std::move(found.error())));
   }
   const auto& deployment = *found;
   if (!deployment || deployment->status != core::Status::deployed) {
@@ -130,15 +196,16 @@ SiteCache::load_site(std::string_view id)
   }
   auto json = m_objects.get(objects::manifest_key(id));
   if (!json) {
-    return std::unexpected(json.error());
+    return std::unexpected(store_failure(std::move(json.error())));
   }
   const auto& manifest_json = *json;
   if (!manifest_json) {
-    return core::fail("deployment " + std::string(id) + " is DEPLOYED but has no manifest");
+    return std::unexpected(
+      LoadError{ false, "deployment " + std::string(id) + " is DEPLOYED but has no manifest" });
   }
   auto manifest = objects::parse_manifest(*manifest_json);
   if (!manifest) {
-    return std::unexpected(manifest.error());
+    return std::unexpected(store_failure(std::move(manifest.error())));
   }
   Site site{ std::move(*manifest), http_date(deployment->updated_at_ms / 1000), {}, {} };
   auto redirects = read_site_file(site.manifest, "_redirects");
@@ -194,7 +261,7 @@ std::shared_ptr<const PreparedFile>
 SiteCache::cached_file(const objects::ManifestEntry& entry, unsigned status) const
 {
   const auto key = file_key(entry, status);
-  auto& local = thread_cache(this,
+  auto& local = thread_cache(m_instance,
                              m_generation.load(std::memory_order_acquire),
                              m_evictions.load(std::memory_order_acquire));
   if (const auto found = local.files.find(key); found != local.files.end()) {
@@ -237,38 +304,44 @@ SiteCache::make_room(std::size_t bytes)
   return true;
 }
 
-core::Result<std::string>
+LoadResult<std::string>
 SiteCache::read_site_file(const objects::Manifest& manifest, std::string_view name)
 {
   const auto file = manifest.files.find(name);
   if (file == manifest.files.end()) {
     return std::string();
   }
-  auto bytes = read_blob({ file->second.hash, file->second.size });
+  auto bytes = read_blob({ file->second.hash, file->second.size }, manifest.deployment_id, name);
   if (!bytes) {
     return std::unexpected(bytes.error());
   }
   return std::string(**bytes);
 }
 
-core::Result<std::shared_ptr<const std::string>>
-SiteCache::read_blob(const objects::BlobRef& blob)
+LoadResult<std::shared_ptr<const std::string>>
+SiteCache::read_blob(const objects::BlobRef& blob,
+                     std::string_view deployment_id,
+                     std::string_view path)
 {
   if (blob.hash.empty()) {
     return nullptr;
   }
   auto bytes = m_objects.get(objects::blob_key(blob.hash));
   if (!bytes) {
-    return std::unexpected(bytes.error());
+    return std::unexpected(store_failure(std::move(bytes.error())));
   }
   auto& content = *bytes;
   if (!content) {
-    return core::fail("blob " + blob.hash + " is missing from the object store");
+    return std::unexpected(
+      LoadError{ false, "blob " + blob.hash + " is missing from the object store" });
+  }
+  if (const auto mismatch = check_blob(blob, content->size(), &*content)) {
+    return std::unexpected(corrupt_blob(deployment_id, path, blob, *mismatch));
   }
   return std::make_shared<const std::string>(std::move(*content));
 }
 
-core::Result<std::shared_ptr<const PreparedFile>>
+LoadResult<std::shared_ptr<const PreparedFile>>
 SiteCache::load_file(const Site& site,
                      std::string_view path,
                      const objects::ManifestEntry& entry,
@@ -278,10 +351,15 @@ SiteCache::load_file(const Site& site,
     return cached;
   }
   VariantBodies bodies;
+  const std::string_view id = site.manifest.deployment_id;
   // Large files go out with sendfile from the local store instead of from memory.
   if (entry.size >= k_sendfile_threshold) {
     if (const int fd = m_objects.open_file(objects::blob_key(entry.hash)); fd >= 0) {
       bodies.identity_file = std::make_shared<const net::FileBody>(fd, entry.size);
+      const objects::BlobRef blob{ entry.hash, entry.size };
+      if (auto mismatch = check_descriptor(blob, fd)) {
+        return std::unexpected(corrupt_blob(id, path, blob, *mismatch));
+      }
     }
   }
   const objects::BlobRef identity =
@@ -289,7 +367,7 @@ SiteCache::load_file(const Site& site,
   for (const auto& [blob, body] : { std::pair{ identity, &bodies.identity },
                                     std::pair{ entry.gzip, &bodies.gzip },
                                     std::pair{ entry.br, &bodies.br } }) {
-    auto read = read_blob(blob);
+    auto read = read_blob(blob, id, path);
     if (!read) {
       return std::unexpected(read.error());
     }

@@ -10,15 +10,22 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <expected>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace reactor::edge {
+
+// A file sent from an open descriptor larger than this is checked by size alone: hashing
+// it would hold its first request for seconds.
+constexpr std::uint64_t k_max_hashed_descriptor = 64ULL << 20;
 
 struct Site
 {
@@ -27,6 +34,30 @@ struct Site
   RedirectRules redirects;   // from the site's _redirects
   HeaderRules header_rules;  // from the site's _headers
 };
+
+// Why a site or a file cannot be loaded: the store failed (worth a retry), or a blob does
+// not match the manifest, truncated or replaced where it is stored (already logged).
+struct LoadError
+{
+  bool corrupt = false;
+  std::string message;
+};
+
+template<typename T>
+using LoadResult = std::expected<T, LoadError>;
+
+// How a blob differs from its manifest entry.
+struct BlobMismatch
+{
+  std::uint64_t found_size = 0;
+  std::string found_hash; // empty when the size differs already (not hashed)
+};
+
+// Checks `size` bytes against the blob's size and, when `bytes` is given (hashing is for
+// the first load only, never per request), against its hash; nullopt when they match.
+std::optional<BlobMismatch> check_blob(const objects::BlobRef& blob,
+                                       std::uint64_t size,
+                                       const std::string* bytes);
 
 // A file SiteCache keeps, with what its eviction needs (defined in site_cache.cpp).
 struct CachedFile;
@@ -44,18 +75,23 @@ public:
   // The site if already loaded; nullptr otherwise (never blocks).
   std::shared_ptr<const Site> cached_site(std::string_view id) const;
   // Loads the site when the deployment is DEPLOYED; nullptr when it is not (blocking).
-  core::Result<std::shared_ptr<const Site>> load_site(std::string_view id);
+  // Fails when the store does, or (corrupt) when _redirects or _headers does not match
+  // the manifest.
+  LoadResult<std::shared_ptr<const Site>> load_site(std::string_view id);
 
   // The file's prepared responses if in memory; nullptr otherwise (never blocks).
   // `entry` belongs to `site`; `status` is 200, or 404 for the site's 404.html.
   std::shared_ptr<const PreparedFile> cached_file(const objects::ManifestEntry& entry,
                                                   unsigned status) const;
   // Reads the file's variants and prepares them, keeping them in memory while the byte
-  // budget allows (blocking).
-  core::Result<std::shared_ptr<const PreparedFile>> load_file(const Site& site,
-                                                              std::string_view path,
-                                                              const objects::ManifestEntry& entry,
-                                                              unsigned status);
+  // budget allows (blocking). Each variant is checked against the manifest: its size
+  // always, its hash when read into memory (a file sent from an open descriptor is hashed
+  // up to k_max_hashed_descriptor bytes). A mismatch is logged at error level and fails
+  // as corrupt, so no response ever goes out short of its Content-Length.
+  LoadResult<std::shared_ptr<const PreparedFile>> load_file(const Site& site,
+                                                            std::string_view path,
+                                                            const objects::ManifestEntry& entry,
+                                                            unsigned status);
 
   // Drops a deleted deployment's site and files, here and in every thread's copy; a load
   // that read the store before this call serves its site once but does not keep it.
@@ -66,14 +102,20 @@ public:
 private:
   // With the mutex held: evicts files until `bytes` more fit; false if they never can.
   bool make_room(std::size_t bytes);
-  core::Result<std::shared_ptr<const std::string>> read_blob(const objects::BlobRef& blob);
+  // The blob's bytes, checked against `blob`; nullptr when blob.hash is empty. `path`
+  // and `deployment_id` are for the log line of a mismatch.
+  LoadResult<std::shared_ptr<const std::string>> read_blob(const objects::BlobRef& blob,
+                                                           std::string_view deployment_id,
+                                                           std::string_view path);
   // A file of the site read whole ("" when the site has none): _redirects, _headers.
-  core::Result<std::string> read_site_file(const objects::Manifest& manifest,
-                                           std::string_view name);
+  LoadResult<std::string> read_site_file(const objects::Manifest& manifest, std::string_view name);
 
   store::MetadataStore& m_store;
   objects::ObjectStore& m_objects;
   const std::size_t m_max_bytes;
+  // Names this cache to the threads' copies: a new cache at a freed one's address must
+  // not find its sites.
+  const std::uint64_t m_instance;
   mutable std::shared_mutex m_mutex;
   std::map<std::string, std::shared_ptr<const Site>, std::less<>> m_sites;
   std::map<std::uintptr_t, std::shared_ptr<const CachedFile>> m_files;

@@ -84,4 +84,26 @@ sha256_file_hex(const std::filesystem::path& file)
   return finish(context.get());
 }
 
+std::expected<std::string, std::string>
+sha256_descriptor_hex(int fd)
+{
+  auto context = new_context();
+  std::array<char, 64 * 1024> buffer{};
+  for (off_t offset = 0;;) {
+    const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), offset);
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return std::unexpected(std::generic_category().message(errno));
+    }
+    if (got == 0) {
+      break;
+    }
+    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(got));
+    offset += got;
+  }
+  return finish(context.get());
+}
+
 } // namespace reactor::util

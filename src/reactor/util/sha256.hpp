@@ -14,4 +14,8 @@ std::string sha256_hex(std::string_view bytes);
 // could not be read.
 std::expected<std::string, std::string> sha256_file_hex(const std::filesystem::path& file);
 
+// Lowercase hex SHA-256 of an open file's content, read from offset 0 with pread (the
+// descriptor's offset is left alone); the error says why it could not be read.
+std::expected<std::string, std::string> sha256_descriptor_hex(int fd);
+
 } // namespace reactor::util

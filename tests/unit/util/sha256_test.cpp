@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "temp_dir.hpp"
+#include <fcntl.h>
 #include <fstream>
+#include <unistd.h>
 
 namespace reactor::util {
 
@@ -26,6 +28,23 @@ TEST(Sha256, HashesFilesInChunks)
   ASSERT_TRUE(hash.has_value()) << hash.error();
   EXPECT_EQ(*hash, sha256_hex(content));
   EXPECT_FALSE(sha256_file_hex(dir.path() / "missing").has_value());
+}
+
+TEST(Sha256, HashesAnOpenDescriptorFromTheStart)
+{
+  testing::TempDir dir;
+  const std::string content(200 * 1024, 'r');
+  const auto file = dir.path() / "open.bin";
+  std::ofstream(file, std::ios::binary) << content;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::lseek(fd, 10, SEEK_SET), 10);
+  const auto hash = sha256_descriptor_hex(fd);
+  ASSERT_TRUE(hash.has_value()) << hash.error();
+  EXPECT_EQ(*hash, sha256_hex(content));
+  EXPECT_EQ(::lseek(fd, 0, SEEK_CUR), 10); // left where it was
+  ::close(fd);
+  EXPECT_FALSE(sha256_descriptor_hex(-1).has_value());
 }
 
 TEST(Sha256, DoesNotFollowSymlinks)

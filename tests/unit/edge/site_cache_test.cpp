@@ -1,0 +1,153 @@
+#include "reactor/edge/site_cache.hpp"
+#include "reactor/objects/local/local_store.hpp"
+#include "reactor/util/sha256.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../builder/fake_store.hpp"
+#include "../util/temp_dir.hpp"
+#include <fstream>
+
+namespace reactor::edge {
+
+namespace {
+
+using reactor::testing::TempDir;
+
+constexpr std::string_view k_id = "blobsite01";
+
+// A deployed site in a local store whose blobs a test can damage on disk.
+struct DeployedSite
+{
+  TempDir dir;
+  builder::testing::FakeStore metadata;
+  std::unique_ptr<objects::ObjectStore> objects =
+    std::move(*objects::local::create_store(dir.path()));
+  objects::Manifest manifest;
+
+  DeployedSite()
+  {
+    manifest.deployment_id = std::string(k_id);
+    add("index.html", "<h1>hello</h1>");
+    add("big.js", std::string(100 * 1024, 'x')); // sent from an open descriptor
+    add("_headers", "/*\n  X-A: 1\n");
+    EXPECT_TRUE(objects->put(objects::manifest_key(k_id), objects::to_json(manifest)).has_value());
+    core::Deployment deployment;
+    deployment.id = std::string(k_id);
+    EXPECT_TRUE(metadata.create_deployment(deployment).has_value());
+    EXPECT_TRUE(metadata.update_status({ std::string(k_id), core::Status::deployed }).has_value());
+  }
+
+  void add(const std::string& path, const std::string& bytes)
+  {
+    const auto hash = util::sha256_hex(bytes);
+    EXPECT_TRUE(objects->put(objects::blob_key(hash), bytes).has_value());
+    manifest.files[path] = objects::ManifestEntry{ hash, bytes.size(), "text/plain", {}, {} };
+  }
+
+  // Rewrites the blob of `path` on disk, as a failing disk or a hand might.
+  void damage(const std::string& path, const std::string& bytes)
+  {
+    std::ofstream(dir.path() / objects::blob_key(manifest.files.at(path).hash),
+                  std::ios::binary | std::ios::trunc)
+      << bytes;
+  }
+
+  LoadResult<std::shared_ptr<const PreparedFile>> load(SiteCache& cache, const std::string& path)
+  {
+    auto site = cache.load_site(k_id);
+    EXPECT_TRUE(site.has_value() && *site);
+    if (!site || !*site) {
+      return std::unexpected(LoadError{ false, "no site" });
+    }
+    return cache.load_file(**site, path, (*site)->manifest.files.at(path), 200);
+  }
+};
+
+constexpr std::size_t k_budget = 64 << 20;
+
+} // namespace
+
+TEST(CheckBlob, ComparesSizeAlwaysAndHashWhenGivenTheBytes)
+{
+  const std::string bytes = "hello";
+  const objects::BlobRef blob{ util::sha256_hex(bytes), bytes.size() };
+  EXPECT_FALSE(check_blob(blob, bytes.size(), &bytes));
+  EXPECT_FALSE(check_blob(blob, bytes.size(), nullptr));
+
+  const auto short_blob = check_blob(blob, 3, nullptr);
+  ASSERT_TRUE(short_blob);
+  EXPECT_EQ(short_blob->found_size, 3u);
+  EXPECT_EQ(short_blob->found_hash, "");
+
+  const std::string other = "jello";
+  const auto replaced = check_blob(blob, other.size(), &other);
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->found_hash, util::sha256_hex(other));
+}
+
+TEST(SiteCacheBlobs, ServesBlobsThatMatchTheManifest)
+{
+  DeployedSite site;
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  const auto index = site.load(cache, "index.html");
+  ASSERT_TRUE(index.has_value()) << index.error().message;
+  EXPECT_EQ(*(*index)->variant(Encoding::identity).body, "<h1>hello</h1>");
+  const auto big = site.load(cache, "big.js");
+  ASSERT_TRUE(big.has_value()) << big.error().message;
+  ASSERT_TRUE((*big)->variant(Encoding::identity).file);
+  EXPECT_EQ((*big)->variant(Encoding::identity).size(), 100u * 1024);
+}
+
+TEST(SiteCacheBlobs, ATruncatedBlobIsCorruptNeverShort)
+{
+  DeployedSite site;
+  site.damage("index.html", "<h1>he");
+  site.damage("big.js", std::string(1000, 'x'));
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  for (const std::string path : { "index.html", "big.js" }) {
+    const auto loaded = site.load(cache, path);
+    ASSERT_FALSE(loaded.has_value()) << path;
+    EXPECT_TRUE(loaded.error().corrupt) << path;
+    EXPECT_NE(loaded.error().message.find("does not match the manifest"), std::string::npos)
+      << loaded.error().message;
+  }
+}
+
+TEST(SiteCacheBlobs, AReplacedBlobIsCorruptWhenFirstLoaded)
+{
+  DeployedSite site;
+  site.damage("index.html", "<h1>HELLO</h1>");
+  site.damage("big.js", std::string(100 * 1024, 'y'));
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  for (const std::string path : { "index.html", "big.js" }) {
+    const auto loaded = site.load(cache, path);
+    ASSERT_FALSE(loaded.has_value()) << path;
+    EXPECT_TRUE(loaded.error().corrupt) << path;
+    EXPECT_NE(loaded.error().message.find("other content"), std::string::npos)
+      << loaded.error().message;
+  }
+}
+
+TEST(SiteCacheBlobs, ADamagedRuleFileMakesTheSiteCorrupt)
+{
+  DeployedSite site;
+  site.damage("_headers", "/*\n  X-B: 1\n");
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  const auto loaded = cache.load_site(k_id);
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_TRUE(loaded.error().corrupt);
+}
+
+TEST(SiteCacheBlobs, AMissingBlobIsAStoreFailureNotCorruption)
+{
+  DeployedSite site;
+  std::filesystem::remove(site.dir.path() /
+                          objects::blob_key(site.manifest.files.at("index.html").hash));
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  const auto loaded = site.load(cache, "index.html");
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_FALSE(loaded.error().corrupt);
+}
+
+} // namespace reactor::edge
