@@ -1,5 +1,6 @@
 #include "reactor/builder/git.hpp"
 
+#include "reactor/builder/clone_target.hpp"
 #include "reactor/builder/disk_watch.hpp"
 #include "reactor/util/process.hpp"
 
@@ -39,8 +40,9 @@ contains_any(const std::string& text, std::initializer_list<std::string_view> ne
 class GitRunner
 {
 public:
-  GitRunner(const CloneRequest& request, const LogFn& log)
+  GitRunner(const CloneRequest& request, std::vector<std::string> config, const LogFn& log)
     : m_request(request)
+    , m_config(std::move(config))
     , m_log(log)
     , m_deadline(Clock::now() + request.timeout)
     , m_disk(request.directory, request.max_bytes)
@@ -59,10 +61,12 @@ public:
     };
   }
 
-  // Runs git with the protocol restrictions; nullopt on success, else the failure.
+  // Runs git with the protocol restrictions; nullopt on success, else the failure. A
+  // network step's output stays out of the log, and its failures get one message.
   std::optional<CloneFailure> run(std::vector<std::string> args,
                                   const std::filesystem::path& cwd = {},
-                                  bool quiet = false)
+                                  bool quiet = false,
+                                  bool network = false)
   {
     std::vector<std::string> argv{ "git",
                                    "-c",
@@ -76,6 +80,10 @@ public:
     if (m_request.allow_local) {
       argv.insert(argv.end(), { "-c", "protocol.file.allow=always" });
     }
+    for (const auto& setting : m_config) {
+      argv.insert(argv.end(), { "-c", setting });
+    }
+    quiet = quiet || network;
     argv.insert(argv.end(), args.begin(), args.end());
 
     const auto left =
@@ -117,7 +125,7 @@ public:
       return CloneFailure{ Kind::too_large, "The repository is too large to clone" };
     }
     if (result->exit_code != 0) {
-      return classify();
+      return classify(network);
     }
     return std::nullopt;
   }
@@ -135,7 +143,7 @@ private:
                "not too large" };
   }
 
-  CloneFailure classify() const
+  CloneFailure classify(bool network) const
   {
     std::string all;
     for (const auto& line : m_lines) {
@@ -157,6 +165,9 @@ private:
       return { Kind::git_failed,
                "Unsupported repository URL: use an https:// (or http://, "
                "git://) URL of a public Git repository" };
+    }
+    if (network) {
+      return { Kind::repository_not_found, std::string(k_unreachable_repository) };
     }
     if (contains_any(all,
                      { "repository not found",
@@ -183,6 +194,7 @@ private:
   }
 
   const CloneRequest& m_request;
+  std::vector<std::string> m_config;
   const LogFn& m_log;
   Clock::time_point m_deadline;
   DiskWatch m_disk;
@@ -215,18 +227,22 @@ clone_repository(const CloneRequest& request, const LogFn& log)
       Kind::ref_not_found, "Branch or tag '" + request.ref + "' is not a valid Git ref name" });
   }
 
-  GitRunner git(request, log);
+  auto target = pin_clone_target(request.url, request.allow_local);
+  if (!target) {
+    return std::unexpected(std::move(target.error()));
+  }
+  GitRunner git(request, std::move(target->git_config), log);
   const auto directory = request.directory.string();
   if (is_commit_hash(request.ref)) {
     const auto hash = lowercase(request.ref);
     if (auto failed = git.run({ "init", "--quiet", "--", directory })) {
       return std::unexpected(std::move(*failed));
     }
-    if (auto failed = git.run({ "remote", "add", "origin", "--", request.url }, directory)) {
+    if (auto failed = git.run({ "remote", "add", "origin", "--", target->url }, directory)) {
       return std::unexpected(std::move(*failed));
     }
-    if (auto failed =
-          git.run({ "fetch", "--depth", "1", "--no-tags", "origin", hash }, directory)) {
+    if (auto failed = git.run(
+          { "fetch", "--depth", "1", "--no-tags", "origin", hash }, directory, true, true)) {
       return std::unexpected(std::move(*failed));
     }
     if (auto failed = git.run({ "checkout", "--quiet", "--detach", "FETCH_HEAD" }, directory)) {
@@ -238,9 +254,9 @@ clone_repository(const CloneRequest& request, const LogFn& log)
       args.push_back("--branch=" + request.ref);
     }
     // Relative to its parent, so that git's "Cloning into" line shows no host path.
-    const auto target = request.directory.lexically_normal();
-    args.insert(args.end(), { "--", request.url, target.filename().string() });
-    if (auto failed = git.run(std::move(args), target.parent_path())) {
+    const auto checkout = request.directory.lexically_normal();
+    args.insert(args.end(), { "--", target->url, checkout.filename().string() });
+    if (auto failed = git.run(std::move(args), checkout.parent_path(), true, true)) {
       return std::unexpected(std::move(*failed));
     }
   }

@@ -34,6 +34,7 @@ struct CloneFailure
     timed_out,
     too_large, // over max_bytes
     canceled,
+    refused,        // the URL or an address its host resolves to is not allowed
     git_failed,     // git said no for another reason: the message carries its last lines
     infrastructure, // git could not be run at all
   };
@@ -43,8 +44,10 @@ struct CloneFailure
 
 // Shallow-clones `ref` of `url` into `directory` with git's command line (never a shell),
 // only over https, http and git (plus file when allow_local), with a cleared environment,
-// a time limit and a size limit; git's output goes to `log`. Returns the checked-out commit
-// hash.
+// a time limit and a size limit; only to public addresses, checked and pinned
+// (pin_clone_target), with no redirects. Local git output goes to `log`; the network
+// steps' output does not, and every network failure gets one message. Returns the
+// checked-out commit hash.
 std::expected<std::string, CloneFailure> clone_repository(const CloneRequest& request,
                                                           const LogFn& log);
 

@@ -1,9 +1,12 @@
 #include "reactor/core/repo_url.hpp"
 
+#include "reactor/core/host_address.hpp"
+
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace reactor::core {
 
@@ -30,11 +33,52 @@ lowercase(std::string_view text)
 }
 
 bool
-is_loopback_host(std::string_view host)
+is_loopback_name(const std::string& name)
 {
-  const std::string name = lowercase(host);
-  return name == "localhost" || name.ends_with(".localhost") || name.starts_with("127.") ||
-         name == "[::1]" || name == "0.0.0.0" || name == "[::]" || name == "0";
+  return name == "localhost" || name.ends_with(".localhost");
+}
+
+// Refuses hosts that spell an address Reactor must not reach. Names are resolved and
+// their addresses checked again when the worker clones (builder/clone_target).
+Result<std::string>
+check_host(const boost::urls::url_view& url, bool allow_local)
+{
+  namespace ip = boost::asio::ip;
+  std::optional<ip::address> address;
+  if (url.host_type() == boost::urls::host_type::ipv6) {
+    address = ip::address_v6(url.host_ipv6_address().to_bytes());
+  } else if (url.host_type() == boost::urls::host_type::ipvfuture) {
+    return fail("repoUrl host " + std::string(url.encoded_host()) +
+                " is not an address Reactor can reach: give a host name");
+  } else {
+    const std::string name = lowercase(url.encoded_host());
+    if (name.find('%') != std::string::npos) {
+      return fail("repoUrl host must not be percent-encoded: write '" + std::string(url.host()) +
+                  "' as plain text");
+    }
+    if (name.ends_with('.')) {
+      return fail("repoUrl host '" + name + "' must not end with a dot");
+    }
+    if (is_loopback_name(name)) {
+      if (allow_local) {
+        return name;
+      }
+      return fail("repoUrl points at this machine (" + name +
+                  "); local repositories are allowed only with --allow-local-repos");
+    }
+    auto numeric = parse_numeric_ipv4(name);
+    if (!numeric) {
+      return std::unexpected(numeric.error());
+    }
+    if (!*numeric) {
+      return name;
+    }
+    address = **numeric;
+  }
+  if (auto refused = refused_address(*address, allow_local)) {
+    return fail("repoUrl host " + std::string(url.encoded_host()) + " is refused: " + *refused);
+  }
+  return address->to_string();
 }
 
 } // namespace
@@ -78,12 +122,15 @@ validate_repo_url(std::string_view url, bool allow_local)
   if (!parsed->has_authority() || parsed->host().empty()) {
     return fail("repoUrl has no host");
   }
+  if (!is_whole_authority(url, parsed->encoded_authority())) {
+    return fail("repoUrl host is not a valid host name or address: give a URL like "
+                "https://github.com/owner/app.git");
+  }
   if (parsed->has_userinfo()) {
     return fail("repoUrl must not contain credentials: Reactor clones public repositories");
   }
-  if (!allow_local && is_loopback_host(parsed->host())) {
-    return fail("repoUrl points at this machine (" + std::string(parsed->host()) +
-                "); local repositories are allowed only with --allow-local-repos");
+  if (auto host = check_host(*parsed, allow_local); !host) {
+    return std::unexpected(host.error());
   }
   return std::string(url);
 }

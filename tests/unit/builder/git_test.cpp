@@ -1,9 +1,14 @@
+#include "reactor/builder/clone_target.hpp"
 #include "reactor/builder/git.hpp"
 
 #include <gtest/gtest.h>
 
 #include "../util/temp_dir.hpp"
 #include "helpers.hpp"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace reactor::builder {
 
@@ -62,7 +67,7 @@ TEST(Git, ClonesTheDefaultBranchOfALocalRepository)
   const auto depth =
     run({ "git", "-C", (work.path() / "checkout").string(), "rev-list", "--count", "HEAD" });
   EXPECT_EQ(depth.at(0), "1");
-  EXPECT_FALSE(log.empty());
+  EXPECT_TRUE(log.empty()); // a network step's output could tell a closed port from a missing repo
 }
 
 TEST(Git, ClonesABranchATagAndACommit)
@@ -107,8 +112,7 @@ TEST(Git, ExplainsAMissingRepository)
     clone_repository(request(work, "file://" + (work.path() / "none").string(), ""), {});
   ASSERT_FALSE(commit.has_value());
   EXPECT_EQ(commit.error().kind, CloneFailure::Kind::repository_not_found);
-  EXPECT_EQ(commit.error().message,
-            "Repository not found: check the URL and that the repository is public");
+  EXPECT_EQ(commit.error().message, k_unreachable_repository);
 }
 
 TEST(Git, RefusesLocalRepositoriesUnlessAllowed)
@@ -119,7 +123,7 @@ TEST(Git, RefusesLocalRepositoriesUnlessAllowed)
   req.allow_local = false;
   const auto commit = clone_repository(req, {});
   ASSERT_FALSE(commit.has_value());
-  EXPECT_EQ(commit.error().kind, CloneFailure::Kind::git_failed);
+  EXPECT_EQ(commit.error().kind, CloneFailure::Kind::refused);
   EXPECT_FALSE(std::filesystem::exists(work.path() / "checkout" / "package.json"));
 
   TempDir plain;
@@ -140,16 +144,25 @@ TEST(Git, RejectsOptionLikeInput)
 
 TEST(Git, StopsAtTheTimeLimit)
 {
+  // A listener that never accepts: the connection opens and git waits for an answer.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
   TempDir work;
-  auto req = request(work, "git://10.255.255.1/repo.git", "");
+  auto req =
+    request(work, "git://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/repo.git", "");
   req.timeout = std::chrono::milliseconds(300);
   const auto started = std::chrono::steady_clock::now();
   const auto commit = clone_repository(req, {});
+  ::close(listener);
   ASSERT_FALSE(commit.has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
-  if (commit.error().kind != CloneFailure::Kind::timed_out) {
-    GTEST_SKIP() << "the connection failed before the limit: " << commit.error().message;
-  }
+  EXPECT_EQ(commit.error().kind, CloneFailure::Kind::timed_out) << commit.error().message;
   EXPECT_TRUE(commit.error().message.starts_with("Cloning the repository took longer than"));
 }
 
