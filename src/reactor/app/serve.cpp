@@ -2,7 +2,7 @@
 
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
-#include "reactor/builder/sandbox_network.hpp"
+#include "reactor/builder/sandbox_runner.hpp"
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
@@ -210,12 +210,13 @@ run_node(const ServeOptions& given, Roles roles)
                                                    : util::log::Level::warn,
                      "builder.limits",
                      { { "limits", workers.limits_status() } });
-    if (const auto problem = builder::install_network_problem(worker_config.slirp4netns);
+    // One real sandboxed command of each phase: what would fail every build is said now.
+    if (const auto problem = builder::sandbox_problem(
+          worker_config.work_dir / "self-test", worker_config.bwrap, worker_config.slirp4netns);
         !problem.empty()) {
       util::log::error(
-        "builder.install_network",
-        { { "error", problem },
-          { "effect", "the install phase of every build fails until it is fixed" } });
+        "builder.sandbox",
+        { { "error", problem }, { "effect", "every build fails until it is fixed" } });
     }
   }
 

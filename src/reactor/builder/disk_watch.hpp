@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace reactor::builder {
 
@@ -26,5 +29,10 @@ private:
   Clock::time_point m_next_scan;
   bool m_over = false;
 };
+
+// When the disk holding `path` is full (`error` says "No space left on device", or less
+// than 1 MiB is free): a message that names it, with its free and total size, for the
+// operator. nullopt otherwise.
+std::optional<std::string> full_disk(const std::filesystem::path& path, std::string_view error);
 
 } // namespace reactor::builder

@@ -122,22 +122,6 @@ find_slirp4netns(const std::string& slirp4netns)
                     slirp4netns + " not found): install it (Debian: apt-get install slirp4netns)");
 }
 
-std::string
-install_network_problem(const std::string& slirp4netns)
-{
-  if (auto found = find_slirp4netns(slirp4netns); !found) {
-    return found.error().message;
-  }
-  util::ProcessOptions probe;
-  probe.argv = { "true" };
-  probe.env = environment();
-  probe.new_network = true;
-  if (auto ran = util::run_process(probe); !ran) {
-    return ran.error() + " (the install phase's network needs root: run Reactor as root)";
-  }
-  return "";
-}
-
 core::Result<SandboxNetwork>
 start_sandbox_network(const std::string& slirp4netns, int pid, std::chrono::milliseconds timeout)
 {

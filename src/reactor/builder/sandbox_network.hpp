@@ -53,11 +53,6 @@ private:
 // not there.
 core::Result<std::string> find_slirp4netns(const std::string& slirp4netns);
 
-// Why the install phase cannot have its network on this host, "" when it can: slirp4netns
-// is missing, or Reactor may not create network namespaces (it runs without root). Tries
-// both, for the startup log, so that the problem shows before the first deployment.
-std::string install_network_problem(const std::string& slirp4netns);
-
 // Starts slirp4netns for the network namespace of process `pid` and returns once the
 // network is up. Refuses a process in Reactor's own network namespace. Fails with
 // slirp4netns's own words when it stops or is not ready within `timeout`.

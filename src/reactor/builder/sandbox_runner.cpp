@@ -54,6 +54,23 @@ bring_network_up(const std::string& slirp4netns,
   return {};
 }
 
+// The failure of a sandbox that could not start, in bwrap's own words (`cause`: what
+// failed on Reactor's side as a result, if anything). Retrying cannot help.
+core::Error
+sandbox_start_failure(const std::vector<std::string>& bwrap_said, const std::string& cause)
+{
+  std::string message = "the build sandbox could not start:";
+  for (const auto& line : bwrap_said) {
+    message += " " + line;
+  }
+  if (!cause.empty()) {
+    message += " (then: " + cause + ")";
+  }
+  message += ". Reactor tries its sandbox at start: see the builder.sandbox log line and "
+             "docs/OPERATIONS.md";
+  return core::Error{ std::move(message), false };
+}
+
 } // namespace
 
 core::Result<SandboxOutcome>
@@ -68,7 +85,7 @@ run_sandboxed(const SandboxSpec& spec,
   if (spec.phase == SandboxPhase::install) {
     auto found = find_slirp4netns(spec.slirp4netns);
     if (!found) {
-      return std::unexpected(std::move(found.error()));
+      return core::fail_for_good(std::move(found.error().message));
     }
     slirp4netns = std::move(*found);
   }
@@ -92,13 +109,23 @@ run_sandboxed(const SandboxSpec& spec,
 
   DiskWatch disk(spec.workspace, limits.disk_bytes);
   Limit hit = Limit::none;
+  // bwrap's complaints before the command said anything: the sandbox could not start.
+  std::vector<std::string> bwrap_said;
+  bool command_spoke = false;
   util::ProcessOptions options;
   options.argv = sandbox_argv(spec);
   options.env = { "PATH=/usr/local/bin:/usr/bin:/bin" };
   options.cwd = spec.workspace;
   options.timeout = left;
   options.cancel = cancel;
-  options.on_line = on_line;
+  options.on_line = [&](std::string_view line) {
+    if (!command_spoke && line.starts_with("bwrap: ") && bwrap_said.size() < 4) {
+      bwrap_said.emplace_back(line);
+    } else {
+      command_spoke = true;
+    }
+    on_line(line);
+  };
   options.rlimits.push_back({ RLIMIT_CORE, 0 });
   if (limits.disk_bytes != 0) {
     options.rlimits.push_back({ RLIMIT_FSIZE, limits.disk_bytes });
@@ -138,7 +165,16 @@ run_sandboxed(const SandboxSpec& spec,
   auto result = util::run_process(options);
   network.reset(); // slirp4netns ends with the command
   if (!result) {
+    if (!bwrap_said.empty()) {
+      return std::unexpected(sandbox_start_failure(bwrap_said, result.error()));
+    }
     return core::fail("cannot start the sandbox: " + result.error());
+  }
+  // bwrap exits 1 after saying why when it cannot set the sandbox up, before the command
+  // runs. (A command whose first words are "bwrap: " and that exits 1 is taken for it too;
+  // it only changes the failure's message.)
+  if (result->exit_code == 1 && !bwrap_said.empty() && !command_spoke) {
+    return std::unexpected(sandbox_start_failure(bwrap_said, ""));
   }
   if (group) {
     group->kill_all();
@@ -157,6 +193,49 @@ run_sandboxed(const SandboxSpec& spec,
     }
   }
   return outcome;
+}
+
+std::string
+sandbox_problem(const std::filesystem::path& workspace,
+                const std::string& bwrap,
+                const std::string& slirp4netns)
+{
+  std::error_code ec;
+  std::filesystem::remove_all(workspace, ec);
+  std::string problem;
+  if (auto prepared = prepare_workspace(workspace); !prepared) {
+    problem = prepared.error().message;
+  } else if (std::filesystem::create_directories(workspace / "src", ec); ec) {
+    problem = "cannot create " + (workspace / "src").string() + ": " + ec.message();
+  }
+  for (const auto phase : { SandboxPhase::build, SandboxPhase::install }) {
+    if (!problem.empty()) {
+      break;
+    }
+    SandboxSpec spec;
+    spec.workspace = workspace;
+    spec.phase = phase;
+    spec.command = { "true" };
+    spec.root_entries = host_root_entries();
+    spec.bwrap = bwrap;
+    spec.slirp4netns = slirp4netns;
+    std::string output;
+    const auto ran =
+      run_sandboxed(spec,
+                    BuildLimits{},
+                    nullptr,
+                    std::chrono::steady_clock::now() + std::chrono::seconds(30),
+                    nullptr,
+                    [&output](std::string_view line) { output += std::string(line) + "\n"; });
+    const std::string name = phase == SandboxPhase::install ? "install" : "build";
+    if (!ran) {
+      problem = "the " + name + " phase: " + ran.error().message;
+    } else if (!ran->succeeded()) {
+      problem = "the " + name + " phase's sandbox ran `true` and it failed: " + output;
+    }
+  }
+  std::filesystem::remove_all(workspace, ec);
+  return problem;
 }
 
 } // namespace reactor::builder

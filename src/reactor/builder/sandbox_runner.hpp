@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <string>
 
 namespace reactor::builder {
 
@@ -34,5 +36,12 @@ core::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
                                            std::chrono::steady_clock::time_point deadline,
                                            const std::atomic<bool>* cancel,
                                            const LogFn& on_line);
+
+// Runs `true` in a real sandbox of each phase (the install phase with its network) in a
+// scratch workspace at `workspace`, removed after. Returns what is wrong, in words an
+// operator can act on (bwrap's own when it said any), or an empty string.
+std::string sandbox_problem(const std::filesystem::path& workspace,
+                            const std::string& bwrap,
+                            const std::string& slirp4netns);
 
 } // namespace reactor::builder

@@ -1,5 +1,6 @@
 #include "reactor/builder/worker_pool.hpp"
 
+#include "reactor/builder/disk_watch.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/metrics.hpp"
@@ -182,6 +183,29 @@ observe_build(const core::StatusChange& change, std::chrono::steady_clock::durat
   }
 }
 
+// An internal error as the worker acts on it: one on a full disk is named as such and
+// not retried, whatever step ran into it.
+core::Error
+classify_internal_error(core::Error error, const std::filesystem::path& work_dir)
+{
+  if (auto full = full_disk(work_dir, error.message)) {
+    return core::Error{ std::move(*full), false };
+  }
+  return error;
+}
+
+// The final ERROR of a build that failed for a reason of Reactor's, not of the app's.
+std::string
+final_internal_error(const core::Error& failure, int attempts)
+{
+  std::string message = "Reactor could not build this deployment: " + failure.message;
+  if (failure.retryable) {
+    message += " (after " + std::to_string(attempts) + " attempts)";
+  }
+  return message + ". This is not a problem with the app: once an operator has fixed it, "
+                   "deploy again.";
+}
+
 // Gives a job back to the queue at once: this process is stopping.
 void
 hand_back(store::MetadataStore& store, const store::Job& job)
@@ -283,17 +307,30 @@ WorkerPool::run_job(const store::Job& job)
   const auto reason = running.reason.load();
   const WorkspaceCleanup cleanup{ config.work_dir, job.deployment_id };
   if (!change) {
-    util::log::error("build.internal_error",
-                     { { "id", job.deployment_id }, { "error", change.error().message } });
-    const std::array<std::string, 1> line{ "[reactor] Internal error, the build will be retried: " +
-                                           change.error().message };
+    const auto failure = classify_internal_error(change.error(), m_config.work_dir);
+    const bool last_attempt = !failure.retryable || job.receives >= store::k_max_receives;
+    util::log::error(
+      "build.internal_error",
+      { { "id", job.deployment_id }, { "error", failure.message }, { "retried", !last_attempt } });
+    const std::array<std::string, 1> line{
+      "[reactor] Internal error" +
+      std::string(last_attempt ? ": " : ", the build will be retried: ") + failure.message
+    };
     if (auto appended = m_store.append_logs(job.deployment_id, line); !appended) {
       util::log::error("store.failed",
                        { { "action", "append to a build log" },
                          { "id", job.deployment_id },
                          { "error", appended.error().message } });
     }
-    return;
+    if (!last_attempt) {
+      return; // the lease expires and the queue hands the job out again
+    }
+    // Retrying cannot help, or this was the last attempt: the cause is the final ERROR.
+    change = core::StatusChange{ job.deployment_id,
+                                 core::Status::error,
+                                 core::Phase::none,
+                                 final_internal_error(failure, job.receives),
+                                 std::string() };
   }
   if (reason == CancelReason::lease_lost) {
     util::log::warn("build.lease_lost", { { "id", job.deployment_id } });

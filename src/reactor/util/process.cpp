@@ -290,16 +290,23 @@ run_process(const ProcessOptions& options)
     return std::unexpected(launched.error());
   }
   const pid_t pid = *launched;
+  ::fcntl(read_end.get(), F_SETFL, ::fcntl(read_end.get(), F_GETFL) | O_NONBLOCK);
   if (options.on_start) {
     if (auto started = options.on_start(pid); !started) {
       ::kill(-pid, SIGKILL);
       int ignored = 0;
       ::waitpid(pid, &ignored, 0);
+      // What the child said before it was stopped often says why on_start failed (a
+      // process that exited at once): it still reaches on_line.
+      LineSplitter splitter(options.on_line);
+      std::array<char, 16 * 1024> buffer{};
+      for (ssize_t n = 0; (n = ::read(read_end.get(), buffer.data(), buffer.size())) > 0;) {
+        splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      }
+      splitter.finish();
       return std::unexpected(started.error());
     }
   }
-
-  ::fcntl(read_end.get(), F_SETFL, ::fcntl(read_end.get(), F_GETFL) | O_NONBLOCK);
 
   ProcessResult result;
   LineSplitter splitter(options.on_line);

@@ -38,7 +38,7 @@ struct ProcessOptions
   std::vector<int> pass_fds;          // open descriptors the child gets as 3, 4, … (at most 8)
   bool new_network = false; // the child starts in a network namespace of its own (needs root)
   // Called with the child's PID once argv runs. An error kills the process group, and
-  // run_process fails with it.
+  // run_process fails with it, after passing what the child wrote so far to on_line.
   std::function<std::expected<void, std::string>(int pid)> on_start;
 };
 

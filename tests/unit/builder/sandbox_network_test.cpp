@@ -43,12 +43,4 @@ TEST(SandboxNetwork, NeverConfiguresReactorsOwnNetwork)
   EXPECT_NE(refused.error().message.find("refusing"), std::string::npos) << refused.error().message;
 }
 
-TEST(SandboxNetwork, StartupCheckNamesWhatIsMissing)
-{
-  // Here, as root with slirp4netns installed, the install phase can have its network.
-  EXPECT_EQ(install_network_problem("slirp4netns"), "");
-  const auto missing = install_network_problem("reactor-no-such-slirp4netns");
-  EXPECT_NE(missing.find("apt-get install slirp4netns"), std::string::npos) << missing;
-}
-
 } // namespace reactor::builder
