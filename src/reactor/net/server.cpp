@@ -6,7 +6,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <exception>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -47,6 +47,25 @@ struct Server::State
 };
 
 namespace {
+
+// The completion handler of a spawned coroutine: an exception that escaped it (a bug) is
+// logged once, and the server carries on without that connection, as Beast's examples do.
+auto
+log_escaped(const char* what)
+{
+  return [what](const std::exception_ptr& escaped) {
+    if (!escaped) {
+      return;
+    }
+    try {
+      std::rethrow_exception(escaped);
+    } catch (const std::exception& error) {
+      util::log::error("server.uncaught", { { "in", what }, { "error", error.what() } });
+    } catch (...) {
+      util::log::error("server.uncaught", { { "in", what }, { "error", "unknown exception" } });
+    }
+  };
+}
 
 // After accept failed (EMFILE: out of descriptors; ENOBUFS …), waits before the next try:
 // the connection stays in the backlog, so retrying at once would spin a core at 100 %
@@ -92,9 +111,8 @@ accept_loop(tcp::acceptor& acceptor,
     }
     failures = 0;
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(*target.context,
-                   run_http_session(std::move(socket), router, target.connections),
-                   asio::detached);
+    auto session = run_http_session(std::move(socket), router, target.connections);
+    asio::co_spawn(*target.context, std::move(session), log_escaped("session"));
   }
 }
 
@@ -157,9 +175,8 @@ Server::run()
     return;
   }
   auto& first = *m_state->listeners.front();
-  asio::co_spawn(*first.context,
-                 accept_loop(*first.acceptor, m_state->listeners, m_state->router),
-                 asio::detached);
+  auto accepting = accept_loop(*first.acceptor, m_state->listeners, m_state->router);
+  asio::co_spawn(*first.context, std::move(accepting), log_escaped("listener"));
   std::vector<std::jthread> others;
   for (std::size_t i = 1; i < m_state->listeners.size(); ++i) {
     others.emplace_back([context = m_state->listeners[i]->context.get()] { context->run(); });
