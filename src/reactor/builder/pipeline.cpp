@@ -3,6 +3,7 @@
 #include "reactor/builder/build_info.hpp"
 #include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/detect.hpp"
+#include "reactor/builder/disk_watch.hpp"
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/git.hpp"
 #include "reactor/builder/plan_settings.hpp"
@@ -514,6 +515,11 @@ private:
     say(shown + " finished in " + seconds_text(Clock::now() - started));
     if (result->exit_code == 0) {
       return std::nullopt;
+    }
+    // A command that failed on a full disk is not the app's fault, and a retry would fail
+    // the same way: the operator's to fix, said as such.
+    if (auto full = full_disk(m_workspace, ""); full) {
+      return core::fail_for_good(std::move(*full));
     }
     std::string message = step.stage + " failed: `" + shown + "` ";
     message += result->signal != 0 ? "was killed by signal " + std::to_string(result->signal)
