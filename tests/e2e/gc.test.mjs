@@ -93,3 +93,46 @@ test('GC keeps the blob a remaining site shares and removes the deleted site\'s 
   assert.match(metrics, new RegExp(`^reactor_gc_blobs_deleted_total ${report.blobsDeleted}$`, 'm'));
   assert.match(metrics, new RegExp(`^reactor_gc_bytes_freed_total ${report.bytesFreed}$`, 'm'));
 });
+
+test('with the default grace, POST /admin/gc frees a deleted site\'s blobs at once, but not while a build is in flight', async () => {
+  // The grace (1h) protects what builds in flight publish, not the blobs of deleted sites.
+  const own = await startServer({ args: ['--gc-interval', '0'] });
+  try {
+    const content = { 'index.html': '<h1>Deleted a moment ago</h1>', 'assets/own.js': 'console.log("own");\n' };
+    const posted = await request(own.port, {
+      method: 'POST', path: '/deploy', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repoUrl: makeRepo(siteApp(content)) }),
+    });
+    const id = JSON.parse(posted.body).id;
+    await waitFor(own.port, id, { status: 'DEPLOYED' });
+    const blob = (text) => join(own.dataDir, 'objects', 'blobs', createHash('sha256').update(text).digest('hex'));
+    for (const text of Object.values(content)) assert.ok(existsSync(blob(text)));
+    assert.equal((await request(own.port, { method: 'DELETE', path: `/deployments/${id}` })).status, 200);
+
+    // A build in flight may count on any young blob: the grace holds while it runs.
+    const slow = await request(own.port, {
+      method: 'POST', path: '/deploy', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repoUrl: makeRepo(tinyApp({ sleepMs: 30000 })) }),
+    });
+    const slowId = JSON.parse(slow.body).id;
+    const during = JSON.parse((await request(own.port, { method: 'POST', path: '/admin/gc' })).body);
+    assert.equal(during.blobsDeleted, 0, JSON.stringify(during));
+    for (const text of Object.values(content)) assert.ok(existsSync(blob(text)));
+    await request(own.port, { method: 'POST', path: `/deployments/${slowId}/cancel` });
+    await waitFor(own.port, slowId);
+    // Canceled, and its worker has let go of the job: nothing is in flight any more.
+    for (const deadline = Date.now() + 30000; ;) {
+      const metrics = (await request(own.port, { path: '/metrics' })).body;
+      if (/^reactor_queue_depth 0$/m.test(metrics)) break;
+      assert.ok(Date.now() < deadline, 'the canceled build let go of its job');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    const run = await request(own.port, { method: 'POST', path: '/admin/gc' });
+    assert.equal(run.status, 200, run.body);
+    assert.ok(JSON.parse(run.body).blobsDeleted >= 2, run.body);
+    for (const text of Object.values(content)) assert.ok(!existsSync(blob(text)), `${text} is gone`);
+  } finally {
+    await own.stop();
+  }
+});

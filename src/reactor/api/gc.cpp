@@ -30,7 +30,7 @@ collect_garbage(const net::Request& request, ApiContext& context)
   }
   const auto dry_run_text = request.query("dryRun");
   const bool dry_run = dry_run_text && (*dry_run_text == "1" || *dry_run_text == "true");
-  auto report = context.collector->run(dry_run);
+  auto report = context.collector->run(dry_run, true);
   if (!report) {
     return net::json_error(503, "Garbage collection failed: " + report.error().message);
   }

@@ -24,11 +24,14 @@ Collector::~Collector()
 }
 
 core::Result<GcReport>
-Collector::run(bool dry_run)
+Collector::run(bool dry_run, bool requested)
 {
   const std::lock_guard lock(m_running);
   GcReport report;
-  auto swept = sweep_objects(m_store, m_objects, { .grace = m_grace, .dry_run = dry_run });
+  auto swept =
+    sweep_objects(m_store,
+                  m_objects,
+                  { .grace = m_grace, .dry_run = dry_run, .grace_only_while_building = requested });
   if (!swept) {
     util::log::error("gc.failed", { { "error", swept.error().message } });
     return std::unexpected(swept.error());
@@ -63,7 +66,7 @@ Collector::start(std::chrono::seconds interval)
       if (stop.stop_requested()) {
         return;
       }
-      std::ignore = run(false); // a failure is logged; the next run tries again
+      std::ignore = run(false, false); // a failure is logged; the next run tries again
     }
   });
 }

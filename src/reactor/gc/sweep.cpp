@@ -61,6 +61,49 @@ mark(objects::ObjectStore& objects, const std::string& key, std::unordered_set<s
   return {};
 }
 
+// Whether an object younger than the grace may go anyway: only when the options say so and
+// no build is queued or running. The store is asked again at most every k_recheck during
+// the sweep, far sooner than a build that starts meanwhile can get to publishing; once a
+// build is seen, the grace holds for the rest of the sweep.
+class GraceWaiver
+{
+public:
+  GraceWaiver(store::MetadataStore& store, bool enabled)
+    : m_store(store)
+    , m_enabled(enabled)
+  {
+  }
+
+  core::Result<bool> applies()
+  {
+    using Clock = std::chrono::steady_clock;
+    static constexpr auto k_recheck = std::chrono::milliseconds(50);
+    if (!m_enabled || (m_checked && Clock::now() - m_checked_at < k_recheck)) {
+      return m_enabled;
+    }
+    auto counts = m_store.counts();
+    if (!counts) {
+      return std::unexpected(counts.error());
+    }
+    const auto pending = "status:" + std::string(core::to_string(core::Status::pending));
+    const auto building = "status:" + std::string(core::to_string(core::Status::in_progress));
+    for (const auto& [name, count] : *counts) {
+      if (count > 0 && (name == "jobs" || name == pending || name == building)) {
+        m_enabled = false;
+      }
+    }
+    m_checked = true;
+    m_checked_at = Clock::now();
+    return m_enabled;
+  }
+
+private:
+  store::MetadataStore& m_store;
+  bool m_enabled;
+  bool m_checked = false;
+  std::chrono::steady_clock::time_point m_checked_at;
+};
+
 } // namespace
 
 core::Result<SweepReport>
@@ -88,16 +131,31 @@ sweep_objects(store::MetadataStore& store,
     return std::unexpected(manifests.error());
   }
 
+  GraceWaiver waiver(store, options.grace_only_while_building);
+  // Past the grace, or younger with the grace waived: an object no live manifest needs goes.
+  const auto may_go = [&](const objects::ObjectInfo& object) -> core::Result<bool> {
+    return object.modified < cutoff ? core::Result<bool>(true) : waiver.applies();
+  };
+
   std::unordered_set<std::string> marked;
   std::vector<objects::ObjectInfo> dead_manifests;
   for (const auto& manifest : *manifests) {
     const auto id = manifest_deployment(manifest.key);
-    if (!id.empty() && !keeps_manifest(statuses, id) && manifest.modified < cutoff) {
-      dead_manifests.push_back(manifest);
-    } else if (!id.empty()) {
-      if (auto marked_ok = mark(objects, manifest.key, marked); !marked_ok) {
-        return std::unexpected(marked_ok.error());
+    if (id.empty()) {
+      continue;
+    }
+    if (!keeps_manifest(statuses, id)) {
+      auto goes = may_go(manifest);
+      if (!goes) {
+        return std::unexpected(goes.error());
       }
+      if (*goes) {
+        dead_manifests.push_back(manifest);
+        continue;
+      }
+    }
+    if (auto marked_ok = mark(objects, manifest.key, marked); !marked_ok) {
+      return std::unexpected(marked_ok.error());
     }
   }
 
@@ -112,7 +170,11 @@ sweep_objects(store::MetadataStore& store,
   }
   for (const auto& blob : *blobs) {
     const auto name = std::string_view(blob.key).substr(k_blobs.size());
-    if (marked.contains(std::string(name)) || blob.modified >= cutoff) {
+    auto goes = marked.contains(std::string(name)) ? core::Result<bool>(false) : may_go(blob);
+    if (!goes) {
+      return std::unexpected(goes.error());
+    }
+    if (!*goes) {
       ++report.blobs_kept;
       continue;
     }

@@ -103,9 +103,12 @@ protected:
     return keys;
   }
 
-  SweepReport sweep(std::chrono::seconds grace, bool dry_run = false)
+  SweepReport sweep(std::chrono::seconds grace, bool dry_run = false, bool requested = false)
   {
-    auto report = sweep_objects(metadata(), objects(), { .grace = grace, .dry_run = dry_run });
+    auto report =
+      sweep_objects(metadata(),
+                    objects(),
+                    { .grace = grace, .dry_run = dry_run, .grace_only_while_building = requested });
     EXPECT_TRUE(report.has_value()) << report.error().message;
     return report.value_or(SweepReport{});
   }
@@ -169,6 +172,44 @@ TEST_P(SweepSuite, DeletesWhatNoLiveManifestReferencesAndSparesTheRest)
 
   // A second sweep, or one in another process at the same time, finds nothing more.
   EXPECT_EQ(sweep(0s).blobs_deleted, 0u);
+}
+
+TEST_P(SweepSuite, AnOperatorsSweepFreesADeletedSitesBlobsAtOnceWhileNoBuildIsInFlight)
+{
+  const auto kept_only = blob("only the kept site");
+  const auto deleted_only = blob("only the deleted site");
+  deployment("kept000001", core::Status::deployed);
+  manifest("kept000001", { kept_only });
+  deployment("gone000001", core::Status::deployed);
+  manifest("gone000001", { deleted_only });
+  ASSERT_EQ(metadata().delete_deployment("gone000001").value(), store::DeleteOutcome::deleted);
+  core::Deployment queued;
+  queued.id = "queued0001";
+  queued.repo_url = "https://example.com/site.git";
+  ASSERT_TRUE(metadata().create_deployment(queued).has_value());
+  const auto all = keys();
+
+  // A queued build may yet publish relying on a young blob, the deleted site's included.
+  EXPECT_EQ(sweep(1h, false, true).blobs_deleted, 0u);
+  EXPECT_EQ(keys(), all);
+
+  auto job = metadata().lease_job(60s);
+  ASSERT_TRUE(job.has_value() && job->has_value());
+  ASSERT_TRUE(
+    metadata()
+      .finish_job(**job, { .deployment_id = "queued0001", .status = core::Status::canceled })
+      .value());
+  // The periodic sweep keeps the grace even with nothing in flight.
+  EXPECT_EQ(sweep(1h).blobs_deleted, 0u);
+  EXPECT_EQ(keys(), all);
+
+  const auto report = sweep(1h, false, true);
+  EXPECT_EQ(report.blobs_deleted, 1u);
+  EXPECT_EQ(report.manifests_deleted, 1u);
+  EXPECT_EQ(report.blobs_kept, 1u);
+  EXPECT_EQ(
+    keys(),
+    (std::set<std::string>{ objects::blob_key(kept_only), objects::manifest_key("kept000001") }));
 }
 
 TEST_P(SweepSuite, RefusesToDeleteWhenAManifestCannotBeRead)
