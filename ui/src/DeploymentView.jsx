@@ -82,9 +82,11 @@ function Actions({ deployment, status }) {
     setBusy('redeploy');
     setMessage(null);
     try {
-      // The same repository, ref and build settings.
+      // The same repository, ref and build settings. The server shows only the names of
+      // build variables (env), never their values, so they cannot be sent again from here.
+      const { env: _names, ...settings } = deployment.settings ?? {};
       const created = await createDeployment({
-        ...(deployment.settings ?? {}),
+        ...settings,
         repoUrl: deployment.repoUrl,
         ref: deployment.ref,
         rootDir: rootDirOf(deployment),

@@ -47,7 +47,60 @@ handle_deployment(std::string_view rest, const net::Request& request, ApiContext
     404, "No such endpoint: " + std::string(request.method) + " " + std::string(request.target));
 }
 
+bool
+is_state_changing(std::string_view method)
+{
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
 } // namespace
+
+std::optional<net::Response>
+refuse_request(const net::Request& request, const ApiContext& context)
+{
+  const std::string_view path = request.path();
+  // Load balancers' health checks come by address; they reveal nothing.
+  const bool probe = path == "/healthz" || path == "/readyz";
+  if (!probe && !is_api_host(request.host, context.api_hosts)) {
+    util::log::warn("api.misdirected",
+                    { { "host", request.host }, { "client", request.remote_address } });
+    return net::json_error(421,
+                           "This Reactor API does not answer for the host '" +
+                             host_name(request.host) +
+                             "': use localhost, 127.0.0.1, [::1], the --public-url host, or "
+                             "start the server with --api-host " +
+                             host_name(request.host));
+  }
+  const std::string_view origin = request.header("origin");
+  if (is_state_changing(request.method) && !origin.empty() &&
+      !is_own_origin(origin, request.host, context.api_hosts)) {
+    util::log::warn(
+      "api.cross_site",
+      { { "origin", origin }, { "path", path }, { "client", request.remote_address } });
+    return net::json_error(403,
+                           "Cross-site request refused: the page at " + std::string(origin) +
+                             " may not change this Reactor server; use its own web UI, the "
+                             "CLI, or a client that sends no Origin header");
+  }
+  return std::nullopt;
+}
+
+std::optional<net::Response>
+refuse_body(const net::Request& request)
+{
+  const std::string_view path = request.path();
+  const bool takes_json = path == "/deploy" && request.method == "POST";
+  if (is_state_changing(request.method) && (takes_json || !request.body.empty()) &&
+      !is_json_content_type(request.header("content-type"))) {
+    const std::string_view given = request.header("content-type");
+    return net::json_error(
+      415,
+      "Send the body as JSON with Content-Type: application/json (this "
+      "request said " +
+        (given.empty() ? std::string("no Content-Type") : "'" + std::string(given) + "'") + ")");
+  }
+  return std::nullopt;
+}
 
 net::Response
 handle(const net::Request& request, ApiContext& context)
@@ -56,6 +109,9 @@ handle(const net::Request& request, ApiContext& context)
   const std::string_view method = request.method;
   constexpr std::string_view k_deployment_prefix = "/deployments/";
 
+  if (auto refused = refuse_request(request, context)) {
+    return std::move(*refused);
+  }
   // Watching stays open to anyone; changes and administration need the token.
   const bool changes_state = method != "GET" && method != "HEAD";
   const std::string_view authorization = request.header("authorization");
@@ -74,6 +130,9 @@ handle(const net::Request& request, ApiContext& context)
         : "That API token is not this server's: check --api-token or the token file");
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
     return response;
+  }
+  if (auto refused = refuse_body(request)) {
+    return std::move(*refused);
   }
   if (path == "/deploy" && method == "POST" && context.deploy_limiter != nullptr) {
     if (const auto wait = context.deploy_limiter->acquire(request.remote_address);

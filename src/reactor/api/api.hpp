@@ -8,7 +8,9 @@
 #include "reactor/store/metadata_store.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace reactor::api {
 
@@ -31,7 +33,19 @@ struct ApiContext
   std::function<void(std::string_view)> on_deleted;
   // Runs POST /admin/gc; nullptr: the call answers 503.
   gc::Collector* collector = nullptr;
+  // Host names the API answers for besides loopback (api_host_names): other Host headers
+  // get 421, and browsers' requests from other origins 403.
+  std::vector<std::string> api_hosts;
 };
+
+// The refusal of a request the API must not answer: 421 for a Host it does not answer
+// for (a DNS rebinding page), 403 for a state-changing call from a foreign Origin; nullopt
+// when it may go on.
+std::optional<net::Response> refuse_request(const net::Request& request, const ApiContext& context);
+
+// 415 when a body the API reads as JSON is not declared application/json (a cross-site
+// form or text/plain fetch); nullopt otherwise.
+std::optional<net::Response> refuse_body(const net::Request& request);
 
 // Answers a REST request (blocking: reads and writes the store).
 net::Response handle(const net::Request& request, ApiContext& context);

@@ -27,6 +27,22 @@ build_info_json(const std::string& text)
   return ec || !value.is_object() ? boost::json::object{} : value;
 }
 
+// The build settings without the values of `env`: those never leave the server after
+// they are submitted (they may hold keys), so only the names are shown.
+boost::json::object
+settings_json(const core::BuildSettings& settings)
+{
+  auto object = core::build_settings_json(settings);
+  if (object.contains("env")) {
+    boost::json::array names;
+    for (const auto& [name, value] : settings.env) {
+      names.emplace_back(name);
+    }
+    object["env"] = std::move(names);
+  }
+  return object;
+}
+
 } // namespace
 
 boost::json::object
@@ -40,7 +56,7 @@ deployment_json(const core::Deployment& deployment, std::string url)
     { "repoUrl", deployment.repo_url },
     { "ref", string_or_null(deployment.ref) },
     { "commit", string_or_null(deployment.commit) },
-    { "settings", core::build_settings_json(deployment.settings) },
+    { "settings", settings_json(deployment.settings) },
     { "build", build_info_json(deployment.build_info) },
     { "createdAt", iso8601(deployment.created_at_ms) },
     { "updatedAt", iso8601(deployment.updated_at_ms) },

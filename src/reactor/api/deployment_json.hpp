@@ -9,7 +9,8 @@
 
 namespace reactor::api {
 
-// A deployment as GET /deployments/<id> shows it (DESIGN.md wire protocol).
+// A deployment as GET /deployments/<id> shows it (DESIGN.md wire protocol); of the
+// build variables (settings.env) only the names, sorted.
 boost::json::object deployment_json(const core::Deployment& deployment, std::string url);
 
 // "{id}" in the template replaced by the id.

@@ -78,7 +78,8 @@ FrontDoor::handle(net::Request request)
 std::shared_ptr<net::WebSocketPeer>
 FrontDoor::accept_websocket(const net::Request& request, std::shared_ptr<net::Outbox> outbox)
 {
-  if (m_api == nullptr || edge::site_label(request.host, m_domain) || request.path() != "/ws") {
+  if (m_api == nullptr || edge::site_label(request.host, m_domain) || request.path() != "/ws" ||
+      !api::is_api_host(request.host, m_api->api_hosts)) {
     return nullptr;
   }
   return hub::make_watch_peer(m_hub, m_store, m_pool.get_executor(), std::move(outbox));

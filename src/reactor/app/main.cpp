@@ -156,6 +156,23 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                 options.public_url,
                 "Site URL template shown to users, e.g. https://{id}.example.com")
     ->envname("REACTOR_PUBLIC_URL");
+  command
+    .add_option("--api-host",
+                options.api_hosts,
+                "Host name the API answers for besides localhost, 127.0.0.1, [::1] and the "
+                "--public-url host (repeat, or separate with commas)")
+    ->envname("REACTOR_API_HOST")
+    ->delimiter(',')
+    ->check(
+      [](const std::string& name) -> std::string {
+        if (name.empty() || name.find_first_of("/:@?# ") != std::string::npos) {
+          return "'" + name +
+                 "' is not a host name: give one like api.example.com, without "
+                 "scheme or port";
+        }
+        return {};
+      },
+      "HOST");
   command.add_option("--workers", options.workers, "Concurrent builds")
     ->envname("REACTOR_WORKERS")
     ->check(CLI::Range(1, 64))

@@ -246,21 +246,23 @@ run_node(const ServeOptions& given, Roles roles)
   if (options.deploy_rate_per_minute > 0) {
     deploy_limiter.emplace(options.deploy_rate_per_minute, options.deploy_rate_per_minute / 3);
   }
-  api::ApiContext api_context{ .store = **store,
-                               .hub = hub,
-                               .allow_local_repos = options.allow_local_repos,
-                               .on_enqueued =
-                                 [&workers, roles] {
-                                   if (roles.worker) {
-                                     workers.wake();
-                                   }
-                                 },
-                               .api_token = options.api_token,
-                               .deploy_limiter = deploy_limiter ? &*deploy_limiter : nullptr,
-                               .objects = objects->get(),
-                               .on_deleted =
-                                 [&sites](std::string_view id) { sites.forget_site(id); },
-                               .collector = &collector };
+  api::ApiContext api_context{
+    .store = **store,
+    .hub = hub,
+    .allow_local_repos = options.allow_local_repos,
+    .on_enqueued =
+      [&workers, roles] {
+        if (roles.worker) {
+          workers.wake();
+        }
+      },
+    .api_token = options.api_token,
+    .deploy_limiter = deploy_limiter ? &*deploy_limiter : nullptr,
+    .objects = objects->get(),
+    .on_deleted = [&sites](std::string_view id) { sites.forget_site(id); },
+    .collector = &collector,
+    .api_hosts = api::api_host_names(options.public_url, options.domain, options.api_hosts)
+  };
   FrontDoor front_door(options.domain,
                        roles.edge ? &edge : nullptr,
                        roles.api ? &api_context : nullptr,

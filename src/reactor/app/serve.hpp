@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace reactor::app {
 
@@ -17,7 +18,8 @@ struct ServeOptions
   std::string listen = "127.0.0.1:3000";
   std::filesystem::path data_dir = ".reactor";
   std::string domain = "localhost";
-  std::string public_url; // empty: http://{id}.<domain>:<port>
+  std::string public_url;             // empty: http://{id}.<domain>:<port>
+  std::vector<std::string> api_hosts; // names the API answers for besides loopback
   int workers = 1;
   bool allow_local_repos = false;
   std::chrono::milliseconds lease_timeout{ 30'000 };
