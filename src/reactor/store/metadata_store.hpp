@@ -59,6 +59,19 @@ constexpr std::string_view k_counts_query =
 // After this many leases without an ack, a job moves to the dead-letter queue.
 constexpr int k_max_receives = 3;
 
+// Milliseconds since the epoch, as a store reads the time: its timestamps and lease
+// deadlines. Tests give a store a clock they advance instead of waiting.
+using Clock = std::function<std::int64_t()>;
+
+// The wall clock: every store's own unless it is given another.
+inline std::int64_t
+wall_clock_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 // Deployments, their build queue, dead letters and the change feed (status and log
 // events). Every method is safe to call from any thread.
 class MetadataStore

@@ -2,7 +2,16 @@
 
 #include "reactor/store/postgres/connection.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <functional>
+#include <poll.h>
+#include <string>
+#include <string_view>
 #include <sys/eventfd.h>
+#include <system_error>
+#include <thread>
 #include <unistd.h>
 
 namespace reactor::store::postgres {

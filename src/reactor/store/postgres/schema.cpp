@@ -76,7 +76,8 @@ migrate(Connection& connection)
     return std::unexpected(transaction.error());
   }
   // Processes starting at once queue here; each then finds the schema it needs.
-  if (auto locked = connection.query("SELECT pg_advisory_xact_lock($1::bigint)", k_migration_lock);
+  if (auto locked =
+        connection.query("SELECT pg_advisory_xact_lock($1::bigint)", sql_values(k_migration_lock));
       !locked) {
     return std::unexpected(locked.error());
   }
@@ -90,7 +91,7 @@ migrate(Connection& connection)
   if (!current) {
     return std::unexpected(current.error());
   }
-  auto version = static_cast<std::size_t>(current->size() == 0 ? 0 : current->int64(0, 0));
+  auto version = static_cast<std::size_t>(current->size() == 0 ? 0 : current->row(0).int64(0));
   if (version == k_migrations.size()) {
     return transaction->commit();
   }
@@ -101,7 +102,7 @@ migrate(Connection& connection)
   }
   if (auto set = connection.query("INSERT INTO schema_version (version) VALUES ($1::integer) "
                                   "ON CONFLICT (only_row) DO UPDATE SET version = excluded.version",
-                                  static_cast<std::int64_t>(k_migrations.size()));
+                                  sql_values(static_cast<std::int64_t>(k_migrations.size())));
       !set) {
     return std::unexpected(set.error());
   }

@@ -4,23 +4,19 @@
 // so that events commit in sequence order.
 
 #include "reactor/core/deployment.hpp"
+#include "reactor/store/backend_support.hpp"
 #include "reactor/store/postgres/connection.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace reactor::store::postgres {
 
 // Key of the transaction-level advisory lock, the same in every Reactor process.
 constexpr std::int64_t k_event_order_lock = 0x5245414354000002;
-
-struct PendingEvent
-{
-  std::string deployment_id;
-  core::EventKind kind = core::EventKind::status;
-  std::string status;
-  std::string phase;
-  std::string error;
-  std::string line;
-  std::int64_t at_ms = 0;
-};
 
 // How the events table names a kind.
 inline std::string_view
@@ -41,7 +37,7 @@ kind_name(core::EventKind kind)
 // nullopt is NULL.
 template<typename Field>
 inline std::string
-array_literal(const std::vector<PendingEvent>& events, Field field)
+array_literal(const std::vector<NewEvent>& events, Field field)
 {
   std::string literal = "{";
   for (const auto& event : events) {
@@ -98,7 +94,7 @@ public:
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction() { rollback(); }
 
-  void append_event(PendingEvent event) { m_events.push_back(std::move(event)); }
+  void append_event(NewEvent event) { m_events.push_back(std::move(event)); }
 
   core::Result<void> commit()
   {
@@ -130,37 +126,36 @@ private:
       return {};
     }
     if (auto locked = m_connection->query(
-          k_begin_event_append, k_event_order_lock, m_connection->notify_payload());
+          k_begin_event_append, sql_values(k_event_order_lock, m_connection->notify_payload()));
         !locked) {
       return std::unexpected(locked.error());
     }
     using Text = std::optional<std::string_view>;
-    auto is_status = [](const PendingEvent& event) {
-      return event.kind == core::EventKind::status;
-    };
+    auto is_status = [](const NewEvent& event) { return event.kind == core::EventKind::status; };
     auto inserted = m_connection->query(
       k_insert_events,
-      array_literal(m_events,
-                    [](const PendingEvent& event) -> Text { return event.deployment_id; }),
-      array_literal(m_events,
-                    [](const PendingEvent& event) -> Text { return kind_name(event.kind); }),
-      array_literal(m_events,
-                    [&](const PendingEvent& event) -> Text {
-                      return is_status(event) ? Text(event.status) : std::nullopt;
-                    }),
-      array_literal(m_events,
-                    [&](const PendingEvent& event) -> Text {
-                      return is_status(event) ? Text(event.phase) : std::nullopt;
-                    }),
-      array_literal(m_events,
-                    [&](const PendingEvent& event) -> Text {
-                      return is_status(event) ? Text(event.error) : std::nullopt;
-                    }),
-      array_literal(m_events,
-                    [&](const PendingEvent& event) -> Text {
-                      return event.kind == core::EventKind::log ? Text(event.line) : std::nullopt;
-                    }),
-      integer_array());
+      sql_values(
+        array_literal(m_events, [](const NewEvent& event) -> Text { return event.deployment_id; }),
+        array_literal(m_events,
+                      [](const NewEvent& event) -> Text { return kind_name(event.kind); }),
+        array_literal(m_events,
+                      [&](const NewEvent& event) -> Text {
+                        return is_status(event) ? Text(core::to_string(event.status))
+                                                : std::nullopt;
+                      }),
+        array_literal(m_events,
+                      [&](const NewEvent& event) -> Text {
+                        return is_status(event) ? Text(core::to_string(event.phase)) : std::nullopt;
+                      }),
+        array_literal(m_events,
+                      [&](const NewEvent& event) -> Text {
+                        return is_status(event) ? Text(event.error) : std::nullopt;
+                      }),
+        array_literal(m_events,
+                      [&](const NewEvent& event) -> Text {
+                        return event.kind == core::EventKind::log ? Text(event.line) : std::nullopt;
+                      }),
+        integer_array()));
     if (!inserted) {
       return std::unexpected(inserted.error());
     }
@@ -188,7 +183,7 @@ private:
   }
 
   Connection* m_connection;
-  std::vector<PendingEvent> m_events;
+  std::vector<NewEvent> m_events;
 };
 
 } // namespace reactor::store::postgres

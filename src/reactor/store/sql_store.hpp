@@ -1,0 +1,97 @@
+#pragma once
+
+// The metadata store written once for both SQL backends: every operation's control flow
+// (the queue's leases, receives and dead letters, which status changes apply, deletion,
+// reading rows into the model) over the Executor a backend lends it, running that
+// backend's SQL. The backend keeps its dialect, its connections and its notifications.
+
+#include "reactor/store/backend_support.hpp"
+#include "reactor/store/metadata_store.hpp"
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+namespace reactor::store {
+
+// A backend's SQL for each statement the store runs, in its dialect and placeholders:
+// (the values bound, in order) → the columns a query returns.
+struct Statements
+{
+  // (id) → id, repo_url, ref, status, phase, error, commit, created_at_ms,
+  // updated_at_ms, settings, build_info
+  std::string_view select_deployment;
+  // (limit) → the same columns, newest first
+  std::string_view list_deployments;
+  // (id) → status; no other transaction changes it until this one ends
+  std::string_view status_for_update;
+  // (id, repo_url, ref, status, commit, created_at_ms, updated_at_ms, settings); changes
+  // no row when the id exists
+  std::string_view insert_deployment;
+  // (id, status, phase, error, commit, updated_at_ms, build_info); an empty commit or
+  // build_info keeps the one stored
+  std::string_view update_deployment;
+  // (deployment_id, now): a job visible now
+  std::string_view insert_job;
+  // (now) → id, deployment_id, receives, its deployment's status: the oldest visible job,
+  // a different one for each concurrent transaction
+  std::string_view next_visible_job;
+  // (job id, visible_at_ms, lease_token), counting a receive
+  std::string_view lease_job;
+  // (job id, lease_token, visible_at_ms)
+  std::string_view extend_lease;
+  // (job id, lease_token, now): visible now, the receive not counted
+  std::string_view release_job;
+  // (job id, lease_token) → deployment_id while that lease holds the job, kept until the
+  // transaction ends
+  std::string_view leased_job_deployment;
+  // (job id)
+  std::string_view delete_job;
+  // (deployment_id, receives, reason, now), replacing an older one
+  std::string_view insert_dead_letter;
+  // () → deployment_id, receives, reason, dead_at_ms, oldest first
+  std::string_view list_dead_letters;
+  // (deployment_id)
+  std::string_view delete_dead_letter;
+  // (id, now) → status, how many of its jobs are leased past now; no other transaction
+  // queues a job for it until this one ends
+  std::string_view status_and_leases;
+  // (deployment_id): its events, but for the tombstone this transaction appended
+  std::string_view delete_events;
+  // (deployment_id)
+  std::string_view delete_jobs;
+  // (id)
+  std::string_view delete_deployment;
+  // () → id, status
+  std::string_view deployment_statuses;
+  // (after, limit) → seq, deployment_id, kind, status, phase, error, line, by seq
+  std::string_view events_after;
+  // (after, limit, deployment_id) → the same, of one deployment
+  std::string_view deployment_events_after;
+  // (after, limit) → the same, deletion tombstones only
+  std::string_view deletions_after;
+  // () → the highest seq (0 when there is none)
+  std::string_view last_event_seq;
+};
+
+// What a backend gives the store: a connection for each operation, and notifications.
+class SqlBackend
+{
+public:
+  virtual ~SqlBackend() = default;
+
+  // Runs `operation` on a connection (once more on a fresh one when the connection broke
+  // and nothing was applied), then the change callbacks when it committed events. Fails
+  // with the operation's error or the connection's.
+  virtual core::Result<void> run(const std::function<core::Result<void>(Executor&)>& operation) = 0;
+
+  // As MetadataStore::on_change.
+  virtual void on_change(std::function<void()> callback) = 0;
+};
+
+// The store over `backend`, running `statements` and reading the time from `clock`.
+std::unique_ptr<MetadataStore> make_sql_store(std::unique_ptr<SqlBackend> backend,
+                                              const Statements& statements,
+                                              Clock clock);
+
+} // namespace reactor::store
