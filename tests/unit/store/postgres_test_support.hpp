@@ -79,13 +79,13 @@ schema_url(const std::string& schema)
 
 // The suite's factory: each test's directory maps to its own schema.
 inline core::Result<std::unique_ptr<MetadataStore>>
-open_store(const std::filesystem::path& path)
+open_store(const std::filesystem::path& path, Clock clock)
 {
   auto url = schema_url(schema_name(path.parent_path().filename().string()));
   if (!url) {
     return std::unexpected(url.error());
   }
-  return postgres::create_store(*url);
+  return postgres::create_store(*url, std::move(clock));
 }
 
 inline void

@@ -7,6 +7,8 @@
 #include "postgres_test_support.hpp"
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -30,9 +32,10 @@ using core::Phase;
 using core::Status;
 using core::StatusChange;
 
-// Opens (or reopens) the store kept at a path; a backend maps the path to its database.
+// Opens (or reopens) the store kept at a path, reading the time from the clock; a backend
+// maps the path to its database.
 using StoreFactory =
-  std::function<core::Result<std::unique_ptr<MetadataStore>>(const std::filesystem::path&)>;
+  std::function<core::Result<std::unique_ptr<MetadataStore>>(const std::filesystem::path&, Clock)>;
 
 struct Backend
 {
@@ -76,6 +79,21 @@ change(std::string id, Status status, Phase phase = Phase::none, std::string err
                        .commit = {} };
 }
 
+// The stores' time in these tests: it moves only when a test advances it, so leases
+// expire without waiting.
+class ManualClock
+{
+public:
+  Clock clock() const
+  {
+    return [this] { return m_now.load(); };
+  }
+  void advance(std::chrono::milliseconds by) { m_now += by.count(); }
+
+private:
+  std::atomic<std::int64_t> m_now{ wall_clock_ms() };
+};
+
 // The same suite runs against every backend: each test gets a fresh database.
 class MetadataStoreTest : public ::testing::TestWithParam<Backend>
 {
@@ -101,12 +119,14 @@ protected:
 
   std::unique_ptr<MetadataStore> open() const
   {
-    auto store = GetParam().open(path());
+    auto store = GetParam().open(path(), m_clock.clock());
     EXPECT_TRUE(store.has_value()) << store.error().message;
     return store ? std::move(*store) : nullptr;
   }
 
   MetadataStore& store() { return *m_store; }
+
+  void advance(std::chrono::milliseconds by) { m_clock.advance(by); }
 
   void create(const std::string& id)
   {
@@ -150,11 +170,12 @@ protected:
       auto job = lease(30ms);
       ASSERT_TRUE(job.has_value());
       ASSERT_EQ(job->receives, receive);
-      std::this_thread::sleep_for(60ms);
+      advance(60ms);
     }
   }
 
 private:
+  ManualClock m_clock; // outlives every store of the test
   std::filesystem::path m_directory;
   std::unique_ptr<MetadataStore> m_store;
 };
@@ -306,7 +327,7 @@ TEST_P(MetadataStoreTest, LeasedJobIsInvisibleUntilTheLeaseExpires)
   EXPECT_EQ(first->receives, 1);
   EXPECT_FALSE(lease(50ms).has_value());
 
-  std::this_thread::sleep_for(80ms);
+  advance(80ms);
   auto second = lease(60s);
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->id, first->id);
@@ -321,7 +342,7 @@ TEST_P(MetadataStoreTest, HeartbeatKeepsTheLease)
   auto job = lease(200ms);
   ASSERT_TRUE(job.has_value());
   for (int beat = 0; beat < 4; ++beat) {
-    std::this_thread::sleep_for(60ms);
+    advance(60ms);
     auto extended = store().extend_lease(*job, 200ms);
     ASSERT_TRUE(extended.has_value()) << extended.error().message;
     EXPECT_TRUE(*extended);
@@ -334,7 +355,7 @@ TEST_P(MetadataStoreTest, LostLeaseCannotExtendOrFinish)
   create("l");
   auto stale = lease(30ms);
   ASSERT_TRUE(stale.has_value());
-  std::this_thread::sleep_for(60ms);
+  advance(60ms);
   auto current = lease(60s);
   ASSERT_TRUE(current.has_value());
   auto events_before = events().size();
@@ -351,7 +372,7 @@ TEST_P(MetadataStoreTest, LostLeaseCannotExtendOrFinish)
   EXPECT_EQ(find("l").status, Status::deployed);
   EXPECT_EQ(events().back().status, Status::deployed);
   EXPECT_FALSE(store().extend_lease(*current, 60s).value());
-  std::this_thread::sleep_for(40ms);
+  advance(40ms);
   EXPECT_FALSE(lease(60s).has_value());
 }
 
@@ -431,7 +452,7 @@ TEST_P(MetadataStoreTest, UserFailureIsFinalAndNotRetried)
   auto failed = change("u", Status::error, Phase::building, "`npm run build` exited with 1");
   ASSERT_TRUE(store().finish_job(*job, failed).value());
 
-  std::this_thread::sleep_for(60ms);
+  advance(60ms);
   EXPECT_FALSE(lease(60s).has_value());
   EXPECT_TRUE(dead_letters().empty());
   auto found = find("u");
@@ -736,7 +757,11 @@ TEST_P(MetadataStoreTest, ReopeningKeepsTheDataAndMigratesOnce)
 INSTANTIATE_TEST_SUITE_P(
   Backends,
   MetadataStoreTest,
-  ::testing::Values(Backend{ .name = "sqlite", .open = &sqlite::create_store },
+  ::testing::Values(Backend{ .name = "sqlite",
+                             .open =
+                               [](const std::filesystem::path& path, Clock clock) {
+                                 return sqlite::create_store(path, std::move(clock));
+                               } },
                     Backend{ .name = "postgres",
                              .open = &postgres_test::open_store,
                              .remove = &postgres_test::drop_store }),

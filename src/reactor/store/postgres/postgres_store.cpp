@@ -215,7 +215,7 @@ private:
 } // namespace
 
 core::Result<std::unique_ptr<MetadataStore>>
-create_store(const std::string& url)
+create_store(const std::string& url, Clock clock)
 {
   auto prefix = "cannot open the metadata store " + redacted(url) + ": ";
   if (!url.starts_with("postgres://") && !url.starts_with("postgresql://")) {
@@ -236,7 +236,7 @@ create_store(const std::string& url)
     std::make_unique<PostgresBackend>(
       url, schema->row(0).text(0), util::random_hex(k_instance_bytes), std::move(*connection)),
     k_statements,
-    wall_clock_ms);
+    std::move(clock));
 }
 
 } // namespace reactor::store::postgres

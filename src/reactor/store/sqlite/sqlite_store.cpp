@@ -199,7 +199,7 @@ private:
 } // namespace
 
 core::Result<std::unique_ptr<MetadataStore>>
-create_store(const std::filesystem::path& path)
+create_store(const std::filesystem::path& path, Clock clock)
 {
   auto prefix = "cannot open the metadata store " + path.string() + ": ";
   if (path.has_parent_path()) {
@@ -236,7 +236,7 @@ create_store(const std::filesystem::path& path)
   return make_sql_store(
     std::make_unique<SqliteBackend>(std::move(*connection), std::move(*checkpoint_connection)),
     k_statements,
-    wall_clock_ms);
+    std::move(clock));
 }
 
 } // namespace reactor::store::sqlite
