@@ -21,6 +21,38 @@ constexpr auto k_idle_wait = std::chrono::milliseconds(500);
 constexpr auto k_error_wait = std::chrono::milliseconds(2000);
 constexpr auto k_status_check = std::chrono::milliseconds(1000);
 
+// Workspaces that a killed process left behind: it died between recording a build's
+// outcome and deleting them, or on the build's last attempt (the job then went to the
+// dead-letter queue, and no attempt comes to delete them). Those of deployments that have
+// ended, or are gone, are deleted; a build still in flight deletes its earlier attempts'.
+void
+remove_stale_workspaces(store::MetadataStore& store, const std::filesystem::path& work_dir)
+{
+  std::vector<std::pair<std::filesystem::path, std::string>> stale;
+  try {
+    for (const auto& attempt : std::filesystem::directory_iterator(work_dir)) {
+      if (!attempt.path().filename().string().starts_with("attempt-")) {
+        continue;
+      }
+      for (const auto& workspace : std::filesystem::directory_iterator(attempt.path())) {
+        auto id = workspace.path().filename().string();
+        auto found = store.find_deployment(id);
+        if (found && (!*found || core::is_final((*found)->status))) {
+          stale.emplace_back(attempt.path(), std::move(id));
+        }
+      }
+    }
+  } catch (const std::filesystem::filesystem_error&) {
+    // No work directory yet, or one being changed: nothing to do, or next start.
+  }
+  for (const auto& [attempt, id] : stale) {
+    remove_workspace(attempt, id);
+  }
+  if (!stale.empty()) {
+    util::log::info("build.stale_workspaces_removed", { { "count", stale.size() } });
+  }
+}
+
 enum class CancelReason : int
 {
   none,
@@ -102,7 +134,12 @@ WorkerPool::start()
   }
   m_started = true;
   for (int i = 0; i < std::max(1, m_config.workers); ++i) {
-    m_threads.emplace_back([this] { work(); });
+    m_threads.emplace_back([this, first = i == 0] {
+      if (first) {
+        remove_stale_workspaces(m_store, m_config.work_dir); // can take a while: not at start
+      }
+      work();
+    });
   }
 }
 
