@@ -203,7 +203,7 @@ run_node(const ServeOptions& given, Roles roles)
   worker_config.blob_reuse_window = gc_grace / 2;
   builder::WorkerPool workers(**store, **objects, worker_config);
   gc::Collector collector(**store, **objects, gc_grace, [&workers, roles] {
-    return roles.worker ? workers.trim_dependency_cache() : builder::CacheTrim{};
+    return roles.worker ? workers.trim_dependency_cache() : gc::CacheTrim{};
   });
   if (roles.worker) {
     util::log::write(workers.enforces_all_limits() ? util::log::Level::info

@@ -371,14 +371,14 @@ DependencyCache::size()
   return total;
 }
 
-CacheTrim
+gc::CacheTrim
 DependencyCache::trim()
 {
   std::lock_guard lock(m_mutex);
   return evict();
 }
 
-CacheTrim
+gc::CacheTrim
 DependencyCache::evict()
 {
   struct Entry
@@ -400,7 +400,7 @@ DependencyCache::evict()
   }
   std::ranges::sort(entries, [](const Entry& a, const Entry& b) { return a.used < b.used; });
   const auto stale_before = fs::file_time_type::clock::now() - m_max_age;
-  CacheTrim trimmed;
+  gc::CacheTrim trimmed;
   for (const auto& entry : entries) {
     if (total <= m_max_bytes && entry.used >= stale_before) {
       break;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/core/error.hpp"
+#include "reactor/gc/cache_trim.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -39,13 +40,6 @@ std::vector<std::string> install_outputs(const std::filesystem::path& install_di
 // not cached.
 std::string workspace_install_script(const std::filesystem::path& install_dir);
 
-// What one trim removed.
-struct CacheTrim
-{
-  std::size_t entries = 0;
-  std::uint64_t bytes = 0;
-};
-
 // Installed dependencies on the worker's disk, one folder per key under `root`, at most
 // `max_bytes` in all: the least recently used entries go first, and entries unused for
 // `max_age` go at the next trim. An entry is written once,
@@ -74,12 +68,12 @@ public:
 
   // Removes the entries unused for longer than max_age, then the least recently used
   // until the cache fits (entries being restored stay).
-  CacheTrim trim();
+  gc::CacheTrim trim();
 
 private:
   struct Pin;
 
-  CacheTrim evict();
+  gc::CacheTrim evict();
 
   const std::filesystem::path m_root;
   const std::uint64_t m_max_bytes;

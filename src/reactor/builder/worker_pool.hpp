@@ -60,9 +60,9 @@ public:
   void wake();
 
   // Trims the dependency cache to its size and age bounds; nothing without a cache.
-  CacheTrim trim_dependency_cache()
+  gc::CacheTrim trim_dependency_cache()
   {
-    return m_dependency_cache ? m_dependency_cache->trim() : CacheTrim{};
+    return m_dependency_cache ? m_dependency_cache->trim() : gc::CacheTrim{};
   }
 
   // How builds are limited, for the startup log: the cgroup hierarchy in use, or a warning

@@ -10,7 +10,7 @@ namespace reactor::gc {
 Collector::Collector(store::MetadataStore& store,
                      objects::ObjectStore& objects,
                      std::chrono::seconds grace,
-                     std::function<builder::CacheTrim()> trim_cache)
+                     std::function<CacheTrim()> trim_cache)
   : m_store(store)
   , m_objects(objects)
   , m_grace(grace)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/builder/dependency_cache.hpp"
+#include "reactor/gc/cache_trim.hpp"
 #include "reactor/gc/sweep.hpp"
 
 #include <chrono>
@@ -13,7 +13,7 @@ namespace reactor::gc {
 struct GcReport
 {
   SweepReport objects;
-  builder::CacheTrim dependency_cache; // this process's workers' cache; empty on a dry run
+  CacheTrim dependency_cache; // this process's workers' cache; empty on a dry run
 };
 
 // Runs garbage collection on demand and, once started, every `interval`: the object
@@ -26,7 +26,7 @@ public:
   Collector(store::MetadataStore& store,
             objects::ObjectStore& objects,
             std::chrono::seconds grace,
-            std::function<builder::CacheTrim()> trim_cache);
+            std::function<CacheTrim()> trim_cache);
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
   // Calls stop().
@@ -45,7 +45,7 @@ private:
   store::MetadataStore& m_store;
   objects::ObjectStore& m_objects;
   const std::chrono::seconds m_grace;
-  const std::function<builder::CacheTrim()> m_trim_cache;
+  const std::function<CacheTrim()> m_trim_cache;
   std::mutex m_running;
   std::jthread m_timer;
 };
