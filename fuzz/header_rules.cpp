@@ -1,8 +1,8 @@
 // _headers: the first line is a request path, the rest the file, as Edge applies it.
 #include "reactor/edge/header_rules.hpp"
 
-#include "reactor/edge/redirect_rules.hpp"
 #include "reactor/edge/site_path.hpp"
+#include "reactor/rules/path_pattern.hpp"
 
 #include "split_input.hpp"
 #include <cstdint>
@@ -25,6 +25,7 @@ extern "C" int
 LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
   using namespace reactor::edge;
+  using namespace reactor::rules;
   const auto [request_path, file] =
     reactor::fuzz::split_first_line({ reinterpret_cast<const char*>(data), size });
   const HeaderRules rules = parse_headers(file);

@@ -1,5 +1,5 @@
 // The manifest reader, fed a stored manifest's bytes. What it accepts writes back to JSON
-// that reads the same.
+// that reads the same, rules included.
 #include "reactor/objects/manifest.hpp"
 
 #include <cstdint>
@@ -16,7 +16,12 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
   }
   const auto again = parse_manifest(to_json(*manifest));
   if (!again || again->deployment_id != manifest->deployment_id ||
-      again->files.size() != manifest->files.size()) {
+      again->files.size() != manifest->files.size() ||
+      again->rules.has_value() != manifest->rules.has_value() ||
+      (manifest->rules &&
+       (again->rules->redirects.rules.size() != manifest->rules->redirects.rules.size() ||
+        again->rules->redirects.static_index != manifest->rules->redirects.static_index ||
+        again->rules->headers.rules.size() != manifest->rules->headers.rules.size()))) {
     std::abort();
   }
   return 0;

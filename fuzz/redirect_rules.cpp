@@ -3,6 +3,7 @@
 #include "reactor/edge/redirect_rules.hpp"
 
 #include "reactor/edge/site_path.hpp"
+#include "reactor/rules/path_pattern.hpp"
 
 #include "split_input.hpp"
 #include <cstdint>
@@ -14,6 +15,7 @@ extern "C" int
 LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
   using namespace reactor::edge;
+  using namespace reactor::rules;
   const auto [request_path, file] =
     reactor::fuzz::split_first_line({ reinterpret_cast<const char*>(data), size });
   const RedirectRules rules = parse_redirects(file);

@@ -579,19 +579,23 @@ private:
     const auto& dir = *output_path;
     say("Publishing " + m_info.output_dir + "/");
     const OutputLimits limits{ m_config.limits.output_files, m_config.limits.output_bytes };
-    auto files = collect_output(
+    auto collected = collect_output(
       dir, [this](std::string_view line) { output(line); }, limits);
-    if (!files) {
-      return final_error(files.error().message);
+    if (!collected) {
+      return final_error(collected.error().message);
     }
-    if (files->empty()) {
+    if (collected->files.empty()) {
       return final_error("The build wrote no files to " + m_info.output_dir + "/");
     }
     const PublishLimits publish_limits{ .deadline = m_deadline,
                                         .time_limit =
                                           describe_limit(Limit::time, m_config.limits) };
-    auto published = publish_output(
-      m_objects, m_deployment.id, *files, m_config.blob_reuse_window, &m_cancel, publish_limits);
+    auto published = publish_output(m_objects,
+                                    m_deployment.id,
+                                    *collected,
+                                    m_config.blob_reuse_window,
+                                    &m_cancel,
+                                    publish_limits);
     if (!published) {
       if (published.error().kind == PublishFailure::over_time) {
         return final_error(published.error().message);

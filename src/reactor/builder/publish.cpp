@@ -3,8 +3,6 @@
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/text.hpp"
 #include "reactor/core/content_type.hpp"
-#include "reactor/edge/header_rules.hpp"
-#include "reactor/edge/redirect_rules.hpp"
 #include "reactor/util/compress.hpp"
 #include "reactor/util/sha256.hpp"
 
@@ -21,29 +19,33 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Malformed lines of _redirects and _headers go to the build log; they are never fatal.
+// The site's rule files parsed; their malformed lines go to the build log, never fatal.
 template<typename Say>
-void
-report_rule_problems(const std::vector<OutputFile>& files, const Say& say)
+rules::SiteRules
+parse_rules(const std::vector<OutputFile>& files, const Say& say)
 {
-  for (const auto& file : files) {
-    if (file.site_path != "_redirects" && file.site_path != "_headers") {
-      continue;
+  const auto read = [&](std::string_view name) {
+    const auto file = std::ranges::find(files, name, &OutputFile::site_path);
+    if (file == files.end()) {
+      return std::string();
     }
-    std::ifstream input(file.file, std::ios::binary);
-    const std::string text{ std::istreambuf_iterator<char>(input),
-                            std::istreambuf_iterator<char>() };
-    const auto problems = file.site_path == "_redirects" ? edge::parse_redirects(text).problems
-                                                         : edge::parse_headers(text).problems;
-    for (const auto& problem : problems) {
-      say("[reactor] " + file.site_path + ": " + problem);
+    std::ifstream input(file->file, std::ios::binary);
+    return std::string{ std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>() };
+  };
+  rules::SiteRules site_rules{ rules::parse_redirects(read("_redirects")),
+                               rules::parse_headers(read("_headers")) };
+  for (const auto& [name, problems] : { std::pair{ "_redirects", &site_rules.redirects.problems },
+                                        std::pair{ "_headers", &site_rules.headers.problems } }) {
+    for (const auto& problem : *problems) {
+      say("[reactor] " + std::string(name) + ": " + problem);
     }
   }
+  return site_rules;
 }
 
 } // namespace
 
-core::Result<std::vector<OutputFile>>
+core::Result<BuildOutput>
 collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits& limits)
 {
   const auto say = [&](const std::string& line) {
@@ -107,8 +109,8 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
     }
     files.push_back({ relative, it->path(), size });
   }
-  report_rule_problems(files, say);
-  return files;
+  auto site_rules = parse_rules(files, say);
+  return BuildOutput{ std::move(files), std::move(site_rules) };
 }
 
 namespace {
@@ -256,11 +258,12 @@ over_time_message(const PublishLimits& limits, std::size_t published, std::size_
 std::expected<PublishStats, PublishError>
 publish_output(objects::ObjectStore& store,
                std::string_view deployment_id,
-               const std::vector<OutputFile>& files,
+               const BuildOutput& output,
                std::chrono::seconds reuse_window,
                const std::atomic<bool>* cancel,
                const PublishLimits& limits)
 {
+  const std::vector<OutputFile>& files = output.files;
   Uploads uploads;
   std::vector<objects::ManifestEntry> entries(files.size());
   std::atomic<std::size_t> next{ 0 };
@@ -316,6 +319,7 @@ publish_output(objects::ObjectStore& store,
 
   objects::Manifest manifest;
   manifest.deployment_id = std::string(deployment_id);
+  manifest.rules = output.rules;
   for (std::size_t i = 0; i < files.size(); ++i) {
     ++uploads.stats.files;
     uploads.stats.bytes += files[i].size;

@@ -4,6 +4,7 @@
 #include "reactor/core/error.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
+#include "reactor/rules/site_rules.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -29,13 +30,21 @@ struct OutputFile
   std::uint64_t size = 0;
 };
 
+// What a build publishes: its files, and the rules of its _redirects and _headers.
+struct BuildOutput
+{
+  std::vector<OutputFile> files;
+  rules::SiteRules rules;
+};
+
 // The regular files below `output_dir`, found without ever following a symbolic link:
 // symlinks and special files are skipped and reported to `log`, and so are names that
-// are not UTF-8. Fails, with a message for the user, when output_dir is itself a symlink
+// are not UTF-8; and its _redirects and _headers, parsed, their problems reported to `log`
+// (never fatal). Fails, with a message for the user, when output_dir is itself a symlink
 // or not a directory, or when the output exceeds the limits.
-core::Result<std::vector<OutputFile>> collect_output(const std::filesystem::path& output_dir,
-                                                     const LogFn& log,
-                                                     const OutputLimits& limits = {});
+core::Result<BuildOutput> collect_output(const std::filesystem::path& output_dir,
+                                         const LogFn& log,
+                                         const OutputLimits& limits = {});
 
 struct PublishStats
 {
@@ -76,12 +85,12 @@ struct PublishError
 };
 
 // Stores each file as blobs/<sha256> unless that blob was written within `reuse_window`,
-// `limits.threads` files at a time, then writes the manifest of `deployment_id`, last.
-// Fails, writing no manifest, when a file cannot be read or the store fails, when `cancel`
-// becomes true or when `limits.deadline` passes.
+// `limits.threads` files at a time, then writes the manifest of `deployment_id`, with the
+// rules, last. Fails, writing no manifest, when a file cannot be read or the store fails,
+// when `cancel` becomes true or when `limits.deadline` passes.
 std::expected<PublishStats, PublishError> publish_output(objects::ObjectStore& store,
                                                          std::string_view deployment_id,
-                                                         const std::vector<OutputFile>& files,
+                                                         const BuildOutput& output,
                                                          std::chrono::seconds reuse_window,
                                                          const std::atomic<bool>* cancel = nullptr,
                                                          const PublishLimits& limits = {});

@@ -1,6 +1,8 @@
 #include "reactor/edge/edge.hpp"
 
 #include "reactor/core/deployment.hpp"
+#include "reactor/edge/header_rules.hpp"
+#include "reactor/edge/redirect_rules.hpp"
 #include "reactor/edge/site_path.hpp"
 #include "reactor/util/log.hpp"
 
@@ -281,8 +283,8 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
   // _redirects first: a 3xx answers at once, a 200 rewrites the path (once, no chains).
   std::string rewritten;
   std::string_view lookup = *path;
-  if (!site->redirects.rules.empty()) {
-    if (auto match = match_redirect(site->redirects, "/" + std::string(*path))) {
+  if (!site->rules.redirects.rules.empty()) {
+    if (auto match = match_redirect(site->rules.redirects, "/" + std::string(*path))) {
       if (match->status != 200) {
         return redirect_response(*match, request.target);
       }
@@ -293,8 +295,8 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
     }
   }
   auto response = respond_with_file(request, *site, lookup, may_block);
-  if (response && !site->header_rules.rules.empty()) {
-    apply_header_changes(*response, headers_for(site->header_rules, "/" + std::string(*path)));
+  if (response && !site->rules.headers.rules.empty()) {
+    apply_header_changes(*response, headers_for(site->rules.headers, "/" + std::string(*path)));
   }
   return response;
 }

@@ -1,33 +1,13 @@
 #pragma once
 
-#include <cstddef>
+#include "reactor/rules/headers.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace reactor::edge {
-
-// _headers, with the syntax and limits of Cloudflare Pages.
-
-constexpr std::size_t k_max_header_rules = 100;
-constexpr std::size_t k_max_header_line = 2000;
-
-struct HeaderRule
-{
-  std::string pattern; // a path pattern (see redirect_rules.hpp)
-  // Lowercase names; a name repeated in the rule has its values joined with ", ". Values
-  // may hold ":name" and ":splat".
-  std::vector<std::pair<std::string, std::string>> set;
-  std::vector<std::string> detach; // lowercase names, from "! Name" lines
-  std::size_t line = 0;
-};
-
-struct HeaderRules
-{
-  std::vector<HeaderRule> rules;     // in file order; every matching rule applies
-  std::vector<std::string> problems; // "line N: what is wrong", for the build log
-};
 
 struct HeaderChanges
 {
@@ -37,19 +17,10 @@ struct HeaderChanges
   std::vector<std::string> detach;
 };
 
-// Parses a _headers file: a path pattern on a line, then "Name: value" and "! Name" lines
-// (indented or not), "#" comments. Never fails: malformed lines, headers before any path,
-// invalid names, headers that frame the message (Content-Length, Transfer-Encoding,
-// Connection…) or that a site must not send (Set-Cookie, which would reach every site on
-// the shared parent domain; Clear-Site-Data; Content-Encoding and Content-Range, which
-// describe the body the server sends; Location; Status), absolute URL patterns and rules
-// over the limits are described in `problems` and left out.
-HeaderRules parse_headers(std::string_view text);
-
 // The changes for `path` (decoded and normalised, starting with "/"): every matching rule
 // in file order detaches its names (also dropping values set by earlier rules), then adds
 // its headers, joined with ", " to a value an earlier rule set; placeholders and splat are
 // substituted into the values, percent-encoded.
-HeaderChanges headers_for(const HeaderRules& rules, std::string_view path);
+HeaderChanges headers_for(const rules::HeaderRules& header_rules, std::string_view path);
 
 } // namespace reactor::edge

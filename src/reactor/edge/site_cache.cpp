@@ -207,14 +207,18 @@ SiteCache::load_site(std::string_view id)
   if (!manifest) {
     return std::unexpected(store_failure(std::move(manifest.error())));
   }
-  Site site{ std::move(*manifest), http_date(deployment->updated_at_ms / 1000), {}, {} };
-  auto redirects = read_site_file(site.manifest, "_redirects");
-  auto headers = read_site_file(site.manifest, "_headers");
-  if (!redirects || !headers) {
-    return std::unexpected(redirects ? headers.error() : redirects.error());
+  Site site{ std::move(*manifest), http_date(deployment->updated_at_ms / 1000), {} };
+  if (auto& parsed = site.manifest.rules) {
+    site.rules = std::move(*parsed);
+    parsed.reset();
+  } else {
+    auto redirects = read_site_file(site.manifest, "_redirects");
+    auto headers = read_site_file(site.manifest, "_headers");
+    if (!redirects || !headers) {
+      return std::unexpected(redirects ? headers.error() : redirects.error());
+    }
+    site.rules = { rules::parse_redirects(*redirects), rules::parse_headers(*headers) };
   }
-  site.redirects = parse_redirects(*redirects);
-  site.header_rules = parse_headers(*headers);
   auto loaded = std::make_shared<const Site>(std::move(site));
   std::unique_lock lock(m_mutex);
   // A deletion seen meanwhile may be this site's: kept, it would be served until restart.

@@ -1,11 +1,10 @@
 #pragma once
 
 #include "reactor/core/error.hpp"
-#include "reactor/edge/header_rules.hpp"
 #include "reactor/edge/prepared_file.hpp"
-#include "reactor/edge/redirect_rules.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
+#include "reactor/rules/site_rules.hpp"
 #include "reactor/store/metadata_store.hpp"
 
 #include <atomic>
@@ -29,10 +28,11 @@ constexpr std::uint64_t k_max_hashed_descriptor = 64ULL << 20;
 
 struct Site
 {
-  objects::Manifest manifest;
-  std::string last_modified; // when it was deployed, as an HTTP date
-  RedirectRules redirects;   // from the site's _redirects
-  HeaderRules header_rules;  // from the site's _headers
+  objects::Manifest manifest; // without its rules, which are in `rules`
+  std::string last_modified;  // when it was deployed, as an HTTP date
+  // From the manifest, or parsed from the site's _redirects and _headers when the manifest
+  // is older than parsed rules.
+  rules::SiteRules rules;
 };
 
 // Why a site or a file cannot be loaded: the store failed (worth a retry), or a blob does
@@ -75,8 +75,8 @@ public:
   // The site if already loaded; nullptr otherwise (never blocks).
   std::shared_ptr<const Site> cached_site(std::string_view id) const;
   // Loads the site when the deployment is DEPLOYED; nullptr when it is not (blocking).
-  // Fails when the store does, or (corrupt) when _redirects or _headers does not match
-  // the manifest.
+  // Fails when the store does, or (corrupt) when a manifest without parsed rules names a
+  // _redirects or _headers that does not match it.
   LoadResult<std::shared_ptr<const Site>> load_site(std::string_view id);
 
   // The file's prepared responses if in memory; nullptr otherwise (never blocks).

@@ -1,6 +1,10 @@
 #include "reactor/objects/manifest.hpp"
 
+#include "reactor/rules/path_pattern.hpp"
+
 #include <boost/json.hpp>
+
+#include <algorithm>
 
 namespace reactor::objects {
 
@@ -20,24 +24,162 @@ manifest_key(std::string_view deployment_id)
 
 namespace {
 
+constexpr std::uint64_t k_version_without_rules = 1;
+constexpr std::uint64_t k_version = 2;
+
+// A non-negative integer; nullopt when `value` is missing or anything else.
+std::optional<std::uint64_t>
+read_count(const json::value* value)
+{
+  if (value != nullptr && value->is_uint64()) {
+    return value->get_uint64();
+  }
+  if (value != nullptr && value->is_int64() && value->get_int64() >= 0) {
+    return static_cast<std::uint64_t>(value->get_int64());
+  }
+  return std::nullopt;
+}
+
+// The string at `key`; nullptr when it is missing or not a string.
+const json::string*
+read_string(const json::object& object, std::string_view key)
+{
+  const auto* value = object.if_contains(key);
+  return value != nullptr ? value->if_string() : nullptr;
+}
+
 // Reads {"hash": "<hex>", "size": N}; false when either is missing or malformed.
 bool
 read_blob_ref(const json::object& object, BlobRef& blob)
 {
-  const auto* hash = object.if_contains("hash");
-  const auto* size = object.if_contains("size");
-  if (hash == nullptr || !hash->is_string() || size == nullptr) {
+  const auto* hash = read_string(object, "hash");
+  const auto size = read_count(object.if_contains("size"));
+  if (hash == nullptr || !size) {
     return false;
   }
-  blob.hash = std::string(hash->get_string());
-  if (size->is_uint64()) {
-    blob.size = size->get_uint64();
-  } else if (size->is_int64() && size->get_int64() >= 0) {
-    blob.size = static_cast<std::uint64_t>(size->get_int64());
-  } else {
-    return false;
-  }
+  blob = { std::string(*hash), *size };
   return true;
+}
+
+json::object
+rules_to_json(const rules::SiteRules& site_rules)
+{
+  json::array redirects;
+  for (const auto& rule : site_rules.redirects.rules) {
+    redirects.push_back(json::object{
+      { "from", rule.from }, { "to", rule.to }, { "status", rule.status }, { "line", rule.line } });
+  }
+  json::array headers;
+  for (const auto& rule : site_rules.headers.rules) {
+    json::array set;
+    for (const auto& [name, value] : rule.set) {
+      set.push_back(json::array{ json::string(name), json::string(value) });
+    }
+    headers.push_back(
+      json::object{ { "pattern", rule.pattern },
+                    { "set", std::move(set) },
+                    { "detach", json::array(rule.detach.begin(), rule.detach.end()) },
+                    { "line", rule.line } });
+  }
+  return { { "redirects", std::move(redirects) }, { "headers", std::move(headers) } };
+}
+
+// The strings of an array; nullopt when it is not one or holds anything else.
+std::optional<std::vector<std::string>>
+read_strings(const json::value* value)
+{
+  const auto* array = value != nullptr ? value->if_array() : nullptr;
+  if (array == nullptr) {
+    return std::nullopt;
+  }
+  std::vector<std::string> strings;
+  for (const auto& item : *array) {
+    if (!item.is_string()) {
+      return std::nullopt;
+    }
+    strings.emplace_back(item.get_string());
+  }
+  return strings;
+}
+
+std::optional<rules::RedirectRule>
+read_redirect(const json::value& value)
+{
+  const auto* object = value.if_object();
+  if (object == nullptr) {
+    return std::nullopt;
+  }
+  const auto* from = read_string(*object, "from");
+  const auto* to = read_string(*object, "to");
+  const auto status = read_count(object->if_contains("status"));
+  const auto line = read_count(object->if_contains("line"));
+  if (from == nullptr || to == nullptr || !status || !line || rules::path_pattern_problem(*from) ||
+      std::ranges::find(rules::k_redirect_statuses, *status) == rules::k_redirect_statuses.end()) {
+    return std::nullopt;
+  }
+  return rules::RedirectRule{ std::string(*from),
+                              std::string(*to),
+                              static_cast<unsigned>(*status),
+                              static_cast<std::size_t>(*line) };
+}
+
+std::optional<rules::HeaderRule>
+read_header_rule(const json::value& value)
+{
+  const auto* object = value.if_object();
+  if (object == nullptr) {
+    return std::nullopt;
+  }
+  const auto* pattern = read_string(*object, "pattern");
+  const auto* set_value = object->if_contains("set");
+  const auto* set = set_value != nullptr ? set_value->if_array() : nullptr;
+  auto detach = read_strings(object->if_contains("detach"));
+  const auto line = read_count(object->if_contains("line"));
+  if (pattern == nullptr || rules::path_pattern_problem(*pattern) || set == nullptr || !detach ||
+      !line) {
+    return std::nullopt;
+  }
+  rules::HeaderRule rule{
+    std::string(*pattern), {}, std::move(*detach), static_cast<std::size_t>(*line)
+  };
+  for (const auto& header : *set) {
+    auto pair = read_strings(&header);
+    if (!pair || pair->size() != 2) {
+      return std::nullopt;
+    }
+    rule.set.emplace_back(std::move((*pair)[0]), std::move((*pair)[1]));
+  }
+  return rule;
+}
+
+core::Result<rules::SiteRules>
+read_rules(const json::value* value)
+{
+  const auto* object = value != nullptr ? value->if_object() : nullptr;
+  const auto* redirects_value = object != nullptr ? object->if_contains("redirects") : nullptr;
+  const auto* headers_value = object != nullptr ? object->if_contains("headers") : nullptr;
+  const auto* redirects = redirects_value != nullptr ? redirects_value->if_array() : nullptr;
+  const auto* headers = headers_value != nullptr ? headers_value->if_array() : nullptr;
+  if (redirects == nullptr || headers == nullptr) {
+    return core::fail("manifest has no rules object");
+  }
+  rules::SiteRules site_rules;
+  for (const auto& item : *redirects) {
+    auto rule = read_redirect(item);
+    if (!rule) {
+      return core::fail("manifest has a malformed redirect rule");
+    }
+    site_rules.redirects.rules.push_back(std::move(*rule));
+  }
+  rules::index_static_redirects(site_rules.redirects);
+  for (const auto& item : *headers) {
+    auto rule = read_header_rule(item);
+    if (!rule) {
+      return core::fail("manifest has a malformed header rule");
+    }
+    site_rules.headers.rules.push_back(std::move(*rule));
+  }
+  return site_rules;
 }
 
 } // namespace
@@ -61,10 +203,13 @@ to_json(const Manifest& manifest)
     files[path] = std::move(item);
   }
   json::object root{
-    { "version", 1 },
+    { "version", manifest.rules ? k_version : k_version_without_rules },
     { "deploymentId", manifest.deployment_id },
     { "files", std::move(files) },
   };
+  if (manifest.rules) {
+    root["rules"] = rules_to_json(*manifest.rules);
+  }
   return json::serialize(root);
 }
 
@@ -80,7 +225,21 @@ parse_manifest(std::string_view text)
   if (root == nullptr) {
     return core::fail("manifest is not a JSON object");
   }
+  const auto* version_value = root->if_contains("version");
+  const auto version = version_value != nullptr
+                         ? read_count(version_value)
+                         : std::optional<std::uint64_t>(k_version_without_rules);
+  if (!version || (*version != k_version_without_rules && *version != k_version)) {
+    return core::fail("manifest version is not 1 or 2: written by a newer Reactor?");
+  }
   Manifest manifest;
+  if (*version == k_version) {
+    auto site_rules = read_rules(root->if_contains("rules"));
+    if (!site_rules) {
+      return std::unexpected(std::move(site_rules.error()));
+    }
+    manifest.rules = std::move(*site_rules);
+  }
   const auto* id = root->if_contains("deploymentId");
   if (id == nullptr || !id->is_string()) {
     return core::fail("manifest has no deploymentId");

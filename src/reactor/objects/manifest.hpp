@@ -1,9 +1,11 @@
 #pragma once
 
 #include "reactor/core/error.hpp"
+#include "reactor/rules/site_rules.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,17 +29,25 @@ struct ManifestEntry
 };
 
 // What a deployment serves: site path ("index.html", "assets/app-1a2b.js", no leading
-// slash) to blob. Written last, so a deployment with a manifest is complete.
+// slash) to blob, and the site's rules. Written last, so a deployment with a manifest is
+// complete.
 struct Manifest
 {
   std::string deployment_id;
   std::map<std::string, ManifestEntry, std::less<>> files;
+  // _redirects and _headers as parsed at publish (their problems left out; the files stay
+  // in `files`). nullopt in a manifest of version 1, written before manifests held them:
+  // the reader parses the files itself.
+  std::optional<rules::SiteRules> rules;
 };
 
 std::string blob_key(std::string_view hash);
 std::string manifest_key(std::string_view deployment_id);
 
+// Version 2 when the manifest has rules, 1 otherwise.
 std::string to_json(const Manifest& manifest);
+// Reads versions 1 and 2; fails on another version or anything malformed, a rule with an
+// invalid path pattern or an unsupported status included.
 core::Result<Manifest> parse_manifest(std::string_view text);
 
 } // namespace reactor::objects

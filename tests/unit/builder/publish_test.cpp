@@ -99,7 +99,7 @@ TEST(Publish, CollectsRegularFilesAndSkipsSymlinks)
     collect_output(site.output, [&](std::string_view line) { log.emplace_back(line); });
   ASSERT_TRUE(files.has_value()) << files.error().message;
   std::vector<std::string> paths;
-  for (const auto& file : *files) {
+  for (const auto& file : files->files) {
     paths.push_back(file.site_path);
   }
   std::ranges::sort(paths);
@@ -157,6 +157,9 @@ TEST(Publish, StoresBlobsOnceAndTheManifestLast)
   EXPECT_EQ(index.size, 11u);
   EXPECT_EQ(index.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(manifest->files.at("assets/app.js").hash, manifest->files.at("assets/copy.js").hash);
+  ASSERT_TRUE(manifest->rules.has_value()); // none, but parsed: the edge looks no further
+  EXPECT_TRUE(manifest->rules->redirects.rules.empty());
+  EXPECT_TRUE(manifest->rules->headers.rules.empty());
   const auto blob = objects.get(objects::blob_key(index.hash));
   ASSERT_TRUE(blob.has_value() && blob->has_value());
   EXPECT_EQ(**blob, "<h1>hi</h1>");
@@ -174,6 +177,40 @@ TEST(Publish, StoresBlobsOnceAndTheManifestLast)
   ASSERT_TRUE(third.has_value());
   EXPECT_EQ(third->uploaded, 2u);
   EXPECT_EQ(objects.m_puts.size(), 3u);
+}
+
+// The rule files are parsed once, at collection: their problems go to the build log and
+// the rules to the manifest, next to the files themselves.
+TEST(Publish, ReportsRuleProblemsAndStoresTheRulesInTheManifest)
+{
+  Site site;
+  write_file(site.output / "_redirects", "/old /new 301\n/bad\n");
+  write_file(site.output / "_headers", "/*\n  X-Frame-Options: DENY\n  Set-Cookie: a=b\n");
+  std::vector<std::string> log;
+  const auto output =
+    collect_output(site.output, [&](std::string_view line) { log.emplace_back(line); });
+  ASSERT_TRUE(output.has_value()) << output.error().message;
+  const auto logged = [&](std::string_view start) {
+    return std::ranges::any_of(log, [&](const auto& line) { return line.starts_with(start); });
+  };
+  EXPECT_TRUE(logged("[reactor] _redirects: line 2: expected \"source destination [status]\""));
+  EXPECT_TRUE(logged("[reactor] _headers: line 3: header \"set-cookie\" cannot be set"));
+
+  TempDir store_dir;
+  RecordingObjects objects(store_dir.path());
+  ASSERT_TRUE(
+    publish_output(objects, "rules00001", *output, k_default_blob_reuse_window).has_value());
+  const auto manifest = objects::parse_manifest(**objects.get("manifests/rules00001.json"));
+  ASSERT_TRUE(manifest.has_value()) << manifest.error().message;
+  ASSERT_TRUE(manifest->rules.has_value());
+  ASSERT_EQ(manifest->rules->redirects.rules.size(), 1u);
+  EXPECT_EQ(manifest->rules->redirects.rules[0].to, "/new");
+  EXPECT_EQ(manifest->rules->redirects.rules[0].status, 301u);
+  ASSERT_EQ(manifest->rules->headers.rules.size(), 1u);
+  EXPECT_EQ(manifest->rules->headers.rules[0].set,
+            (std::vector<std::pair<std::string, std::string>>{ { "x-frame-options", "DENY" } }));
+  EXPECT_TRUE(manifest->files.contains("_redirects"));
+  EXPECT_TRUE(manifest->files.contains("_headers"));
 }
 
 TEST(Publish, StopsWhenCanceled)

@@ -139,6 +139,37 @@ TEST(SiteCacheBlobs, ADamagedRuleFileMakesTheSiteCorrupt)
   EXPECT_TRUE(loaded.error().corrupt);
 }
 
+TEST(SiteCacheRules, AManifestWithoutRulesHasItsRuleFilesParsed)
+{
+  DeployedSite site;
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  const auto loaded = cache.load_site(k_id);
+  ASSERT_TRUE(loaded.has_value() && *loaded);
+  ASSERT_EQ((*loaded)->rules.headers.rules.size(), 1u);
+  EXPECT_EQ((*loaded)->rules.headers.rules[0].set,
+            (std::vector<std::pair<std::string, std::string>>{ { "x-a", "1" } }));
+}
+
+TEST(SiteCacheRules, AManifestWithRulesIsServedFromThemWithoutReadingTheFiles)
+{
+  DeployedSite site;
+  site.manifest.rules = rules::SiteRules{ rules::parse_redirects("/old /new 301\n"),
+                                          rules::parse_headers("/*\n  X-From-Manifest: 1\n") };
+  ASSERT_TRUE(
+    site.objects->put(objects::manifest_key(k_id), objects::to_json(site.manifest)).has_value());
+  site.damage("_headers", "read, this would make the site corrupt");
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  const auto loaded = cache.load_site(k_id);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  ASSERT_TRUE(*loaded);
+  ASSERT_EQ((*loaded)->rules.headers.rules.size(), 1u);
+  EXPECT_EQ((*loaded)->rules.headers.rules[0].set,
+            (std::vector<std::pair<std::string, std::string>>{ { "x-from-manifest", "1" } }));
+  ASSERT_EQ((*loaded)->rules.redirects.rules.size(), 1u);
+  EXPECT_EQ((*loaded)->rules.redirects.static_index.size(), 1u);
+  EXPECT_FALSE((*loaded)->manifest.rules.has_value()); // moved into the site's rules
+}
+
 TEST(SiteCacheBlobs, AMissingBlobIsAStoreFailureNotCorruption)
 {
   DeployedSite site;
