@@ -271,7 +271,9 @@ origin_form(std::string_view target)
   if (authority.empty()) {
     return target;
   }
-  const std::string_view rest = target.substr(target.find(authority) + authority.size());
+  // The authority is a view into the target: the path starts where it ends.
+  const auto end = static_cast<std::size_t>(authority.data() - target.data()) + authority.size();
+  const std::string_view rest = target.substr(end);
   return rest.starts_with('/') ? rest : std::string_view("/");
 }
 

@@ -131,6 +131,8 @@ TEST(HttpParser, OriginFormDropsSchemeAndAuthority)
   EXPECT_EQ(origin_form("/a?b"), "/a?b");
   EXPECT_EQ(origin_form("http://h:1/a?b"), "/a?b");
   EXPECT_EQ(origin_form("HTTPS://h"), "/");
+  EXPECT_EQ(origin_form("http://h/x"), "/x"); // the host's name also appears in the scheme
+  EXPECT_EQ(origin_form("http://http/x?y"), "/x?y");
 }
 
 BodyResult
