@@ -49,7 +49,7 @@ async function statusCounts(port) {
   return counts;
 }
 
-test('a burst of 500 POST /deploy all end DEPLOYED', { timeout: 240000 }, async () => {
+test('a burst of 500 POST /deploy all end DEPLOYED', { timeout: 330000 }, async () => {
   const server = await startServer({ args: ['--workers', '2', '--gc-interval', '0'] });
   try {
     const payload = JSON.stringify(fastSite('Burst'));
@@ -75,7 +75,9 @@ test('a burst of 500 POST /deploy all end DEPLOYED', { timeout: 240000 }, async 
     assert.equal(ids.size, 500, 'each POST made its own deployment');
 
     let counts = {};
-    const deadline = Date.now() + 200000;
+    // About 0.25 s a build with two workers on an idle machine (a shallow clone, one
+    // sandboxed command, the publish); three times that beside the other test files.
+    const deadline = Date.now() + 300000;
     while ((counts.DEPLOYED ?? 0) + (counts.ERROR ?? 0) + (counts.CANCELED ?? 0) < 500) {
       assert.ok(Date.now() < deadline, `not every deployment ended: ${JSON.stringify(counts)}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -202,11 +204,14 @@ test('10,000 idle connections and 2,000 slowloris clients: the edge still answer
     assert.ok(slow.size >= 1900, `${slow.size} slowloris clients connected`);
     assert.ok(slowDropped >= 1000, `the head deadline cuts slowloris clients (${slowDropped} cut)`);
     // The benchmark's p99 (docs/BENCHMARKS.md) is 4.6 ms at 200 busy connections on an idle
-    // machine, measured by wrk. Here node's own client times each request, on two cores
-    // shared with the other test files, where one scheduling delay costs 10-20 ms; 50 ms is
-    // ten times the benchmark's p99 and still far below what a server that works per open
-    // connection, or stalls on the slowloris timers, shows (hundreds of ms, or timeouts).
-    assert.ok(percentile(loaded, 99) < 50, `p99 ${percentile(loaded, 99).toFixed(2)} ms under load`);
+    // machine, measured by wrk. Here node's client times each request, on two cores shared
+    // with the other test files, where one scheduling delay costs 10-30 ms even with no
+    // attack (the "alone" figures above): the bound is 50 ms, ten times the benchmark's p99,
+    // or twice the p99 this machine gave alone just before if that is more. A server that
+    // works per open connection, or stalls on the slowloris timers, is far beyond either
+    // (hundreds of ms, or timeouts).
+    const bound = Math.max(50, 2 * percentile(baseline, 99));
+    assert.ok(percentile(loaded, 99) < bound, `p99 ${percentile(loaded, 99).toFixed(2)} ms under load, bound ${bound.toFixed(1)} ms`);
   } finally {
     stopping = true;
     for (const socket of sockets) socket.destroy();

@@ -28,22 +28,27 @@ constexpr auto k_status_check = std::chrono::milliseconds(1000);
 void
 remove_stale_workspaces(store::MetadataStore& store, const std::filesystem::path& work_dir)
 {
+  using std::filesystem::directory_iterator;
   std::vector<std::pair<std::filesystem::path, std::string>> stale;
-  try {
-    for (const auto& attempt : std::filesystem::directory_iterator(work_dir)) {
-      if (!attempt.path().filename().string().starts_with("attempt-")) {
-        continue;
+  // A directory that cannot be read (none yet) is left for the next start.
+  std::error_code ec;
+  for (directory_iterator attempt(work_dir, ec), end; !ec && attempt != end;
+       attempt.increment(ec)) {
+    if (!attempt->path().filename().string().starts_with("attempt-")) {
+      continue;
+    }
+    std::error_code inner;
+    for (directory_iterator workspace(attempt->path(), inner); !inner && workspace != end;
+         workspace.increment(inner)) {
+      auto id = workspace->path().filename().string();
+      const auto found = store.find_deployment(id);
+      if (!found) {
+        continue; // the store did not answer: keep it
       }
-      for (const auto& workspace : std::filesystem::directory_iterator(attempt.path())) {
-        auto id = workspace.path().filename().string();
-        auto found = store.find_deployment(id);
-        if (found && (!*found || core::is_final((*found)->status))) {
-          stale.emplace_back(attempt.path(), std::move(id));
-        }
+      if (const auto& deployment = *found; !deployment || core::is_final(deployment->status)) {
+        stale.emplace_back(attempt->path(), std::move(id));
       }
     }
-  } catch (const std::filesystem::filesystem_error&) {
-    // No work directory yet, or one being changed: nothing to do, or next start.
   }
   for (const auto& [attempt, id] : stale) {
     remove_workspace(attempt, id);
