@@ -5,7 +5,8 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: deps build run test unit-test e2e-test browser-test fuzz fuzz-build format format-check lint clean
+.PHONY: deps build run test unit-test e2e-test browser-test fuzz fuzz-build format format-check lint clean \
+  asan-build tsan-build test-asan test-tsan
 
 deps:
 	@scripts/install-deps.sh
@@ -18,7 +19,7 @@ run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
 # The quick checks first: clang-format, then clang-tidy (about 6 minutes on 2 cores).
-test: build format-check lint unit-test fuzz e2e-test browser-test
+test: build format-check lint unit-test fuzz e2e-test browser-test test-asan test-tsan
 
 # The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
 # started on loopback for the run.
@@ -42,6 +43,33 @@ fuzz-build: deps
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_DIR)
 
+# Sanitizer builds (cmake/sanitizers.cmake), each in a build tree of its own without the
+# benchmarks: ASan+UBSan over the unit and e2e suites, TSan over the unit suite.
+# scripts/with-sanitizers.sh sets the runtimes' options (stop at the first report) and fails
+# the run when any sanitized process, a server or CLI an e2e test started included, wrote a
+# report; reports are kept in <build dir>/reports-*/.
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+SANITIZE_CMAKE = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREACTOR_WERROR=ON -DREACTOR_BUILD_BENCH=OFF
+
+asan-build: deps
+	@cmake -S . -B $(ASAN_DIR) $(SANITIZE_CMAKE) -DREACTOR_SANITIZE=address >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+
+tsan-build: deps
+	@cmake -S . -B $(TSAN_DIR) $(SANITIZE_CMAKE) -DREACTOR_SANITIZE=thread >/dev/null
+	@cmake --build $(TSAN_DIR) -j $(JOBS)
+
+test-asan: asan-build
+	scripts/with-sanitizers.sh $(ASAN_DIR)/reports-unit scripts/with-postgres.sh scripts/with-s3.sh \
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+	REACTOR_BIN=$(abspath $(ASAN_DIR))/reactor scripts/with-sanitizers.sh $(ASAN_DIR)/reports-e2e \
+	  node --experimental-websocket --test --test-concurrency=2 tests/e2e/
+
+test-tsan: tsan-build
+	scripts/with-sanitizers.sh $(TSAN_DIR)/reports-unit scripts/with-postgres.sh scripts/with-s3.sh \
+	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS)
+
 # The web UI in a real browser: Debian's Chromium driven by playwright-core.
 browser-test:
 	npm ci --prefix tests/browser --no-audit --no-fund
@@ -64,4 +92,4 @@ lint: build
 	  -source-filter '$(LINT_FILES)'
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR) $(ASAN_DIR) $(TSAN_DIR)
