@@ -102,6 +102,9 @@ public:
 
   core::Result<void> commit() final
   {
+    if (!m_transaction) {
+      return core::fail("there is no transaction to commit");
+    }
     auto committed = m_transaction->commit();
     m_transaction.reset();
     return committed;
@@ -109,7 +112,8 @@ public:
 
 protected:
   Connection& connection() const { return m_connection; }
-  Transaction& transaction() { return *m_transaction; }
+  // The open transaction: null before begin() and after commit().
+  Transaction* transaction() { return m_transaction ? &*m_transaction : nullptr; }
 
 private:
   Connection& m_connection;

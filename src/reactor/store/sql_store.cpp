@@ -575,11 +575,12 @@ private:
                                                   std::string_view subject,
                                                   Operation&& operation)
   {
-    std::optional<std::invoke_result_t<Operation&, Executor&>> outcome;
+    // The operation's own result once the backend has run it.
+    std::invoke_result_t<Operation&, Executor&> outcome = std::unexpected(core::Error{});
     auto ran = m_backend->run([&](Executor& executor) -> Result<void> {
       outcome = operation(executor);
-      if (!*outcome) {
-        return std::unexpected(outcome->error());
+      if (!outcome) {
+        return std::unexpected(outcome.error());
       }
       return {};
     });
@@ -590,7 +591,7 @@ private:
       }
       return fail(message + ": " + ran.error().message);
     }
-    return std::move(*outcome);
+    return outcome;
   }
 
   static NewEvent status_event(std::string_view id,

@@ -1,5 +1,7 @@
 #include "reactor/store/postgres/connection.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -10,6 +12,10 @@
 namespace reactor::store::postgres {
 
 namespace {
+
+constexpr std::size_t k_max_connections = 8;
+constexpr int k_reset_attempts = 6;
+constexpr std::size_t k_inline_values = 8;
 
 void
 ignore_notice(void* /*unused*/, const char* /*message*/)
@@ -33,6 +39,40 @@ to_param(const SqlValue& value)
   return std::string(std::get<std::string_view>(value));
 }
 
+// The first line of a libpq message.
+std::string
+first_line(const char* message)
+{
+  std::string_view text = message == nullptr ? "" : message;
+  text = text.substr(0, text.find('\n'));
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  return std::string(text);
+}
+
+// An error naming the server's message and the start of the statement that failed.
+core::Error
+postgres_error(PGconn* connection, const PGresult* result, std::string_view sql)
+{
+  constexpr std::size_t k_shown = 80;
+  const char* primary =
+    result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  auto message = first_line(primary != nullptr ? primary : PQerrorMessage(connection));
+  auto start = sql.find_first_not_of(" \n");
+  sql = start == std::string_view::npos ? std::string_view{} : sql.substr(start);
+  auto shown = sql.substr(0, std::min(sql.find('\n'), k_shown));
+  return core::Error{ "PostgreSQL: " + message + " (in `" + std::string(shown) +
+                      (shown.size() < sql.size() ? "…" : "") + "`)" };
+}
+
+// Why connecting failed.
+std::string
+connection_failure(PGconn* connection)
+{
+  return connection == nullptr ? "out of memory" : first_line(PQerrorMessage(connection));
+}
+
 } // namespace
 
 std::string
@@ -52,31 +92,6 @@ redacted(const std::string& url)
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-std::string
-first_line(const char* message)
-{
-  std::string_view text = message == nullptr ? "" : message;
-  text = text.substr(0, text.find('\n'));
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
-core::Error
-postgres_error(PGconn* connection, const PGresult* result, std::string_view sql)
-{
-  constexpr std::size_t k_shown = 80;
-  const char* primary =
-    result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  auto message = first_line(primary != nullptr ? primary : PQerrorMessage(connection));
-  auto start = sql.find_first_not_of(" \n");
-  sql = start == std::string_view::npos ? std::string_view{} : sql.substr(start);
-  auto shown = sql.substr(0, std::min(sql.find('\n'), k_shown));
-  return core::Error{ "PostgreSQL: " + message + " (in `" + std::string(shown) +
-                      (shown.size() < sql.size() ? "…" : "") + "`)" };
-}
-
 ConnectionPtr
 connect(const std::string& url)
 {
@@ -92,12 +107,6 @@ connect(const std::string& url)
     PQsetNoticeProcessor(connection.get(), &ignore_notice, nullptr);
   }
   return connection;
-}
-
-std::string
-connection_failure(PGconn* connection)
-{
-  return connection == nullptr ? "out of memory" : first_line(PQerrorMessage(connection));
 }
 
 // "" for NULL.
@@ -153,10 +162,10 @@ Connection::query(std::string_view sql, std::span<const SqlValue> values)
     }
     found = m_prepared.emplace(sql, std::move(name)).first;
   }
-  std::vector<std::string> texts;
+  // On the stack for as many values as a statement binds; no allocation per query.
+  boost::container::small_vector<std::string, k_inline_values> texts;
+  boost::container::small_vector<const char*, k_inline_values> pointers;
   texts.reserve(values.size());
-  std::vector<const char*> pointers;
-  pointers.reserve(values.size());
   for (const auto& value : values) {
     pointers.push_back(texts.emplace_back(to_param(value)).c_str());
   }

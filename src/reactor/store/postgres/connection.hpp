@@ -20,19 +20,11 @@
 
 namespace reactor::store::postgres {
 
-constexpr std::size_t k_max_connections = 8;
-constexpr int k_reset_attempts = 6;
 constexpr std::chrono::milliseconds k_first_backoff{ 100 };
 constexpr std::chrono::milliseconds k_max_backoff{ 5000 };
 
 // The URL without its password, for messages.
 std::string redacted(const std::string& url);
-
-// The first line of a libpq message.
-std::string first_line(const char* message);
-
-// An error naming the server's message and the start of the statement that failed.
-core::Error postgres_error(PGconn* connection, const PGresult* result, std::string_view sql);
 
 struct ConnectionCloser
 {
@@ -49,9 +41,6 @@ using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
 // Connects with defaults that the URL may override (later libpq keywords win); null
 // only when out of memory, else check PQstatus.
 ConnectionPtr connect(const std::string& url);
-
-// Why connecting failed.
-std::string connection_failure(PGconn* connection);
 
 // One row of a result.
 class ResultRow final : public Row

@@ -114,7 +114,11 @@ public:
 
   Result<void> append_event(const NewEvent& event) override
   {
-    transaction().append_event(event);
+    auto* open = transaction();
+    if (open == nullptr) {
+      return fail("an event needs a transaction");
+    }
+    open->append_event(event);
     return {};
   }
 };

@@ -6,6 +6,11 @@
 
 namespace reactor::store::sqlite {
 
+namespace {
+
+constexpr int k_busy_timeout_ms = 5000;
+
+// An error naming SQLite's message and the start of the statement that failed.
 core::Error
 sqlite_error(sqlite3* db, std::string_view sql)
 {
@@ -16,6 +21,8 @@ sqlite_error(sqlite3* db, std::string_view sql)
   return core::Error{ "SQLite: " + std::string(sqlite3_errmsg(db)) + " (in `" + std::string(shown) +
                       (shown.size() < sql.size() ? "…" : "") + "`)" };
 }
+
+} // namespace
 
 Statement::Statement(sqlite3* db, sqlite3_stmt* stmt)
   : m_db(db)

@@ -18,11 +18,6 @@
 
 namespace reactor::store::sqlite {
 
-constexpr int k_busy_timeout_ms = 5000;
-
-// An error naming SQLite's message and the start of the statement that failed.
-core::Error sqlite_error(sqlite3* db, std::string_view sql);
-
 struct StatementDeleter
 {
   void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
