@@ -76,6 +76,7 @@ protected:
       *open = box.take(rest);
     }
     std::vector<std::string> texts;
+    texts.reserve(messages.size());
     for (const auto& message : messages) {
       texts.push_back(*message);
     }
