@@ -220,18 +220,21 @@ sandbox_problem(const std::filesystem::path& workspace,
     spec.bwrap = bwrap;
     spec.slirp4netns = slirp4netns;
     std::string output;
-    const auto ran =
-      run_sandboxed(spec,
-                    BuildLimits{},
-                    nullptr,
-                    std::chrono::steady_clock::now() + std::chrono::seconds(30),
-                    nullptr,
-                    [&output](std::string_view line) { output += std::string(line) + "\n"; });
+    const auto ran = run_sandboxed(spec,
+                                   BuildLimits{},
+                                   nullptr,
+                                   std::chrono::steady_clock::now() + std::chrono::seconds(30),
+                                   nullptr,
+                                   [&output](std::string_view line) {
+                                     output += line;
+                                     output += '\n';
+                                   });
     const std::string name = phase == SandboxPhase::install ? "install" : "build";
     if (!ran) {
       problem = "the " + name + " phase: " + ran.error().message;
     } else if (!ran->succeeded()) {
-      problem = "the " + name + " phase's sandbox ran `true` and it failed: " + output;
+      problem = "the " + name + " phase's sandbox ran `true` and it failed: ";
+      problem += output;
     }
   }
   std::filesystem::remove_all(workspace, ec);

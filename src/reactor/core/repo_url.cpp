@@ -51,7 +51,7 @@ check_host(const boost::urls::url_view& url, bool allow_local)
     return fail("repoUrl host " + std::string(url.encoded_host()) +
                 " is not an address Reactor can reach: give a host name");
   } else {
-    const std::string name = lowercase(url.encoded_host());
+    std::string name = lowercase(url.encoded_host());
     if (name.find('%') != std::string::npos) {
       return fail("repoUrl host must not be percent-encoded: write '" + std::string(url.host()) +
                   "' as plain text");
