@@ -8,8 +8,11 @@ set_property(CACHE REACTOR_SANITIZE PROPERTY STRINGS "" address thread)
 if(REACTOR_SANITIZE STREQUAL "")
   return()
 elseif(REACTOR_SANITIZE STREQUAL "address")
-  # Any UB report aborts instead of carrying on, so a test run cannot miss it.
-  set(reactor_sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=undefined)
+  # Any UB report aborts instead of carrying on, so a test run cannot miss it. No vptr
+  # check: it probes the vtable through a pipe(2), so once the process is out of descriptors
+  # (open_files.test.mjs does that on purpose) every virtual call reports "invalid vptr".
+  set(reactor_sanitize_flags -fsanitize=address,undefined -fno-sanitize=vptr
+    -fno-sanitize-recover=undefined)
 elseif(REACTOR_SANITIZE STREQUAL "thread")
   set(reactor_sanitize_flags -fsanitize=thread)
   # g++ 12 warns (as an error with REACTOR_WERROR) that TSan ignores the
