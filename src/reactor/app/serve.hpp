@@ -49,6 +49,6 @@ struct Roles
 };
 
 // Runs the roles until SIGINT or SIGTERM. Returns the process exit code.
-int run_node(const ServeOptions& options, Roles roles);
+int run_node(const ServeOptions& given, Roles roles);
 
 } // namespace reactor::app

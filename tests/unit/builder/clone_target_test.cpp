@@ -21,7 +21,7 @@ using reactor::testing::TempDir;
 
 // A resolver that answers every name with `addresses`.
 Resolver
-resolving_to(std::vector<std::string> addresses)
+resolving_to(const std::vector<std::string>& addresses)
 {
   return
     [addresses](const std::string&, const std::string&) -> std::expected<Addresses, std::string> {
@@ -53,9 +53,9 @@ public:
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof(address);
-    ::bind(m_socket, reinterpret_cast<sockaddr*>(&address), length);
-    ::listen(m_socket, 8);
-    ::getsockname(m_socket, reinterpret_cast<sockaddr*>(&address), &length);
+    EXPECT_EQ(::bind(m_socket, reinterpret_cast<sockaddr*>(&address), length), 0);
+    EXPECT_EQ(::listen(m_socket, 8), 0);
+    EXPECT_EQ(::getsockname(m_socket, reinterpret_cast<sockaddr*>(&address), &length), 0);
     m_port = ntohs(address.sin_port);
     m_thread = std::thread([this] { serve(); });
   }
