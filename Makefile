@@ -19,7 +19,9 @@ run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
 # The quick checks first: clang-format, then clang-tidy (about 6 minutes on 2 cores).
-test: build format-check lint unit-test fuzz e2e-test browser-test test-asan test-tsan
+# The sanitizer suites (test-asan, test-tsan) are not in it yet: their wall time on CI's
+# 2 cores beside everything else is not measured, and CI has 90 minutes.
+test: build format-check lint unit-test fuzz e2e-test browser-test
 
 # The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
 # started on loopback for the run.
