@@ -111,7 +111,7 @@ parse(int argc, char** argv)
 
 template<typename T>
 T
-check(core::Result<T> result, std::string_view what)
+check(util::Result<T> result, std::string_view what)
 {
   if (!result) {
     std::cerr << "queue_bench: " << what << ": " << result.error().message << "\n";

@@ -48,7 +48,7 @@ deployment_response(unsigned status, const core::Deployment& deployment, ApiCont
 } // namespace
 
 net::Response
-store_failure(const core::Error& error)
+store_failure(const util::Error& error)
 {
   util::log::error("store.failed", { { "error", error.message } });
   return net::json_error(503, "The metadata store failed: " + error.message);
@@ -145,7 +145,7 @@ cancel_deployment(std::string_view id, ApiContext& context)
   }
   const auto& deployment = *current;
   if (!deployment) {
-    return store_failure(core::Error{ "the deployment vanished" });
+    return store_failure(util::Error{ "the deployment vanished" });
   }
   if (!*changed) {
     return net::json_error(409,

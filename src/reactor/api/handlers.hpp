@@ -27,7 +27,7 @@ net::Response metrics_page(ApiContext& context);
 net::Response readiness(ApiContext& context);
 
 // Shared answers.
-net::Response store_failure(const core::Error& error);
+net::Response store_failure(const util::Error& error);
 net::Response unknown_deployment(std::string_view id);
 
 // GET /admin/dead-letters: {"deadLetters": [{deploymentId, receives, reason, deadAt}]}.

@@ -8,7 +8,7 @@
 
 namespace reactor::app {
 
-core::Result<std::unique_ptr<store::MetadataStore>>
+util::Result<std::unique_ptr<store::MetadataStore>>
 open_metadata_store(const std::string& url, const std::filesystem::path& data_dir)
 {
   constexpr std::string_view k_sqlite = "sqlite://";
@@ -21,12 +21,12 @@ open_metadata_store(const std::string& url, const std::filesystem::path& data_di
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
     return store::postgres::create_store(url);
   }
-  return core::fail("--db '" + url +
+  return util::fail("--db '" + url +
                     "' is not a database URL: use sqlite:///path/to/reactor.db or "
                     "postgres://user@host:5432/db");
 }
 
-core::Result<std::unique_ptr<objects::ObjectStore>>
+util::Result<std::unique_ptr<objects::ObjectStore>>
 open_object_store(const std::string& url,
                   const std::filesystem::path& data_dir,
                   std::uint64_t cache_bytes)
@@ -46,7 +46,7 @@ open_object_store(const std::string& url,
     return objects::cached::create_disk_cache(
       std::move(*remote), data_dir / "cache" / "objects", cache_bytes);
   }
-  return core::fail("--store '" + url +
+  return util::fail("--store '" + url +
                     "' is not an object store URL: use file:///path or "
                     "s3://bucket/prefix?endpoint=…&region=…");
 }

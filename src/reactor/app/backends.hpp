@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -13,14 +13,14 @@ namespace reactor::app {
 
 // The metadata store named by `url`: "sqlite:///path/to.db" or "postgres://…"; an empty
 // url means SQLite at <data_dir>/reactor.db. The only place that names store backends.
-core::Result<std::unique_ptr<store::MetadataStore>> open_metadata_store(
+util::Result<std::unique_ptr<store::MetadataStore>> open_metadata_store(
   const std::string& url,
   const std::filesystem::path& data_dir);
 
 // The object store named by `url`: "file:///path" or "s3://bucket/prefix?endpoint=…";
 // an empty url means <data_dir>/objects. A remote store is read through a disk cache of
 // `cache_bytes` under <data_dir>/cache/objects (0: none).
-core::Result<std::unique_ptr<objects::ObjectStore>> open_object_store(
+util::Result<std::unique_ptr<objects::ObjectStore>> open_object_store(
   const std::string& url,
   const std::filesystem::path& data_dir,
   std::uint64_t cache_bytes);

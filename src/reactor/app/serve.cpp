@@ -26,12 +26,12 @@ struct ListenAddress
   std::uint16_t port = 0;
 };
 
-core::Result<ListenAddress>
+util::Result<ListenAddress>
 parse_listen(const std::string& text)
 {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) {
-    return core::fail("--listen '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:3000");
+    return util::fail("--listen '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:3000");
   }
   std::string host = text.substr(0, colon);
   if (host.starts_with('[') && host.ends_with(']')) {
@@ -44,7 +44,7 @@ parse_listen(const std::string& text)
     port = -1;
   }
   if (port < 0 || port > 65535) {
-    return core::fail("--listen '" + text + "' has no valid port");
+    return util::fail("--listen '" + text + "' has no valid port");
   }
   return ListenAddress{ host.empty() ? "0.0.0.0" : host, static_cast<std::uint16_t>(port) };
 }

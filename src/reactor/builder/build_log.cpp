@@ -70,7 +70,7 @@ BuildLog::note(std::string_view line)
   m_pending.push_back(sanitize_line(line));
 }
 
-core::Result<void>
+util::Result<void>
 BuildLog::flush()
 {
   write_pending();

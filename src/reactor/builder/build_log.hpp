@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/store/metadata_store.hpp"
 
 #include <chrono>
@@ -49,7 +49,7 @@ public:
 
   // Writes every queued line now. Returns the first store failure since the last call
   // (lines the store refused stay queued for the next write).
-  core::Result<void> flush();
+  util::Result<void> flush();
 
 private:
   bool write_pending(); // false when the store refused (the lines stay pending)
@@ -68,7 +68,7 @@ private:
   std::uint64_t m_accepted_bytes = 0;
   bool m_truncated = false;
   bool m_stopping = false;
-  std::optional<core::Error> m_error;
+  std::optional<util::Error> m_error;
   std::thread m_thread;
 };
 

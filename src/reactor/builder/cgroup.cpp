@@ -62,18 +62,18 @@ read_text(const fs::path& path)
   return text.str();
 }
 
-core::Result<void>
+util::Result<void>
 write_text(const fs::path& path, std::string_view text)
 {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return core::fail("cannot open " + path.string() + ": " + error_text(errno));
+    return util::fail("cannot open " + path.string() + ": " + error_text(errno));
   }
   const auto written = ::write(fd, text.data(), text.size());
   const int error = errno;
   ::close(fd);
   if (written != static_cast<ssize_t>(text.size())) {
-    return core::fail("cannot write '" + std::string(text) + "' to " + path.string() + ": " +
+    return util::fail("cannot write '" + std::string(text) + "' to " + path.string() + ": " +
                       error_text(error));
   }
   return {};
@@ -114,13 +114,13 @@ public:
     }
   }
 
-  core::Result<void> open_procs()
+  util::Result<void> open_procs()
   {
     for (const auto& dir : m_dirs) {
       const auto path = dir / "cgroup.procs";
       const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
       if (fd < 0) {
-        return core::fail("cannot open " + path.string() + ": " + error_text(errno));
+        return util::fail("cannot open " + path.string() + ": " + error_text(errno));
       }
       m_procs.push_back(fd);
     }
@@ -177,7 +177,7 @@ private:
   std::vector<int> m_procs;
 };
 
-core::Result<void>
+util::Result<void>
 apply_limits(const std::vector<fs::path>& dirs, bool v2, const CgroupLimits& limits)
 {
   const auto memory = std::to_string(limits.memory_bytes);
@@ -209,7 +209,7 @@ apply_limits(const std::vector<fs::path>& dirs, bool v2, const CgroupLimits& lim
   return {};
 }
 
-core::Result<std::unique_ptr<Cgroup>>
+util::Result<std::unique_ptr<Cgroup>>
 make_group(const std::vector<fs::path>& parents,
            std::string_view name,
            bool v2,
@@ -221,7 +221,7 @@ make_group(const std::vector<fs::path>& parents,
     if (::mkdir(dir.c_str(), 0755) != 0) {
       const auto message = "cannot create the cgroup " + dir.string() + ": " + error_text(errno);
       const Group partial(dirs, v2);
-      return core::fail(message);
+      return util::fail(message);
     }
     dirs.push_back(std::move(dir));
   }
@@ -278,7 +278,7 @@ public:
 
   std::string description() const override { return m_description; }
 
-  core::Result<std::unique_ptr<Cgroup>> create(const CgroupLimits& limits) override
+  util::Result<std::unique_ptr<Cgroup>> create(const CgroupLimits& limits) override
   {
     static std::atomic<std::uint64_t> next{ 1 };
     const auto name = std::string(k_group_prefix) + std::to_string(::getpid()) + "-" +
@@ -293,7 +293,7 @@ private:
 };
 
 // Makes a trial group, so that a hierarchy that cannot be used fails at startup.
-core::Result<std::unique_ptr<Cgroups>>
+util::Result<std::unique_ptr<Cgroups>>
 checked(std::unique_ptr<Cgroups> cgroups)
 {
   auto trial = cgroups->create({ .memory_bytes = 64ULL << 20, .max_processes = 64 });
@@ -305,7 +305,7 @@ checked(std::unique_ptr<Cgroups> cgroups)
 
 // Lets groups below `dir` use memory and pids: cgroup v2 only enables controllers for the
 // children of a group that holds no process, so the processes in `dir` move to a leaf.
-core::Result<void>
+util::Result<void>
 delegate_v2(const fs::path& dir, bool is_root)
 {
   const auto subtree = read_text(dir / "cgroup.subtree_control");
@@ -315,7 +315,7 @@ delegate_v2(const fs::path& dir, bool is_root)
   if (!is_root) {
     const auto leaf = dir / k_v2_leaf;
     if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) {
-      return core::fail("cannot create " + leaf.string() + ": " + error_text(errno));
+      return util::fail("cannot create " + leaf.string() + ": " + error_text(errno));
     }
     for (const int pid : parse_pids(read_text(dir / "cgroup.procs"))) {
       static_cast<void>(write_text(leaf / "cgroup.procs", std::to_string(pid)));
@@ -324,15 +324,15 @@ delegate_v2(const fs::path& dir, bool is_root)
   return write_text(dir / "cgroup.subtree_control", "+memory +pids");
 }
 
-core::Result<std::unique_ptr<Cgroups>>
+util::Result<std::unique_ptr<Cgroups>>
 open_v2(const std::vector<CgroupMount>& mounts, const std::vector<ProcCgroup>& groups)
 {
   const auto dir = group_directory(mounts, groups, "");
   if (!dir) {
-    return core::fail("no cgroup2 mount shows this process's group");
+    return util::fail("no cgroup2 mount shows this process's group");
   }
   if (!has_words(read_text(*dir / "cgroup.controllers"), { "memory", "pids" })) {
-    return core::fail("the memory and pids controllers are not available in " + dir->string());
+    return util::fail("the memory and pids controllers are not available in " + dir->string());
   }
   const bool is_root = std::ranges::any_of(
     mounts, [&](const CgroupMount& mount) { return mount.unified && mount.mount_point == *dir; });
@@ -344,13 +344,13 @@ open_v2(const std::vector<CgroupMount>& mounts, const std::vector<ProcCgroup>& g
     std::vector<fs::path>{ *dir }, true, "cgroup v2 (" + dir->string() + ")"));
 }
 
-core::Result<std::unique_ptr<Cgroups>>
+util::Result<std::unique_ptr<Cgroups>>
 open_v1(const std::vector<CgroupMount>& mounts, const std::vector<ProcCgroup>& groups)
 {
   const auto memory = group_directory(mounts, groups, "memory");
   const auto pids = group_directory(mounts, groups, "pids");
   if (!memory || !pids) {
-    return core::fail(std::string("no cgroup v1 mount of the ") + (memory ? "pids" : "memory") +
+    return util::fail(std::string("no cgroup v1 mount of the ") + (memory ? "pids" : "memory") +
                       " controller shows this process's group");
   }
   remove_stale_groups({ *memory, *pids }, false);
@@ -362,13 +362,13 @@ open_v1(const std::vector<CgroupMount>& mounts, const std::vector<ProcCgroup>& g
 
 } // namespace
 
-core::Result<std::unique_ptr<Cgroups>>
+util::Result<std::unique_ptr<Cgroups>>
 open_cgroups(const CgroupSystem& system)
 {
   const auto groups = parse_proc_cgroup(read_text(system.proc_cgroup));
   const auto mounts = parse_cgroup_mounts(read_text(system.mountinfo));
   if (groups.empty() || mounts.empty()) {
-    return core::fail("no cgroup file system is mounted");
+    return util::fail("no cgroup file system is mounted");
   }
   auto v2 = open_v2(mounts, groups);
   if (v2) {
@@ -378,7 +378,7 @@ open_cgroups(const CgroupSystem& system)
   if (v1) {
     return v1;
   }
-  return core::fail("cgroup v2: " + v2.error().message + "; cgroup v1: " + v1.error().message);
+  return util::fail("cgroup v2: " + v2.error().message + "; cgroup v1: " + v1.error().message);
 }
 
 } // namespace reactor::builder

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -51,7 +51,7 @@ public:
   virtual std::string description() const = 0;
 
   // A fresh group with these limits. Fails when it cannot be made.
-  virtual core::Result<std::unique_ptr<Cgroup>> create(const CgroupLimits& limits) = 0;
+  virtual util::Result<std::unique_ptr<Cgroup>> create(const CgroupLimits& limits) = 0;
 };
 
 // Where to read the process's cgroup membership and mounts (tests point elsewhere).
@@ -65,6 +65,6 @@ struct CgroupSystem
 // controllers (moving this process into a leaf "reactor" group if that is needed to enable
 // them for children), else cgroup v1 with writable memory and pids hierarchies. Removes
 // groups left by Reactor processes that no longer run. Fails saying why neither works.
-core::Result<std::unique_ptr<Cgroups>> open_cgroups(const CgroupSystem& system = {});
+util::Result<std::unique_ptr<Cgroups>> open_cgroups(const CgroupSystem& system = {});
 
 } // namespace reactor::builder

@@ -117,7 +117,7 @@ touch(const fs::path& path)
 
 // Copies one install output (a folder or a file) from `from` to `to`, failing when its
 // files hold more than `max_bytes`.
-core::Result<std::uint64_t>
+util::Result<std::uint64_t>
 copy_output(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
 {
   if (is_real_dir(from)) {
@@ -125,12 +125,12 @@ copy_output(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
   }
   std::error_code size_error;
   if (fs::file_size(from, size_error) > max_bytes || size_error) {
-    return core::fail("cannot copy " + from.string() + ": larger than the cache");
+    return util::fail("cannot copy " + from.string() + ": larger than the cache");
   }
   std::error_code ec;
   fs::copy_file(from, to, fs::copy_options::none, ec);
   if (ec) {
-    return core::fail("cannot copy " + from.string() + ": " + ec.message());
+    return util::fail("cannot copy " + from.string() + ": " + ec.message());
   }
   return allocated_bytes(to);
 }
@@ -257,7 +257,7 @@ DependencyCache::DependencyCache(fs::path root,
   }
 }
 
-core::Result<bool>
+util::Result<bool>
 DependencyCache::restore(const std::string& key, const fs::path& install_dir)
 {
   const auto entry = m_root / key;
@@ -269,7 +269,7 @@ DependencyCache::restore(const std::string& key, const fs::path& install_dir)
   lock.unlock();
 
   std::vector<fs::path> restored;
-  const auto undo = [&](core::Error error) -> core::Result<bool> {
+  const auto undo = [&](util::Error error) -> util::Result<bool> {
     for (const auto& path : restored) {
       remove_tree(path);
     }
@@ -296,7 +296,7 @@ DependencyCache::restore(const std::string& key, const fs::path& install_dir)
   return true;
 }
 
-core::Result<std::uint64_t>
+util::Result<std::uint64_t>
 DependencyCache::store(const std::string& key, const fs::path& install_dir)
 {
   const auto outputs = install_outputs(install_dir);
@@ -321,7 +321,7 @@ DependencyCache::store(const std::string& key, const fs::path& install_dir)
   std::error_code ec;
   fs::create_directories(staging / "tree", ec);
   if (ec) {
-    return core::fail("cannot create " + staging.string() + ": " + ec.message());
+    return util::fail("cannot create " + staging.string() + ": " + ec.message());
   }
   std::uint64_t bytes = 0;
   std::string paths;
@@ -343,7 +343,7 @@ DependencyCache::store(const std::string& key, const fs::path& install_dir)
   if (!write_text(staging / "size", std::to_string(bytes)) ||
       !write_text(staging / "paths", paths)) {
     remove_tree(staging);
-    return core::fail("cannot write to " + staging.string());
+    return util::fail("cannot write to " + staging.string());
   }
   touch(staging / "used");
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/gc/cache_trim.hpp"
 
 #include <chrono>
@@ -55,12 +55,12 @@ public:
   // Copies the entry's folders and files into `install_dir` (none of them may exist there
   // yet) and returns true, or returns false when there is no entry. On failure leaves
   // `install_dir` as it was.
-  core::Result<bool> restore(const std::string& key, const std::filesystem::path& install_dir);
+  util::Result<bool> restore(const std::string& key, const std::filesystem::path& install_dir);
 
   // Saves the install outputs of `install_dir` as entry `key` (unless it exists), then
   // evicts least recently used entries until the cache fits. Returns the bytes saved (0
   // when nothing was saved, e.g. when the outputs alone are larger than the cache).
-  core::Result<std::uint64_t> store(const std::string& key,
+  util::Result<std::uint64_t> store(const std::string& key,
                                     const std::filesystem::path& install_dir);
 
   // The bytes the entries hold.

@@ -48,7 +48,7 @@ display(std::string_view dir)
 }
 
 // The package.json in `dir`: nullopt when there is none.
-core::Result<std::optional<json::object>>
+util::Result<std::optional<json::object>>
 read_package(const fs::path& dir, std::string_view shown)
 {
   const auto path = dir / "package.json";
@@ -57,7 +57,7 @@ read_package(const fs::path& dir, std::string_view shown)
   }
   std::error_code ec;
   if (fs::file_size(path, ec) > k_max_package_json_bytes || ec) {
-    return core::fail("package.json in " + display(shown) + " is too large (over 1 MiB)");
+    return util::fail("package.json in " + display(shown) + " is too large (over 1 MiB)");
   }
   std::ifstream input(path, std::ios::binary);
   std::stringstream text;
@@ -65,7 +65,7 @@ read_package(const fs::path& dir, std::string_view shown)
   boost::system::error_code parse_error;
   auto value = json::parse(text.str(), parse_error);
   if (parse_error || !value.is_object()) {
-    return core::fail("package.json in " + display(shown) + " is not valid JSON" +
+    return util::fail("package.json in " + display(shown) + " is not valid JSON" +
                       (parse_error ? ": " + parse_error.message() : std::string()) +
                       ". Fix it so that \"npm install\" can read it.");
   }
@@ -354,12 +354,12 @@ to_string(PackageManager manager)
   return "npm";
 }
 
-core::Result<BuildPlan>
+util::Result<BuildPlan>
 detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
 {
   auto app = directory_inside(checkout, app_dir);
   if (!app) {
-    return core::fail("rootDir " + app.error().message +
+    return util::fail("rootDir " + app.error().message +
                       ": set rootDir to the folder that holds "
                       "the app's package.json");
   }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <filesystem>
 #include <string>
@@ -54,7 +54,7 @@ std::vector<std::string> install_scripts(const std::filesystem::path& package_js
 // folder the install folder. `node_major` is the Node.js the build runs on. Fails, with a
 // message telling the user what to fix, when the folder or its package.json is missing or
 // invalid or has no "build" script.
-core::Result<BuildPlan> detect_build(const std::filesystem::path& checkout,
+util::Result<BuildPlan> detect_build(const std::filesystem::path& checkout,
                                      std::string_view app_dir = "",
                                      int node_major = 20);
 

@@ -103,7 +103,7 @@ private:
   std::set<std::pair<dev_t, ino_t>> m_seen;
 };
 
-core::Result<void>
+util::Result<void>
 copy_file_contents(int from, int to)
 {
   for (;;) {
@@ -118,7 +118,7 @@ copy_file_contents(int from, int to)
       continue;
     }
     if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
-      return core::fail("cannot copy a file: " + errno_text());
+      return util::fail("cannot copy a file: " + errno_text());
     }
     break;
   }
@@ -132,12 +132,12 @@ copy_file_contents(int from, int to)
       if (errno == EINTR) {
         continue;
       }
-      return core::fail("cannot read a file: " + errno_text());
+      return util::fail("cannot read a file: " + errno_text());
     }
     for (ssize_t written = 0; written < got;) {
       const auto n = ::write(to, buffer + written, static_cast<std::size_t>(got - written));
       if (n < 0 && errno != EINTR) {
-        return core::fail("cannot write a file: " + errno_text());
+        return util::fail("cannot write a file: " + errno_text());
       }
       written += n > 0 ? n : 0;
     }
@@ -152,16 +152,16 @@ public:
   {
   }
 
-  core::Result<void> copy_directory(int from, int to, int depth)
+  util::Result<void> copy_directory(int from, int to, int depth)
   {
     if (depth > k_max_depth) {
-      return core::fail("the tree is deeper than " + std::to_string(k_max_depth) + " levels");
+      return util::fail("the tree is deeper than " + std::to_string(k_max_depth) + " levels");
     }
     for (const auto& name : entries(::dup(from))) {
       struct stat info
       {};
       if (::fstatat(from, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
-        return core::fail("cannot read " + name + ": " + errno_text());
+        return util::fail("cannot read " + name + ": " + errno_text());
       }
       auto copied = copy_entry(from, to, name, info, depth);
       if (!copied) {
@@ -174,7 +174,7 @@ public:
   std::uint64_t bytes() const { return m_counter.total(); }
 
 private:
-  core::Result<void> copy_entry(int from,
+  util::Result<void> copy_entry(int from,
                                 int to,
                                 const std::string& name,
                                 const struct stat& info,
@@ -183,12 +183,12 @@ private:
     const char* c_name = name.c_str();
     if (S_ISDIR(info.st_mode)) {
       if (::mkdirat(to, c_name, 0700) != 0) {
-        return core::fail("cannot create " + name + ": " + errno_text());
+        return util::fail("cannot create " + name + ": " + errno_text());
       }
       util::FileDescriptor source(::openat(from, c_name, k_open_directory));
       util::FileDescriptor target(::openat(to, c_name, k_open_directory));
       if (source.get() < 0 || target.get() < 0) {
-        return core::fail("cannot open " + name + ": " + errno_text());
+        return util::fail("cannot open " + name + ": " + errno_text());
       }
       auto copied = copy_directory(source.get(), target.get(), depth + 1);
       ::fchmod(target.get(), (info.st_mode & 0777) | 0700);
@@ -203,11 +203,11 @@ private:
       std::string target(static_cast<std::size_t>(info.st_size) + 1, '\0');
       const auto length = ::readlinkat(from, c_name, target.data(), target.size());
       if (length < 0 || static_cast<std::size_t>(length) >= target.size()) {
-        return core::fail("cannot read the link " + name + ": " + errno_text());
+        return util::fail("cannot read the link " + name + ": " + errno_text());
       }
       target.resize(static_cast<std::size_t>(length));
       if (::symlinkat(target.c_str(), to, c_name) != 0) {
-        return core::fail("cannot create the link " + name + ": " + errno_text());
+        return util::fail("cannot create the link " + name + ": " + errno_text());
       }
       return {};
     }
@@ -216,17 +216,17 @@ private:
     }
     m_logical += static_cast<std::uint64_t>(info.st_size);
     if (m_max_bytes != 0 && m_logical > m_max_bytes) {
-      return core::fail("the tree holds more than " + std::to_string(m_max_bytes) +
+      return util::fail("the tree holds more than " + std::to_string(m_max_bytes) +
                         " bytes of files (sparse files count at their full size)");
     }
     util::FileDescriptor source(::openat(from, c_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (source.get() < 0) {
-      return core::fail("cannot open " + name + ": " + errno_text());
+      return util::fail("cannot open " + name + ": " + errno_text());
     }
     util::FileDescriptor target(
       ::openat(to, c_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (target.get() < 0) {
-      return core::fail("cannot create " + name + ": " + errno_text());
+      return util::fail("cannot create " + name + ": " + errno_text());
     }
     if (auto copied = copy_file_contents(source.get(), target.get()); !copied) {
       return copied;
@@ -261,7 +261,7 @@ make_removable(const fs::path& root)
 
 } // namespace
 
-core::Result<fs::path>
+util::Result<fs::path>
 directory_inside(const fs::path& root, std::string_view relative)
 {
   fs::path current = root;
@@ -274,16 +274,16 @@ directory_inside(const fs::path& root, std::string_view relative)
       continue;
     }
     if (part == "..") {
-      return core::fail("\"" + std::string(relative) + "\" leaves the repository");
+      return util::fail("\"" + std::string(relative) + "\" leaves the repository");
     }
     current /= part;
     std::error_code ec;
     const auto status = fs::symlink_status(current, ec);
     if (ec || !fs::exists(status)) {
-      return core::fail("\"" + std::string(relative) + "\" does not exist in the repository");
+      return util::fail("\"" + std::string(relative) + "\" does not exist in the repository");
     }
     if (fs::is_symlink(status) || !fs::is_directory(status)) {
-      return core::fail("\"" + std::string(relative) +
+      return util::fail("\"" + std::string(relative) +
                         "\" is not a folder in the repository (a file or a symbolic link)");
     }
   }
@@ -309,19 +309,19 @@ allocated_bytes(const fs::path& root, std::uint64_t stop_above)
   return counter.total();
 }
 
-core::Result<std::uint64_t>
+util::Result<std::uint64_t>
 copy_tree(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
 {
   util::FileDescriptor source(::open(from.c_str(), k_open_directory));
   if (source.get() < 0) {
-    return core::fail("cannot copy " + from.string() + ": not a directory");
+    return util::fail("cannot copy " + from.string() + ": not a directory");
   }
   if (::mkdir(to.c_str(), 0700) != 0) {
-    return core::fail("cannot create " + to.string() + ": " + errno_text());
+    return util::fail("cannot create " + to.string() + ": " + errno_text());
   }
   util::FileDescriptor target(::open(to.c_str(), k_open_directory));
   if (target.get() < 0) {
-    return core::fail("cannot open " + to.string() + ": " + errno_text());
+    return util::fail("cannot open " + to.string() + ": " + errno_text());
   }
   Copier copier(max_bytes);
   if (auto copied = copier.copy_directory(source.get(), target.get(), 0); !copied) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -10,7 +10,7 @@ namespace reactor::builder {
 
 // `root`/`relative` when every component of `relative` (a '/'-separated path without "..")
 // is a real directory, never a symbolic link; fails naming the component that is not.
-core::Result<std::filesystem::path> directory_inside(const std::filesystem::path& root,
+util::Result<std::filesystem::path> directory_inside(const std::filesystem::path& root,
                                                      std::string_view relative);
 
 // The bytes allocated on disk below `root` (root included), each inode counted once, without
@@ -22,7 +22,7 @@ std::uint64_t allocated_bytes(const std::filesystem::path& root, std::uint64_t s
 // left out. Fails when `from` is not a real directory, on an I/O error, or once the files'
 // sizes add up to more than `max_bytes` (0: no limit; a sparse file counts at its full
 // size, as a copy would write it). Returns the bytes allocated by the copy.
-core::Result<std::uint64_t> copy_tree(const std::filesystem::path& from,
+util::Result<std::uint64_t> copy_tree(const std::filesystem::path& from,
                                       const std::filesystem::path& to,
                                       std::uint64_t max_bytes = 0);
 

@@ -113,7 +113,7 @@ public:
     };
     auto result = util::run_process(options);
     if (!result) {
-      return CloneFailure{ Kind::infrastructure, "cannot run git: " + result.error() };
+      return CloneFailure{ Kind::infrastructure, "cannot run git: " + result.error().message };
     }
     if (result->canceled) {
       return CloneFailure{ Kind::canceled, "The clone was canceled" };

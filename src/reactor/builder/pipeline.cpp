@@ -109,7 +109,7 @@ public:
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  core::Result<StatusChange> run()
+  util::Result<StatusChange> run()
   {
     auto ended = steps();
     if (!ended) {
@@ -117,7 +117,7 @@ public:
     }
     auto& outcome = *ended;
     if (!outcome) {
-      return core::fail("the pipeline ended without an outcome");
+      return util::fail("the pipeline ended without an outcome");
     }
     auto change = std::move(*outcome);
     change.build_info = to_json(m_info);
@@ -127,7 +127,7 @@ public:
 private:
   // The final change is always set on success: every step but the last returns nullopt to
   // go on.
-  using Outcome = core::Result<std::optional<StatusChange>>;
+  using Outcome = util::Result<std::optional<StatusChange>>;
 
   Outcome steps()
   {
@@ -230,7 +230,7 @@ private:
     std::error_code ec;
     fs::create_directories(home, ec);
     if (ec) {
-      return core::fail("cannot create " + home.string() + ": " + ec.message());
+      return util::fail("cannot create " + home.string() + ": " + ec.message());
     }
     say("Cloning " + sanitize_line(m_deployment.repo_url) +
         (m_deployment.ref.empty() ? std::string() : " at " + sanitize_line(m_deployment.ref)));
@@ -247,7 +247,7 @@ private:
     if (!cloned) {
       switch (cloned.error().kind) {
         case CloneFailure::Kind::infrastructure:
-          return core::fail(cloned.error().message);
+          return util::fail(cloned.error().message);
         case CloneFailure::Kind::canceled:
           return canceled();
         case CloneFailure::Kind::too_large:
@@ -519,7 +519,7 @@ private:
     // A command that failed on a full disk is not the app's fault, and a retry would fail
     // the same way: the operator's to fix, said as such.
     if (auto full = full_disk(m_workspace, ""); full) {
-      return core::fail_for_good(std::move(*full));
+      return util::fail_for_good(std::move(*full));
     }
     std::string message = step.stage + " failed: `" + shown + "` ";
     message += result->signal != 0 ? "was killed by signal " + std::to_string(result->signal)
@@ -536,7 +536,7 @@ private:
   }
 
   // The output folder the build wrote, checked to be a real folder inside the checkout.
-  core::Result<std::optional<fs::path>> find_output()
+  util::Result<std::optional<fs::path>> find_output()
   {
     for (const auto& dir : m_plan.output_dirs) {
       const auto relative = join_path(m_plan.app_dir, dir);
@@ -546,7 +546,7 @@ private:
       }
       auto inside = directory_inside(source(), relative);
       if (!inside) {
-        return core::fail("The output directory " + dir +
+        return util::fail("The output directory " + dir +
                           "/ is not a real directory (a symbolic link or a file): the build "
                           "must write its files there");
       }
@@ -603,7 +603,7 @@ private:
       if (m_cancel.load()) {
         return canceled();
       }
-      return core::fail(std::move(published.error().message));
+      return util::fail(std::move(published.error().message));
     }
     say("Published " + std::to_string(published->files) + " files (" +
         std::to_string(published->uploaded) + " new, " + std::to_string(published->bytes) +
@@ -639,7 +639,7 @@ is_safe_for_path(std::string_view deployment_id)
 
 } // namespace
 
-core::Result<StatusChange>
+util::Result<StatusChange>
 run_deployment(store::MetadataStore& store,
                objects::ObjectStore& objects,
                std::string_view deployment_id,
@@ -652,17 +652,17 @@ run_deployment(store::MetadataStore& store,
   }
   auto& deployment = *found;
   if (!deployment) {
-    return core::fail("job for unknown deployment " + std::string(deployment_id));
+    return util::fail("job for unknown deployment " + std::string(deployment_id));
   }
   if (core::is_final(deployment->status)) {
     const auto& current = *deployment;
     return StatusChange{ current.id, current.status, Phase::none, current.error, current.commit };
   }
   if (!is_safe_for_path(deployment_id)) {
-    return core::fail("deployment id unfit for a path: " + std::string(deployment_id));
+    return util::fail("deployment id unfit for a path: " + std::string(deployment_id));
   }
   if (config.work_dir.empty()) {
-    return core::fail("the builder has no work directory");
+    return util::fail("the builder has no work directory");
   }
   Pipeline pipeline(store, objects, config, cancel, std::move(*deployment));
   return pipeline.run();

@@ -5,7 +5,7 @@
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/publish.hpp"
 #include "reactor/core/deployment.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -41,7 +41,7 @@ struct PipelineConfig
 // CANCELED when `cancel` became true or the deployment became final meanwhile, or its
 // current state when it was final already. Fails on an infrastructure problem (store,
 // disk, missing tool), which must not become a status: the job is retried.
-core::Result<core::StatusChange> run_deployment(store::MetadataStore& store,
+util::Result<core::StatusChange> run_deployment(store::MetadataStore& store,
                                                 objects::ObjectStore& objects,
                                                 std::string_view deployment_id,
                                                 const PipelineConfig& config,

@@ -29,7 +29,7 @@ shell(const std::string& command)
 
 } // namespace
 
-core::Result<BuildPlan>
+util::Result<BuildPlan>
 apply_settings(BuildPlan plan, const core::BuildSettings& settings)
 {
   if (!settings.install_command.empty()) {
@@ -62,12 +62,12 @@ apply_settings(BuildPlan plan, const core::BuildSettings& settings)
   const auto where =
     plan.app_dir.empty() ? std::string("at the repository root") : "in " + plan.app_dir;
   if (plan.framework == "none") {
-    return core::fail("No package.json " + where +
+    return util::fail("No package.json " + where +
                       ": Reactor builds Node projects (Create React App, Vite, or anything with "
                       "an \"npm run build\" script). Check the repository URL and rootDir, or "
                       "set buildCommand.");
   }
-  return core::fail("package.json has no \"build\" script: add one, e.g. \"build\": \"vite build\" "
+  return util::fail("package.json has no \"build\" script: add one, e.g. \"build\": \"vite build\" "
                     "(Vite) or \"build\": \"react-scripts build\" (Create React App), or set "
                     "buildCommand.");
 }

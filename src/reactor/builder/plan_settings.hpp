@@ -2,7 +2,7 @@
 
 #include "reactor/builder/detect.hpp"
 #include "reactor/core/deployment.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 namespace reactor::builder {
 
@@ -11,7 +11,7 @@ namespace reactor::builder {
 // folders, and env reaches every phase, replacing detected variables of the same name
 // (NODE_OPTIONS is joined with a detected one instead). Fails, saying what to fix, when
 // there is nothing to build.
-core::Result<BuildPlan> apply_settings(BuildPlan plan, const core::BuildSettings& settings);
+util::Result<BuildPlan> apply_settings(BuildPlan plan, const core::BuildSettings& settings);
 
 // The command as the log shows it: words joined by spaces, `sh -c` left out.
 std::string display_command(const std::vector<std::string>& command);

@@ -45,7 +45,7 @@ parse_rules(const std::vector<OutputFile>& files, const Say& say)
 
 } // namespace
 
-core::Result<BuildOutput>
+util::Result<BuildOutput>
 collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits& limits)
 {
   const auto say = [&](const std::string& line) {
@@ -56,7 +56,7 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
   std::error_code ec;
   const auto root_status = fs::symlink_status(output_dir, ec);
   if (ec || fs::is_symlink(root_status) || !fs::is_directory(root_status)) {
-    return core::fail("The output directory " + output_dir.filename().string() +
+    return util::fail("The output directory " + output_dir.filename().string() +
                       "/ is not a real directory (a symbolic link or a file): the build "
                       "must write its files there");
   }
@@ -65,16 +65,16 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
   std::uint64_t total = 0;
   fs::recursive_directory_iterator it(output_dir, fs::directory_options::none, ec);
   if (ec) {
-    return core::fail("cannot read the output directory: " + ec.message());
+    return util::fail("cannot read the output directory: " + ec.message());
   }
   for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
     if (ec) {
-      return core::fail("cannot read the output directory: " + ec.message());
+      return util::fail("cannot read the output directory: " + ec.message());
     }
     const auto relative = it->path().lexically_relative(output_dir).generic_string();
     const auto status = it->symlink_status(ec);
     if (ec) {
-      return core::fail("cannot read " + relative + ": " + ec.message());
+      return util::fail("cannot read " + relative + ": " + ec.message());
     }
     if (fs::is_symlink(status)) {
       say("[reactor] skipped symbolic link " + sanitize_line(relative));
@@ -94,16 +94,16 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
     }
     const auto size = it->file_size(ec);
     if (ec) {
-      return core::fail("cannot read " + relative + ": " + ec.message());
+      return util::fail("cannot read " + relative + ": " + ec.message());
     }
     total += size;
     if (limits.max_files != 0 && files.size() >= limits.max_files) {
-      return core::fail("The build output went over the output file limit (" +
+      return util::fail("The build output went over the output file limit (" +
                         std::to_string(limits.max_files) +
                         " files): publish fewer files, e.g. leave out source maps");
     }
     if (limits.max_total_bytes != 0 && total > limits.max_total_bytes) {
-      return core::fail("The build output went over the output size limit (" +
+      return util::fail("The build output went over the output size limit (" +
                         format_size(limits.max_total_bytes) +
                         "): publish less, e.g. leave out source maps and large media");
     }
@@ -144,7 +144,7 @@ struct Uploads
 // the window never deletes one this publish relies on. A blob another thread has claimed
 // is left to it: the manifest is only written once every thread has succeeded.
 template<typename Put>
-core::Result<void>
+util::Result<void>
 store_blob(objects::ObjectStore& store,
            const std::string& hash,
            std::chrono::seconds reuse_window,
@@ -176,7 +176,7 @@ store_blob(objects::ObjectStore& store,
 
 // Text files get gzip and brotli variants when they save space, so the edge never
 // compresses on the request path.
-core::Result<void>
+util::Result<void>
 add_compressed_variants(objects::ObjectStore& store,
                         const OutputFile& file,
                         objects::ManifestEntry& entry,
@@ -196,7 +196,7 @@ add_compressed_variants(objects::ObjectStore& store,
   const std::string content{ std::istreambuf_iterator<char>(input),
                              std::istreambuf_iterator<char>() };
   if (!input && !input.eof()) {
-    return core::fail("cannot read build output " + file.site_path);
+    return util::fail("cannot read build output " + file.site_path);
   }
   for (const auto& [compress, variant] :
        { std::pair{ &util::gzip, &entry.gzip }, std::pair{ &util::brotli, &entry.br } }) {
@@ -217,7 +217,7 @@ add_compressed_variants(objects::ObjectStore& store,
 }
 
 // Stores one file and its variants; its manifest entry.
-core::Result<objects::ManifestEntry>
+util::Result<objects::ManifestEntry>
 publish_file(objects::ObjectStore& store,
              const OutputFile& file,
              std::chrono::seconds reuse_window,
@@ -225,7 +225,7 @@ publish_file(objects::ObjectStore& store,
 {
   auto hash = util::sha256_file_hex(file.file);
   if (!hash) {
-    return core::fail("cannot read build output: " + hash.error());
+    return util::fail("cannot read build output: " + hash.error().message);
   }
   auto stored = store_blob(store, *hash, reuse_window, uploads, [&] {
     return store.put_file(objects::blob_key(*hash), file.file);

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "reactor/builder/git.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/rules/site_rules.hpp"
@@ -42,7 +42,7 @@ struct BuildOutput
 // are not UTF-8; and its _redirects and _headers, parsed, their problems reported to `log`
 // (never fatal). Fails, with a message for the user, when output_dir is itself a symlink
 // or not a directory, or when the output exceeds the limits.
-core::Result<BuildOutput> collect_output(const std::filesystem::path& output_dir,
+util::Result<BuildOutput> collect_output(const std::filesystem::path& output_dir,
                                          const LogFn& log,
                                          const OutputLimits& limits = {});
 

@@ -39,14 +39,14 @@ add(std::vector<std::string>& argv, std::initializer_list<std::string_view> item
   }
 }
 
-core::Result<void>
+util::Result<void>
 write_file(const fs::path& path, std::string_view content)
 {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
   out.close();
   if (!out) {
-    return core::fail("cannot write " + path.string());
+    return util::fail("cannot write " + path.string());
   }
   return {};
 }
@@ -179,7 +179,7 @@ sandbox_argv(const SandboxSpec& spec)
   return argv;
 }
 
-core::Result<void>
+util::Result<void>
 prepare_workspace(const fs::path& workspace)
 {
   std::error_code ec;
@@ -192,7 +192,7 @@ prepare_workspace(const fs::path& workspace)
     fs::create_directories(workspace / "src", ec);
   }
   if (ec) {
-    return core::fail("cannot prepare workspace " + workspace.string() + ": " + ec.message());
+    return util::fail("cannot prepare workspace " + workspace.string() + ": " + ec.message());
   }
   if (auto written = write_file(identity / "passwd", k_passwd); !written) {
     return written;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -63,6 +63,6 @@ std::vector<std::string> sandbox_argv(const SandboxSpec& spec);
 
 // Creates the workspace's home directory and the passwd, group and resolv.conf files that
 // the sandbox shows instead of the host's. Fails when the workspace cannot be written.
-core::Result<void> prepare_workspace(const std::filesystem::path& workspace);
+util::Result<void> prepare_workspace(const std::filesystem::path& workspace);
 
 } // namespace reactor::builder

@@ -111,32 +111,32 @@ slirp4netns_argv(const std::string& slirp4netns, int pid)
            "tap0" };
 }
 
-core::Result<std::string>
+util::Result<std::string>
 find_slirp4netns(const std::string& slirp4netns)
 {
   auto found = util::find_executable(slirp4netns, environment());
   if (found && ::access(found->c_str(), X_OK) == 0) {
     return std::move(*found);
   }
-  return core::fail("slirp4netns, which gives the install phase its network, is not installed (" +
+  return util::fail("slirp4netns, which gives the install phase its network, is not installed (" +
                     slirp4netns + " not found): install it (Debian: apt-get install slirp4netns)");
 }
 
-core::Result<SandboxNetwork>
+util::Result<SandboxNetwork>
 start_sandbox_network(const std::string& slirp4netns, int pid, std::chrono::milliseconds timeout)
 {
   if (shares_our_network(pid)) {
-    return core::fail("refusing to start slirp4netns for process " + std::to_string(pid) +
+    return util::fail("refusing to start slirp4netns for process " + std::to_string(pid) +
                       ", which has no network namespace of its own");
   }
   auto ready = util::make_pipe();
   auto exit = util::make_pipe();
   if (!ready || !exit) {
-    return core::fail("cannot start slirp4netns: " + (ready ? exit.error() : ready.error()));
+    return util::fail("cannot start slirp4netns: " + (ready ? exit.error() : ready.error()).message);
   }
   const util::FileDescriptor output(::memfd_create("slirp4netns-output", MFD_CLOEXEC));
   if (output.get() < 0) {
-    return core::fail(std::string("cannot start slirp4netns: memfd_create: ") +
+    return util::fail(std::string("cannot start slirp4netns: memfd_create: ") +
                       std::generic_category().message(errno));
   }
   auto process = util::start_process({ slirp4netns_argv(slirp4netns, pid),
@@ -144,7 +144,7 @@ start_sandbox_network(const std::string& slirp4netns, int pid, std::chrono::mill
                                        output.get(),
                                        { ready->write.get(), exit->read.get() } });
   if (!process) {
-    return core::fail("cannot start slirp4netns: " + process.error());
+    return util::fail("cannot start slirp4netns: " + process.error().message);
   }
   ready->write.reset();
   exit->read.reset();
@@ -152,7 +152,7 @@ start_sandbox_network(const std::string& slirp4netns, int pid, std::chrono::mill
   if (readiness != Readiness::ready) {
     process->stop();
     const auto said = output_of(output.get());
-    return core::fail("slirp4netns could not bring the install phase's network up" +
+    return util::fail("slirp4netns could not bring the install phase's network up" +
                       (readiness == Readiness::late
                          ? " within " + std::to_string(timeout.count()) + " ms"
                          : std::string()) +

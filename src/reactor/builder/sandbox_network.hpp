@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/util/file_descriptor.hpp"
 #include "reactor/util/process.hpp"
 
@@ -51,12 +51,12 @@ private:
 
 // The path of `slirp4netns` as PATH finds it. Fails, saying what to install, when it is
 // not there.
-core::Result<std::string> find_slirp4netns(const std::string& slirp4netns);
+util::Result<std::string> find_slirp4netns(const std::string& slirp4netns);
 
 // Starts slirp4netns for the network namespace of process `pid` and returns once the
 // network is up. Refuses a process in Reactor's own network namespace. Fails with
 // slirp4netns's own words when it stops or is not ready within `timeout`.
-core::Result<SandboxNetwork> start_sandbox_network(const std::string& slirp4netns,
+util::Result<SandboxNetwork> start_sandbox_network(const std::string& slirp4netns,
                                                    int pid,
                                                    std::chrono::milliseconds timeout);
 

@@ -35,7 +35,7 @@ limit_from(const CgroupEvents& events)
 
 // Brings up the network of the namespace bwrap (process `pid`) runs in, then lets the
 // command start by writing to bwrap's --block-fd (`release`).
-std::expected<void, std::string>
+util::Result<void>
 bring_network_up(const std::string& slirp4netns,
                  int pid,
                  util::FileDescriptor& release,
@@ -43,12 +43,11 @@ bring_network_up(const std::string& slirp4netns,
 {
   auto started = start_sandbox_network(slirp4netns, pid, k_network_start_limit);
   if (!started) {
-    return std::unexpected(std::move(started.error().message));
+    return std::unexpected(std::move(started.error()));
   }
   network.emplace(std::move(*started));
   if (::write(release.get(), "1", 1) != 1) {
-    return std::unexpected(std::string("cannot let the sandbox start: ") +
-                           std::generic_category().message(errno));
+    return util::fail(std::string("cannot let the sandbox start: ") + std::generic_category().message(errno));
   }
   release.reset();
   return {};
@@ -56,7 +55,7 @@ bring_network_up(const std::string& slirp4netns,
 
 // The failure of a sandbox that could not start, in bwrap's own words (`cause`: what
 // failed on Reactor's side as a result, if anything). Retrying cannot help.
-core::Error
+util::Error
 sandbox_start_failure(const std::vector<std::string>& bwrap_said, const std::string& cause)
 {
   std::string message = "the build sandbox could not start:";
@@ -68,12 +67,12 @@ sandbox_start_failure(const std::vector<std::string>& bwrap_said, const std::str
   }
   message += ". Reactor tries its sandbox at start: see the builder.sandbox log line and "
              "docs/OPERATIONS.md";
-  return core::Error{ std::move(message), false };
+  return util::Error{ std::move(message), false };
 }
 
 } // namespace
 
-core::Result<SandboxOutcome>
+util::Result<SandboxOutcome>
 run_sandboxed(const SandboxSpec& spec,
               const BuildLimits& limits,
               Cgroups* cgroups,
@@ -85,7 +84,7 @@ run_sandboxed(const SandboxSpec& spec,
   if (spec.phase == SandboxPhase::install) {
     auto found = find_slirp4netns(spec.slirp4netns);
     if (!found) {
-      return core::fail_for_good(std::move(found.error().message));
+      return util::fail_for_good(std::move(found.error().message));
     }
     slirp4netns = std::move(*found);
   }
@@ -150,7 +149,7 @@ run_sandboxed(const SandboxSpec& spec,
   if (spec.phase == SandboxPhase::install) {
     auto pipe = util::make_pipe();
     if (!pipe) {
-      return core::fail("cannot start the sandbox: " + pipe.error());
+      return util::fail("cannot start the sandbox: " + pipe.error().message);
     }
     network_ready = std::move(*pipe);
     options.new_network = true;
@@ -166,9 +165,9 @@ run_sandboxed(const SandboxSpec& spec,
   network.reset(); // slirp4netns ends with the command
   if (!result) {
     if (!bwrap_said.empty()) {
-      return std::unexpected(sandbox_start_failure(bwrap_said, result.error()));
+      return std::unexpected(sandbox_start_failure(bwrap_said, result.error().message));
     }
-    return core::fail("cannot start the sandbox: " + result.error());
+    return util::fail("cannot start the sandbox: " + result.error().message);
   }
   // bwrap exits 1 after saying why when it cannot set the sandbox up, before the command
   // runs. (A command whose first words are "bwrap: " and that exits 1 is taken for it too;

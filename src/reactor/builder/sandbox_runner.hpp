@@ -4,7 +4,7 @@
 #include "reactor/builder/git.hpp"
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/sandbox.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -30,7 +30,7 @@ struct SandboxOutcome
 // command then exits 0. The install phase gets its network from slirp4netns, which ends
 // with the command. Fails (an infrastructure problem) when the sandbox, its cgroup or its
 // network cannot be set up, saying what to install when slirp4netns is missing.
-core::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
+util::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
                                            const BuildLimits& limits,
                                            Cgroups* cgroups,
                                            std::chrono::steady_clock::time_point deadline,

@@ -227,18 +227,18 @@ observe_build(const core::StatusChange& change, std::chrono::steady_clock::durat
 
 // An internal error as the worker acts on it: one on a full disk is named as such and
 // not retried, whatever step ran into it.
-core::Error
-classify_internal_error(core::Error error, const std::filesystem::path& work_dir)
+util::Error
+classify_internal_error(util::Error error, const std::filesystem::path& work_dir)
 {
   if (auto full = full_disk(work_dir, error.message)) {
-    return core::Error{ std::move(*full), false };
+    return util::Error{ std::move(*full), false };
   }
   return error;
 }
 
 // The final ERROR of a build that failed for a reason of Reactor's, not of the app's.
 std::string
-final_internal_error(const core::Error& failure, int attempts)
+final_internal_error(const util::Error& failure, int attempts)
 {
   std::string message = "Reactor could not build this deployment: " + failure.message;
   if (failure.retryable) {

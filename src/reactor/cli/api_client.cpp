@@ -70,23 +70,23 @@ ensure_curl_initialized()
   }
 }
 
-core::Error
+util::Error
 transport_error(const std::string& server, const Transfer& transfer, CURLcode code)
 {
   const std::string detail =
     transfer.error[0] != '\0' ? std::string(transfer.error.data()) : curl_easy_strerror(code);
   if (transfer.reply.status != 0) {
-    return core::Error{ "the connection to the Reactor server at " + server + " broke (" + detail +
+    return util::Error{ "the connection to the Reactor server at " + server + " broke (" + detail +
                         ")" };
   }
-  return core::Error{ "cannot reach the Reactor server at " + server + " (" + detail +
+  return util::Error{ "cannot reach the Reactor server at " + server + " (" + detail +
                       "). Is `reactor serve` running there? Choose the server with --server "
                       "URL or the REACTOR_URL environment variable" };
 }
 
 } // namespace
 
-core::Result<std::string>
+util::Result<std::string>
 normalize_server_url(std::string_view text)
 {
   std::string url(text);
@@ -96,7 +96,7 @@ normalize_server_url(std::string_view text)
   const bool http = url.starts_with("http://") && url.size() > 7;
   const bool https = url.starts_with("https://") && url.size() > 8;
   if (!http && !https) {
-    return core::fail("the server address '" + std::string(text) +
+    return util::fail("the server address '" + std::string(text) +
                       "' is not an http:// or https:// URL, e.g. http://127.0.0.1:3000");
   }
   return url;
@@ -109,25 +109,25 @@ ApiClient::ApiClient(std::string server, std::string token)
   ensure_curl_initialized();
 }
 
-core::Result<Reply>
+util::Result<Reply>
 ApiClient::get(std::string_view path) const
 {
   return perform({ .path = path });
 }
 
-core::Result<Reply>
+util::Result<Reply>
 ApiClient::post(std::string_view path, std::string_view json) const
 {
   return perform({ .path = path, .post_body = json, .post = true });
 }
 
-core::Result<Reply>
+util::Result<Reply>
 ApiClient::remove(std::string_view path) const
 {
   return perform({ .path = path, .remove = true });
 }
 
-core::Result<Reply>
+util::Result<Reply>
 ApiClient::stream(std::string_view path,
                   const ChunkHandler& on_chunk,
                   const std::function<void()>& on_idle,
@@ -139,13 +139,13 @@ ApiClient::stream(std::string_view path,
                    .silence_limit = silence_limit });
 }
 
-core::Result<Reply>
+util::Result<Reply>
 ApiClient::perform(const Request& request) const
 {
   EasyPtr easy(curl_easy_init());
   MultiPtr multi(curl_multi_init());
   if (!easy || !multi) {
-    return core::fail("libcurl could not create a request");
+    return util::fail("libcurl could not create a request");
   }
   Transfer transfer;
   transfer.easy = easy.get();
@@ -188,14 +188,14 @@ ApiClient::perform(const Request& request) const
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
 
   if (curl_multi_add_handle(multi.get(), handle) != CURLM_OK) {
-    return core::fail("libcurl could not start a request");
+    return util::fail("libcurl could not start a request");
   }
   int running = 1;
   while (running != 0) {
     const CURLMcode performed = curl_multi_perform(multi.get(), &running);
     if (performed != CURLM_OK) {
       curl_multi_remove_handle(multi.get(), handle);
-      return core::fail(std::string("libcurl failed: ") + curl_multi_strerror(performed));
+      return util::fail(std::string("libcurl failed: ") + curl_multi_strerror(performed));
     }
     if (running != 0) {
       curl_multi_poll(multi.get(), nullptr, 0, k_idle_poll_ms, nullptr);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <chrono>
 #include <functional>
@@ -18,7 +18,7 @@ struct Reply
 
 // "http://host:port" without a trailing slash. Fails unless the text is an http:// or
 // https:// URL, saying how to write one.
-core::Result<std::string> normalize_server_url(std::string_view text);
+util::Result<std::string> normalize_server_url(std::string_view text);
 
 // Talks HTTP to one Reactor server through libcurl. One per command; not thread-safe.
 class ApiClient
@@ -36,13 +36,13 @@ public:
   // GET of an API path ("/deployments"). Fails only when no complete HTTP answer came
   // (unreachable, broken connection, timeout); the message names the server and says how
   // to pick another. Any HTTP status is a Reply.
-  core::Result<Reply> get(std::string_view path) const;
+  util::Result<Reply> get(std::string_view path) const;
 
   // POST of a JSON body (may be empty) to an API path; fails like get().
-  core::Result<Reply> post(std::string_view path, std::string_view json) const;
+  util::Result<Reply> post(std::string_view path, std::string_view json) const;
 
   // DELETE of an API path; fails like get().
-  core::Result<Reply> remove(std::string_view path) const;
+  util::Result<Reply> remove(std::string_view path) const;
 
   // GET of a streamed path (events, followed logs): while the status is 2xx the body
   // goes to `on_chunk` piece by piece and Reply::body stays empty; any other status
@@ -50,7 +50,7 @@ public:
   // nonzero `silence_limit` fails the stream when nothing (not even a heartbeat) arrived
   // for that long. Fails like get(), also when the connection breaks mid-stream; ends
   // normally when the server ends the body or `on_chunk` returns false.
-  core::Result<Reply> stream(std::string_view path,
+  util::Result<Reply> stream(std::string_view path,
                              const ChunkHandler& on_chunk,
                              const std::function<void()>& on_idle,
                              std::chrono::seconds silence_limit = {}) const;
@@ -67,7 +67,7 @@ private:
     std::chrono::seconds silence_limit{};
   };
 
-  core::Result<Reply> perform(const Request& request) const;
+  util::Result<Reply> perform(const Request& request) const;
 
   std::string m_server;
   std::string m_token;

@@ -161,7 +161,7 @@ check_id(std::string_view id)
 
 // The answer to a request that must succeed with `expected`.
 Outcome<Reply>
-expect(const ClientOptions& client, core::Result<Reply> reply, long expected)
+expect(const ClientOptions& client, util::Result<Reply> reply, long expected)
 {
   if (!reply) {
     return failure(k_exit_usage, reply.error().message);
@@ -173,7 +173,7 @@ expect(const ClientOptions& client, core::Result<Reply> reply, long expected)
 }
 
 Outcome<boost::json::object>
-expect_object(const ClientOptions& client, core::Result<Reply> reply, long expected)
+expect_object(const ClientOptions& client, util::Result<Reply> reply, long expected)
 {
   auto answer = expect(client, std::move(reply), expected);
   if (!answer) {
@@ -328,7 +328,7 @@ follow_events(const ClientOptions& client,
 
 } // namespace
 
-core::Result<std::string>
+util::Result<std::string>
 deploy_request_json(const DeployOptions& options)
 {
   boost::json::object body{ { "repoUrl", options.repo_url } };
@@ -347,7 +347,7 @@ deploy_request_json(const DeployOptions& options)
     for (const auto& entry : options.env) {
       const std::size_t equals = entry.find('=');
       if (equals == std::string::npos || equals == 0) {
-        return core::fail("--env wants NAME=value, not '" + entry + "'");
+        return util::fail("--env wants NAME=value, not '" + entry + "'");
       }
       env[entry.substr(0, equals)] = entry.substr(equals + 1);
     }

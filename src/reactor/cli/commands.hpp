@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <string>
 #include <string_view>
@@ -40,7 +40,7 @@ struct DeployOptions
 
 // The body of POST /deploy for these options; empty options are left out. Fails when an
 // --env entry is not NAME=value.
-core::Result<std::string> deploy_request_json(const DeployOptions& options);
+util::Result<std::string> deploy_request_json(const DeployOptions& options);
 
 // Each command prints its result on stdout and problems on stderr, and returns its exit
 // code. With --json, stdout gets exactly one JSON object: the API's answer, or

@@ -85,13 +85,13 @@ parse_sse(std::string_view text, std::string_view last_id)
   return result;
 }
 
-core::Result<DeploymentEvent>
+util::Result<DeploymentEvent>
 parse_deployment_event(std::string_view data)
 {
   boost::system::error_code ec;
   const auto json = boost::json::parse(data, ec);
   if (ec || !json.is_object()) {
-    return core::fail("the server sent an event that is not a JSON object: " +
+    return util::fail("the server sent an event that is not a JSON object: " +
                       std::string(data.substr(0, 200)));
   }
   const auto& object = json.get_object();
@@ -106,11 +106,11 @@ parse_deployment_event(std::string_view data)
     return event;
   }
   if (type != "STATUS_UPDATE") {
-    return core::fail("the server sent an event of unknown type '" + std::string(type) + "'");
+    return util::fail("the server sent an event of unknown type '" + std::string(type) + "'");
   }
   const auto status = core::parse_status(string_field(object, "status"));
   if (!status) {
-    return core::fail("the server sent an unknown status '" +
+    return util::fail("the server sent an unknown status '" +
                       std::string(string_field(object, "status")) + "'");
   }
   event.status = *status;

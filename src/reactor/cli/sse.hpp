@@ -1,7 +1,7 @@
 #pragma once
 
 #include "reactor/core/deployment.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +50,6 @@ struct DeploymentEvent
 
 // Decodes the JSON data of an event: {"type":"STATUS_UPDATE",…} or {"type":"LOG",…}.
 // Fails on anything else, saying what was wrong.
-core::Result<DeploymentEvent> parse_deployment_event(std::string_view data);
+util::Result<DeploymentEvent> parse_deployment_event(std::string_view data);
 
 } // namespace reactor::cli

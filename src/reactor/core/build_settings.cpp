@@ -30,7 +30,7 @@ is_env_name(std::string_view name)
 }
 
 // A relative path inside the repository: no "..", no absolute path, no odd characters.
-Result<std::string>
+util::Result<std::string>
 relative_path(std::string_view field, std::string_view path)
 {
   std::string_view trimmed = path;
@@ -53,13 +53,13 @@ relative_path(std::string_view field, std::string_view path)
   }
   if (trimmed.empty() || trimmed.size() > k_max_path || trimmed.starts_with('/') || bad_char ||
       dot_dot) {
-    return fail(std::string(field) + " must be a relative folder inside the repository, like " +
+    return util::fail(std::string(field) + " must be a relative folder inside the repository, like " +
                 "\"apps/web\" (no \"..\", no leading \"/\")");
   }
   return std::string(trimmed);
 }
 
-Result<std::string>
+util::Result<std::string>
 optional_string(const boost::json::object& object, std::string_view field)
 {
   const auto* value = object.if_contains(field);
@@ -67,12 +67,12 @@ optional_string(const boost::json::object& object, std::string_view field)
     return std::string();
   }
   if (!value->is_string()) {
-    return fail(std::string(field) + " must be a string");
+    return util::fail(std::string(field) + " must be a string");
   }
   return std::string(value->get_string());
 }
 
-Result<std::string>
+util::Result<std::string>
 command(const boost::json::object& object, std::string_view field)
 {
   auto text = optional_string(object, field);
@@ -80,12 +80,12 @@ command(const boost::json::object& object, std::string_view field)
     return text;
   }
   if (text->size() > k_max_command || text->find('\0') != std::string::npos) {
-    return fail(std::string(field) + " must be a shell command of at most 2048 characters");
+    return util::fail(std::string(field) + " must be a shell command of at most 2048 characters");
   }
   return text;
 }
 
-Result<std::map<std::string, std::string>>
+util::Result<std::map<std::string, std::string>>
 environment(const boost::json::object& object)
 {
   std::map<std::string, std::string> env;
@@ -95,25 +95,25 @@ environment(const boost::json::object& object)
   }
   const auto* entries = value->if_object();
   if (entries == nullptr) {
-    return fail(R"(env must be an object of strings, like {"VITE_API_URL": "https://…"})");
+    return util::fail(R"(env must be an object of strings, like {"VITE_API_URL": "https://…"})");
   }
   if (entries->size() > k_max_env_entries) {
-    return fail("env may hold at most 100 variables");
+    return util::fail("env may hold at most 100 variables");
   }
   for (const auto& [key, entry] : *entries) {
     const std::string name(key);
     if (!is_env_name(name)) {
-      return fail("env name '" + name + "' is not a valid variable name (letters, digits, _)");
+      return util::fail("env name '" + name + "' is not a valid variable name (letters, digits, _)");
     }
     if (std::ranges::find(k_reserved_env, name) != k_reserved_env.end()) {
-      return fail("env cannot set " + name + ": the sandbox sets it");
+      return util::fail("env cannot set " + name + ": the sandbox sets it");
     }
     if (!entry.is_string()) {
-      return fail("env value of " + name + " must be a string");
+      return util::fail("env value of " + name + " must be a string");
     }
     if (entry.get_string().size() > k_max_env_value ||
         entry.get_string().find('\0') != boost::json::string::npos) {
-      return fail("env value of " + name + " must be text of at most 8192 characters");
+      return util::fail("env value of " + name + " must be text of at most 8192 characters");
     }
     env.emplace(name, std::string(entry.get_string()));
   }
@@ -151,7 +151,7 @@ to_json(const BuildSettings& settings)
   return boost::json::serialize(build_settings_json(settings));
 }
 
-Result<BuildSettings>
+util::Result<BuildSettings>
 parse_build_settings(const boost::json::object& object)
 {
   BuildSettings settings;
@@ -185,13 +185,13 @@ parse_build_settings(const boost::json::object& object)
   return settings;
 }
 
-Result<BuildSettings>
+util::Result<BuildSettings>
 parse_build_settings(std::string_view json)
 {
   boost::system::error_code ec;
   const auto value = boost::json::parse(json, ec);
   if (ec || !value.is_object()) {
-    return fail("build settings are not a JSON object");
+    return util::fail("build settings are not a JSON object");
   }
   return parse_build_settings(value.get_object());
 }

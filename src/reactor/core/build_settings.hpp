@@ -1,7 +1,7 @@
 #pragma once
 
 #include "reactor/core/deployment.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <boost/json/fwd.hpp>
 
@@ -17,7 +17,7 @@ std::string to_json(const BuildSettings& settings);
 
 // Reads and validates settings from the fields of a JSON object (POST /deploy's body or
 // a stored copy). The Error names the field and says what is wrong.
-Result<BuildSettings> parse_build_settings(const boost::json::object& object);
-Result<BuildSettings> parse_build_settings(std::string_view json);
+util::Result<BuildSettings> parse_build_settings(const boost::json::object& object);
+util::Result<BuildSettings> parse_build_settings(std::string_view json);
 
 } // namespace reactor::core

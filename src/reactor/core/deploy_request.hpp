@@ -1,7 +1,7 @@
 #pragma once
 
 #include "reactor/core/deployment.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <string>
 #include <string_view>
@@ -18,6 +18,6 @@ struct DeployRequest
 
 // Parses and validates the JSON body of POST /deploy. The Error says which field is
 // wrong and how.
-Result<DeployRequest> parse_deploy_request(std::string_view body, bool allow_local_repos);
+util::Result<DeployRequest> parse_deploy_request(std::string_view body, bool allow_local_repos);
 
 } // namespace reactor::core

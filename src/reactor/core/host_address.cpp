@@ -216,7 +216,7 @@ parse_ipv4_number(std::string_view part)
 
 } // namespace
 
-Result<std::optional<ip::address_v4>>
+util::Result<std::optional<ip::address_v4>>
 parse_numeric_ipv4(std::string_view host)
 {
   const auto parts = host_parts(host);
@@ -224,7 +224,7 @@ parse_numeric_ipv4(std::string_view host)
     return std::optional<ip::address_v4>{};
   }
   const auto invalid = [&] {
-    return fail("repoUrl host '" + std::string(host) +
+    return util::fail("repoUrl host '" + std::string(host) +
                 "' ends in a number but is not a valid IPv4 address: give a host name or "
                 "an address like 203.0.113.7");
   };

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -14,7 +14,7 @@ namespace reactor::core {
 // parsing): "2130706433", "0x7f.1", "0177.0.0.1" and "127.1" all mean 127.0.0.1.
 // nullopt when the host is a name (it does not end in a number); an Error when it ends in
 // a number but is no valid IPv4 address.
-Result<std::optional<boost::asio::ip::address_v4>> parse_numeric_ipv4(std::string_view host);
+util::Result<std::optional<boost::asio::ip::address_v4>> parse_numeric_ipv4(std::string_view host);
 
 // The reserved range `address` lies in ("loopback 127.0.0.0/8", "private 10.0.0.0/8",
 // "link-local fe80::/10", …), looking through IPv4-mapped, IPv4-compatible, NAT64 and

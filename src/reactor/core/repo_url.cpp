@@ -40,7 +40,7 @@ is_loopback_name(const std::string& name)
 
 // Refuses hosts that spell an address Reactor must not reach. Names are resolved and
 // their addresses checked again when the worker clones (builder/clone_target).
-Result<std::string>
+util::Result<std::string>
 check_host(const boost::urls::url_view& url, bool allow_local)
 {
   namespace ip = boost::asio::ip;
@@ -48,22 +48,22 @@ check_host(const boost::urls::url_view& url, bool allow_local)
   if (url.host_type() == boost::urls::host_type::ipv6) {
     address = ip::address_v6(url.host_ipv6_address().to_bytes());
   } else if (url.host_type() == boost::urls::host_type::ipvfuture) {
-    return fail("repoUrl host " + std::string(url.encoded_host()) +
+    return util::fail("repoUrl host " + std::string(url.encoded_host()) +
                 " is not an address Reactor can reach: give a host name");
   } else {
     std::string name = lowercase(url.encoded_host());
     if (name.find('%') != std::string::npos) {
-      return fail("repoUrl host must not be percent-encoded: write '" + std::string(url.host()) +
+      return util::fail("repoUrl host must not be percent-encoded: write '" + std::string(url.host()) +
                   "' as plain text");
     }
     if (name.ends_with('.')) {
-      return fail("repoUrl host '" + name + "' must not end with a dot");
+      return util::fail("repoUrl host '" + name + "' must not end with a dot");
     }
     if (is_loopback_name(name)) {
       if (allow_local) {
         return name;
       }
-      return fail("repoUrl points at this machine (" + name +
+      return util::fail("repoUrl points at this machine (" + name +
                   "); local repositories are allowed only with --allow-local-repos");
     }
     auto numeric = parse_numeric_ipv4(name);
@@ -76,58 +76,58 @@ check_host(const boost::urls::url_view& url, bool allow_local)
     address = **numeric;
   }
   if (auto refused = refused_address(*address, allow_local)) {
-    return fail("repoUrl host " + std::string(url.encoded_host()) + " is refused: " + *refused);
+    return util::fail("repoUrl host " + std::string(url.encoded_host()) + " is refused: " + *refused);
   }
   return address->to_string();
 }
 
 } // namespace
 
-Result<std::string>
+util::Result<std::string>
 validate_repo_url(std::string_view url, bool allow_local)
 {
   if (url.empty()) {
-    return fail("repoUrl is empty: give the URL of a public Git repository, e.g. "
+    return util::fail("repoUrl is empty: give the URL of a public Git repository, e.g. "
                 "https://github.com/owner/app.git");
   }
   if (url.size() > k_max_url_length) {
-    return fail("repoUrl is longer than 2048 characters");
+    return util::fail("repoUrl is longer than 2048 characters");
   }
   if (url.front() == '-') {
-    return fail("repoUrl must not start with '-'");
+    return util::fail("repoUrl must not start with '-'");
   }
   if (has_control_or_space(url)) {
-    return fail("repoUrl contains spaces or control characters");
+    return util::fail("repoUrl contains spaces or control characters");
   }
   const auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) {
-    return fail("repoUrl is not a URL: give an https URL such as "
+    return util::fail("repoUrl is not a URL: give an https URL such as "
                 "https://github.com/owner/app.git (SSH addresses like git@host:owner/app "
                 "are not supported)");
   }
   const std::string scheme = lowercase(parsed->scheme());
   if (scheme == "file") {
     if (!allow_local) {
-      return fail("file:// repository URLs are not allowed on this server (start it with "
+      return util::fail("file:// repository URLs are not allowed on this server (start it with "
                   "--allow-local-repos for development)");
     }
     if (parsed->path().empty()) {
-      return fail("repoUrl has no path");
+      return util::fail("repoUrl has no path");
     }
     return std::string(url);
   }
   if (scheme != "https" && scheme != "http" && scheme != "git") {
-    return fail("repoUrl scheme '" + scheme + "' is not supported: use https, http or git");
+    return util::fail("repoUrl scheme '" + scheme + "' is not supported: use https, http or git");
   }
   if (!parsed->has_authority() || parsed->host().empty()) {
-    return fail("repoUrl has no host");
+    return util::fail("repoUrl has no host");
   }
   if (!is_whole_authority(url, parsed->encoded_authority())) {
-    return fail("repoUrl host is not a valid host name or address: give a URL like "
+    return util::fail("repoUrl host is not a valid host name or address: give a URL like "
                 "https://github.com/owner/app.git");
   }
   if (parsed->has_userinfo()) {
-    return fail("repoUrl must not contain credentials: Reactor clones public repositories");
+    return util::fail("repoUrl must not contain credentials: Reactor clones public repositories");
   }
   if (auto host = check_host(*parsed, allow_local); !host) {
     return std::unexpected(host.error());
@@ -135,11 +135,11 @@ validate_repo_url(std::string_view url, bool allow_local)
   return std::string(url);
 }
 
-Result<std::string>
+util::Result<std::string>
 validate_ref(std::string_view ref)
 {
   if (ref.empty() || ref.size() > k_max_ref_length) {
-    return fail("ref must be a branch, tag or commit name of 1 to 255 characters");
+    return util::fail("ref must be a branch, tag or commit name of 1 to 255 characters");
   }
   const bool bad_char = std::ranges::any_of(ref, [](char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -150,7 +150,7 @@ validate_ref(std::string_view ref)
       ref.back() == '.' || ref.find("..") != std::string_view::npos ||
       ref.find("@{") != std::string_view::npos || ref.find("//") != std::string_view::npos ||
       ref.ends_with(".lock")) {
-    return fail("ref '" + std::string(ref) + "' is not a valid branch, tag or commit name");
+    return util::fail("ref '" + std::string(ref) + "' is not a valid branch, tag or commit name");
   }
   return std::string(ref);
 }

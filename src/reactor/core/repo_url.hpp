@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <string>
 #include <string_view>
@@ -11,9 +11,9 @@ namespace reactor::core {
 // https, http or git URL with a host and no credentials. file:// URLs and loopback
 // hosts pass only when `allow_local` (development and tests). Returns the URL as
 // given, or an Error that says what to fix.
-Result<std::string> validate_repo_url(std::string_view url, bool allow_local);
+util::Result<std::string> validate_repo_url(std::string_view url, bool allow_local);
 
 // Checks a branch, tag or commit name: git's ref rules, and never an option.
-Result<std::string> validate_ref(std::string_view ref);
+util::Result<std::string> validate_ref(std::string_view ref);
 
 } // namespace reactor::core

@@ -109,7 +109,7 @@ check_descriptor(const objects::BlobRef& blob, int fd)
 }
 
 LoadError
-store_failure(core::Error error)
+store_failure(util::Error error)
 {
   return LoadError{ false, std::move(error.message) };
 }

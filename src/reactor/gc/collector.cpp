@@ -23,7 +23,7 @@ Collector::~Collector()
   stop();
 }
 
-core::Result<GcReport>
+util::Result<GcReport>
 Collector::run(bool dry_run, bool requested)
 {
   const std::lock_guard lock(m_running);

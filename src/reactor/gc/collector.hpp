@@ -35,7 +35,7 @@ public:
   // One collection now (waits for a run in progress to finish first). `requested`: an
   // operator asked for it, and wants a deleted site's blobs gone now, so the grace spares
   // young objects only while a build is in flight (the periodic runs always keep it).
-  core::Result<GcReport> run(bool dry_run, bool requested);
+  util::Result<GcReport> run(bool dry_run, bool requested);
 
   // Runs a collection every `interval` until stop(); does nothing for a zero interval.
   void start(std::chrono::seconds interval);

@@ -36,7 +36,7 @@ keeps_manifest(const std::unordered_map<std::string, core::Status>& statuses,
          (found->second == core::Status::deployed || !core::is_final(found->second));
 }
 
-core::Result<void>
+util::Result<void>
 mark(objects::ObjectStore& objects, const std::string& key, std::unordered_set<std::string>& marked)
 {
   auto json = objects.get(key);
@@ -49,7 +49,7 @@ mark(objects::ObjectStore& objects, const std::string& key, std::unordered_set<s
   }
   auto manifest = objects::parse_manifest(*manifest_json);
   if (!manifest) {
-    return core::fail(key + ": " + manifest.error().message);
+    return util::fail(key + ": " + manifest.error().message);
   }
   for (const auto& [path, entry] : manifest->files) {
     for (const auto* hash : { &entry.hash, &entry.gzip.hash, &entry.br.hash }) {
@@ -74,7 +74,7 @@ public:
   {
   }
 
-  core::Result<bool> applies()
+  util::Result<bool> applies()
   {
     using Clock = std::chrono::steady_clock;
     static constexpr auto k_recheck = std::chrono::milliseconds(50);
@@ -106,7 +106,7 @@ private:
 
 } // namespace
 
-core::Result<SweepReport>
+util::Result<SweepReport>
 sweep_objects(store::MetadataStore& store,
               objects::ObjectStore& objects,
               const SweepOptions& options)
@@ -133,8 +133,8 @@ sweep_objects(store::MetadataStore& store,
 
   GraceWaiver waiver(store, options.grace_only_while_building);
   // Past the grace, or younger with the grace waived: an object no live manifest needs goes.
-  const auto may_go = [&](const objects::ObjectInfo& object) -> core::Result<bool> {
-    return object.modified < cutoff ? core::Result<bool>(true) : waiver.applies();
+  const auto may_go = [&](const objects::ObjectInfo& object) -> util::Result<bool> {
+    return object.modified < cutoff ? util::Result<bool>(true) : waiver.applies();
   };
 
   std::unordered_set<std::string> marked;
@@ -161,7 +161,7 @@ sweep_objects(store::MetadataStore& store,
 
   SweepReport report;
   for (const auto& manifest : dead_manifests) {
-    auto removed = options.dry_run ? core::Result<bool>(true)
+    auto removed = options.dry_run ? util::Result<bool>(true)
                                    : objects.remove_if_unchanged(manifest.key, manifest.modified);
     if (!removed) {
       return std::unexpected(removed.error());
@@ -170,7 +170,7 @@ sweep_objects(store::MetadataStore& store,
   }
   for (const auto& blob : *blobs) {
     const auto name = std::string_view(blob.key).substr(k_blobs.size());
-    auto goes = marked.contains(std::string(name)) ? core::Result<bool>(false) : may_go(blob);
+    auto goes = marked.contains(std::string(name)) ? util::Result<bool>(false) : may_go(blob);
     if (!goes) {
       return std::unexpected(goes.error());
     }
@@ -178,7 +178,7 @@ sweep_objects(store::MetadataStore& store,
       ++report.blobs_kept;
       continue;
     }
-    auto removed = options.dry_run ? core::Result<bool>(true)
+    auto removed = options.dry_run ? util::Result<bool>(true)
                                    : objects.remove_if_unchanged(blob.key, blob.modified);
     if (!removed) {
       return std::unexpected(removed.error());

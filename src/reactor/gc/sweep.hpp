@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -37,7 +37,7 @@ struct SweepReport
 // again meanwhile. Safe while builds publish and while another
 // process sweeps too. Fails, deleting nothing, when the store or a manifest to keep
 // cannot be read.
-core::Result<SweepReport> sweep_objects(store::MetadataStore& store,
+util::Result<SweepReport> sweep_objects(store::MetadataStore& store,
                                         objects::ObjectStore& objects,
                                         const SweepOptions& options);
 

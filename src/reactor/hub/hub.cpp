@@ -122,7 +122,7 @@ Hub::deliver(const std::vector<core::Event>& events)
   }
 }
 
-core::Result<Hub::WatchId>
+util::Result<Hub::WatchId>
 Hub::watch(const std::string& deployment_id,
            std::optional<std::int64_t> since,
            std::shared_ptr<net::Outbox> outbox,

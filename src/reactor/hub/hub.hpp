@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/net/outbox.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -46,7 +46,7 @@ public:
   // With `since`, every stored event after it comes first, then live ones; without, the
   // current status comes first. No event is missed or repeated between the stored part
   // and the live part. The caller checks that the deployment exists.
-  core::Result<WatchId> watch(const std::string& deployment_id,
+  util::Result<WatchId> watch(const std::string& deployment_id,
                               std::optional<std::int64_t> since,
                               std::shared_ptr<net::Outbox> outbox,
                               Format format = Format::websocket);

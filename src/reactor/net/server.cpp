@@ -125,14 +125,14 @@ Server::Server(ServerOptions options, Router& router)
 
 Server::~Server() = default;
 
-core::Result<void>
+util::Result<void>
 Server::listen()
 {
   const unsigned threads = std::max(1U, m_state->options.threads);
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(m_state->options.address, ec);
   if (ec) {
-    return core::fail("--listen address '" + m_state->options.address + "' is not an IP address");
+    return util::fail("--listen address '" + m_state->options.address + "' is not an IP address");
   }
   for (unsigned i = 0; i < threads; ++i) {
     auto listener = std::make_unique<Listener>();
@@ -154,7 +154,7 @@ Server::listen()
     first.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return core::fail("cannot listen on " + m_state->options.address + ":" +
+    return util::fail("cannot listen on " + m_state->options.address + ":" +
                       std::to_string(m_state->options.port) + ": " + ec.message());
   }
   const std::uint16_t port = first.acceptor->local_endpoint().port();

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/net/router.hpp"
 
 #include <chrono>
@@ -28,7 +28,7 @@ public:
   Server& operator=(const Server&) = delete;
 
   // Binds every acceptor. Fails with a message naming the address when it is taken.
-  core::Result<void> listen();
+  util::Result<void> listen();
   // The port actually bound (useful with port 0).
   std::uint16_t port() const;
   // Serves until stop(); blocks the calling thread (which becomes one of the threads).

@@ -152,7 +152,7 @@ read_header_rule(const json::value& value)
   return rule;
 }
 
-core::Result<rules::SiteRules>
+util::Result<rules::SiteRules>
 read_rules(const json::value* value)
 {
   const auto* object = value != nullptr ? value->if_object() : nullptr;
@@ -161,13 +161,13 @@ read_rules(const json::value* value)
   const auto* redirects = redirects_value != nullptr ? redirects_value->if_array() : nullptr;
   const auto* headers = headers_value != nullptr ? headers_value->if_array() : nullptr;
   if (redirects == nullptr || headers == nullptr) {
-    return core::fail("manifest has no rules object");
+    return util::fail("manifest has no rules object");
   }
   rules::SiteRules site_rules;
   for (const auto& item : *redirects) {
     auto rule = read_redirect(item);
     if (!rule) {
-      return core::fail("manifest has a malformed redirect rule");
+      return util::fail("manifest has a malformed redirect rule");
     }
     site_rules.redirects.rules.push_back(std::move(*rule));
   }
@@ -175,7 +175,7 @@ read_rules(const json::value* value)
   for (const auto& item : *headers) {
     auto rule = read_header_rule(item);
     if (!rule) {
-      return core::fail("manifest has a malformed header rule");
+      return util::fail("manifest has a malformed header rule");
     }
     site_rules.headers.rules.push_back(std::move(*rule));
   }
@@ -213,24 +213,24 @@ to_json(const Manifest& manifest)
   return json::serialize(root);
 }
 
-core::Result<Manifest>
+util::Result<Manifest>
 parse_manifest(std::string_view text)
 {
   boost::system::error_code ec;
   const auto value = json::parse(text, ec);
   if (ec) {
-    return core::fail("manifest is not valid JSON: " + ec.message());
+    return util::fail("manifest is not valid JSON: " + ec.message());
   }
   const auto* root = value.if_object();
   if (root == nullptr) {
-    return core::fail("manifest is not a JSON object");
+    return util::fail("manifest is not a JSON object");
   }
   const auto* version_value = root->if_contains("version");
   const auto version = version_value != nullptr
                          ? read_count(version_value)
                          : std::optional<std::uint64_t>(k_version_without_rules);
   if (!version || (*version != k_version_without_rules && *version != k_version)) {
-    return core::fail("manifest version is not 1 or 2: written by a newer Reactor?");
+    return util::fail("manifest version is not 1 or 2: written by a newer Reactor?");
   }
   Manifest manifest;
   if (*version == k_version) {
@@ -242,13 +242,13 @@ parse_manifest(std::string_view text)
   }
   const auto* id = root->if_contains("deploymentId");
   if (id == nullptr || !id->is_string()) {
-    return core::fail("manifest has no deploymentId");
+    return util::fail("manifest has no deploymentId");
   }
   manifest.deployment_id = std::string(id->get_string());
   const auto* files_value = root->if_contains("files");
   const auto* files = files_value != nullptr ? files_value->if_object() : nullptr;
   if (files == nullptr) {
-    return core::fail("manifest has no files object");
+    return util::fail("manifest has no files object");
   }
   for (const auto& [path, item] : *files) {
     const auto* entry = item.if_object();
@@ -256,7 +256,7 @@ parse_manifest(std::string_view text)
     BlobRef content;
     if (entry == nullptr || !read_blob_ref(*entry, content) || type == nullptr ||
         !type->is_string()) {
-      return core::fail("manifest entry for '" + std::string(path) + "' is incomplete");
+      return util::fail("manifest entry for '" + std::string(path) + "' is incomplete");
     }
     ManifestEntry parsed{ content.hash, content.size, std::string(type->get_string()) };
     for (const auto& [name, variant] :
@@ -264,7 +264,7 @@ parse_manifest(std::string_view text)
       const auto* stored = entry->if_contains(name);
       if (stored != nullptr &&
           (!stored->is_object() || !read_blob_ref(stored->get_object(), *variant))) {
-        return core::fail("manifest entry for '" + std::string(path) + "' has a bad " + name +
+        return util::fail("manifest entry for '" + std::string(path) + "' has a bad " + name +
                           " variant");
       }
     }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/rules/site_rules.hpp"
 
 #include <cstdint>
@@ -48,6 +48,6 @@ std::string manifest_key(std::string_view deployment_id);
 std::string to_json(const Manifest& manifest);
 // Reads versions 1 and 2; fails on another version or anything malformed, a rule with an
 // invalid path pattern or an unsupported status included.
-core::Result<Manifest> parse_manifest(std::string_view text);
+util::Result<Manifest> parse_manifest(std::string_view text);
 
 } // namespace reactor::objects

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -12,7 +12,7 @@
 
 namespace reactor::objects {
 
-using core::Result;
+using util::Result;
 
 struct ObjectInfo
 {

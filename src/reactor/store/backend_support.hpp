@@ -61,22 +61,22 @@ public:
   virtual ~Executor() = default;
 
   // Runs a statement that returns no rows; how many rows it inserted, updated or deleted.
-  virtual core::Result<int> execute(std::string_view sql, std::span<const SqlValue> values) = 0;
+  virtual util::Result<int> execute(std::string_view sql, std::span<const SqlValue> values) = 0;
 
   // Runs a query and hands its rows to `each` in order (which runs no statement); stops
   // at the first row `each` fails on, with that failure.
-  virtual core::Result<void> query(std::string_view sql,
+  virtual util::Result<void> query(std::string_view sql,
                                    std::span<const SqlValue> values,
-                                   const std::function<core::Result<void>(const Row&)>& each) = 0;
+                                   const std::function<util::Result<void>(const Row&)>& each) = 0;
 
   // Starts the operation's transaction (SQLite: as the one writer at once).
-  virtual core::Result<void> begin() = 0;
+  virtual util::Result<void> begin() = 0;
 
   // Writes the appended events and commits; the transaction is over either way.
-  virtual core::Result<void> commit() = 0;
+  virtual util::Result<void> commit() = 0;
 
   // Appends an event to the open transaction, committed with it.
-  virtual core::Result<void> append_event(const NewEvent& event) = 0;
+  virtual util::Result<void> append_event(const NewEvent& event) = 0;
 };
 
 // An executor's begin() and commit() over a backend's Transaction (`begin(connection)`
@@ -90,7 +90,7 @@ public:
   {
   }
 
-  core::Result<void> begin() final
+  util::Result<void> begin() final
   {
     auto transaction = Transaction::begin(m_connection);
     if (!transaction) {
@@ -100,10 +100,10 @@ public:
     return {};
   }
 
-  core::Result<void> commit() final
+  util::Result<void> commit() final
   {
     if (!m_transaction) {
-      return core::fail("there is no transaction to commit");
+      return util::fail("there is no transaction to commit");
     }
     auto committed = m_transaction->commit();
     m_transaction.reset();
@@ -124,17 +124,17 @@ private:
 // moves version i to i + 1), running each through `exec` (SQL text → Result<void>);
 // refuses a database newer than this binary. The caller records the new version.
 template<typename Exec>
-core::Result<void>
+util::Result<void>
 apply_migrations(std::span<const char* const> migrations, std::size_t version, Exec exec)
 {
   if (version > migrations.size()) {
-    return core::fail("the database schema is at version " + std::to_string(version) +
+    return util::fail("the database schema is at version " + std::to_string(version) +
                       ", newer than this binary knows (" + std::to_string(migrations.size()) +
                       "); upgrade Reactor");
   }
   for (; version < migrations.size(); ++version) {
     if (auto applied = exec(migrations[version]); !applied) {
-      return core::fail("migration to schema version " + std::to_string(version + 1) +
+      return util::fail("migration to schema version " + std::to_string(version + 1) +
                         " failed: " + applied.error().message);
     }
   }

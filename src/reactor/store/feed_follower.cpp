@@ -26,7 +26,7 @@ FeedFollower::~FeedFollower()
   stop();
 }
 
-core::Result<void>
+util::Result<void>
 FeedFollower::start()
 {
   auto last = m_store.last_event_seq();

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/store/metadata_store.hpp"
 
 #include <atomic>
@@ -35,7 +35,7 @@ public:
   FeedFollower& operator=(const FeedFollower&) = delete;
 
   // Fails when the store cannot tell where the feed ends.
-  core::Result<void> start();
+  util::Result<void> start();
   void stop();
 
   // New events were committed: reads the feed and hands them on, on the calling thread,

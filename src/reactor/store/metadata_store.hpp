@@ -1,7 +1,7 @@
 #pragma once
 
 #include "reactor/core/deployment.hpp"
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -14,7 +14,7 @@
 
 namespace reactor::store {
 
-using core::Result;
+using util::Result;
 
 // A leased build job. The lease token proves ownership until the lease expires.
 struct Job

@@ -13,7 +13,7 @@ namespace reactor::store {
 
 namespace {
 
-using core::fail;
+using util::fail;
 
 constexpr std::size_t k_token_bytes = 16;
 
@@ -576,7 +576,7 @@ private:
                                                   Operation&& operation)
   {
     // The operation's own result once the backend has run it.
-    std::invoke_result_t<Operation&, Executor&> outcome = std::unexpected(core::Error{});
+    std::invoke_result_t<Operation&, Executor&> outcome = std::unexpected(util::Error{});
     auto ran = m_backend->run([&](Executor& executor) -> Result<void> {
       outcome = operation(executor);
       if (!outcome) {

@@ -83,7 +83,7 @@ public:
   // Runs `operation` on a connection (once more on a fresh one when the connection broke
   // and nothing was applied), then the change callbacks when it committed events. Fails
   // with the operation's error or the connection's.
-  virtual core::Result<void> run(const std::function<core::Result<void>(Executor&)>& operation) = 0;
+  virtual util::Result<void> run(const std::function<util::Result<void>(Executor&)>& operation) = 0;
 
   // As MetadataStore::on_change.
   virtual void on_change(std::function<void()> callback) = 0;

@@ -82,7 +82,7 @@ is_settable(const CLI::App& command, const CLI::Option* option)
 }
 
 // Sets the flag that `key` names from its value in the file; `where` is "file:line: ".
-core::Result<void>
+Result<void>
 apply_setting(CLI::App& command,
               const std::string& where,
               const std::string& key,
@@ -90,17 +90,17 @@ apply_setting(CLI::App& command,
 {
   const auto value = scalar_text(node);
   if (!value) {
-    return core::fail(where + "'" + key + "' must be a single value (settings go at the top " +
+    return fail(where + "'" + key + "' must be a single value (settings go at the top " +
                       "level, without sections or arrays)");
   }
   CLI::Option* option = command.get_option_no_throw("--" + key);
   if (!is_settable(command, option)) {
-    return core::fail(where + "unknown setting '" + key +
+    return fail(where + "unknown setting '" + key +
                       "': the settings are the flags of 'reactor " + command.get_name() +
                       " --help' without the leading --");
   }
   if (const auto mismatch = type_mismatch(kind_of(*option), node, key, *value); !mismatch.empty()) {
-    return core::fail(where + "'" + key + "' " + mismatch);
+    return fail(where + "'" + key + "' " + mismatch);
   }
   if (option->count() > 0) {
     return {}; // given on the command line or in the environment, which win
@@ -109,25 +109,25 @@ apply_setting(CLI::App& command,
     option->add_result(*value);
     option->run_callback();
   } catch (const CLI::Error& error) {
-    return core::fail(where + "'" + key + "' = " + *value + " is refused: " + error.what());
+    return fail(where + "'" + key + "' = " + *value + " is refused: " + error.what());
   }
   return {};
 }
 
 } // namespace
 
-core::Result<void>
+Result<void>
 apply_config_file(CLI::App& command, const std::filesystem::path& file)
 {
   const std::string name = file.string();
   if (!std::ifstream(file)) {
-    return core::fail("cannot read the config file " + name);
+    return fail("cannot read the config file " + name);
   }
   toml::table table;
   try {
     table = toml::parse_file(name);
   } catch (const toml::parse_error& error) {
-    return core::fail(name + ":" + std::to_string(error.source().begin.line) +
+    return fail(name + ":" + std::to_string(error.source().begin.line) +
                       ": not valid TOML: " + std::string(error.description()));
   }
   for (const auto& [key_node, node] : table) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -15,6 +15,6 @@ namespace reactor::util {
 // Strings for text (durations and sizes too: "15m", "4G"), numbers for numbers, true or
 // false for switches. Fails with "<file>:<line>: …" naming the key and what to fix for a
 // syntax error, an unknown key, a section, a wrong type or a value the flag rejects.
-core::Result<void> apply_config_file(CLI::App& command, const std::filesystem::path& file);
+Result<void> apply_config_file(CLI::App& command, const std::filesystem::path& file);
 
 } // namespace reactor::util

@@ -17,12 +17,12 @@ FileDescriptor::reset(int fd)
   m_fd = fd;
 }
 
-std::expected<Pipe, std::string>
+Result<Pipe>
 make_pipe()
 {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return std::unexpected(std::string("pipe: ") + std::generic_category().message(errno));
+    return fail(std::string("pipe: ") + std::generic_category().message(errno));
   }
   return Pipe{ FileDescriptor(fds[0]), FileDescriptor(fds[1]) };
 }

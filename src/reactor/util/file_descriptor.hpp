@@ -1,6 +1,7 @@
 #pragma once
 
-#include <expected>
+#include "reactor/util/error.hpp"
+
 #include <string>
 #include <utility>
 
@@ -45,6 +46,6 @@ struct Pipe
 };
 
 // A pipe whose ends are closed on exec. Fails with the reason when none can be made.
-std::expected<Pipe, std::string> make_pipe();
+Result<Pipe> make_pipe();
 
 } // namespace reactor::util

@@ -196,18 +196,18 @@ exec_child(const ChildSetup& setup)
 
 // Forks a child that runs options.argv (see exec_child) with `output` as its stdout and
 // stderr (-1: /dev/null); returns its PID once argv runs.
-std::expected<pid_t, std::string>
+Result<pid_t>
 launch(const ProcessOptions& options, int output)
 {
   if (options.argv.empty()) {
-    return std::unexpected("empty command");
+    return fail("empty command");
   }
   if (options.pass_fds.size() > k_max_pass_fds) {
-    return std::unexpected("too many descriptors to pass");
+    return fail("too many descriptors to pass");
   }
   const auto file = find_executable(options.argv.front(), options.env);
   if (!file) {
-    return std::unexpected("command not found: " + options.argv.front());
+    return fail("command not found: " + options.argv.front());
   }
 
   std::vector<char*> argv;
@@ -226,16 +226,16 @@ launch(const ProcessOptions& options, int output)
 
   auto status = make_pipe();
   if (!status) {
-    return std::unexpected(status.error());
+    return std::unexpected(std::move(status.error()));
   }
   FileDescriptor devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (devnull.get() < 0) {
-    return std::unexpected(std::string("/dev/null: ") + std::generic_category().message(errno));
+    return fail(std::string("/dev/null: ") + std::generic_category().message(errno));
   }
 
   const pid_t pid = ::fork();
   if (pid < 0) {
-    return std::unexpected(std::string("fork: ") + std::generic_category().message(errno));
+    return fail(std::string("fork: ") + std::generic_category().message(errno));
   }
   if (pid == 0) {
     exec_child({ file->c_str(),
@@ -268,7 +268,7 @@ launch(const ProcessOptions& options, int output)
                        : failure.stage == 2 ? "cannot set resource limits for "
                        : failure.stage == 3 ? "cannot create a network namespace for "
                                             : "cannot run ";
-    return std::unexpected(what + options.argv.front() + ": " +
+    return fail(what + options.argv.front() + ": " +
                            std::generic_category().message(failure.error));
   }
   return pid;
@@ -276,18 +276,18 @@ launch(const ProcessOptions& options, int output)
 
 } // namespace
 
-std::expected<ProcessResult, std::string>
+Result<ProcessResult>
 run_process(const ProcessOptions& options)
 {
   auto output = make_pipe();
   if (!output) {
-    return std::unexpected(output.error());
+    return std::unexpected(std::move(output.error()));
   }
   FileDescriptor read_end = std::move(output->read);
   auto launched = launch(options, output->write.get());
   output->write.reset();
   if (!launched) {
-    return std::unexpected(launched.error());
+    return std::unexpected(std::move(launched.error()));
   }
   const pid_t pid = *launched;
   ::fcntl(read_end.get(), F_SETFL, ::fcntl(read_end.get(), F_GETFL) | O_NONBLOCK);
@@ -304,7 +304,7 @@ run_process(const ProcessOptions& options)
         splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       }
       splitter.finish();
-      return std::unexpected(started.error());
+      return std::unexpected(std::move(started.error()));
     }
   }
 
@@ -480,7 +480,7 @@ BackgroundProcess::stop()
   m_pid = -1;
 }
 
-std::expected<BackgroundProcess, std::string>
+Result<BackgroundProcess>
 start_process(const BackgroundOptions& options)
 {
   ProcessOptions launched;
@@ -489,7 +489,7 @@ start_process(const BackgroundOptions& options)
   launched.pass_fds = options.pass_fds;
   auto pid = launch(launched, options.output);
   if (!pid) {
-    return std::unexpected(pid.error());
+    return std::unexpected(std::move(pid.error()));
   }
   return BackgroundProcess(*pid);
 }

@@ -1,10 +1,11 @@
 #pragma once
 
+#include "reactor/util/error.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <expected>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -39,7 +40,7 @@ struct ProcessOptions
   bool new_network = false; // the child starts in a network namespace of its own (needs root)
   // Called with the child's PID once argv runs. An error kills the process group, and
   // run_process fails with it, after passing what the child wrote so far to on_line.
-  std::function<std::expected<void, std::string>(int pid)> on_start;
+  std::function<Result<void>(int pid)> on_start;
 };
 
 struct ProcessResult
@@ -59,7 +60,7 @@ struct ProcessResult
 // argv. On timeout, cancel or stop_when the whole group gets SIGKILL and is reaped; when
 // the child exits the rest of its group is killed too. Fails only when the process cannot
 // be started, or on_start fails.
-std::expected<ProcessResult, std::string> run_process(const ProcessOptions& options);
+Result<ProcessResult> run_process(const ProcessOptions& options);
 
 // A process left running by start_process. Destroying it, or stop(), ends the process
 // with SIGKILL and reaps it.
@@ -98,7 +99,7 @@ struct BackgroundOptions
 
 // Starts argv in a new session, stdin from /dev/null, and returns once it runs, without
 // waiting for it. Fails when the process cannot be started.
-std::expected<BackgroundProcess, std::string> start_process(const BackgroundOptions& options);
+Result<BackgroundProcess> start_process(const BackgroundOptions& options);
 
 // The file that argv[0] `command` runs: itself when it has a '/', else the first match in
 // env's PATH (the caller's PATH when env has none). nullopt when there is none.

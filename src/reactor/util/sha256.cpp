@@ -56,12 +56,12 @@ sha256_hex(std::string_view bytes)
   return finish(context.get());
 }
 
-std::expected<std::string, std::string>
+Result<std::string>
 sha256_file_hex(const std::filesystem::path& file)
 {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    return std::unexpected(file.string() + ": " + std::generic_category().message(errno));
+    return fail(file.string() + ": " + std::generic_category().message(errno));
   }
   auto context = new_context();
   std::array<char, 64 * 1024> buffer{};
@@ -73,7 +73,7 @@ sha256_file_hex(const std::filesystem::path& file)
       }
       const int saved = errno;
       ::close(fd);
-      return std::unexpected(file.string() + ": " + std::generic_category().message(saved));
+      return fail(file.string() + ": " + std::generic_category().message(saved));
     }
     if (got == 0) {
       break;
@@ -84,7 +84,7 @@ sha256_file_hex(const std::filesystem::path& file)
   return finish(context.get());
 }
 
-std::expected<std::string, std::string>
+Result<std::string>
 sha256_descriptor_hex(int fd)
 {
   auto context = new_context();
@@ -95,7 +95,7 @@ sha256_descriptor_hex(int fd)
       if (errno == EINTR) {
         continue;
       }
-      return std::unexpected(std::generic_category().message(errno));
+      return fail(std::generic_category().message(errno));
     }
     if (got == 0) {
       break;

@@ -9,20 +9,20 @@ namespace reactor::util {
 namespace {
 
 // Splits "15m" into 15 and "m"; fails on anything but digits then a suffix.
-core::Result<std::pair<std::uint64_t, std::string_view>>
+Result<std::pair<std::uint64_t, std::string_view>>
 split_number(std::string_view text, std::string_view what)
 {
   std::uint64_t number = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc{} || end == text.data()) {
-    return core::fail("'" + std::string(text) + "' is not a " + std::string(what));
+    return fail("'" + std::string(text) + "' is not a " + std::string(what));
   }
   return std::pair{ number, text.substr(static_cast<std::size_t>(end - text.data())) };
 }
 
 } // namespace
 
-core::Result<std::chrono::milliseconds>
+Result<std::chrono::milliseconds>
 parse_duration(std::string_view text)
 {
   auto parts = split_number(text, "duration (use e.g. 500ms, 20s, 15m, 2h, 14d)");
@@ -46,10 +46,10 @@ parse_duration(std::string_view text)
   if (suffix == "d") {
     return std::chrono::days(value);
   }
-  return core::fail("'" + std::string(text) + "' has an unknown unit: use ms, s, m, h or d");
+  return fail("'" + std::string(text) + "' has an unknown unit: use ms, s, m, h or d");
 }
 
-core::Result<std::uint64_t>
+Result<std::uint64_t>
 parse_size(std::string_view text)
 {
   auto parts = split_number(text, "size (use e.g. 512M, 4G)");
@@ -68,10 +68,10 @@ parse_size(std::string_view text)
     shift = 30;
   }
   if (shift < 0) {
-    return core::fail("'" + std::string(text) + "' has an unknown unit: use K, M or G");
+    return fail("'" + std::string(text) + "' has an unknown unit: use K, M or G");
   }
   if (number > (std::numeric_limits<std::uint64_t>::max() >> shift)) {
-    return core::fail("'" + std::string(text) + "' is too large");
+    return fail("'" + std::string(text) + "' is too large");
   }
   return number << shift;
 }

@@ -37,7 +37,7 @@ run_in(const Cgroup& group, std::vector<std::string> argv)
   options.join_cgroups = group.procs_files();
   auto result = util::run_process(options);
   if (!result) {
-    throw std::runtime_error(result.error());
+    throw std::runtime_error(result.error().message);
   }
   return *result;
 }

@@ -33,7 +33,7 @@ write(const std::filesystem::path& path, std::string_view content)
 }
 
 // detect_build then apply_settings, as the pipeline does.
-core::Result<BuildPlan>
+util::Result<BuildPlan>
 plan_for(const std::filesystem::path& dir, const core::BuildSettings& settings = {})
 {
   auto plan = detect_build(dir, settings.root_dir);

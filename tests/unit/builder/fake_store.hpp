@@ -7,7 +7,7 @@
 
 namespace reactor::builder::testing {
 
-using core::Result;
+using util::Result;
 
 // An in-memory MetadataStore with one queue, enough to drive the builder in tests.
 class FakeStore final : public store::MetadataStore
@@ -44,7 +44,7 @@ public:
     std::lock_guard lock(m_mutex);
     if (m_failing_log_writes > 0) {
       --m_failing_log_writes;
-      return core::fail("the store is away");
+      return util::fail("the store is away");
     }
     ++m_log_batches;
     m_logs.insert(m_logs.end(), lines.begin(), lines.end());
@@ -103,7 +103,7 @@ public:
     return {};
   }
 
-  core::Result<store::StoreCounts> counts() override { return store::StoreCounts{}; }
+  util::Result<store::StoreCounts> counts() override { return store::StoreCounts{}; }
   Result<std::vector<store::DeadLetter>> list_dead_letters() override { return {}; }
   Result<bool> redrive(std::string_view) override { return false; }
   Result<store::DeleteOutcome> delete_deployment(std::string_view) override

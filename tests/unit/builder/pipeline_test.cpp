@@ -50,7 +50,7 @@ protected:
     return "file://" + repo.string();
   }
 
-  core::Result<core::StatusChange> deploy(const std::string& url,
+  util::Result<core::StatusChange> deploy(const std::string& url,
                                           const std::string& id = "dep0000001")
   {
     core::Deployment deployment;

@@ -25,34 +25,34 @@ public:
   {
   }
 
-  core::Result<void> put(std::string_view key, std::string_view bytes) override
+  util::Result<void> put(std::string_view key, std::string_view bytes) override
   {
     record(key);
     return m_inner->put(key, bytes);
   }
-  core::Result<void> put_file(std::string_view key, const std::filesystem::path& file) override
+  util::Result<void> put_file(std::string_view key, const std::filesystem::path& file) override
   {
     record(key);
     if (m_fail_puts) {
-      return core::fail("the store is down");
+      return util::fail("the store is down");
     }
     return m_inner->put_file(key, file);
   }
-  core::Result<std::optional<std::string>> get(std::string_view key) override
+  util::Result<std::optional<std::string>> get(std::string_view key) override
   {
     return m_inner->get(key);
   }
-  core::Result<bool> exists(std::string_view key) override { return m_inner->exists(key); }
-  core::Result<std::optional<objects::ObjectInfo>> stat(std::string_view key) override
+  util::Result<bool> exists(std::string_view key) override { return m_inner->exists(key); }
+  util::Result<std::optional<objects::ObjectInfo>> stat(std::string_view key) override
   {
     return m_inner->stat(key);
   }
-  core::Result<std::vector<objects::ObjectInfo>> list(std::string_view prefix) override
+  util::Result<std::vector<objects::ObjectInfo>> list(std::string_view prefix) override
   {
     return m_inner->list(prefix);
   }
-  core::Result<void> remove(std::string_view key) override { return m_inner->remove(key); }
-  core::Result<bool> remove_if_unchanged(std::string_view key,
+  util::Result<void> remove(std::string_view key) override { return m_inner->remove(key); }
+  util::Result<bool> remove_if_unchanged(std::string_view key,
                                          std::chrono::system_clock::time_point modified) override
   {
     return m_inner->remove_if_unchanged(key, modified);

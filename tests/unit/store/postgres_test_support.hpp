@@ -11,12 +11,12 @@
 namespace reactor::store::postgres_test {
 
 // The server the PostgreSQL tests run against; fails, saying how to get one, when unset.
-inline core::Result<std::string>
+inline util::Result<std::string>
 server_url()
 {
   const char* url = std::getenv("REACTOR_TEST_POSTGRES_URL");
   if (url == nullptr || *url == '\0') {
-    return core::fail("REACTOR_TEST_POSTGRES_URL is not set: run the tests under "
+    return util::fail("REACTOR_TEST_POSTGRES_URL is not set: run the tests under "
                       "scripts/with-postgres.sh, which starts a throwaway PostgreSQL server "
                       "(e.g. `scripts/with-postgres.sh ./build/tests/unit/unit_tests`)");
   }
@@ -24,7 +24,7 @@ server_url()
 }
 
 // Runs trusted test SQL on the server; the first value of its result ("" when none).
-inline core::Result<std::string>
+inline util::Result<std::string>
 admin(const std::string& sql)
 {
   auto url = server_url();
@@ -33,7 +33,7 @@ admin(const std::string& sql)
   }
   std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(url->c_str()), &PQfinish);
   if (PQstatus(connection.get()) != CONNECTION_OK) {
-    return core::fail("cannot connect to " + *url + ": " + PQerrorMessage(connection.get()));
+    return util::fail("cannot connect to " + *url + ": " + PQerrorMessage(connection.get()));
   }
   PQsetNoticeProcessor(
     connection.get(), [](void* /*unused*/, const char* /*notice*/) {}, nullptr);
@@ -41,7 +41,7 @@ admin(const std::string& sql)
                                                        &PQclear);
   auto status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return core::fail(sql + ": " + PQresultErrorMessage(result.get()));
+    return util::fail(sql + ": " + PQresultErrorMessage(result.get()));
   }
   if (status == PGRES_TUPLES_OK && PQntuples(result.get()) > 0) {
     return std::string(PQgetvalue(result.get(), 0, 0));
@@ -63,7 +63,7 @@ schema_name(std::string_view seed)
 
 // Creates the schema if missing; the URL of a store that lives in it. Its connections
 // carry the schema as application_name, so a test can find them in pg_stat_activity.
-inline core::Result<std::string>
+inline util::Result<std::string>
 schema_url(const std::string& schema)
 {
   auto url = server_url();
@@ -78,7 +78,7 @@ schema_url(const std::string& schema)
 }
 
 // The suite's factory: each test's directory maps to its own schema.
-inline core::Result<std::unique_ptr<MetadataStore>>
+inline util::Result<std::unique_ptr<MetadataStore>>
 open_store(const std::filesystem::path& path, Clock clock)
 {
   auto url = schema_url(schema_name(path.parent_path().filename().string()));

@@ -35,7 +35,7 @@ using core::StatusChange;
 // Opens (or reopens) the store kept at a path, reading the time from the clock; a backend
 // maps the path to its database.
 using StoreFactory =
-  std::function<core::Result<std::unique_ptr<MetadataStore>>(const std::filesystem::path&, Clock)>;
+  std::function<util::Result<std::unique_ptr<MetadataStore>>(const std::filesystem::path&, Clock)>;
 
 struct Backend
 {

@@ -39,7 +39,7 @@ struct Command
     app.add_option("--config", config);
   }
 
-  core::Result<void> run(std::vector<std::string> args, const std::string& toml)
+  util::Result<void> run(std::vector<std::string> args, const std::string& toml)
   {
     testing::TempDir dir;
     const auto file = dir.path() / "reactor.toml";

@@ -63,7 +63,7 @@ TEST(Process, DeliversMergedLinesAndExitCode)
   auto options = shell("echo one; echo two >&2; printf 'three'; exit 3");
   options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->exit_code, 3);
   EXPECT_EQ(result->signal, 0);
   EXPECT_FALSE(result->timed_out);
@@ -77,7 +77,7 @@ TEST(Process, SplitsLongLines)
   auto options = shell("head -c 10000 /dev/zero | tr '\\000' x; echo; echo end");
   options.on_line = [&](std::string_view line) { sizes.push_back(line.size()); };
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_TRUE(result->succeeded());
   EXPECT_EQ(sizes, (std::vector<std::size_t>{ 4096, 4096, 1808, 3 }));
 }
@@ -125,7 +125,7 @@ TEST(Process, TimeoutKillsTheWholeProcessTree)
   options.timeout = 300ms;
   const auto started = std::chrono::steady_clock::now();
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_TRUE(result->timed_out);
   EXPECT_EQ(result->signal, SIGKILL);
@@ -150,7 +150,7 @@ TEST(Process, CancelKillsTheProcess)
   const auto started = std::chrono::steady_clock::now();
   const auto result = run_process(options);
   canceler.join();
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_TRUE(result->canceled);
   EXPECT_FALSE(result->timed_out);
@@ -163,7 +163,7 @@ TEST(Process, KillsLeftoverChildrenWhenTheCommandExits)
   auto options = shell("sleep 30 & echo $! > " + pid_file.string());
   const auto started = std::chrono::steady_clock::now();
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_TRUE(result->succeeded());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   const auto child = read_pid(pid_file);
@@ -181,14 +181,14 @@ TEST(Process, SetsResourceLimitsInTheChild)
   std::vector<std::string> lines;
   options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(lines, (std::vector<std::string>{ "2048", "0" }));
 
   testing::TempDir dir;
   auto writer = shell("head -c 2000000 /dev/zero > " + (dir.path() / "big").string());
   writer.rlimits = { { RLIMIT_FSIZE, 100'000 } };
   const auto killed = run_process(writer);
-  ASSERT_TRUE(killed.has_value()) << killed.error();
+  ASSERT_TRUE(killed.has_value()) << killed.error().message;
   EXPECT_FALSE(killed->succeeded());
   EXPECT_LE(std::filesystem::file_size(dir.path() / "big"), 100'000u);
 }
@@ -200,7 +200,7 @@ TEST(Process, StopWhenKillsTheProcessAndSaysSo)
   int polls = 0;
   options.stop_when = [&] { return ++polls == 3; };
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_TRUE(result->stopped);
   EXPECT_FALSE(result->succeeded());
   EXPECT_EQ(polls, 3);
@@ -217,7 +217,7 @@ TEST(Process, ReportsACgroupThatCannotBeJoined)
   const auto result = run_process(options);
   ::close(fd);
   ASSERT_FALSE(result.has_value());
-  EXPECT_TRUE(result.error().starts_with("cannot join the cgroup")) << result.error();
+  EXPECT_TRUE(result.error().message.starts_with("cannot join the cgroup")) << result.error().message;
 }
 
 TEST(Process, PassesDescriptorsInOrderAndNoOthers)
@@ -235,7 +235,7 @@ TEST(Process, PassesDescriptorsInOrderAndNoOthers)
   options.pass_fds = { second->read.get(), first->read.get() };
   options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_TRUE(result->succeeded());
   ASSERT_GE(lines.size(), 2u);
   EXPECT_EQ(lines[0], "two");
@@ -257,7 +257,7 @@ TEST(Process, StartsInANetworkNamespaceOfItsOwn)
   options.new_network = true;
   options.on_line = [&](std::string_view line) { lines.emplace_back(line); };
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0], std::to_string(own.st_ino));
   EXPECT_EQ(lines[1], "1") << "only the loopback interface";
@@ -267,30 +267,30 @@ TEST(Process, OnStartRunsOnceTheCommandRunsAndItsErrorKillsIt)
 {
   int seen = 0;
   auto options = shell("echo started; exit 0");
-  options.on_start = [&](int pid) -> std::expected<void, std::string> {
+  options.on_start = [&](int pid) -> Result<void> {
     seen = pid;
     return {};
   };
   const auto result = run_process(options);
-  ASSERT_TRUE(result.has_value()) << result.error();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_TRUE(result->succeeded());
   EXPECT_GT(seen, 0);
 
   auto refused = shell("sleep 30");
   const auto started = std::chrono::steady_clock::now();
-  refused.on_start = [&](int) -> std::expected<void, std::string> {
-    return std::unexpected("no network");
+  refused.on_start = [&](int) -> Result<void> {
+    return fail("no network");
   };
   const auto failed = run_process(refused);
   ASSERT_FALSE(failed.has_value());
-  EXPECT_EQ(failed.error(), "no network");
+  EXPECT_EQ(failed.error().message, "no network");
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
 }
 
 TEST(Process, StartedProcessRunsUntilStoppedAndIsReaped)
 {
   auto started = start_process({ { "sleep", "30" }, { "PATH=/usr/bin:/bin" }, -1, {} });
-  ASSERT_TRUE(started.has_value()) << started.error();
+  ASSERT_TRUE(started.has_value()) << started.error().message;
   const int pid = started->pid();
   ASSERT_GT(pid, 0);
   std::this_thread::sleep_for(50ms);

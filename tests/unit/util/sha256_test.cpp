@@ -25,7 +25,7 @@ TEST(Sha256, HashesFilesInChunks)
   const auto file = dir.path() / "big.bin";
   std::ofstream(file, std::ios::binary) << content;
   const auto hash = sha256_file_hex(file);
-  ASSERT_TRUE(hash.has_value()) << hash.error();
+  ASSERT_TRUE(hash.has_value()) << hash.error().message;
   EXPECT_EQ(*hash, sha256_hex(content));
   EXPECT_FALSE(sha256_file_hex(dir.path() / "missing").has_value());
 }
@@ -40,7 +40,7 @@ TEST(Sha256, HashesAnOpenDescriptorFromTheStart)
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::lseek(fd, 10, SEEK_SET), 10);
   const auto hash = sha256_descriptor_hex(fd);
-  ASSERT_TRUE(hash.has_value()) << hash.error();
+  ASSERT_TRUE(hash.has_value()) << hash.error().message;
   EXPECT_EQ(*hash, sha256_hex(content));
   EXPECT_EQ(::lseek(fd, 0, SEEK_CUR), 10); // left where it was
   ::close(fd);

@@ -58,7 +58,7 @@ public:
   {
     return write_atomically(key, [&](int fd) -> Result<void> {
       if (!write_all(fd, bytes)) {
-        return core::fail(errno_text("cannot write object", path_of(key)));
+        return util::fail(errno_text("cannot write object", path_of(key)));
       }
       return {};
     });
@@ -69,7 +69,7 @@ public:
     return write_atomically(key, [&](int fd) -> Result<void> {
       const int source = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
       if (source < 0) {
-        return core::fail(errno_text("cannot open", file));
+        return util::fail(errno_text("cannot open", file));
       }
       std::array<char, 64 * 1024> buffer{};
       for (;;) {
@@ -80,7 +80,7 @@ public:
         if (n < 0) {
           auto error = errno_text("cannot read", file);
           ::close(source);
-          return core::fail(std::move(error));
+          return util::fail(std::move(error));
         }
         if (n == 0) {
           break;
@@ -88,7 +88,7 @@ public:
         if (!write_all(fd, std::string_view(buffer.data(), static_cast<std::size_t>(n)))) {
           auto error = errno_text("cannot write object", path_of(key));
           ::close(source);
-          return core::fail(std::move(error));
+          return util::fail(std::move(error));
         }
       }
       ::close(source);
@@ -99,7 +99,7 @@ public:
   Result<std::optional<std::string>> get(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto path = path_of(key);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -107,7 +107,7 @@ public:
       if (errno == ENOENT || errno == ENOTDIR) {
         return std::optional<std::string>{};
       }
-      return core::fail(errno_text("cannot open object", path));
+      return util::fail(errno_text("cannot open object", path));
     }
     std::string bytes;
     struct stat info
@@ -124,7 +124,7 @@ public:
       if (n < 0) {
         auto error = errno_text("cannot read object", path);
         ::close(fd);
-        return core::fail(std::move(error));
+        return util::fail(std::move(error));
       }
       if (n == 0) {
         break;
@@ -138,7 +138,7 @@ public:
   Result<bool> exists(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     struct stat info
     {};
@@ -149,13 +149,13 @@ public:
     if (errno == ENOENT || errno == ENOTDIR) {
       return false;
     }
-    return core::fail(errno_text("cannot stat object", path));
+    return util::fail(errno_text("cannot stat object", path));
   }
 
   Result<std::optional<ObjectInfo>> stat(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     struct stat info
     {};
@@ -164,7 +164,7 @@ public:
       if (errno == ENOENT || errno == ENOTDIR) {
         return std::optional<ObjectInfo>{};
       }
-      return core::fail(errno_text("cannot stat object", path));
+      return util::fail(errno_text("cannot stat object", path));
     }
     if (!S_ISREG(info.st_mode)) {
       return std::optional<ObjectInfo>{};
@@ -198,7 +198,7 @@ public:
       }
     }
     if (ec) {
-      return core::fail("cannot list " + start.string() + ": " + ec.message());
+      return util::fail("cannot list " + start.string() + ": " + ec.message());
     }
     return objects;
   }
@@ -206,11 +206,11 @@ public:
   Result<void> remove(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto path = path_of(key);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-      return core::fail(errno_text("cannot remove object", path));
+      return util::fail(errno_text("cannot remove object", path));
     }
     return {};
   }
@@ -221,7 +221,7 @@ public:
                                    std::chrono::system_clock::time_point modified) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto path = path_of(key);
     auto aside = path;
@@ -230,14 +230,14 @@ public:
       if (errno == ENOENT || errno == ENOTDIR) {
         return false;
       }
-      return core::fail(errno_text("cannot move aside object", path));
+      return util::fail(errno_text("cannot move aside object", path));
     }
     struct stat info
     {};
     const bool rewritten = ::stat(aside.c_str(), &info) != 0 || modification_time(info) > modified;
     // link() refuses to replace a copy written meanwhile, which is just as good.
     if (rewritten && ::link(aside.c_str(), path.c_str()) != 0 && errno != EEXIST) {
-      return core::fail(errno_text("cannot put back object", path));
+      return util::fail(errno_text("cannot put back object", path));
     }
     ::unlink(aside.c_str());
     return !rewritten;
@@ -258,29 +258,29 @@ private:
   Result<void> write_atomically(std::string_view key, Writer&& writer)
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto target = path_of(key);
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     if (ec) {
-      return core::fail("cannot create " + target.parent_path().string() + ": " + ec.message());
+      return util::fail("cannot create " + target.parent_path().string() + ": " + ec.message());
     }
     auto temp = target;
     temp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(m_sequence++);
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
-      return core::fail(errno_text("cannot create", temp));
+      return util::fail(errno_text("cannot create", temp));
     }
     auto written = writer(fd);
     if (written && ::fsync(fd) != 0) {
-      written = core::fail(errno_text("cannot fsync", temp));
+      written = util::fail(errno_text("cannot fsync", temp));
     }
     if (::close(fd) != 0 && written) {
-      written = core::fail(errno_text("cannot close", temp));
+      written = util::fail(errno_text("cannot close", temp));
     }
     if (written && ::rename(temp.c_str(), target.c_str()) != 0) {
-      written = core::fail(errno_text("cannot rename to", target));
+      written = util::fail(errno_text("cannot rename to", target));
     }
     if (!written) {
       ::unlink(temp.c_str());
@@ -300,13 +300,13 @@ private:
 
 } // namespace
 
-core::Result<std::unique_ptr<ObjectStore>>
+util::Result<std::unique_ptr<ObjectStore>>
 create_store(const std::filesystem::path& root)
 {
   std::error_code ec;
   std::filesystem::create_directories(root, ec);
   if (ec) {
-    return core::fail("cannot create object directory " + root.string() + ": " + ec.message());
+    return util::fail("cannot create object directory " + root.string() + ": " + ec.message());
   }
   return std::make_unique<LocalStore>(root);
 }

@@ -9,6 +9,6 @@ namespace reactor::objects::local {
 
 // Objects as files below `root` (created if missing); writes go through a temporary
 // file and rename.
-core::Result<std::unique_ptr<ObjectStore>> create_store(const std::filesystem::path& root);
+util::Result<std::unique_ptr<ObjectStore>> create_store(const std::filesystem::path& root);
 
 } // namespace reactor::objects::local

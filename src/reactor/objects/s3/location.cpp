@@ -16,11 +16,11 @@ environment(const char* name)
   return value == nullptr ? std::string() : std::string(value);
 }
 
-core::Result<Location>
+util::Result<Location>
 parse_location(const std::string& text)
 {
   const auto invalid = [&](std::string_view why) {
-    return core::fail("invalid S3 URL " + text + ": " + std::string(why) +
+    return util::fail("invalid S3 URL " + text + ": " + std::string(why) +
                       " (expected s3://bucket/prefix?endpoint=…&region=…&path_style=…)");
   };
   const auto url = boost::urls::parse_uri(text);

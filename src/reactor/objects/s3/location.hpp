@@ -1,6 +1,6 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 
 #include <string>
 
@@ -20,7 +20,7 @@ struct Location
 // Reads s3://bucket/prefix?endpoint=…&region=…&path_style=…: the region defaults to
 // AWS_REGION, then us-east-1; path-style addressing to on with an endpoint, off without.
 // Fails saying what is wrong with the URL.
-core::Result<Location> parse_location(const std::string& text);
+util::Result<Location> parse_location(const std::string& text);
 
 // The value of an environment variable, empty when unset.
 std::string environment(const char* name);

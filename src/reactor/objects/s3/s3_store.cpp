@@ -35,7 +35,7 @@ public:
   Result<void> put(std::string_view key, std::string_view bytes) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto hash = util::sha256_hex(bytes);
     const auto response = m_client.with_retries([&] {
@@ -45,22 +45,22 @@ public:
     if (response.transport == CURLE_OK && response.status / 100 == 2) {
       return {};
     }
-    return core::fail(describe("put", key, response));
+    return util::fail(describe("put", key, response));
   }
 
   Result<void> put_file(std::string_view key, const fs::path& file) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto hash = util::sha256_file_hex(file);
     if (!hash) {
-      return core::fail("cannot put " + object_name(key) + ": cannot read " + hash.error());
+      return util::fail("cannot put " + object_name(key) + ": cannot read " + hash.error().message);
     }
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
     if (ec) {
-      return core::fail("cannot put " + object_name(key) + ": cannot read " + file.string() + ": " +
+      return util::fail("cannot put " + object_name(key) + ": cannot read " + file.string() + ": " +
                         ec.message());
     }
     const auto response = m_client.with_retries([&] {
@@ -79,13 +79,13 @@ public:
     if (response.transport == CURLE_OK && response.status / 100 == 2) {
       return {};
     }
-    return core::fail(describe("put", key, response));
+    return util::fail(describe("put", key, response));
   }
 
   Result<std::optional<std::string>> get(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     auto response =
       m_client.with_retries([&] { return perform("GET", key, k_empty_payload_hash); });
@@ -96,13 +96,13 @@ public:
         response.code() != "NoSuchBucket") {
       return std::optional<std::string>{};
     }
-    return core::fail(describe("get", key, response));
+    return util::fail(describe("get", key, response));
   }
 
   Result<bool> exists(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto response =
       m_client.with_retries([&] { return perform("HEAD", key, k_empty_payload_hash); });
@@ -112,13 +112,13 @@ public:
     if (response.transport == CURLE_OK && response.status == 404) {
       return false;
     }
-    return core::fail(describe("check", key, response));
+    return util::fail(describe("check", key, response));
   }
 
   Result<std::optional<ObjectInfo>> stat(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto response =
       m_client.with_retries([&] { return perform("HEAD", key, k_empty_payload_hash); });
@@ -126,7 +126,7 @@ public:
       return std::optional<ObjectInfo>{};
     }
     if (response.transport != CURLE_OK || response.status != 200) {
-      return core::fail(describe("check", key, response));
+      return util::fail(describe("check", key, response));
     }
     return ObjectInfo{ std::string(key),
                        static_cast<std::uint64_t>(std::max<curl_off_t>(response.content_length, 0)),
@@ -148,7 +148,7 @@ public:
       const auto response = m_client.with_retries(
         [&] { return m_client.send("GET", bucket_path(), query, k_empty_payload_hash); });
       if (response.transport != CURLE_OK || response.status != 200) {
-        return core::fail(describe("list", prefix, response));
+        return util::fail(describe("list", prefix, response));
       }
       for (auto& object : parse_list_page(response.body)) {
         if (object.key.starts_with(store_prefix)) {
@@ -166,7 +166,7 @@ public:
   Result<void> remove(std::string_view key) override
   {
     if (!is_valid_key(key)) {
-      return core::fail("invalid object key: " + std::string(key));
+      return util::fail("invalid object key: " + std::string(key));
     }
     const auto response =
       m_client.with_retries([&] { return perform("DELETE", key, k_empty_payload_hash); });
@@ -174,7 +174,7 @@ public:
         response.code() != "NoSuchBucket") {
       return {};
     }
-    return core::fail(describe("remove", key, response));
+    return util::fail(describe("remove", key, response));
   }
 
   // S3 has no conditional delete everywhere: the check and the delete are two requests, so
@@ -275,7 +275,7 @@ private:
 
 } // namespace
 
-core::Result<std::unique_ptr<ObjectStore>>
+util::Result<std::unique_ptr<ObjectStore>>
 create_store(const std::string& url)
 {
   auto location = parse_location(url);
@@ -286,7 +286,7 @@ create_store(const std::string& url)
                                   .secret_access_key = environment("AWS_SECRET_ACCESS_KEY"),
                                   .session_token = environment("AWS_SESSION_TOKEN") };
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-    return core::fail("S3 store " + url +
+    return util::fail("S3 store " + url +
                       ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
   }
   static std::once_flag curl_initialised;

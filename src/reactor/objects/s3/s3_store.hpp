@@ -14,6 +14,6 @@ namespace reactor::objects::s3 {
 // otherwise). Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the
 // optional AWS_SESSION_TOKEN. Fails on a malformed URL or missing credentials; never
 // contacts the endpoint.
-core::Result<std::unique_ptr<ObjectStore>> create_store(const std::string& url);
+util::Result<std::unique_ptr<ObjectStore>> create_store(const std::string& url);
 
 } // namespace reactor::objects::s3

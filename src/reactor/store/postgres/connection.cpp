@@ -52,7 +52,7 @@ first_line(const char* message)
 }
 
 // An error naming the server's message and the start of the statement that failed.
-core::Error
+util::Error
 postgres_error(PGconn* connection, const PGresult* result, std::string_view sql)
 {
   constexpr std::size_t k_shown = 80;
@@ -62,7 +62,7 @@ postgres_error(PGconn* connection, const PGresult* result, std::string_view sql)
   auto start = sql.find_first_not_of(" \n");
   sql = start == std::string_view::npos ? std::string_view{} : sql.substr(start);
   auto shown = sql.substr(0, std::min(sql.find('\n'), k_shown));
-  return core::Error{ "PostgreSQL: " + message + " (in `" + std::string(shown) +
+  return util::Error{ "PostgreSQL: " + message + " (in `" + std::string(shown) +
                       (shown.size() < sql.size() ? "…" : "") + "`)" };
 }
 
@@ -134,12 +134,12 @@ Rows::changed() const
   return static_cast<int>(parse_int(PQcmdTuples(m_result.get())));
 }
 
-core::Result<std::unique_ptr<Connection>>
+util::Result<std::unique_ptr<Connection>>
 Connection::open(const std::string& url)
 {
   auto connection = connect(url);
   if (!connection || PQstatus(connection.get()) != CONNECTION_OK) {
-    return core::fail("PostgreSQL: cannot connect: " + connection_failure(connection.get()));
+    return util::fail("PostgreSQL: cannot connect: " + connection_failure(connection.get()));
   }
   return std::unique_ptr<Connection>(new Connection(std::move(connection)));
 }
@@ -149,7 +149,7 @@ Connection::Connection(ConnectionPtr connection)
 {
 }
 
-core::Result<Rows>
+util::Result<Rows>
 Connection::query(std::string_view sql, std::span<const SqlValue> values)
 {
   auto found = m_prepared.find(sql);
@@ -183,7 +183,7 @@ Connection::query(std::string_view sql, std::span<const SqlValue> values)
   return Rows(std::move(result));
 }
 
-core::Result<void>
+util::Result<void>
 Connection::exec(const char* sql)
 {
   ResultPtr result(PQexec(m_connection.get(), sql));
@@ -194,7 +194,7 @@ Connection::exec(const char* sql)
   return {};
 }
 
-core::Result<void>
+util::Result<void>
 Connection::reset()
 {
   m_prepared.clear();
@@ -205,7 +205,7 @@ Connection::reset()
       return {};
     }
     if (attempt == k_reset_attempts) {
-      return core::fail("PostgreSQL: cannot reconnect after " + std::to_string(attempt) +
+      return util::fail("PostgreSQL: cannot reconnect after " + std::to_string(attempt) +
                         " attempts: " + connection_failure(m_connection.get()));
     }
     std::this_thread::sleep_for(delay);
@@ -235,7 +235,7 @@ Pool::Pool(std::string url, std::string notify_payload, std::unique_ptr<Connecti
   m_idle.push_back(std::move(first));
 }
 
-core::Result<Pool::Borrowed>
+util::Result<Pool::Borrowed>
 Pool::acquire()
 {
   std::unique_lock lock(m_mutex);

@@ -3,7 +3,7 @@
 // A libpq connection for the store: parameterised queries on prepared statements,
 // reconnection with backoff, and the pool the store's threads borrow them from.
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/store/backend_support.hpp"
 
 #include <chrono>
@@ -81,20 +81,20 @@ private:
 class Connection
 {
 public:
-  static core::Result<std::unique_ptr<Connection>> open(const std::string& url);
+  static util::Result<std::unique_ptr<Connection>> open(const std::string& url);
 
   // Binds `values` to $1, $2, … and runs `sql` as a prepared statement. `sql` must be a
   // constant: it keys the statement cache.
-  core::Result<Rows> query(std::string_view sql, std::span<const SqlValue> values = {});
+  util::Result<Rows> query(std::string_view sql, std::span<const SqlValue> values = {});
 
   // Runs constant SQL (no values), possibly several statements.
-  core::Result<void> exec(const char* sql);
+  util::Result<void> exec(const char* sql);
 
   bool broken() const { return PQstatus(m_connection.get()) == CONNECTION_BAD; }
   bool in_transaction() const { return PQtransactionStatus(m_connection.get()) != PQTRANS_IDLE; }
 
   // Reconnects (PQreset) with backoff; fails when every attempt did.
-  core::Result<void> reset();
+  util::Result<void> reset();
 
   // The payload of this store's notifications: "<schema> <instance>".
   const std::string& notify_payload() const { return m_notify_payload; }
@@ -148,7 +148,7 @@ public:
   Pool(std::string url, std::string notify_payload, std::unique_ptr<Connection> first);
 
   // An idle connection (reset first if it broke), a new one, or the first returned.
-  core::Result<Borrowed> acquire();
+  util::Result<Borrowed> acquire();
 
 private:
   void give_back(std::unique_ptr<Connection> connection);

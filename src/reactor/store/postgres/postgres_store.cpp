@@ -15,7 +15,7 @@ namespace reactor::store::postgres {
 
 namespace {
 
-using core::fail;
+using util::fail;
 
 constexpr std::size_t k_instance_bytes = 8;
 
@@ -218,7 +218,7 @@ private:
 
 } // namespace
 
-core::Result<std::unique_ptr<MetadataStore>>
+util::Result<std::unique_ptr<MetadataStore>>
 create_store(const std::string& url, Clock clock)
 {
   auto prefix = "cannot open the metadata store " + redacted(url) + ": ";

@@ -68,7 +68,7 @@ CREATE INDEX events_deleted ON events (seq) WHERE kind = 'deleted';
 
 } // namespace
 
-core::Result<void>
+util::Result<void>
 migrate(Connection& connection)
 {
   auto transaction = Transaction::begin(connection);

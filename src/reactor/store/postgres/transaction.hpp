@@ -76,7 +76,7 @@ constexpr std::string_view k_insert_events =
 class Transaction
 {
 public:
-  static core::Result<Transaction> begin(Connection& connection)
+  static util::Result<Transaction> begin(Connection& connection)
   {
     if (auto begun = connection.exec("BEGIN"); !begun) {
       return std::unexpected(begun.error());
@@ -96,7 +96,7 @@ public:
 
   void append_event(NewEvent event) { m_events.push_back(std::move(event)); }
 
-  core::Result<void> commit()
+  util::Result<void> commit()
   {
     if (auto written = write_events(); !written) {
       return written;
@@ -120,7 +120,7 @@ private:
   // so seqs become visible in increasing order: a bigserial alone could commit seq 6
   // before seq 5, and a reader resuming after 6 would never see 5. It is taken after
   // every row lock of the transaction, so its holder never waits for another one.
-  core::Result<void> write_events()
+  util::Result<void> write_events()
   {
     if (m_events.empty()) {
       return {};

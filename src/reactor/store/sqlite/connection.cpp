@@ -11,14 +11,14 @@ namespace {
 constexpr int k_busy_timeout_ms = 5000;
 
 // An error naming SQLite's message and the start of the statement that failed.
-core::Error
+util::Error
 sqlite_error(sqlite3* db, std::string_view sql)
 {
   constexpr std::size_t k_shown = 80;
   auto start = sql.find_first_not_of(" \n");
   sql = start == std::string_view::npos ? std::string_view{} : sql.substr(start);
   auto shown = sql.substr(0, std::min(sql.find('\n'), k_shown));
-  return core::Error{ "SQLite: " + std::string(sqlite3_errmsg(db)) + " (in `" + std::string(shown) +
+  return util::Error{ "SQLite: " + std::string(sqlite3_errmsg(db)) + " (in `" + std::string(shown) +
                       (shown.size() < sql.size() ? "…" : "") + "`)" };
 }
 
@@ -62,7 +62,7 @@ Statement::bind(std::span<const SqlValue> values)
   return *this;
 }
 
-core::Result<bool>
+util::Result<bool>
 Statement::step()
 {
   if (m_bind_rc != SQLITE_OK) {
@@ -78,7 +78,7 @@ Statement::step()
   return std::unexpected(sqlite_error(m_db, sqlite3_sql(m_stmt)));
 }
 
-core::Result<int>
+util::Result<int>
 Statement::run()
 {
   auto row = step();
@@ -113,7 +113,7 @@ Statement::record(int rc)
   }
 }
 
-core::Result<Connection>
+util::Result<Connection>
 Connection::open(const std::filesystem::path& path)
 {
   sqlite3* raw = nullptr;
@@ -121,7 +121,7 @@ Connection::open(const std::filesystem::path& path)
     path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   DatabasePtr db(raw);
   if (rc != SQLITE_OK) {
-    return core::fail("SQLite cannot open " + path.string() + ": " +
+    return util::fail("SQLite cannot open " + path.string() + ": " +
                       (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
   }
   sqlite3_extended_result_codes(db.get(), 1);
@@ -134,7 +134,7 @@ Connection::Connection(DatabasePtr db)
 {
 }
 
-core::Result<Statement>
+util::Result<Statement>
 Connection::prepare(std::string_view sql)
 {
   auto found = m_statements.find(sql);
@@ -155,7 +155,7 @@ Connection::prepare(std::string_view sql)
   return Statement(m_db.get(), found->second.get());
 }
 
-core::Result<void>
+util::Result<void>
 Connection::run(std::string_view sql)
 {
   auto statement = prepare(sql);
@@ -168,7 +168,7 @@ Connection::run(std::string_view sql)
   return {};
 }
 
-core::Result<void>
+util::Result<void>
 Connection::exec(const char* sql)
 {
   if (sqlite3_exec(m_db.get(), sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -177,7 +177,7 @@ Connection::exec(const char* sql)
   return {};
 }
 
-core::Result<Transaction>
+util::Result<Transaction>
 Transaction::begin(Connection& connection)
 {
   if (auto begun = connection.run("BEGIN IMMEDIATE"); !begun) {
@@ -196,7 +196,7 @@ Transaction::Transaction(Transaction&& other) noexcept
 {
 }
 
-core::Result<void>
+util::Result<void>
 Transaction::commit()
 {
   auto committed = m_connection->run("COMMIT");

@@ -3,7 +3,7 @@
 // The SQLite handle for the store: prepared statements, cached per connection and reset
 // after each use, and transactions that roll back unless committed.
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/store/backend_support.hpp"
 
 #include <sqlite3.h>
@@ -47,10 +47,10 @@ public:
   Statement& bind(std::span<const SqlValue> values);
 
   // True when a row is ready to read, false when the statement is done.
-  core::Result<bool> step();
+  util::Result<bool> step();
 
   // Runs a statement that returns no rows; the number of rows it changed.
-  core::Result<int> run();
+  util::Result<int> run();
 
   std::int64_t int64(int column) const override;
   std::string text(int column) const override;
@@ -67,17 +67,17 @@ private:
 class Connection
 {
 public:
-  static core::Result<Connection> open(const std::filesystem::path& path);
+  static util::Result<Connection> open(const std::filesystem::path& path);
 
   // `sql` must be a string literal: it keys the statement cache.
-  core::Result<Statement> prepare(std::string_view sql);
+  util::Result<Statement> prepare(std::string_view sql);
 
   // Runs a statement without values or rows (BEGIN, COMMIT) from the statement cache:
   // parsed once, not on every transaction.
-  core::Result<void> run(std::string_view sql);
+  util::Result<void> run(std::string_view sql);
 
   // Runs constant SQL (no values), possibly several statements.
-  core::Result<void> exec(const char* sql);
+  util::Result<void> exec(const char* sql);
 
   bool in_transaction() const { return sqlite3_get_autocommit(m_db.get()) == 0; }
 
@@ -92,7 +92,7 @@ private:
 class Transaction
 {
 public:
-  static core::Result<Transaction> begin(Connection& connection);
+  static util::Result<Transaction> begin(Connection& connection);
 
   Transaction(Transaction&& other) noexcept;
   Transaction(const Transaction&) = delete;
@@ -100,7 +100,7 @@ public:
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction() { rollback(); }
 
-  core::Result<void> commit();
+  util::Result<void> commit();
 
 private:
   explicit Transaction(Connection& connection);

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "reactor/core/error.hpp"
+#include "reactor/util/error.hpp"
 #include "reactor/store/sqlite/connection.hpp"
 
 namespace reactor::store::sqlite {
 
 // Brings the database's schema to this binary's version (PRAGMA user_version), in one
 // transaction; refuses a database written by a newer binary.
-core::Result<void> migrate(Connection& connection);
+util::Result<void> migrate(Connection& connection);
 
 } // namespace reactor::store::sqlite

@@ -14,7 +14,7 @@ namespace reactor::store::sqlite {
 
 namespace {
 
-using core::fail;
+using util::fail;
 
 // Every transaction is BEGIN IMMEDIATE, the one writer at a time: a row read in it stays
 // as read without any lock of its own.
@@ -198,7 +198,7 @@ private:
 
 } // namespace
 
-core::Result<std::unique_ptr<MetadataStore>>
+util::Result<std::unique_ptr<MetadataStore>>
 create_store(const std::filesystem::path& path, Clock clock)
 {
   auto prefix = "cannot open the metadata store " + path.string() + ": ";

@@ -3,7 +3,7 @@
 #include <expected>
 #include <string>
 
-namespace reactor::core {
+namespace reactor::util {
 
 // A predictable failure, with a message meant for the person who can fix it.
 struct Error
@@ -31,4 +31,4 @@ fail_for_good(std::string message)
   return std::unexpected(Error{ std::move(message), false });
 }
 
-} // namespace reactor::core
+} // namespace reactor::util
