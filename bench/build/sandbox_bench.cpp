@@ -7,9 +7,9 @@
 //
 //   sandbox_bench [iterations]   (default 200)
 
-#include "reactor/builder/cgroup.hpp"
-#include "reactor/builder/sandbox.hpp"
-#include "reactor/builder/sandbox_runner.hpp"
+#include "reactor/builder/sandbox/cgroup.hpp"
+#include "reactor/builder/sandbox/sandbox.hpp"
+#include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/util/process.hpp"
 
 #include <algorithm>
@@ -93,34 +93,34 @@ main(int argc, char** argv)
   const int iterations = argc > 1 ? std::max(1, std::atoi(argv[1])) : 200;
   const auto workspace = std::filesystem::temp_directory_path() /
                          ("reactor-sandbox-bench-" + std::to_string(::getpid()));
-  if (auto prepared = builder::prepare_workspace(workspace); !prepared) {
+  if (auto prepared = builder::sandbox::prepare_workspace(workspace); !prepared) {
     std::cerr << "sandbox_bench: " << prepared.error().message << "\n";
     return 1;
   }
-  builder::SandboxSpec spec;
+  builder::sandbox::SandboxSpec spec;
   spec.workspace = workspace;
   spec.command = { "true" };
-  spec.root_entries = builder::host_root_entries();
+  spec.root_entries = builder::sandbox::host_root_entries();
   spec.tmp_bytes = builder::BuildLimits{}.memory_bytes;
 
-  auto cgroups = builder::open_cgroups();
+  auto cgroups = builder::sandbox::open_cgroups();
   if (!cgroups) {
     std::cerr << "sandbox_bench: no cgroups (" << cgroups.error().message
               << "): measuring without them\n";
   }
   const builder::BuildLimits limits;
 
-  spec.phase = builder::SandboxPhase::build;
-  const auto build_argv = builder::sandbox_argv(spec);
-  const auto sandboxed = [&](builder::SandboxPhase phase) {
+  spec.phase = builder::sandbox::SandboxPhase::build;
+  const auto build_argv = builder::sandbox::sandbox_argv(spec);
+  const auto sandboxed = [&](builder::sandbox::SandboxPhase phase) {
     auto phase_spec = spec;
     phase_spec.phase = phase;
-    auto outcome = builder::run_sandboxed(phase_spec,
-                                          limits,
-                                          cgroups ? cgroups->get() : nullptr,
-                                          Clock::now() + std::chrono::minutes(1),
-                                          nullptr,
-                                          {});
+    auto outcome = builder::sandbox::run_sandboxed(phase_spec,
+                                                   limits,
+                                                   cgroups ? cgroups->get() : nullptr,
+                                                   Clock::now() + std::chrono::minutes(1),
+                                                   nullptr,
+                                                   {});
     return outcome && outcome->succeeded();
   };
   std::vector<Variant> variants;
@@ -135,9 +135,10 @@ main(int argc, char** argv)
         {} });
   }
   variants.push_back(
-    { "sandboxed_build", [&] { return sandboxed(builder::SandboxPhase::build); }, {} });
-  variants.push_back(
-    { "sandboxed_install", [&] { return sandboxed(builder::SandboxPhase::install); }, {} });
+    { "sandboxed_build", [&] { return sandboxed(builder::sandbox::SandboxPhase::build); }, {} });
+  variants.push_back({ "sandboxed_install",
+                       [&] { return sandboxed(builder::sandbox::SandboxPhase::install); },
+                       {} });
   measure(iterations, variants);
   std::filesystem::remove_all(workspace);
 

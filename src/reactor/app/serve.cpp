@@ -2,7 +2,7 @@
 
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
-#include "reactor/builder/sandbox_runner.hpp"
+#include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
@@ -211,7 +211,7 @@ run_node(const ServeOptions& given, Roles roles)
                      "builder.limits",
                      { { "limits", workers.limits_status() } });
     // One real sandboxed command of each phase: what would fail every build is said now.
-    if (const auto problem = builder::sandbox_problem(
+    if (const auto problem = builder::sandbox::sandbox_problem(
           worker_config.work_dir / "self-test", worker_config.bwrap, worker_config.slirp4netns);
         !problem.empty()) {
       util::log::error(

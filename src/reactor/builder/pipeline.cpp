@@ -8,7 +8,7 @@
 #include "reactor/builder/git.hpp"
 #include "reactor/builder/plan_settings.hpp"
 #include "reactor/builder/publish.hpp"
-#include "reactor/builder/sandbox_runner.hpp"
+#include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/builder/text.hpp"
 #include "reactor/builder/toolchain.hpp"
 #include "reactor/util/sha256.hpp"
@@ -26,6 +26,7 @@ using Clock = std::chrono::steady_clock;
 using core::Phase;
 using core::Status;
 using core::StatusChange;
+using sandbox::SandboxPhase;
 
 constexpr std::size_t k_error_tail_lines = 20;
 constexpr std::string_view k_legacy_openssl = "--openssl-legacy-provider";
@@ -47,8 +48,8 @@ milliseconds(Clock::duration elapsed)
 std::string
 sandbox_dir(const std::string& relative)
 {
-  return relative.empty() ? std::string(k_sandbox_source)
-                          : std::string(k_sandbox_source) + "/" + relative;
+  return relative.empty() ? std::string(sandbox::k_sandbox_source)
+                          : std::string(sandbox::k_sandbox_source) + "/" + relative;
 }
 
 std::string
@@ -132,7 +133,7 @@ private:
   Outcome steps()
   {
     remove_tree(m_workspace);
-    if (auto prepared = prepare_workspace(m_workspace); !prepared) {
+    if (auto prepared = sandbox::prepare_workspace(m_workspace); !prepared) {
       return std::unexpected(std::move(prepared.error()));
     }
     if (auto step = enter(Phase::cloning); !step || step->has_value()) {
@@ -477,13 +478,13 @@ private:
     say("Running " + shown +
         (step.phase == SandboxPhase::install ? " (network on)" : " (network off)"));
 
-    SandboxSpec spec;
+    sandbox::SandboxSpec spec;
     spec.workspace = m_workspace;
     spec.phase = step.phase;
     spec.command = step.command;
     spec.directory = sandbox_dir(step.directory);
     spec.extra_env = step.env;
-    spec.root_entries = host_root_entries();
+    spec.root_entries = sandbox::host_root_entries();
     spec.bwrap = m_config.bwrap;
     spec.slirp4netns = m_config.slirp4netns;
     spec.tmp_bytes = m_config.limits.memory_bytes;
@@ -501,8 +502,8 @@ private:
         tail.pop_front();
       }
     };
-    auto result =
-      run_sandboxed(spec, m_config.limits, m_config.cgroups, m_deadline, &m_cancel, on_line);
+    auto result = sandbox::run_sandboxed(
+      spec, m_config.limits, m_config.cgroups, m_deadline, &m_cancel, on_line);
     if (!result) {
       return std::unexpected(std::move(result.error()));
     }

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "reactor/builder/build_log.hpp"
-#include "reactor/builder/cgroup.hpp"
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/publish.hpp"
+#include "reactor/builder/sandbox/cgroup.hpp"
 #include "reactor/core/deployment.hpp"
-#include "reactor/util/error.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
+#include "reactor/util/error.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -28,7 +28,7 @@ struct PipelineConfig
   std::size_t max_log_lines = k_max_log_lines;
   std::string bwrap = "bwrap";
   std::string slirp4netns = "slirp4netns";
-  Cgroups* cgroups = nullptr;                  // null: no memory and process limits
+  sandbox::Cgroups* cgroups = nullptr;         // null: no memory and process limits
   DependencyCache* dependency_cache = nullptr; // null: every build installs
   std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;
 };

@@ -100,7 +100,7 @@ WorkerPool::WorkerPool(store::MetadataStore& store,
     m_cgroups_problem = "turned off";
     return;
   }
-  auto cgroups = open_cgroups();
+  auto cgroups = sandbox::open_cgroups();
   if (cgroups) {
     m_cgroups = std::move(*cgroups);
   } else {

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "reactor/builder/cgroup.hpp"
 #include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/publish.hpp"
+#include "reactor/builder/sandbox/cgroup.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -81,7 +81,7 @@ private:
   store::MetadataStore& m_store;
   objects::ObjectStore& m_objects;
   const WorkerConfig m_config;
-  std::unique_ptr<Cgroups> m_cgroups;
+  std::unique_ptr<sandbox::Cgroups> m_cgroups;
   std::string m_cgroups_problem;
   std::unique_ptr<DependencyCache> m_dependency_cache;
 

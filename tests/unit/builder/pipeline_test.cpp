@@ -1,5 +1,5 @@
-#include "reactor/builder/cgroup.hpp"
 #include "reactor/builder/pipeline.hpp"
+#include "reactor/builder/sandbox/cgroup.hpp"
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/objects/manifest.hpp"
 
@@ -228,7 +228,7 @@ TEST_F(Pipeline, UsesTheDeploymentSettings)
 
 TEST_F(Pipeline, NamesTheMemoryLimitWhenABuildGoesOverIt)
 {
-  auto cgroups = open_cgroups();
+  auto cgroups = sandbox::open_cgroups();
   if (!cgroups) {
     GTEST_SKIP() << "no usable cgroups here: " << cgroups.error().message;
   }

@@ -152,7 +152,7 @@ TEST(WorkerPoolLimits, SaysWhichLimitsApply)
 
   config.use_cgroups = true;
   const WorkerPool with(store, **objects, config);
-  if (!open_cgroups()) {
+  if (!sandbox::open_cgroups()) {
     EXPECT_TRUE(with.limits_status().starts_with("warning: builds run WITHOUT"));
     return;
   }

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 // Where the workspace appears inside the sandbox, and its layout there.
 constexpr std::string_view k_sandbox_workspace = "/workspace";
@@ -65,4 +65,4 @@ std::vector<std::string> sandbox_argv(const SandboxSpec& spec);
 // the sandbox shows instead of the host's. Fails when the workspace cannot be written.
 util::Result<void> prepare_workspace(const std::filesystem::path& workspace);
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

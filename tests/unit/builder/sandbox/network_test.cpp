@@ -1,11 +1,11 @@
-#include "reactor/builder/sandbox_network.hpp"
+#include "reactor/builder/sandbox/sandbox_network.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <unistd.h>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 TEST(SandboxNetwork, Slirp4netnsRefusesTheHostLoopbackAndRunsSandboxed)
 {
@@ -43,4 +43,4 @@ TEST(SandboxNetwork, NeverConfiguresReactorsOwnNetwork)
   EXPECT_NE(refused.error().message.find("refusing"), std::string::npos) << refused.error().message;
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

@@ -1,4 +1,4 @@
-#include "reactor/builder/sandbox_network.hpp"
+#include "reactor/builder/sandbox/sandbox_network.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -8,7 +8,7 @@
 #include <system_error>
 #include <unistd.h>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -132,7 +132,8 @@ start_sandbox_network(const std::string& slirp4netns, int pid, std::chrono::mill
   auto ready = util::make_pipe();
   auto exit = util::make_pipe();
   if (!ready || !exit) {
-    return util::fail("cannot start slirp4netns: " + (ready ? exit.error() : ready.error()).message);
+    return util::fail("cannot start slirp4netns: " +
+                      (ready ? exit.error() : ready.error()).message);
   }
   const util::FileDescriptor output(::memfd_create("slirp4netns-output", MFD_CLOEXEC));
   if (output.get() < 0) {
@@ -161,4 +162,4 @@ start_sandbox_network(const std::string& slirp4netns, int pid, std::chrono::mill
   return SandboxNetwork(std::move(*process), std::move(exit->write));
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

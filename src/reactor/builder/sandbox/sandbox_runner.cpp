@@ -1,7 +1,7 @@
-#include "reactor/builder/sandbox_runner.hpp"
+#include "reactor/builder/sandbox/sandbox_runner.hpp"
 
 #include "reactor/builder/disk_watch.hpp"
-#include "reactor/builder/sandbox_network.hpp"
+#include "reactor/builder/sandbox/sandbox_network.hpp"
 #include "reactor/util/process.hpp"
 
 #include <cerrno>
@@ -11,7 +11,7 @@
 #include <system_error>
 #include <unistd.h>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -47,7 +47,8 @@ bring_network_up(const std::string& slirp4netns,
   }
   network.emplace(std::move(*started));
   if (::write(release.get(), "1", 1) != 1) {
-    return util::fail(std::string("cannot let the sandbox start: ") + std::generic_category().message(errno));
+    return util::fail(std::string("cannot let the sandbox start: ") +
+                      std::generic_category().message(errno));
   }
   release.reset();
   return {};
@@ -240,4 +241,4 @@ sandbox_problem(const std::filesystem::path& workspace,
   return problem;
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

@@ -1,8 +1,8 @@
-#include "reactor/builder/cgroup_files.hpp"
+#include "reactor/builder/sandbox/cgroup_files.hpp"
 
 #include <gtest/gtest.h>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -81,4 +81,4 @@ TEST(CgroupFiles, ReadsCountersListsAndPids)
   EXPECT_EQ(parse_pids("12\n345\n\n"), (std::vector<int>{ 12, 345 }));
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

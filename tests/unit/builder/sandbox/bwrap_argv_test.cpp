@@ -1,14 +1,14 @@
-#include "reactor/builder/sandbox.hpp"
+#include "reactor/builder/sandbox/sandbox.hpp"
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
+#include "../../util/temp_dir.hpp"
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -46,14 +46,14 @@ spec(SandboxPhase phase)
 
 } // namespace
 
-TEST(Sandbox, BuildPhaseHasAnEmptyNetworkNamespace)
+TEST(SandboxArgv, BuildPhaseHasAnEmptyNetworkNamespace)
 {
   const auto argv = sandbox_argv(spec(SandboxPhase::build));
   EXPECT_TRUE(has(argv, "--unshare-net"));
   EXPECT_FALSE(has(argv, "--block-fd")) << "nothing to wait for";
 }
 
-TEST(Sandbox, InstallPhaseWaitsForTheNetworkItIsGiven)
+TEST(SandboxArgv, InstallPhaseWaitsForTheNetworkItIsGiven)
 {
   const auto argv = sandbox_argv(spec(SandboxPhase::install));
   // bwrap stays in the network namespace run_sandboxed starts it in: with --unshare-net it
@@ -63,7 +63,7 @@ TEST(Sandbox, InstallPhaseWaitsForTheNetworkItIsGiven)
   EXPECT_EQ(k_network_ready_fd, 3);
 }
 
-TEST(Sandbox, ResolvesNamesThroughTheSandboxDns)
+TEST(SandboxArgv, ResolvesNamesThroughTheSandboxDns)
 {
   for (const auto phase : { SandboxPhase::install, SandboxPhase::build }) {
     const auto argv = sandbox_argv(spec(phase));
@@ -82,7 +82,7 @@ TEST(Sandbox, ResolvesNamesThroughTheSandboxDns)
   EXPECT_EQ(content.str(), "nameserver 10.0.2.3\n");
 }
 
-TEST(Sandbox, IsolatesEverything)
+TEST(SandboxArgv, IsolatesEverything)
 {
   const auto argv = sandbox_argv(spec(SandboxPhase::build));
   EXPECT_EQ(argv.front(), "bwrap");
@@ -127,7 +127,7 @@ TEST(Sandbox, IsolatesEverything)
   }
 }
 
-TEST(Sandbox, PassesOnlyTheAllowListedEnvironment)
+TEST(SandboxArgv, PassesOnlyTheAllowListedEnvironment)
 {
   ::setenv("REACTOR_SANDBOX_TEST_SECRET", "s3cr3t", 1);
   auto s = spec(SandboxPhase::build);
@@ -150,18 +150,18 @@ TEST(Sandbox, PassesOnlyTheAllowListedEnvironment)
   EXPECT_EQ(std::ranges::count(names, "REACTOR_SANDBOX_TEST_SECRET"), 0);
 }
 
-TEST(Sandbox, ReadsTheHostRootLayout)
+TEST(SandboxArgv, ReadsTheHostRootLayout)
 {
   const auto entries = host_root_entries();
   const auto bin = std::ranges::find(entries, std::string("/bin"), &RootEntry::path);
   ASSERT_NE(bin, entries.end());
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
-TEST(Sandbox, StartsInTheGivenFolderWithABoundedTmp)
+TEST(SandboxArgv, StartsInTheGivenFolderWithABoundedTmp)
 {
   auto s = spec(SandboxPhase::build);
   s.directory = "/workspace/src/apps/web";
@@ -176,7 +176,7 @@ TEST(Sandbox, StartsInTheGivenFolderWithABoundedTmp)
   EXPECT_FALSE(has(sandbox_argv(s), "--size"));
 }
 
-TEST(Sandbox, AddedVariablesComeAfterTheAllowList)
+TEST(SandboxArgv, AddedVariablesComeAfterTheAllowList)
 {
   auto s = spec(SandboxPhase::build);
   s.extra_env = { "PATH=/workspace/home/.bun/bin:/usr/bin", "VITE_API_URL=https://x" };
@@ -192,4 +192,4 @@ TEST(Sandbox, AddedVariablesComeAfterTheAllowList)
   EXPECT_TRUE(has_triple(argv, "--setenv", "VITE_API_URL", "https://x"));
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

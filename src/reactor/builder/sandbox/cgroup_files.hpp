@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 // One line of /proc/<pid>/cgroup: "4:memory:/a/b" (v1) or "0::/a/b" (v2).
 struct ProcCgroup
@@ -48,4 +48,4 @@ bool has_words(std::string_view list, std::initializer_list<std::string_view> na
 // The process ids in a cgroup.procs file, one a line.
 std::vector<int> parse_pids(std::string_view text);
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 // The install phase's network: slirp4netns gives the sandbox's network namespace a tap0
 // interface (10.0.2.100, gateway 10.0.2.2) and relays its connections through sockets the
@@ -60,4 +60,4 @@ util::Result<SandboxNetwork> start_sandbox_network(const std::string& slirp4netn
                                                    int pid,
                                                    std::chrono::milliseconds timeout);
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

@@ -1,11 +1,11 @@
-#include "reactor/builder/sandbox.hpp"
+#include "reactor/builder/sandbox/sandbox.hpp"
 
-#include "reactor/builder/sandbox_network.hpp"
+#include "reactor/builder/sandbox/sandbox_network.hpp"
 
 #include <fstream>
 #include <system_error>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -203,4 +203,4 @@ prepare_workspace(const fs::path& workspace)
   return write_file(identity / "resolv.conf", "nameserver " + std::string(k_sandbox_dns) + "\n");
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

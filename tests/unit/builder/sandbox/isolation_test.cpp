@@ -1,10 +1,10 @@
-#include "reactor/builder/sandbox.hpp"
-#include "reactor/builder/sandbox_runner.hpp"
+#include "reactor/builder/sandbox/sandbox.hpp"
+#include "reactor/builder/sandbox/sandbox_runner.hpp"
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
-#include "helpers.hpp"
+#include "../../util/temp_dir.hpp"
+#include "../helpers.hpp"
 #include <algorithm>
 #include <arpa/inet.h>
 #include <fstream>
@@ -15,7 +15,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -148,7 +148,7 @@ connect_script(int port, const std::string& host = "127.0.0.1")
          ".on('error', (e) => { console.log('FAILED ' + e.code); process.exit(3); });";
 }
 
-class SandboxRun : public ::testing::Test
+class SandboxIsolation : public ::testing::Test
 {
 protected:
   void SetUp() override
@@ -164,7 +164,7 @@ protected:
 
 } // namespace
 
-TEST_F(SandboxRun, WritesOnlyToTheWorkspace)
+TEST_F(SandboxIsolation, WritesOnlyToTheWorkspace)
 {
   const auto run = run_in_sandbox(
     m_dir.path(),
@@ -184,7 +184,7 @@ TEST_F(SandboxRun, WritesOnlyToTheWorkspace)
   EXPECT_EQ(content, "builder /workspace/src");
 }
 
-TEST_F(SandboxRun, HidesHostSecrets)
+TEST_F(SandboxIsolation, HidesHostSecrets)
 {
   ::setenv("REACTOR_SANDBOX_RUN_SECRET", "s3cr3t", 1);
   const auto shadow = run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/etc/shadow" });
@@ -204,7 +204,7 @@ TEST_F(SandboxRun, HidesHostSecrets)
   EXPECT_EQ(passwd.lines.size(), 3u);
 }
 
-TEST_F(SandboxRun, BuildPhaseCannotReachHostLoopback)
+TEST_F(SandboxIsolation, BuildPhaseCannotReachHostLoopback)
 {
   Listener listener;
   const auto build = run_in_sandbox(
@@ -214,7 +214,7 @@ TEST_F(SandboxRun, BuildPhaseCannotReachHostLoopback)
   EXPECT_FALSE(build.printed("CONNECTED"));
 }
 
-TEST_F(SandboxRun, InstallPhaseCannotReachHostLoopback)
+TEST_F(SandboxIsolation, InstallPhaseCannotReachHostLoopback)
 {
   Listener listener;
   // 127.0.0.1 is the sandbox's own loopback; 10.0.2.2 is slirp4netns's way to the host's,
@@ -228,7 +228,7 @@ TEST_F(SandboxRun, InstallPhaseCannotReachHostLoopback)
   }
 }
 
-TEST_F(SandboxRun, InstallPhaseHasANetworkOfItsOwn)
+TEST_F(SandboxIsolation, InstallPhaseHasANetworkOfItsOwn)
 {
   const auto interfaces =
     run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/proc/net/dev" });
@@ -251,7 +251,7 @@ TEST_F(SandboxRun, InstallPhaseHasANetworkOfItsOwn)
   EXPECT_TRUE(install.printed("CONNECTED"));
 }
 
-TEST_F(SandboxRun, InstallPhaseLeavesNoProcessBehind)
+TEST_F(SandboxIsolation, InstallPhaseLeavesNoProcessBehind)
 {
   // slirp4netns is Reactor's child: it ends with the command, however that ends, and is
   // reaped.
@@ -277,7 +277,7 @@ TEST_F(SandboxRun, InstallPhaseLeavesNoProcessBehind)
   EXPECT_TRUE(all_reaped()) << children().front();
 }
 
-TEST_F(SandboxRun, InstallPhaseNeedsSlirp4netns)
+TEST_F(SandboxIsolation, InstallPhaseNeedsSlirp4netns)
 {
   SandboxSpec spec;
   spec.workspace = m_dir.path();
@@ -291,7 +291,7 @@ TEST_F(SandboxRun, InstallPhaseNeedsSlirp4netns)
     << outcome.error().message;
 }
 
-TEST_F(SandboxRun, CannotSwapItsIdentityFilesForHostFiles)
+TEST_F(SandboxIsolation, CannotSwapItsIdentityFilesForHostFiles)
 {
   // bwrap binds .sandbox/passwd, group and resolv.conf from the host side on every run: a
   // link planted there would show the host file it names (here /etc/shadow) to the next
@@ -316,4 +316,4 @@ TEST_F(SandboxRun, CannotSwapItsIdentityFilesForHostFiles)
   EXPECT_FALSE(next.printed("root:*:")) << "/etc/shadow";
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 struct CgroupLimits
 {
@@ -67,4 +67,4 @@ struct CgroupSystem
 // groups left by Reactor processes that no longer run. Fails saying why neither works.
 util::Result<std::unique_ptr<Cgroups>> open_cgroups(const CgroupSystem& system = {});
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

@@ -1,6 +1,6 @@
-#include "reactor/builder/cgroup.hpp"
+#include "reactor/builder/sandbox/cgroup.hpp"
 
-#include "reactor/builder/cgroup_files.hpp"
+#include "reactor/builder/sandbox/cgroup_files.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -16,7 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -381,4 +381,4 @@ open_cgroups(const CgroupSystem& system)
   return util::fail("cgroup v2: " + v2.error().message + "; cgroup v1: " + v1.error().message);
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

@@ -1,9 +1,9 @@
-#include "reactor/builder/cgroup_files.hpp"
+#include "reactor/builder/sandbox/cgroup_files.hpp"
 
 #include <algorithm>
 #include <charconv>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -183,4 +183,4 @@ parse_pids(std::string_view text)
   return pids;
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

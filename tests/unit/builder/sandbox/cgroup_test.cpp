@@ -1,15 +1,15 @@
-#include "reactor/builder/cgroup.hpp"
+#include "reactor/builder/sandbox/cgroup.hpp"
 #include "reactor/util/process.hpp"
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
-#include "helpers.hpp"
+#include "../../util/temp_dir.hpp"
+#include "../helpers.hpp"
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 namespace {
 
@@ -165,4 +165,4 @@ TEST_F(HostCgroups, RemovesTheGroupAndWhatIsLeftInIt)
   EXPECT_TRUE(listed.empty()) << "left running: pid " << listed.front();
 }
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox

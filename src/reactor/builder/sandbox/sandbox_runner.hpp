@@ -1,9 +1,9 @@
 #pragma once
 
-#include "reactor/builder/cgroup.hpp"
 #include "reactor/builder/git.hpp"
 #include "reactor/builder/limits.hpp"
-#include "reactor/builder/sandbox.hpp"
+#include "reactor/builder/sandbox/cgroup.hpp"
+#include "reactor/builder/sandbox/sandbox.hpp"
 #include "reactor/util/error.hpp"
 
 #include <atomic>
@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-namespace reactor::builder {
+namespace reactor::builder::sandbox {
 
 struct SandboxOutcome
 {
@@ -44,4 +44,4 @@ std::string sandbox_problem(const std::filesystem::path& workspace,
                             const std::string& bwrap,
                             const std::string& slirp4netns);
 
-} // namespace reactor::builder
+} // namespace reactor::builder::sandbox
