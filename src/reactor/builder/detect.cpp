@@ -57,7 +57,7 @@ read_package(const fs::path& dir, std::string_view shown)
   }
   std::error_code ec;
   if (fs::file_size(path, ec) > k_max_package_json_bytes || ec) {
-    return util::fail("package.json in " + display(shown) + " is too large (over 1 MiB)");
+    return util::fail_user("package.json in " + display(shown) + " is too large (over 1 MiB)");
   }
   std::ifstream input(path, std::ios::binary);
   std::stringstream text;
@@ -65,9 +65,9 @@ read_package(const fs::path& dir, std::string_view shown)
   boost::system::error_code parse_error;
   auto value = json::parse(text.str(), parse_error);
   if (parse_error || !value.is_object()) {
-    return util::fail("package.json in " + display(shown) + " is not valid JSON" +
-                      (parse_error ? ": " + parse_error.message() : std::string()) +
-                      ". Fix it so that \"npm install\" can read it.");
+    return util::fail_user("package.json in " + display(shown) + " is not valid JSON" +
+                           (parse_error ? ": " + parse_error.message() : std::string()) +
+                           ". Fix it so that \"npm install\" can read it.");
   }
   return std::optional(std::move(value.get_object()));
 }
@@ -359,9 +359,9 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
 {
   auto app = directory_inside(checkout, app_dir);
   if (!app) {
-    return util::fail("rootDir " + app.error().message +
-                      ": set rootDir to the folder that holds "
-                      "the app's package.json");
+    return util::fail_user("rootDir " + app.error().message +
+                           ": set rootDir to the folder that holds "
+                           "the app's package.json");
   }
   BuildPlan plan;
   plan.app_dir = relative_to(*app, checkout);

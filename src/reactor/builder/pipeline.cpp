@@ -194,6 +194,16 @@ private:
     return { m_deployment.id, Status::error, Phase::none, std::move(message), m_commit };
   }
 
+  // A step's failure: the user's ends the build with its message as the ERROR; any other is
+  // an infrastructure failure, which the worker retries.
+  Outcome failed(util::Error error)
+  {
+    if (error.fault == util::Fault::user) {
+      return final_error(std::move(error.message));
+    }
+    return std::unexpected(std::move(error));
+  }
+
   StatusChange over_limit(std::string_view stage, Limit limit)
   {
     if (limit == Limit::time) {
@@ -270,11 +280,11 @@ private:
     const auto& toolchain = host_toolchain();
     auto detected = detect_build(source(), m_deployment.settings.root_dir, toolchain.node_major);
     if (!detected) {
-      return final_error(detected.error().message);
+      return failed(std::move(detected.error()));
     }
     auto planned = apply_settings(std::move(*detected), m_deployment.settings);
     if (!planned) {
-      return final_error(planned.error().message);
+      return failed(std::move(planned.error()));
     }
     m_plan = std::move(*planned);
 
@@ -547,9 +557,9 @@ private:
       }
       auto inside = directory_inside(source(), relative);
       if (!inside) {
-        return util::fail("The output directory " + dir +
-                          "/ is not a real directory (a symbolic link or a file): the build "
-                          "must write its files there");
+        return util::fail_user("The output directory " + dir +
+                               "/ is not a real directory (a symbolic link or a file): the build "
+                               "must write its files there");
       }
       m_info.output_dir = dir;
       return std::optional(*inside);
@@ -562,7 +572,7 @@ private:
     const auto started = Clock::now();
     auto found = find_output();
     if (!found) {
-      return final_error(found.error().message);
+      return failed(std::move(found.error()));
     }
     const auto& output_path = *found;
     if (!output_path) {
@@ -583,7 +593,7 @@ private:
     auto collected = collect_output(
       dir, [this](std::string_view line) { output(line); }, limits);
     if (!collected) {
-      return final_error(collected.error().message);
+      return failed(std::move(collected.error()));
     }
     if (collected->files.empty()) {
       return final_error("The build wrote no files to " + m_info.output_dir + "/");

@@ -62,14 +62,16 @@ apply_settings(BuildPlan plan, const core::BuildSettings& settings)
   const auto where =
     plan.app_dir.empty() ? std::string("at the repository root") : "in " + plan.app_dir;
   if (plan.framework == "none") {
-    return util::fail("No package.json " + where +
-                      ": Reactor builds Node projects (Create React App, Vite, or anything with "
-                      "an \"npm run build\" script). Check the repository URL and rootDir, or "
-                      "set buildCommand.");
+    return util::fail_user(
+      "No package.json " + where +
+      ": Reactor builds Node projects (Create React App, Vite, or anything with "
+      "an \"npm run build\" script). Check the repository URL and rootDir, or "
+      "set buildCommand.");
   }
-  return util::fail("package.json has no \"build\" script: add one, e.g. \"build\": \"vite build\" "
-                    "(Vite) or \"build\": \"react-scripts build\" (Create React App), or set "
-                    "buildCommand.");
+  return util::fail_user(
+    "package.json has no \"build\" script: add one, e.g. \"build\": \"vite build\" "
+    "(Vite) or \"build\": \"react-scripts build\" (Create React App), or set "
+    "buildCommand.");
 }
 
 std::string

@@ -56,21 +56,15 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
   std::error_code ec;
   const auto root_status = fs::symlink_status(output_dir, ec);
   if (ec || fs::is_symlink(root_status) || !fs::is_directory(root_status)) {
-    return util::fail("The output directory " + output_dir.filename().string() +
-                      "/ is not a real directory (a symbolic link or a file): the build "
-                      "must write its files there");
+    return util::fail_user("The output directory " + output_dir.filename().string() +
+                           "/ is not a real directory (a symbolic link or a file): the build "
+                           "must write its files there");
   }
 
   std::vector<OutputFile> files;
   std::uint64_t total = 0;
   fs::recursive_directory_iterator it(output_dir, fs::directory_options::none, ec);
-  if (ec) {
-    return util::fail("cannot read the output directory: " + ec.message());
-  }
   for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-    if (ec) {
-      return util::fail("cannot read the output directory: " + ec.message());
-    }
     const auto relative = it->path().lexically_relative(output_dir).generic_string();
     const auto status = it->symlink_status(ec);
     if (ec) {
@@ -98,16 +92,20 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
     }
     total += size;
     if (limits.max_files != 0 && files.size() >= limits.max_files) {
-      return util::fail("The build output went over the output file limit (" +
-                        std::to_string(limits.max_files) +
-                        " files): publish fewer files, e.g. leave out source maps");
+      return util::fail_user("The build output went over the output file limit (" +
+                             std::to_string(limits.max_files) +
+                             " files): publish fewer files, e.g. leave out source maps");
     }
     if (limits.max_total_bytes != 0 && total > limits.max_total_bytes) {
-      return util::fail("The build output went over the output size limit (" +
-                        format_size(limits.max_total_bytes) +
-                        "): publish less, e.g. leave out source maps and large media");
+      return util::fail_user("The build output went over the output size limit (" +
+                             format_size(limits.max_total_bytes) +
+                             "): publish less, e.g. leave out source maps and large media");
     }
     files.push_back({ relative, it->path(), size });
+  }
+  // A folder that cannot be opened ends the iteration early, with `ec` set.
+  if (ec) {
+    return util::fail("cannot read the output directory: " + ec.message());
   }
   auto site_rules = parse_rules(files, say);
   return BuildOutput{ std::move(files), std::move(site_rules) };

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "reactor/builder/git.hpp"
-#include "reactor/util/error.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/rules/site_rules.hpp"
+#include "reactor/util/error.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -40,8 +40,9 @@ struct BuildOutput
 // The regular files below `output_dir`, found without ever following a symbolic link:
 // symlinks and special files are skipped and reported to `log`, and so are names that
 // are not UTF-8; and its _redirects and _headers, parsed, their problems reported to `log`
-// (never fatal). Fails, with a message for the user, when output_dir is itself a symlink
-// or not a directory, or when the output exceeds the limits.
+// (never fatal). Fails, the user's fault with a message saying what to fix, when output_dir
+// is itself a symlink or not a directory, or when the output exceeds the limits; an
+// infrastructure fault when it cannot be read.
 util::Result<BuildOutput> collect_output(const std::filesystem::path& output_dir,
                                          const LogFn& log,
                                          const OutputLimits& limits = {});

@@ -2,10 +2,16 @@
 
 #include "reactor/util/process.hpp"
 
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <linux/capability.h>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace reactor::builder::testing {
@@ -81,6 +87,26 @@ sandbox_available()
     }
   }();
   return available;
+}
+
+// Calls `run` on a thread without the capabilities that let root read any file: a folder
+// without permissions is unreadable to it, as to anyone else. The commands it starts have
+// them again (an exec as root restores them).
+template<typename Run>
+auto
+without_read_override(Run run)
+{
+  std::optional<decltype(run())> result;
+  std::thread([&] {
+    __user_cap_header_struct header{ _LINUX_CAPABILITY_VERSION_3, 0 };
+    std::array<__user_cap_data_struct, 2> data{};
+    if (syscall(SYS_capget, &header, data.data()) == 0) {
+      data[0].effective &= ~((1U << CAP_DAC_OVERRIDE) | (1U << CAP_DAC_READ_SEARCH));
+      static_cast<void>(syscall(SYS_capset, &header, data.data()));
+    }
+    result.emplace(run());
+  }).join();
+  return std::move(*result);
 }
 
 } // namespace reactor::builder::testing

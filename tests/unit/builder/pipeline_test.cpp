@@ -257,6 +257,26 @@ TEST_F(Pipeline, RejectsAnOutputDirectoryThatIsALink)
 
 namespace reactor::builder {
 
+// An output folder Reactor cannot read is its own problem (a disk, permissions on the host),
+// not the app's: the build is retried instead of ending in ERROR.
+TEST_F(Pipeline, RetriesWhenItCannotReadTheOutput)
+{
+  const auto url = make_repo(R"(
+const fs = require('fs');
+fs.mkdirSync('dist');
+fs.writeFileSync('dist/index.html', 'built');
+fs.chmodSync('dist', 0);
+)");
+  const auto change = testing::without_read_override([&] { return deploy(url); });
+  ASSERT_FALSE(change.has_value())
+    << "a final " << core::to_string(change->status) << ": " << change->error;
+  EXPECT_TRUE(change.error().retryable);
+  EXPECT_EQ(change.error().fault, util::Fault::infrastructure);
+  EXPECT_NE(change.error().message.find("cannot read the output directory"), std::string::npos)
+    << change.error().message;
+  EXPECT_FALSE(m_objects->exists(objects::manifest_key("dep0000001")).value());
+}
+
 TEST_F(Pipeline, RetriesAWebpack4BuildWithTheLegacyOpenSslProvider)
 {
   const auto url = make_repo(R"(

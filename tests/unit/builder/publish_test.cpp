@@ -120,14 +120,35 @@ TEST(Publish, RefusesAnOutputDirectoryThatIsASymlink)
   std::filesystem::create_directory_symlink("/etc", dir.path() / "dist");
   const auto files = collect_output(dir.path() / "dist", {});
   ASSERT_FALSE(files.has_value());
+  EXPECT_EQ(files.error().fault, util::Fault::user);
   EXPECT_NE(files.error().message.find("not a real directory"), std::string::npos);
 }
 
 TEST(Publish, EnforcesOutputLimits)
 {
   Site site;
-  EXPECT_FALSE(collect_output(site.output, {}, OutputLimits{ 2, 1 << 20 }).has_value());
-  EXPECT_FALSE(collect_output(site.output, {}, OutputLimits{ 100, 10 }).has_value());
+  for (const auto limits : { OutputLimits{ 2, 1 << 20 }, OutputLimits{ 100, 10 } }) {
+    const auto files = collect_output(site.output, {}, limits);
+    ASSERT_FALSE(files.has_value());
+    EXPECT_EQ(files.error().fault, util::Fault::user);
+  }
+}
+
+// A folder it cannot read fails the collection, never leaves its files out unsaid: the
+// iterator ends on the error it reports.
+TEST(Publish, FailsOnAFolderItCannotRead)
+{
+  Site site;
+  write_file(site.output / "private" / "secret.html", "<h1>hidden</h1>");
+  std::filesystem::permissions(site.output / "private", std::filesystem::perms::none);
+  const auto files =
+    testing::without_read_override([&] { return collect_output(site.output, {}); });
+  std::filesystem::permissions(site.output / "private", std::filesystem::perms::owner_all);
+  ASSERT_FALSE(files.has_value()) << files->files.size() << " files collected";
+  EXPECT_EQ(files.error().fault, util::Fault::infrastructure);
+  EXPECT_TRUE(files.error().retryable);
+  EXPECT_NE(files.error().message.find("cannot read the output directory"), std::string::npos)
+    << files.error().message;
 }
 
 TEST(Publish, StoresBlobsOnceAndTheManifestLast)
