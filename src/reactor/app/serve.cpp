@@ -191,16 +191,16 @@ run_node(const ServeOptions& given, Roles roles)
   hub::Hub hub(**store);
   builder::WorkerConfig worker_config;
   worker_config.work_dir = options.data_dir / "work";
-  worker_config.allow_local_repos = options.allow_local_repos;
   worker_config.workers = options.workers;
   worker_config.lease = options.lease_timeout;
-  worker_config.limits = options.build_limits;
   worker_config.dependency_cache_dir = options.data_dir / "cache" / "deps";
   worker_config.dependency_cache_bytes = options.dependency_cache_bytes;
   worker_config.dependency_cache_max_age =
     std::chrono::duration_cast<std::chrono::seconds>(options.dependency_cache_max_age);
+  worker_config.pipeline.allow_local_repos = options.allow_local_repos;
+  worker_config.pipeline.limits = options.build_limits;
   const auto gc_grace = std::chrono::duration_cast<std::chrono::seconds>(options.gc_grace);
-  worker_config.blob_reuse_window = gc_grace / 2;
+  worker_config.pipeline.blob_reuse_window = gc_grace / 2;
   builder::WorkerPool workers(**store, **objects, worker_config);
   gc::Collector collector(**store, **objects, gc_grace, [&workers, roles] {
     return roles.worker ? workers.trim_dependency_cache() : gc::CacheTrim{};
@@ -211,8 +211,9 @@ run_node(const ServeOptions& given, Roles roles)
                      "builder.limits",
                      { { "limits", workers.limits_status() } });
     // One real sandboxed command of each phase: what would fail every build is said now.
-    if (const auto problem = builder::sandbox::sandbox_problem(
-          worker_config.work_dir / "self-test", worker_config.bwrap, worker_config.slirp4netns);
+    if (const auto problem = builder::sandbox::sandbox_problem(worker_config.work_dir / "self-test",
+                                                               worker_config.pipeline.bwrap,
+                                                               worker_config.pipeline.slirp4netns);
         !problem.empty()) {
       util::log::error(
         "builder.sandbox",

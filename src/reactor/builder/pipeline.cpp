@@ -25,7 +25,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using core::Phase;
 using core::Status;
-using core::StatusChange;
 using sandbox::SandboxPhase;
 
 constexpr std::size_t k_error_tail_lines = 20;
@@ -93,14 +92,13 @@ public:
   Pipeline(store::MetadataStore& store,
            objects::ObjectStore& objects,
            const PipelineConfig& config,
-           const std::atomic<bool>& cancel,
+           const BuildJob& job,
            core::Deployment deployment)
     : m_store(store)
     , m_objects(objects)
     , m_config(config)
-    , m_cancel(cancel)
+    , m_job(job)
     , m_deployment(std::move(deployment))
-    , m_workspace(config.work_dir / m_deployment.id)
     , m_log(store,
             m_deployment.id,
             { .max_lines = config.max_log_lines, .max_bytes = config.limits.log_bytes })
@@ -110,7 +108,7 @@ public:
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  util::Result<StatusChange> run()
+  util::Result<BuildResult> run()
   {
     auto ended = steps();
     if (!ended) {
@@ -120,20 +118,19 @@ public:
     if (!outcome) {
       return util::fail("the pipeline ended without an outcome");
     }
-    auto change = std::move(*outcome);
-    change.build_info = to_json(m_info);
-    return change;
+    outcome->commit = m_commit;
+    outcome->info = std::move(m_info);
+    return std::move(*outcome);
   }
 
 private:
-  // The final change is always set on success: every step but the last returns nullopt to
-  // go on.
-  using Outcome = util::Result<std::optional<StatusChange>>;
+  // The result is always set on success: every step but the last returns nullopt to go on.
+  using Outcome = util::Result<std::optional<BuildResult>>;
 
   Outcome steps()
   {
-    remove_tree(m_workspace);
-    if (auto prepared = sandbox::prepare_workspace(m_workspace); !prepared) {
+    m_job.workspace.remove(); // what an earlier run of this attempt left
+    if (auto prepared = sandbox::prepare_workspace(m_job.workspace.path()); !prepared) {
       return std::unexpected(std::move(prepared.error()));
     }
     if (auto step = enter(Phase::cloning); !step || step->has_value()) {
@@ -175,23 +172,23 @@ private:
     return outcome;
   }
 
-  fs::path source() const { return m_workspace / "src"; }
+  fs::path source() const { return m_job.workspace.path() / "src"; }
 
   // Reactor's own lines: kept even when the output went over the log limit.
   void say(std::string_view line) { m_log.note("[reactor] " + std::string(line)); }
 
   void output(std::string_view line) { m_log.add(line); }
 
-  StatusChange canceled()
+  BuildResult canceled()
   {
     say("Canceled");
-    return { m_deployment.id, Status::canceled, Phase::none, "Canceled", m_commit };
+    return { .status = Status::canceled, .error = "Canceled" };
   }
 
-  StatusChange final_error(std::string message)
+  BuildResult final_error(std::string message)
   {
     say(message);
-    return { m_deployment.id, Status::error, Phase::none, std::move(message), m_commit };
+    return { .status = Status::error, .error = std::move(message) };
   }
 
   // A step's failure: the user's ends the build with its message as the ERROR; any other is
@@ -204,7 +201,7 @@ private:
     return std::unexpected(std::move(error));
   }
 
-  StatusChange over_limit(std::string_view stage, Limit limit)
+  BuildResult over_limit(std::string_view stage, Limit limit)
   {
     if (limit == Limit::time) {
       return final_error("The install and build went over the " +
@@ -219,7 +216,7 @@ private:
   // Records the phase; CANCELED when canceled or the deployment is final already.
   Outcome enter(Phase phase)
   {
-    if (m_cancel.load()) {
+    if (m_job.cancel.load()) {
       return canceled();
     }
     static_cast<void>(m_log.flush());
@@ -237,7 +234,7 @@ private:
   Outcome clone()
   {
     const auto started = Clock::now();
-    const auto home = m_workspace / ".git-home";
+    const auto home = m_job.workspace.path() / ".git-home";
     std::error_code ec;
     fs::create_directories(home, ec);
     if (ec) {
@@ -252,7 +249,7 @@ private:
                           m_config.allow_local_repos,
                           m_config.clone_timeout,
                           m_config.limits.disk_bytes,
-                          &m_cancel };
+                          &m_job.cancel };
     auto cloned = clone_repository(request, [this](std::string_view line) { output(line); });
     fs::remove_all(home, ec);
     if (!cloned) {
@@ -269,7 +266,7 @@ private:
     }
     m_commit = *cloned;
     say("Cloned commit " + m_commit + " in " + seconds_text(Clock::now() - started));
-    if (m_cancel.load()) {
+    if (m_job.cancel.load()) {
       return canceled();
     }
     return std::nullopt;
@@ -342,7 +339,7 @@ private:
                      m_plan.install_dir,
                      m_plan.env,
                      "Installing dependencies" };
-    auto* cache = m_config.dependency_cache;
+    auto* cache = m_job.dependency_cache;
     const auto key = cache != nullptr ? cache_key() : std::optional<std::string>{};
     if (!key) {
       m_info.dependency_cache = "off";
@@ -489,7 +486,7 @@ private:
         (step.phase == SandboxPhase::install ? " (network on)" : " (network off)"));
 
     sandbox::SandboxSpec spec;
-    spec.workspace = m_workspace;
+    spec.workspace = m_job.workspace.path();
     spec.phase = step.phase;
     spec.command = step.command;
     spec.directory = sandbox_dir(step.directory);
@@ -513,7 +510,7 @@ private:
       }
     };
     auto result = sandbox::run_sandboxed(
-      spec, m_config.limits, m_config.cgroups, m_deadline, &m_cancel, on_line);
+      spec, m_config.limits, m_job.cgroups, m_deadline, &m_job.cancel, on_line);
     if (!result) {
       return std::unexpected(std::move(result.error()));
     }
@@ -529,7 +526,7 @@ private:
     }
     // A command that failed on a full disk is not the app's fault, and a retry would fail
     // the same way: the operator's to fix, said as such.
-    if (auto full = full_disk(m_workspace, ""); full) {
+    if (auto full = full_disk(m_job.workspace.path(), ""); full) {
       return util::fail_for_good(std::move(*full));
     }
     std::string message = step.stage + " failed: `" + shown + "` ";
@@ -541,9 +538,7 @@ private:
     }
     say(step.stage + " failed");
     m_exited_with_error = true;
-    return StatusChange{
-      m_deployment.id, Status::error, Phase::none, std::move(message), m_commit
-    };
+    return BuildResult{ .status = Status::error, .error = std::move(message) };
   }
 
   // The output folder the build wrote, checked to be a real folder inside the checkout.
@@ -605,13 +600,13 @@ private:
                                     m_deployment.id,
                                     *collected,
                                     m_config.blob_reuse_window,
-                                    &m_cancel,
+                                    &m_job.cancel,
                                     publish_limits);
     if (!published) {
       if (published.error().kind == PublishFailure::over_time) {
         return final_error(published.error().message);
       }
-      if (m_cancel.load()) {
+      if (m_job.cancel.load()) {
         return canceled();
       }
       return util::fail(std::move(published.error().message));
@@ -619,15 +614,14 @@ private:
     say("Published " + std::to_string(published->files) + " files (" +
         std::to_string(published->uploaded) + " new, " + std::to_string(published->bytes) +
         " bytes) in " + seconds_text(Clock::now() - started));
-    return StatusChange{ m_deployment.id, Status::deployed, Phase::none, std::string(), m_commit };
+    return BuildResult{ .status = Status::deployed };
   }
 
   store::MetadataStore& m_store;
   objects::ObjectStore& m_objects;
   const PipelineConfig& m_config;
-  const std::atomic<bool>& m_cancel;
+  const BuildJob& m_job;
   const core::Deployment m_deployment;
-  const fs::path m_workspace;
   std::string m_commit;
   BuildPlan m_plan;
   BuildInfo m_info;
@@ -638,53 +632,30 @@ private:
   BuildLog m_log;
 };
 
-// Ids come from the store; one that could climb out of the work directory is refused.
-bool
-is_safe_for_path(std::string_view deployment_id)
-{
-  return !deployment_id.empty() && std::ranges::all_of(deployment_id, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-  });
-}
-
 } // namespace
 
-util::Result<StatusChange>
+util::Result<BuildResult>
 run_deployment(store::MetadataStore& store,
                objects::ObjectStore& objects,
-               std::string_view deployment_id,
                const PipelineConfig& config,
-               const std::atomic<bool>& cancel)
+               const BuildJob& job)
 {
-  auto found = store.find_deployment(deployment_id);
+  const auto& id = job.workspace.deployment_id();
+  auto found = store.find_deployment(id);
   if (!found) {
     return std::unexpected(std::move(found.error()));
   }
   auto& deployment = *found;
   if (!deployment) {
-    return util::fail("job for unknown deployment " + std::string(deployment_id));
+    return util::fail("job for unknown deployment " + id);
   }
   if (core::is_final(deployment->status)) {
-    const auto& current = *deployment;
-    return StatusChange{ current.id, current.status, Phase::none, current.error, current.commit };
+    return BuildResult{ .status = deployment->status,
+                        .error = deployment->error,
+                        .commit = deployment->commit };
   }
-  if (!is_safe_for_path(deployment_id)) {
-    return util::fail("deployment id unfit for a path: " + std::string(deployment_id));
-  }
-  if (config.work_dir.empty()) {
-    return util::fail("the builder has no work directory");
-  }
-  Pipeline pipeline(store, objects, config, cancel, std::move(*deployment));
+  Pipeline pipeline(store, objects, config, job, std::move(*deployment));
   return pipeline.run();
-}
-
-void
-remove_workspace(const fs::path& work_dir, std::string_view deployment_id)
-{
-  if (!work_dir.empty() && is_safe_for_path(deployment_id)) {
-    remove_tree(work_dir / deployment_id);
-  }
 }
 
 } // namespace reactor::builder

@@ -5,8 +5,6 @@
 #include "reactor/util/log.hpp"
 #include "reactor/util/metrics.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <array>
 #include <string>
@@ -28,45 +26,31 @@ constexpr auto k_status_check = std::chrono::milliseconds(1000);
 void
 remove_stale_workspaces(store::MetadataStore& store, const std::filesystem::path& work_dir)
 {
-  using std::filesystem::directory_iterator;
-  std::vector<std::pair<std::filesystem::path, std::string>> stale;
-  // A directory that cannot be read (none yet) is left for the next start.
-  std::error_code ec;
-  for (directory_iterator attempt(work_dir, ec), end; !ec && attempt != end;
-       attempt.increment(ec)) {
-    if (!attempt->path().filename().string().starts_with("attempt-")) {
-      continue;
+  std::size_t removed = 0;
+  for (const auto& workspace : find_workspaces(work_dir)) {
+    const auto found = store.find_deployment(workspace.deployment_id());
+    if (!found) {
+      continue; // the store did not answer: keep it
     }
-    std::error_code inner;
-    for (directory_iterator workspace(attempt->path(), inner); !inner && workspace != end;
-         workspace.increment(inner)) {
-      auto id = workspace->path().filename().string();
-      const auto found = store.find_deployment(id);
-      if (!found) {
-        continue; // the store did not answer: keep it
-      }
-      if (const auto& deployment = *found; !deployment || core::is_final(deployment->status)) {
-        stale.emplace_back(attempt->path(), std::move(id));
-      }
+    if (const auto& deployment = *found; !deployment || core::is_final(deployment->status)) {
+      workspace.remove();
+      ++removed;
     }
   }
-  for (const auto& [attempt, id] : stale) {
-    remove_workspace(attempt, id);
-  }
-  if (!stale.empty()) {
-    util::log::info("build.stale_workspaces_removed", { { "count", stale.size() } });
+  if (removed != 0) {
+    util::log::info("build.stale_workspaces_removed", { { "count", removed } });
   }
 }
 
-enum class CancelReason : int
+} // namespace
+
+enum class WorkerPool::CancelReason : int
 {
   none,
   stopping,
   lease_lost,
   deployment_final
 };
-
-} // namespace
 
 struct WorkerPool::Running
 {
@@ -111,7 +95,7 @@ WorkerPool::WorkerPool(store::MetadataStore& store,
 std::string
 WorkerPool::limits_status() const
 {
-  const auto& limits = m_config.limits;
+  const auto& limits = m_config.pipeline.limits;
   const auto common =
     "time " + format_duration(limits.timeout) + ", disk " + format_size(limits.disk_bytes) +
     ", output " + format_size(limits.output_bytes) + " in " + std::to_string(limits.output_files) +
@@ -203,24 +187,20 @@ WorkerPool::work()
 
 namespace {
 
-// Feeds /metrics: the build's length and each phase's, from the build info it recorded.
+// Feeds /metrics: the build's length, and each phase's from the build info it recorded.
 void
-observe_build(const core::StatusChange& change, std::chrono::steady_clock::duration elapsed)
+observe_build(const BuildInfo* info, std::chrono::steady_clock::duration elapsed)
 {
   auto& metrics = util::metrics();
   metrics.build_seconds.observe_seconds(std::chrono::duration<double>(elapsed).count());
-  boost::system::error_code ec;
-  const auto info = boost::json::parse(change.build_info, ec);
-  const auto* durations =
-    ec || !info.is_object() ? nullptr : info.get_object().if_contains("durationsMs");
-  if (durations == nullptr || !durations->is_object()) {
+  if (info == nullptr) {
     return;
   }
   constexpr std::array<std::string_view, 4> k_phases{ "clone", "install", "build", "upload" };
-  for (std::size_t i = 0; i < k_phases.size(); ++i) {
-    if (const auto* ms = durations->get_object().if_contains(k_phases[i]);
-        ms != nullptr && ms->is_int64()) {
-      metrics.phase_seconds[i].observe_seconds(static_cast<double>(ms->get_int64()) / 1000.0);
+  for (const auto& [phase, ms] : info->durations_ms) {
+    if (const auto* known = std::ranges::find(k_phases, phase); known != k_phases.end()) {
+      metrics.phase_seconds[static_cast<std::size_t>(known - k_phases.begin())].observe_seconds(
+        static_cast<double>(ms) / 1000.0);
     }
   }
 }
@@ -280,23 +260,47 @@ log_finished(const core::StatusChange& change, std::chrono::steady_clock::durati
   }
 }
 
-// Each attempt at a job builds in a folder of its own, <work>/attempt-<n>/<id>: an attempt
-// that lost its lease deletes its workspace without touching the one a new attempt uses.
-std::filesystem::path
-attempt_dir(const std::filesystem::path& work_dir, int attempt)
+// The change that ends a job, and the build info it records (null: none).
+struct Ending
 {
-  return work_dir / ("attempt-" + std::to_string(attempt));
-}
-
-// Deletes a build's workspace when it goes out of scope: after the outcome is recorded,
-// since a real app's node_modules can take seconds to delete.
-struct WorkspaceCleanup
-{
-  const std::filesystem::path& work_dir;
-  const std::string& deployment_id;
-
-  ~WorkspaceCleanup() { remove_workspace(work_dir, deployment_id); }
+  core::StatusChange change;
+  const BuildInfo* info = nullptr;
 };
+
+// The one place a job's final change is assembled: the build's outcome with what it found;
+// the deployment's own state when a canceled build finds it final (its user canceled it);
+// or, for an infrastructure failure no retry is left for, an ERROR that says so.
+Ending
+final_change(store::MetadataStore& store,
+             const store::Job& job,
+             const util::Result<BuildResult>& built)
+{
+  if (!built) {
+    return { { job.deployment_id,
+               core::Status::error,
+               core::Phase::none,
+               final_internal_error(built.error(), job.receives),
+               std::string() } };
+  }
+  const auto& result = *built;
+  if (result.status == core::Status::canceled) {
+    if (const auto found = store.find_deployment(job.deployment_id); found) {
+      if (const auto& current = *found; current && core::is_final(current->status)) {
+        return {
+          { current->id, current->status, core::Phase::none, current->error, current->commit }
+        };
+      }
+    }
+  }
+  Ending ending{
+    { job.deployment_id, result.status, core::Phase::none, result.error, result.commit }
+  };
+  if (const auto& info = result.info; info) {
+    ending.change.build_info = to_json(*info);
+    ending.info = &*info;
+  }
+  return ending;
+}
 
 } // namespace
 
@@ -320,36 +324,53 @@ WorkerPool::run_job(const store::Job& job)
   }
   util::log::info("build.started", { { "id", job.deployment_id }, { "attempt", job.receives } });
   const auto started = std::chrono::steady_clock::now();
-  std::thread beat([&] { heartbeat(job, running); });
-  PipelineConfig config;
-  config.work_dir = attempt_dir(m_config.work_dir, job.receives);
-  for (int earlier = 1; earlier < job.receives; ++earlier) {
-    remove_workspace(attempt_dir(m_config.work_dir, earlier), job.deployment_id); // crashed
+  const auto workspace = Workspace::open(m_config.work_dir, job.deployment_id, job.receives);
+  auto built = workspace ? build(job, *workspace, running)
+                         : util::Result<BuildResult>(std::unexpected(workspace.error()));
+  {
+    std::lock_guard lock(m_mutex);
+    std::erase(m_running, &running);
   }
-  config.allow_local_repos = m_config.allow_local_repos;
-  config.clone_timeout = m_config.clone_timeout;
-  config.limits = m_config.limits;
-  config.bwrap = m_config.bwrap;
-  config.slirp4netns = m_config.slirp4netns;
-  config.cgroups = m_cgroups.get();
-  config.dependency_cache = m_dependency_cache.get();
-  config.blob_reuse_window = m_config.blob_reuse_window;
-  auto change = run_deployment(m_store, m_objects, job.deployment_id, config, running.cancel);
+  if (!built) {
+    built = std::unexpected(classify_internal_error(std::move(built.error()), m_config.work_dir));
+  }
+  finish(job, built, running.reason.load(), started);
+  if (workspace) {
+    workspace->remove(); // only now: a real app's node_modules can take seconds to delete
+  }
+}
+
+// Runs the build with a heartbeat beside it, which keeps the lease and cancels the build
+// when the lease is lost or the deployment became final.
+util::Result<BuildResult>
+WorkerPool::build(const store::Job& job, const Workspace& workspace, Running& running)
+{
+  std::thread beat([&] { heartbeat(job, running); });
+  workspace.remove_earlier_attempts(); // their process crashed
+  auto built =
+    run_deployment(m_store,
+                   m_objects,
+                   m_config.pipeline,
+                   { workspace, running.cancel, m_cgroups.get(), m_dependency_cache.get() });
   {
     std::lock_guard lock(running.mutex);
     running.done = true;
   }
   running.finished.notify_all();
   beat.join();
-  {
-    std::lock_guard lock(m_mutex);
-    std::erase(m_running, &running);
-  }
+  return built;
+}
 
-  const auto reason = running.reason.load();
-  const WorkspaceCleanup cleanup{ config.work_dir, job.deployment_id };
-  if (!change) {
-    const auto failure = classify_internal_error(change.error(), m_config.work_dir);
+// Records how a job ended, or leaves it to the queue: after an infrastructure failure worth
+// another attempt (the lease expires), once the lease is lost, or handed back when stopping.
+void
+WorkerPool::finish(const store::Job& job,
+                   const util::Result<BuildResult>& built,
+                   CancelReason reason,
+                   std::chrono::steady_clock::time_point started)
+{
+  if (!built) {
+    const auto& failure = built.error();
     const bool last_attempt = !failure.retryable || job.receives >= store::k_max_receives;
     util::log::error(
       "build.internal_error",
@@ -367,31 +388,17 @@ WorkerPool::run_job(const store::Job& job)
     if (!last_attempt) {
       return; // the lease expires and the queue hands the job out again
     }
-    // Retrying cannot help, or this was the last attempt: the cause is the final ERROR.
-    change = core::StatusChange{ job.deployment_id,
-                                 core::Status::error,
-                                 core::Phase::none,
-                                 final_internal_error(failure, job.receives),
-                                 std::string() };
   }
   if (reason == CancelReason::lease_lost) {
     util::log::warn("build.lease_lost", { { "id", job.deployment_id } });
     return;
   }
-  if (change->status == core::Status::canceled) {
-    if (reason == CancelReason::stopping) {
-      hand_back(m_store, job);
-      return;
-    }
-    auto found = m_store.find_deployment(job.deployment_id);
-    if (found && *found && core::is_final((*found)->status)) {
-      const auto& current = **found;
-      change = core::StatusChange{
-        current.id, current.status, core::Phase::none, current.error, current.commit
-      };
-    }
+  if (built && built->status == core::Status::canceled && reason == CancelReason::stopping) {
+    hand_back(m_store, job);
+    return;
   }
-  auto finished = m_store.finish_job(job, *change);
+  const auto ending = final_change(m_store, job, built);
+  auto finished = m_store.finish_job(job, ending.change);
   if (!finished) {
     util::log::error("store.failed",
                      { { "action", "finish a build" },
@@ -401,8 +408,8 @@ WorkerPool::run_job(const store::Job& job)
     util::log::warn("build.lease_lost", { { "id", job.deployment_id } });
   } else {
     const auto elapsed = std::chrono::steady_clock::now() - started;
-    observe_build(*change, elapsed);
-    log_finished(*change, elapsed);
+    observe_build(ending.info, elapsed);
+    log_finished(ending.change, elapsed);
   }
 }
 

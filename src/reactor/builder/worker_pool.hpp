@@ -1,9 +1,9 @@
 #pragma once
 
 #include "reactor/builder/dependency_cache.hpp"
-#include "reactor/builder/limits.hpp"
-#include "reactor/builder/publish.hpp"
+#include "reactor/builder/pipeline.hpp"
 #include "reactor/builder/sandbox/cgroup.hpp"
+#include "reactor/builder/workspace.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 
@@ -20,21 +20,15 @@ namespace reactor::builder {
 
 struct WorkerConfig
 {
-  std::filesystem::path work_dir;
-  bool allow_local_repos = false;
+  std::filesystem::path work_dir; // each attempt at a build has a Workspace below it
   int workers = 1;
   std::chrono::milliseconds lease{ 30'000 };
-  std::chrono::milliseconds clone_timeout{ 120'000 };
-  BuildLimits limits;
   bool use_cgroups = true; // false: no memory and process limits, even where cgroups work
   std::filesystem::path dependency_cache_dir; // empty: no dependency cache
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::chrono::seconds dependency_cache_max_age =
     std::chrono::days(14); // unused this long: removed
-  // Blobs in the store written longer ago are uploaded again (see publish_output).
-  std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;
-  std::string bwrap = "bwrap";
-  std::string slirp4netns = "slirp4netns";
+  PipelineConfig pipeline; // how each build runs
 };
 
 // Threads that lease build jobs and run them to a final status. A job whose run hits an
@@ -73,9 +67,17 @@ public:
 
 private:
   struct Running;
+  enum class CancelReason : int;
 
   void work();
   void run_job(const store::Job& job);
+  util::Result<BuildResult> build(const store::Job& job,
+                                  const Workspace& workspace,
+                                  Running& running);
+  void finish(const store::Job& job,
+              const util::Result<BuildResult>& built,
+              CancelReason reason,
+              std::chrono::steady_clock::time_point started);
   void heartbeat(const store::Job& job, Running& running);
 
   store::MetadataStore& m_store;

@@ -28,7 +28,7 @@ protected:
     }
     m_objects = std::move(*objects::local::create_store(m_dir.path() / "objects"));
     m_config.work_dir = m_dir.path() / "work";
-    m_config.allow_local_repos = true;
+    m_config.pipeline.allow_local_repos = true;
     m_config.lease = 3s;
   }
 
@@ -144,7 +144,7 @@ TEST(WorkerPoolLimits, SaysWhichLimitsApply)
   WorkerConfig config;
   config.work_dir = dir.path() / "work";
   config.use_cgroups = false;
-  config.limits.memory_bytes = 1ULL << 30;
+  config.pipeline.limits.memory_bytes = 1ULL << 30;
   const WorkerPool without(store, **objects, config);
   EXPECT_EQ(without.limits_status(),
             "warning: builds run WITHOUT memory and process limits (cgroups: turned off); still "
