@@ -13,6 +13,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -154,6 +155,181 @@ with_absolute_paths(ServeOptions options)
   return options;
 }
 
+// Why the API must not serve on `listen` as configured; empty when it may.
+std::string
+api_access_problem(const ServeOptions& options, Roles roles, const ListenAddress& listen)
+{
+  if (roles.api && options.api_token.empty() && !options.insecure_public &&
+      !is_loopback(listen.host)) {
+    return "refusing to serve the API on " + options.listen +
+           " without an access token: set --api-token (or --api-token-file), or pass "
+           "--insecure-public if the network is trusted";
+  }
+  return {};
+}
+
+struct Backends
+{
+  std::unique_ptr<store::MetadataStore> store;
+  std::unique_ptr<objects::ObjectStore> objects;
+};
+
+// The data directory, created, and the metadata and object stores the URLs name in it.
+util::Result<Backends>
+open_backends(const ServeOptions& options)
+{
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return util::fail("cannot create the data directory " + options.data_dir.string() + ": " +
+                      ec.message());
+  }
+  auto store = open_metadata_store(options.db, options.data_dir);
+  if (!store) {
+    return std::unexpected(std::move(store.error()));
+  }
+  auto objects = open_object_store(options.store, options.data_dir, options.object_cache_bytes);
+  if (!objects) {
+    return std::unexpected(std::move(objects.error()));
+  }
+  return Backends{ std::move(*store), std::move(*objects) };
+}
+
+std::chrono::seconds
+gc_grace(const ServeOptions& options)
+{
+  return std::chrono::duration_cast<std::chrono::seconds>(options.gc_grace);
+}
+
+builder::WorkerConfig
+worker_config(const ServeOptions& options)
+{
+  builder::WorkerConfig config;
+  config.work_dir = options.data_dir / "work";
+  config.workers = options.workers;
+  config.lease = options.lease_timeout;
+  config.dependency_cache_dir = options.data_dir / "cache" / "deps";
+  config.dependency_cache_bytes = options.dependency_cache_bytes;
+  config.dependency_cache_max_age =
+    std::chrono::duration_cast<std::chrono::seconds>(options.dependency_cache_max_age);
+  config.pipeline.allow_local_repos = options.allow_local_repos;
+  config.pipeline.limits = options.build_limits;
+  // The sweep's grace must be at least twice the reuse window (publish_output).
+  config.pipeline.blob_reuse_window = gc_grace(options) / 2;
+  return config;
+}
+
+// Logs how builds are limited and runs one real sandboxed command of each phase, so that
+// what would fail every build is said at start.
+void
+check_builder(const builder::WorkerPool& workers, const builder::WorkerConfig& config)
+{
+  util::log::write(workers.enforces_all_limits() ? util::log::Level::info : util::log::Level::warn,
+                   "builder.limits",
+                   { { "limits", workers.limits_status() } });
+  if (const auto problem = builder::sandbox::sandbox_problem(
+        config.work_dir / "self-test", config.pipeline.bwrap, config.pipeline.slirp4netns);
+      !problem.empty()) {
+    util::log::error("builder.sandbox",
+                     { { "error", problem }, { "effect", "every build fails until it is fixed" } });
+  }
+}
+
+// What the process does with the change feed: the hub's watchers get each event, and
+// deployments deleted through any api node stop being served here.
+store::FeedFollower::OnEvents
+feed_delivery(hub::Hub& hub, edge::SiteCache& sites, Roles roles)
+{
+  return [&hub, &sites, roles](const std::vector<core::Event>& events) {
+    if (roles.api) {
+      hub.deliver(events);
+    }
+    if (roles.edge) {
+      sites.forget_deleted(events);
+    }
+  };
+}
+
+api::ApiContext
+make_api_context(const ServeOptions& options,
+                 Roles roles,
+                 const Backends& backends,
+                 hub::Hub& hub,
+                 builder::WorkerPool& workers,
+                 std::optional<api::RateLimiter>& deploy_limiter,
+                 edge::SiteCache& sites,
+                 gc::Collector& collector)
+{
+  return { .store = *backends.store,
+           .hub = hub,
+           .allow_local_repos = options.allow_local_repos,
+           // Another process's workers pick the job up through the store; local ones are woken.
+           .on_enqueued =
+             [&workers, roles] {
+               if (roles.worker) {
+                 workers.wake();
+               }
+             },
+           .api_token = options.api_token,
+           .deploy_limiter = deploy_limiter ? &*deploy_limiter : nullptr,
+           .objects = backends.objects.get(),
+           .on_deleted = [&sites](std::string_view id) { sites.forget_site(id); },
+           .collector = &collector,
+           .api_hosts =
+             api::api_host_names(options.public_url, options.domain, options.api_hosts) };
+}
+
+// Where sites are served: the public URL, or the domain on the port the server bound.
+std::string
+site_url_template(const ServeOptions& options, std::uint16_t port)
+{
+  return options.public_url.empty() ? "http://{id}." + options.domain + ":" + std::to_string(port)
+                                    : options.public_url;
+}
+
+// The first signal stops accepting, lets requests finish within the grace and hands
+// running builds back; a second one cuts the requests short. Returns once `stopped` is set
+// or all is stopped. `server` is null when the node does not listen.
+void
+stop_on_signals(const sigset_t& signals,
+                const std::atomic<bool>& stopped,
+                net::Server* server,
+                builder::WorkerPool& workers,
+                std::chrono::milliseconds grace)
+{
+  int signal = wait_for_signal(signals, stopped);
+  if (signal == 0) {
+    return;
+  }
+  util::log::info("reactor.stopping", { { "signal", sigabbrev_np(signal) } });
+  if (server != nullptr) {
+    util::log::info("server.draining", { { "grace_ms", grace.count() } });
+    server->stop(grace);
+  }
+  workers.stop();
+  util::log::info("workers.stopped");
+  if (server == nullptr) {
+    return;
+  }
+  signal = wait_for_signal(signals, stopped);
+  if (signal != 0) {
+    util::log::warn("server.stopping_now", { { "signal", sigabbrev_np(signal) } });
+    server->stop_now();
+  }
+}
+
+void
+log_started(const ServeOptions& options, Roles roles, std::uint64_t open_files)
+{
+  util::log::info(
+    "reactor.started",
+    { { "roles", role_names(roles) },
+      { "open_files", open_files },
+      { "db", options.db.empty() ? "sqlite (data dir)" : without_password(options.db) },
+      { "store", options.store.empty() ? "file (data dir)" : options.store },
+      { "data_dir", options.data_dir.string() } });
+}
+
 } // namespace
 
 int
@@ -167,108 +343,50 @@ run_node(const ServeOptions& given, Roles roles)
   if (!listen) {
     return fail_startup(listen.error().message);
   }
-  if (roles.api && options.api_token.empty() && !options.insecure_public &&
-      !is_loopback(listen->host)) {
-    return fail_startup("refusing to serve the API on " + options.listen +
-                        " without an access token: set --api-token (or --api-token-file), "
-                        "or pass --insecure-public if the network is trusted");
+  if (const auto problem = api_access_problem(options, roles, *listen); !problem.empty()) {
+    return fail_startup(problem);
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) {
-    return fail_startup("cannot create the data directory " + options.data_dir.string() + ": " +
-                        ec.message());
+  auto backends = open_backends(options);
+  if (!backends) {
+    return fail_startup(backends.error().message);
   }
-  auto store = open_metadata_store(options.db, options.data_dir);
-  if (!store) {
-    return fail_startup(store.error().message);
-  }
-  auto objects = open_object_store(options.store, options.data_dir, options.object_cache_bytes);
-  if (!objects) {
-    return fail_startup(objects.error().message);
-  }
+  auto& store = *backends->store;
+  auto& objects = *backends->objects;
 
-  hub::Hub hub(**store);
-  builder::WorkerConfig worker_config;
-  worker_config.work_dir = options.data_dir / "work";
-  worker_config.workers = options.workers;
-  worker_config.lease = options.lease_timeout;
-  worker_config.dependency_cache_dir = options.data_dir / "cache" / "deps";
-  worker_config.dependency_cache_bytes = options.dependency_cache_bytes;
-  worker_config.dependency_cache_max_age =
-    std::chrono::duration_cast<std::chrono::seconds>(options.dependency_cache_max_age);
-  worker_config.pipeline.allow_local_repos = options.allow_local_repos;
-  worker_config.pipeline.limits = options.build_limits;
-  const auto gc_grace = std::chrono::duration_cast<std::chrono::seconds>(options.gc_grace);
-  worker_config.pipeline.blob_reuse_window = gc_grace / 2;
-  builder::WorkerPool workers(**store, **objects, worker_config);
-  gc::Collector collector(**store, **objects, gc_grace, [&workers, roles] {
+  hub::Hub hub(store);
+  const auto workers_config = worker_config(options);
+  builder::WorkerPool workers(store, objects, workers_config);
+  gc::Collector collector(store, objects, gc_grace(options), [&workers, roles] {
     return roles.worker ? workers.trim_dependency_cache() : gc::CacheTrim{};
   });
   if (roles.worker) {
-    util::log::write(workers.enforces_all_limits() ? util::log::Level::info
-                                                   : util::log::Level::warn,
-                     "builder.limits",
-                     { { "limits", workers.limits_status() } });
-    // One real sandboxed command of each phase: what would fail every build is said now.
-    if (const auto problem = builder::sandbox::sandbox_problem(worker_config.work_dir / "self-test",
-                                                               worker_config.pipeline.bwrap,
-                                                               worker_config.pipeline.slirp4netns);
-        !problem.empty()) {
-      util::log::error(
-        "builder.sandbox",
-        { { "error", problem }, { "effect", "every build fails until it is fixed" } });
-    }
+    check_builder(workers, workers_config);
   }
 
   boost::asio::thread_pool pool(4);
-  edge::SiteCache sites(**store, **objects, options.edge_cache_bytes);
+  edge::SiteCache sites(store, objects, options.edge_cache_bytes);
   edge::Edge edge(sites);
-  // One reader of the change feed for the process: the hub's watchers get each event, and
-  // deployments deleted through any api node stop being served here. An edge-only node
-  // reads only the deletions, not every build log line.
+  // One reader of the change feed for the process; an edge-only node reads only the
+  // deletions, not every build log line.
   const bool follows_feed = roles.api || roles.edge;
-  store::FeedFollower feed(
-    **store,
-    [&hub, &sites, roles](const std::vector<core::Event>& events) {
-      if (roles.api) {
-        hub.deliver(events);
-      }
-      if (roles.edge) {
-        sites.forget_deleted(events);
-      }
-    },
-    roles.api ? store::FeedFollower::Events::all : store::FeedFollower::Events::deletions);
+  store::FeedFollower feed(store,
+                           feed_delivery(hub, sites, roles),
+                           roles.api ? store::FeedFollower::Events::all
+                                     : store::FeedFollower::Events::deletions);
   if (follows_feed) {
-    (*store)->on_change([&feed] { feed.notify(); });
+    store.on_change([&feed] { feed.notify(); });
   }
-  // Another process's workers pick the job up through the store; local ones are woken.
   std::optional<api::RateLimiter> deploy_limiter;
   if (options.deploy_rate_per_minute > 0) {
     deploy_limiter.emplace(options.deploy_rate_per_minute, options.deploy_rate_per_minute / 3);
   }
-  api::ApiContext api_context{
-    .store = **store,
-    .hub = hub,
-    .allow_local_repos = options.allow_local_repos,
-    .on_enqueued =
-      [&workers, roles] {
-        if (roles.worker) {
-          workers.wake();
-        }
-      },
-    .api_token = options.api_token,
-    .deploy_limiter = deploy_limiter ? &*deploy_limiter : nullptr,
-    .objects = objects->get(),
-    .on_deleted = [&sites](std::string_view id) { sites.forget_site(id); },
-    .collector = &collector,
-    .api_hosts = api::api_host_names(options.public_url, options.domain, options.api_hosts)
-  };
+  auto api_context =
+    make_api_context(options, roles, *backends, hub, workers, deploy_limiter, sites, collector);
   FrontDoor front_door(options.domain,
                        roles.edge ? &edge : nullptr,
                        roles.api ? &api_context : nullptr,
                        hub,
-                       **store,
+                       store,
                        pool);
 
   const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
@@ -279,9 +397,7 @@ run_node(const ServeOptions& given, Roles roles)
       return fail_startup(bound.error().message);
     }
   }
-  api_context.site_url_template = options.public_url.empty() ? "http://{id}." + options.domain +
-                                                                 ":" + std::to_string(server.port())
-                                                             : options.public_url;
+  api_context.site_url_template = site_url_template(options, server.port());
   if (follows_feed) {
     if (auto started = feed.start(); !started) {
       return fail_startup(started.error().message);
@@ -292,37 +408,12 @@ run_node(const ServeOptions& given, Roles roles)
     collector.start(std::chrono::duration_cast<std::chrono::seconds>(options.gc_interval));
   }
 
-  // The first signal stops accepting, lets requests finish within the grace and hands
-  // running builds back; a second one cuts the requests short.
   std::atomic<bool> stopped{ false };
   std::jthread signal_waiter([&] {
-    int signal = wait_for_signal(signals, stopped);
-    if (signal == 0) {
-      return;
-    }
-    util::log::info("reactor.stopping", { { "signal", sigabbrev_np(signal) } });
-    if (listening) {
-      util::log::info("server.draining", { { "grace_ms", options.shutdown_grace.count() } });
-      server.stop(options.shutdown_grace);
-    }
-    workers.stop();
-    util::log::info("workers.stopped");
-    if (!listening) {
-      return;
-    }
-    signal = wait_for_signal(signals, stopped);
-    if (signal != 0) {
-      util::log::warn("server.stopping_now", { { "signal", sigabbrev_np(signal) } });
-      server.stop_now();
-    }
+    stop_on_signals(
+      signals, stopped, listening ? &server : nullptr, workers, options.shutdown_grace);
   });
-  util::log::info(
-    "reactor.started",
-    { { "roles", role_names(roles) },
-      { "open_files", open_files },
-      { "db", options.db.empty() ? "sqlite (data dir)" : without_password(options.db) },
-      { "store", options.store.empty() ? "file (data dir)" : options.store },
-      { "data_dir", options.data_dir.string() } });
+  log_started(options, roles, open_files);
   if (listening) {
     util::log::info("reactor.serving",
                     { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
