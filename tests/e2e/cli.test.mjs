@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { deploy, getDeployment, makeRepo, request, startServer, tempDir, tinyApp, waitFor } from './harness.mjs';
+import { deploy, getDeployment, makeRepo, request, site, startServer, tempDir, tinyApp, until, waitFor } from './harness.mjs';
 
 const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 
@@ -66,16 +66,6 @@ setTimeout(() => {
   };
 }
 
-async function waitForPhase(id, phase, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const deployment = await getDeployment(server.port, id);
-    if (deployment.phase === phase) return deployment;
-    if (Date.now() > deadline) throw new Error(`${id} never reached ${phase}: ${JSON.stringify(deployment)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 let deployed; // the deployment of the first test, reused by the read-only commands
 
 test('deploy --json follows a tiny app to DEPLOYED, exits 0 and prints the final deployment', async () => {
@@ -91,12 +81,12 @@ test('deploy --json follows a tiny app to DEPLOYED, exits 0 and prints the final
   assert.ok(!JSON.stringify(deployment).includes('hello world'));
   assert.equal(deployment.url, `http://${deployment.id}.localhost:${server.port}`);
   assert.match(deployment.commit, /^[0-9a-f]{40}$/);
-  const site = await request(server.port, { host: `${deployment.id}.localhost:${server.port}` });
-  assert.match(site.body, /From the CLI/);
+  assert.match((await site(server.port, deployment.id)).body, /From the CLI/);
   deployed = deployment;
 });
 
 test('deploy without --json prints the phases, the build log and the site URL', async () => {
+  // A build that lasts a moment, so the command follows it live and not only replayed.
   const result = await reactor(['deploy', makeRepo(tinyApp({ sleepMs: 300 }))]);
   assert.equal(result.code, 0, JSON.stringify(result));
   const id = result.stdout.match(/^Deployment ([a-z0-9]{10}) queued$/m)?.[1];
@@ -202,15 +192,9 @@ test('logs -f streams a running build until it ends', async () => {
 test('cancel stops a slow build: CANCELED, and the deploy following it exits 1', async () => {
   const repoUrl = makeRepo(slowApp(60000));
   const following = reactor(['deploy', repoUrl, '--json']);
-  let id;
-  const deadline = Date.now() + 30000;
-  while (!id && Date.now() < deadline) {
-    const list = JSON.parse((await request(server.port, { path: '/deployments' })).body).deployments;
-    id = list.find((d) => d.repoUrl === repoUrl)?.id;
-    if (!id) await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.ok(id, 'the deploy command created a deployment');
-  await waitForPhase(id, 'building');
+  const id = await until('the deploy command to create a deployment', async () =>
+    JSON.parse((await request(server.port, { path: '/deployments' })).body).deployments.find((d) => d.repoUrl === repoUrl)?.id, 30000);
+  await waitFor(server.port, id, { phase: 'building', timeoutMs: 60000 });
 
   const canceled = await reactor(['cancel', id, '--json']);
   assert.equal(canceled.code, 0, JSON.stringify(canceled));
@@ -235,7 +219,7 @@ test('rm deletes a finished deployment; gc --dry-run counts and gc collects', as
   assert.equal(removed.code, 0, JSON.stringify(removed));
   assert.deepEqual(parseJson(removed), { id, deleted: true });
   assert.equal((await request(server.port, { path: `/deployments/${id}` })).status, 404);
-  assert.equal((await request(server.port, { host: `${id}.localhost:${server.port}` })).status, 404);
+  assert.equal((await site(server.port, id)).status, 404);
   const again = await reactor(['rm', id]);
   assert.equal(again.code, 1, JSON.stringify(again));
   assert.match(again.stderr, new RegExp(id));
@@ -332,13 +316,8 @@ test('a build whose worker keeps dying is dead-lettered; dlq ls shows it and red
     const id = (await deploy(own.port, { repoUrl: makeRepo(slowApp(4000)) })).json.id;
     // Three leases that never finish: kill -9 the server while each build runs.
     for (let lease = 1; lease <= 3; lease++) {
-      const deadline = Date.now() + 60000;
-      for (;;) {
-        const log = (await request(own.port, { path: `/deployments/${id}/logs` })).body;
-        if (log.split('slow build started').length - 1 >= lease) break;
-        if (Date.now() > deadline) throw new Error(`lease ${lease} never started the build:\n${log}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(`lease ${lease} to start the build`, async () =>
+        (await request(own.port, { path: `/deployments/${id}/logs` })).body.split('slow build started').length - 1 >= lease);
       await own.stop('SIGKILL');
       own = await startServer({ dataDir, args });
     }

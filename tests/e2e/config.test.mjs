@@ -2,12 +2,11 @@
 // line beats its environment variable, which beats the file. A bad file stops startup
 // with a message naming the line, the key and the fix.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { request, startServer, tempDir } from './harness.mjs';
+import { deploy, makeRepo, request, startServer, tempDir, tinyApp, waitFor } from './harness.mjs';
 
 const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 
@@ -17,31 +16,22 @@ function configFile(text) {
   return file;
 }
 
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const sites = (server) => server.output().match(/reactor\.serving .*sites=(\S+)/)[1];
 
 test('the file sets the listen address, the domain and a switch', async () => {
-  const port = await freePort();
-  const file = configFile(`# Reactor settings\nlisten = "127.0.0.1:${port}"\ndomain = "file.test"\nallow-local-repos = true\ndeploy-rate-limit = 0\nbuild-timeout = "2m"\n`);
-  const child = spawn(BIN, ['serve', '--config', file, '--data-dir', tempDir('reactor-data-')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr.on('data', (chunk) => { output += chunk; });
+  // Port 0 where the default is 3000: the server picks a free one, read back from its log.
+  const file = configFile('# Reactor settings\nlisten = "127.0.0.1:0"\ndomain = "file.test"\nallow-local-repos = true\ndeploy-rate-limit = 0\nbuild-timeout = "2m"\n');
+  const server = await startServer({ args: ['--config', file], listen: null, allowLocal: false });
   try {
-    const deadline = Date.now() + 20000;
-    while (!/reactor\.serving/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.match(output, new RegExp(`reactor\\.serving url=http://127\\.0\\.0\\.1:${port} sites=http://\\{id\\}\\.file\\.test:${port}`));
-    const health = await request(port, { path: '/healthz' });
+    assert.notEqual(server.port, 3000);
+    assert.match(server.output(), new RegExp(`reactor\\.serving url=http://127\\.0\\.0\\.1:${server.port} sites=http://\\{id\\}\\.file\\.test:${server.port}`));
+    const health = await request(server.port, { path: '/healthz' });
     assert.equal(health.status, 200);
+    const local = await deploy(server.port, { repoUrl: makeRepo(tinyApp()) });
+    assert.equal(local.status, 202, `the file allows local repositories: ${local.body}`);
+    assert.equal((await waitFor(server.port, local.json.id)).status, 'DEPLOYED');
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await server.stop();
   }
 });
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { deploy, getDeployment, request, startServer, tempDir, waitFor, watch } from './harness.mjs';
+import { deploy, fullLog, getDeployment, site, startServer, tempDir, waitFor } from './harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -62,23 +62,15 @@ fs.appendFileSync(require.resolve('left-pad'), '\\nmodule.exports.tampered = tru
   return { dir, url: `file://${dir}` };
 }
 
-async function fullLog(id) {
-  const ws = await watch(server.port);
-  ws.send({ action: 'register', id, since: 0 });
-  await ws.next((m) => m.type === 'STATUS_UPDATE' && ['DEPLOYED', 'ERROR', 'CANCELED'].includes(m.status));
-  ws.close();
-  return ws.messages.filter((m) => m.type === 'LOG').map((m) => m.line).join('\n');
-}
-
 // Deploys and returns {deployment, log, report}: report is what the build found.
 async function deployed(payload) {
   const posted = await deploy(server.port, payload);
   assert.equal(posted.status, 202, posted.body);
   const deployment = await waitFor(server.port, posted.json.id, { timeoutMs: 180000 });
-  const log = await fullLog(posted.json.id);
+  const log = await fullLog(server.port, posted.json.id);
   assert.equal(deployment.status, 'DEPLOYED', `${JSON.stringify(deployment)}\n${log}`);
-  const site = await request(server.port, { host: `${posted.json.id}.localhost:${server.port}` });
-  return { deployment: await getDeployment(server.port, posted.json.id), log, report: JSON.parse(site.body) };
+  const page = await site(server.port, posted.json.id);
+  return { deployment: await getDeployment(server.port, posted.json.id), log, report: JSON.parse(page.body) };
 }
 
 test('the same lockfile skips the install and restores an untouched copy', { timeout: 300000 }, async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { deploy, makeRepo, request, siteApp, startServer, waitFor } from './harness.mjs';
+import { deploy, fullLog, makeRepo, request, siteApp, startServer, waitFor } from './harness.mjs';
 
 const bundle = `export function app(){return ${JSON.stringify('hello '.repeat(2000))};}\n`;
 // Above the edge's sendfile threshold, and not compressible, so it goes out from disk.
@@ -250,7 +250,7 @@ describe('_redirects and _headers', () => {
   test('the rule files are not served, and their malformed lines are in the build log', async () => {
     assert.doesNotMatch((await get(host, '/_redirects')).body, /\/old \/new/);
     assert.doesNotMatch((await get(host, '/_headers')).body, /X-Frame-Options/);
-    const log = (await request(server.port, { path: `/deployments/${id}/logs` })).body;
+    const log = await fullLog(server.port, id);
     assert.match(log, /_redirects: .*line 5/);
     assert.match(log, /_redirects: .*line 6/);
     assert.match(log, /_headers: .*line 1/);

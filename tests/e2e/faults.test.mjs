@@ -8,21 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { deploy, getDeployment, makeRepo, request, startServer, tempDir, tinyApp, waitFor } from './harness.mjs';
+import { deploy, fullLog, getDeployment, makeRepo, request, site, startServer, tempDir, tinyApp, until, waitFor } from './harness.mjs';
 
 const sqlite = (db, sql, flags = []) => execFileSync('sqlite3', ['-readonly', ...flags, db, sql], { encoding: 'utf8' }).trim();
-
-async function until(what, check, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const buildLog = async (port, id) => (await request(port, { path: `/deployments/${id}/logs` })).body;
 
 // A build that says it waits, then waits until the disk holding its workspace is full and
 // writes its output then, as a build that runs out of space does.
@@ -85,7 +73,7 @@ describe('the data directory\'s disk fills up', { skip: process.getuid() !== 0 &
     }
   };
   const firstServes = async () => {
-    const res = await request(server.port, { host: `${first}.localhost`, path: '/' });
+    const res = await site(server.port, first);
     assert.equal(res.status, 200, 'the earlier site serves while the disk is full');
     assert.match(res.body, /Before the disk filled/);
   };
@@ -104,7 +92,7 @@ describe('the data directory\'s disk fills up', { skip: process.getuid() !== 0 &
   test('mid-build: ERROR names the full disk, once, and the earlier site serves throughout', async () => {
     const res = await deploy(server.port, { repoUrl: makeRepo(waitsForFullDisk) });
     const id = res.json.id;
-    await until('the build to wait', async () => (await buildLog(server.port, id)).includes('waiting for a full disk'));
+    await until('the build to wait', async () => (await request(server.port, { path: `/deployments/${id}/logs` })).body.includes('waiting for a full disk'));
     fill(0);
     assert.ok(freeBytes() < 1 << 20, `${freeBytes()} bytes still free`);
     const serving = until('the build to end', async () => {
@@ -134,14 +122,13 @@ describe('the data directory\'s disk fills up', { skip: process.getuid() !== 0 &
     assert.equal(ended.status, 'ERROR', JSON.stringify(ended));
     assert.match(ended.error, /the disk holding .* is full/, ended.error);
     assert.equal(attempts(id), 1, 'a full disk ends the deployment at once instead of retrying');
-    assert.match(await buildLog(server.port, id), /wrote 12 MiB/, 'the build itself ran');
+    assert.match(await fullLog(server.port, id), /wrote 12 MiB/, 'the build itself ran');
     integrity();
 
     rmSync(filler);
     const next = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ title: 'After the disk was freed' })) });
     assert.equal((await waitFor(server.port, next.json.id)).status, 'DEPLOYED');
-    const site = await request(server.port, { host: `${next.json.id}.localhost`, path: '/' });
-    assert.match(site.body, /After the disk was freed/);
+    assert.match((await site(server.port, next.json.id)).body, /After the disk was freed/);
     await firstServes();
     // No half-written blob is left behind, and every blob of a live site is there.
     const blobs = readdirSync(join(dataDir, 'objects', 'blobs'));
@@ -231,7 +218,8 @@ describe('kill -9 at random moments', () => {
     const started = Date.now();
     for (let round = 0; round < rounds; round++) {
       const server = await startServer({ dataDir, args });
-      // The kill may land before, during or after the POSTs, the builds and the publishes.
+      // The kill may land before, during or after the POSTs, the builds and the publishes:
+      // the random delay is the scenario, not a wait for something.
       const killed = new Promise((resolve) => setTimeout(resolve, random() * 3000)).then(() => {
         server.child.kill('SIGKILL');
         return server.exited;
@@ -281,8 +269,7 @@ describe('kill -9 at random moments', () => {
           assert.match(error, /attempted 3 times and the worker never finished/, `${id}: ${error}`);
         }
         if (status === 'DEPLOYED') {
-          const site = await request(server.port, { host: `${id}.localhost`, path: '/' });
-          assert.equal(site.status, 200, `${id} serves`);
+          assert.equal((await site(server.port, id)).status, 200, `${id} serves`);
         }
       }
       assert.ok(accepted.length >= rounds / 2, `${accepted.length} deploys accepted`);

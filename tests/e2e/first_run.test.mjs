@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { tempDir, makeRepo, tinyApp, deploy, waitFor, request } from './harness.mjs';
+import { tempDir, makeRepo, tinyApp, deploy, waitFor, site } from './harness.mjs';
 
 const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 const PORT = 3000; // the README's default
@@ -50,9 +50,9 @@ test('reactor serve from a fresh directory with no flags deploys an app', { time
     const done = await waitFor(PORT, created.json.id, { timeoutMs: 90000 });
     assert.equal(done.status, 'DEPLOYED', JSON.stringify(done));
     assert.equal(created.json.url, `http://${created.json.id}.localhost:${PORT}`);
-    const site = await request(PORT, { host: `${created.json.id}.localhost:${PORT}` });
-    assert.equal(site.status, 200);
-    assert.match(site.body, /First run/);
+    const page = await site(PORT, created.json.id);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /First run/);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve)));

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { deploy, getDeployment, request, startServer, tempDir, waitFor, watch } from './harness.mjs';
+import { deploy, fullLog, getDeployment, site, startServer, tempDir, waitFor } from './harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -44,27 +44,15 @@ function repo(files, prepare = () => {}) {
 
 const npmLockfile = (dir) => run(dir, 'npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund');
 
-async function fullLog(id) {
-  const ws = await watch(server.port);
-  ws.send({ action: 'register', id, since: 0 });
-  await ws.next((m) => m.type === 'STATUS_UPDATE' && ['DEPLOYED', 'ERROR', 'CANCELED'].includes(m.status));
-  ws.close();
-  return ws.messages.filter((m) => m.type === 'LOG').map((m) => m.line).join('\n');
-}
-
-function site(id, path = '/') {
-  return request(server.port, { host: `${id}.localhost:${server.port}`, path });
-}
-
 // Deploys and expects DEPLOYED; returns {id, deployment, log, index}.
 async function deployed(payload, timeoutMs = 240000) {
   const posted = await deploy(server.port, payload);
   assert.equal(posted.status, 202, posted.body);
   const final = await waitFor(server.port, posted.json.id, { timeoutMs });
-  const log = await fullLog(posted.json.id);
+  const log = await fullLog(server.port, posted.json.id);
   assert.equal(final.status, 'DEPLOYED', `${JSON.stringify(final)}\n${log}`);
   const deployment = await getDeployment(server.port, posted.json.id);
-  return { id: posted.json.id, deployment, log, index: (await site(posted.json.id)).body };
+  return { id: posted.json.id, deployment, log, index: (await site(server.port, posted.json.id)).body };
 }
 
 // Every script and stylesheet index.html references is served.
@@ -72,7 +60,7 @@ async function assertAssetsLoad(id, index) {
   const referenced = [...index.matchAll(/(?:src|href)="(\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
   assert.ok(referenced.some((path) => path.endsWith('.js')), `a script is referenced: ${index}`);
   for (const path of referenced) {
-    assert.equal((await site(id, path)).status, 200, path);
+    assert.equal((await site(server.port, id, path)).status, 200, path);
   }
   return referenced;
 }
@@ -129,7 +117,7 @@ test('Vite with an npm lockfile, and build-time env', { timeout: 300000 }, async
   assert.match(log, /Running npm ci \(network on\)/);
   assert.match(log, /Running npm run build \(network off\)/);
   const scripts = await assertAssetsLoad(id, index);
-  const bundle = (await site(id, scripts.find((path) => path.endsWith('.js')))).body;
+  const bundle = (await site(server.port, id, scripts.find((path) => path.endsWith('.js')))).body;
   assert.match(bundle, /https:\/\/api\.example\.test\/v1/);
   for (const phase of ['clone', 'install', 'build', 'upload']) {
     assert.equal(typeof deployment.build.durationsMs[phase], 'number', phase);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, siteApp, startServer, tinyApp, waitFor } from './harness.mjs';
+import { makeRepo, request, site, siteApp, startServer, tinyApp, until, waitFor } from './harness.mjs';
 
 const token = 'gc-test-token';
 const auth = { authorization: `Bearer ${token}` };
@@ -37,7 +37,7 @@ before(async () => {
 });
 after(async () => { await server.stop(); });
 
-const site = (name, path) => request(server.port, { host: `${ids[name]}.localhost:${server.port}`, path });
+const siteOf = (name, path) => site(server.port, ids[name], path);
 const gc = (query = '') => request(server.port, { method: 'POST', path: `/admin/gc${query}`, headers: auth });
 
 test('deleting needs the token, and a deployment being built cannot be deleted', async () => {
@@ -55,14 +55,14 @@ test('deleting needs the token, and a deployment being built cannot be deleted',
 });
 
 test('GC keeps the blob a remaining site shares and removes the deleted site\'s own', async () => {
-  assert.equal((await site('gone', '/')).status, 200);
+  assert.equal((await siteOf('gone', '/')).status, 200);
   assert.ok(existsSync(blobPath(siteFiles.gone['index.html'])));
 
   const deleted = await request(server.port, { method: 'DELETE', path: `/deployments/${ids.gone}`, headers: auth });
   assert.equal(deleted.status, 200, deleted.body);
   assert.deepEqual(JSON.parse(deleted.body), { id: ids.gone, deleted: true });
   assert.equal((await request(server.port, { path: `/deployments/${ids.gone}` })).status, 404);
-  assert.equal((await site('gone', '/')).status, 404, 'the deleted site is no longer served');
+  assert.equal((await siteOf('gone', '/')).status, 404, 'the deleted site is no longer served');
   assert.equal((await request(server.port, { method: 'DELETE', path: `/deployments/${ids.gone}`, headers: auth })).status, 404);
 
   const dry = await gc('?dryRun=1');
@@ -82,7 +82,7 @@ test('GC keeps the blob a remaining site shares and removes the deleted site\'s 
   assert.ok(existsSync(blobPath(siteFiles.kept['index.html'])));
 
   for (const [path, content] of Object.entries(siteFiles.kept)) {
-    const res = await site('kept', `/${path}`);
+    const res = await siteOf('kept', `/${path}`);
     assert.equal(res.status, 200, path);
     assert.equal(res.body, content);
   }
@@ -121,12 +121,8 @@ test('with the default grace, POST /admin/gc frees a deleted site\'s blobs at on
     await request(own.port, { method: 'POST', path: `/deployments/${slowId}/cancel` });
     await waitFor(own.port, slowId);
     // Canceled, and its worker has let go of the job: nothing is in flight any more.
-    for (const deadline = Date.now() + 30000; ;) {
-      const metrics = (await request(own.port, { path: '/metrics' })).body;
-      if (/^reactor_queue_depth 0$/m.test(metrics)) break;
-      assert.ok(Date.now() < deadline, 'the canceled build let go of its job');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until('the canceled build to let go of its job', async () =>
+      /^reactor_queue_depth 0$/m.test((await request(own.port, { path: '/metrics' })).body), 30000);
 
     const run = await request(own.port, { method: 'POST', path: '/admin/gc' });
     assert.equal(run.status, 200, run.body);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { deploy, makeRepo, request, siteApp, startServer, tinyApp, waitFor } from './harness.mjs';
+import { deploy, fullLog, makeRepo, request, siteApp, startServer, tinyApp, waitFor } from './harness.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 // Not compressible (no variants) and above the edge's sendfile threshold: sent from disk.
@@ -19,7 +19,6 @@ before(async () => { server = await startServer(); });
 after(async () => { await server.stop(); });
 
 const get = (host, path) => request(server.port, { host, path });
-const logOf = async (id) => (await request(server.port, { path: `/deployments/${id}/logs` })).body;
 const blobPath = (content) => join(server.dataDir, 'objects', 'blobs', sha256(content));
 
 async function deploySite(files) {
@@ -46,7 +45,7 @@ describe('site rules', () => {
     assert.equal(res.headers['x-kept'], 'yes');
     assert.equal(res.headers['set-cookie'], undefined);
     assert.equal(res.headers.location, undefined);
-    const log = await logOf(site.id);
+    const log = await fullLog(server.port, site.id);
     assert.match(log, /_headers: line 3: header "set-cookie" cannot be set or detached: every site shares the parent domain/);
     assert.match(log, /_headers: line 4: header "location" cannot be set/);
   });
@@ -58,7 +57,7 @@ describe('site rules', () => {
     const fine = await get(site.host, '/fine');
     assert.equal(fine.status, 301);
     assert.equal(fine.headers.location, '/index.html');
-    assert.match(await logOf(site.id), /_redirects: line 1: destination "\/\\evil\.example" holds a backslash/);
+    assert.match(await fullLog(server.port, site.id), /_redirects: line 1: destination "\/\\evil\.example" holds a backslash/);
   });
 });
 
@@ -121,7 +120,7 @@ if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
     assert.equal(failed.status, 'ERROR', JSON.stringify(failed));
     assert.match(failed.error, /The output took too long to publish: .*time limit \(20 seconds\) with \d+ of 3001 files published/);
     assert.match(failed.error, /Publish fewer files/);
-    const log = (await request(limited.port, { path: `/deployments/${many.json.id}/logs` })).body;
+    const log = await fullLog(limited.port, many.json.id);
     assert.match(log, /took too long to publish/);
     const ok = await waitFor(limited.port, normal.json.id, { timeoutMs: 30000 });
     assert.equal(ok.status, 'DEPLOYED', ok.error);

@@ -25,31 +25,47 @@ export function tempDir(prefix) {
 
 // Starts `reactor serve`; resolves once it listens. Call server.stop() when done.
 // `launcher`: a command that execs the server (e.g. ['prlimit', '--nofile=64:64']).
-export async function startServer({ args = [], env = {}, dataDir = tempDir('reactor-data-'), allowLocal = true, launcher = [] } = {}) {
+// `listen: null` leaves the address to a config file or REACTOR_LISTEN, which must name
+// port 0: the port is read back from the log either way.
+export async function startServer({ args = [], env = {}, dataDir = tempDir('reactor-data-'), allowLocal = true, launcher = [], listen = '127.0.0.1:0' } = {}) {
   // Tests post many deployments from one address: no rate limit unless a test sets one.
   const rateLimit = args.includes('--deploy-rate-limit') ? [] : ['--deploy-rate-limit', '0'];
-  const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...rateLimit, ...args];
+  const argv = ['serve', ...(listen ? ['--listen', listen] : []), '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...rateLimit, ...args];
   const [command, ...commandArgs] = [...launcher, BIN, ...argv];
   const child = spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20000);
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(k_serving);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  const checks = new Set();
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+    for (const check of [...checks]) check();
   });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close' comes once the log is read to its end, unlike 'exit'.
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  // Resolves with the match once `pattern` shows in the server's log; rejects, with the
+  // log, when it has not within `timeoutMs` or the server ended without it.
+  const logged = (pattern, timeoutMs = 20000) => new Promise((resolve, reject) => {
+    const settle = (settled) => {
+      clearTimeout(timer);
+      checks.delete(check);
+      settled();
+    };
+    const check = () => {
+      const match = output.match(pattern);
+      if (match) settle(() => resolve(match));
+    };
+    const timer = setTimeout(() => settle(() => reject(new Error(`no ${pattern} in the server's log within ${timeoutMs} ms:\n${output}`))), timeoutMs);
+    checks.add(check);
+    closed.then(() => checks.has(check) && settle(() => reject(new Error(`the server ended without ${pattern} in its log:\n${output}`))));
+    check();
+  });
+  const port = Number((await logged(k_serving))[1]);
   return {
     port,
     dataDir,
     child,
     output: () => output,
+    logged,
     exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -128,16 +144,45 @@ export async function getDeployment(port, id) {
   return JSON.parse(res.body);
 }
 
-// Polls until the deployment reaches a final status (or `status`), then returns it.
-export async function waitFor(port, id, { status, timeoutMs = 120000 } = {}) {
+// Polls until the deployment reaches a final status (or `status`, or `phase`), then
+// returns it.
+export async function waitFor(port, id, { status, phase, timeoutMs = 120000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const deployment = await getDeployment(port, id);
-    const done = status ? deployment.status === status : ['DEPLOYED', 'ERROR', 'CANCELED'].includes(deployment.status);
+    const done = phase ? deployment.phase === phase
+      : status ? deployment.status === status : ['DEPLOYED', 'ERROR', 'CANCELED'].includes(deployment.status);
     if (done) return deployment;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${id}: ${JSON.stringify(deployment)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+// Polls `check` (async) until it returns something truthy, and returns that; throws,
+// naming `what`, after `timeoutMs`.
+export async function until(what, check, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// A path of a deployed site, asked for by its Host header.
+export function site(port, id, path = '/') {
+  return request(port, { host: `${id}.localhost:${port}`, path });
+}
+
+// The whole build log of a deployment, replayed over the WebSocket from its first event
+// once the deployment has ended; its lines joined by line ends.
+export async function fullLog(port, id) {
+  const ws = await watch(port);
+  ws.send({ action: 'register', id, since: 0 });
+  await ws.next((m) => m.type === 'STATUS_UPDATE' && ['DEPLOYED', 'ERROR', 'CANCELED'].includes(m.status));
+  ws.close();
+  return ws.messages.filter((m) => m.type === 'LOG').map((m) => m.line).join('\n');
 }
 
 // A WebSocket on /ws that records every message; `next(predicate)` waits for one.

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
-import { deploy, makeRepo, request, startServer, tinyApp, waitFor, watch } from './harness.mjs';
+import { deploy, fullLog, makeRepo, request, site, startServer, tinyApp, waitFor } from './harness.mjs';
 
 const secret = `reactor-secret-${randomBytes(12).toString('hex')}`;
 const hostShadow = readFileSync('/etc/shadow', 'utf8');
@@ -48,26 +48,13 @@ console.log(report.join('\\n'));
   });
 }
 
-// The whole log of a deployment, replayed over the WebSocket from the first event.
-async function fullLog(id) {
-  const ws = await watch(server.port);
-  ws.send({ action: 'register', id, since: 0 });
-  await ws.next((m) => m.type === 'STATUS_UPDATE' && ['DEPLOYED', 'ERROR', 'CANCELED'].includes(m.status));
-  ws.close();
-  return ws.messages.filter((m) => m.type === 'LOG').map((m) => m.line).join('\n');
-}
-
-async function site(id, path = '/') {
-  return request(server.port, { host: `${id}.localhost:${server.port}`, path });
-}
-
 // Deploys `repoUrl`, waits for the end, and checks that no secret leaked anywhere.
 async function deployHostile(repoUrl) {
   const posted = await deploy(server.port, { repoUrl });
   assert.equal(posted.status, 202);
   const deployment = await waitFor(server.port, posted.json.id, { timeoutMs: 120000 });
-  const log = await fullLog(posted.json.id);
-  const page = deployment.status === 'DEPLOYED' ? (await site(posted.json.id)).body : '';
+  const log = await fullLog(server.port, posted.json.id);
+  const page = deployment.status === 'DEPLOYED' ? (await site(server.port, posted.json.id)).body : '';
   const api = (await request(server.port, { path: `/deployments/${posted.json.id}` })).body +
     (await request(server.port, { path: '/deployments' })).body;
   for (const [where, text] of [['site', page], ['log', log], ['API', api]]) {
@@ -86,7 +73,7 @@ async function assertHealthy() {
   const posted = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ title: 'after' })) });
   const deployment = await waitFor(server.port, posted.json.id);
   assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
-  assert.match((await site(posted.json.id)).body, /<h1>after<\/h1>/);
+  assert.match((await site(server.port, posted.json.id)).body, /<h1>after<\/h1>/);
 }
 
 test('a build cannot read /etc/shadow, the data directory or the database', async () => {
@@ -280,7 +267,7 @@ fs.symlinkSync('..', 'dist/nested/up');
   assert.match(log, /skipped symbolic link passwd/);
   assert.match(log, /skipped symbolic link data/);
   for (const path of ['/passwd', '/data/reactor.db', '/nested/db', '/nested/up/passwd']) {
-    const res = await site(id, path);
+    const res = await site(server.port, id, path);
     assert.ok(!res.body.includes(hostPasswd.split('\n')[0]), path);
     assert.ok(!res.body.includes('SQLite format 3'), path);
   }

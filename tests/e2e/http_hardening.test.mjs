@@ -52,6 +52,7 @@ test('malformed requests get 400 or 431 and the process lives on', async () => {
         assert.equal(statusOf(text), status, `${name}: ${text}`);
       }
     }
+    // Deliberately later than the abort came: nothing to wait for but time.
     await new Promise((r) => setTimeout(r, 2500));
     await assertAlive(server);
   } finally {
@@ -153,6 +154,7 @@ test('a WebSocket client that floods pings and never reads is closed with 1008',
     let written = 0;
     while (written < 100e6 && Date.now() < deadline) {
       if (!socket.write(batch)) {
+        // A moment for the server to read: the test is whether it stops.
         await new Promise((r) => setTimeout(r, 200));
         if (socket.writableLength > 4e6) break; // the server no longer reads
       }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { deploy, makeRepo, request, startServer, tinyApp, waitFor, watch } from './harness.mjs';
+import { deploy, makeRepo, request, startServer, tinyApp, until, waitFor, watch } from './harness.mjs';
 
 let server;
 // A larger log cap: the slow-reader test sends more than socket buffers can hold.
@@ -62,6 +62,7 @@ test('since resumes after a sequence number without gaps or repeats', async () =
 });
 
 test('many watchers of one deployment and one connection watching several all see every change', async () => {
+  // Builds that last a moment, so the watchers register while they run.
   const first = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ sleepMs: 500 })) });
   const second = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ sleepMs: 500 })) });
   const watchers = await Promise.all(Array.from({ length: 50 }, () => watch(server.port)));
@@ -78,17 +79,24 @@ test('many watchers of one deployment and one connection watching several all se
 });
 
 test('unregister stops the updates', async () => {
+  // The build waits, so that it is still running after the unregister.
   const posted = await deploy(server.port, { repoUrl: makeRepo(chattyApp(5, 10, 1500)) });
   const ws = await watch(server.port);
+  const control = await watch(server.port);
   ws.send({ action: 'register', id: posted.json.id });
+  control.send({ action: 'register', id: posted.json.id });
   await ws.next((m) => m.type === 'STATUS_UPDATE');
   ws.send({ action: 'unregister', id: posted.json.id });
   await ws.next((m) => m.type === 'SYSTEM' && /Unregistered/.test(m.message));
   const count = ws.messages.length;
-  await waitFor(server.port, posted.json.id);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(ws.messages.length, count);
+  // The hub delivers the end to every watcher at once: once the one still registered has
+  // it, whatever was sent to ws is ahead of ws's answer to a later message.
+  await control.next(isFinal);
+  ws.send({ action: 'unregister', id: posted.json.id });
+  await ws.next((m) => ws.messages.indexOf(m) >= count);
+  assert.deepEqual(ws.messages.slice(count).map((m) => m.message), [`Unregistered from deployment ${posted.json.id}`]);
   ws.close();
+  control.close();
 });
 
 test('bad messages get an ERROR and the connection stays usable', async () => {
@@ -97,10 +105,7 @@ test('bad messages get an ERROR and the connection stays usable', async () => {
     '{"action":"register","id":"zzzzzzzzzz"}', '{"action":"register","id":"aaaaaaaaaa","since":-1}',
     JSON.stringify({ action: 'register', id: 'aaaaaaaaaa', pad: 'x'.repeat(20000) })];
   for (const message of bad) ws.send(message);
-  const deadline = Date.now() + 5000;
-  while (ws.messages.filter((m) => m.type === 'ERROR').length < bad.length && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until('an ERROR for each bad message', () => ws.messages.filter((m) => m.type === 'ERROR').length >= bad.length, 5000);
   const errors = ws.messages.filter((m) => m.type === 'ERROR').map((m) => m.message);
   assert.equal(errors.length, bad.length, errors.join(' | '));
   assert.ok(errors.some((e) => /unknown action 'dance'/.test(e)));

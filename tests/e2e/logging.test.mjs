@@ -16,7 +16,7 @@ test('--log-format json: every line is one object with ts, level and event; a de
   const posted = await deploy(server.port, { repoUrl: repo });
   const deployment = await waitFor(server.port, posted.json.id);
   assert.equal(deployment.status, 'DEPLOYED');
-  await new Promise((r) => setTimeout(r, 200)); // the finished event follows the status change
+  await server.logged(new RegExp(`build\\.finished.*${posted.json.id}`)); // it follows the status change
   const exit = await server.stop();
   assert.equal(exit.code, 0);
 
@@ -54,7 +54,7 @@ test('text format: a level on every line; a rejected call is a warning without t
     const limited = await request(server.port, { method: 'POST', path: '/deploy', headers: auth, body: JSON.stringify({ repoUrl: makeRepo(broken) }) });
     assert.equal(limited.status, 429);
     assert.equal((await waitFor(server.port, id)).status, 'ERROR');
-    await new Promise((r) => setTimeout(r, 200));
+    await server.logged(new RegExp(`build\\.finished id=${id} `));
   } finally {
     await server.stop();
   }

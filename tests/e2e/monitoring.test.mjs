@@ -2,7 +2,7 @@
 // and the values move with a deploy, a site request and a watcher.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { deploy, makeRepo, request, startServer, tinyApp, waitFor, watch } from './harness.mjs';
+import { deploy, makeRepo, request, site, startServer, tinyApp, waitFor, watch } from './harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -38,9 +38,9 @@ test('a deploy, a site request and a watcher show in the values', async () => {
   const before = await metrics();
   const posted = await deploy(server.port, { repoUrl: makeRepo(tinyApp()) });
   assert.equal((await waitFor(server.port, posted.json.id)).status, 'DEPLOYED');
-  const site = await request(server.port, { host: `${posted.json.id}.localhost:${server.port}` });
-  assert.equal(site.status, 200);
-  const missing = await request(server.port, { host: `${posted.json.id}.localhost:${server.port}`, path: '/gone.js' });
+  const index = await site(server.port, posted.json.id);
+  assert.equal(index.status, 200);
+  const missing = await site(server.port, posted.json.id, '/gone.js');
   assert.equal(missing.status, 404);
   const ws = await watch(server.port);
   try {
@@ -51,7 +51,7 @@ test('a deploy, a site request and a watcher show in the values', async () => {
     assert.equal(sample(page, 'reactor_websocket_connections'), 1);
     assert.ok(sample(page, 'reactor_edge_requests_total', 'code="2xx"') >= 1);
     assert.ok(sample(page, 'reactor_edge_requests_total', 'code="4xx"') >= 1);
-    assert.ok(sample(page, 'reactor_edge_bytes_total', 'code="2xx"') >= site.body.length);
+    assert.ok(sample(page, 'reactor_edge_bytes_total', 'code="2xx"') >= index.body.length);
     assert.equal(sample(page, 'reactor_build_duration_seconds_count'),
       (sample(before, 'reactor_build_duration_seconds_count') ?? 0) + 1);
     for (const phase of ['cloning', 'installing', 'building', 'uploading']) {

@@ -3,17 +3,7 @@
 // sites keep serving.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deploy, getDeployment, makeRepo, request, startServer, tempDir, tinyApp, waitFor } from './harness.mjs';
-
-async function waitForPhase(port, id, phase) {
-  const deadline = Date.now() + 60000;
-  while (Date.now() < deadline) {
-    const deployment = await getDeployment(port, id);
-    if (deployment.phase === phase) return deployment;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`deployment ${id} never reached phase ${phase}`);
-}
+import { deploy, makeRepo, site, startServer, tempDir, tinyApp, waitFor } from './harness.mjs';
 
 for (const signal of ['SIGTERM', 'SIGKILL']) {
   test(`a build interrupted by ${signal} finishes after a restart, and deployed sites keep serving`, async () => {
@@ -23,8 +13,9 @@ for (const signal of ['SIGTERM', 'SIGKILL']) {
     const done = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ title: 'Survivor' })) });
     await waitFor(server.port, done.json.id, { status: 'DEPLOYED' });
 
+    // A build long enough to be stopped in the middle of.
     const slow = await deploy(server.port, { repoUrl: makeRepo(tinyApp({ sleepMs: 4000, title: 'Slow' })) });
-    await waitForPhase(server.port, slow.json.id, 'building');
+    await waitFor(server.port, slow.json.id, { phase: 'building', timeoutMs: 60000 });
     const exit = await server.stop(signal);
     if (signal === 'SIGTERM') assert.equal(exit.code, 0, server.output());
 
@@ -32,9 +23,9 @@ for (const signal of ['SIGTERM', 'SIGKILL']) {
     try {
       const deployment = await waitFor(server.port, slow.json.id, { timeoutMs: 60000 });
       assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
-      const slowSite = await request(server.port, { host: `${slow.json.id}.localhost` });
+      const slowSite = await site(server.port, slow.json.id);
       assert.match(slowSite.body, /Slow/);
-      const survivor = await request(server.port, { host: `${done.json.id}.localhost` });
+      const survivor = await site(server.port, done.json.id);
       assert.equal(survivor.status, 200);
       assert.match(survivor.body, /Survivor/);
     } finally {

@@ -1,6 +1,7 @@
 #include "reactor/cli/commands.hpp"
 
 #include "reactor/cli/api_client.hpp"
+#include "reactor/cli/format.hpp"
 #include "reactor/cli/progress.hpp"
 #include "reactor/cli/sse.hpp"
 #include "reactor/core/deployment.hpp"
@@ -9,7 +10,6 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -48,10 +48,7 @@ int
 report(const ClientOptions& client, const Failure& failure)
 {
   if (client.json) {
-    std::cout << (failure.json.empty()
-                    ? boost::json::serialize(boost::json::object{ { "error", failure.message } })
-                    : failure.json)
-              << '\n'
+    std::cout << (failure.json.empty() ? error_json(failure.message) : failure.json) << '\n'
               << std::flush;
   }
   std::cerr << "reactor: " << failure.message << '\n';
@@ -67,37 +64,6 @@ parse_object(std::string_view text)
     return std::nullopt;
   }
   return std::move(value.get_object());
-}
-
-// A field as text: "" when absent or null.
-std::string
-text_of(const boost::json::object& object, std::string_view name)
-{
-  const auto* value = object.if_contains(name);
-  if (value == nullptr || value->is_null()) {
-    return {};
-  }
-  return value->is_string() ? std::string(value->get_string()) : boost::json::serialize(*value);
-}
-
-std::string
-or_dash(std::string text)
-{
-  if (text.empty()) {
-    text = "-";
-  }
-  return text;
-}
-
-// "2026-11-26T01:10:33.123Z" as "2026-11-26 01:10:33".
-std::string
-short_time(std::string text)
-{
-  if (text.size() >= 19 && text[10] == 'T') {
-    text[10] = ' ';
-    text.resize(19);
-  }
-  return text;
 }
 
 // The failure a non-2xx answer means, in words that say what to do about it.
@@ -207,11 +173,7 @@ request_about(const ClientOptions& client, std::string_view id, long expected, S
 void
 print_json(std::string_view body)
 {
-  std::cout << body;
-  if (!body.ends_with('\n')) {
-    std::cout << '\n';
-  }
-  std::cout << std::flush;
+  std::cout << json_line(body) << std::flush;
 }
 
 // The end of a command that changes one thing: the answer as JSON with --json, else `line`.
@@ -229,28 +191,10 @@ acknowledge(const ClientOptions& client, const Outcome<Reply>& reply, std::strin
   return k_exit_ok;
 }
 
-// Columns padded to their widest cell; the last column is not padded.
 void
-print_table(const std::vector<std::vector<std::string>>& rows)
+print_text(std::string_view text)
 {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t column = 0; column < row.size(); ++column) {
-      widths[column] = std::max(widths[column], row[column].size());
-    }
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t column = 0; column < row.size(); ++column) {
-      line += row[column];
-      if (column + 1 < row.size()) {
-        line.append(widths[column] - row[column].size() + 2, ' ');
-      }
-    }
-    std::cout << line << '\n';
-  }
-  std::cout << std::flush;
+  std::cout << text << std::flush;
 }
 
 // Follows the deployment's events (from the start of its history) until its final
@@ -433,25 +377,7 @@ list(const ClientOptions& client)
     std::cout << "No deployments yet: start one with `reactor deploy <git-url>`\n";
     return k_exit_ok;
   }
-  std::vector<std::vector<std::string>> rows{
-    { "ID", "STATUS", "PHASE", "CREATED", "REPOSITORY" }
-  };
-  for (const auto& item : items->get_array()) {
-    if (!item.is_object()) {
-      continue;
-    }
-    const auto& deployment = item.get_object();
-    std::string repository = text_of(deployment, "repoUrl");
-    if (const std::string ref = text_of(deployment, "ref"); !ref.empty()) {
-      repository += "#" + ref;
-    }
-    rows.push_back({ text_of(deployment, "id"),
-                     text_of(deployment, "status"),
-                     or_dash(text_of(deployment, "phase")),
-                     short_time(text_of(deployment, "createdAt")),
-                     repository });
-  }
-  print_table(rows);
+  print_text(deployments_table(items->get_array()));
   return k_exit_ok;
 }
 
@@ -467,19 +393,7 @@ status(const ClientOptions& client, std::string_view id)
     print_json(reply->body);
     return k_exit_ok;
   }
-  const auto deployment = parse_object(reply->body).value_or(boost::json::object{});
-  print_table({
-    { "id", text_of(deployment, "id") },
-    { "status", text_of(deployment, "status") },
-    { "phase", or_dash(text_of(deployment, "phase")) },
-    { "error", or_dash(text_of(deployment, "error")) },
-    { "repository", text_of(deployment, "repoUrl") },
-    { "ref", or_dash(text_of(deployment, "ref")) },
-    { "commit", or_dash(text_of(deployment, "commit")) },
-    { "url", text_of(deployment, "url") },
-    { "created", short_time(text_of(deployment, "createdAt")) },
-    { "updated", short_time(text_of(deployment, "updatedAt")) },
-  });
+  print_text(deployment_fields(parse_object(reply->body).value_or(boost::json::object{})));
   return k_exit_ok;
 }
 
@@ -513,14 +427,7 @@ logs(const ClientOptions& client, std::string_view id, bool follow)
     std::cout << text << std::flush;
     return k_exit_ok;
   }
-  boost::json::array lines;
-  for (std::size_t start = 0; start < text.size();) {
-    const std::size_t end = std::min(text.find('\n', start), text.size());
-    lines.emplace_back(std::string_view(text).substr(start, end - start));
-    start = end + 1;
-  }
-  print_json(
-    boost::json::serialize(boost::json::object{ { "id", id }, { "lines", std::move(lines) } }));
+  print_json(log_json(id, text));
   return k_exit_ok;
 }
 
@@ -558,20 +465,7 @@ list_dead_letters(const ClientOptions& client)
     std::cout << "No dead letters\n";
     return k_exit_ok;
   }
-  std::vector<std::vector<std::string>> rows{
-    { "DEPLOYMENT", "RECEIVES", "DEAD SINCE", "REASON" }
-  };
-  for (const auto& item : items->get_array()) {
-    if (!item.is_object()) {
-      continue;
-    }
-    const auto& letter = item.get_object();
-    rows.push_back({ text_of(letter, "deploymentId"),
-                     text_of(letter, "receives"),
-                     short_time(text_of(letter, "deadAt")),
-                     text_of(letter, "reason") });
-  }
-  print_table(rows);
+  print_text(dead_letters_table(items->get_array()));
   return k_exit_ok;
 }
 
@@ -614,15 +508,7 @@ collect_garbage(const ClientOptions& client, bool dry_run)
   if (!object) {
     return report(client, Failure{ k_exit_failed, "the server's answer is not a JSON object", {} });
   }
-  std::cout << (dry_run ? "Would delete " : "Deleted ") << text_of(*object, "blobsDeleted")
-            << " blobs (" << text_of(*object, "bytesFreed") << " bytes) and "
-            << text_of(*object, "manifestsDeleted") << " manifests; kept "
-            << text_of(*object, "blobsKept") << " blobs";
-  if (!dry_run) {
-    std::cout << "; dependency cache: " << text_of(*object, "dependencyCacheEntriesDeleted")
-              << " entries (" << text_of(*object, "dependencyCacheBytesFreed") << " bytes)";
-  }
-  std::cout << '\n';
+  std::cout << gc_summary(*object, dry_run) << '\n';
   return k_exit_ok;
 }
 

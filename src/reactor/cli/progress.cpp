@@ -1,8 +1,8 @@
 #include "reactor/cli/progress.hpp"
 
-#include <algorithm>
+#include "reactor/cli/format.hpp"
+
 #include <array>
-#include <cstdint>
 
 namespace reactor::cli {
 
@@ -37,13 +37,6 @@ progress_label(core::Status status, core::Phase phase)
       return "canceled";
   }
   return "unknown";
-}
-
-std::string
-seconds_text(std::chrono::milliseconds elapsed)
-{
-  const auto tenths = std::max<std::int64_t>(elapsed.count(), 0) / 100;
-  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
 }
 
 std::string

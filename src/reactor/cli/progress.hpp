@@ -14,9 +14,6 @@ namespace reactor::cli {
 // "queued", "starting", "deployed", "failed" or "canceled" otherwise.
 std::string_view progress_label(core::Status status, core::Phase phase);
 
-// Milliseconds as seconds with one decimal, rounded down: "12.3s".
-std::string seconds_text(std::chrono::milliseconds elapsed);
-
 // The progress line: spinner frame `frame` (any number, taken modulo the frames), the
 // label and the seconds with one decimal: "⠋ building  12.3s".
 std::string progress_line(std::string_view label,

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_store.hpp"
+#include "support/fake_store.hpp"
 #include <thread>
 
 namespace reactor::builder {

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
 #include "helpers.hpp"
+#include "support/temp_dir.hpp"
 #include <arpa/inet.h>
 #include <atomic>
 #include <netinet/in.h>

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
-#include "fake_store.hpp"
 #include "helpers.hpp"
+#include "support/fake_store.hpp"
+#include "support/temp_dir.hpp"
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
 #include "helpers.hpp"
+#include "support/temp_dir.hpp"
 #include <algorithm>
 #include <mutex>
 

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
-#include "fake_store.hpp"
 #include "helpers.hpp"
+#include "support/fake_store.hpp"
+#include "support/temp_dir.hpp"
 #include <thread>
 
 namespace reactor::builder {

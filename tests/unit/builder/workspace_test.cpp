@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "helpers.hpp"
 #include <algorithm>
 

@@ -15,14 +15,6 @@ TEST(ProgressLabel, NamesThePhaseWhileInProgress)
   EXPECT_EQ(progress_label(core::Status::error, core::Phase::building), "failed");
 }
 
-TEST(SecondsText, RoundsDownToTenths)
-{
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(0)), "0.0s");
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(99)), "0.0s");
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(12399)), "12.3s");
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(600000)), "600.0s");
-}
-
 TEST(ProgressLine, ShowsSpinnerLabelAndSeconds)
 {
   EXPECT_EQ(progress_line("building", std::chrono::milliseconds(12345), 0), "⠋ building  12.3s");

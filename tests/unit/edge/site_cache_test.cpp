@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../builder/fake_store.hpp"
-#include "../util/temp_dir.hpp"
+#include "support/fake_store.hpp"
+#include "support/temp_dir.hpp"
 #include <fstream>
 
 namespace reactor::edge {
@@ -20,7 +20,7 @@ constexpr std::string_view k_id = "blobsite01";
 struct DeployedSite
 {
   TempDir dir;
-  builder::testing::FakeStore metadata;
+  reactor::testing::FakeStore metadata;
   std::unique_ptr<objects::ObjectStore> objects =
     std::move(*objects::local::create_store(dir.path()));
   objects::Manifest manifest;

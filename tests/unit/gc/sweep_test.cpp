@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../objects/s3_test_support.hpp"
-#include "../util/temp_dir.hpp"
+#include "support/s3.hpp"
+#include "support/temp_dir.hpp"
 #include <set>
 
 namespace reactor::gc {

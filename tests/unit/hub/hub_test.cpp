@@ -4,7 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include <memory>
 #include <string>
 #include <vector>

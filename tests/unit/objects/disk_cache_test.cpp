@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.hpp"
 #include <filesystem>
-#include <unistd.h>
 
 namespace reactor::objects::cached {
 
@@ -13,22 +13,14 @@ namespace {
 class DiskCacheTest : public ::testing::Test
 {
 protected:
-  void SetUp() override
-  {
-    m_root = std::filesystem::temp_directory_path() /
-             ("reactor-disk-cache-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(m_root);
-  }
-  void TearDown() override { std::filesystem::remove_all(m_root); }
-
   std::unique_ptr<ObjectStore> remote()
   {
-    return std::move(*local::create_store(m_root / "remote"));
+    return std::move(*local::create_store(root() / "remote"));
   }
-  std::filesystem::path cache_dir() const { return m_root / "cache"; }
+  std::filesystem::path cache_dir() const { return root() / "cache"; }
+  const std::filesystem::path& root() const { return m_dir.path(); }
 
-  std::filesystem::path m_root;
+  reactor::testing::TempDir m_dir;
 };
 
 } // namespace
@@ -40,7 +32,7 @@ TEST_F(DiskCacheTest, ReadsThroughAndServesLaterReadsFromDisk)
   EXPECT_FALSE(std::filesystem::exists(cache_dir() / "blobs/a")) << "writes go to the store only";
   EXPECT_EQ(**store->get("blobs/a"), "hello");
   EXPECT_TRUE(std::filesystem::exists(cache_dir() / "blobs/a"));
-  std::filesystem::remove(m_root / "remote" / "blobs/a");
+  std::filesystem::remove(root() / "remote" / "blobs/a");
   EXPECT_EQ(**store->get("blobs/a"), "hello") << "served from the cache";
   EXPECT_TRUE(*store->exists("blobs/a"));
   EXPECT_FALSE(store->get("blobs/missing")->has_value());
@@ -68,7 +60,7 @@ TEST_F(DiskCacheTest, ARestartKeepsWhatWasCached)
     ASSERT_TRUE(store->put("manifests/x.json", "{}"));
     ASSERT_TRUE(store->get("manifests/x.json"));
   }
-  std::filesystem::remove(m_root / "remote" / "manifests/x.json");
+  std::filesystem::remove(root() / "remote" / "manifests/x.json");
   auto restarted = create_disk_cache(remote(), cache_dir(), 1024);
   EXPECT_EQ(**restarted->get("manifests/x.json"), "{}");
 }

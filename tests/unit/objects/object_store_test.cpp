@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
-#include "s3_test_support.hpp"
+#include "support/s3.hpp"
+#include "support/temp_dir.hpp"
 #include <atomic>
 #include <fstream>
 #include <map>

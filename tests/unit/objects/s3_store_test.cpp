@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../util/temp_dir.hpp"
-#include "s3_test_support.hpp"
+#include "support/s3.hpp"
+#include "support/temp_dir.hpp"
 #include <arpa/inet.h>
 #include <fstream>
 #include <mutex>

@@ -3,11 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.hpp"
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,19 +23,9 @@ class FeedFollowerTest : public ::testing::Test
 protected:
   void SetUp() override
   {
-    std::random_device random;
-    m_directory = std::filesystem::temp_directory_path() /
-                  ("reactor-feed-follower-test-" + std::to_string(random()));
-    auto store = sqlite::create_store(m_directory / "metadata.db");
+    auto store = sqlite::create_store(m_directory.path() / "metadata.db");
     ASSERT_TRUE(store.has_value()) << store.error().message;
     m_store = std::move(*store);
-  }
-
-  void TearDown() override
-  {
-    m_store.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(m_directory, ignored);
   }
 
   void create(const std::string& id)
@@ -47,7 +37,7 @@ protected:
     ASSERT_TRUE(created.has_value()) << created.error().message;
   }
 
-  std::filesystem::path m_directory;
+  reactor::testing::TempDir m_directory; // outlives the store
   std::unique_ptr<MetadataStore> m_store;
 };
 

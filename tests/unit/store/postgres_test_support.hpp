@@ -49,12 +49,16 @@ admin(const std::string& sql)
   return std::string();
 }
 
-// A schema name made of [a-z0-9_] only, so it needs no quoting.
+// A schema name made of [a-z0-9_] only, so it needs no quoting. Letters are lower-cased
+// rather than dropped: the mixed-case suffix of a temporary directory keeps tests apart.
 inline std::string
 schema_name(std::string_view seed)
 {
   std::string name = "t_";
   for (char c : seed) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
     bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     name += keep ? c : '_';
   }

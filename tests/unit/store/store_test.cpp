@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "postgres_test_support.hpp"
+#include "support/temp_dir.hpp"
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -43,17 +43,6 @@ struct Backend
   StoreFactory open;
   std::function<void(const std::filesystem::path&)> remove; // drops what open made
 };
-
-std::filesystem::path
-fresh_directory()
-{
-  static std::atomic<int> counter{ 0 };
-  std::random_device random;
-  auto name = "reactor-store-test-" + std::to_string(random()) + "-" + std::to_string(++counter);
-  auto directory = std::filesystem::temp_directory_path() / name;
-  std::filesystem::create_directories(directory);
-  return directory;
-}
 
 Deployment
 deployment(std::string id)
@@ -100,7 +89,6 @@ class MetadataStoreTest : public ::testing::TestWithParam<Backend>
 protected:
   void SetUp() override
   {
-    m_directory = fresh_directory();
     m_store = open();
     ASSERT_NE(m_store, nullptr);
   }
@@ -111,11 +99,9 @@ protected:
     if (GetParam().remove) {
       GetParam().remove(path());
     }
-    std::error_code ignored;
-    std::filesystem::remove_all(m_directory, ignored);
   }
 
-  std::filesystem::path path() const { return m_directory / "metadata.db"; }
+  std::filesystem::path path() const { return m_directory.path() / "metadata.db"; }
 
   std::unique_ptr<MetadataStore> open() const
   {
@@ -176,7 +162,7 @@ protected:
 
 private:
   ManualClock m_clock; // outlives every store of the test
-  std::filesystem::path m_directory;
+  reactor::testing::TempDir m_directory;
   std::unique_ptr<MetadataStore> m_store;
 };
 
@@ -771,19 +757,15 @@ INSTANTIATE_TEST_SUITE_P(
 class SqliteStoreTest : public ::testing::Test
 {
 protected:
-  void SetUp() override { m_directory = fresh_directory(); }
-  void TearDown() override
-  {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_directory, ignored);
-  }
+  const std::filesystem::path& directory() const { return m_directory.path(); }
 
-  std::filesystem::path m_directory;
+private:
+  reactor::testing::TempDir m_directory;
 };
 
 TEST_F(SqliteStoreTest, UsesWalAndRecordsTheSchemaVersion)
 {
-  auto path = m_directory / "nested" / "metadata.db";
+  auto path = directory() / "nested" / "metadata.db";
   {
     auto store = sqlite::create_store(path);
     ASSERT_TRUE(store.has_value()) << store.error().message;
@@ -806,7 +788,7 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsTheSchemaVersion)
 
 TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
 {
-  auto path = m_directory / "metadata.db";
+  auto path = directory() / "metadata.db";
   {
     auto store = sqlite::create_store(path);
     ASSERT_TRUE(store.has_value()) << store.error().message;
@@ -854,7 +836,7 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
 
 TEST_F(SqliteStoreTest, RefusesANewerSchema)
 {
-  auto path = m_directory / "metadata.db";
+  auto path = directory() / "metadata.db";
   ASSERT_TRUE(sqlite::create_store(path).has_value());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -868,7 +850,7 @@ TEST_F(SqliteStoreTest, RefusesANewerSchema)
 
 TEST_F(SqliteStoreTest, NamesTheFileWhenItIsNotADatabase)
 {
-  auto path = m_directory / "garbage.db";
+  auto path = directory() / "garbage.db";
   std::ofstream(path) << std::string(4096, 'x');
   auto store = sqlite::create_store(path);
   ASSERT_FALSE(store.has_value());

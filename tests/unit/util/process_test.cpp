@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include <fcntl.h>
 #include <fstream>
 #include <signal.h>
@@ -217,7 +217,8 @@ TEST(Process, ReportsACgroupThatCannotBeJoined)
   const auto result = run_process(options);
   ::close(fd);
   ASSERT_FALSE(result.has_value());
-  EXPECT_TRUE(result.error().message.starts_with("cannot join the cgroup")) << result.error().message;
+  EXPECT_TRUE(result.error().message.starts_with("cannot join the cgroup"))
+    << result.error().message;
 }
 
 TEST(Process, PassesDescriptorsInOrderAndNoOthers)
@@ -278,9 +279,7 @@ TEST(Process, OnStartRunsOnceTheCommandRunsAndItsErrorKillsIt)
 
   auto refused = shell("sleep 30");
   const auto started = std::chrono::steady_clock::now();
-  refused.on_start = [&](int) -> Result<void> {
-    return fail("no network");
-  };
+  refused.on_start = [&](int) -> Result<void> { return fail("no network"); };
   const auto failed = run_process(refused);
   ASSERT_FALSE(failed.has_value());
   EXPECT_EQ(failed.error().message, "no network");

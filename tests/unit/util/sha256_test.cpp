@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include <fcntl.h>
 #include <fstream>
 #include <unistd.h>

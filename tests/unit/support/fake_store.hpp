@@ -5,11 +5,12 @@
 #include <map>
 #include <mutex>
 
-namespace reactor::builder::testing {
+namespace reactor::testing {
 
 using util::Result;
 
-// An in-memory MetadataStore with one queue, enough to drive the builder in tests.
+// An in-memory MetadataStore with one queue, enough to drive the builder (and an edge that
+// only reads deployments) in tests.
 class FakeStore final : public store::MetadataStore
 {
 public:
@@ -207,4 +208,10 @@ private:
   bool m_lose_leases = false;
 };
 
+} // namespace reactor::testing
+
+// The builder's tests name it from inside reactor::builder, where `testing` is their own
+// helpers' namespace.
+namespace reactor::builder::testing {
+using reactor::testing::FakeStore;
 } // namespace reactor::builder::testing

@@ -1,0 +1,181 @@
+#include "reactor/cli/format.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace reactor::cli {
+
+namespace {
+
+std::string
+or_dash(std::string text)
+{
+  if (text.empty()) {
+    text = "-";
+  }
+  return text;
+}
+
+// A table of a header and a row for each object of `items`.
+template<typename Row>
+std::string
+object_table(std::vector<std::string> header, const boost::json::array& items, Row row)
+{
+  std::vector<std::vector<std::string>> rows{ std::move(header) };
+  for (const auto& item : items) {
+    if (item.is_object()) {
+      rows.push_back(row(item.get_object()));
+    }
+  }
+  return table(rows);
+}
+
+} // namespace
+
+std::string
+seconds_text(std::chrono::milliseconds elapsed)
+{
+  const auto tenths = std::max<std::int64_t>(elapsed.count(), 0) / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
+}
+
+std::string
+short_time(std::string text)
+{
+  if (text.size() >= 19 && text[10] == 'T') {
+    text[10] = ' ';
+    text.resize(19);
+  }
+  return text;
+}
+
+std::string
+text_of(const boost::json::object& object, std::string_view name)
+{
+  const auto* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) {
+    return {};
+  }
+  return value->is_string() ? std::string(value->get_string()) : boost::json::serialize(*value);
+}
+
+std::string
+table(const std::vector<std::vector<std::string>>& rows)
+{
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t column = 0; column < row.size(); ++column) {
+      widths[column] = std::max(widths[column], row[column].size());
+    }
+  }
+  std::string text;
+  for (const auto& row : rows) {
+    for (std::size_t column = 0; column < row.size(); ++column) {
+      text += row[column];
+      if (column + 1 < row.size()) {
+        text.append(widths[column] - row[column].size() + 2, ' ');
+      }
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+std::string
+deployments_table(const boost::json::array& deployments)
+{
+  return object_table({ "ID", "STATUS", "PHASE", "CREATED", "REPOSITORY" },
+                      deployments,
+                      [](const boost::json::object& deployment) {
+                        std::string repository = text_of(deployment, "repoUrl");
+                        if (const std::string ref = text_of(deployment, "ref"); !ref.empty()) {
+                          repository += "#" + ref;
+                        }
+                        return std::vector<std::string>{
+                          text_of(deployment, "id"),
+                          text_of(deployment, "status"),
+                          or_dash(text_of(deployment, "phase")),
+                          short_time(text_of(deployment, "createdAt")),
+                          repository,
+                        };
+                      });
+}
+
+std::string
+deployment_fields(const boost::json::object& deployment)
+{
+  return table({
+    { "id", text_of(deployment, "id") },
+    { "status", text_of(deployment, "status") },
+    { "phase", or_dash(text_of(deployment, "phase")) },
+    { "error", or_dash(text_of(deployment, "error")) },
+    { "repository", text_of(deployment, "repoUrl") },
+    { "ref", or_dash(text_of(deployment, "ref")) },
+    { "commit", or_dash(text_of(deployment, "commit")) },
+    { "url", text_of(deployment, "url") },
+    { "created", short_time(text_of(deployment, "createdAt")) },
+    { "updated", short_time(text_of(deployment, "updatedAt")) },
+  });
+}
+
+std::string
+dead_letters_table(const boost::json::array& letters)
+{
+  return object_table({ "DEPLOYMENT", "RECEIVES", "DEAD SINCE", "REASON" },
+                      letters,
+                      [](const boost::json::object& letter) {
+                        return std::vector<std::string>{
+                          text_of(letter, "deploymentId"),
+                          text_of(letter, "receives"),
+                          short_time(text_of(letter, "deadAt")),
+                          text_of(letter, "reason"),
+                        };
+                      });
+}
+
+std::string
+gc_summary(const boost::json::object& answer, bool dry_run)
+{
+  std::string line = (dry_run ? "Would delete " : "Deleted ") + text_of(answer, "blobsDeleted") +
+                     " blobs (" + text_of(answer, "bytesFreed") + " bytes) and " +
+                     text_of(answer, "manifestsDeleted") + " manifests; kept " +
+                     text_of(answer, "blobsKept") + " blobs";
+  if (!dry_run) {
+    line += "; dependency cache: " + text_of(answer, "dependencyCacheEntriesDeleted") +
+            " entries (" + text_of(answer, "dependencyCacheBytesFreed") + " bytes)";
+  }
+  return line;
+}
+
+std::string
+log_json(std::string_view id, std::string_view log)
+{
+  boost::json::array lines;
+  for (std::size_t start = 0; start < log.size();) {
+    const std::size_t end = std::min(log.find('\n', start), log.size());
+    lines.emplace_back(log.substr(start, end - start));
+    start = end + 1;
+  }
+  return boost::json::serialize(boost::json::object{ { "id", id }, { "lines", std::move(lines) } });
+}
+
+std::string
+error_json(std::string_view message)
+{
+  return boost::json::serialize(boost::json::object{ { "error", message } });
+}
+
+std::string
+json_line(std::string_view json)
+{
+  std::string line(json);
+  if (!line.ends_with('\n')) {
+    line += '\n';
+  }
+  return line;
+}
+
+} // namespace reactor::cli

@@ -1,0 +1,53 @@
+#pragma once
+
+// How the client shows what the server answered: times, durations, tables, and the JSON
+// that --json prints. Plain text in, plain text out; the commands print it.
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reactor::cli {
+
+// Milliseconds as seconds with one decimal, rounded down: "12.3s".
+std::string seconds_text(std::chrono::milliseconds elapsed);
+
+// "2026-11-26T01:10:33.123Z" as "2026-11-26 01:10:33"; other text as it is.
+std::string short_time(std::string text);
+
+// A field as text: "" when absent or null, a string as it is, anything else as JSON.
+std::string text_of(const boost::json::object& object, std::string_view name);
+
+// One line per row, each ending with a line end; columns padded to their widest cell,
+// two spaces apart. The last column is not padded.
+std::string table(const std::vector<std::vector<std::string>>& rows);
+
+// `reactor ls`: a header, then a row per deployment of the API's list (what is not an
+// object is skipped).
+std::string deployments_table(const boost::json::array& deployments);
+
+// `reactor status`: one deployment's fields, a line each; "-" for those not set.
+std::string deployment_fields(const boost::json::object& deployment);
+
+// `reactor dlq ls`: a header, then a row per dead letter of the API's list (what is not an
+// object is skipped).
+std::string dead_letters_table(const boost::json::array& letters);
+
+// `reactor gc`: what the collection of the answer deleted (with `dry_run`, would delete),
+// on one line without a line end.
+std::string gc_summary(const boost::json::object& answer, bool dry_run);
+
+// `reactor logs --json`: {"id": …, "lines": […]}, the log split at its line ends.
+std::string log_json(std::string_view id, std::string_view log);
+
+// What --json prints for a failure the API did not explain: {"error": "…"}.
+std::string error_json(std::string_view message);
+
+// JSON as --json prints it: with a line end at the end, added when missing.
+std::string json_line(std::string_view json);
+
+} // namespace reactor::cli

@@ -1,0 +1,145 @@
+#include "reactor/cli/format.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace reactor::cli {
+
+namespace {
+
+boost::json::object
+object(std::string_view json)
+{
+  return boost::json::parse(json).as_object();
+}
+
+boost::json::array
+array(std::string_view json)
+{
+  return boost::json::parse(json).as_array();
+}
+
+} // namespace
+
+TEST(SecondsText, RoundsDownToTenths)
+{
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(0)), "0.0s");
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(99)), "0.0s");
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(12399)), "12.3s");
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(600000)), "600.0s");
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(-5)), "0.0s");
+}
+
+TEST(ShortTime, ShowsDateAndTimeWithoutFractionsOrZone)
+{
+  EXPECT_EQ(short_time("2026-11-26T01:10:33.123Z"), "2026-11-26 01:10:33");
+  EXPECT_EQ(short_time("2026-11-26T01:10:33Z"), "2026-11-26 01:10:33");
+  EXPECT_EQ(short_time("yesterday"), "yesterday");
+  EXPECT_EQ(short_time(""), "");
+}
+
+TEST(TextOf, ReadsStringsAsTheyAreAndOtherValuesAsJson)
+{
+  const auto fields = object(R"({"s": "text", "n": 3, "b": true, "z": null})");
+  EXPECT_EQ(text_of(fields, "s"), "text");
+  EXPECT_EQ(text_of(fields, "n"), "3");
+  EXPECT_EQ(text_of(fields, "b"), "true");
+  EXPECT_EQ(text_of(fields, "z"), "");
+  EXPECT_EQ(text_of(fields, "missing"), "");
+}
+
+TEST(Table, PadsEachColumnButTheLastToItsWidestCell)
+{
+  EXPECT_EQ(table({ { "ID", "STATUS", "NOTE" }, { "abc", "DEPLOYED", "x" }, { "a", "", "long" } }),
+            "ID   STATUS    NOTE\n"
+            "abc  DEPLOYED  x\n"
+            "a              long\n");
+  EXPECT_EQ(table({ { "one" }, { "a", "b" } }),
+            "one\n"
+            "a    b\n");
+  EXPECT_EQ(table({}), "");
+}
+
+TEST(DeploymentsTable, ShowsOneRowPerDeploymentWithItsRef)
+{
+  const auto deployments = array(R"([
+    {"id": "a1b2c3d4e5", "status": "DEPLOYED", "phase": null,
+     "createdAt": "2026-11-26T01:10:33.123Z", "repoUrl": "https://example.com/site.git",
+     "ref": "main"},
+    "not an object",
+    {"id": "f6g7h8i9j0", "status": "IN_PROGRESS", "phase": "building",
+     "createdAt": "2026-11-26T01:11:00.000Z", "repoUrl": "https://example.com/other.git"}
+  ])");
+  EXPECT_EQ(deployments_table(deployments),
+            "ID          STATUS       PHASE     CREATED              REPOSITORY\n"
+            "a1b2c3d4e5  DEPLOYED     -         2026-11-26 01:10:33  "
+            "https://example.com/site.git#main\n"
+            "f6g7h8i9j0  IN_PROGRESS  building  2026-11-26 01:11:00  "
+            "https://example.com/other.git\n");
+}
+
+TEST(DeploymentFields, ShowsEveryFieldAndADashForThoseNotSet)
+{
+  const auto deployment = object(R"({
+    "id": "a1b2c3d4e5", "status": "ERROR", "phase": "building", "error": "npm failed",
+    "repoUrl": "https://example.com/site.git", "ref": null, "commit": "",
+    "url": "http://a1b2c3d4e5.localhost:3000", "createdAt": "2026-11-26T01:10:33.123Z",
+    "updatedAt": "2026-11-26T01:12:00.000Z"
+  })");
+  EXPECT_EQ(deployment_fields(deployment),
+            "id          a1b2c3d4e5\n"
+            "status      ERROR\n"
+            "phase       building\n"
+            "error       npm failed\n"
+            "repository  https://example.com/site.git\n"
+            "ref         -\n"
+            "commit      -\n"
+            "url         http://a1b2c3d4e5.localhost:3000\n"
+            "created     2026-11-26 01:10:33\n"
+            "updated     2026-11-26 01:12:00\n");
+}
+
+TEST(DeadLettersTable, ShowsOneRowPerDeadLetter)
+{
+  const auto letters = array(R"([
+    {"deploymentId": "a1b2c3d4e5", "receives": 3, "deadAt": "2026-11-26T01:10:33.123Z",
+     "reason": "the lease expired 3 times"}
+  ])");
+  EXPECT_EQ(dead_letters_table(letters),
+            "DEPLOYMENT  RECEIVES  DEAD SINCE           REASON\n"
+            "a1b2c3d4e5  3         2026-11-26 01:10:33  the lease expired 3 times\n");
+}
+
+TEST(GcSummary, SaysWhatWentAndTheDependencyCacheOnlyWhenItRan)
+{
+  const auto answer = object(R"({"blobsDeleted": 2, "bytesFreed": 1024, "manifestsDeleted": 1,
+    "blobsKept": 7, "dependencyCacheEntriesDeleted": 3, "dependencyCacheBytesFreed": 4096})");
+  EXPECT_EQ(gc_summary(answer, false),
+            "Deleted 2 blobs (1024 bytes) and 1 manifests; kept 7 blobs; dependency cache: 3 "
+            "entries (4096 bytes)");
+  EXPECT_EQ(gc_summary(answer, true),
+            "Would delete 2 blobs (1024 bytes) and 1 manifests; kept 7 blobs");
+}
+
+TEST(LogJson, SplitsTheLogAtLineEnds)
+{
+  EXPECT_EQ(boost::json::parse(log_json("a1b2c3d4e5", "one\ntwo\n\nfour")),
+            boost::json::parse(R"({"id": "a1b2c3d4e5", "lines": ["one", "two", "", "four"]})"));
+  EXPECT_EQ(boost::json::parse(log_json("a1b2c3d4e5", "one\n")),
+            boost::json::parse(R"({"id": "a1b2c3d4e5", "lines": ["one"]})"));
+  EXPECT_EQ(boost::json::parse(log_json("a1b2c3d4e5", "")),
+            boost::json::parse(R"({"id": "a1b2c3d4e5", "lines": []})"));
+}
+
+TEST(ErrorJson, IsOneObjectWithTheMessage)
+{
+  EXPECT_EQ(error_json("no \"server\""), R"({"error":"no \"server\""})");
+}
+
+TEST(JsonLine, EndsWithOneLineEnd)
+{
+  EXPECT_EQ(json_line(R"({"a":1})"), "{\"a\":1}\n");
+  EXPECT_EQ(json_line("{\"a\":1}\n"), "{\"a\":1}\n");
+}
+
+} // namespace reactor::cli
