@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev postgresql
-  clang-format clang-tidy-19 chromium
+  clang-format-19 clang-tidy-19 chromium
   clang-19 libclang-rt-19-dev llvm-19
 )
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "reactor/util/error.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
+#include "reactor/util/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "reactor/util/error.hpp"
 #include "reactor/store/metadata_store.hpp"
+#include "reactor/util/error.hpp"
 
 #include <chrono>
 #include <condition_variable>

@@ -40,8 +40,7 @@ DiskWatch::over_limit(bool now)
 std::optional<std::string>
 full_disk(const std::filesystem::path& path, std::string_view error)
 {
-  struct statvfs disk
-  {};
+  struct statvfs disk{};
   // The nearest existing ancestor: a workspace may already be gone.
   std::filesystem::path existing = path;
   while (::statvfs(existing.c_str(), &disk) != 0) {

@@ -80,8 +80,7 @@ public:
       if (done()) {
         return;
       }
-      struct stat info
-      {};
+      struct stat info{};
       if (::fstatat(directory, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
         continue;
       }
@@ -158,8 +157,7 @@ public:
       return util::fail("the tree is deeper than " + std::to_string(k_max_depth) + " levels");
     }
     for (const auto& name : entries(::dup(from))) {
-      struct stat info
-      {};
+      struct stat info{};
       if (::fstatat(from, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
         return util::fail("cannot read " + name + ": " + errno_text());
       }
@@ -192,8 +190,7 @@ private:
       }
       auto copied = copy_directory(source.get(), target.get(), depth + 1);
       ::fchmod(target.get(), (info.st_mode & 0777) | 0700);
-      struct stat created
-      {};
+      struct stat created{};
       if (::fstat(target.get(), &created) == 0) {
         m_counter.add(created);
       }
@@ -232,8 +229,7 @@ private:
       return copied;
     }
     ::fchmod(target.get(), info.st_mode & 0777);
-    struct stat created
-    {};
+    struct stat created{};
     if (::fstat(target.get(), &created) == 0) {
       m_counter.add(created);
     }
@@ -294,8 +290,7 @@ std::uint64_t
 allocated_bytes(const fs::path& root, std::uint64_t stop_above)
 {
   Counter counter(stop_above);
-  struct stat info
-  {};
+  struct stat info{};
   if (::lstat(root.c_str(), &info) != 0) {
     return 0;
   }

@@ -435,9 +435,11 @@ private:
   static bool is_version(std::string_view text)
   {
     return !text.empty() && text.size() < 40 && text.front() >= '0' && text.front() <= '9' &&
-           std::ranges::all_of(text, [](char c) {
-             return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '.' || c == '-';
-           });
+           std::ranges::all_of(
+             text,
+             [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '.' || c == '-';
+             });
   }
 
   Outcome build()
@@ -585,8 +587,7 @@ private:
     const auto& dir = *output_path;
     say("Publishing " + m_info.output_dir + "/");
     const OutputLimits limits{ m_config.limits.output_files, m_config.limits.output_bytes };
-    auto collected = collect_output(
-      dir, [this](std::string_view line) { output(line); }, limits);
+    auto collected = collect_output(dir, [this](std::string_view line) { output(line); }, limits);
     if (!collected) {
       return failed(std::move(collected.error()));
     }

@@ -53,8 +53,9 @@ relative_path(std::string_view field, std::string_view path)
   }
   if (trimmed.empty() || trimmed.size() > k_max_path || trimmed.starts_with('/') || bad_char ||
       dot_dot) {
-    return util::fail(std::string(field) + " must be a relative folder inside the repository, like " +
-                "\"apps/web\" (no \"..\", no leading \"/\")");
+    return util::fail(std::string(field) +
+                      " must be a relative folder inside the repository, like " +
+                      "\"apps/web\" (no \"..\", no leading \"/\")");
   }
   return std::string(trimmed);
 }
@@ -103,7 +104,8 @@ environment(const boost::json::object& object)
   for (const auto& [key, entry] : *entries) {
     const std::string name(key);
     if (!is_env_name(name)) {
-      return util::fail("env name '" + name + "' is not a valid variable name (letters, digits, _)");
+      return util::fail("env name '" + name +
+                        "' is not a valid variable name (letters, digits, _)");
     }
     if (std::ranges::find(k_reserved_env, name) != k_reserved_env.end()) {
       return util::fail("env cannot set " + name + ": the sandbox sets it");

@@ -14,7 +14,7 @@ parse_deploy_request(std::string_view body, bool allow_local_repos)
   const boost::json::value json = boost::json::parse(body, ec);
   if (ec) {
     return util::fail("The request body is not valid JSON (" + ec.message() +
-                "): send {\"repoUrl\": \"https://…\"}");
+                      "): send {\"repoUrl\": \"https://…\"}");
   }
   const auto* object = json.if_object();
   if (object == nullptr) {

@@ -225,8 +225,8 @@ parse_numeric_ipv4(std::string_view host)
   }
   const auto invalid = [&] {
     return util::fail("repoUrl host '" + std::string(host) +
-                "' ends in a number but is not a valid IPv4 address: give a host name or "
-                "an address like 203.0.113.7");
+                      "' ends in a number but is not a valid IPv4 address: give a host name or "
+                      "an address like 203.0.113.7");
   };
   if (parts.size() > 4) {
     return invalid();

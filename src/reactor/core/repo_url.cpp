@@ -49,12 +49,12 @@ check_host(const boost::urls::url_view& url, bool allow_local)
     address = ip::address_v6(url.host_ipv6_address().to_bytes());
   } else if (url.host_type() == boost::urls::host_type::ipvfuture) {
     return util::fail("repoUrl host " + std::string(url.encoded_host()) +
-                " is not an address Reactor can reach: give a host name");
+                      " is not an address Reactor can reach: give a host name");
   } else {
     std::string name = lowercase(url.encoded_host());
     if (name.find('%') != std::string::npos) {
-      return util::fail("repoUrl host must not be percent-encoded: write '" + std::string(url.host()) +
-                  "' as plain text");
+      return util::fail("repoUrl host must not be percent-encoded: write '" +
+                        std::string(url.host()) + "' as plain text");
     }
     if (name.ends_with('.')) {
       return util::fail("repoUrl host '" + name + "' must not end with a dot");
@@ -64,7 +64,7 @@ check_host(const boost::urls::url_view& url, bool allow_local)
         return name;
       }
       return util::fail("repoUrl points at this machine (" + name +
-                  "); local repositories are allowed only with --allow-local-repos");
+                        "); local repositories are allowed only with --allow-local-repos");
     }
     auto numeric = parse_numeric_ipv4(name);
     if (!numeric) {
@@ -76,7 +76,8 @@ check_host(const boost::urls::url_view& url, bool allow_local)
     address = **numeric;
   }
   if (auto refused = refused_address(*address, allow_local)) {
-    return util::fail("repoUrl host " + std::string(url.encoded_host()) + " is refused: " + *refused);
+    return util::fail("repoUrl host " + std::string(url.encoded_host()) +
+                      " is refused: " + *refused);
   }
   return address->to_string();
 }
@@ -88,7 +89,7 @@ validate_repo_url(std::string_view url, bool allow_local)
 {
   if (url.empty()) {
     return util::fail("repoUrl is empty: give the URL of a public Git repository, e.g. "
-                "https://github.com/owner/app.git");
+                      "https://github.com/owner/app.git");
   }
   if (url.size() > k_max_url_length) {
     return util::fail("repoUrl is longer than 2048 characters");
@@ -102,14 +103,14 @@ validate_repo_url(std::string_view url, bool allow_local)
   const auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) {
     return util::fail("repoUrl is not a URL: give an https URL such as "
-                "https://github.com/owner/app.git (SSH addresses like git@host:owner/app "
-                "are not supported)");
+                      "https://github.com/owner/app.git (SSH addresses like git@host:owner/app "
+                      "are not supported)");
   }
   const std::string scheme = lowercase(parsed->scheme());
   if (scheme == "file") {
     if (!allow_local) {
       return util::fail("file:// repository URLs are not allowed on this server (start it with "
-                  "--allow-local-repos for development)");
+                        "--allow-local-repos for development)");
     }
     if (parsed->path().empty()) {
       return util::fail("repoUrl has no path");
@@ -124,7 +125,7 @@ validate_repo_url(std::string_view url, bool allow_local)
   }
   if (!is_whole_authority(url, parsed->encoded_authority())) {
     return util::fail("repoUrl host is not a valid host name or address: give a URL like "
-                "https://github.com/owner/app.git");
+                      "https://github.com/owner/app.git");
   }
   if (parsed->has_userinfo()) {
     return util::fail("repoUrl must not contain credentials: Reactor clones public repositories");

@@ -93,8 +93,7 @@ budget_bytes(const PreparedFile& file)
 std::optional<BlobMismatch>
 check_descriptor(const objects::BlobRef& blob, int fd)
 {
-  struct stat info
-  {};
+  struct stat info{};
   if (::fstat(fd, &info) != 0 || static_cast<std::uint64_t>(info.st_size) != blob.size) {
     return BlobMismatch{ static_cast<std::uint64_t>(info.st_size), {} };
   }

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "reactor/util/error.hpp"
 #include "reactor/edge/prepared_file.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/rules/site_rules.hpp"
 #include "reactor/store/metadata_store.hpp"
+#include "reactor/util/error.hpp"
 
 #include <atomic>
 #include <cstddef>

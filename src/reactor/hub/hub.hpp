@@ -1,8 +1,8 @@
 #pragma once
 
-#include "reactor/util/error.hpp"
 #include "reactor/net/outbox.hpp"
 #include "reactor/store/metadata_store.hpp"
+#include "reactor/util/error.hpp"
 
 #include <cstdint>
 #include <memory>

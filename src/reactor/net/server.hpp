@@ -1,7 +1,7 @@
 #pragma once
 
-#include "reactor/util/error.hpp"
 #include "reactor/net/router.hpp"
+#include "reactor/util/error.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "reactor/util/error.hpp"
 #include "reactor/rules/site_rules.hpp"
+#include "reactor/util/error.hpp"
 
 #include <cstdint>
 #include <map>

@@ -91,13 +91,12 @@ apply_setting(CLI::App& command,
   const auto value = scalar_text(node);
   if (!value) {
     return fail(where + "'" + key + "' must be a single value (settings go at the top " +
-                      "level, without sections or arrays)");
+                "level, without sections or arrays)");
   }
   CLI::Option* option = command.get_option_no_throw("--" + key);
   if (!is_settable(command, option)) {
-    return fail(where + "unknown setting '" + key +
-                      "': the settings are the flags of 'reactor " + command.get_name() +
-                      " --help' without the leading --");
+    return fail(where + "unknown setting '" + key + "': the settings are the flags of 'reactor " +
+                command.get_name() + " --help' without the leading --");
   }
   if (const auto mismatch = type_mismatch(kind_of(*option), node, key, *value); !mismatch.empty()) {
     return fail(where + "'" + key + "' " + mismatch);
@@ -128,7 +127,7 @@ apply_config_file(CLI::App& command, const std::filesystem::path& file)
     table = toml::parse_file(name);
   } catch (const toml::parse_error& error) {
     return fail(name + ":" + std::to_string(error.source().begin.line) +
-                      ": not valid TOML: " + std::string(error.description()));
+                ": not valid TOML: " + std::string(error.description()));
   }
   for (const auto& [key_node, node] : table) {
     const std::string key(key_node.str());

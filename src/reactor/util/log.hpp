@@ -48,7 +48,8 @@ struct Field
   {
   }
   template<std::integral Integer>
-  requires(!std::same_as<Integer, bool>) Field(std::string_view name, Integer number)
+    requires(!std::same_as<Integer, bool>)
+  Field(std::string_view name, Integer number)
     : key(name)
     , value(static_cast<std::int64_t>(number))
   {

@@ -155,8 +155,7 @@ exec_child(const ChildSetup& setup)
   sigset_t none;
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction default_action
-  {};
+  struct sigaction default_action{};
   default_action.sa_handler = SIG_DFL;
   for (int sig : { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGXFSZ }) {
     ::sigaction(sig, &default_action, nullptr);
@@ -269,7 +268,7 @@ launch(const ProcessOptions& options, int output)
                        : failure.stage == 3 ? "cannot create a network namespace for "
                                             : "cannot run ";
     return fail(what + options.argv.front() + ": " +
-                           std::generic_category().message(failure.error));
+                std::generic_category().message(failure.error));
   }
   return pid;
 }

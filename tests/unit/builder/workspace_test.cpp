@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
 #include "helpers.hpp"
+#include "support/temp_dir.hpp"
 #include <algorithm>
 
 namespace reactor::builder {

@@ -35,8 +35,7 @@ admin(const std::string& sql)
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     return util::fail("cannot connect to " + *url + ": " + PQerrorMessage(connection.get()));
   }
-  PQsetNoticeProcessor(
-    connection.get(), [](void* /*unused*/, const char* /*notice*/) {}, nullptr);
+  PQsetNoticeProcessor(connection.get(), [](void* /*unused*/, const char* /*notice*/) {}, nullptr);
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection.get(), sql.c_str()),
                                                        &PQclear);
   auto status = PQresultStatus(result.get());

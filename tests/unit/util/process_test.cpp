@@ -250,8 +250,7 @@ TEST(Process, StartsInANetworkNamespaceOfItsOwn)
   if (::geteuid() != 0) {
     GTEST_SKIP() << "a network namespace needs root";
   }
-  struct stat own
-  {};
+  struct stat own{};
   ASSERT_EQ(::stat("/proc/self/ns/net", &own), 0);
   std::vector<std::string> lines;
   auto options = shell("stat -L -c %i /proc/self/ns/net; tail -n +3 /proc/net/dev | wc -l");

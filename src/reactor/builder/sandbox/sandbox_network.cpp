@@ -32,10 +32,8 @@ environment()
 bool
 shares_our_network(int pid)
 {
-  struct stat own
-  {};
-  struct stat other
-  {};
+  struct stat own{};
+  struct stat other{};
   const auto path = "/proc/" + std::to_string(pid) + "/ns/net";
   if (::stat("/proc/self/ns/net", &own) != 0 || ::stat(path.c_str(), &other) != 0) {
     return true;

@@ -110,8 +110,7 @@ public:
       return util::fail(errno_text("cannot open object", path));
     }
     std::string bytes;
-    struct stat info
-    {};
+    struct stat info{};
     if (::fstat(fd, &info) == 0 && info.st_size > 0) {
       bytes.reserve(static_cast<std::size_t>(info.st_size));
     }
@@ -140,8 +139,7 @@ public:
     if (!is_valid_key(key)) {
       return util::fail("invalid object key: " + std::string(key));
     }
-    struct stat info
-    {};
+    struct stat info{};
     const auto path = path_of(key);
     if (::stat(path.c_str(), &info) == 0) {
       return S_ISREG(info.st_mode);
@@ -157,8 +155,7 @@ public:
     if (!is_valid_key(key)) {
       return util::fail("invalid object key: " + std::string(key));
     }
-    struct stat info
-    {};
+    struct stat info{};
     const auto path = path_of(key);
     if (::stat(path.c_str(), &info) != 0) {
       if (errno == ENOENT || errno == ENOTDIR) {
@@ -186,8 +183,7 @@ public:
     for (auto it = fs::recursive_directory_iterator(start, ec);
          !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
-      struct stat info
-      {};
+      struct stat info{};
       if (::lstat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
         continue; // removed meanwhile, or a folder
       }
@@ -232,8 +228,7 @@ public:
       }
       return util::fail(errno_text("cannot move aside object", path));
     }
-    struct stat info
-    {};
+    struct stat info{};
     const bool rewritten = ::stat(aside.c_str(), &info) != 0 || modification_time(info) > modified;
     // link() refuses to replace a copy written meanwhile, which is just as good.
     if (rewritten && ::link(aside.c_str(), path.c_str()) != 0 && errno != EEXIST) {

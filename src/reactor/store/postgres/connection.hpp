@@ -3,8 +3,8 @@
 // A libpq connection for the store: parameterised queries on prepared statements,
 // reconnection with backoff, and the pool the store's threads borrow them from.
 
-#include "reactor/util/error.hpp"
 #include "reactor/store/backend_support.hpp"
+#include "reactor/util/error.hpp"
 
 #include <chrono>
 #include <condition_variable>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "reactor/util/error.hpp"
 #include "reactor/store/postgres/connection.hpp"
+#include "reactor/util/error.hpp"
 
 namespace reactor::store::postgres {
 

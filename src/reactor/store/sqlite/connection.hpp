@@ -3,8 +3,8 @@
 // The SQLite handle for the store: prepared statements, cached per connection and reset
 // after each use, and transactions that roll back unless committed.
 
-#include "reactor/util/error.hpp"
 #include "reactor/store/backend_support.hpp"
+#include "reactor/util/error.hpp"
 
 #include <sqlite3.h>
 

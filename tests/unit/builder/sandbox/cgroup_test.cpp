@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
 #include "../helpers.hpp"
+#include "support/temp_dir.hpp"
 #include <fstream>
 #include <sstream>
 #include <thread>
