@@ -1,5 +1,7 @@
 #include "reactor/api/access.hpp"
 
+#include "reactor/util/text.hpp"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -13,15 +15,6 @@ namespace {
 
 constexpr std::size_t k_max_clients = 100'000;
 constexpr std::array<std::string_view, 3> k_loopback_names{ "localhost", "127.0.0.1", "[::1]" };
-
-std::string
-lowercase(std::string_view text)
-{
-  std::string out(text);
-  std::ranges::transform(
-    out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool
 is_loopback_name(std::string_view name)
@@ -47,9 +40,9 @@ std::string
 host_name(std::string_view authority)
 {
   if (authority.starts_with('[')) {
-    return lowercase(authority.substr(0, authority.find(']') + 1));
+    return util::ascii_lowercase(authority.substr(0, authority.find(']') + 1));
   }
-  std::string name = lowercase(authority.substr(0, authority.find(':')));
+  std::string name = util::ascii_lowercase(authority.substr(0, authority.find(':')));
   if (name.ends_with('.')) {
     name.pop_back();
   }
@@ -63,7 +56,7 @@ is_json_content_type(std::string_view content_type)
   const auto first = media_type.find_first_not_of(" \t");
   const auto last = media_type.find_last_not_of(" \t");
   return first != std::string_view::npos &&
-         lowercase(media_type.substr(first, last - first + 1)) == "application/json";
+         util::ascii_lowercase(media_type.substr(first, last - first + 1)) == "application/json";
 }
 
 std::vector<std::string>
@@ -106,7 +99,7 @@ is_own_origin(std::string_view origin,
   if (authority.empty()) {
     return false; // "null": a sandboxed frame, a file, a redirect across sites
   }
-  if (lowercase(authority) == lowercase(host)) {
+  if (util::ascii_lowercase(authority) == util::ascii_lowercase(host)) {
     return true;
   }
   const std::string name = host_name(authority);

@@ -1,6 +1,7 @@
 #include "reactor/builder/clone_target.hpp"
 
 #include "reactor/core/host_address.hpp"
+#include "reactor/util/text.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -21,15 +22,6 @@ const std::string_view k_unreachable_repository =
   "that the repository is public";
 
 namespace {
-
-std::string
-lowercase(std::string_view text)
-{
-  std::string out(text);
-  std::ranges::transform(
-    out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::unexpected<CloneFailure>
 refused(std::string message)
@@ -97,7 +89,7 @@ pin_clone_target(std::string_view url, bool allow_local, const Resolver& resolve
     return refused("Unsupported repository URL: use an https:// (or http://, git://) URL of "
                    "a public Git repository");
   }
-  const std::string scheme = lowercase(parsed->scheme());
+  const std::string scheme = util::ascii_lowercase(parsed->scheme());
   if (scheme == "file") {
     if (allow_local) {
       return CloneTarget{ std::string(url), {} };
@@ -117,7 +109,7 @@ pin_clone_target(std::string_view url, bool allow_local, const Resolver& resolve
   if (!core::is_whole_authority(url, parsed->encoded_authority())) {
     return refused("The repository URL's host is not a valid host name or address");
   }
-  const std::string host = lowercase(parsed->encoded_host());
+  const std::string host = util::ascii_lowercase(parsed->encoded_host());
   std::optional<ip::address> numeric;
   if (parsed->host_type() == boost::urls::host_type::ipv6) {
     numeric = ip::address_v6(parsed->host_ipv6_address().to_bytes());

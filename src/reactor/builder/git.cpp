@@ -3,6 +3,7 @@
 #include "reactor/builder/clone_target.hpp"
 #include "reactor/builder/disk_watch.hpp"
 #include "reactor/util/process.hpp"
+#include "reactor/util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -20,15 +21,6 @@ using Clock = std::chrono::steady_clock;
 using Kind = CloneFailure::Kind;
 
 constexpr std::size_t k_kept_lines = 12;
-
-std::string
-lowercase(std::string_view text)
-{
-  std::string out(text);
-  std::ranges::transform(
-    out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool
 contains_any(const std::string& text, std::initializer_list<std::string_view> needles)
@@ -147,7 +139,7 @@ private:
   {
     std::string all;
     for (const auto& line : m_lines) {
-      all += lowercase(line);
+      all += util::ascii_lowercase(line);
       all += '\n';
     }
     if (contains_any(all,
@@ -234,7 +226,7 @@ clone_repository(const CloneRequest& request, const LogFn& log)
   GitRunner git(request, std::move(target->git_config), log);
   const auto directory = request.directory.string();
   if (is_commit_hash(request.ref)) {
-    const auto hash = lowercase(request.ref);
+    const auto hash = util::ascii_lowercase(request.ref);
     if (auto failed = git.run({ "init", "--quiet", "--", directory })) {
       return std::unexpected(std::move(*failed));
     }

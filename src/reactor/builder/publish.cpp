@@ -5,6 +5,7 @@
 #include "reactor/core/content_type.hpp"
 #include "reactor/util/compress.hpp"
 #include "reactor/util/sha256.hpp"
+#include "reactor/util/text.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -82,7 +83,7 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
       say("[reactor] skipped special file " + sanitize_line(relative));
       continue;
     }
-    if (!is_valid_utf8(relative) || sanitize_line(relative) != relative) {
+    if (!util::is_valid_utf8(relative) || sanitize_line(relative) != relative) {
       say("[reactor] skipped file with an unusable name " + sanitize_line(relative));
       continue;
     }

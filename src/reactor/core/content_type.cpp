@@ -1,5 +1,7 @@
 #include "reactor/core/content_type.hpp"
 
+#include "reactor/util/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -58,9 +60,7 @@ content_type_for(std::string_view path)
   if (ext.size() > 16) {
     return k_default;
   }
-  std::string lower(ext);
-  std::ranges::transform(
-    lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = util::ascii_lowercase(ext);
   const auto it = std::ranges::find(
     k_types, std::string_view(lower), &std::pair<std::string_view, std::string_view>::first);
   return it == k_types.end() ? k_default : it->second;

@@ -1,6 +1,7 @@
 #include "reactor/core/repo_url.hpp"
 
 #include "reactor/core/host_address.hpp"
+#include "reactor/util/text.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -24,14 +25,6 @@ has_control_or_space(std::string_view text)
   });
 }
 
-std::string
-lowercase(std::string_view text)
-{
-  std::string out(text);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 bool
 is_loopback_name(const std::string& name)
 {
@@ -51,7 +44,7 @@ check_host(const boost::urls::url_view& url, bool allow_local)
     return util::fail("repoUrl host " + std::string(url.encoded_host()) +
                       " is not an address Reactor can reach: give a host name");
   } else {
-    std::string name = lowercase(url.encoded_host());
+    std::string name = util::ascii_lowercase(url.encoded_host());
     if (name.find('%') != std::string::npos) {
       return util::fail("repoUrl host must not be percent-encoded: write '" +
                         std::string(url.host()) + "' as plain text");
@@ -106,7 +99,7 @@ validate_repo_url(std::string_view url, bool allow_local)
                       "https://github.com/owner/app.git (SSH addresses like git@host:owner/app "
                       "are not supported)");
   }
-  const std::string scheme = lowercase(parsed->scheme());
+  const std::string scheme = util::ascii_lowercase(parsed->scheme());
   if (scheme == "file") {
     if (!allow_local) {
       return util::fail("file:// repository URLs are not allowed on this server (start it with "

@@ -5,6 +5,7 @@
 #include "reactor/edge/redirect_rules.hpp"
 #include "reactor/edge/site_path.hpp"
 #include "reactor/util/log.hpp"
+#include "reactor/util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -196,7 +197,7 @@ apply_header_changes(net::Response& response, const HeaderChanges& changes)
   }
   const auto removed = [&](std::string_view name) {
     const auto named = [&](const std::string& other) {
-      return net::equals_ignoring_case(name, other);
+      return util::equals_ignoring_case(name, other);
     };
     return std::ranges::any_of(changes.detach, named) ||
            std::ranges::any_of(changes.set, [&](const auto& item) { return named(item.first); });

@@ -1,6 +1,7 @@
 #include "reactor/edge/negotiation.hpp"
 
 #include "reactor/net/http_parser.hpp"
+#include "reactor/util/text.hpp"
 
 #include <array>
 #include <charconv>
@@ -10,7 +11,7 @@ namespace reactor::edge {
 
 namespace {
 
-using net::trim;
+using util::trim;
 
 // The q-value of one Accept-Encoding element ("gzip;q=0.5"), 1 when absent.
 double
@@ -54,9 +55,9 @@ choose_encoding(std::string_view accept_encoding, bool has_gzip, bool has_br)
     const std::string_view coding = trim(element.substr(0, semicolon));
     const double q =
       semicolon == std::string_view::npos ? 1.0 : quality(element.substr(semicolon + 1));
-    if (net::equals_ignoring_case(coding, "gzip")) {
+    if (util::equals_ignoring_case(coding, "gzip")) {
       gzip_q = q;
-    } else if (net::equals_ignoring_case(coding, "br")) {
+    } else if (util::equals_ignoring_case(coding, "br")) {
       br_q = q;
     } else if (coding == "*") {
       star_q = q;

@@ -1,5 +1,7 @@
 #include "reactor/net/http_parser.hpp"
 
+#include "reactor/util/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -93,7 +95,7 @@ bool
 starts_with_ignoring_case(std::string_view text, std::string_view prefix)
 {
   return text.size() >= prefix.size() &&
-         equals_ignoring_case(text.substr(0, prefix.size()), prefix);
+         util::equals_ignoring_case(text.substr(0, prefix.size()), prefix);
 }
 
 // The authority of an absolute-form target ("http://host:port/path" → "host:port");
@@ -140,7 +142,7 @@ parse_request_head(std::string_view data, RequestHead& head)
       return ParseResult::malformed;
     }
     const std::string_view name = line.substr(0, colon);
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string_view value = util::trim(line.substr(colon + 1));
     if (!std::ranges::all_of(name, is_token_char) ||
         !std::ranges::all_of(value, is_field_value_char)) {
       return ParseResult::malformed;
@@ -215,13 +217,13 @@ check_framing(const RequestHead& head)
   std::string_view length_text;
   std::string_view encoding;
   for (const auto& header : head.headers()) {
-    if (equals_ignoring_case(header.name, "host")) {
+    if (util::equals_ignoring_case(header.name, "host")) {
       ++hosts;
       host = header.value;
-    } else if (equals_ignoring_case(header.name, "content-length")) {
+    } else if (util::equals_ignoring_case(header.name, "content-length")) {
       ++lengths;
       length_text = header.value;
-    } else if (equals_ignoring_case(header.name, "transfer-encoding")) {
+    } else if (util::equals_ignoring_case(header.name, "transfer-encoding")) {
       ++encodings;
       encoding = header.value;
     }
@@ -233,7 +235,7 @@ check_framing(const RequestHead& head)
     return std::unexpected(FramingError{ 400, "HTTP/1.1 requests need a Host header" });
   }
   if (const auto authority = absolute_form_authority(head.target);
-      !authority.empty() && !equals_ignoring_case(authority, host)) {
+      !authority.empty() && !util::equals_ignoring_case(authority, host)) {
     return std::unexpected(FramingError{ 400, "The request target's host is not the Host header" });
   }
   if (encodings > 0) {
@@ -246,7 +248,7 @@ check_framing(const RequestHead& head)
     if (head.minor_version == 0) {
       return std::unexpected(FramingError{ 400, "Transfer-Encoding on an HTTP/1.0 request" });
     }
-    if (!equals_ignoring_case(encoding, "chunked")) {
+    if (!util::equals_ignoring_case(encoding, "chunked")) {
       return std::unexpected(FramingError{ 501, "Only the chunked transfer coding is supported" });
     }
     return BodyFraming{ BodyFraming::Kind::chunked, 0 };
@@ -278,33 +280,10 @@ origin_form(std::string_view target)
 }
 
 std::string_view
-trim(std::string_view text)
-{
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-bool
-equals_ignoring_case(std::string_view a, std::string_view b)
-{
-  return a.size() == b.size() && std::ranges::equal(a, b, [](char x, char y) {
-           const auto lower = [](char c) {
-             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-           };
-           return lower(x) == lower(y);
-         });
-}
-
-std::string_view
 find_header(std::span<const Header> headers, std::string_view name)
 {
   for (const auto& header : headers) {
-    if (equals_ignoring_case(header.name, name)) {
+    if (util::equals_ignoring_case(header.name, name)) {
       return header.value;
     }
   }
@@ -316,7 +295,7 @@ header_has_token(std::string_view value, std::string_view token)
 {
   while (!value.empty()) {
     const auto comma = value.find(',');
-    if (equals_ignoring_case(trim(value.substr(0, comma)), token)) {
+    if (util::equals_ignoring_case(util::trim(value.substr(0, comma)), token)) {
       return true;
     }
     value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);

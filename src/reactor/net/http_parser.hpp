@@ -93,12 +93,6 @@ std::string_view origin_form(std::string_view target);
 // The value of the first header of that name (ASCII case-insensitive); empty when absent.
 std::string_view find_header(std::span<const Header> headers, std::string_view name);
 
-// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace).
-std::string_view trim(std::string_view text);
-
-// ASCII case-insensitive equality.
-bool equals_ignoring_case(std::string_view a, std::string_view b);
-
 // True when a comma-separated header value lists `token` (case-insensitive).
 bool header_has_token(std::string_view value, std::string_view token);
 

@@ -1,5 +1,7 @@
 #include "reactor/net/websocket_frame.hpp"
 
+#include "reactor/util/text.hpp"
+
 namespace reactor::net::websocket {
 
 namespace {
@@ -58,7 +60,7 @@ read_close(std::string_view payload, std::size_t consumed)
     return failure(close_code::protocol_error, "invalid close code");
   }
   const std::string_view reason = payload.substr(2);
-  if (!is_valid_utf8(reason)) {
+  if (!util::is_valid_utf8(reason)) {
     return failure(close_code::invalid_payload, "close reason is not UTF-8");
   }
   return Incoming{ Incoming::Kind::close, reason, code, consumed };
@@ -143,7 +145,7 @@ FrameReader::next(std::span<char> bytes)
         m_in_message = true;
         return Incoming{ Incoming::Kind::fragment, {}, 0, consumed };
       }
-      if (!is_valid_utf8(text)) {
+      if (!util::is_valid_utf8(text)) {
         return failure(close_code::invalid_payload, "text message is not UTF-8");
       }
       return Incoming{ Incoming::Kind::text, text, 0, consumed };
@@ -154,7 +156,7 @@ FrameReader::next(std::span<char> bytes)
       }
       m_in_message = false;
       m_release_fragments = true;
-      if (!is_valid_utf8(m_fragments)) {
+      if (!util::is_valid_utf8(m_fragments)) {
         return failure(close_code::invalid_payload, "text message is not UTF-8");
       }
       return Incoming{ Incoming::Kind::text, m_fragments, 0, consumed };
@@ -200,52 +202,6 @@ encode_close(std::uint16_t code, std::string_view reason)
   std::string payload{ static_cast<char>(code >> 8), static_cast<char>(code & 0xFF) };
   payload += reason.substr(0, k_max_control_payload - 2);
   return encode_frame(Opcode::close, payload);
-}
-
-bool
-is_valid_utf8(std::string_view text)
-{
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<std::uint8_t>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra = 0;
-    std::uint32_t value = 0;
-    std::uint32_t smallest = 0;
-    if ((lead & 0xE0) == 0xC0) {
-      extra = 1;
-      value = lead & 0x1Fu;
-      smallest = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      extra = 2;
-      value = lead & 0x0Fu;
-      smallest = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      extra = 3;
-      value = lead & 0x07u;
-      smallest = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i <= extra) {
-      return false;
-    }
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto continuation = static_cast<std::uint8_t>(text[i + k]);
-      if ((continuation & 0xC0) != 0x80) {
-        return false;
-      }
-      value = (value << 6) | (continuation & 0x3Fu);
-    }
-    if (value < smallest || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 } // namespace reactor::net::websocket

@@ -91,7 +91,4 @@ std::string encode_frame(Opcode opcode, std::string_view payload);
 // A close frame: the code, then the reason (at most 123 bytes; longer is cut).
 std::string encode_close(std::uint16_t code, std::string_view reason);
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
 } // namespace reactor::net::websocket

@@ -1,5 +1,7 @@
 #include "reactor/net/websocket_handshake.hpp"
 
+#include "reactor/util/text.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -40,7 +42,7 @@ is_upgrade(const RequestHead& head)
 {
   return head.method == "GET" &&
          header_has_token(find_header(head.headers(), "connection"), "upgrade") &&
-         equals_ignoring_case(find_header(head.headers(), "upgrade"), "websocket");
+         util::equals_ignoring_case(find_header(head.headers(), "upgrade"), "websocket");
 }
 
 std::expected<std::string, Response>
@@ -49,10 +51,10 @@ accept_upgrade(const RequestHead& head)
   if (head.minor_version < 1) {
     return std::unexpected(refusal(400, "WebSocket needs HTTP/1.1"));
   }
-  if (trim(find_header(head.headers(), "sec-websocket-version")) != "13") {
+  if (util::trim(find_header(head.headers(), "sec-websocket-version")) != "13") {
     return std::unexpected(refusal(426, "Only WebSocket version 13 is supported"));
   }
-  const std::string_view key = trim(find_header(head.headers(), "sec-websocket-key"));
+  const std::string_view key = util::trim(find_header(head.headers(), "sec-websocket-key"));
   if (!is_valid_key(key)) {
     return std::unexpected(refusal(400, "Missing or malformed Sec-WebSocket-Key"));
   }

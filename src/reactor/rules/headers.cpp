@@ -2,6 +2,7 @@
 
 #include "reactor/rules/path_pattern.hpp"
 #include "reactor/rules/rule_file.hpp"
+#include "reactor/util/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -37,18 +38,6 @@ is_token_char(char c)
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string
-lowercase(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 // Why `name` cannot be set or detached; nullopt when it can.
 std::optional<std::string>
 name_problem(std::string_view name)
@@ -59,11 +48,12 @@ name_problem(std::string_view name)
   if (!std::ranges::all_of(name, is_token_char)) {
     return "invalid header name " + quote_excerpt(name);
   }
-  if (std::ranges::find(k_framing_headers, lowercase(name)) != k_framing_headers.end()) {
-    return "header " + quote_excerpt(lowercase(name)) +
+  if (std::ranges::find(k_framing_headers, util::ascii_lowercase(name)) !=
+      k_framing_headers.end()) {
+    return "header " + quote_excerpt(util::ascii_lowercase(name)) +
            " is managed by the server and cannot be set or detached";
   }
-  const std::string key = lowercase(name);
+  const std::string key = util::ascii_lowercase(name);
   const auto refused = std::ranges::find_if(
     k_refused_headers, [&](const auto& header) { return header.first == key; });
   if (refused != k_refused_headers.end()) {
@@ -112,7 +102,7 @@ parse_headers(std::string_view text)
   const std::vector<std::string_view> lines = rule_file_lines(text);
   for (std::size_t index = 0; index < lines.size(); ++index) {
     const std::size_t number = index + 1;
-    const std::string_view line = trim(lines[index]);
+    const std::string_view line = util::trim(lines[index], k_whitespace);
     const auto report = [&](const std::string& message) {
       result.problems.push_back("line " + std::to_string(number) + ": " + message);
     };
@@ -159,11 +149,12 @@ parse_headers(std::string_view text)
       continue;
     }
     if (line.starts_with('!')) {
-      const std::string_view name = trim(line.substr(1));
+      const std::string_view name = util::trim(line.substr(1), k_whitespace);
       if (auto problem = name_problem(name)) {
         report(*problem + "; ignored");
-      } else if (std::ranges::find(current->detach, lowercase(name)) == current->detach.end()) {
-        current->detach.push_back(lowercase(name));
+      } else if (std::ranges::find(current->detach, util::ascii_lowercase(name)) ==
+                 current->detach.end()) {
+        current->detach.push_back(util::ascii_lowercase(name));
       }
       continue;
     }
@@ -172,25 +163,25 @@ parse_headers(std::string_view text)
       report("expected \"Name: value\" or \"! Name\", got " + quote_excerpt(line) + "; ignored");
       continue;
     }
-    const std::string_view name = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string_view name = util::trim(line.substr(0, colon), k_whitespace);
+    const std::string_view value = util::trim(line.substr(colon + 1), k_whitespace);
     if (auto problem = name_problem(name)) {
       report(*problem + "; ignored");
       continue;
     }
     if (value.empty()) {
-      report("header " + quote_excerpt(lowercase(name)) + " has no value; ignored");
+      report("header " + quote_excerpt(util::ascii_lowercase(name)) + " has no value; ignored");
       continue;
     }
     if (std::ranges::any_of(value, [](char c) {
           const auto byte = static_cast<unsigned char>(c);
           return (byte < 0x20 && c != '\t') || byte == 0x7f;
         })) {
-      report("the value of header " + quote_excerpt(lowercase(name)) +
+      report("the value of header " + quote_excerpt(util::ascii_lowercase(name)) +
              " contains control characters; ignored");
       continue;
     }
-    const std::string key = lowercase(name);
+    const std::string key = util::ascii_lowercase(name);
     const auto existing =
       std::ranges::find_if(current->set, [&](const auto& header) { return header.first == key; });
     if (existing == current->set.end()) {

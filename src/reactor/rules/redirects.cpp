@@ -2,6 +2,7 @@
 
 #include "reactor/rules/path_pattern.hpp"
 #include "reactor/rules/rule_file.hpp"
+#include "reactor/util/text.hpp"
 
 #include <algorithm>
 
@@ -118,7 +119,7 @@ parse_redirects(std::string_view text)
   const std::vector<std::string_view> lines = rule_file_lines(text);
   for (std::size_t index = 0; index < lines.size(); ++index) {
     const std::size_t number = index + 1;
-    const std::string_view line = trim(lines[index]);
+    const std::string_view line = util::trim(lines[index], k_whitespace);
     const auto report = [&](const std::string& message) {
       result.problems.push_back("line " + std::to_string(number) + ": " + message);
     };

@@ -29,16 +29,6 @@ rule_file_lines(std::string_view text)
   return lines;
 }
 
-std::string_view
-trim(std::string_view text)
-{
-  const auto begin = text.find_first_not_of(k_whitespace);
-  if (begin == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(begin, text.find_last_not_of(k_whitespace) - begin + 1);
-}
-
 bool
 is_control(char c)
 {

@@ -15,9 +15,6 @@ constexpr std::string_view k_whitespace = " \t\r\v\f";
 // number i + 1 is element i.
 std::vector<std::string_view> rule_file_lines(std::string_view text);
 
-// `text` without the blanks (k_whitespace) around it.
-std::string_view trim(std::string_view text);
-
 // True for ASCII control characters (below 0x20, and DEL).
 bool is_control(char c);
 

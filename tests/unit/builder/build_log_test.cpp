@@ -1,5 +1,6 @@
 #include "reactor/builder/build_log.hpp"
 #include "reactor/builder/text.hpp"
+#include "reactor/util/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -99,9 +100,9 @@ TEST(Text, SanitizesLines)
   EXPECT_EQ(sanitize_line("bad \xff byte"), "bad \xEF\xBF\xBD byte");
   EXPECT_EQ(sanitize_line(std::string("nul\0x", 5)), "nul\xEF\xBF\xBDx");
   EXPECT_EQ(sanitize_line("tab\tkept"), "tab\tkept");
-  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xC0\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));
+  EXPECT_TRUE(util::is_valid_utf8("\xF0\x9F\x98\x80"));
+  EXPECT_FALSE(util::is_valid_utf8("\xC0\x80"));
+  EXPECT_FALSE(util::is_valid_utf8("\xED\xA0\x80"));
 }
 
 } // namespace reactor::builder

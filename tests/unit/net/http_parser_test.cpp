@@ -1,4 +1,5 @@
 #include "reactor/net/http_parser.hpp"
+#include "reactor/util/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -177,7 +178,7 @@ TEST(HttpParser, ReadsHeaderTokenLists)
 {
   EXPECT_TRUE(header_has_token("keep-alive, Upgrade", "upgrade"));
   EXPECT_FALSE(header_has_token("keep-alive", "close"));
-  EXPECT_EQ(trim(" \t a b \t"), "a b");
+  EXPECT_EQ(util::trim(" \t a b \t"), "a b");
 }
 
 } // namespace

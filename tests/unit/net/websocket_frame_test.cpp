@@ -1,4 +1,5 @@
 #include "reactor/net/websocket_frame.hpp"
+#include "reactor/util/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -266,7 +267,7 @@ TEST(WebSocketUtf8, AcceptsWellFormedAndRejectsTheRest)
     { "\xff", false },
   };
   for (const auto& [input, valid] : cases) {
-    EXPECT_EQ(is_valid_utf8(input), valid) << testing::PrintToString(input);
+    EXPECT_EQ(util::is_valid_utf8(input), valid) << testing::PrintToString(input);
   }
 }
 

@@ -1,4 +1,5 @@
 #include "reactor/rules/rule_file.hpp"
+#include "reactor/util/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,8 +20,8 @@ TEST(RuleFile, SplitsLines)
 
 TEST(RuleFile, TrimsBlanks)
 {
-  EXPECT_EQ(trim(" \t/a b\r\v\f"), "/a b");
-  EXPECT_EQ(trim(" \t "), "");
+  EXPECT_EQ(util::trim(" \t/a b\r\v\f", k_whitespace), "/a b");
+  EXPECT_EQ(util::trim(" \t ", k_whitespace), "");
 }
 
 } // namespace reactor::rules

@@ -1,6 +1,7 @@
 #include "reactor/objects/s3/sigv4.hpp"
 
 #include "reactor/util/sha256.hpp"
+#include "reactor/util/text.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -41,16 +42,6 @@ hex(std::string_view bytes)
     out.push_back(k_hex[byte >> 4]);
     out.push_back(k_hex[byte & 0x0f]);
   }
-  return out;
-}
-
-std::string
-lowercase(std::string_view text)
-{
-  std::string out(text);
-  std::ranges::transform(out, out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
   return out;
 }
 
@@ -188,7 +179,7 @@ sign(const Request& request, const Credentials& credentials, const Options& opti
   std::vector<Header> signed_headers;
   signed_headers.reserve(request.headers.size() + result.headers.size());
   for (const auto& header : request.headers) {
-    signed_headers.push_back({ lowercase(header.name), canonical_value(header.value) });
+    signed_headers.push_back({ util::ascii_lowercase(header.name), canonical_value(header.value) });
   }
   for (const auto& header : result.headers) {
     signed_headers.push_back({ header.name, header.value });

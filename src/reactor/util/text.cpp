@@ -1,0 +1,95 @@
+#include "reactor/util/text.hpp"
+
+#include <algorithm>
+
+namespace reactor::util {
+
+namespace {
+
+char
+lower(char c)
+{
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+} // namespace
+
+std::string
+ascii_lowercase(std::string_view text)
+{
+  std::string out(text);
+  std::ranges::transform(out, out.begin(), lower);
+  return out;
+}
+
+bool
+equals_ignoring_case(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() &&
+         std::ranges::equal(a, b, [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string_view
+trim(std::string_view text, std::string_view blanks)
+{
+  const auto begin = text.find_first_not_of(blanks);
+  if (begin == std::string_view::npos) {
+    return {};
+  }
+  return text.substr(begin, text.find_last_not_of(blanks) - begin + 1);
+}
+
+std::size_t
+utf8_sequence_length(std::string_view bytes)
+{
+  if (bytes.empty()) {
+    return 0;
+  }
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  const auto continuation = [&](std::size_t i) {
+    return i < bytes.size() && (byte(i) & 0xC0) == 0x80;
+  };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) {
+    return 1;
+  }
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    return continuation(1) ? 2 : 0;
+  }
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    if (!continuation(1) || !continuation(2)) {
+      return 0;
+    }
+    // E0 would be an overlong below U+0800; ED would be a surrogate.
+    if ((lead == 0xE0 && byte(1) < 0xA0) || (lead == 0xED && byte(1) > 0x9F)) {
+      return 0;
+    }
+    return 3;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) {
+      return 0;
+    }
+    // F0 would be an overlong below U+10000; F4 past 8F goes beyond U+10FFFF.
+    if ((lead == 0xF0 && byte(1) < 0x90) || (lead == 0xF4 && byte(1) > 0x8F)) {
+      return 0;
+    }
+    return 4;
+  }
+  return 0;
+}
+
+bool
+is_valid_utf8(std::string_view bytes)
+{
+  while (!bytes.empty()) {
+    const auto length = utf8_sequence_length(bytes);
+    if (length == 0) {
+      return false;
+    }
+    bytes.remove_prefix(length);
+  }
+  return true;
+}
+
+} // namespace reactor::util

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+// Byte-string helpers every module shares. ASCII only on purpose: hostnames, header names,
+// schemes and tokens are compared without the locale.
+namespace reactor::util {
+
+// `text` with A-Z turned into a-z.
+std::string ascii_lowercase(std::string_view text);
+
+// ASCII case-insensitive equality.
+bool equals_ignoring_case(std::string_view a, std::string_view b);
+
+// `text` without the characters of `blanks` around it (by default HTTP's optional
+// whitespace: spaces and tabs).
+std::string_view trim(std::string_view text, std::string_view blanks = " \t");
+
+// Length of the well-formed UTF-8 sequence at the start of `bytes` (no overlongs,
+// surrogates or values past U+10FFFF); 0 when it is ill-formed or `bytes` is empty.
+std::size_t utf8_sequence_length(std::string_view bytes);
+
+// True when the bytes are well-formed UTF-8.
+bool is_valid_utf8(std::string_view bytes);
+
+} // namespace reactor::util
