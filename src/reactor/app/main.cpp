@@ -1,8 +1,8 @@
 #include "reactor/app/main.hpp"
 
+#include "reactor/app/config_file.hpp"
 #include "reactor/app/serve.hpp"
 #include "reactor/cli/command_line.hpp"
-#include "reactor/util/config_file.hpp"
 #include "reactor/util/units.hpp"
 
 #include <CLI/CLI.hpp>
@@ -311,7 +311,7 @@ main(int argc, char** argv)
       continue;
     }
     if (!role.config_file.empty()) {
-      if (auto applied = util::apply_config_file(*role.command, role.config_file); !applied) {
+      if (auto applied = apply_config_file(*role.command, role.config_file); !applied) {
         std::cerr << "reactor: " << applied.error().message << "\n";
         return 2;
       }

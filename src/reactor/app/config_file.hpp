@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-namespace reactor::util {
+namespace reactor::app {
 
 // Applies the settings of a TOML file to `command`'s options, each under its flag's name
 // without the dashes (`listen = "127.0.0.1:3000"` is --listen). Call after parsing the
@@ -15,6 +15,6 @@ namespace reactor::util {
 // Strings for text (durations and sizes too: "15m", "4G"), numbers for numbers, true or
 // false for switches. Fails with "<file>:<line>: …" naming the key and what to fix for a
 // syntax error, an unknown key, a section, a wrong type or a value the flag rejects.
-Result<void> apply_config_file(CLI::App& command, const std::filesystem::path& file);
+util::Result<void> apply_config_file(CLI::App& command, const std::filesystem::path& file);
 
-} // namespace reactor::util
+} // namespace reactor::app

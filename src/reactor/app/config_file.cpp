@@ -1,4 +1,4 @@
-#include "reactor/util/config_file.hpp"
+#include "reactor/app/config_file.hpp"
 
 // Debian's toml++ is a compiled shared library: include it without its implementation.
 #define TOML_HEADER_ONLY 0
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <toml++/toml.h>
 
-namespace reactor::util {
+namespace reactor::app {
 
 namespace {
 
@@ -82,7 +82,7 @@ is_settable(const CLI::App& command, const CLI::Option* option)
 }
 
 // Sets the flag that `key` names from its value in the file; `where` is "file:line: ".
-Result<void>
+util::Result<void>
 apply_setting(CLI::App& command,
               const std::string& where,
               const std::string& key,
@@ -90,16 +90,17 @@ apply_setting(CLI::App& command,
 {
   const auto value = scalar_text(node);
   if (!value) {
-    return fail(where + "'" + key + "' must be a single value (settings go at the top " +
-                "level, without sections or arrays)");
+    return util::fail(where + "'" + key + "' must be a single value (settings go at the top " +
+                      "level, without sections or arrays)");
   }
   CLI::Option* option = command.get_option_no_throw("--" + key);
   if (!is_settable(command, option)) {
-    return fail(where + "unknown setting '" + key + "': the settings are the flags of 'reactor " +
-                command.get_name() + " --help' without the leading --");
+    return util::fail(where + "unknown setting '" + key +
+                      "': the settings are the flags of 'reactor " + command.get_name() +
+                      " --help' without the leading --");
   }
   if (const auto mismatch = type_mismatch(kind_of(*option), node, key, *value); !mismatch.empty()) {
-    return fail(where + "'" + key + "' " + mismatch);
+    return util::fail(where + "'" + key + "' " + mismatch);
   }
   if (option->count() > 0) {
     return {}; // given on the command line or in the environment, which win
@@ -108,26 +109,26 @@ apply_setting(CLI::App& command,
     option->add_result(*value);
     option->run_callback();
   } catch (const CLI::Error& error) {
-    return fail(where + "'" + key + "' = " + *value + " is refused: " + error.what());
+    return util::fail(where + "'" + key + "' = " + *value + " is refused: " + error.what());
   }
   return {};
 }
 
 } // namespace
 
-Result<void>
+util::Result<void>
 apply_config_file(CLI::App& command, const std::filesystem::path& file)
 {
   const std::string name = file.string();
   if (!std::ifstream(file)) {
-    return fail("cannot read the config file " + name);
+    return util::fail("cannot read the config file " + name);
   }
   toml::table table;
   try {
     table = toml::parse_file(name);
   } catch (const toml::parse_error& error) {
-    return fail(name + ":" + std::to_string(error.source().begin.line) +
-                ": not valid TOML: " + std::string(error.description()));
+    return util::fail(name + ":" + std::to_string(error.source().begin.line) +
+                      ": not valid TOML: " + std::string(error.description()));
   }
   for (const auto& [key_node, node] : table) {
     const std::string key(key_node.str());
@@ -139,4 +140,4 @@ apply_config_file(CLI::App& command, const std::filesystem::path& file)
   return {};
 }
 
-} // namespace reactor::util
+} // namespace reactor::app

@@ -1,4 +1,4 @@
-#include "reactor/util/config_file.hpp"
+#include "reactor/app/config_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
-namespace reactor::util {
+namespace reactor::app {
 
 namespace {
 
@@ -131,4 +131,4 @@ TEST(ConfigFile, MissingFileIsAnError)
   EXPECT_EQ(applied.error().message, "cannot read the config file /nonexistent/reactor.toml");
 }
 
-} // namespace reactor::util
+} // namespace reactor::app
