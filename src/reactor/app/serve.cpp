@@ -9,6 +9,7 @@
 #include "reactor/store/feed_follower.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/open_files.hpp"
+#include "reactor/util/text.hpp"
 
 #include <atomic>
 #include <csignal>
@@ -103,23 +104,6 @@ role_names(Roles roles)
     }
   }
   return names;
-}
-
-// A backend URL fit for the log: a password in it becomes "***".
-std::string
-without_password(std::string url)
-{
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) {
-    return url;
-  }
-  const auto authority = scheme_end + 3;
-  const auto at = url.find('@', authority);
-  const auto colon = url.find(':', authority);
-  if (at != std::string::npos && colon < at && url.find('/', authority) > at) {
-    url.replace(colon + 1, at - colon - 1, "***");
-  }
-  return url;
 }
 
 // `path` made absolute against the directory Reactor started in.
@@ -325,7 +309,7 @@ log_started(const ServeOptions& options, Roles roles, std::uint64_t open_files)
     "reactor.started",
     { { "roles", role_names(roles) },
       { "open_files", open_files },
-      { "db", options.db.empty() ? "sqlite (data dir)" : without_password(options.db) },
+      { "db", options.db.empty() ? "sqlite (data dir)" : util::without_password(options.db) },
       { "store", options.store.empty() ? "file (data dir)" : options.store },
       { "data_dir", options.data_dir.string() } });
 }

@@ -92,4 +92,21 @@ is_valid_utf8(std::string_view bytes)
   return true;
 }
 
+std::string
+without_password(std::string_view url)
+{
+  std::string out(url);
+  const auto scheme_end = out.find("://");
+  if (scheme_end == std::string::npos) {
+    return out;
+  }
+  const auto authority = scheme_end + 3;
+  const auto at = out.find('@', authority);
+  const auto colon = out.find(':', authority);
+  if (at != std::string::npos && colon < at && out.find('/', authority) > at) {
+    out.replace(colon + 1, at - colon - 1, "***");
+  }
+  return out;
+}
+
 } // namespace reactor::util

@@ -25,4 +25,8 @@ std::size_t utf8_sequence_length(std::string_view bytes);
 // True when the bytes are well-formed UTF-8.
 bool is_valid_utf8(std::string_view bytes);
 
+// A URL fit for a log or a message: the password in its authority (`user:secret@host`)
+// becomes "***".
+std::string without_password(std::string_view url);
+
 } // namespace reactor::util

@@ -40,5 +40,14 @@ TEST(Text, MeasuresUtf8SequencesAndRefusesIllFormedOnes)
   EXPECT_FALSE(is_valid_utf8("caf\xC3"));
 }
 
+TEST(Text, HidesTheUrlsPasswordOnly)
+{
+  EXPECT_EQ(without_password("postgres://reactor:s3cret@db:5432/reactor"),
+            "postgres://reactor:***@db:5432/reactor");
+  EXPECT_EQ(without_password("postgres://db:5432/reactor"), "postgres://db:5432/reactor");
+  EXPECT_EQ(without_password("https://host/a:b@c"), "https://host/a:b@c");
+  EXPECT_EQ(without_password("not a url"), "not a url");
+}
+
 } // namespace
 } // namespace reactor::util

@@ -75,23 +75,6 @@ connection_failure(PGconn* connection)
 
 } // namespace
 
-std::string
-redacted(const std::string& url)
-{
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) {
-    return url;
-  }
-  auto authority = scheme_end + 3;
-  auto at = url.find('@', authority);
-  auto colon = url.find(':', authority);
-  if (at == std::string::npos || colon == std::string::npos || colon > at ||
-      url.find('/', authority) < at) {
-    return url;
-  }
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
 ConnectionPtr
 connect(const std::string& url)
 {

@@ -23,9 +23,6 @@ namespace reactor::store::postgres {
 constexpr std::chrono::milliseconds k_first_backoff{ 100 };
 constexpr std::chrono::milliseconds k_max_backoff{ 5000 };
 
-// The URL without its password, for messages.
-std::string redacted(const std::string& url);
-
 struct ConnectionCloser
 {
   void operator()(PGconn* connection) const noexcept { PQfinish(connection); }

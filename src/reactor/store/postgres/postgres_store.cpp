@@ -6,6 +6,7 @@
 #include "reactor/store/postgres/transaction.hpp"
 #include "reactor/store/sql_store.hpp"
 #include "reactor/util/random.hpp"
+#include "reactor/util/text.hpp"
 
 #include <mutex>
 #include <utility>
@@ -221,7 +222,7 @@ private:
 util::Result<std::unique_ptr<MetadataStore>>
 create_store(const std::string& url, Clock clock)
 {
-  auto prefix = "cannot open the metadata store " + redacted(url) + ": ";
+  auto prefix = "cannot open the metadata store " + util::without_password(url) + ": ";
   if (!url.starts_with("postgres://") && !url.starts_with("postgresql://")) {
     return fail(prefix + "not a postgres:// URL");
   }
