@@ -2,6 +2,7 @@
 
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/text.hpp"
+#include "reactor/util/units.hpp"
 
 namespace reactor::builder {
 
@@ -47,7 +48,7 @@ BuildLog::add(std::string_view line)
       if (!m_truncated) {
         m_truncated = true;
         const auto limit = over_lines ? std::to_string(m_limits.max_lines) + " lines"
-                                      : format_size(m_limits.max_bytes);
+                                      : util::format_size(m_limits.max_bytes);
         m_pending.push_back(std::string(k_log_truncated) + " The output went over the log limit (" +
                             limit + "); the rest of it is not kept.");
       }

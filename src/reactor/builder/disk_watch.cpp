@@ -2,6 +2,7 @@
 
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/limits.hpp"
+#include "reactor/util/units.hpp"
 
 #include <sys/statvfs.h>
 
@@ -54,8 +55,8 @@ full_disk(const std::filesystem::path& path, std::string_view error)
   if (error.find("No space left on device") == std::string_view::npos && free >= k_nearly_full) {
     return std::nullopt;
   }
-  return "the disk holding " + existing.string() + " is full (" + format_size(free) + " free of " +
-         format_size(total) + "): free space on it";
+  return "the disk holding " + existing.string() + " is full (" + util::format_size(free) +
+         " free of " + util::format_size(total) + "): free space on it";
 }
 
 } // namespace reactor::builder

@@ -27,12 +27,6 @@ enum class Limit
   disk,
 };
 
-// "4 GiB", "1.5 GiB", "512 MiB", "300 KiB", "12 bytes".
-std::string format_size(std::uint64_t bytes);
-
-// "15 minutes", "1 minute", "90 seconds", "500 ms".
-std::string format_duration(std::chrono::milliseconds duration);
-
 // The limit by name with its value, as the ERROR shows it: "memory limit (4 GiB)".
 std::string describe_limit(Limit limit, const BuildLimits& limits);
 

@@ -12,6 +12,7 @@
 #include "reactor/builder/text.hpp"
 #include "reactor/builder/toolchain.hpp"
 #include "reactor/util/sha256.hpp"
+#include "reactor/util/units.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -372,7 +373,7 @@ private:
     if (!stored) {
       say("Could not save the dependencies to the cache: " + stored.error().message);
     } else if (*stored > 0) {
-      say("Saved the installed dependencies to the cache (" + format_size(*stored) + ") in " +
+      say("Saved the installed dependencies to the cache (" + util::format_size(*stored) + ") in " +
           seconds_text(Clock::now() - saving));
     }
     return std::nullopt;

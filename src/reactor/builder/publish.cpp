@@ -6,6 +6,7 @@
 #include "reactor/util/compress.hpp"
 #include "reactor/util/sha256.hpp"
 #include "reactor/util/text.hpp"
+#include "reactor/util/units.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -99,7 +100,7 @@ collect_output(const fs::path& output_dir, const LogFn& log, const OutputLimits&
     }
     if (limits.max_total_bytes != 0 && total > limits.max_total_bytes) {
       return util::fail_user("The build output went over the output size limit (" +
-                             format_size(limits.max_total_bytes) +
+                             util::format_size(limits.max_total_bytes) +
                              "): publish less, e.g. leave out source maps and large media");
     }
     files.push_back({ relative, it->path(), size });

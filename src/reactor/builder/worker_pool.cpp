@@ -4,6 +4,7 @@
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/metrics.hpp"
+#include "reactor/util/units.hpp"
 
 #include <algorithm>
 #include <array>
@@ -96,12 +97,13 @@ std::string
 WorkerPool::limits_status() const
 {
   const auto& limits = m_config.pipeline.limits;
-  const auto common =
-    "time " + format_duration(limits.timeout) + ", disk " + format_size(limits.disk_bytes) +
-    ", output " + format_size(limits.output_bytes) + " in " + std::to_string(limits.output_files) +
-    " files, log " + format_size(limits.log_bytes);
+  const auto common = "time " + util::format_duration(limits.timeout) + ", disk " +
+                      util::format_size(limits.disk_bytes) + ", output " +
+                      util::format_size(limits.output_bytes) + " in " +
+                      std::to_string(limits.output_files) + " files, log " +
+                      util::format_size(limits.log_bytes);
   if (m_cgroups) {
-    return "build limits: memory " + format_size(limits.memory_bytes) + ", " +
+    return "build limits: memory " + util::format_size(limits.memory_bytes) + ", " +
            std::to_string(limits.max_processes) + " processes, " + common + "; " +
            m_cgroups->description();
   }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace reactor::util {
@@ -13,5 +14,11 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // "4096", "512K", "512M", "4G" (powers of 1024; a bare number is bytes).
 Result<std::uint64_t> parse_size(std::string_view text);
+
+// "4 GiB", "1.5 GiB", "512 MiB", "300 KiB", "12 bytes".
+std::string format_size(std::uint64_t bytes);
+
+// "15 minutes", "1 minute", "90 seconds", "500 ms".
+std::string format_duration(std::chrono::milliseconds duration);
 
 } // namespace reactor::util

@@ -32,4 +32,19 @@ TEST(Units, ParsesSizes)
   EXPECT_EQ(parse_size("99999999999999G").error().message, "'99999999999999G' is too large");
 }
 
+TEST(Units, FormatsSizesAndDurationsForPeople)
+{
+  EXPECT_EQ(format_size(0), "0 bytes");
+  EXPECT_EQ(format_size(1), "1 byte");
+  EXPECT_EQ(format_size(512ULL << 10), "512 KiB");
+  EXPECT_EQ(format_size(4ULL << 30), "4 GiB");
+  EXPECT_EQ(format_size(3ULL << 29), "1.5 GiB");
+  EXPECT_EQ(format_size(64ULL << 20), "64 MiB");
+  EXPECT_EQ(format_duration(15min), "15 minutes");
+  EXPECT_EQ(format_duration(1min), "1 minute");
+  EXPECT_EQ(format_duration(90s), "90 seconds");
+  EXPECT_EQ(format_duration(2h), "2 hours");
+  EXPECT_EQ(format_duration(1500ms), "1500 ms");
+}
+
 } // namespace reactor::util
