@@ -77,15 +77,6 @@ walk_folders(const fs::path& root, Visit visit)
   }
 }
 
-std::string
-read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 bool
 write_text(const fs::path& path, std::string_view text)
 {

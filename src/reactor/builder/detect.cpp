@@ -7,7 +7,6 @@
 #include <array>
 #include <fstream>
 #include <optional>
-#include <sstream>
 
 namespace reactor::builder {
 
@@ -59,11 +58,8 @@ read_package(const fs::path& dir, std::string_view shown)
   if (fs::file_size(path, ec) > k_max_package_json_bytes || ec) {
     return util::fail_user("package.json in " + display(shown) + " is too large (over 1 MiB)");
   }
-  std::ifstream input(path, std::ios::binary);
-  std::stringstream text;
-  text << input.rdbuf();
   boost::system::error_code parse_error;
-  auto value = json::parse(text.str(), parse_error);
+  auto value = json::parse(read_text(path), parse_error);
   if (parse_error || !value.is_object()) {
     return util::fail_user("package.json in " + display(shown) + " is not valid JSON" +
                            (parse_error ? ": " + parse_error.message() : std::string()) +

@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -334,6 +336,15 @@ remove_tree(const fs::path& root)
     make_removable(root);
     fs::remove_all(root, ec);
   }
+}
+
+std::string
+read_text(const std::filesystem::path& file)
+{
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 } // namespace reactor::builder

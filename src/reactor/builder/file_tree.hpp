@@ -26,6 +26,9 @@ util::Result<std::uint64_t> copy_tree(const std::filesystem::path& from,
                                       const std::filesystem::path& to,
                                       std::uint64_t max_bytes = 0);
 
+// The whole content of a file; empty when it cannot be read.
+std::string read_text(const std::filesystem::path& file);
+
 // Removes a tree, also one whose directories a build made unwritable.
 void remove_tree(const std::filesystem::path& root);
 

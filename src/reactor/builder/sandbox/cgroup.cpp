@@ -1,5 +1,6 @@
 #include "reactor/builder/sandbox/cgroup.hpp"
 
+#include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/sandbox/cgroup_files.hpp"
 
 #include <algorithm>
@@ -8,9 +9,7 @@
 #include <charconv>
 #include <csignal>
 #include <fcntl.h>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <sys/stat.h>
 #include <system_error>
 #include <thread>
@@ -51,15 +50,6 @@ std::string
 error_text(int error)
 {
   return std::error_code(error, std::generic_category()).message();
-}
-
-std::string
-read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 util::Result<void>
