@@ -97,7 +97,7 @@ test('deploy without --json prints the phases, the build log and the site URL', 
   assert.ok(at('==> cloning') < at('==> building'), result.stdout);
   assert.ok(lines.some((line) => line === 'built tiny app'), result.stdout);
   assert.ok(lines.findIndex((line) => line === 'built tiny app') > at('==> building'), result.stdout);
-  assert.match(result.stdout, new RegExp(`^Deployed in \\d+\\.\\ds: http://${id}\\.localhost:${server.port}$`, 'm'));
+  assert.match(result.stdout, new RegExp(`^Deployed in \\d+\\.\\d s: http://${id}\\.localhost:${server.port}$`, 'm'));
   assert.doesNotMatch(result.stdout, /\x1b\[/, 'no terminal escapes when stdout is a pipe');
 });
 

@@ -34,8 +34,7 @@ constexpr std::string_view k_legacy_openssl = "--openssl-legacy-provider";
 std::string
 seconds_text(Clock::duration elapsed)
 {
-  const auto tenths = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 100;
-  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+  return util::format_seconds(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed));
 }
 
 std::int64_t

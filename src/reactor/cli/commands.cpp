@@ -5,6 +5,7 @@
 #include "reactor/cli/progress.hpp"
 #include "reactor/cli/sse.hpp"
 #include "reactor/core/deployment.hpp"
+#include "reactor/util/units.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -339,7 +340,7 @@ deploy(const ClientOptions& client, const DeployOptions& options)
   switch (final_event->status) {
     case core::Status::deployed:
       if (!client.json) {
-        std::cout << "Deployed in " << seconds_text(elapsed) << ": " << url << '\n';
+        std::cout << "Deployed in " << util::format_seconds(elapsed) << ": " << url << '\n';
       }
       return k_exit_ok;
     case core::Status::canceled:

@@ -35,13 +35,6 @@ object_table(std::vector<std::string> header, const boost::json::array& items, R
 } // namespace
 
 std::string
-seconds_text(std::chrono::milliseconds elapsed)
-{
-  const auto tenths = std::max<std::int64_t>(elapsed.count(), 0) / 100;
-  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
-}
-
-std::string
 short_time(std::string text)
 {
   if (text.size() >= 19 && text[10] == 'T') {

@@ -13,9 +13,6 @@
 
 namespace reactor::cli {
 
-// Milliseconds as seconds with one decimal, rounded down: "12.3s".
-std::string seconds_text(std::chrono::milliseconds elapsed);
-
 // "2026-11-26T01:10:33.123Z" as "2026-11-26 01:10:33"; other text as it is.
 std::string short_time(std::string text);
 

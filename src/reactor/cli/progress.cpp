@@ -1,6 +1,6 @@
 #include "reactor/cli/progress.hpp"
 
-#include "reactor/cli/format.hpp"
+#include "reactor/util/units.hpp"
 
 #include <array>
 
@@ -46,7 +46,7 @@ progress_line(std::string_view label, std::chrono::milliseconds elapsed, std::si
   line += ' ';
   line += label;
   line += "  ";
-  line += seconds_text(elapsed);
+  line += util::format_seconds(elapsed);
   return line;
 }
 

@@ -1,5 +1,6 @@
 #include "reactor/util/units.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
@@ -115,6 +116,13 @@ format_duration(std::chrono::milliseconds duration)
     return plural(ms / 1000, "second");
   }
   return std::to_string(ms) + " ms";
+}
+
+std::string
+format_seconds(std::chrono::milliseconds elapsed)
+{
+  const auto tenths = std::max<std::int64_t>(elapsed.count(), 0) / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
 
 } // namespace reactor::util

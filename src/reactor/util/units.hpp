@@ -21,4 +21,7 @@ std::string format_size(std::uint64_t bytes);
 // "15 minutes", "1 minute", "90 seconds", "500 ms".
 std::string format_duration(std::chrono::milliseconds duration);
 
+// An elapsed time to a tenth of a second, rounded down: "0.0 s", "12.3 s".
+std::string format_seconds(std::chrono::milliseconds elapsed);
+
 } // namespace reactor::util

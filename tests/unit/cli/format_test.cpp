@@ -21,15 +21,6 @@ array(std::string_view json)
 
 } // namespace
 
-TEST(SecondsText, RoundsDownToTenths)
-{
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(0)), "0.0s");
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(99)), "0.0s");
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(12399)), "12.3s");
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(600000)), "600.0s");
-  EXPECT_EQ(seconds_text(std::chrono::milliseconds(-5)), "0.0s");
-}
-
 TEST(ShortTime, ShowsDateAndTimeWithoutFractionsOrZone)
 {
   EXPECT_EQ(short_time("2026-11-26T01:10:33.123Z"), "2026-11-26 01:10:33");

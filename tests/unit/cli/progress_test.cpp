@@ -17,8 +17,8 @@ TEST(ProgressLabel, NamesThePhaseWhileInProgress)
 
 TEST(ProgressLine, ShowsSpinnerLabelAndSeconds)
 {
-  EXPECT_EQ(progress_line("building", std::chrono::milliseconds(12345), 0), "⠋ building  12.3s");
-  EXPECT_EQ(progress_line("cloning", std::chrono::milliseconds(0), 11), "⠙ cloning  0.0s");
+  EXPECT_EQ(progress_line("building", std::chrono::milliseconds(12345), 0), "⠋ building  12.3 s");
+  EXPECT_EQ(progress_line("cloning", std::chrono::milliseconds(0), 11), "⠙ cloning  0.0 s");
 }
 
 TEST(Progress, PrintsPlainLinesWhenNotATerminal)
@@ -44,7 +44,7 @@ TEST(Progress, RewritesOneStatusLineBelowTheLogOnATerminal)
   progress.log("line one");
   progress.finish();
   const std::string text = out.str();
-  EXPECT_TRUE(text.starts_with("\r\x1b[2K⠋ building  0.0s")) << text;
+  EXPECT_TRUE(text.starts_with("\r\x1b[2K⠋ building  0.0 s")) << text;
   EXPECT_NE(text.find("\r\x1b[2Kline one\n\r\x1b[2K⠋ building"), std::string::npos) << text;
   EXPECT_TRUE(text.ends_with("\r\x1b[2K")) << text;
 }

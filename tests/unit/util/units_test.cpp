@@ -47,4 +47,13 @@ TEST(Units, FormatsSizesAndDurationsForPeople)
   EXPECT_EQ(format_duration(1500ms), "1500 ms");
 }
 
+TEST(Units, FormatsElapsedSecondsToATenthRoundedDown)
+{
+  EXPECT_EQ(format_seconds(0ms), "0.0 s");
+  EXPECT_EQ(format_seconds(99ms), "0.0 s");
+  EXPECT_EQ(format_seconds(12399ms), "12.3 s");
+  EXPECT_EQ(format_seconds(600000ms), "600.0 s");
+  EXPECT_EQ(format_seconds(-5ms), "0.0 s");
+}
+
 } // namespace reactor::util
