@@ -91,20 +91,6 @@ lists_token(std::string_view header, std::string_view token)
   return false;
 }
 
-bool
-etag_matches(std::string_view if_none_match, std::string_view etag)
-{
-  if (if_none_match.empty()) {
-    return false;
-  }
-  if (if_none_match.find('*') != std::string_view::npos) {
-    return true;
-  }
-  // Weak comparison, as If-None-Match wants: W/"x" matches "x". The quotes keep "x" from
-  // matching "x-gz".
-  return if_none_match.find(etag) != std::string_view::npos;
-}
-
 net::Response
 respond(const net::Request& request, const Served& served, std::string_view cache_control)
 {
@@ -120,7 +106,7 @@ respond(const net::Request& request, const Served& served, std::string_view cach
   if (served.gzip) {
     response.headers.emplace_back("Vary", "Accept-Encoding");
   }
-  if (etag_matches(request.header("if-none-match"), etag)) {
+  if (net::etag_matches(request.header("if-none-match"), etag)) {
     response.status = 304;
     return response;
   }

@@ -122,16 +122,6 @@ unknown_site_page(std::string_view label)
 }
 
 bool
-etag_matches(std::string_view if_none_match, std::string_view etag)
-{
-  if (if_none_match.find('*') != std::string_view::npos) {
-    return true;
-  }
-  // Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
-  return if_none_match.find(etag) != std::string_view::npos;
-}
-
-bool
 not_modified_since(std::string_view if_modified_since, std::string_view last_modified)
 {
   if (if_modified_since.empty()) {
@@ -345,7 +335,7 @@ Edge::respond_with_file(const net::Request& request,
     const std::string_view if_none_match = request.header("if-none-match");
     if (if_none_match.empty()
           ? not_modified_since(request.header("if-modified-since"), file->last_modified)
-          : etag_matches(if_none_match, variant.etag)) {
+          : net::etag_matches(if_none_match, variant.etag)) {
       response.status = 304;
       response.prepared_head = variant.not_modified_head;
       return response;

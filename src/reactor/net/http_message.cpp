@@ -71,4 +71,16 @@ json_error(unsigned status, std::string_view message)
   return json_response(status, boost::json::serialize(boost::json::object{ { "error", message } }));
 }
 
+bool
+etag_matches(std::string_view if_none_match, std::string_view etag)
+{
+  if (if_none_match.empty()) {
+    return false;
+  }
+  if (if_none_match.find('*') != std::string_view::npos) {
+    return true;
+  }
+  return if_none_match.find(etag) != std::string_view::npos;
+}
+
 } // namespace reactor::net

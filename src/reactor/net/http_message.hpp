@@ -93,4 +93,8 @@ Response json_response(unsigned status, std::string json);
 // {"error": message}
 Response json_error(unsigned status, std::string_view message);
 
+// True when an If-None-Match value names `etag` (a quoted ETag) or is "*": weak comparison
+// (RFC 9110 13.1.2), so W/"x" matches "x"; the quotes keep "x" from matching "x-gz".
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+
 } // namespace reactor::net
