@@ -612,9 +612,10 @@ private:
       }
       return util::fail(std::move(published.error().message));
     }
-    say("Published " + std::to_string(published->files) + " files (" +
-        std::to_string(published->uploaded) + " new, " + std::to_string(published->bytes) +
-        " bytes) in " + seconds_text(Clock::now() - started));
+    say("Published " + std::to_string(published->files) +
+        (published->files == 1 ? " file (" : " files (") + std::to_string(published->uploaded) +
+        " new, " + util::format_size(published->bytes) + ") in " +
+        seconds_text(Clock::now() - started));
     return BuildResult{ .status = Status::deployed };
   }
 
