@@ -2,6 +2,8 @@
 // needs more or fails, as the session does.
 #include "reactor/net/websocket_frame.hpp"
 
+#include "reactor/util/text.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -25,7 +27,8 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
       std::abort();
     }
     if (incoming.kind == Incoming::Kind::text &&
-        (incoming.payload.size() > k_max_message || !is_valid_utf8(incoming.payload))) {
+        (incoming.payload.size() > k_max_message ||
+         !reactor::util::is_valid_utf8(incoming.payload))) {
       std::abort();
     }
     if (incoming.kind == Incoming::Kind::close) {
