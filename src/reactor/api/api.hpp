@@ -6,6 +6,7 @@
 #include "reactor/net/http_message.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
+#include "reactor/util/metrics.hpp"
 
 #include <functional>
 #include <optional>
@@ -31,6 +32,8 @@ struct ApiContext
   objects::ObjectStore* objects = nullptr;
   // Called after a deployment was deleted (drops its site from this process's edge).
   std::function<void(std::string_view)> on_deleted;
+  // Adds the process's own instruments to GET /metrics, after the store's counts.
+  std::function<void(util::MetricsPage&)> render_metrics;
   // Runs POST /admin/gc; nullptr: the call answers 503.
   gc::Collector* collector = nullptr;
   // Host names the API answers for besides loopback (api_host_names): other Host headers

@@ -1,5 +1,7 @@
 #include "reactor/api/ui.hpp"
 
+#include "reactor/net/negotiation.hpp"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,37 +67,13 @@ find(std::string_view path)
   return nullptr;
 }
 
-// True when the comma-separated header lists `token` (q=0 is not honoured: no client
-// sends it for gzip).
-bool
-lists_token(std::string_view header, std::string_view token)
-{
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    item = item.substr(0, item.find(';'));
-    while (!item.empty() && item.front() == ' ') {
-      item.remove_prefix(1);
-    }
-    while (!item.empty() && item.back() == ' ') {
-      item.remove_suffix(1);
-    }
-    if (item == token || item == "*") {
-      return true;
-    }
-    if (comma == std::string_view::npos) {
-      break;
-    }
-    header.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 net::Response
 respond(const net::Request& request, const Served& served, std::string_view cache_control)
 {
   const EmbeddedFile& file = *served.file;
-  const bool gzip = served.gzip && lists_token(request.header("accept-encoding"), "gzip");
+  const bool gzip =
+    served.gzip &&
+    net::choose_encoding(request.header("accept-encoding"), true, false) == net::Encoding::gzip;
   // A gzip body is a different representation, so it has its own tag.
   const std::string etag = gzip ? std::string(file.etag.substr(0, file.etag.size() - 1)) + "-gz\""
                                 : std::string(file.etag);

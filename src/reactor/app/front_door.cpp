@@ -1,8 +1,8 @@
 #include "reactor/app/front_door.hpp"
 
+#include "reactor/app/metrics.hpp"
 #include "reactor/edge/host.hpp"
 #include "reactor/hub/watch_peer.hpp"
-#include "reactor/util/metrics.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -55,18 +55,17 @@ FrontDoor::handle(net::Request request)
     if (m_edge == nullptr) {
       co_return net::json_error(404, "This Reactor node does not serve sites (no edge role)");
     }
-    auto& metrics = util::metrics();
+    auto& metrics = site_metrics();
     auto response = m_edge->serve_from_memory(request, *label);
-    (response ? metrics.edge_memory_hits : metrics.edge_memory_misses)
-      .fetch_add(1, std::memory_order_relaxed);
+    (response ? metrics.memory_hits : metrics.memory_misses).add();
     if (!response) {
       const std::string site(*label);
       response =
         co_await on_pool(m_pool, [this, &request, &site] { return m_edge->serve(request, site); });
     }
     const std::size_t status_class = std::min<std::size_t>(response->status / 100, 5);
-    metrics.edge_requests[status_class].fetch_add(1, std::memory_order_relaxed);
-    metrics.edge_bytes[status_class].fetch_add(response->body_size(), std::memory_order_relaxed);
+    metrics.requests[status_class].add();
+    metrics.bytes[status_class].add(response->body_size());
     co_return std::move(*response);
   }
   if (m_api == nullptr) {

@@ -2,6 +2,7 @@
 
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
+#include "reactor/app/metrics.hpp"
 #include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
@@ -258,6 +259,7 @@ make_api_context(const ServeOptions& options,
            .deploy_limiter = deploy_limiter ? &*deploy_limiter : nullptr,
            .objects = backends.objects.get(),
            .on_deleted = [&sites](std::string_view id) { sites.forget_site(id); },
+           .render_metrics = render_metrics,
            .collector = &collector,
            .api_hosts =
              api::api_host_names(options.public_url, options.domain, options.api_hosts) };

@@ -1,9 +1,9 @@
 #include "reactor/builder/worker_pool.hpp"
 
 #include "reactor/builder/disk_watch.hpp"
+#include "reactor/builder/metrics.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/util/log.hpp"
-#include "reactor/util/metrics.hpp"
 #include "reactor/util/units.hpp"
 
 #include <algorithm>
@@ -193,15 +193,15 @@ namespace {
 void
 observe_build(const BuildInfo* info, std::chrono::steady_clock::duration elapsed)
 {
-  auto& metrics = util::metrics();
-  metrics.build_seconds.observe_seconds(std::chrono::duration<double>(elapsed).count());
+  auto& recorded = metrics();
+  recorded.build_seconds.observe_seconds(std::chrono::duration<double>(elapsed).count());
   if (info == nullptr) {
     return;
   }
-  constexpr std::array<std::string_view, 4> k_phases{ "clone", "install", "build", "upload" };
+  const auto& phases = Metrics::k_phases;
   for (const auto& [phase, ms] : info->durations_ms) {
-    if (const auto* known = std::ranges::find(k_phases, phase); known != k_phases.end()) {
-      metrics.phase_seconds[static_cast<std::size_t>(known - k_phases.begin())].observe_seconds(
+    if (const auto* known = std::ranges::find(phases, phase); known != phases.end()) {
+      recorded.phase_seconds[static_cast<std::size_t>(known - phases.begin())].observe_seconds(
         static_cast<double>(ms) / 1000.0);
     }
   }
@@ -320,7 +320,7 @@ WorkerPool::run_job(const store::Job& job)
   }
 
   if (job.receives > 1) {
-    util::metrics().leases_expired.fetch_add(1, std::memory_order_relaxed);
+    metrics().leases_expired.add();
     util::log::warn("job.lease_expired",
                     { { "id", job.deployment_id }, { "attempt", job.receives } });
   }

@@ -127,13 +127,15 @@ not_modified_since(std::string_view if_modified_since, std::string_view last_mod
   if (if_modified_since.empty()) {
     return false; // the common case, and date parsing (strptime) is not cheap
   }
-  const auto since = parse_http_date(if_modified_since);
-  const auto modified = parse_http_date(last_modified);
+  const auto since = net::parse_http_date(if_modified_since);
+  const auto modified = net::parse_http_date(last_modified);
   return since && modified && *modified <= *since;
 }
 
 net::Response
-range_response(const PreparedFile& file, const PreparedVariant& variant, const ByteRange& range)
+range_response(const PreparedFile& file,
+               const PreparedVariant& variant,
+               const net::ByteRange& range)
 {
   net::Response response;
   response.status = 206;
@@ -322,11 +324,11 @@ Edge::respond_with_file(const net::Request& request,
 
   // A byte range is of the identity representation.
   const std::string_view range_header = resolved.status == 200 ? request.header("range") : "";
-  const Encoding encoding = range_header.empty()
-                              ? choose_encoding(request.header("accept-encoding"),
-                                                !resolved.entry->gzip.hash.empty(),
-                                                !resolved.entry->br.hash.empty())
-                              : Encoding::identity;
+  const net::Encoding encoding = range_header.empty()
+                                   ? net::choose_encoding(request.header("accept-encoding"),
+                                                          !resolved.entry->gzip.hash.empty(),
+                                                          !resolved.entry->br.hash.empty())
+                                   : net::Encoding::identity;
   const PreparedVariant& variant = file->variant(encoding);
 
   net::Response response;
@@ -343,7 +345,7 @@ Edge::respond_with_file(const net::Request& request,
   }
   if (!range_header.empty()) {
     bool unsatisfiable = false;
-    const auto range = parse_range(range_header, variant.size(), unsatisfiable);
+    const auto range = net::parse_range(range_header, variant.size(), unsatisfiable);
     if (unsatisfiable) {
       auto refused = text_page(416, "text/plain; charset=utf-8", "Range not satisfiable\n");
       refused.headers.emplace_back("Content-Range", "bytes */" + std::to_string(variant.size()));

@@ -15,7 +15,7 @@ render_head(unsigned status,
             const objects::ManifestEntry& entry,
             const PreparedFile& file,
             const PreparedVariant& variant,
-            Encoding encoding,
+            net::Encoding encoding,
             std::size_t length,
             bool not_modified)
 {
@@ -26,8 +26,9 @@ render_head(unsigned status,
     head += "Content-Length: " + std::to_string(length) + "\r\n";
     head += "Content-Type: " + entry.content_type + "\r\n";
   }
-  if (encoding != Encoding::identity && !not_modified) {
-    head += encoding == Encoding::gzip ? "Content-Encoding: gzip\r\n" : "Content-Encoding: br\r\n";
+  if (encoding != net::Encoding::identity && !not_modified) {
+    head +=
+      encoding == net::Encoding::gzip ? "Content-Encoding: gzip\r\n" : "Content-Encoding: br\r\n";
   }
   head += "ETag: " + variant.etag + "\r\n";
   head += "Last-Modified: " + file.last_modified + "\r\n";
@@ -65,7 +66,7 @@ prepare_file(const objects::ManifestEntry& entry,
     if (!variant.exists()) {
       continue;
     }
-    const auto encoding = static_cast<Encoding>(i);
+    const auto encoding = static_cast<net::Encoding>(i);
     variant.etag = "\"" + (blob == nullptr ? entry.hash : blob->hash) + "\"";
     variant.head = std::make_shared<const std::string>(
       render_head(status, entry, file, variant, encoding, variant.size(), false));

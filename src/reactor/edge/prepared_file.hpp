@@ -1,7 +1,7 @@
 #pragma once
 
-#include "reactor/edge/negotiation.hpp"
 #include "reactor/net/http_message.hpp"
+#include "reactor/net/negotiation.hpp"
 #include "reactor/objects/manifest.hpp"
 
 #include <array>
@@ -27,11 +27,11 @@ struct PreparedVariant
 
 struct PreparedFile
 {
-  std::array<PreparedVariant, 3> variants; // indexed by Encoding
+  std::array<PreparedVariant, 3> variants; // indexed by net::Encoding
   std::string cache_control;
   std::string last_modified;
 
-  const PreparedVariant& variant(Encoding encoding) const
+  const PreparedVariant& variant(net::Encoding encoding) const
   {
     return variants[static_cast<std::size_t>(encoding)];
   }

@@ -206,7 +206,7 @@ SiteCache::load_site(std::string_view id)
   if (!manifest) {
     return std::unexpected(store_failure(std::move(manifest.error())));
   }
-  Site site{ std::move(*manifest), http_date(deployment->updated_at_ms / 1000), {} };
+  Site site{ std::move(*manifest), net::http_date(deployment->updated_at_ms / 1000), {} };
   if (auto& parsed = site.manifest.rules) {
     site.rules = std::move(*parsed);
     parsed.reset();

@@ -1,7 +1,7 @@
 #include "reactor/gc/sweep.hpp"
 
+#include "reactor/gc/metrics.hpp"
 #include "reactor/objects/manifest.hpp"
-#include "reactor/util/metrics.hpp"
 
 #include <unordered_map>
 #include <unordered_set>
@@ -191,9 +191,8 @@ sweep_objects(store::MetadataStore& store,
     }
   }
   if (!options.dry_run) {
-    auto& metrics = util::metrics();
-    metrics.gc_blobs_deleted.fetch_add(report.blobs_deleted, std::memory_order_relaxed);
-    metrics.gc_bytes_freed.fetch_add(report.bytes_freed, std::memory_order_relaxed);
+    metrics().blobs_deleted.add(report.blobs_deleted);
+    metrics().bytes_freed.add(report.bytes_freed);
   }
   return report;
 }

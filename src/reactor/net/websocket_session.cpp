@@ -1,6 +1,6 @@
+#include "reactor/net/metrics.hpp"
 #include "reactor/net/sessions.hpp"
 #include "reactor/net/websocket_frame.hpp"
-#include "reactor/util/metrics.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -211,7 +211,7 @@ Connection::start(std::string_view early_bytes)
 {
   boost::system::error_code ignored;
   m_socket.non_blocking(true, ignored);
-  util::metrics().websocket_connections.fetch_add(1, std::memory_order_relaxed);
+  metrics().websocket_connections.add(1);
   m_outbox->attach(m_socket.get_executor(), weak_from_this());
   m_outbox->allow_direct_writes(m_socket.native_handle(), &send_text_frame);
   if (!early_bytes.empty()) {
@@ -469,7 +469,7 @@ Connection::finish()
   m_socket.shutdown(tcp::socket::shutdown_both, ignored);
   m_socket.close(ignored);
   m_peer->on_close();
-  util::metrics().websocket_connections.fetch_sub(1, std::memory_order_relaxed);
+  metrics().websocket_connections.add(-1);
 }
 
 } // namespace

@@ -92,11 +92,11 @@ TEST(SiteCacheBlobs, ServesBlobsThatMatchTheManifest)
   SiteCache cache(site.metadata, *site.objects, k_budget);
   const auto index = site.load(cache, "index.html");
   ASSERT_TRUE(index.has_value()) << index.error().message;
-  EXPECT_EQ(*(*index)->variant(Encoding::identity).body, "<h1>hello</h1>");
+  EXPECT_EQ(*(*index)->variant(net::Encoding::identity).body, "<h1>hello</h1>");
   const auto big = site.load(cache, "big.js");
   ASSERT_TRUE(big.has_value()) << big.error().message;
-  ASSERT_TRUE((*big)->variant(Encoding::identity).file);
-  EXPECT_EQ((*big)->variant(Encoding::identity).size(), 100u * 1024);
+  ASSERT_TRUE((*big)->variant(net::Encoding::identity).file);
+  EXPECT_EQ((*big)->variant(net::Encoding::identity).size(), 100u * 1024);
 }
 
 TEST(SiteCacheBlobs, ATruncatedBlobIsCorruptNeverShort)

@@ -1,10 +1,10 @@
 // The garbage sweep against every object store backend, with a real SQLite metadata store.
+#include "reactor/gc/metrics.hpp"
 #include "reactor/gc/sweep.hpp"
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/objects/manifest.hpp"
 #include "reactor/objects/s3/s3_store.hpp"
 #include "reactor/store/sqlite/sqlite_store.hpp"
-#include "reactor/util/metrics.hpp"
 #include "reactor/util/sha256.hpp"
 
 #include <gtest/gtest.h>
@@ -153,7 +153,7 @@ TEST_P(SweepSuite, DeletesWhatNoLiveManifestReferencesAndSparesTheRest)
   EXPECT_EQ(dry.manifests_deleted, 2u);
   EXPECT_EQ(keys(), all);
 
-  const auto deleted_before = util::metrics().gc_blobs_deleted.load();
+  const auto deleted_before = gc::metrics().blobs_deleted.value();
   const auto report = sweep(0s);
   EXPECT_EQ(report.blobs_deleted, 3u);
   EXPECT_EQ(report.manifests_deleted, 2u);
@@ -162,7 +162,7 @@ TEST_P(SweepSuite, DeletesWhatNoLiveManifestReferencesAndSparesTheRest)
             std::string("only the deleted site").size() +
               std::string("only the failed publish").size() +
               std::string("uploaded by a publish that crashed").size());
-  EXPECT_EQ(util::metrics().gc_blobs_deleted.load(), deleted_before + 3);
+  EXPECT_EQ(gc::metrics().blobs_deleted.value(), deleted_before + 3);
   EXPECT_EQ(keys(),
             (std::set<std::string>{ objects::blob_key(shared),
                                     objects::blob_key(kept_only),

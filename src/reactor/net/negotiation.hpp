@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace reactor::edge {
+namespace reactor::net {
 
 enum class Encoding
 {
@@ -36,4 +36,4 @@ std::string http_date(std::int64_t epoch_seconds);
 // Seconds since the epoch of an IMF-fixdate; nullopt for anything else.
 std::optional<std::int64_t> parse_http_date(std::string_view text);
 
-} // namespace reactor::edge
+} // namespace reactor::net

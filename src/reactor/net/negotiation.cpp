@@ -1,4 +1,4 @@
-#include "reactor/edge/negotiation.hpp"
+#include "reactor/net/negotiation.hpp"
 
 #include "reactor/net/http_parser.hpp"
 #include "reactor/util/text.hpp"
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <ctime>
 
-namespace reactor::edge {
+namespace reactor::net {
 
 namespace {
 
@@ -107,11 +107,15 @@ parse_range(std::string_view header, std::uint64_t size, bool& unsatisfiable)
   }
   const auto start = parse_number(first);
   const auto end = last.empty() ? std::optional<std::uint64_t>(size - 1) : parse_number(last);
-  if (!start || !end || *end < *start) {
+  if (!start || !end) {
     return std::nullopt;
   }
+  // Before the order check: "bytes=200-" of 100 bytes is unsatisfiable, not ignored.
   if (*start >= size) {
     unsatisfiable = true;
+    return std::nullopt;
+  }
+  if (*end < *start) {
     return std::nullopt;
   }
   return ByteRange{ *start, std::min(*end, size - 1) };
@@ -140,4 +144,4 @@ parse_http_date(std::string_view text)
   return static_cast<std::int64_t>(timegm(&parts));
 }
 
-} // namespace reactor::edge
+} // namespace reactor::net
