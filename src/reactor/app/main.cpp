@@ -16,19 +16,22 @@ namespace reactor::app {
 
 namespace {
 
-// A CLI11 validator-transform that accepts durations like "20s" or "15m".
+// A CLI11 option whose text `parse` turns into `target` (a unit like "15m" or "4G"); its
+// error message becomes the usage error.
+template<typename Value, typename Parse>
 CLI::Option*
-add_duration(CLI::App& command,
-             const std::string& name,
-             std::chrono::milliseconds& target,
-             const std::string& help,
-             const std::string& env)
+add_parsed(CLI::App& command,
+           const std::string& name,
+           Value& target,
+           const std::string& help,
+           const std::string& env,
+           Parse parse)
 {
   return command
     .add_option_function<std::string>(
       name,
-      [&target, name](const std::string& text) {
-        auto parsed = util::parse_duration(text);
+      [&target, name, parse](const std::string& text) {
+        auto parsed = parse(text);
         if (!parsed) {
           throw CLI::ValidationError(name, parsed.error().message);
         }
@@ -38,7 +41,18 @@ add_duration(CLI::App& command,
     ->envname(env);
 }
 
-// A CLI11 option that accepts sizes like "512M" or "4G".
+// Durations like "20s" or "15m".
+CLI::Option*
+add_duration(CLI::App& command,
+             const std::string& name,
+             std::chrono::milliseconds& target,
+             const std::string& help,
+             const std::string& env)
+{
+  return add_parsed(command, name, target, help, env, util::parse_duration);
+}
+
+// Sizes like "512M" or "4G".
 CLI::Option*
 add_size(CLI::App& command,
          const std::string& name,
@@ -46,18 +60,7 @@ add_size(CLI::App& command,
          const std::string& help,
          const std::string& env)
 {
-  return command
-    .add_option_function<std::string>(
-      name,
-      [&target, name](const std::string& text) {
-        auto parsed = util::parse_size(text);
-        if (!parsed) {
-          throw CLI::ValidationError(name, parsed.error().message);
-        }
-        target = *parsed;
-      },
-      help)
-    ->envname(env);
+  return add_parsed(command, name, target, help, env, util::parse_size);
 }
 
 void

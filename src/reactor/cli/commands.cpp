@@ -353,14 +353,22 @@ deploy(const ClientOptions& client, const DeployOptions& options)
   }
 }
 
+namespace {
+
+// Fetches `path`, whose answer is {"<key>": [...]}, and prints it: as JSON with --json,
+// `empty` when the list is empty, else as `table` makes it.
 int
-list(const ClientOptions& client)
+print_list(const ClientOptions& client,
+           const std::string& path,
+           std::string_view key,
+           std::string_view empty,
+           std::string (*table)(const boost::json::array&))
 {
   auto api = connect(client);
   if (!api) {
     return report(client, api.error());
   }
-  auto reply = expect(client, api->get("/deployments"), 200);
+  auto reply = expect(client, api->get(path), 200);
   if (!reply) {
     return report(client, reply.error());
   }
@@ -369,17 +377,30 @@ list(const ClientOptions& client)
     return k_exit_ok;
   }
   const auto object = parse_object(reply->body);
-  const auto* items = object ? object->if_contains("deployments") : nullptr;
+  const auto* items = object ? object->if_contains(key) : nullptr;
   if (items == nullptr || !items->is_array()) {
-    return report(client,
-                  Failure{ k_exit_failed, "the server's list is not {\"deployments\": […]}", {} });
+    return report(
+      client,
+      Failure{ k_exit_failed, "the server's list is not {\"" + std::string(key) + "\": […]}", {} });
   }
   if (items->get_array().empty()) {
-    std::cout << "No deployments yet: start one with `reactor deploy <git-url>`\n";
+    std::cout << empty << '\n';
     return k_exit_ok;
   }
-  print_text(deployments_table(items->get_array()));
+  print_text(table(items->get_array()));
   return k_exit_ok;
+}
+
+} // namespace
+
+int
+list(const ClientOptions& client)
+{
+  return print_list(client,
+                    "/deployments",
+                    "deployments",
+                    "No deployments yet: start one with `reactor deploy <git-url>`",
+                    deployments_table);
 }
 
 int
@@ -444,30 +465,8 @@ cancel(const ClientOptions& client, std::string_view id)
 int
 list_dead_letters(const ClientOptions& client)
 {
-  auto api = connect(client);
-  if (!api) {
-    return report(client, api.error());
-  }
-  auto reply = expect(client, api->get("/admin/dead-letters"), 200);
-  if (!reply) {
-    return report(client, reply.error());
-  }
-  if (client.json) {
-    print_json(reply->body);
-    return k_exit_ok;
-  }
-  const auto object = parse_object(reply->body);
-  const auto* items = object ? object->if_contains("deadLetters") : nullptr;
-  if (items == nullptr || !items->is_array()) {
-    return report(client,
-                  Failure{ k_exit_failed, "the server's list is not {\"deadLetters\": […]}", {} });
-  }
-  if (items->get_array().empty()) {
-    std::cout << "No dead letters\n";
-    return k_exit_ok;
-  }
-  print_text(dead_letters_table(items->get_array()));
-  return k_exit_ok;
+  return print_list(
+    client, "/admin/dead-letters", "deadLetters", "No dead letters", dead_letters_table);
 }
 
 int
