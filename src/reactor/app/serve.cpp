@@ -220,17 +220,19 @@ check_builder(const builder::WorkerPool& workers, const builder::WorkerConfig& c
   }
 }
 
-// What the process does with the change feed: the hub's watchers get each event, and
-// deployments deleted through any api node stop being served here.
+// What the process does with the change feed: the hub's watchers get each event,
+// deployments deleted through any api node stop being served here, and aliases moved
+// through any node are read again.
 store::FeedFollower::OnEvents
-feed_delivery(hub::Hub& hub, edge::SiteCache& sites, Roles roles)
+feed_delivery(hub::Hub& hub, edge::SiteCache& sites, edge::AliasTable& aliases, Roles roles)
 {
-  return [&hub, &sites, roles](const std::vector<core::Event>& events) {
+  return [&hub, &sites, &aliases, roles](const std::vector<core::Event>& events) {
     if (roles.api) {
       hub.deliver(events);
     }
     if (roles.edge) {
       sites.forget_deleted(events);
+      aliases.forget_moved(events);
     }
   };
 }
@@ -351,14 +353,15 @@ run_node(const ServeOptions& given, Roles roles)
 
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(store, objects, options.edge_cache_bytes);
-  edge::Edge edge(sites);
+  edge::AliasTable aliases(store);
+  edge::Edge edge(sites, aliases);
   // One reader of the change feed for the process; an edge-only node reads only the
-  // deletions, not every build log line.
+  // deletions and alias moves, not every build log line.
   const bool follows_feed = roles.api || roles.edge;
   store::FeedFollower feed(store,
-                           feed_delivery(hub, sites, roles),
+                           feed_delivery(hub, sites, aliases, roles),
                            roles.api ? store::FeedFollower::Events::all
-                                     : store::FeedFollower::Events::deletions);
+                                     : store::FeedFollower::Events::edge);
   if (follows_feed) {
     store.on_change([&feed] { feed.notify(); });
   }

@@ -63,6 +63,8 @@ struct Deployment
   std::string error;  // set on ERROR: what the user should fix
   std::string commit; // resolved commit hash, once cloned
   BuildSettings settings;
+  std::string project; // empty: a deployment of no project
+  std::string branch;  // of a project's deployment: the branch it builds ("" = default)
   // What the worker found and measured (framework, package manager, versions, phase
   // durations), as a JSON object; "{}" until known.
   std::string build_info = "{}";
@@ -85,7 +87,8 @@ enum class EventKind
 {
   status,
   log,
-  deleted // the deployment was deleted (a tombstone: its other events went with it)
+  deleted, // the deployment was deleted (a tombstone: its other events went with it)
+  alias    // a hostname label (`line`) now points at deployment_id ("" when it was dropped)
 };
 
 // One entry of the change feed; seq grows strictly across all deployments.
@@ -97,7 +100,7 @@ struct Event
   Status status = Status::pending; // kind == status
   Phase phase = Phase::none;       // kind == status
   std::string error;               // kind == status
-  std::string line;                // kind == log
+  std::string line;                // kind == log: the line; kind == alias: the label
 };
 
 } // namespace reactor::core

@@ -217,8 +217,9 @@ apply_header_changes(net::Response& response, const HeaderChanges& changes)
 
 } // namespace
 
-Edge::Edge(SiteCache& sites)
+Edge::Edge(SiteCache& sites, AliasTable& aliases)
   : m_sites(sites)
+  , m_aliases(aliases)
 {
 }
 
@@ -238,9 +239,36 @@ Edge::serve(const net::Request& request, std::string_view label)
 std::optional<net::Response>
 Edge::respond(const net::Request& request, std::string_view label, bool may_block)
 {
-  if (!core::is_deployment_id(label)) {
+  if (core::is_deployment_id(label)) {
+    return respond_from_site(request, label, may_block);
+  }
+  auto target = m_aliases.cached(label);
+  if (!target && !may_block) {
+    return std::nullopt;
+  }
+  if (!target) {
+    auto loaded = m_aliases.load(label);
+    if (!loaded) {
+      util::log::error("edge.alias_unreadable",
+                       { { "label", label }, { "error", loaded.error().message } });
+      return text_page(503, "text/plain; charset=utf-8", "The site cannot be read right now\n");
+    }
+    target = std::move(*loaded);
+  }
+  if (target->empty()) {
     return unknown_site_page(label);
   }
+  auto response = respond_from_site(request, *target, may_block);
+  // Previews stay out of search engines; production is the address to index.
+  if (response && !is_production_label(label)) {
+    apply_header_changes(*response, HeaderChanges{ .set = { { "X-Robots-Tag", "noindex" } } });
+  }
+  return response;
+}
+
+std::optional<net::Response>
+Edge::respond_from_site(const net::Request& request, std::string_view id, bool may_block)
+{
   if (request.method != "GET" && request.method != "HEAD") {
     auto response = text_page(405, "text/plain; charset=utf-8", "Only GET and HEAD are allowed\n");
     response.headers.emplace_back("Allow", "GET, HEAD");
@@ -252,25 +280,25 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
     return text_page(400, "text/plain; charset=utf-8", "Bad request path\n");
   }
 
-  std::shared_ptr<const Site> site = m_sites.cached_site(label);
+  std::shared_ptr<const Site> site = m_sites.cached_site(id);
   if (!site && !may_block) {
     return std::nullopt;
   }
   if (!site) {
-    auto loaded = m_sites.load_site(label);
+    auto loaded = m_sites.load_site(id);
     if (!loaded && loaded.error().corrupt) {
       // Logged where it was found; never a body short of its Content-Length.
       return text_page(502, "text/plain; charset=utf-8", "The file is damaged on the server\n");
     }
     if (!loaded) {
       util::log::error("edge.site_unreadable",
-                       { { "id", label }, { "error", loaded.error().message } });
+                       { { "id", id }, { "error", loaded.error().message } });
       return text_page(503, "text/plain; charset=utf-8", "The site cannot be read right now\n");
     }
     site = *loaded;
   }
   if (!site) {
-    return unknown_site_page(label);
+    return unknown_site_page(id);
   }
 
   // _redirects first: a 3xx answers at once, a 200 rewrites the path (once, no chains).

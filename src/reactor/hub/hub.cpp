@@ -42,10 +42,11 @@ public:
   }
 
 private:
-  // A deletion is a SYSTEM message on /ws only: SSE clients know status and log events.
+  // A deletion (SYSTEM) and an alias move (ALIAS_UPDATE) are messages on /ws only: SSE
+  // clients know status and log events.
   bool shows(Hub::Format format) const
   {
-    if (m_event.kind == core::EventKind::deleted) {
+    if (m_event.kind == core::EventKind::deleted || m_event.kind == core::EventKind::alias) {
       return format == Hub::Format::websocket;
     }
     return format != Hub::Format::log_text || m_event.kind == core::EventKind::log;
@@ -161,7 +162,7 @@ Hub::watch(const std::string& deployment_id,
   // is sent.
   if (!since) {
     const auto latest = std::find_if(stored.rbegin(), stored.rend(), [](const auto& event) {
-      return event.kind != core::EventKind::log;
+      return event.kind == core::EventKind::status || event.kind == core::EventKind::deleted;
     });
     stored =
       latest == stored.rend() ? std::vector<core::Event>{} : std::vector<core::Event>{ *latest };

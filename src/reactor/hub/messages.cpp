@@ -14,6 +14,16 @@ event_message(const core::Event& event)
                            { "id", event.deployment_id },
                            { "message", "Deployment " + event.deployment_id + " was deleted" } });
   }
+  if (event.kind == core::EventKind::alias) {
+    return boost::json::serialize(boost::json::object{
+      { "type", "ALIAS_UPDATE" },
+      { "id", event.deployment_id },
+      { "seq", event.seq },
+      { "label", event.line },
+      { "deploymentId",
+        event.deployment_id.empty() ? boost::json::value(nullptr)
+                                    : boost::json::value(event.deployment_id) } });
+  }
   if (event.kind == core::EventKind::log) {
     return boost::json::serialize(boost::json::object{ { "type", "LOG" },
                                                        { "id", event.deployment_id },

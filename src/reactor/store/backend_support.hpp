@@ -48,7 +48,7 @@ struct NewEvent
   core::Status status = core::Status::pending; // kind == status
   core::Phase phase = core::Phase::none;       // kind == status
   std::string error;                           // kind == status
-  std::string line;                            // kind == log
+  std::string line;                            // kind == log or alias
   std::int64_t at_ms = 0;
 };
 

@@ -95,7 +95,7 @@ FeedFollower::read_new_events()
 {
   for (;;) {
     auto events = m_events == Events::all ? m_store.events_after(m_seq, "", k_page)
-                                          : m_store.deletions_after(m_seq, k_page);
+                                          : m_store.edge_events_after(m_seq, k_page);
     if (!events) {
       util::log::warn("feed.unreadable",
                       { { "after", m_seq }, { "error", events.error().message } });

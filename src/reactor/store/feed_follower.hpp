@@ -14,7 +14,7 @@
 namespace reactor::store {
 
 // Follows the change feed from its end at start(): hands every newer event (or with
-// Events::deletions only the tombstones, all an edge node needs) to `on_events`, in seq
+// Events::edge only the tombstones and alias moves, all an edge node needs) to `on_events`, in seq
 // order, each once, a page at a time. The thread that committed an
 // event reads the feed and hands it on (notify), so it takes no thread hop; a thread of
 // the follower's own reads it every second too, so a missed notification or a failed
@@ -26,7 +26,7 @@ public:
   enum class Events
   {
     all,
-    deletions
+    edge
   };
 
   FeedFollower(MetadataStore& store, OnEvents on_events, Events events = Events::all);

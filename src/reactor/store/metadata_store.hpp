@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/core/deployment.hpp"
+#include "reactor/core/project.hpp"
 #include "reactor/util/error.hpp"
 
 #include <chrono>
@@ -44,6 +45,14 @@ struct DeploymentStatus
 {
   std::string id;
   core::Status status = core::Status::pending;
+};
+
+// A hostname label of a project and the deployment it serves.
+struct Alias
+{
+  std::string label;  // "<project>" (production) or "<project>--<branch slug>"
+  std::string branch; // "" for the production alias
+  std::string deployment_id;
 };
 
 // Counts for monitoring: "status:<STATUS>" per deployment status, "jobs" (queued or
@@ -102,9 +111,9 @@ public:
                                                         std::string_view deployment_id,
                                                         int limit) = 0;
 
-  // Deletion tombstones with seq > after, ascending, at most `limit`: the part of the feed
-  // an edge node needs, without every build log line.
-  virtual Result<std::vector<core::Event>> deletions_after(std::int64_t after, int limit) = 0;
+  // Deletion tombstones and alias moves with seq > after, ascending, at most `limit`: the
+  // part of the feed an edge node needs, without every build log line.
+  virtual Result<std::vector<core::Event>> edge_events_after(std::int64_t after, int limit) = 0;
 
   // The highest event seq so far (0 when there is none).
   virtual Result<std::int64_t> last_event_seq() = 0;
@@ -118,7 +127,10 @@ public:
   virtual Result<bool> extend_lease(const Job& job, std::chrono::milliseconds lease) = 0;
 
   // Applies the final change and deletes the job in one transaction, only while the
-  // lease is still held. False (nothing changed) when the lease was lost.
+  // lease is still held. False (nothing changed) when the lease was lost. A project's
+  // deployment reaching DEPLOYED moves its branch's alias, and production's when it built
+  // the production branch and the project promotes automatically, in the same transaction
+  // (with an alias event each); an alias never moves back to an older deployment.
   virtual Result<bool> finish_job(const Job& job, const core::StatusChange& change) = 0;
 
   // Makes a leased job visible again at once without counting the receive (graceful
@@ -142,6 +154,38 @@ public:
   // The id and status of every deployment, in no particular order (the garbage sweep's
   // view of what exists).
   virtual Result<std::vector<DeploymentStatus>> deployment_statuses() = 0;
+
+  // Inserts the project; false (nothing changed) when the name is taken.
+  virtual Result<bool> create_project(const core::Project& project) = 0;
+
+  // nullopt when no project has this name.
+  virtual Result<std::optional<core::Project>> find_project(std::string_view name) = 0;
+
+  // Every project, by name.
+  virtual Result<std::vector<core::Project>> list_projects() = 0;
+
+  // Deletes the project and its aliases (an alias event each) in one transaction; its
+  // deployments stay, served at their own hostnames. `busy` while one of them is not final.
+  virtual Result<DeleteOutcome> delete_project(std::string_view name) = 0;
+
+  // The project's deployments, newest first, at most `limit`.
+  virtual Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
+                                                                         int limit) = 0;
+
+  // The project's aliases, by label.
+  virtual Result<std::vector<Alias>> project_aliases(std::string_view project) = 0;
+
+  // The deployment a hostname label of a project serves; nullopt for no alias.
+  virtual Result<std::optional<std::string>> resolve_alias(std::string_view label) = 0;
+
+  // Points the project's production alias at `deployment_id` (a DEPLOYED deployment of
+  // it) only while it still points at `expected` ("" for none yet), sets the project's
+  // automatic promotion to `auto_promote`, and appends the alias event, in one
+  // transaction. False (nothing changed) when the alias changed meanwhile.
+  virtual Result<bool> set_production(std::string_view project,
+                                      std::string_view deployment_id,
+                                      std::string_view expected,
+                                      bool auto_promote) = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

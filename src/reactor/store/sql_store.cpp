@@ -50,7 +50,33 @@ read_deployment(const Row& row)
   }
   deployment.settings = std::move(*settings);
   deployment.build_info = row.text(10);
+  deployment.project = row.text(11);
+  deployment.branch = row.text(12);
   return deployment;
+}
+
+Result<core::Project>
+read_project(const Row& row)
+{
+  core::Project project;
+  project.name = row.text(0);
+  project.repo_url = row.text(1);
+  project.production_branch = row.text(2);
+  auto settings = core::parse_build_settings(row.text(3));
+  if (!settings) {
+    return fail("project '" + project.name +
+                "' has unreadable settings: " + settings.error().message);
+  }
+  project.settings = std::move(*settings);
+  project.auto_promote = row.int64(4) != 0;
+  project.created_at_ms = row.int64(5);
+  return project;
+}
+
+Result<Alias>
+read_alias(const Row& row)
+{
+  return Alias{ .label = row.text(0), .branch = row.text(1), .deployment_id = row.text(2) };
 }
 
 Result<core::Event>
@@ -67,6 +93,11 @@ read_event(const Row& row)
   }
   if (kind == "deleted") {
     event.kind = core::EventKind::deleted;
+    return event;
+  }
+  if (kind == "alias") {
+    event.kind = core::EventKind::alias;
+    event.line = row.text(6);
     return event;
   }
   event.kind = core::EventKind::status;
@@ -242,7 +273,9 @@ public:
                                                   deployment.commit,
                                                   created,
                                                   updated,
-                                                  core::to_json(deployment.settings)));
+                                                  core::to_json(deployment.settings),
+                                                  deployment.project,
+                                                  deployment.branch));
       if (!inserted) {
         return std::unexpected(inserted.error());
       }
@@ -333,10 +366,10 @@ public:
     });
   }
 
-  Result<std::vector<core::Event>> deletions_after(std::int64_t after, int limit) override
+  Result<std::vector<core::Event>> edge_events_after(std::int64_t after, int limit) override
   {
     return run("read deletions", "", [&](Executor& executor) {
-      return all_rows(executor, m_sql.deletions_after, sql_values(after, limit), read_event);
+      return all_rows(executor, m_sql.edge_events_after, sql_values(after, limit), read_event);
     });
   }
 
@@ -437,8 +470,15 @@ public:
         }
         core::StatusChange applied_change = change;
         applied_change.deployment_id = deployment_id;
-        if (auto applied = apply_change(executor, applied_change, m_clock()); !applied) {
+        const auto now = m_clock();
+        auto applied = apply_change(executor, applied_change, now);
+        if (!applied) {
           return applied;
+        }
+        if (*applied && applied_change.status == core::Status::deployed) {
+          if (auto moved = move_aliases(executor, deployment_id, now); !moved) {
+            return std::unexpected(moved.error());
+          }
         }
         if (auto done = executor.execute(m_sql.delete_job, sql_values(job.id)); !done) {
           return std::unexpected(done.error());
@@ -563,6 +603,153 @@ public:
     });
   }
 
+  Result<bool> create_project(const core::Project& project) override
+  {
+    return run("create project", project.name, [&](Executor& executor) -> Result<bool> {
+      const auto created = project.created_at_ms != 0 ? project.created_at_ms : m_clock();
+      auto inserted = executor.execute(m_sql.insert_project,
+                                       sql_values(project.name,
+                                                  project.repo_url,
+                                                  project.production_branch,
+                                                  core::to_json(project.settings),
+                                                  std::int64_t{ project.auto_promote ? 1 : 0 },
+                                                  created));
+      if (!inserted) {
+        return std::unexpected(inserted.error());
+      }
+      return *inserted == 1;
+    });
+  }
+
+  Result<std::optional<core::Project>> find_project(std::string_view name) override
+  {
+    return run("find project", name, [&](Executor& executor) {
+      return first_row(executor, m_sql.select_project, sql_values(name), read_project);
+    });
+  }
+
+  Result<std::vector<core::Project>> list_projects() override
+  {
+    return run("list projects", "", [&](Executor& executor) {
+      return all_rows(executor, m_sql.list_projects, {}, read_project);
+    });
+  }
+
+  Result<DeleteOutcome> delete_project(std::string_view name) override
+  {
+    return run("delete project", name, [&](Executor& executor) -> Result<DeleteOutcome> {
+      if (auto begun = executor.begin(); !begun) {
+        return std::unexpected(begun.error());
+      }
+      auto project = first_row(executor, m_sql.select_project, sql_values(name), read_project);
+      if (!project) {
+        return std::unexpected(project.error());
+      }
+      if (!*project) {
+        return DeleteOutcome::unknown;
+      }
+      auto unfinished = first_row(executor, m_sql.project_unfinished, sql_values(name), read_int64);
+      if (!unfinished) {
+        return std::unexpected(unfinished.error());
+      }
+      if (unfinished->value_or(0) > 0) {
+        return DeleteOutcome::busy;
+      }
+      auto aliases = all_rows(executor, m_sql.project_aliases, sql_values(name), read_alias);
+      if (!aliases) {
+        return std::unexpected(aliases.error());
+      }
+      const auto now = m_clock();
+      for (const auto& alias : *aliases) {
+        if (auto appended = executor.append_event(alias_event(alias.label, "", now)); !appended) {
+          return std::unexpected(appended.error());
+        }
+      }
+      for (const auto sql : { m_sql.delete_project_aliases, m_sql.delete_project }) {
+        if (auto done = executor.execute(sql, sql_values(name)); !done) {
+          return std::unexpected(done.error());
+        }
+      }
+      if (auto committed = executor.commit(); !committed) {
+        return std::unexpected(committed.error());
+      }
+      return DeleteOutcome::deleted;
+    });
+  }
+
+  Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
+                                                                 int limit) override
+  {
+    return run("list the deployments of project", project, [&](Executor& executor) {
+      return all_rows(
+        executor, m_sql.list_project_deployments, sql_values(project, limit), read_deployment);
+    });
+  }
+
+  Result<std::vector<Alias>> project_aliases(std::string_view project) override
+  {
+    return run("list the aliases of project", project, [&](Executor& executor) {
+      return all_rows(executor, m_sql.project_aliases, sql_values(project), read_alias);
+    });
+  }
+
+  Result<std::optional<std::string>> resolve_alias(std::string_view label) override
+  {
+    return run("resolve alias", label, [&](Executor& executor) {
+      return first_row(executor, m_sql.alias_target, sql_values(label), read_text);
+    });
+  }
+
+  Result<bool> set_production(std::string_view project,
+                              std::string_view deployment_id,
+                              std::string_view expected,
+                              bool auto_promote) override
+  {
+    return run("promote in project", project, [&](Executor& executor) -> Result<bool> {
+      if (auto begun = executor.begin(); !begun) {
+        return std::unexpected(begun.error());
+      }
+      auto target =
+        first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);
+      if (!target) {
+        return std::unexpected(target.error());
+      }
+      if (!*target || (*target)->project != project ||
+          (*target)->status != core::Status::deployed) {
+        return fail("deployment '" + std::string(deployment_id) +
+                    "' is not a DEPLOYED deployment of the project");
+      }
+      const auto now = m_clock();
+      const auto moved =
+        expected.empty()
+          ? executor.execute(
+              m_sql.insert_alias,
+              sql_values(project, project, "", deployment_id, (*target)->created_at_ms, now))
+          : executor.execute(
+              m_sql.swap_alias,
+              sql_values(project, deployment_id, (*target)->created_at_ms, now, expected));
+      if (!moved) {
+        return std::unexpected(moved.error());
+      }
+      if (*moved == 0) {
+        return false;
+      }
+      if (auto set = executor.execute(m_sql.set_auto_promote,
+                                      sql_values(project, std::int64_t{ auto_promote ? 1 : 0 }));
+          !set) {
+        return std::unexpected(set.error());
+      }
+      if (auto appended = executor.append_event(alias_event(project, deployment_id, now));
+          !appended) {
+        return std::unexpected(appended.error());
+      }
+      if (auto committed = executor.commit(); !committed) {
+        return std::unexpected(committed.error());
+      }
+      return true;
+    });
+  }
+
   void on_change(std::function<void()> callback) override
   {
     m_backend->on_change(std::move(callback));
@@ -606,6 +793,62 @@ private:
                      .phase = phase,
                      .error = std::string(error),
                      .at_ms = now };
+  }
+
+  static NewEvent alias_event(std::string_view label,
+                              std::string_view deployment_id,
+                              std::int64_t now)
+  {
+    return NewEvent{ .deployment_id = std::string(deployment_id),
+                     .kind = core::EventKind::alias,
+                     .line = std::string(label),
+                     .at_ms = now };
+  }
+
+  // Moves the aliases a project's deployment that just reached DEPLOYED earns: its
+  // branch's, and production's for a production build while the project promotes
+  // automatically. An alias already on a newer deployment stays.
+  Result<void> move_aliases(Executor& executor, std::string_view deployment_id, std::int64_t now)
+  {
+    auto deployment =
+      first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);
+    if (!deployment) {
+      return std::unexpected(deployment.error());
+    }
+    if (!*deployment || (*deployment)->project.empty()) {
+      return {};
+    }
+    const auto& built = **deployment;
+    auto project =
+      first_row(executor, m_sql.select_project, sql_values(built.project), read_project);
+    if (!project) {
+      return std::unexpected(project.error());
+    }
+    if (!*project) {
+      return {}; // the project was deleted while this built
+    }
+    std::vector<std::pair<std::string, std::string>> labels; // label, branch
+    if (!built.branch.empty()) {
+      labels.emplace_back(core::branch_label(built.project, built.branch), built.branch);
+    }
+    if (core::is_production_branch(**project, built.branch) && (*project)->auto_promote) {
+      labels.emplace_back(built.project, "");
+    }
+    for (const auto& [label, branch] : labels) {
+      auto moved = executor.execute(
+        m_sql.move_alias,
+        sql_values(label, built.project, branch, built.id, built.created_at_ms, now));
+      if (!moved) {
+        return std::unexpected(moved.error());
+      }
+      if (*moved == 0) {
+        continue;
+      }
+      if (auto appended = executor.append_event(alias_event(label, built.id, now)); !appended) {
+        return appended;
+      }
+    }
+    return {};
   }
 
   // Writes the change and appends its event unconditionally (inside the transaction).

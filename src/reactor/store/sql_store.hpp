@@ -19,14 +19,14 @@ namespace reactor::store {
 struct Statements
 {
   // (id) → id, repo_url, ref, status, phase, error, commit, created_at_ms,
-  // updated_at_ms, settings, build_info
+  // updated_at_ms, settings, build_info, project, branch
   std::string_view select_deployment;
   // (limit) → the same columns, newest first
   std::string_view list_deployments;
   // (id) → status; no other transaction changes it until this one ends
   std::string_view status_for_update;
-  // (id, repo_url, ref, status, commit, created_at_ms, updated_at_ms, settings); changes
-  // no row when the id exists
+  // (id, repo_url, ref, status, commit, created_at_ms, updated_at_ms, settings, project,
+  // branch); changes no row when the id exists
   std::string_view insert_deployment;
   // (id, status, phase, error, commit, updated_at_ms, build_info); an empty commit or
   // build_info keeps the one stored
@@ -69,9 +69,41 @@ struct Statements
   // (after, limit, deployment_id) → the same, of one deployment
   std::string_view deployment_events_after;
   // (after, limit) → the same, deletion tombstones only
-  std::string_view deletions_after;
+  std::string_view edge_events_after;
   // () → the highest seq (0 when there is none)
   std::string_view last_event_seq;
+
+  // (name, repo_url, production_branch, settings, auto_promote, created_at_ms); changes no
+  // row when the name is taken
+  std::string_view insert_project;
+  // (name) → name, repo_url, production_branch, settings, auto_promote, created_at_ms;
+  // no other transaction changes it until this one ends
+  std::string_view select_project;
+  // () → the same columns, by name
+  std::string_view list_projects;
+  // (name, auto_promote)
+  std::string_view set_auto_promote;
+  // (name) → how many of its deployments are not final
+  std::string_view project_unfinished;
+  // (name)
+  std::string_view delete_project;
+  // (project, limit) → the deployment columns, newest first
+  std::string_view list_project_deployments;
+  // (project) → label, branch, deployment_id, by label
+  std::string_view project_aliases;
+  // (project)
+  std::string_view delete_project_aliases;
+  // (label) → deployment_id
+  std::string_view alias_target;
+  // (label, project, branch, deployment_id, target_created_ms, now): inserts the alias or
+  // moves it, unless it points at a deployment created later (1 row when it moved)
+  std::string_view move_alias;
+  // (label, project, branch, deployment_id, target_created_ms, now): inserts the alias
+  // unless it exists
+  std::string_view insert_alias;
+  // (label, deployment_id, target_created_ms, now, expected deployment_id): moves it only
+  // while it points at the expected one
+  std::string_view swap_alias;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

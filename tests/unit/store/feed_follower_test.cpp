@@ -79,7 +79,7 @@ TEST_F(FeedFollowerTest, DeletionsOnlyHandsOnTombstonesAlone)
       seen.insert(seen.end(), events.begin(), events.end());
       arrived.notify_all();
     },
-    FeedFollower::Events::deletions);
+    FeedFollower::Events::edge);
   m_store->on_change([&follower] { follower.notify(); });
   ASSERT_TRUE(follower.start().has_value());
 

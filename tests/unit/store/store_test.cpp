@@ -581,7 +581,7 @@ TEST_P(MetadataStoreTest, DeletionsAfterListsTheTombstonesAloneInFeedOrder)
   ASSERT_EQ(store().delete_deployment("second").value(), DeleteOutcome::deleted);
   ASSERT_TRUE(store().append_logs("kept", lines).has_value());
 
-  auto all = store().deletions_after(0, 100);
+  auto all = store().edge_events_after(0, 100);
   ASSERT_TRUE(all.has_value()) << all.error().message;
   ASSERT_EQ(all->size(), 2U);
   EXPECT_EQ((*all)[0].deployment_id, "first");
@@ -590,11 +590,11 @@ TEST_P(MetadataStoreTest, DeletionsAfterListsTheTombstonesAloneInFeedOrder)
   for (const auto& event : *all) {
     EXPECT_EQ(event.kind, EventKind::deleted);
   }
-  EXPECT_EQ(store().deletions_after(0, 1).value().size(), 1U);
-  auto rest = store().deletions_after((*all)[0].seq, 100).value();
+  EXPECT_EQ(store().edge_events_after(0, 1).value().size(), 1U);
+  auto rest = store().edge_events_after((*all)[0].seq, 100).value();
   ASSERT_EQ(rest.size(), 1U);
   EXPECT_EQ(rest[0].deployment_id, "second");
-  EXPECT_TRUE(store().deletions_after((*all)[1].seq, 100).value().empty());
+  EXPECT_TRUE(store().edge_events_after((*all)[1].seq, 100).value().empty());
 }
 
 TEST_P(MetadataStoreTest, DeploymentStatusesListsEveryDeployment)
@@ -738,6 +738,153 @@ TEST_P(MetadataStoreTest, ReopeningKeepsTheDataAndMigratesOnce)
   auto job = reopened->lease_job(60s);
   ASSERT_TRUE(job.has_value() && job->has_value());
   EXPECT_EQ((*job)->deployment_id, "p");
+}
+
+// A deployment of project "shop" built from `branch`, created at the clock's time.
+Deployment
+project_deployment(std::string id, std::string branch)
+{
+  auto made = deployment(std::move(id));
+  made.project = "shop";
+  made.branch = std::move(branch);
+  made.ref = made.branch;
+  return made;
+}
+
+TEST_P(MetadataStoreTest, ProjectsAreCreatedOnceFoundAndListed)
+{
+  core::Project project{ .name = "shop",
+                         .repo_url = "https://example.com/shop.git",
+                         .production_branch = "main",
+                         .settings = { .build_command = "npm run build:prod" } };
+  EXPECT_TRUE(store().create_project(project).value());
+  EXPECT_FALSE(store().create_project(project).value());
+  auto found = store().find_project("shop").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->production_branch, "main");
+  EXPECT_EQ(found->settings.build_command, "npm run build:prod");
+  EXPECT_TRUE(found->auto_promote);
+  EXPECT_FALSE(store().find_project("other").value().has_value());
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "blog", .repo_url = "x" }));
+  const auto all = store().list_projects().value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "blog");
+  EXPECT_EQ(all[1].name, "shop");
+}
+
+TEST_P(MetadataStoreTest, ADeployedBuildMovesItsAliasesAndANewerOneIsNeverOverwritten)
+{
+  ASSERT_TRUE(store().create_project(
+    core::Project{ .name = "shop", .repo_url = "x", .production_branch = "main" }));
+  const auto finish = [&](const std::string& id, Status status) {
+    auto job = lease(60s);
+    ASSERT_TRUE(job.has_value());
+    ASSERT_EQ(job->deployment_id, id);
+    ASSERT_TRUE(store().finish_job(*job, change(id, status)).value());
+  };
+  ASSERT_TRUE(store().create_deployment(project_deployment("old", "main")));
+  advance(10ms);
+  ASSERT_TRUE(store().create_deployment(project_deployment("new", "main")));
+  advance(10ms);
+  ASSERT_TRUE(store().create_deployment(project_deployment("broken", "main")));
+  advance(10ms);
+  ASSERT_TRUE(store().create_deployment(project_deployment("preview", "feature/x")));
+
+  // The newer build finishes first; the older one finishing later moves nothing.
+  auto first = lease(60s);
+  auto second = lease(60s);
+  ASSERT_TRUE(first && second);
+  ASSERT_EQ(second->deployment_id, "new");
+  ASSERT_TRUE(store().finish_job(*second, change("new", Status::deployed)).value());
+  ASSERT_TRUE(store().finish_job(*first, change("old", Status::deployed)).value());
+  finish("broken", Status::error);
+  finish("preview", Status::deployed);
+
+  EXPECT_EQ(store().resolve_alias("shop").value(), "new");
+  EXPECT_EQ(store().resolve_alias("shop--main").value(), "new");
+  EXPECT_EQ(store().resolve_alias(core::branch_label("shop", "feature/x")).value(), "preview");
+  EXPECT_FALSE(store().resolve_alias("shop--other").value().has_value());
+  const auto aliases = store().project_aliases("shop").value();
+  ASSERT_EQ(aliases.size(), 3u);
+  EXPECT_EQ(aliases[0].label, "shop");
+  EXPECT_EQ(aliases[0].branch, "");
+
+  // Each move is an event an edge follows; the old build's non-move is none.
+  std::vector<std::pair<std::string, std::string>> moves;
+  const auto feed = store().edge_events_after(0, 100).value();
+  for (const auto& event : feed) {
+    ASSERT_EQ(event.kind, EventKind::alias);
+    moves.emplace_back(event.line, event.deployment_id);
+  }
+  EXPECT_EQ(moves,
+            (std::vector<std::pair<std::string, std::string>>{
+              { "shop--main", "new" },
+              { "shop", "new" },
+              { core::branch_label("shop", "feature/x"), "preview" } }));
+  const auto listed = store().list_project_deployments("shop", 10).value();
+  ASSERT_EQ(listed.size(), 4u);
+  EXPECT_EQ(listed[0].id, "preview");
+  EXPECT_EQ(listed[0].branch, "feature/x");
+}
+
+TEST_P(MetadataStoreTest, SettingProductionIsACompareAndSetAndARollbackSticks)
+{
+  ASSERT_TRUE(store().create_project(
+    core::Project{ .name = "shop", .repo_url = "x", .production_branch = "main" }));
+  for (const auto* id : { "first", "second" }) {
+    ASSERT_TRUE(store().create_deployment(project_deployment(id, "main")));
+    auto job = lease(60s);
+    ASSERT_TRUE(job.has_value());
+    ASSERT_TRUE(store().finish_job(*job, change(id, Status::deployed)).value());
+    advance(10ms);
+  }
+  ASSERT_EQ(store().resolve_alias("shop").value(), "second");
+
+  // A caller who read an outdated alias changes nothing.
+  EXPECT_FALSE(store().set_production("shop", "first", "first", false).value());
+  EXPECT_EQ(store().resolve_alias("shop").value(), "second");
+  // A rollback: production back on the first build, automatic promotion off.
+  EXPECT_TRUE(store().set_production("shop", "first", "second", false).value());
+  EXPECT_EQ(store().resolve_alias("shop").value(), "first");
+  EXPECT_FALSE(store().find_project("shop").value()->auto_promote);
+
+  // A new production build now moves its branch alias but not production.
+  ASSERT_TRUE(store().create_deployment(project_deployment("third", "main")));
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  ASSERT_TRUE(store().finish_job(*job, change("third", Status::deployed)).value());
+  EXPECT_EQ(store().resolve_alias("shop").value(), "first");
+  EXPECT_EQ(store().resolve_alias("shop--main").value(), "third");
+
+  // Promoting turns it back on; a deployment that is not DEPLOYED is refused.
+  EXPECT_TRUE(store().set_production("shop", "third", "first", true).value());
+  EXPECT_TRUE(store().find_project("shop").value()->auto_promote);
+  ASSERT_TRUE(store().create_deployment(project_deployment("queued", "main")));
+  EXPECT_FALSE(store().set_production("shop", "queued", "third", true).has_value());
+}
+
+TEST_P(MetadataStoreTest, DeletingAProjectWaitsForItsBuildsThenDropsItsAliases)
+{
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  ASSERT_TRUE(store().create_deployment(project_deployment("built", "")));
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  ASSERT_TRUE(store().finish_job(*job, change("built", Status::deployed)).value());
+  ASSERT_EQ(store().resolve_alias("shop").value(), "built");
+  ASSERT_TRUE(store().create_deployment(project_deployment("running", "")));
+
+  EXPECT_EQ(store().delete_project("shop").value(), DeleteOutcome::busy);
+  ASSERT_TRUE(store().update_status(change("running", Status::canceled)).value());
+  EXPECT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_EQ(store().delete_project("shop").value(), DeleteOutcome::unknown);
+  EXPECT_FALSE(store().resolve_alias("shop").value().has_value());
+  EXPECT_FALSE(store().find_project("shop").value().has_value());
+  EXPECT_EQ(find("built").status, Status::deployed);
+  const auto feed = store().edge_events_after(0, 100).value();
+  ASSERT_FALSE(feed.empty());
+  EXPECT_EQ(feed.back().kind, EventKind::alias);
+  EXPECT_EQ(feed.back().line, "shop");
+  EXPECT_EQ(feed.back().deployment_id, "");
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -57,7 +57,7 @@ public:
     return {};
   }
 
-  Result<std::vector<core::Event>> deletions_after(std::int64_t, int) override { return {}; }
+  Result<std::vector<core::Event>> edge_events_after(std::int64_t, int) override { return {}; }
 
   Result<std::int64_t> last_event_seq() override { return 0; }
 
@@ -112,6 +112,30 @@ public:
     return store::DeleteOutcome::unknown;
   }
   Result<std::vector<store::DeploymentStatus>> deployment_statuses() override { return {}; }
+  // Projects are not what the tests using this store exercise (store_test covers them).
+  Result<bool> create_project(const core::Project&) override { return false; }
+  Result<std::optional<core::Project>> find_project(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<std::vector<core::Project>> list_projects() override { return {}; }
+  Result<store::DeleteOutcome> delete_project(std::string_view) override
+  {
+    return store::DeleteOutcome::unknown;
+  }
+  Result<std::vector<core::Deployment>> list_project_deployments(std::string_view, int) override
+  {
+    return {};
+  }
+  Result<std::vector<store::Alias>> project_aliases(std::string_view) override { return {}; }
+  Result<std::optional<std::string>> resolve_alias(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<bool> set_production(std::string_view, std::string_view, std::string_view, bool) override
+  {
+    return false;
+  }
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

@@ -23,15 +23,16 @@ constexpr std::size_t k_instance_bytes = 8;
 constexpr Statements k_statements{
   .select_deployment =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info FROM deployments WHERE id = $1",
+    "settings, build_info, project, branch FROM deployments WHERE id = $1",
   .list_deployments =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info FROM deployments ORDER BY created_at_ms DESC, position DESC LIMIT $1",
+    "settings, build_info, project, branch FROM deployments ORDER BY created_at_ms DESC, position "
+    "DESC LIMIT $1",
   .status_for_update = "SELECT status FROM deployments WHERE id = $1 FOR NO KEY UPDATE",
   .insert_deployment =
     "INSERT INTO deployments (id, repo_url, ref, status, commit_sha, created_at_ms, "
-    "updated_at_ms, settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO "
-    "NOTHING",
+    "updated_at_ms, settings, project, branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+    "ON CONFLICT (id) DO NOTHING",
   .update_deployment =
     "UPDATE deployments SET status = $2, phase = $3, error = $4, "
     "commit_sha = COALESCE(NULLIF($5::text, ''), commit_sha), updated_at_ms = $6, "
@@ -67,7 +68,7 @@ constexpr Statements k_statements{
     "SELECT status, (SELECT COUNT(*) FROM jobs WHERE deployment_id = $1 AND lease_token IS NOT "
     "NULL AND visible_at_ms > $2) FROM deployments WHERE id = $1 FOR UPDATE",
   // The tombstone is inserted at commit, after this.
-  .delete_events = "DELETE FROM events WHERE deployment_id = $1",
+  .delete_events = "DELETE FROM events WHERE deployment_id = $1 AND kind <> 'alias'",
   .delete_jobs = "DELETE FROM jobs WHERE deployment_id = $1",
   .delete_deployment = "DELETE FROM deployments WHERE id = $1",
   .deployment_statuses = "SELECT id, status FROM deployments",
@@ -76,9 +77,38 @@ constexpr Statements k_statements{
   .deployment_events_after =
     "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
     "WHERE deployment_id = $3 AND seq > $1 ORDER BY seq LIMIT $2",
-  .deletions_after = "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-                     "WHERE kind = 'deleted' AND seq > $1 ORDER BY seq LIMIT $2",
+  .edge_events_after = "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+                     "WHERE kind IN ('deleted', 'alias') AND seq > $1 ORDER BY seq LIMIT $2",
   .last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events",
+  .insert_project = "INSERT INTO projects (name, repo_url, production_branch, settings, "
+                    "auto_promote, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) "
+                    "ON CONFLICT (name) DO NOTHING",
+  .select_project = "SELECT name, repo_url, production_branch, settings, auto_promote, "
+                    "created_at_ms FROM projects WHERE name = $1 FOR UPDATE",
+  .list_projects = "SELECT name, repo_url, production_branch, settings, auto_promote, "
+                   "created_at_ms FROM projects ORDER BY name",
+  .set_auto_promote = "UPDATE projects SET auto_promote = $2 WHERE name = $1",
+  .project_unfinished = "SELECT COUNT(*) FROM deployments WHERE project = $1 AND status NOT IN "
+                        "('DEPLOYED', 'ERROR', 'CANCELED')",
+  .delete_project = "DELETE FROM projects WHERE name = $1",
+  .list_project_deployments =
+    "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
+    "settings, build_info, project, branch FROM deployments WHERE project = $1 "
+    "ORDER BY created_at_ms DESC, position DESC LIMIT $2",
+  .project_aliases =
+    "SELECT label, branch, deployment_id FROM aliases WHERE project = $1 ORDER BY label",
+  .delete_project_aliases = "DELETE FROM aliases WHERE project = $1",
+  .alias_target = "SELECT deployment_id FROM aliases WHERE label = $1",
+  .move_alias =
+    "INSERT INTO aliases (label, project, branch, deployment_id, target_created_ms, "
+    "updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (label) DO UPDATE SET "
+    "deployment_id = excluded.deployment_id, target_created_ms = excluded.target_created_ms, "
+    "updated_at_ms = excluded.updated_at_ms "
+    "WHERE aliases.target_created_ms <= excluded.target_created_ms",
+  .insert_alias = "INSERT INTO aliases (label, project, branch, deployment_id, target_created_ms, "
+                  "updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (label) DO NOTHING",
+  .swap_alias = "UPDATE aliases SET deployment_id = $2, target_created_ms = $3, "
+                "updated_at_ms = $4 WHERE label = $1 AND deployment_id = $5",
 };
 
 // A pooled connection for one attempt of an operation. Events wait in the transaction

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 3> k_migrations{
+constexpr std::array<const char*, 4> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -63,6 +63,35 @@ ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('status', 'l
   // The tombstones alone, which edge nodes follow.
   R"sql(
 CREATE INDEX events_deleted ON events (seq) WHERE kind = 'deleted';
+)sql",
+  // Projects and their aliases (hostname label → deployment); alias moves are events an
+  // edge follows with the tombstones.
+  R"sql(
+CREATE TABLE projects (
+  name text PRIMARY KEY,
+  repo_url text NOT NULL,
+  production_branch text NOT NULL DEFAULT '',
+  settings text NOT NULL DEFAULT '{}',
+  auto_promote integer NOT NULL DEFAULT 1,
+  created_at_ms bigint NOT NULL
+);
+CREATE TABLE aliases (
+  label text PRIMARY KEY,
+  project text NOT NULL REFERENCES projects (name),
+  branch text NOT NULL DEFAULT '',
+  deployment_id text NOT NULL,
+  target_created_ms bigint NOT NULL,
+  updated_at_ms bigint NOT NULL
+);
+CREATE INDEX aliases_by_project ON aliases (project);
+ALTER TABLE deployments ADD COLUMN project text NOT NULL DEFAULT '';
+ALTER TABLE deployments ADD COLUMN branch text NOT NULL DEFAULT '';
+CREATE INDEX deployments_by_project ON deployments (project, created_at_ms) WHERE project <> '';
+ALTER TABLE events DROP CONSTRAINT events_kind_check;
+ALTER TABLE events ADD CONSTRAINT events_kind_check
+  CHECK (kind IN ('status', 'log', 'deleted', 'alias'));
+DROP INDEX events_deleted;
+CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias');
 )sql",
 };
 

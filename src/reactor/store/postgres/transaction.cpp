@@ -32,6 +32,8 @@ kind_name(core::EventKind kind)
       return "log";
     case core::EventKind::deleted:
       return "deleted";
+    case core::EventKind::alias:
+      return "alias";
     case core::EventKind::status:
       break;
   }
@@ -154,7 +156,9 @@ Transaction::write_events()
                     }),
       array_literal(m_events,
                     [&](const NewEvent& event) -> Text {
-                      return event.kind == core::EventKind::log ? Text(event.line) : std::nullopt;
+                      const bool has_line =
+                        event.kind == core::EventKind::log || event.kind == core::EventKind::alias;
+                      return has_line ? Text(event.line) : std::nullopt;
                     }),
       at_ms_literal(m_events)));
   if (!inserted) {

@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 4> k_migrations{
+constexpr std::array<const char*, 5> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -102,6 +102,47 @@ CREATE INDEX events_by_deployment ON events (deployment_id, seq);
   // The tombstones alone, which edge nodes follow.
   R"sql(
 CREATE INDEX events_deleted ON events (seq) WHERE kind = 'deleted';
+)sql",
+  // Projects and their aliases (hostname label → deployment); alias moves are events an
+  // edge follows with the tombstones. SQLite cannot change a CHECK, so the events table is
+  // rebuilt as in version 3 (seq kept, so none is handed out twice).
+  R"sql(
+CREATE TABLE projects (
+  name TEXT PRIMARY KEY,
+  repo_url TEXT NOT NULL,
+  production_branch TEXT NOT NULL DEFAULT '',
+  settings TEXT NOT NULL DEFAULT '{}',
+  auto_promote INTEGER NOT NULL DEFAULT 1,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE aliases (
+  label TEXT PRIMARY KEY,
+  project TEXT NOT NULL REFERENCES projects (name),
+  branch TEXT NOT NULL DEFAULT '',
+  deployment_id TEXT NOT NULL,
+  target_created_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX aliases_by_project ON aliases (project);
+ALTER TABLE deployments ADD COLUMN project TEXT NOT NULL DEFAULT '';
+ALTER TABLE deployments ADD COLUMN branch TEXT NOT NULL DEFAULT '';
+CREATE INDEX deployments_by_project ON deployments (project, created_at_ms) WHERE project <> '';
+CREATE TABLE events_v5 (
+  seq INTEGER PRIMARY KEY,
+  deployment_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('status', 'log', 'deleted', 'alias')),
+  status TEXT,
+  phase TEXT,
+  error TEXT,
+  line TEXT,
+  at_ms INTEGER NOT NULL
+);
+INSERT INTO events_v5 SELECT seq, deployment_id, kind, status, phase, error, line, at_ms
+  FROM events;
+DROP TABLE events;
+ALTER TABLE events_v5 RENAME TO events;
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias');
 )sql",
 };
 
