@@ -956,7 +956,11 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
                          "CREATE INDEX events_by_deployment ON events (deployment_id, seq); "
                          "DELETE FROM events WHERE deployment_id = 'removed'; "
                          "DELETE FROM jobs WHERE deployment_id = 'removed'; "
-                         "DELETE FROM deployments WHERE id = 'removed'; PRAGMA user_version = 2",
+                         "DELETE FROM deployments WHERE id = 'removed'; "
+                         "DROP TABLE aliases; DROP TABLE projects; "
+                         "DROP INDEX deployments_by_project; "
+                         "ALTER TABLE deployments DROP COLUMN project; "
+                         "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",
                          nullptr,
                          nullptr,
                          nullptr),
