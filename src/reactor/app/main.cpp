@@ -271,6 +271,7 @@ main(int argc, char** argv)
   static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
   CLI::App cli{ "Reactor: deploy React apps from Git repositories, served from one binary" };
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", "reactor " REACTOR_VERSION);
   // Each role command takes the same flags into its own options: CLI11 applies
   // environment variables to every subcommand, parsed or not, so shared options would let
   // a variable overwrite a flag given to the chosen command.
@@ -303,8 +304,8 @@ main(int argc, char** argv)
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int code = cli.exit(error);
-    return code != 0 && client_commands.chosen() ? cli::k_exit_usage : code;
+    // --help and --version end the parse too, with 0.
+    return cli.exit(error) == 0 ? 0 : cli::k_exit_usage;
   }
   for (auto& role : role_commands) {
     if (!role.command->parsed()) {

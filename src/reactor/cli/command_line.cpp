@@ -124,12 +124,4 @@ ClientCommands::run() const
   return std::nullopt;
 }
 
-bool
-ClientCommands::chosen() const
-{
-  return m_deploy_command->parsed() || m_list_command->parsed() || m_status_command->parsed() ||
-         m_logs_command->parsed() || m_cancel_command->parsed() || m_remove_command->parsed() ||
-         m_gc_command->parsed() || m_dlq_command->parsed();
-}
-
 } // namespace reactor::cli
