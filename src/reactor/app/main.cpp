@@ -182,6 +182,18 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
               options.allow_local_repos,
               "Accept file:// and loopback Git URLs (development and tests only)")
     ->envname("REACTOR_ALLOW_LOCAL_REPOS");
+  command
+    .add_option_function<std::string>(
+      "--build-network",
+      [&options](const std::string& value) {
+        if (value != "on" && value != "off") {
+          throw CLI::ValidationError("--build-network", "'" + value + "' is not on or off");
+        }
+        options.build_network = value == "on";
+      },
+      "on: the build phase reaches the internet like the install phase (no host loopback); "
+      "off: it runs without a network (default on)")
+    ->envname("REACTOR_BUILD_NETWORK");
   add_duration(command,
                "--lease-timeout",
                options.lease_timeout,
