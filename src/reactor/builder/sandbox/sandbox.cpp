@@ -163,9 +163,15 @@ sandbox_argv(const SandboxSpec& spec)
   if (!spec.node_root.empty()) {
     add(argv, { "--ro-bind", spec.node_root.string(), k_sandbox_node });
   }
+  if (!spec.corepack_home.empty()) {
+    add(argv, { "--ro-bind", spec.corepack_home.string(), k_sandbox_corepack });
+  }
   add(argv, { "--remount-ro", "/", "--chdir", spec.directory });
 
   auto environment = sandbox_environment();
+  if (!spec.corepack_home.empty()) {
+    environment.push_back("COREPACK_HOME=" + std::string(k_sandbox_corepack));
+  }
   environment.insert(environment.end(), spec.extra_env.begin(), spec.extra_env.end());
   if (!spec.node_root.empty()) {
     // In front of the PATH that wins (extra_env may set one), so that npm, corepack and

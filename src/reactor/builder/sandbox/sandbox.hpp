@@ -15,6 +15,7 @@ constexpr std::string_view k_sandbox_workspace = "/workspace";
 constexpr std::string_view k_sandbox_source = "/workspace/src";
 constexpr std::string_view k_sandbox_home = "/workspace/home";
 constexpr std::string_view k_sandbox_node = "/opt/node";
+constexpr std::string_view k_sandbox_corepack = "/opt/corepack";
 
 // confined: user-mode networking through slirp4netns, without the host's loopback (the
 // install phase, and the build phase unless the operator turned it off); none: no network.
@@ -50,6 +51,9 @@ struct SandboxSpec
   // A Node.js from the toolchain cache, bound read-only at k_sandbox_node with its bin/ in
   // front of PATH; empty: the host's own.
   std::filesystem::path node_root;
+  // A corepack home holding the package managers the command runs, bound read-only at
+  // k_sandbox_corepack (COREPACK_HOME); empty: the workspace's home holds one.
+  std::filesystem::path corepack_home;
 };
 
 // How /bin, /sbin, /lib, /lib32 and /lib64 look on this host (missing ones are left out).

@@ -95,6 +95,15 @@ TEST(SandboxArgv, PutsTheNodeAskedForInFrontOfPath)
     << "only the PATH that wins is changed";
 }
 
+TEST(SandboxArgv, SharesTheCorepackHomeReadOnly)
+{
+  auto s = spec(NetworkAccess::confined);
+  s.corepack_home = "/data/toolchains/corepack";
+  const auto argv = sandbox_argv(s);
+  EXPECT_TRUE(has_triple(argv, "--ro-bind", "/data/toolchains/corepack", "/opt/corepack"));
+  EXPECT_TRUE(has_triple(argv, "--setenv", "COREPACK_HOME", "/opt/corepack"));
+}
+
 TEST(SandboxArgv, IsolatesEverything)
 {
   const auto argv = sandbox_argv(spec(NetworkAccess::none));
