@@ -272,9 +272,14 @@ ToolchainCache::package_manager(std::string_view name,
                   "COREPACK_ENABLE_DOWNLOAD_PROMPT=0",
                   "COREPACK_DEFAULT_TO_LATEST=0",
                   "COREPACK_ENABLE_AUTO_PIN=0",
-                  "COREPACK_INTEGRITY_KEYS=0" };
+                  "COREPACK_INTEGRITY_KEYS=0",
+                  "NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt" };
   options.timeout = k_download_timeout;
-  options.on_line = [&](std::string_view line) { said = line; };
+  options.on_line = [&](std::string_view line) {
+    if (said.empty()) {
+      said = line; // the error; a stack trace follows
+    }
+  };
   const auto result = util::run_process(options);
   const auto found = util::semver::highest_satisfying(corepack_releases(home, name), *wanted);
   if (!result || !result->succeeded() || !found) {
