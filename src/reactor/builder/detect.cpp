@@ -420,8 +420,8 @@ detect_build(const fs::path& checkout,
   const json::object no_manifest;
   const json::object& manifest =
     install == *app ? app_manifest : (root_manifest ? *root_manifest : no_manifest);
-  auto field = package_manager.empty() ? manager_from_field(manifest)
-                                        : parse_manager(package_manager);
+  auto field =
+    package_manager.empty() ? manager_from_field(manifest) : parse_manager(package_manager);
   if (!field) {
     field = manager_from_field(app_manifest);
   }
@@ -469,9 +469,8 @@ void
 pin_package_manager(BuildPlan& plan, const std::string& version)
 {
   const std::string name(to_string(plan.package_manager));
-  const auto asked = plan.package_manager_version.empty()
-                       ? name
-                       : name + "@" + plan.package_manager_version;
+  const auto asked =
+    plan.package_manager_version.empty() ? name : name + "@" + plan.package_manager_version;
   for (auto* command : { &plan.install_command, &plan.build_command }) {
     if (command->size() > 1 && (*command)[0] == "corepack" && (*command)[1] == asked) {
       (*command)[1] = name + "@" + version;

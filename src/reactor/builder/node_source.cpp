@@ -43,8 +43,8 @@ std::string
 nested_string(const boost::json::object& object, std::string_view section, std::string_view key)
 {
   const auto* outer = object.if_contains(section);
-  const auto* inner = outer != nullptr && outer->is_object() ? outer->get_object().if_contains(key)
-                                                              : nullptr;
+  const auto* inner =
+    outer != nullptr && outer->is_object() ? outer->get_object().if_contains(key) : nullptr;
   return inner != nullptr && inner->is_string() ? std::string(inner->get_string()) : "";
 }
 

@@ -332,8 +332,8 @@ private:
   // that no build downloads it; without a toolchain cache the install phase sets it up.
   util::Result<void> pin_from_cache(BuildPlan& plan)
   {
-    const bool corepack = plan.package_manager == PackageManager::yarn ||
-                          plan.package_manager == PackageManager::pnpm;
+    const bool corepack =
+      plan.package_manager == PackageManager::yarn || plan.package_manager == PackageManager::pnpm;
     if (m_job.toolchains == nullptr || !corepack) {
       return {};
     }

@@ -2,11 +2,11 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include <array>
 #include <cstdio>
+#include <curl/curl.h>
 #include <memory>
 #include <mutex>
 
@@ -89,9 +89,8 @@ get(const std::string& url, Sink& sink, std::chrono::seconds timeout, bool abbre
   curl_easy_setopt(easy.get(), CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(easy.get(), CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy.get(), CURLOPT_CONNECTTIMEOUT_MS, k_connect_timeout_ms);
-  curl_easy_setopt(easy.get(),
-                   CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(std::chrono::milliseconds(timeout).count()));
+  curl_easy_setopt(
+    easy.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(std::chrono::milliseconds(timeout).count()));
   curl_easy_setopt(easy.get(), CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, receive);
   curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
@@ -116,8 +115,8 @@ std::string
 base64(const unsigned char* bytes, std::size_t size)
 {
   std::string text(4 * ((size + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(
-    reinterpret_cast<unsigned char*>(text.data()), bytes, static_cast<int>(size));
+  const int written =
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), bytes, static_cast<int>(size));
   text.resize(static_cast<std::size_t>(written));
   return text;
 }
@@ -136,9 +135,8 @@ parse_package_versions(std::string_view json)
 {
   boost::system::error_code ec;
   const auto document = boost::json::parse(json, ec);
-  const auto* versions = !ec && document.is_object()
-                           ? document.get_object().if_contains("versions")
-                           : nullptr;
+  const auto* versions =
+    !ec && document.is_object() ? document.get_object().if_contains("versions") : nullptr;
   if (versions == nullptr || !versions->is_object()) {
     return util::fail("the registry's answer is not package metadata with versions");
   }
@@ -166,7 +164,9 @@ parse_package_versions(std::string_view json)
 }
 
 util::Result<std::vector<PackageVersion>>
-fetch_package_versions(std::string_view registry, std::string_view name, std::chrono::seconds timeout)
+fetch_package_versions(std::string_view registry,
+                       std::string_view name,
+                       std::chrono::seconds timeout)
 {
   std::string text;
   Sink sink{ .text = &text, .limit = k_max_metadata_bytes };

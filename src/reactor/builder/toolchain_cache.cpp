@@ -70,8 +70,14 @@ unpack(const fs::path& tarball, const fs::path& into)
   }
   std::string said;
   util::ProcessOptions options;
-  options.argv = { "tar",          "-xzf", tarball.string(), "-C", into.string(), "--no-same-owner",
-                   "--strip-components=1", "package/" };
+  options.argv = { "tar",
+                   "-xzf",
+                   tarball.string(),
+                   "-C",
+                   into.string(),
+                   "--no-same-owner",
+                   "--strip-components=1",
+                   "package/" };
   options.env = { "PATH=/usr/local/bin:/usr/bin:/bin" };
   options.timeout = k_unpack_timeout;
   options.on_line = [&](std::string_view line) { said = line; };
@@ -124,9 +130,9 @@ ToolchainCache::node(const core::NodeVersionRequest& request,
     core::pick_node_version(request, host_version.value_or(util::semver::Version{}), candidates);
   if (!picked) {
     if (!releases) {
-      return util::fail("no installed Node.js fits what " + std::string(source) +
-                        " asks for, and the registry cannot say which would: " +
-                        releases.error().message);
+      return util::fail(
+        "no installed Node.js fits what " + std::string(source) +
+        " asks for, and the registry cannot say which would: " + releases.error().message);
     }
     return util::fail_user(std::string(source) +
                            " asks for a Node.js that has not been published for Linux x64 (" +
@@ -207,7 +213,8 @@ ToolchainCache::install(const PackageVersion& release)
   if (ec) {
     return util::fail("cannot create " + scratch.string() + ": " + ec.message());
   }
-  auto done = download_tarball(release, scratch / "node.tgz", k_max_tarball_bytes, k_download_timeout);
+  auto done =
+    download_tarball(release, scratch / "node.tgz", k_max_tarball_bytes, k_download_timeout);
   if (done) {
     done = unpack(scratch / "node.tgz", scratch / "node");
   }
@@ -224,7 +231,6 @@ ToolchainCache::install(const PackageVersion& release)
   cleanup();
   return done;
 }
-
 
 fs::path
 ToolchainCache::corepack_home() const
@@ -260,7 +266,8 @@ ToolchainCache::package_manager(std::string_view name,
     return util::semver::to_string(*found); // installed while this one waited
   }
   const auto started = Clock::now();
-  const auto spec = range.empty() ? std::string(name) : std::string(name) + "@" + std::string(range);
+  const auto spec =
+    range.empty() ? std::string(name) : std::string(name) + "@" + std::string(range);
   say("Installing " + spec + " into the toolchain cache");
   std::string said;
   util::ProcessOptions options;

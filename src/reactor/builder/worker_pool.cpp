@@ -352,15 +352,11 @@ WorkerPool::build(const store::Job& job, const Workspace& workspace, Running& ru
 {
   std::thread beat([&] { heartbeat(job, running); });
   workspace.remove_earlier_attempts(); // their process crashed
-  auto built =
-    run_deployment(m_store,
-                   m_objects,
-                   m_config.pipeline,
-                   { workspace,
-                     running.cancel,
-                     m_cgroups.get(),
-                     m_dependency_cache.get(),
-                     m_toolchains.get() });
+  auto built = run_deployment(
+    m_store,
+    m_objects,
+    m_config.pipeline,
+    { workspace, running.cancel, m_cgroups.get(), m_dependency_cache.get(), m_toolchains.get() });
   {
     std::lock_guard lock(running.mutex);
     running.done = true;

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "reactor/builder/dependency_cache.hpp"
-#include "reactor/builder/toolchain_cache.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/builder/sandbox/cgroup.hpp"
+#include "reactor/builder/toolchain_cache.hpp"
 #include "reactor/builder/workspace.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
@@ -28,9 +28,9 @@ struct WorkerConfig
   std::filesystem::path dependency_cache_dir; // empty: no dependency cache
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::chrono::seconds dependency_cache_max_age =
-    std::chrono::days(14); // unused this long: removed
+    std::chrono::days(14);             // unused this long: removed
   std::filesystem::path toolchain_dir; // empty: every build runs the host's Node.js
-  PipelineConfig pipeline; // how each build runs
+  PipelineConfig pipeline;             // how each build runs
 };
 
 // Threads that lease build jobs and run them to a final status. A job whose run hits an

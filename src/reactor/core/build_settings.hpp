@@ -13,8 +13,7 @@ namespace reactor::core {
 
 // The fields of the settings in JSON, in the order the API documents them.
 constexpr std::array<std::string_view, 7> k_build_setting_fields{
-  "rootDir", "installCommand", "buildCommand", "outputDir",
-  "packageManager", "nodeVersion", "env"
+  "rootDir", "installCommand", "buildCommand", "outputDir", "packageManager", "nodeVersion", "env"
 };
 
 // The settings as the JSON object the API and the stores use: k_build_setting_fields,

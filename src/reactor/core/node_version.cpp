@@ -81,7 +81,8 @@ pick_node_version(const NodeVersionRequest& request,
                   const std::vector<Version>& available)
 {
   const auto fits = [&](const Version& version) {
-    return util::semver::satisfies(version, request.range) && (!request.lts_only || is_lts(version));
+    return util::semver::satisfies(version, request.range) &&
+           (!request.lts_only || is_lts(version));
   };
   if (fits(host)) {
     return host;

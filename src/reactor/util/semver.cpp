@@ -293,8 +293,8 @@ holds(const Comparator& comparator, const Version& version)
 std::strong_ordering
 Version::operator<=>(const Version& other) const
 {
-  if (const auto order = std::tie(major, minor, patch) <=>
-                         std::tie(other.major, other.minor, other.patch);
+  if (const auto order =
+        std::tie(major, minor, patch) <=> std::tie(other.major, other.minor, other.patch);
       order != 0) {
     return order;
   }

@@ -59,7 +59,6 @@ Result<Range> parse_range(std::string_view text);
 bool satisfies(const Version& version, const Range& range);
 
 // The highest version of `versions` that satisfies `range`; nullopt when none does.
-std::optional<Version> highest_satisfying(const std::vector<Version>& versions,
-                                          const Range& range);
+std::optional<Version> highest_satisfying(const std::vector<Version>& versions, const Range& range);
 
 } // namespace reactor::util::semver

@@ -133,8 +133,10 @@ TEST(DeployRequest, SaysWhichFieldIsWrong)
 
 TEST(BuildSettings, RoundTripsThroughJson)
 {
-  BuildSettings settings{ "apps/web", "pnpm i",   "pnpm build", "out", { { "A", "1" }, { "B", "two" } },
-                          "yarn@4",   "lts/iron" };
+  BuildSettings settings{
+    "apps/web", "pnpm i",  "pnpm build", "out", { { "A", "1" }, { "B", "two" } },
+    "yarn@4",   "lts/iron"
+  };
   auto parsed = parse_build_settings(to_json(settings));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->root_dir, settings.root_dir);

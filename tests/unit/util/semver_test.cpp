@@ -74,8 +74,16 @@ TEST(Semver, MatchesRangesAsNpmDoes)
 
 TEST(Semver, RefusesWhatIsNotARange)
 {
-  for (const char* text : { "latest", "lts/*", "https://x/y.tgz", "1.2.3.4", "!1", "1 - ",
-                            "18.", "^", "1.x.y", "\x01" }) {
+  for (const char* text : { "latest",
+                            "lts/*",
+                            "https://x/y.tgz",
+                            "1.2.3.4",
+                            "!1",
+                            "1 - ",
+                            "18.",
+                            "^",
+                            "1.x.y",
+                            "\x01" }) {
     EXPECT_FALSE(parse_range(text)) << text;
   }
   EXPECT_FALSE(parse_range(std::string(300, '1')));

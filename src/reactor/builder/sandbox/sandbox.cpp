@@ -176,9 +176,9 @@ sandbox_argv(const SandboxSpec& spec)
   if (!spec.node_root.empty()) {
     // In front of the PATH that wins (extra_env may set one), so that npm, corepack and
     // every script's "#!/usr/bin/env node" run the Node.js asked for.
-    const auto path = std::ranges::find_if(environment.rbegin(), environment.rend(), [](const auto& e) {
-      return e.starts_with("PATH=");
-    });
+    const auto path = std::ranges::find_if(environment.rbegin(),
+                                           environment.rend(),
+                                           [](const auto& e) { return e.starts_with("PATH="); });
     path->insert(5, std::string(k_sandbox_node) + "/bin:");
   }
   for (const auto& entry : environment) {

@@ -90,7 +90,8 @@ TEST(SandboxArgv, PutsTheNodeAskedForInFrontOfPath)
   s.extra_env = { "PATH=/workspace/home/.bun/bin:/usr/bin:/bin" };
   const auto argv = sandbox_argv(s);
   EXPECT_TRUE(has_triple(argv, "--ro-bind", "/data/toolchains/node-18.20.8", "/opt/node"));
-  EXPECT_TRUE(has_triple(argv, "--setenv", "PATH", "/opt/node/bin:/workspace/home/.bun/bin:/usr/bin:/bin"));
+  EXPECT_TRUE(
+    has_triple(argv, "--setenv", "PATH", "/opt/node/bin:/workspace/home/.bun/bin:/usr/bin:/bin"));
   EXPECT_EQ(std::ranges::count(argv, "/opt/node/bin:/usr/local/bin:/usr/bin:/bin"), 0)
     << "only the PATH that wins is changed";
 }

@@ -187,7 +187,8 @@ TEST_F(SandboxIsolation, WritesOnlyToTheWorkspace)
 TEST_F(SandboxIsolation, HidesHostSecrets)
 {
   ::setenv("REACTOR_SANDBOX_RUN_SECRET", "s3cr3t", 1);
-  const auto shadow = run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/etc/shadow" });
+  const auto shadow =
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/etc/shadow" });
   EXPECT_FALSE(shadow.result.succeeded());
   const auto env = run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "env" });
   EXPECT_TRUE(env.result.succeeded());
@@ -199,7 +200,8 @@ TEST_F(SandboxIsolation, HidesHostSecrets)
   }
   const auto ssl = run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "ls", "/etc/ssl" });
   EXPECT_EQ(std::ranges::count(ssl.lines, std::string("private")), 0);
-  const auto passwd = run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/etc/passwd" });
+  const auto passwd =
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/etc/passwd" });
   EXPECT_TRUE(passwd.printed("builder:x:1000"));
   EXPECT_EQ(passwd.lines.size(), 3u);
 }
@@ -220,8 +222,9 @@ TEST_F(SandboxIsolation, InstallPhaseCannotReachHostLoopback)
   // 127.0.0.1 is the sandbox's own loopback; 10.0.2.2 is slirp4netns's way to the host's,
   // which --disable-host-loopback closes.
   for (const auto* host : { "127.0.0.1", "10.0.2.2" }) {
-    const auto install = run_in_sandbox(
-      m_dir.path(), NetworkAccess::confined, { "node", "-e", connect_script(listener.port(), host) });
+    const auto install = run_in_sandbox(m_dir.path(),
+                                        NetworkAccess::confined,
+                                        { "node", "-e", connect_script(listener.port(), host) });
     EXPECT_EQ(install.result.exit_code, 3) << host;
     EXPECT_TRUE(install.printed("FAILED")) << host;
     EXPECT_FALSE(install.printed("CONNECTED")) << host;
@@ -257,9 +260,9 @@ TEST_F(SandboxIsolation, InstallPhaseLeavesNoProcessBehind)
   // reaped.
   EXPECT_TRUE(run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "true" }).result.succeeded());
   EXPECT_TRUE(all_reaped()) << children().front();
-  EXPECT_EQ(
-    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "sh", "-c", "exit 3" }).result.exit_code,
-    3);
+  EXPECT_EQ(run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "sh", "-c", "exit 3" })
+              .result.exit_code,
+            3);
   EXPECT_TRUE(all_reaped()) << children().front();
   EXPECT_EQ(
     run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "sleep", "30" }, 500ms).result.limit,
