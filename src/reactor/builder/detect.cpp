@@ -425,7 +425,7 @@ detect_build(const fs::path& checkout,
   if (!field) {
     field = manager_from_field(app_manifest);
   }
-  if (!package_manager.empty() && lockfile && field->manager != lockfile->manager) {
+  if (!package_manager.empty() && lockfile && field && field->manager != lockfile->manager) {
     plan.notes.push_back("packageManager " + std::string(package_manager) + " does not read " +
                          lockfile->name + ": installing without a lockfile");
     lockfile.reset();
@@ -471,9 +471,12 @@ pin_package_manager(BuildPlan& plan, const std::string& version)
   const std::string name(to_string(plan.package_manager));
   const auto asked =
     plan.package_manager_version.empty() ? name : name + "@" + plan.package_manager_version;
+  std::string pinned = name;
+  pinned += '@';
+  pinned += version;
   for (auto* command : { &plan.install_command, &plan.build_command }) {
     if (command->size() > 1 && (*command)[0] == "corepack" && (*command)[1] == asked) {
-      (*command)[1] = name + "@" + version;
+      (*command)[1] = pinned;
     }
   }
   plan.package_manager_version = version;

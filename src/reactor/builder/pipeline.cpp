@@ -356,7 +356,7 @@ private:
   util::Result<NodeToolchain> choose_node()
   {
     const auto& host = host_toolchain();
-    const NodeToolchain host_node{ host.node_version, host.node_major, {} };
+    NodeToolchain host_node{ host.node_version, host.node_major, {} };
     std::optional<NodeSource> asked;
     if (const auto& setting = m_deployment.settings.node_version; !setting.empty()) {
       auto request = core::parse_node_version(setting);

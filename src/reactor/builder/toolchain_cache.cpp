@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <system_error>
 
 namespace reactor::builder {
 
@@ -54,7 +54,8 @@ lock(const fs::path& file)
 {
   util::FileDescriptor fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (fd.get() < 0 || ::flock(fd.get(), LOCK_EX) != 0) {
-    return util::fail("cannot lock " + file.string() + ": " + std::strerror(errno));
+    return util::fail("cannot lock " + file.string() + ": " +
+                      std::generic_category().message(errno));
   }
   return fd;
 }

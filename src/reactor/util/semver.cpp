@@ -111,10 +111,11 @@ bound(Op op, Version version)
 Version
 next_after(const Partial& partial)
 {
+  const auto major = partial.major.value_or(0);
   if (!partial.minor) {
-    return { *partial.major + 1, 0, 0, {} };
+    return { major + 1, 0, 0, {} };
   }
-  return { *partial.major, *partial.minor + 1, 0, {} };
+  return { major, *partial.minor + 1, 0, {} };
 }
 
 // A range that nothing satisfies.
