@@ -271,8 +271,69 @@ relative_to(const fs::path& dir, const fs::path& root)
   return text == "." ? std::string() : text;
 }
 
-void
-plan_framework(BuildPlan& plan, const json::object& package, int node_major)
+// The first next.config file of the app's folder, as text; empty when there is none.
+std::string
+next_config(const fs::path& app)
+{
+  for (const auto* name :
+       { "next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs" }) {
+    if (is_file(app / name)) {
+      return read_head(app / name, k_max_package_json_bytes);
+    }
+  }
+  return {};
+}
+
+// The string value of `key` in a config file's text (`distDir: 'build'`); empty when the
+// text does not say it plainly.
+std::string
+config_string(std::string_view text, std::string_view key)
+{
+  for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+    auto rest = text.substr(at + key.size());
+    const auto colon = rest.find_first_not_of(" \t\"'");
+    if (colon == std::string_view::npos || rest[colon] != ':') {
+      continue;
+    }
+    rest.remove_prefix(colon + 1);
+    const auto open = rest.find_first_not_of(" \t\n");
+    if (open == std::string_view::npos ||
+        (rest[open] != '\'' && rest[open] != '"' && rest[open] != '`')) {
+      continue;
+    }
+    const auto close = rest.find(rest[open], open + 1);
+    if (close != std::string_view::npos) {
+      return std::string(rest.substr(open + 1, close - open - 1));
+    }
+  }
+  return {};
+}
+
+// Next.js: only a static export can be served; where it goes.
+util::Result<void>
+plan_next(BuildPlan& plan, const json::object& package, const fs::path& app)
+{
+  plan.framework = "nextjs";
+  const auto* build = script(package, "build");
+  if (build != nullptr && std::string_view(*build).find("next export") != std::string_view::npos) {
+    plan.output_dirs = { "out" };
+    return {};
+  }
+  const auto config = next_config(app);
+  if (config_string(config, "output") != "export") {
+    return util::fail_user(
+      "This is a Next.js app that builds a server, and Reactor serves static files: add "
+      "output: 'export' to the config in next.config.js (or .mjs/.ts), e.g. "
+      "`const nextConfig = { output: 'export' }`, so that \"next build\" writes the site "
+      "to out/");
+  }
+  const auto dist = config_string(config, "distDir");
+  plan.output_dirs = { dist.empty() ? std::string("out") : dist };
+  return {};
+}
+
+util::Result<void>
+plan_framework(BuildPlan& plan, const json::object& package, int node_major, const fs::path& app)
 {
   if (has_dependency(package, "react-scripts")) {
     plan.framework = "create-react-app";
@@ -295,6 +356,22 @@ plan_framework(BuildPlan& plan, const json::object& package, int node_major)
                               ") is not used as the base path: the site is served at the root "
                               "of its own address (PUBLIC_URL=/)");
     }
+  } else if (has_dependency(package, "next")) {
+    return plan_next(plan, package, app);
+  } else if (has_dependency(package, "@react-router/dev") ||
+             has_dependency(package, "@remix-run/dev")) {
+    // SPA mode (ssr: false) writes the site to build/client.
+    plan.framework = has_dependency(package, "@react-router/dev") ? "react-router" : "remix";
+    plan.output_dirs = { "build/client" };
+  } else if (has_dependency(package, "gatsby")) {
+    plan.framework = "gatsby";
+    plan.output_dirs = { "public" };
+  } else if (has_dependency(package, "@docusaurus/core")) {
+    plan.framework = "docusaurus";
+    plan.output_dirs = { "build" };
+  } else if (has_dependency(package, "astro")) {
+    plan.framework = "astro";
+    plan.output_dirs = { "dist" };
   } else if (has_dependency(package, "vite")) {
     plan.framework = "vite";
     plan.output_dirs = { "dist" };
@@ -302,6 +379,7 @@ plan_framework(BuildPlan& plan, const json::object& package, int node_major)
     plan.framework = "other";
     plan.output_dirs = { "dist", "build", "out" };
   }
+  return {};
 }
 
 void
@@ -396,7 +474,9 @@ detect_build(const fs::path& checkout,
     return plan;
   }
   const json::object& app_manifest = *app_package;
-  plan_framework(plan, app_manifest, node_major);
+  if (auto framework = plan_framework(plan, app_manifest, node_major, *app); !framework) {
+    return std::unexpected(std::move(framework.error()));
+  }
 
   fs::path install = *app;
   auto lockfile = find_lockfile(install);

@@ -25,7 +25,7 @@ constexpr std::string_view k_bun_prefix = "/workspace/home/.bun";
 // How to build one checkout, decided from its files alone.
 struct BuildPlan
 {
-  std::string framework; // "create-react-app", "vite" or "other"
+  std::string framework; // "create-react-app", "vite", "nextjs", "astro", …, "other"
   PackageManager package_manager = PackageManager::npm;
   std::string package_manager_version; // "8", "4.1.0": asked for, or implied by the lockfile
   bool yarn_berry = false;

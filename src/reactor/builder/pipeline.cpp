@@ -518,6 +518,7 @@ private:
 
   Outcome build()
   {
+    m_build_started = fs::file_time_type::clock::now();
     auto env = m_plan.env;
     env.insert(env.end(), m_plan.build_env.begin(), m_plan.build_env.end());
     Step step{ m_config.build_network ? NetworkAccess::confined : NetworkAccess::none,
@@ -641,7 +642,18 @@ private:
       m_info.output_dir = dir;
       return std::optional(*inside);
     }
-    return std::optional<fs::path>{};
+    if (!m_deployment.settings.output_dir.empty()) {
+      return std::optional<fs::path>{};
+    }
+    const auto app = source() / m_plan.app_dir;
+    const auto written = newest_site_folder(app, m_build_started);
+    if (written.empty()) {
+      return std::optional<fs::path>{};
+    }
+    say("None of the usual output folders exists: publishing " + written +
+        "/, where the build just wrote an index.html (set outputDir to choose another)");
+    m_info.output_dir = written;
+    return std::optional(app / written);
   }
 
   Outcome upload()
@@ -708,6 +720,7 @@ private:
   BuildPlan m_plan;
   NodeToolchain m_node;
   std::filesystem::path m_corepack_home; // empty: the workspace's own
+  fs::file_time_type m_build_started;
   BuildInfo m_info;
   Clock::time_point m_deadline;
   bool m_openssl_error = false;

@@ -265,6 +265,48 @@ TEST(Detect, PinsTheReleaseFromTheSharedCorepackHome)
   EXPECT_EQ(plan->package_manager_version, "9.15.9");
 }
 
+TEST(Detect, FindsEachFrameworksOutputFolder)
+{
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases{
+    { "@react-router/dev", "react-router", "build/client" },
+    { "@remix-run/dev", "remix", "build/client" },
+    { "gatsby", "gatsby", "public" },
+    { "@docusaurus/core", "docusaurus", "build" },
+    { "astro", "astro", "dist" },
+  };
+  for (const auto& [dependency, framework, output] : cases) {
+    testing::TempDir dir;
+    write(dir.path() / "package.json",
+          R"({"devDependencies":{")" + dependency +
+            R"(":"1","vite":"5"},"scripts":{"build":"x"}})");
+    const auto plan = detect_build(dir.path());
+    ASSERT_TRUE(plan.has_value()) << dependency;
+    EXPECT_EQ(plan->framework, framework);
+    EXPECT_EQ(plan->output_dirs, Strings{ output }) << dependency;
+  }
+}
+
+TEST(Detect, NextJsOnlyAsAStaticExport)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json",
+        R"({"dependencies":{"next":"15"},"scripts":{"build":"next build"}})");
+  auto plan = detect_build(dir.path());
+  ASSERT_FALSE(plan.has_value());
+  EXPECT_EQ(plan.error().fault, util::Fault::user);
+  EXPECT_NE(plan.error().message.find("add output: 'export'"), std::string::npos);
+
+  write(dir.path() / "next.config.mjs", "export default {\n  output: \"export\",\n};\n");
+  plan = detect_build(dir.path());
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  EXPECT_EQ(plan->framework, "nextjs");
+  EXPECT_EQ(plan->output_dirs, Strings{ "out" });
+
+  write(dir.path() / "next.config.mjs",
+        "const config = { distDir: 'site', 'output': 'export' };\nexport default config;\n");
+  EXPECT_EQ(detect_build(dir.path())->output_dirs, Strings{ "site" });
+}
+
 TEST(Detect, SetsUpBunFromNpm)
 {
   testing::TempDir dir;
