@@ -341,7 +341,7 @@ remove_tree(const fs::path& root)
 std::string
 newest_site_folder(const fs::path& root, fs::file_time_type since)
 {
-  constexpr int k_max_depth = 3;
+  constexpr int k_site_depth = 3;
   std::string best;
   auto best_time = since;
   std::error_code ec;
@@ -355,16 +355,16 @@ newest_site_folder(const fs::path& root, fs::file_time_type since)
       }
       continue;
     }
-    if (it.depth() + 1 >= k_max_depth) {
+    if (it.depth() + 1 >= k_site_depth) {
       it.disable_recursion_pending();
     }
-    const auto index = it->path() / "index.html";
-    const auto status = fs::symlink_status(index, ec);
+    const auto page = it->path() / "index.html";
+    const auto status = fs::symlink_status(page, ec);
     if (ec || !fs::is_regular_file(status)) {
       ec.clear();
       continue;
     }
-    const auto written = fs::last_write_time(index, ec);
+    const auto written = fs::last_write_time(page, ec);
     if (!ec && written >= best_time) {
       best_time = written;
       best = it->path().lexically_relative(root).generic_string();
