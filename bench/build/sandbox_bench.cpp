@@ -110,11 +110,11 @@ main(int argc, char** argv)
   }
   const builder::BuildLimits limits;
 
-  spec.phase = builder::sandbox::SandboxPhase::build;
+  spec.network = builder::sandbox::NetworkAccess::none;
   const auto build_argv = builder::sandbox::sandbox_argv(spec);
-  const auto sandboxed = [&](builder::sandbox::SandboxPhase phase) {
+  const auto sandboxed = [&](builder::sandbox::NetworkAccess network) {
     auto phase_spec = spec;
-    phase_spec.phase = phase;
+    phase_spec.network = network;
     auto outcome = builder::sandbox::run_sandboxed(phase_spec,
                                                    limits,
                                                    cgroups ? cgroups->get() : nullptr,
@@ -135,9 +135,9 @@ main(int argc, char** argv)
         {} });
   }
   variants.push_back(
-    { "sandboxed_build", [&] { return sandboxed(builder::sandbox::SandboxPhase::build); }, {} });
+    { "sandboxed_build", [&] { return sandboxed(builder::sandbox::NetworkAccess::none); }, {} });
   variants.push_back({ "sandboxed_install",
-                       [&] { return sandboxed(builder::sandbox::SandboxPhase::install); },
+                       [&] { return sandboxed(builder::sandbox::NetworkAccess::confined); },
                        {} });
   measure(iterations, variants);
   std::filesystem::remove_all(workspace);

@@ -136,8 +136,8 @@ test('ls lists the newest deployments', async () => {
 
   const plain = await reactor(['ls']);
   assert.equal(plain.code, 0);
-  assert.match(plain.stdout, /^ID\s+STATUS\s+PHASE\s+CREATED\s+REPOSITORY$/m);
-  assert.match(plain.stdout, new RegExp(`^${deployed.id}\\s+DEPLOYED\\s+-\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+file://\\S+#main$`, 'm'));
+  assert.match(plain.stdout, /^ID\s+STATUS\s+PHASE\s+DURATION\s+CREATED\s+URL\s+REPOSITORY$/m);
+  assert.match(plain.stdout, new RegExp(`^${deployed.id}\\s+DEPLOYED\\s+-\\s+\\d+\\.\\d s\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+${deployed.url.replace(/\./g, '\\.')}\\s+file://\\S+#main$`, 'm'));
 });
 
 test('status shows one deployment', async () => {

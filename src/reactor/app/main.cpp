@@ -185,6 +185,18 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
               options.allow_local_repos,
               "Accept file:// and loopback Git URLs (development and tests only)")
     ->envname("REACTOR_ALLOW_LOCAL_REPOS");
+  command
+    .add_option_function<std::string>(
+      "--build-network",
+      [&options](const std::string& value) {
+        if (value != "on" && value != "off") {
+          throw CLI::ValidationError("--build-network", "'" + value + "' is not on or off");
+        }
+        options.build_network = value == "on";
+      },
+      "on: the build phase reaches the internet like the install phase (no host loopback); "
+      "off: it runs without a network (default on)")
+    ->envname("REACTOR_BUILD_NETWORK");
   add_duration(command,
                "--lease-timeout",
                options.lease_timeout,
@@ -274,6 +286,7 @@ main(int argc, char** argv)
   static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
   CLI::App cli{ "Reactor: deploy React apps from Git repositories, served from one binary" };
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", "reactor " REACTOR_VERSION);
   // Each role command takes the same flags into its own options: CLI11 applies
   // environment variables to every subcommand, parsed or not, so shared options would let
   // a variable overwrite a flag given to the chosen command.
@@ -306,8 +319,8 @@ main(int argc, char** argv)
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int code = cli.exit(error);
-    return code != 0 && client_commands.chosen() ? cli::k_exit_usage : code;
+    // --help and --version end the parse too, with 0.
+    return cli.exit(error) == 0 ? 0 : cli::k_exit_usage;
   }
   for (auto& role : role_commands) {
     if (!role.command->parsed()) {

@@ -197,7 +197,9 @@ worker_config(const ServeOptions& options)
   config.dependency_cache_bytes = options.dependency_cache_bytes;
   config.dependency_cache_max_age =
     std::chrono::duration_cast<std::chrono::seconds>(options.dependency_cache_max_age);
+  config.toolchain_dir = options.data_dir / "toolchains";
   config.pipeline.allow_local_repos = options.allow_local_repos;
+  config.pipeline.build_network = options.build_network;
   config.pipeline.limits = options.build_limits;
   // The sweep's grace must be at least twice the reuse window (publish_output).
   config.pipeline.blob_reuse_window = gc_grace(options) / 2;

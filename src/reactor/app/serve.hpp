@@ -24,6 +24,7 @@ struct ServeOptions
   bool allow_local_repos = false;
   std::chrono::milliseconds lease_timeout{ 30'000 };
   builder::BuildLimits build_limits;
+  bool build_network = true; // false: the build phase runs without a network
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::chrono::milliseconds dependency_cache_max_age = std::chrono::days(14);
   // How often workers collect garbage (0: on demand only); blobs younger than the grace

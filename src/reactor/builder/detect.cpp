@@ -142,14 +142,10 @@ struct ManagerField
   std::string version; // without the "+sha…" suffix
 };
 
+// "pnpm@9.1.0+sha512…" or "yarn": nullopt for a manager Reactor does not run.
 std::optional<ManagerField>
-manager_from_field(const json::object& package)
+parse_manager(std::string_view value)
 {
-  const auto* field = package.if_contains("packageManager");
-  if (field == nullptr || !field->is_string()) {
-    return std::nullopt;
-  }
-  const std::string_view value = field->get_string();
   const auto at = value.find('@');
   const auto name = value.substr(0, at);
   std::string version(at == std::string_view::npos ? "" : value.substr(at + 1));
@@ -161,6 +157,29 @@ manager_from_field(const json::object& package)
     }
   }
   return std::nullopt;
+}
+
+std::optional<ManagerField>
+manager_from_field(const json::object& package)
+{
+  const auto* field = package.if_contains("packageManager");
+  if (field == nullptr || !field->is_string()) {
+    return std::nullopt;
+  }
+  return parse_manager(field->get_string());
+}
+
+// Whether pnpm-workspace.yaml in `dir` exists without a top-level "packages:" key: pnpm 10
+// reads such a file (for its settings), pnpm 9 refuses it.
+bool
+workspace_without_packages(const fs::path& dir)
+{
+  const auto path = dir / "pnpm-workspace.yaml";
+  if (!is_file(path)) {
+    return false;
+  }
+  const auto text = read_head(path, k_max_package_json_bytes);
+  return !text.starts_with("packages:") && text.find("\npackages:") == std::string::npos;
 }
 
 struct Lockfile
@@ -229,13 +248,14 @@ berry_version(std::string_view lockfile)
   return *version >= 6 ? "3" : "2";
 }
 
-// The pnpm major version that reads a lockfile of this lockfileVersion.
+// The pnpm major version that reads a lockfile of this lockfileVersion (and the workspace
+// file beside it).
 std::string
-pnpm_version(std::string_view lockfile)
+pnpm_version(std::string_view lockfile, bool workspace_without_packages)
 {
   const auto version = number_after(lockfile, "lockfileVersion:");
   if (!version || *version >= 9) {
-    return "9";
+    return workspace_without_packages ? "10" : "9";
   }
   if (*version >= 6) {
     return "8";
@@ -251,8 +271,69 @@ relative_to(const fs::path& dir, const fs::path& root)
   return text == "." ? std::string() : text;
 }
 
-void
-plan_framework(BuildPlan& plan, const json::object& package, int node_major)
+// The first next.config file of the app's folder, as text; empty when there is none.
+std::string
+next_config(const fs::path& app)
+{
+  for (const auto* name :
+       { "next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs" }) {
+    if (is_file(app / name)) {
+      return read_head(app / name, k_max_package_json_bytes);
+    }
+  }
+  return {};
+}
+
+// The string value of `key` in a config file's text (`distDir: 'build'`); empty when the
+// text does not say it plainly.
+std::string
+config_string(std::string_view text, std::string_view key)
+{
+  for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+    auto rest = text.substr(at + key.size());
+    const auto colon = rest.find_first_not_of(" \t\"'");
+    if (colon == std::string_view::npos || rest[colon] != ':') {
+      continue;
+    }
+    rest.remove_prefix(colon + 1);
+    const auto open = rest.find_first_not_of(" \t\n");
+    if (open == std::string_view::npos ||
+        (rest[open] != '\'' && rest[open] != '"' && rest[open] != '`')) {
+      continue;
+    }
+    const auto close = rest.find(rest[open], open + 1);
+    if (close != std::string_view::npos) {
+      return std::string(rest.substr(open + 1, close - open - 1));
+    }
+  }
+  return {};
+}
+
+// Next.js: only a static export can be served; where it goes.
+util::Result<void>
+plan_next(BuildPlan& plan, const json::object& package, const fs::path& app)
+{
+  plan.framework = "nextjs";
+  const auto* build = script(package, "build");
+  if (build != nullptr && std::string_view(*build).find("next export") != std::string_view::npos) {
+    plan.output_dirs = { "out" };
+    return {};
+  }
+  const auto config = next_config(app);
+  if (config_string(config, "output") != "export") {
+    return util::fail_user(
+      "This is a Next.js app that builds a server, and Reactor serves static files: add "
+      "output: 'export' to the config in next.config.js (or .mjs/.ts), e.g. "
+      "`const nextConfig = { output: 'export' }`, so that \"next build\" writes the site "
+      "to out/");
+  }
+  const auto dist = config_string(config, "distDir");
+  plan.output_dirs = { dist.empty() ? std::string("out") : dist };
+  return {};
+}
+
+util::Result<void>
+plan_framework(BuildPlan& plan, const json::object& package, int node_major, const fs::path& app)
 {
   if (has_dependency(package, "react-scripts")) {
     plan.framework = "create-react-app";
@@ -275,6 +356,22 @@ plan_framework(BuildPlan& plan, const json::object& package, int node_major)
                               ") is not used as the base path: the site is served at the root "
                               "of its own address (PUBLIC_URL=/)");
     }
+  } else if (has_dependency(package, "next")) {
+    return plan_next(plan, package, app);
+  } else if (has_dependency(package, "@react-router/dev") ||
+             has_dependency(package, "@remix-run/dev")) {
+    // SPA mode (ssr: false) writes the site to build/client.
+    plan.framework = has_dependency(package, "@react-router/dev") ? "react-router" : "remix";
+    plan.output_dirs = { "build/client" };
+  } else if (has_dependency(package, "gatsby")) {
+    plan.framework = "gatsby";
+    plan.output_dirs = { "public" };
+  } else if (has_dependency(package, "@docusaurus/core")) {
+    plan.framework = "docusaurus";
+    plan.output_dirs = { "build" };
+  } else if (has_dependency(package, "astro")) {
+    plan.framework = "astro";
+    plan.output_dirs = { "dist" };
   } else if (has_dependency(package, "vite")) {
     plan.framework = "vite";
     plan.output_dirs = { "dist" };
@@ -282,6 +379,7 @@ plan_framework(BuildPlan& plan, const json::object& package, int node_major)
     plan.framework = "other";
     plan.output_dirs = { "dist", "build", "out" };
   }
+  return {};
 }
 
 void
@@ -351,7 +449,10 @@ to_string(PackageManager manager)
 }
 
 util::Result<BuildPlan>
-detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
+detect_build(const fs::path& checkout,
+             std::string_view app_dir,
+             int node_major,
+             std::string_view package_manager)
 {
   auto app = directory_inside(checkout, app_dir);
   if (!app) {
@@ -373,7 +474,9 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
     return plan;
   }
   const json::object& app_manifest = *app_package;
-  plan_framework(plan, app_manifest, node_major);
+  if (auto framework = plan_framework(plan, app_manifest, node_major, *app); !framework) {
+    return std::unexpected(std::move(framework.error()));
+  }
 
   fs::path install = *app;
   auto lockfile = find_lockfile(install);
@@ -397,9 +500,15 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
   const json::object no_manifest;
   const json::object& manifest =
     install == *app ? app_manifest : (root_manifest ? *root_manifest : no_manifest);
-  auto field = manager_from_field(manifest);
+  auto field =
+    package_manager.empty() ? manager_from_field(manifest) : parse_manager(package_manager);
   if (!field) {
     field = manager_from_field(app_manifest);
+  }
+  if (!package_manager.empty() && lockfile && field && field->manager != lockfile->manager) {
+    plan.notes.push_back("packageManager " + std::string(package_manager) + " does not read " +
+                         lockfile->name + ": installing without a lockfile");
+    lockfile.reset();
   }
 
   if (lockfile) {
@@ -426,7 +535,7 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
   }
   if (plan.package_manager == PackageManager::pnpm && lockfile &&
       plan.package_manager_version.empty()) {
-    plan.package_manager_version = pnpm_version(head);
+    plan.package_manager_version = pnpm_version(head, workspace_without_packages(install));
   }
   if (plan.package_manager == PackageManager::bun) {
     plan.env.push_back("PATH=" + std::string(k_bun_prefix) + "/bin:/usr/local/bin:/usr/bin:/bin");
@@ -434,6 +543,24 @@ detect_build(const fs::path& checkout, std::string_view app_dir, int node_major)
   plan_commands(plan, lockfile.has_value(), script(app_manifest, "build") != nullptr);
   plan.lifecycle_scripts = lifecycle_scripts(manifest);
   return plan;
+}
+
+void
+pin_package_manager(BuildPlan& plan, const std::string& version)
+{
+  const std::string name(to_string(plan.package_manager));
+  const auto asked =
+    plan.package_manager_version.empty() ? name : name + "@" + plan.package_manager_version;
+  std::string pinned = name;
+  pinned += '@';
+  pinned += version;
+  for (auto* command : { &plan.install_command, &plan.build_command }) {
+    if (command->size() > 1 && (*command)[0] == "corepack" && (*command)[1] == asked) {
+      (*command)[1] = pinned;
+    }
+  }
+  plan.package_manager_version = version;
+  plan.setup_command.clear();
 }
 
 std::vector<std::string>

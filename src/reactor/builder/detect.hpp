@@ -25,7 +25,7 @@ constexpr std::string_view k_bun_prefix = "/workspace/home/.bun";
 // How to build one checkout, decided from its files alone.
 struct BuildPlan
 {
-  std::string framework; // "create-react-app", "vite" or "other"
+  std::string framework; // "create-react-app", "vite", "nextjs", "astro", …, "other"
   PackageManager package_manager = PackageManager::npm;
   std::string package_manager_version; // "8", "4.1.0": asked for, or implied by the lockfile
   bool yarn_berry = false;
@@ -44,6 +44,10 @@ struct BuildPlan
   std::vector<std::string> notes;             // choices worth a line in the log
 };
 
+// Makes the plan's corepack commands (yarn, pnpm) run exactly `version`, which the shared
+// corepack home holds already: the install phase then has nothing to set up.
+void pin_package_manager(BuildPlan& plan, const std::string& version);
+
 // The install-time scripts (preinstall, install, postinstall, preprepare, prepare,
 // postprepare) that the package.json at `package_json` defines, in the order npm runs them;
 // empty when it has none or cannot be read.
@@ -51,11 +55,14 @@ std::vector<std::string> install_scripts(const std::filesystem::path& package_js
 
 // Reads package.json files and lockfiles below `checkout` (runs nothing). `app_dir` is the
 // app's folder inside it; a lockfile in a parent folder that declares workspaces makes that
-// folder the install folder. `node_major` is the Node.js the build runs on. Fails, with a
+// folder the install folder. `node_major` is the Node.js the build runs on.
+// `package_manager` ("pnpm@10"), when set, replaces the project's packageManager field (a
+// lockfile of another manager is then not used). Fails, with a
 // message telling the user what to fix, when the folder or its package.json is missing or
 // invalid or has no "build" script.
 util::Result<BuildPlan> detect_build(const std::filesystem::path& checkout,
                                      std::string_view app_dir = "",
-                                     int node_major = 20);
+                                     int node_major = 20,
+                                     std::string_view package_manager = "");
 
 } // namespace reactor::builder

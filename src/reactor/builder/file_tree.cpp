@@ -339,6 +339,42 @@ remove_tree(const fs::path& root)
 }
 
 std::string
+newest_site_folder(const fs::path& root, fs::file_time_type since)
+{
+  constexpr int k_site_depth = 3;
+  std::string best;
+  auto best_time = since;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
+  for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (!it->is_directory(ec) || it->is_symlink(ec) || name == "node_modules" ||
+        name.starts_with('.')) {
+      if (it->is_directory(ec) || it->is_symlink(ec)) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (it.depth() + 1 >= k_site_depth) {
+      it.disable_recursion_pending();
+    }
+    const auto page = it->path() / "index.html";
+    const auto status = fs::symlink_status(page, ec);
+    if (ec || !fs::is_regular_file(status)) {
+      ec.clear();
+      continue;
+    }
+    const auto written = fs::last_write_time(page, ec);
+    if (!ec && written >= best_time) {
+      best_time = written;
+      best = it->path().lexically_relative(root).generic_string();
+    }
+    ec.clear();
+  }
+  return best;
+}
+
+std::string
 read_text(const std::filesystem::path& file)
 {
   std::ifstream in(file, std::ios::binary);

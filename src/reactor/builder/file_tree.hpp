@@ -26,6 +26,12 @@ util::Result<std::uint64_t> copy_tree(const std::filesystem::path& from,
                                       const std::filesystem::path& to,
                                       std::uint64_t max_bytes = 0);
 
+// The folder below `root`, relative to it (at most three levels down; never node_modules,
+// a dot-folder or a link), whose index.html was modified at or after `since`, the most
+// recently written first; empty when there is none.
+std::string newest_site_folder(const std::filesystem::path& root,
+                               std::filesystem::file_time_type since);
+
 // The whole content of a file; empty when it cannot be read.
 std::string read_text(const std::filesystem::path& file);
 

@@ -6,11 +6,13 @@
 #include "reactor/builder/disk_watch.hpp"
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/git.hpp"
+#include "reactor/builder/node_source.hpp"
 #include "reactor/builder/plan_settings.hpp"
 #include "reactor/builder/publish.hpp"
 #include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/builder/text.hpp"
 #include "reactor/builder/toolchain.hpp"
+#include "reactor/builder/toolchain_cache.hpp"
 #include "reactor/util/sha256.hpp"
 #include "reactor/util/units.hpp"
 
@@ -26,7 +28,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using core::Phase;
 using core::Status;
-using sandbox::SandboxPhase;
+using sandbox::NetworkAccess;
 
 constexpr std::size_t k_error_tail_lines = 20;
 constexpr std::string_view k_legacy_openssl = "--openssl-legacy-provider";
@@ -79,7 +81,7 @@ limit_advice(Limit limit)
 // One sandboxed step of the install or build.
 struct Step
 {
-  SandboxPhase phase = SandboxPhase::install;
+  NetworkAccess network = NetworkAccess::confined;
   std::vector<std::string> command;
   std::string directory; // relative to the checkout
   std::vector<std::string> env;
@@ -274,10 +276,20 @@ private:
 
   Outcome plan()
   {
-    const auto& toolchain = host_toolchain();
-    auto detected = detect_build(source(), m_deployment.settings.root_dir, toolchain.node_major);
+    auto node = choose_node();
+    if (!node) {
+      return failed(std::move(node.error()));
+    }
+    m_node = std::move(*node);
+    auto detected = detect_build(source(),
+                                 m_deployment.settings.root_dir,
+                                 m_node.major,
+                                 m_deployment.settings.package_manager);
     if (!detected) {
       return failed(std::move(detected.error()));
+    }
+    if (auto pinned = pin_from_cache(*detected); !pinned) {
+      return failed(std::move(pinned.error()));
     }
     auto planned = apply_settings(std::move(*detected), m_deployment.settings);
     if (!planned) {
@@ -285,11 +297,12 @@ private:
     }
     m_plan = std::move(*planned);
 
+    const auto& host = host_toolchain();
     m_info.framework = m_plan.framework;
     m_info.package_manager = std::string(to_string(m_plan.package_manager));
     m_info.package_manager_version = m_plan.package_manager_version;
-    m_info.node_version = toolchain.node_version;
-    m_info.npm_version = toolchain.npm_version;
+    m_info.node_version = m_node.version;
+    m_info.npm_version = host.npm_version;
     m_info.root_dir = m_plan.app_dir;
     m_info.install_command = display_command(m_plan.install_command);
     m_info.build_command = display_command(m_plan.build_command);
@@ -300,7 +313,7 @@ private:
     }
     say("Detected framework " + m_plan.framework + ", package manager " + manager +
         (m_plan.lockfile.empty() ? " (no lockfile)" : " (" + m_plan.lockfile + ")") + ", Node.js " +
-        toolchain.node_version + ", npm " + toolchain.npm_version);
+        m_node.version + ", npm " + host.npm_version);
     if (!m_plan.app_dir.empty()) {
       say("App folder " + m_plan.app_dir +
           (m_plan.install_dir != m_plan.app_dir
@@ -315,10 +328,71 @@ private:
 
   static std::string display(const std::string& dir) { return dir.empty() ? "/" : dir; }
 
+  // A yarn or pnpm from the shared corepack home (installed there first if needed), so
+  // that no build downloads it; without a toolchain cache the install phase sets it up.
+  util::Result<void> pin_from_cache(BuildPlan& plan)
+  {
+    const bool corepack =
+      plan.package_manager == PackageManager::yarn || plan.package_manager == PackageManager::pnpm;
+    if (m_job.toolchains == nullptr || !corepack) {
+      return {};
+    }
+    auto range = plan.package_manager_version;
+    if (range.empty() && plan.package_manager == PackageManager::yarn && !plan.yarn_berry) {
+      range = "1"; // what a yarn.lock of Yarn Classic and corepack's own default mean
+    }
+    auto version = m_job.toolchains->package_manager(
+      to_string(plan.package_manager), range, [this](std::string_view line) { say(line); });
+    if (!version) {
+      return std::unexpected(std::move(version.error()));
+    }
+    pin_package_manager(plan, *version);
+    m_corepack_home = m_job.toolchains->corepack_home();
+    return {};
+  }
+
+  // The Node.js the project asks for (the nodeVersion setting, else its files), from the
+  // toolchain cache; the host's when it asks for none, or for one the host's satisfies.
+  util::Result<NodeToolchain> choose_node()
+  {
+    const auto& host = host_toolchain();
+    NodeToolchain host_node{ host.node_version, host.node_major, {} };
+    std::optional<NodeSource> asked;
+    if (const auto& setting = m_deployment.settings.node_version; !setting.empty()) {
+      auto request = core::parse_node_version(setting);
+      if (!request) {
+        return util::fail_user("nodeVersion: " + request.error().message);
+      }
+      asked = NodeSource{ "the nodeVersion setting", setting, std::move(*request) };
+    } else {
+      auto found = find_node_request(source(), m_deployment.settings.root_dir);
+      if (!found) {
+        return std::unexpected(std::move(found.error()));
+      }
+      asked = std::move(*found);
+    }
+    if (!asked) {
+      return host_node;
+    }
+    const auto where = asked->where + " (" + sanitize_line(asked->value) + ")";
+    if (m_job.toolchains == nullptr) {
+      say("Node.js asked for by " + where + ": no toolchain cache, building on the host's " +
+          host.node_version);
+      return host_node;
+    }
+    auto node = m_job.toolchains->node(
+      asked->request, where, host_node, [this](std::string_view line) { say(line); });
+    if (node) {
+      say("Node.js " + node->version + " for " + where +
+          (node->root.empty() ? ": the host's own" : ""));
+    }
+    return node;
+  }
+
   Outcome install()
   {
     if (!m_plan.setup_command.empty()) {
-      if (auto step = run_step({ SandboxPhase::install,
+      if (auto step = run_step({ NetworkAccess::confined,
                                  m_plan.setup_command,
                                  m_plan.install_dir,
                                  m_plan.env,
@@ -334,7 +408,7 @@ private:
       say("No package.json: skipping the install");
       return std::nullopt;
     }
-    const Step step{ SandboxPhase::install,
+    const Step step{ NetworkAccess::confined,
                      m_plan.install_command,
                      m_plan.install_dir,
                      m_plan.env,
@@ -404,7 +478,7 @@ private:
     return dependency_cache_key({ m_deployment.repo_url,
                                   *lockfile,
                                   manager + "@" + version,
-                                  host_toolchain().node_version,
+                                  m_node.version,
                                   m_plan.install_dir,
                                   display_command(m_plan.install_command),
                                   m_plan.env });
@@ -420,7 +494,7 @@ private:
         const auto& version = m_plan.package_manager_version;
         command = { "corepack", version.empty() ? "yarn" : "yarn@" + version, "run", name };
       }
-      if (auto outcome = run_step({ SandboxPhase::install,
+      if (auto outcome = run_step({ NetworkAccess::confined,
                                     command,
                                     m_plan.install_dir,
                                     m_plan.env,
@@ -444,13 +518,18 @@ private:
 
   Outcome build()
   {
+    m_build_started = fs::file_time_type::clock::now();
     auto env = m_plan.env;
     env.insert(env.end(), m_plan.build_env.begin(), m_plan.build_env.end());
-    Step step{ SandboxPhase::build, m_plan.build_command, m_plan.app_dir, env, "The build" };
+    Step step{ m_config.build_network ? NetworkAccess::confined : NetworkAccess::none,
+               m_plan.build_command,
+               m_plan.app_dir,
+               env,
+               "The build" };
     m_openssl_error = false;
     auto outcome = run_step(step);
     if (!outcome || !outcome->has_value() || !m_exited_with_error || !m_openssl_error ||
-        host_toolchain().node_major < 17 || has_legacy_openssl(env)) {
+        m_node.major < 17 || has_legacy_openssl(env)) {
       return outcome;
     }
     say("The build needs OpenSSL's legacy provider (webpack 4 on Node.js 17 or later): "
@@ -485,11 +564,13 @@ private:
     }
     const auto shown = display_command(step.command);
     say("Running " + shown +
-        (step.phase == SandboxPhase::install ? " (network on)" : " (network off)"));
+        (step.network == NetworkAccess::confined ? " (network on)" : " (network off)"));
 
     sandbox::SandboxSpec spec;
     spec.workspace = m_job.workspace.path();
-    spec.phase = step.phase;
+    spec.network = step.network;
+    spec.node_root = m_node.root;
+    spec.corepack_home = m_corepack_home;
     spec.command = step.command;
     spec.directory = sandbox_dir(step.directory);
     spec.extra_env = step.env;
@@ -561,7 +642,18 @@ private:
       m_info.output_dir = dir;
       return std::optional(*inside);
     }
-    return std::optional<fs::path>{};
+    if (!m_deployment.settings.output_dir.empty()) {
+      return std::optional<fs::path>{};
+    }
+    const auto app = source() / m_plan.app_dir;
+    const auto written = newest_site_folder(app, m_build_started);
+    if (written.empty()) {
+      return std::optional<fs::path>{};
+    }
+    say("None of the usual output folders exists: publishing " + written +
+        "/, where the build just wrote an index.html (set outputDir to choose another)");
+    m_info.output_dir = written;
+    return std::optional(app / written);
   }
 
   Outcome upload()
@@ -626,6 +718,9 @@ private:
   const core::Deployment m_deployment;
   std::string m_commit;
   BuildPlan m_plan;
+  NodeToolchain m_node;
+  std::filesystem::path m_corepack_home; // empty: the workspace's own
+  fs::file_time_type m_build_started;
   BuildInfo m_info;
   Clock::time_point m_deadline;
   bool m_openssl_error = false;

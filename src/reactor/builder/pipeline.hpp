@@ -19,6 +19,7 @@
 namespace reactor::builder {
 
 class DependencyCache;
+class ToolchainCache;
 
 // How every build runs, as the operator set it.
 struct PipelineConfig
@@ -29,6 +30,8 @@ struct PipelineConfig
   std::size_t max_log_lines = k_max_log_lines;
   std::string bwrap = "bwrap";
   std::string slirp4netns = "slirp4netns";
+  // The build phase gets the install phase's confined network; false: no network at all.
+  bool build_network = true;
   // Blobs in the store written longer ago are uploaded again (see publish_output).
   std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;
 };
@@ -41,6 +44,7 @@ struct BuildJob
   const std::atomic<bool>& cancel;
   sandbox::Cgroups* cgroups = nullptr;         // null: no memory and process limits
   DependencyCache* dependency_cache = nullptr; // null: every build installs
+  ToolchainCache* toolchains = nullptr;        // null: every build runs the host's Node.js
 };
 
 // How a build ended.
@@ -54,8 +58,10 @@ struct BuildResult
   std::optional<BuildInfo> info;
 };
 
-// Builds and publishes the deployment of `job.workspace`: clone, detect, install (sandbox,
-// network on), build (sandbox, network off), upload, using the deployment's settings;
+// Builds and publishes the deployment of `job.workspace`: clone, detect (the Node.js too,
+// installed into the toolchain cache on first use), install (sandbox, confined network),
+// build (sandbox, the same network unless config.build_network is off), upload, using the
+// deployment's settings;
 // records each phase as an IN_PROGRESS status with what was detected and measured (build
 // info) and streams the log to the store. Returns DEPLOYED with the commit, ERROR with what
 // the user should fix (naming the limit when one was hit), CANCELED when `job.cancel` became

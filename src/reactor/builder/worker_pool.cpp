@@ -81,6 +81,9 @@ WorkerPool::WorkerPool(store::MetadataStore& store,
                                                            m_config.dependency_cache_bytes,
                                                            m_config.dependency_cache_max_age);
   }
+  if (!m_config.toolchain_dir.empty()) {
+    m_toolchains = std::make_unique<ToolchainCache>(m_config.toolchain_dir);
+  }
   if (!m_config.use_cgroups) {
     m_cgroups_problem = "turned off";
     return;
@@ -349,11 +352,11 @@ WorkerPool::build(const store::Job& job, const Workspace& workspace, Running& ru
 {
   std::thread beat([&] { heartbeat(job, running); });
   workspace.remove_earlier_attempts(); // their process crashed
-  auto built =
-    run_deployment(m_store,
-                   m_objects,
-                   m_config.pipeline,
-                   { workspace, running.cancel, m_cgroups.get(), m_dependency_cache.get() });
+  auto built = run_deployment(
+    m_store,
+    m_objects,
+    m_config.pipeline,
+    { workspace, running.cancel, m_cgroups.get(), m_dependency_cache.get(), m_toolchains.get() });
   {
     std::lock_guard lock(running.mutex);
     running.done = true;

@@ -3,6 +3,7 @@
 #include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/builder/sandbox/cgroup.hpp"
+#include "reactor/builder/toolchain_cache.hpp"
 #include "reactor/builder/workspace.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
@@ -27,8 +28,9 @@ struct WorkerConfig
   std::filesystem::path dependency_cache_dir; // empty: no dependency cache
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::chrono::seconds dependency_cache_max_age =
-    std::chrono::days(14); // unused this long: removed
-  PipelineConfig pipeline; // how each build runs
+    std::chrono::days(14);             // unused this long: removed
+  std::filesystem::path toolchain_dir; // empty: every build runs the host's Node.js
+  PipelineConfig pipeline;             // how each build runs
 };
 
 // Threads that lease build jobs and run them to a final status. A job whose run hits an
@@ -86,6 +88,7 @@ private:
   std::unique_ptr<sandbox::Cgroups> m_cgroups;
   std::string m_cgroups_problem;
   std::unique_ptr<DependencyCache> m_dependency_cache;
+  std::unique_ptr<ToolchainCache> m_toolchains;
 
   std::mutex m_mutex;
   std::condition_variable m_idle;

@@ -58,6 +58,11 @@ add_deploy_flags(CLI::App& command, DeployOptions& options)
   command.add_option("--build-command", options.build_command, "Run instead of the detected build");
   command.add_option(
     "--output-dir", options.output_dir, "The build's output folder, relative to the root dir");
+  command.add_option("--package-manager",
+                     options.package_manager,
+                     "npm, yarn, pnpm or bun, with a version if wanted (pnpm@10)");
+  command.add_option(
+    "--node-version", options.node_version, "Node.js version or range (18, 20.11.1, lts/*)");
 }
 
 } // namespace
@@ -122,14 +127,6 @@ ClientCommands::run() const
     return redrive(m_client, m_id);
   }
   return std::nullopt;
-}
-
-bool
-ClientCommands::chosen() const
-{
-  return m_deploy_command->parsed() || m_list_command->parsed() || m_status_command->parsed() ||
-         m_logs_command->parsed() || m_cancel_command->parsed() || m_remove_command->parsed() ||
-         m_gc_command->parsed() || m_dlq_command->parsed();
 }
 
 } // namespace reactor::cli

@@ -25,10 +25,6 @@ public:
   // nullopt when the command line chose none of them.
   std::optional<int> run() const;
 
-  // Whether the command line chose a client command, also when its parse failed (a
-  // usage error, exit code k_exit_usage).
-  bool chosen() const;
-
 private:
   ClientOptions m_client;
   DeployOptions m_deploy;

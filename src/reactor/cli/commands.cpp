@@ -287,6 +287,8 @@ deploy_request_json(const DeployOptions& options)
   put("installCommand", options.install_command);
   put("buildCommand", options.build_command);
   put("outputDir", options.output_dir);
+  put("packageManager", options.package_manager);
+  put("nodeVersion", options.node_version);
   if (!options.env.empty()) {
     boost::json::object env;
     for (const auto& entry : options.env) {

@@ -36,6 +36,8 @@ struct DeployOptions
   std::string install_command;
   std::string build_command;
   std::string output_dir;
+  std::string package_manager;
+  std::string node_version;
 };
 
 // The body of POST /deploy for these options; empty options are left out. Fails when an

@@ -1,5 +1,7 @@
 #include "reactor/cli/format.hpp"
 
+#include "reactor/util/units.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -78,9 +80,28 @@ table(const std::vector<std::vector<std::string>>& rows)
 }
 
 std::string
+build_duration(const boost::json::object& deployment)
+{
+  const auto* build = deployment.if_contains("build");
+  const auto* durations = build != nullptr && build->is_object()
+                            ? build->get_object().if_contains("durationsMs")
+                            : nullptr;
+  if (durations == nullptr || !durations->is_object() || durations->get_object().empty()) {
+    return "-";
+  }
+  std::int64_t total = 0;
+  for (const auto& [phase, ms] : durations->get_object()) {
+    if (const auto* number = ms.if_int64(); number != nullptr && *number > 0) {
+      total += *number;
+    }
+  }
+  return util::format_seconds(std::chrono::milliseconds(total));
+}
+
+std::string
 deployments_table(const boost::json::array& deployments)
 {
-  return object_table({ "ID", "STATUS", "PHASE", "CREATED", "REPOSITORY" },
+  return object_table({ "ID", "STATUS", "PHASE", "DURATION", "CREATED", "URL", "REPOSITORY" },
                       deployments,
                       [](const boost::json::object& deployment) {
                         std::string repository = text_of(deployment, "repoUrl");
@@ -91,7 +112,9 @@ deployments_table(const boost::json::array& deployments)
                           text_of(deployment, "id"),
                           text_of(deployment, "status"),
                           or_dash(text_of(deployment, "phase")),
+                          build_duration(deployment),
                           short_time(text_of(deployment, "createdAt")),
+                          or_dash(text_of(deployment, "url")),
                           repository,
                         };
                       });

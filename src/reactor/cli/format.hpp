@@ -23,8 +23,12 @@ std::string text_of(const boost::json::object& object, std::string_view name);
 // two spaces apart. The last column is not padded.
 std::string table(const std::vector<std::vector<std::string>>& rows);
 
+// How long a deployment's build took: the phases its build info measured, summed, as
+// "12.3 s"; "-" before any was measured.
+std::string build_duration(const boost::json::object& deployment);
+
 // `reactor ls`: a header, then a row per deployment of the API's list (what is not an
-// object is skipped).
+// object is skipped): id, status, phase, build duration, creation time, URL, repository.
 std::string deployments_table(const boost::json::array& deployments);
 
 // `reactor status`: one deployment's fields, a line each; "-" for those not set.

@@ -1,5 +1,8 @@
 #include "reactor/core/build_settings.hpp"
 
+#include "reactor/core/node_version.hpp"
+#include "reactor/util/semver.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -86,6 +89,44 @@ command(const boost::json::object& object, std::string_view field)
   return text;
 }
 
+// "pnpm", "pnpm@10", "yarn@^4.1": a package manager Reactor runs, and a version or range.
+util::Result<std::string>
+package_manager(const boost::json::object& object)
+{
+  auto text = optional_string(object, "packageManager");
+  if (!text || text->empty()) {
+    return text;
+  }
+  const auto at = text->find('@');
+  const auto name = std::string_view(*text).substr(0, at);
+  if (name != "npm" && name != "yarn" && name != "pnpm" && name != "bun") {
+    return util::fail("packageManager must name npm, yarn, pnpm or bun, like \"pnpm@10\", not '" +
+                      *text + "'");
+  }
+  if (at != std::string::npos) {
+    if (auto range = util::semver::parse_range(std::string_view(*text).substr(at + 1));
+        !range || at + 1 == text->size()) {
+      return util::fail("packageManager wants a version after '@', like \"pnpm@10.4.1\": " +
+                        (range ? std::string("it is empty") : range.error().message));
+    }
+  }
+  return text;
+}
+
+util::Result<std::string>
+node_version(const boost::json::object& object)
+{
+  auto text = optional_string(object, "nodeVersion");
+  if (!text || text->empty()) {
+    return text;
+  }
+  if (auto parsed = parse_node_version(*text); !parsed) {
+    return util::fail("nodeVersion '" + *text + "' is not a Node.js version or range, like " +
+                      "\"18\", \"20.11.1\" or \"lts/*\": " + parsed.error().message);
+  }
+  return text;
+}
+
 util::Result<std::map<std::string, std::string>>
 environment(const boost::json::object& object)
 {
@@ -137,6 +178,8 @@ build_settings_json(const BuildSettings& settings)
   put("installCommand", settings.install_command);
   put("buildCommand", settings.build_command);
   put("outputDir", settings.output_dir);
+  put("packageManager", settings.package_manager);
+  put("nodeVersion", settings.node_version);
   if (!settings.env.empty()) {
     boost::json::object env;
     for (const auto& [name, value] : settings.env) {
@@ -179,6 +222,16 @@ parse_build_settings(const boost::json::object& object)
     }
     *target = std::move(*text);
   }
+  auto manager = package_manager(object);
+  if (!manager) {
+    return std::unexpected(manager.error());
+  }
+  settings.package_manager = std::move(*manager);
+  auto node = node_version(object);
+  if (!node) {
+    return std::unexpected(node.error());
+  }
+  settings.node_version = std::move(*node);
   auto env = environment(object);
   if (!env) {
     return std::unexpected(env.error());

@@ -5,13 +5,19 @@
 
 #include <boost/json/fwd.hpp>
 
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace reactor::core {
 
-// The settings as the JSON object the API and the stores use:
-// {"rootDir", "installCommand", "buildCommand", "outputDir", "env"}, empty fields omitted.
+// The fields of the settings in JSON, in the order the API documents them.
+constexpr std::array<std::string_view, 7> k_build_setting_fields{
+  "rootDir", "installCommand", "buildCommand", "outputDir", "packageManager", "nodeVersion", "env"
+};
+
+// The settings as the JSON object the API and the stores use: k_build_setting_fields,
+// empty fields omitted.
 boost::json::object build_settings_json(const BuildSettings& settings);
 std::string to_json(const BuildSettings& settings);
 

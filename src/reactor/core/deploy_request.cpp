@@ -5,7 +5,24 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+
 namespace reactor::core {
+
+namespace {
+
+std::string
+setting_names()
+{
+  std::string names;
+  for (std::size_t i = 0; i < k_build_setting_fields.size(); ++i) {
+    names += i + 1 == k_build_setting_fields.size() ? " and " : i == 0 ? "" : ", ";
+    names += k_build_setting_fields[i];
+  }
+  return names;
+}
+
+} // namespace
 
 util::Result<DeployRequest>
 parse_deploy_request(std::string_view body, bool allow_local_repos)
@@ -19,6 +36,14 @@ parse_deploy_request(std::string_view body, bool allow_local_repos)
   const auto* object = json.if_object();
   if (object == nullptr) {
     return util::fail("The request body must be a JSON object: {\"repoUrl\": \"https://…\"}");
+  }
+  for (const auto& [key, value] : *object) {
+    if (key != "repoUrl" && key != "ref" &&
+        std::ranges::find(k_build_setting_fields, std::string_view(key)) ==
+          k_build_setting_fields.end()) {
+      return util::fail("unknown field '" + std::string(key) + "': POST /deploy takes repoUrl, " +
+                        "ref, " + setting_names());
+    }
   }
   const auto* repo_url = object->if_contains("repoUrl");
   if (repo_url == nullptr || repo_url->is_null()) {

@@ -51,6 +51,8 @@ struct BuildSettings
   std::string build_command;              // run instead of the detected build (sandboxed)
   std::string output_dir;                 // relative to root_dir
   std::map<std::string, std::string> env; // build-time variables
+  std::string package_manager;            // "pnpm@10", "yarn": replaces packageManager
+  std::string node_version;               // "18", "lts/*": replaces .nvmrc and the like
 };
 
 struct Deployment

@@ -216,6 +216,97 @@ TEST(Detect, PicksPnpmByLockfileVersion)
   }
 }
 
+TEST(Detect, PicksPnpm10ForAWorkspaceFileWithoutPackages)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json", R"({"scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+  write(dir.path() / "pnpm-workspace.yaml", "onlyBuiltDependencies:\n  - esbuild\n");
+  EXPECT_EQ(detect_build(dir.path())->package_manager_version, "10");
+  write(dir.path() / "pnpm-workspace.yaml", "# apps\npackages:\n  - apps/*\n");
+  EXPECT_EQ(detect_build(dir.path())->package_manager_version, "9");
+  write(dir.path() / "package.json",
+        R"({"packageManager":"pnpm@9.15.0","scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-workspace.yaml", "onlyBuiltDependencies:\n  - esbuild\n");
+  EXPECT_EQ(detect_build(dir.path())->package_manager_version, "9.15.0")
+    << "packageManager comes first";
+}
+
+TEST(Detect, ThePackageManagerSettingReplacesTheProjects)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json",
+        R"({"packageManager":"pnpm@9.15.0","scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+  auto plan = detect_build(dir.path(), "", 20, "pnpm@10.4.1");
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->install_command,
+            (Strings{ "corepack", "pnpm@10.4.1", "install", "--frozen-lockfile" }));
+
+  plan = detect_build(dir.path(), "", 20, "npm");
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->package_manager, PackageManager::npm);
+  EXPECT_EQ(plan->install_command, (Strings{ "npm", "install" })) << "pnpm's lockfile is not npm's";
+  EXPECT_TRUE(plan->lockfile.empty());
+}
+
+TEST(Detect, PinsTheReleaseFromTheSharedCorepackHome)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json", R"({"scripts":{"build":"vite build"}})");
+  write(dir.path() / "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+  auto plan = detect_build(dir.path());
+  ASSERT_TRUE(plan.has_value());
+  pin_package_manager(*plan, "9.15.9");
+  EXPECT_EQ(plan->install_command,
+            (Strings{ "corepack", "pnpm@9.15.9", "install", "--frozen-lockfile" }));
+  EXPECT_EQ(plan->build_command, (Strings{ "corepack", "pnpm@9.15.9", "run", "build" }));
+  EXPECT_TRUE(plan->setup_command.empty()) << "nothing to download in the install phase";
+  EXPECT_EQ(plan->package_manager_version, "9.15.9");
+}
+
+TEST(Detect, FindsEachFrameworksOutputFolder)
+{
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases{
+    { "@react-router/dev", "react-router", "build/client" },
+    { "@remix-run/dev", "remix", "build/client" },
+    { "gatsby", "gatsby", "public" },
+    { "@docusaurus/core", "docusaurus", "build" },
+    { "astro", "astro", "dist" },
+  };
+  for (const auto& [dependency, framework, output] : cases) {
+    testing::TempDir dir;
+    write(dir.path() / "package.json",
+          R"({"devDependencies":{")" + dependency +
+            R"(":"1","vite":"5"},"scripts":{"build":"x"}})");
+    const auto plan = detect_build(dir.path());
+    ASSERT_TRUE(plan.has_value()) << dependency;
+    EXPECT_EQ(plan->framework, framework);
+    EXPECT_EQ(plan->output_dirs, Strings{ output }) << dependency;
+  }
+}
+
+TEST(Detect, NextJsOnlyAsAStaticExport)
+{
+  testing::TempDir dir;
+  write(dir.path() / "package.json",
+        R"({"dependencies":{"next":"15"},"scripts":{"build":"next build"}})");
+  auto plan = detect_build(dir.path());
+  ASSERT_FALSE(plan.has_value());
+  EXPECT_EQ(plan.error().fault, util::Fault::user);
+  EXPECT_NE(plan.error().message.find("add output: 'export'"), std::string::npos);
+
+  write(dir.path() / "next.config.mjs", "export default {\n  output: \"export\",\n};\n");
+  plan = detect_build(dir.path());
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  EXPECT_EQ(plan->framework, "nextjs");
+  EXPECT_EQ(plan->output_dirs, Strings{ "out" });
+
+  write(dir.path() / "next.config.mjs",
+        "const config = { distDir: 'site', 'output': 'export' };\nexport default config;\n");
+  EXPECT_EQ(detect_build(dir.path())->output_dirs, Strings{ "site" });
+}
+
 TEST(Detect, SetsUpBunFromNpm)
 {
   testing::TempDir dir;

@@ -28,6 +28,24 @@ TEST(FileTree, FindsRealFoldersOnly)
   EXPECT_FALSE(directory_inside(dir.path(), "missing").has_value());
 }
 
+TEST(FileTree, FindsTheFolderWhereTheBuildJustWroteAnIndex)
+{
+  TempDir dir;
+  write_file(dir.path() / "public/index.html", "source, older than the build");
+  const auto built = fs::file_time_type::clock::now();
+  fs::last_write_time(dir.path() / "public/index.html", built - std::chrono::hours(1));
+  EXPECT_EQ(newest_site_folder(dir.path(), built), "");
+  write_file(dir.path() / "node_modules/pkg/index.html", "never");
+  write_file(dir.path() / ".cache/index.html", "never");
+  write_file(dir.path() / "index.html", "the source page of the app itself");
+  EXPECT_EQ(newest_site_folder(dir.path(), built), "");
+  write_file(dir.path() / "site/www/index.html", "built");
+  EXPECT_EQ(newest_site_folder(dir.path(), built), "site/www");
+  fs::create_directories(dir.path() / "links");
+  fs::create_directory_symlink(dir.path() / "site", dir.path() / "links/site");
+  EXPECT_EQ(newest_site_folder(dir.path(), built), "site/www") << "links are not followed";
+}
+
 TEST(FileTree, CountsAllocatedBytesWithoutFollowingLinks)
 {
   TempDir dir;

@@ -30,11 +30,14 @@ TEST(DeployRequestJson, SendsOnlyWhatWasGiven)
   options.output_dir = "out";
   options.install_command = "npm ci";
   options.env = { "VITE_A=1", "EMPTY=", "URL=http://x/?a=b" };
+  options.package_manager = "pnpm@10";
+  options.node_version = "18";
   const auto full = deploy_request_json(options);
   ASSERT_TRUE(full.has_value());
   EXPECT_EQ(boost::json::parse(*full), boost::json::parse(R"({
     "repoUrl": "https://github.com/o/r.git", "ref": "main", "rootDir": "web",
     "installCommand": "npm ci", "buildCommand": "npm run build:prod", "outputDir": "out",
+    "packageManager": "pnpm@10", "nodeVersion": "18",
     "env": {"VITE_A": "1", "EMPTY": "", "URL": "http://x/?a=b"}})"));
 }
 

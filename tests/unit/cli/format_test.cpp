@@ -51,22 +51,25 @@ TEST(Table, PadsEachColumnButTheLastToItsWidestCell)
   EXPECT_EQ(table({}), "");
 }
 
-TEST(DeploymentsTable, ShowsOneRowPerDeploymentWithItsRef)
+TEST(DeploymentsTable, ShowsOneRowPerDeploymentWithItsDurationUrlAndRef)
 {
   const auto deployments = array(R"([
     {"id": "a1b2c3d4e5", "status": "DEPLOYED", "phase": null,
      "createdAt": "2026-11-26T01:10:33.123Z", "repoUrl": "https://example.com/site.git",
-     "ref": "main"},
+     "ref": "main", "url": "http://a1b2c3d4e5.localhost:3000",
+     "build": {"durationsMs": {"clone": 200, "install": 3000, "build": 1050, "upload": 90}}},
     "not an object",
-    {"id": "f6g7h8i9j0", "status": "IN_PROGRESS", "phase": "building",
-     "createdAt": "2026-11-26T01:11:00.000Z", "repoUrl": "https://example.com/other.git"}
+    {"id": "f6g7h8i9j0", "status": "PENDING", "phase": null, "build": {"durationsMs": {}},
+     "createdAt": "2026-11-26T01:11:00.000Z", "repoUrl": "https://example.com/other.git",
+     "url": "http://f6g7h8i9j0.localhost:3000"}
   ])");
   EXPECT_EQ(deployments_table(deployments),
-            "ID          STATUS       PHASE     CREATED              REPOSITORY\n"
-            "a1b2c3d4e5  DEPLOYED     -         2026-11-26 01:10:33  "
-            "https://example.com/site.git#main\n"
-            "f6g7h8i9j0  IN_PROGRESS  building  2026-11-26 01:11:00  "
-            "https://example.com/other.git\n");
+            "ID          STATUS    PHASE  DURATION  CREATED              URL"
+            "                               REPOSITORY\n"
+            "a1b2c3d4e5  DEPLOYED  -      4.3 s     2026-11-26 01:10:33  "
+            "http://a1b2c3d4e5.localhost:3000  https://example.com/site.git#main\n"
+            "f6g7h8i9j0  PENDING   -      -         2026-11-26 01:11:00  "
+            "http://f6g7h8i9j0.localhost:3000  https://example.com/other.git\n");
 }
 
 TEST(DeploymentFields, ShowsEveryFieldAndADashForThoseNotSet)

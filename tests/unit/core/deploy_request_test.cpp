@@ -79,7 +79,8 @@ TEST(DeployRequest, ParsesEveryField)
   auto parsed = parse_deploy_request(
     R"({"repoUrl":"https://github.com/o/a.git","ref":"main","rootDir":"./apps/web/",
         "installCommand":"npm i","buildCommand":"npm run build:prod","outputDir":"public",
-        "env":{"VITE_API_URL":"https://api.example.com"}})",
+        "env":{"VITE_API_URL":"https://api.example.com"},"packageManager":"pnpm@10",
+        "nodeVersion":"18"})",
     false);
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->repo_url, "https://github.com/o/a.git");
@@ -89,6 +90,16 @@ TEST(DeployRequest, ParsesEveryField)
   EXPECT_EQ(parsed->settings.build_command, "npm run build:prod");
   EXPECT_EQ(parsed->settings.output_dir, "public");
   EXPECT_EQ(parsed->settings.env.at("VITE_API_URL"), "https://api.example.com");
+  EXPECT_EQ(parsed->settings.package_manager, "pnpm@10");
+  EXPECT_EQ(parsed->settings.node_version, "18");
+}
+
+TEST(DeployRequest, AnUnknownFieldIsNamedWithTheFieldsThatExist)
+{
+  const auto error = error_of(R"({"repoUrl":"https://x.org/a","buildCmd":"npm run b"})");
+  EXPECT_EQ(error,
+            "unknown field 'buildCmd': POST /deploy takes repoUrl, ref, rootDir, installCommand, "
+            "buildCommand, outputDir, packageManager, nodeVersion and env");
 }
 
 TEST(DeployRequest, SaysWhichFieldIsWrong)
@@ -107,6 +118,12 @@ TEST(DeployRequest, SaysWhichFieldIsWrong)
     { R"({"repoUrl":"https://x.org/a","env":{"1X":"a"}})", "not a valid variable name" },
     { R"({"repoUrl":"https://x.org/a","env":{"PATH":"/evil"}})", "cannot set PATH" },
     { R"({"repoUrl":"https://x.org/a","env":{"A":1}})", "must be a string" },
+    { R"({"repoUrl":"https://x.org/a","buildCmd":"x"})", "unknown field 'buildCmd'" },
+    { R"({"repoUrl":"https://x.org/a","packageManager":"npx"})", "must name npm, yarn" },
+    { R"({"repoUrl":"https://x.org/a","packageManager":"pnpm@"})", "wants a version" },
+    { R"({"repoUrl":"https://x.org/a","packageManager":"pnpm@latest"})", "wants a version" },
+    { R"({"repoUrl":"https://x.org/a","nodeVersion":"eighteen"})", "nodeVersion 'eighteen'" },
+    { R"({"repoUrl":"https://x.org/a","nodeVersion":"lts/nope"})", "long-term support" },
   };
   for (const auto& [body, message] : cases) {
     const std::string error = error_of(body);
@@ -117,7 +134,8 @@ TEST(DeployRequest, SaysWhichFieldIsWrong)
 TEST(BuildSettings, RoundTripsThroughJson)
 {
   BuildSettings settings{
-    "apps/web", "pnpm i", "pnpm build", "out", { { "A", "1" }, { "B", "two" } }
+    "apps/web", "pnpm i",  "pnpm build", "out", { { "A", "1" }, { "B", "two" } },
+    "yarn@4",   "lts/iron"
   };
   auto parsed = parse_build_settings(to_json(settings));
   ASSERT_TRUE(parsed);
@@ -126,6 +144,8 @@ TEST(BuildSettings, RoundTripsThroughJson)
   EXPECT_EQ(parsed->build_command, settings.build_command);
   EXPECT_EQ(parsed->output_dir, settings.output_dir);
   EXPECT_EQ(parsed->env, settings.env);
+  EXPECT_EQ(parsed->package_manager, settings.package_manager);
+  EXPECT_EQ(parsed->node_version, settings.node_version);
   EXPECT_EQ(to_json(BuildSettings{}), "{}");
 }
 

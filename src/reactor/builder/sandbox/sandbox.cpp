@@ -2,6 +2,7 @@
 
 #include "reactor/builder/sandbox/sandbox_network.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <system_error>
 
@@ -116,7 +117,7 @@ sandbox_argv(const SandboxSpec& spec)
         "--unshare-ipc",
         "--unshare-uts",
         "--unshare-cgroup-try" });
-  if (spec.phase == SandboxPhase::install) {
+  if (spec.network == NetworkAccess::confined) {
     add(argv, { "--block-fd", std::to_string(k_network_ready_fd) });
   } else {
     argv.emplace_back("--unshare-net");
@@ -159,10 +160,27 @@ sandbox_argv(const SandboxSpec& spec)
   for (const auto name : k_identity_files) {
     add(argv, { "--ro-bind", identity + "/" + std::string(name), "/etc/" + std::string(name) });
   }
+  if (!spec.node_root.empty()) {
+    add(argv, { "--ro-bind", spec.node_root.string(), k_sandbox_node });
+  }
+  if (!spec.corepack_home.empty()) {
+    add(argv, { "--ro-bind", spec.corepack_home.string(), k_sandbox_corepack });
+  }
   add(argv, { "--remount-ro", "/", "--chdir", spec.directory });
 
   auto environment = sandbox_environment();
+  if (!spec.corepack_home.empty()) {
+    environment.push_back("COREPACK_HOME=" + std::string(k_sandbox_corepack));
+  }
   environment.insert(environment.end(), spec.extra_env.begin(), spec.extra_env.end());
+  if (!spec.node_root.empty()) {
+    // In front of the PATH that wins (extra_env may set one), so that npm, corepack and
+    // every script's "#!/usr/bin/env node" run the Node.js asked for.
+    const auto path = std::ranges::find_if(environment.rbegin(),
+                                           environment.rend(),
+                                           [](const auto& e) { return e.starts_with("PATH="); });
+    path->insert(5, std::string(k_sandbox_node) + "/bin:");
+  }
   for (const auto& entry : environment) {
     const auto equals = entry.find('=');
     if (equals == std::string::npos || equals == 0) {

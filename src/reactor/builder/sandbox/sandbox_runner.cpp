@@ -82,7 +82,7 @@ run_sandboxed(const SandboxSpec& spec,
               const LogFn& on_line)
 {
   std::string slirp4netns;
-  if (spec.phase == SandboxPhase::install) {
+  if (spec.network == NetworkAccess::confined) {
     auto found = find_slirp4netns(spec.slirp4netns);
     if (!found) {
       return util::fail_for_good(std::move(found.error().message));
@@ -141,13 +141,13 @@ run_sandboxed(const SandboxSpec& spec,
     return hit != Limit::none;
   };
 
-  // The install phase: bwrap starts in a network namespace of its own, where slirp4netns
+  // The confined network: bwrap starts in a network namespace of its own, where slirp4netns
   // brings up the network while bwrap sets up the sandbox; the command waits for it. (With
   // bwrap's --unshare-net, bwrap would bring up the loopback interface itself, racing
   // slirp4netns --configure, which does too.)
   std::optional<SandboxNetwork> network;
   util::Pipe network_ready;
-  if (spec.phase == SandboxPhase::install) {
+  if (spec.network == NetworkAccess::confined) {
     auto pipe = util::make_pipe();
     if (!pipe) {
       return util::fail("cannot start the sandbox: " + pipe.error().message);
@@ -208,13 +208,13 @@ sandbox_problem(const std::filesystem::path& workspace,
   } else if (std::filesystem::create_directories(workspace / "src", ec); ec) {
     problem = "cannot create " + (workspace / "src").string() + ": " + ec.message();
   }
-  for (const auto phase : { SandboxPhase::build, SandboxPhase::install }) {
+  for (const auto network : { NetworkAccess::none, NetworkAccess::confined }) {
     if (!problem.empty()) {
       break;
     }
     SandboxSpec spec;
     spec.workspace = workspace;
-    spec.phase = phase;
+    spec.network = network;
     spec.command = { "true" };
     spec.root_entries = host_root_entries();
     spec.bwrap = bwrap;
@@ -229,7 +229,7 @@ sandbox_problem(const std::filesystem::path& workspace,
                                      output += line;
                                      output += '\n';
                                    });
-    const std::string name = phase == SandboxPhase::install ? "install" : "build";
+    const std::string name = network == NetworkAccess::confined ? "install" : "build";
     if (!ran) {
       problem = "the " + name + " phase: " + ran.error().message;
     } else if (!ran->succeeded()) {

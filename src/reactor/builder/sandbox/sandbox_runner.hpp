@@ -27,8 +27,8 @@ struct SandboxOutcome
 // limits (when `cgroups` is set), no file larger than the disk limit, the workspace's disk
 // use watched, and killed with everything it started when a limit is hit, `deadline`
 // passes or `cancel` becomes true. A limit hit at any time is reported, even when the
-// command then exits 0. The install phase gets its network from slirp4netns, which ends
-// with the command. Fails (an infrastructure problem) when the sandbox, its cgroup or its
+// command then exits 0. A confined network comes from slirp4netns, which ends with the
+// command. Fails (an infrastructure problem) when the sandbox, its cgroup or its
 // network cannot be set up, saying what to install when slirp4netns is missing.
 util::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
                                            const BuildLimits& limits,
@@ -37,7 +37,7 @@ util::Result<SandboxOutcome> run_sandboxed(const SandboxSpec& spec,
                                            const std::atomic<bool>* cancel,
                                            const LogFn& on_line);
 
-// Runs `true` in a real sandbox of each phase (the install phase with its network) in a
+// Runs `true` in a real sandbox of each kind (without a network, and with the confined one) in a
 // scratch workspace at `workspace`, removed after. Returns what is wrong, in words an
 // operator can act on (bwrap's own when it said any), or an empty string.
 std::string sandbox_problem(const std::filesystem::path& workspace,

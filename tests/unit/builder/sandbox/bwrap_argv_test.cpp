@@ -34,11 +34,11 @@ has_triple(const std::vector<std::string>& argv,
 }
 
 SandboxSpec
-spec(SandboxPhase phase)
+spec(NetworkAccess network)
 {
   SandboxSpec s;
   s.workspace = "/data/work/abc123xyz0";
-  s.phase = phase;
+  s.network = network;
   s.command = { "npm", "run", "build" };
   s.root_entries = { { "/bin", "usr/bin" }, { "/lib", "usr/lib" }, { "/sbin", "" } };
   return s;
@@ -46,16 +46,16 @@ spec(SandboxPhase phase)
 
 } // namespace
 
-TEST(SandboxArgv, BuildPhaseHasAnEmptyNetworkNamespace)
+TEST(SandboxArgv, NoNetworkIsAnEmptyNetworkNamespace)
 {
-  const auto argv = sandbox_argv(spec(SandboxPhase::build));
+  const auto argv = sandbox_argv(spec(NetworkAccess::none));
   EXPECT_TRUE(has(argv, "--unshare-net"));
   EXPECT_FALSE(has(argv, "--block-fd")) << "nothing to wait for";
 }
 
-TEST(SandboxArgv, InstallPhaseWaitsForTheNetworkItIsGiven)
+TEST(SandboxArgv, AConfinedNetworkIsWaitedFor)
 {
-  const auto argv = sandbox_argv(spec(SandboxPhase::install));
+  const auto argv = sandbox_argv(spec(NetworkAccess::confined));
   // bwrap stays in the network namespace run_sandboxed starts it in: with --unshare-net it
   // would set up a loopback interface of its own, racing slirp4netns.
   EXPECT_FALSE(has(argv, "--unshare-net"));
@@ -65,8 +65,8 @@ TEST(SandboxArgv, InstallPhaseWaitsForTheNetworkItIsGiven)
 
 TEST(SandboxArgv, ResolvesNamesThroughTheSandboxDns)
 {
-  for (const auto phase : { SandboxPhase::install, SandboxPhase::build }) {
-    const auto argv = sandbox_argv(spec(phase));
+  for (const auto network : { NetworkAccess::confined, NetworkAccess::none }) {
+    const auto argv = sandbox_argv(spec(network));
     EXPECT_TRUE(has_triple(
       argv, "--ro-bind", "/data/work/abc123xyz0/.sandbox/resolv.conf", "/etc/resolv.conf"));
     EXPECT_EQ(std::ranges::count(argv, "/etc/resolv.conf"), 1)
@@ -82,9 +82,32 @@ TEST(SandboxArgv, ResolvesNamesThroughTheSandboxDns)
   EXPECT_EQ(content.str(), "nameserver 10.0.2.3\n");
 }
 
+TEST(SandboxArgv, PutsTheNodeAskedForInFrontOfPath)
+{
+  auto s = spec(NetworkAccess::none);
+  EXPECT_FALSE(has(sandbox_argv(s), std::string(k_sandbox_node)));
+  s.node_root = "/data/toolchains/node-18.20.8";
+  s.extra_env = { "PATH=/workspace/home/.bun/bin:/usr/bin:/bin" };
+  const auto argv = sandbox_argv(s);
+  EXPECT_TRUE(has_triple(argv, "--ro-bind", "/data/toolchains/node-18.20.8", "/opt/node"));
+  EXPECT_TRUE(
+    has_triple(argv, "--setenv", "PATH", "/opt/node/bin:/workspace/home/.bun/bin:/usr/bin:/bin"));
+  EXPECT_EQ(std::ranges::count(argv, "/opt/node/bin:/usr/local/bin:/usr/bin:/bin"), 0)
+    << "only the PATH that wins is changed";
+}
+
+TEST(SandboxArgv, SharesTheCorepackHomeReadOnly)
+{
+  auto s = spec(NetworkAccess::confined);
+  s.corepack_home = "/data/toolchains/corepack";
+  const auto argv = sandbox_argv(s);
+  EXPECT_TRUE(has_triple(argv, "--ro-bind", "/data/toolchains/corepack", "/opt/corepack"));
+  EXPECT_TRUE(has_triple(argv, "--setenv", "COREPACK_HOME", "/opt/corepack"));
+}
+
 TEST(SandboxArgv, IsolatesEverything)
 {
-  const auto argv = sandbox_argv(spec(SandboxPhase::build));
+  const auto argv = sandbox_argv(spec(NetworkAccess::none));
   EXPECT_EQ(argv.front(), "bwrap");
   for (const auto* flag : { "--unshare-user",
                             "--unshare-pid",
@@ -130,7 +153,7 @@ TEST(SandboxArgv, IsolatesEverything)
 TEST(SandboxArgv, PassesOnlyTheAllowListedEnvironment)
 {
   ::setenv("REACTOR_SANDBOX_TEST_SECRET", "s3cr3t", 1);
-  auto s = spec(SandboxPhase::build);
+  auto s = spec(NetworkAccess::none);
   s.extra_env = { "NODE_OPTIONS=--openssl-legacy-provider" };
   const auto argv = sandbox_argv(s);
   std::vector<std::string> names;
@@ -163,7 +186,7 @@ namespace reactor::builder::sandbox {
 
 TEST(SandboxArgv, StartsInTheGivenFolderWithABoundedTmp)
 {
-  auto s = spec(SandboxPhase::build);
+  auto s = spec(NetworkAccess::none);
   s.directory = "/workspace/src/apps/web";
   s.tmp_bytes = 64ULL << 20;
   const auto argv = sandbox_argv(s);
@@ -178,7 +201,7 @@ TEST(SandboxArgv, StartsInTheGivenFolderWithABoundedTmp)
 
 TEST(SandboxArgv, AddedVariablesComeAfterTheAllowList)
 {
-  auto s = spec(SandboxPhase::build);
+  auto s = spec(NetworkAccess::none);
   s.extra_env = { "PATH=/workspace/home/.bun/bin:/usr/bin", "VITE_API_URL=https://x" };
   const auto argv = sandbox_argv(s);
   std::vector<std::string> paths;

@@ -38,14 +38,14 @@ struct Run
 // with its slirp4netns network.
 Run
 run_in_sandbox(const std::filesystem::path& workspace,
-               SandboxPhase phase,
+               NetworkAccess network,
                std::vector<std::string> command,
                std::chrono::milliseconds time = 60s,
                const std::atomic<bool>* cancel = nullptr)
 {
   SandboxSpec spec;
   spec.workspace = workspace;
-  spec.phase = phase;
+  spec.network = network;
   spec.command = std::move(command);
   spec.root_entries = host_root_entries();
   Run run;
@@ -168,7 +168,7 @@ TEST_F(SandboxIsolation, WritesOnlyToTheWorkspace)
 {
   const auto run = run_in_sandbox(
     m_dir.path(),
-    SandboxPhase::build,
+    NetworkAccess::none,
     { "node",
       "-e",
       "const fs = require('fs');"
@@ -187,19 +187,21 @@ TEST_F(SandboxIsolation, WritesOnlyToTheWorkspace)
 TEST_F(SandboxIsolation, HidesHostSecrets)
 {
   ::setenv("REACTOR_SANDBOX_RUN_SECRET", "s3cr3t", 1);
-  const auto shadow = run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/etc/shadow" });
+  const auto shadow =
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/etc/shadow" });
   EXPECT_FALSE(shadow.result.succeeded());
-  const auto env = run_in_sandbox(m_dir.path(), SandboxPhase::install, { "env" });
+  const auto env = run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "env" });
   EXPECT_TRUE(env.result.succeeded());
   EXPECT_FALSE(env.printed("s3cr3t"));
-  const auto listing = run_in_sandbox(m_dir.path(), SandboxPhase::install, { "ls", "/", "/etc" });
+  const auto listing = run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "ls", "/", "/etc" });
   EXPECT_TRUE(listing.result.succeeded());
   for (const auto* hidden : { "root", "work", "home", "var", "shadow", "hostname" }) {
     EXPECT_EQ(std::ranges::count(listing.lines, std::string(hidden)), 0) << hidden;
   }
-  const auto ssl = run_in_sandbox(m_dir.path(), SandboxPhase::install, { "ls", "/etc/ssl" });
+  const auto ssl = run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "ls", "/etc/ssl" });
   EXPECT_EQ(std::ranges::count(ssl.lines, std::string("private")), 0);
-  const auto passwd = run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/etc/passwd" });
+  const auto passwd =
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/etc/passwd" });
   EXPECT_TRUE(passwd.printed("builder:x:1000"));
   EXPECT_EQ(passwd.lines.size(), 3u);
 }
@@ -208,7 +210,7 @@ TEST_F(SandboxIsolation, BuildPhaseCannotReachHostLoopback)
 {
   Listener listener;
   const auto build = run_in_sandbox(
-    m_dir.path(), SandboxPhase::build, { "node", "-e", connect_script(listener.port()) });
+    m_dir.path(), NetworkAccess::none, { "node", "-e", connect_script(listener.port()) });
   EXPECT_EQ(build.result.exit_code, 3);
   EXPECT_TRUE(build.printed("FAILED"));
   EXPECT_FALSE(build.printed("CONNECTED"));
@@ -220,8 +222,9 @@ TEST_F(SandboxIsolation, InstallPhaseCannotReachHostLoopback)
   // 127.0.0.1 is the sandbox's own loopback; 10.0.2.2 is slirp4netns's way to the host's,
   // which --disable-host-loopback closes.
   for (const auto* host : { "127.0.0.1", "10.0.2.2" }) {
-    const auto install = run_in_sandbox(
-      m_dir.path(), SandboxPhase::install, { "node", "-e", connect_script(listener.port(), host) });
+    const auto install = run_in_sandbox(m_dir.path(),
+                                        NetworkAccess::confined,
+                                        { "node", "-e", connect_script(listener.port(), host) });
     EXPECT_EQ(install.result.exit_code, 3) << host;
     EXPECT_TRUE(install.printed("FAILED")) << host;
     EXPECT_FALSE(install.printed("CONNECTED")) << host;
@@ -231,10 +234,10 @@ TEST_F(SandboxIsolation, InstallPhaseCannotReachHostLoopback)
 TEST_F(SandboxIsolation, InstallPhaseHasANetworkOfItsOwn)
 {
   const auto interfaces =
-    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/proc/net/dev" });
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/proc/net/dev" });
   EXPECT_TRUE(interfaces.printed("tap0:"));
   const auto dns =
-    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "cat", "/etc/resolv.conf" });
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "cat", "/etc/resolv.conf" });
   EXPECT_EQ(dns.lines, (std::vector<std::string>{ "nameserver 10.0.2.3" }));
 
   // The host as another machine sees it, through an address other than loopback: proof
@@ -245,7 +248,7 @@ TEST_F(SandboxIsolation, InstallPhaseHasANetworkOfItsOwn)
   }
   Listener listener(address);
   const auto install = run_in_sandbox(m_dir.path(),
-                                      SandboxPhase::install,
+                                      NetworkAccess::confined,
                                       { "node", "-e", connect_script(listener.port(), address) });
   EXPECT_TRUE(install.result.succeeded()) << install.lines.front();
   EXPECT_TRUE(install.printed("CONNECTED"));
@@ -255,14 +258,14 @@ TEST_F(SandboxIsolation, InstallPhaseLeavesNoProcessBehind)
 {
   // slirp4netns is Reactor's child: it ends with the command, however that ends, and is
   // reaped.
-  EXPECT_TRUE(run_in_sandbox(m_dir.path(), SandboxPhase::install, { "true" }).result.succeeded());
+  EXPECT_TRUE(run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "true" }).result.succeeded());
+  EXPECT_TRUE(all_reaped()) << children().front();
+  EXPECT_EQ(run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "sh", "-c", "exit 3" })
+              .result.exit_code,
+            3);
   EXPECT_TRUE(all_reaped()) << children().front();
   EXPECT_EQ(
-    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sh", "-c", "exit 3" }).result.exit_code,
-    3);
-  EXPECT_TRUE(all_reaped()) << children().front();
-  EXPECT_EQ(
-    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sleep", "30" }, 500ms).result.limit,
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "sleep", "30" }, 500ms).result.limit,
     Limit::time);
   EXPECT_TRUE(all_reaped()) << children().front();
   std::atomic<bool> cancel{ false };
@@ -271,7 +274,7 @@ TEST_F(SandboxIsolation, InstallPhaseLeavesNoProcessBehind)
     cancel = true;
   });
   const auto canceled =
-    run_in_sandbox(m_dir.path(), SandboxPhase::install, { "sleep", "30" }, 60s, &cancel);
+    run_in_sandbox(m_dir.path(), NetworkAccess::confined, { "sleep", "30" }, 60s, &cancel);
   canceler.join();
   EXPECT_TRUE(canceled.result.canceled);
   EXPECT_TRUE(all_reaped()) << children().front();
@@ -281,7 +284,7 @@ TEST_F(SandboxIsolation, InstallPhaseNeedsSlirp4netns)
 {
   SandboxSpec spec;
   spec.workspace = m_dir.path();
-  spec.phase = SandboxPhase::install;
+  spec.network = NetworkAccess::confined;
   spec.command = { "true" };
   spec.slirp4netns = "reactor-no-such-slirp4netns";
   const auto outcome = run_sandboxed(
@@ -298,7 +301,7 @@ TEST_F(SandboxIsolation, CannotSwapItsIdentityFilesForHostFiles)
   // sandbox.
   const auto plant =
     run_in_sandbox(m_dir.path(),
-                   SandboxPhase::install,
+                   NetworkAccess::confined,
                    { "sh",
                      "-c",
                      "cd /workspace/.sandbox; for f in passwd group resolv.conf; do "
@@ -309,7 +312,7 @@ TEST_F(SandboxIsolation, CannotSwapItsIdentityFilesForHostFiles)
     EXPECT_FALSE(std::filesystem::is_symlink(m_dir.path() / ".sandbox" / name)) << name;
   }
   const auto next = run_in_sandbox(
-    m_dir.path(), SandboxPhase::build, { "cat", "/etc/passwd", "/etc/group", "/etc/resolv.conf" });
+    m_dir.path(), NetworkAccess::none, { "cat", "/etc/passwd", "/etc/group", "/etc/resolv.conf" });
   EXPECT_TRUE(next.result.succeeded());
   EXPECT_TRUE(next.printed("builder:x:1000"));
   EXPECT_TRUE(next.printed("nameserver 10.0.2.3"));

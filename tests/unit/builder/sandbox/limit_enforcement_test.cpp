@@ -36,7 +36,7 @@ protected:
   {
     SandboxSpec spec;
     spec.workspace = m_dir.path();
-    spec.phase = SandboxPhase::build;
+    spec.network = NetworkAccess::none;
     spec.command = std::move(command);
     spec.root_entries = host_root_entries();
     spec.tmp_bytes = m_limits.memory_bytes;

@@ -33,10 +33,10 @@ TEST(SandboxStart, ReportsBwrapsOwnWordsAsAFailureNotWorthRetrying)
 {
   const TempDir dir;
   ASSERT_TRUE(prepare_workspace(dir.path() / "workspace").has_value());
-  for (const auto phase : { SandboxPhase::build, SandboxPhase::install }) {
+  for (const auto network : { NetworkAccess::none, NetworkAccess::confined }) {
     SandboxSpec spec;
     spec.workspace = dir.path() / "workspace";
-    spec.phase = phase;
+    spec.network = network;
     spec.command = { "true" };
     spec.bwrap = failing_bwrap(dir.path()).string();
     std::vector<std::string> lines;
