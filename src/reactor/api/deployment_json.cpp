@@ -56,6 +56,8 @@ deployment_json(const core::Deployment& deployment, std::string url)
     { "repoUrl", deployment.repo_url },
     { "ref", string_or_null(deployment.ref) },
     { "commit", string_or_null(deployment.commit) },
+    { "project", string_or_null(deployment.project) },
+    { "branch", string_or_null(deployment.branch) },
     { "settings", settings_json(deployment.settings) },
     { "build", build_info_json(deployment.build_info) },
     { "createdAt", iso8601(deployment.created_at_ms) },

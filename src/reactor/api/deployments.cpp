@@ -68,10 +68,16 @@ create_deployment(const net::Request& request, ApiContext& context)
     return net::json_error(400, parsed.error().message);
   }
   core::Deployment deployment;
-  deployment.id = core::new_deployment_id();
   deployment.repo_url = std::move(parsed->repo_url);
   deployment.ref = std::move(parsed->ref);
   deployment.settings = std::move(parsed->settings);
+  return enqueue_deployment(std::move(deployment), request, context);
+}
+
+net::Response
+enqueue_deployment(core::Deployment deployment, const net::Request& request, ApiContext& context)
+{
+  deployment.id = core::new_deployment_id();
   deployment.created_at_ms = deployment.updated_at_ms = now_ms();
   if (auto created = context.store.create_deployment(deployment); !created) {
     return store_failure(created.error());
@@ -80,6 +86,7 @@ create_deployment(const net::Request& request, ApiContext& context)
                   { { "id", deployment.id },
                     { "repo", deployment.repo_url },
                     { "ref", deployment.ref },
+                    { "project", deployment.project },
                     { "client", request.remote_address } });
   if (context.on_enqueued) {
     context.on_enqueued();
@@ -170,6 +177,11 @@ delete_deployment(std::string_view id, ApiContext& context)
     return net::json_error(409,
                            "Deployment " + std::string(id) +
                              " is queued or building: cancel it, or wait until it finishes");
+  }
+  if (*outcome == store::DeleteOutcome::aliased) {
+    return net::json_error(409,
+                           "Deployment " + std::string(id) +
+                             " is served by a project's alias: promote another deployment first");
   }
   // A manifest left behind is removed by the next garbage collection: its deployment is gone.
   if (context.objects != nullptr) {

@@ -38,7 +38,8 @@ enum class DeleteOutcome
 {
   deleted,
   unknown,
-  busy, // not final yet, or its build is still winding down
+  busy,    // not final yet, or its build is still winding down
+  aliased, // a project's alias serves it: promote another deployment first
 };
 
 struct DeploymentStatus
@@ -148,7 +149,7 @@ public:
 
   // Deletes a final deployment with its events, dead letter and left-over job, in one
   // transaction; `busy` (nothing changed) while it is not final or a worker still holds
-  // its job's lease (a canceled build stopping).
+  // its job's lease (a canceled build stopping), `aliased` while an alias serves it.
   virtual Result<DeleteOutcome> delete_deployment(std::string_view id) = 0;
 
   // The id and status of every deployment, in no particular order (the garbage sweep's

@@ -573,6 +573,13 @@ public:
       if (**busy) {
         return DeleteOutcome::busy;
       }
+      auto aliased = first_row(executor, m_sql.deployment_alias_count, sql_values(id), read_int64);
+      if (!aliased) {
+        return std::unexpected(aliased.error());
+      }
+      if (aliased->value_or(0) > 0) {
+        return DeleteOutcome::aliased;
+      }
       // The tombstone first, while the deployment's events still hold the newest seq: a
       // backend that hands out MAX(seq) + 1 (SQLite) could otherwise repeat a seq that
       // followers have already seen.
@@ -708,6 +715,15 @@ public:
     return run("promote in project", project, [&](Executor& executor) -> Result<bool> {
       if (auto begun = executor.begin(); !begun) {
         return std::unexpected(begun.error());
+      }
+      // Locks the deployment's row first, so a deletion cannot take it meanwhile.
+      if (auto locked =
+            first_row(executor,
+                      m_sql.status_for_update,
+                      sql_values(deployment_id),
+                      [&](const Row& row) { return read_status(row, 0, deployment_id); });
+          !locked) {
+        return std::unexpected(locked.error());
       }
       auto target =
         first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);

@@ -95,6 +95,8 @@ struct Statements
   std::string_view delete_project_aliases;
   // (label) → deployment_id
   std::string_view alias_target;
+  // (deployment_id) → how many aliases point at it
+  std::string_view deployment_alias_count;
   // (label, project, branch, deployment_id, target_created_ms, now): inserts the alias or
   // moves it, unless it points at a deployment created later (1 row when it moved)
   std::string_view move_alias;

@@ -70,9 +70,10 @@ constexpr Statements k_statements{
   .deployment_events_after =
     "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
     "WHERE deployment_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2",
-  .edge_events_after = "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-                     "INDEXED BY events_for_edges WHERE kind IN ('deleted', 'alias') AND seq > ?1 "
-                     "ORDER BY seq LIMIT ?2",
+  .edge_events_after =
+    "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+    "INDEXED BY events_for_edges WHERE kind IN ('deleted', 'alias') AND seq > ?1 "
+    "ORDER BY seq LIMIT ?2",
   .last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events",
   .insert_project = "INSERT INTO projects (name, repo_url, production_branch, settings, "
                     "auto_promote, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -93,6 +94,7 @@ constexpr Statements k_statements{
     "SELECT label, branch, deployment_id FROM aliases WHERE project = ?1 ORDER BY label",
   .delete_project_aliases = "DELETE FROM aliases WHERE project = ?1",
   .alias_target = "SELECT deployment_id FROM aliases WHERE label = ?1",
+  .deployment_alias_count = "SELECT COUNT(*) FROM aliases WHERE deployment_id = ?1",
   .move_alias =
     "INSERT INTO aliases (label, project, branch, deployment_id, target_created_ms, "
     "updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (label) DO UPDATE SET "
