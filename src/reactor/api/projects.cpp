@@ -29,10 +29,11 @@ find(std::string_view name, ApiContext& context)
   if (!found) {
     return std::unexpected(store_failure(found.error()));
   }
-  if (!*found) {
+  auto& project = *found;
+  if (!project) {
     return std::unexpected(unknown_project(name));
   }
-  return std::move(**found);
+  return std::move(*project);
 }
 
 // Where the production alias points ("" for nowhere yet).
@@ -107,21 +108,22 @@ move_production(const core::Project& project,
                 bool rollback,
                 ApiContext& context)
 {
-  auto deployment = context.store.find_deployment(target);
-  if (!deployment) {
-    return store_failure(deployment.error());
+  auto found = context.store.find_deployment(target);
+  if (!found) {
+    return store_failure(found.error());
   }
-  if (!*deployment) {
+  const auto& deployment = *found;
+  if (!deployment) {
     return unknown_deployment(target);
   }
-  if ((*deployment)->project != project.name) {
+  if (deployment->project != project.name) {
     return net::json_error(
       422, "Deployment " + target + " is not a deployment of project " + project.name);
   }
-  if ((*deployment)->status != core::Status::deployed) {
+  if (deployment->status != core::Status::deployed) {
     return net::json_error(422,
                            "Deployment " + target + " is " +
-                             std::string(core::to_string((*deployment)->status)) +
+                             std::string(core::to_string(deployment->status)) +
                              ": only a DEPLOYED deployment can serve production");
   }
   auto moved = context.store.set_production(project.name, target, expected, !rollback);
@@ -270,7 +272,11 @@ promote(std::string_view name, const net::Request& request, ApiContext& context)
   if (!current) {
     return store_failure(current.error());
   }
-  return move_production(*project, **choice, *current, false, context);
+  const auto& target = *choice;
+  if (!target) {
+    return net::json_error(400, "deploymentId is missing");
+  }
+  return move_production(*project, *target, *current, false, context);
 }
 
 net::Response
@@ -291,8 +297,8 @@ rollback(std::string_view name, const net::Request& request, ApiContext& context
   if (current->empty()) {
     return net::json_error(422, "Project " + project->name + " has no production deployment yet");
   }
-  if (*choice) {
-    return move_production(*project, **choice, *current, true, context);
+  if (const auto& target = *choice) {
+    return move_production(*project, *target, *current, true, context);
   }
   // The newest DEPLOYED production build older than the one serving now.
   auto deployments = context.store.list_project_deployments(name, k_project_deployments);

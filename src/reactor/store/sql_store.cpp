@@ -826,28 +826,29 @@ private:
   // automatically. An alias already on a newer deployment stays.
   Result<void> move_aliases(Executor& executor, std::string_view deployment_id, std::int64_t now)
   {
-    auto deployment =
+    auto read =
       first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);
-    if (!deployment) {
-      return std::unexpected(deployment.error());
+    if (!read) {
+      return std::unexpected(read.error());
     }
-    if (!*deployment || (*deployment)->project.empty()) {
+    const auto& deployment = *read;
+    if (!deployment || deployment->project.empty()) {
       return {};
     }
-    const auto& built = **deployment;
-    auto project =
-      first_row(executor, m_sql.select_project, sql_values(built.project), read_project);
-    if (!project) {
-      return std::unexpected(project.error());
+    const core::Deployment& built = *deployment;
+    auto found = first_row(executor, m_sql.select_project, sql_values(built.project), read_project);
+    if (!found) {
+      return std::unexpected(found.error());
     }
-    if (!*project) {
+    const auto& project = *found;
+    if (!project) {
       return {}; // the project was deleted while this built
     }
     std::vector<std::pair<std::string, std::string>> labels; // label, branch
     if (!built.branch.empty()) {
       labels.emplace_back(core::branch_label(built.project, built.branch), built.branch);
     }
-    if (core::is_production_branch(**project, built.branch) && (*project)->auto_promote) {
+    if (core::is_production_branch(*project, built.branch) && project->auto_promote) {
       labels.emplace_back(built.project, "");
     }
     for (const auto& [label, branch] : labels) {
