@@ -138,6 +138,49 @@ deployment_fields(const boost::json::object& deployment)
 }
 
 std::string
+projects_table(const boost::json::array& projects)
+{
+  return object_table({ "NAME", "URL", "SERVING", "BRANCH", "REPOSITORY" },
+                      projects,
+                      [](const boost::json::object& project) {
+                        return std::vector<std::string>{
+                          text_of(project, "name"),
+                          text_of(project, "url"),
+                          or_dash(text_of(project, "productionDeploymentId")),
+                          or_dash(text_of(project, "productionBranch")),
+                          text_of(project, "repoUrl"),
+                        };
+                      });
+}
+
+std::string
+project_fields(const boost::json::object& project)
+{
+  std::string text = table({
+    { "name", text_of(project, "name") },
+    { "url", text_of(project, "url") },
+    { "serving", or_dash(text_of(project, "productionDeploymentId")) },
+    { "auto-promote", text_of(project, "autoPromote") },
+    { "branch", or_dash(text_of(project, "productionBranch")) },
+    { "repository", text_of(project, "repoUrl") },
+    { "created", short_time(text_of(project, "createdAt")) },
+  });
+  if (const auto* aliases = project.if_contains("aliases");
+      aliases != nullptr && aliases->is_array() && !aliases->get_array().empty()) {
+    text += "\n" + object_table({ "HOSTNAME", "BRANCH", "DEPLOYMENT" },
+                                aliases->get_array(),
+                                [](const boost::json::object& alias) {
+                                  return std::vector<std::string>{
+                                    text_of(alias, "url"),
+                                    or_dash(text_of(alias, "branch")),
+                                    text_of(alias, "deploymentId"),
+                                  };
+                                });
+  }
+  return text;
+}
+
+std::string
 dead_letters_table(const boost::json::array& letters)
 {
   return object_table({ "DEPLOYMENT", "RECEIVES", "DEAD SINCE", "REASON" },

@@ -34,6 +34,13 @@ std::string deployments_table(const boost::json::array& deployments);
 // `reactor status`: one deployment's fields, a line each; "-" for those not set.
 std::string deployment_fields(const boost::json::object& deployment);
 
+// `reactor project ls`: a header, then a row per project: name, production URL, the
+// deployment it serves, the production branch, the repository.
+std::string projects_table(const boost::json::array& projects);
+
+// `reactor project show`: the project's fields, then a line per hostname it serves.
+std::string project_fields(const boost::json::object& project);
+
 // `reactor dlq ls`: a header, then a row per dead letter of the API's list (what is not an
 // object is skipped).
 std::string dead_letters_table(const boost::json::array& letters);
