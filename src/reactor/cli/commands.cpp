@@ -377,6 +377,23 @@ deploy(const ClientOptions& client, const DeployOptions& options)
 
 namespace {
 
+// Prints one object the server answered: as JSON with --json, else as `fields` lays it out.
+int
+print_one(const ClientOptions& client,
+          const Outcome<Reply>& reply,
+          std::string (*fields)(const boost::json::object&))
+{
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+    return k_exit_ok;
+  }
+  print_text(fields(parse_object(reply->body).value_or(boost::json::object{})));
+  return k_exit_ok;
+}
+
 // Fetches `path`, whose answer is {"<key>": [...]}, and prints it: as JSON with --json,
 // `empty` when the list is empty, else as `table` makes it.
 int
@@ -428,17 +445,11 @@ list(const ClientOptions& client)
 int
 status(const ClientOptions& client, std::string_view id)
 {
-  auto reply = request_about(
-    client, id, 200, [&](ApiClient& api) { return api.get("/deployments/" + std::string(id)); });
-  if (!reply) {
-    return report(client, reply.error());
-  }
-  if (client.json) {
-    print_json(reply->body);
-    return k_exit_ok;
-  }
-  print_text(deployment_fields(parse_object(reply->body).value_or(boost::json::object{})));
-  return k_exit_ok;
+  return print_one(
+    client,
+    request_about(
+      client, id, 200, [&](ApiClient& api) { return api.get("/deployments/" + std::string(id)); }),
+    deployment_fields);
 }
 
 int
@@ -571,16 +582,8 @@ show_project(const ClientOptions& client, std::string_view name)
   if (!api) {
     return report(client, api.error());
   }
-  auto reply = expect(client, api->get("/projects/" + std::string(name)), 200);
-  if (!reply) {
-    return report(client, reply.error());
-  }
-  if (client.json) {
-    print_json(reply->body);
-    return k_exit_ok;
-  }
-  print_text(project_fields(parse_object(reply->body).value_or(boost::json::object{})));
-  return k_exit_ok;
+  return print_one(
+    client, expect(client, api->get("/projects/" + std::string(name)), 200), project_fields);
 }
 
 int
