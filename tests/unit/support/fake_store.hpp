@@ -2,6 +2,7 @@
 
 #include "reactor/store/metadata_store.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
