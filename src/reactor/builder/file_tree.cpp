@@ -8,9 +8,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <system_error>
 #include <unistd.h>
 #include <utility>
@@ -251,34 +253,58 @@ private:
   Counter m_counter{ 0 };
 };
 
-// Deletes what the directory open at `fd` holds, on device `device` only (a folder of
-// another filesystem, a mount, is left: rmdir then fails on it); folders a build made
+// Where a file lives: its filesystem and its mount (a bind mount of the same filesystem
+// has the same device but a mount of its own; 0 before Linux 5.8).
+struct Mount
+{
+  std::uint64_t device = 0;
+  std::uint64_t id = 0;
+  bool operator==(const Mount&) const = default;
+};
+
+// The mode of `name` in the directory open at `fd` (AT_FDCWD: a path) and its mount,
+// without following a symbolic link; nullopt when it cannot be read.
+std::optional<std::pair<mode_t, Mount>>
+mode_and_mount(int fd, const char* name)
+{
+  struct statx info{};
+  if (::statx(fd, name, AT_SYMLINK_NOFOLLOW, STATX_MODE | STATX_MNT_ID, &info) != 0) {
+    return std::nullopt;
+  }
+  const Mount mount{ ::makedev(info.stx_dev_major, info.stx_dev_minor),
+                     (info.stx_mask & STATX_MNT_ID) != 0 ? info.stx_mnt_id : 0 };
+  return std::pair{ static_cast<mode_t>(info.stx_mode), mount };
+}
+
+// Deletes what the directory open at `fd` holds, within `mount` only (a folder where
+// something is mounted is left, and rmdir then fails on it); folders a build made
 // unreadable or unwritable are made usable first. False once `stop` is set.
 bool
-remove_entries(int fd, dev_t device, const std::atomic<bool>* stop, int depth)
+remove_entries(int fd, const Mount& mount, const std::atomic<bool>* stop, int depth)
 {
   bool complete = true;
   for (const auto& name : entries(::dup(fd))) {
     if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
       return false;
     }
-    struct stat info{};
-    if (::fstatat(fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    const auto found = mode_and_mount(fd, name.c_str());
+    if (!found) {
       continue;
     }
-    if (!S_ISDIR(info.st_mode)) {
+    const auto [mode, where] = *found;
+    if (!S_ISDIR(mode)) {
       ::unlinkat(fd, name.c_str(), 0);
       continue;
     }
-    if (info.st_dev != device || depth >= k_max_removal_depth) {
+    if (where != mount || depth >= k_max_removal_depth) {
       continue;
     }
-    if ((info.st_mode & 0700) != 0700) {
-      ::fchmodat(fd, name.c_str(), (info.st_mode & 07777) | 0700, 0);
+    if ((mode & 0700) != 0700) {
+      ::fchmodat(fd, name.c_str(), (mode & 07777) | 0700, 0);
     }
     const util::FileDescriptor child(::openat(fd, name.c_str(), k_open_directory));
     if (child.get() >= 0) {
-      complete = remove_entries(child.get(), device, stop, depth + 1) && complete;
+      complete = remove_entries(child.get(), mount, stop, depth + 1) && complete;
     }
     ::unlinkat(fd, name.c_str(), AT_REMOVEDIR);
   }
@@ -359,19 +385,20 @@ copy_tree(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
 bool
 remove_tree(const fs::path& root, const std::atomic<bool>* stop)
 {
-  struct stat info{};
-  if (::lstat(root.c_str(), &info) != 0) {
+  const auto found = mode_and_mount(AT_FDCWD, root.c_str());
+  if (!found) {
     return true;
   }
-  if (!S_ISDIR(info.st_mode)) {
+  const auto [mode, mount] = *found;
+  if (!S_ISDIR(mode)) {
     ::unlink(root.c_str());
     return true;
   }
-  if ((info.st_mode & 0700) != 0700) {
-    ::chmod(root.c_str(), (info.st_mode & 07777) | 0700);
+  if ((mode & 0700) != 0700) {
+    ::chmod(root.c_str(), (mode & 07777) | 0700);
   }
   const util::FileDescriptor directory(::open(root.c_str(), k_open_directory));
-  if (directory.get() < 0 || !remove_entries(directory.get(), info.st_dev, stop, 0)) {
+  if (directory.get() < 0 || !remove_entries(directory.get(), mount, stop, 0)) {
     return false;
   }
   ::rmdir(root.c_str());

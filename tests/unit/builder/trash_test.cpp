@@ -78,7 +78,7 @@ TEST(Trash, DeletesWhatAnEarlierProcessLeftAtStart)
 TEST(Trash, StopsInTheMiddleOfAFolderAndLeavesTheRestForNextTime)
 {
   const TempDir dir;
-  make_tree(dir.path() / "ws", 3000);
+  make_tree(dir.path() / "ws", 1000);
   {
     Trash trash(dir.path() / "trash", 1);
     trash.discard(dir.path() / "ws");
