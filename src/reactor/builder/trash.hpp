@@ -34,8 +34,6 @@ public:
   // Waits until the trash is empty.
   void wait_until_empty();
 
-  const std::filesystem::path& dir() const { return m_dir; }
-
 private:
   void remove_waiting();
 
