@@ -347,9 +347,13 @@ private:
     const auto install_dir = source() / m_plan.install_dir;
     const auto started = Clock::now();
     auto restored = cache->restore(*key, install_dir, m_job.workspace.path() / "deps-overlay");
-    if (restored && *restored) {
-      m_restored = std::move(*restored);
-      const auto& copied_because = m_restored->copied_because();
+    std::optional<DependencyCache::Restored> hit;
+    if (restored) {
+      hit = std::move(*restored);
+    }
+    if (hit) {
+      const auto copied_because = hit->copied_because();
+      m_restored = std::move(hit);
       m_info.dependency_cache = "hit";
       say("Dependency cache hit: restored the installed dependencies in " +
           seconds_text(Clock::now() - started) +

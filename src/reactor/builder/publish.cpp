@@ -270,8 +270,9 @@ reuse_variants(objects::ObjectStore& store,
   if (!record) {
     return std::unexpected(std::move(record.error()));
   }
+  const auto& text = *record;
   objects::ManifestEntry recorded;
-  if (!*record || !read_variants_record(**record, recorded)) {
+  if (!text || !read_variants_record(*text, recorded)) {
     return false;
   }
   for (const auto* variant : { &recorded.gzip, &recorded.br }) {
