@@ -37,12 +37,29 @@ list_limit(const net::Request& request)
   return std::clamp(limit, 1, k_max_list_limit);
 }
 
+// The deployment's JSON with its place in the queue while it waits for a worker.
+util::Result<boost::json::object>
+deployment_with_queue(const core::Deployment& deployment, ApiContext& context)
+{
+  std::optional<store::QueuePlace> queued;
+  if (deployment.status == core::Status::pending) {
+    auto place = context.store.queue_place(deployment.id);
+    if (!place) {
+      return std::unexpected(std::move(place.error()));
+    }
+    queued = *place;
+  }
+  return deployment_json(deployment, site_url(context.site_url_template, deployment.id), queued);
+}
+
 net::Response
 deployment_response(unsigned status, const core::Deployment& deployment, ApiContext& context)
 {
-  return net::json_response(status,
-                            boost::json::serialize(deployment_json(
-                              deployment, site_url(context.site_url_template, deployment.id))));
+  auto json = deployment_with_queue(deployment, context);
+  if (!json) {
+    return store_failure(json.error());
+  }
+  return net::json_response(status, boost::json::serialize(*json));
 }
 
 } // namespace
@@ -124,8 +141,11 @@ list_deployments(const net::Request& request, ApiContext& context)
   }
   boost::json::array items;
   for (const auto& deployment : *deployments) {
-    items.push_back(
-      deployment_json(deployment, site_url(context.site_url_template, deployment.id)));
+    auto json = deployment_with_queue(deployment, context);
+    if (!json) {
+      return store_failure(json.error());
+    }
+    items.push_back(std::move(*json));
   }
   return net::json_response(
     200, boost::json::serialize(boost::json::object{ { "deployments", std::move(items) } }));

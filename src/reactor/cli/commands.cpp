@@ -341,7 +341,14 @@ deploy(const ClientOptions& client, const DeployOptions& options)
   const std::string id = text_of(*created, "id");
   std::optional<Progress> progress;
   if (!client.json) {
-    std::cout << "Deployment " << id << " queued\n" << std::flush;
+    std::cout << "Deployment " << id << " queued\n";
+    if (auto queued = api->get("/deployments/" + id); queued && queued->status == 200) {
+      const auto queue = queue_place(parse_object(queued->body).value_or(boost::json::object{}));
+      if (!queue.empty()) {
+        std::cout << "Queue: " << queue << '\n';
+      }
+    }
+    std::cout << std::flush;
     progress.emplace(std::cout, isatty(STDOUT_FILENO) == 1);
   }
   auto final_event = follow_events(client, *api, id, progress ? &*progress : nullptr);

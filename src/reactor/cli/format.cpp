@@ -121,20 +121,35 @@ deployments_table(const boost::json::array& deployments)
 }
 
 std::string
+queue_place(const boost::json::object& deployment)
+{
+  const auto position = text_of(deployment, "queuePosition");
+  return position.empty() ? std::string()
+                          : "#" + position + ", " + text_of(deployment, "queueReason");
+}
+
+std::string
 deployment_fields(const boost::json::object& deployment)
 {
-  return table({
+  std::vector<std::vector<std::string>> rows{
     { "id", text_of(deployment, "id") },
     { "status", text_of(deployment, "status") },
-    { "phase", or_dash(text_of(deployment, "phase")) },
-    { "error", or_dash(text_of(deployment, "error")) },
-    { "repository", text_of(deployment, "repoUrl") },
-    { "ref", or_dash(text_of(deployment, "ref")) },
-    { "commit", or_dash(text_of(deployment, "commit")) },
-    { "url", text_of(deployment, "url") },
-    { "created", short_time(text_of(deployment, "createdAt")) },
-    { "updated", short_time(text_of(deployment, "updatedAt")) },
-  });
+  };
+  if (auto queue = queue_place(deployment); !queue.empty()) {
+    rows.push_back({ "queue", std::move(queue) });
+  }
+  rows.insert(rows.end(),
+              {
+                { "phase", or_dash(text_of(deployment, "phase")) },
+                { "error", or_dash(text_of(deployment, "error")) },
+                { "repository", text_of(deployment, "repoUrl") },
+                { "ref", or_dash(text_of(deployment, "ref")) },
+                { "commit", or_dash(text_of(deployment, "commit")) },
+                { "url", text_of(deployment, "url") },
+                { "created", short_time(text_of(deployment, "createdAt")) },
+                { "updated", short_time(text_of(deployment, "updatedAt")) },
+              });
+  return table(rows);
 }
 
 std::string

@@ -56,6 +56,13 @@ struct Alias
   std::string deployment_id;
 };
 
+// Where a job waiting in the queue stands.
+struct QueuePlace
+{
+  std::int64_t position = 1; // 1: the next job a worker leases
+  std::int64_t running = 0;  // jobs leased now, by the workers of every process
+};
+
 // Counts for monitoring: "status:<STATUS>" per deployment status, "jobs" (queued or
 // running), "dead_letters".
 using StoreCounts = std::vector<std::pair<std::string, std::int64_t>>;
@@ -137,6 +144,10 @@ public:
   // Makes a leased job visible again at once without counting the receive (graceful
   // shutdown hands running builds back).
   virtual Result<void> release_job(const Job& job) = 0;
+
+  // The place of the deployment's job while it waits to be leased; nullopt when it has no
+  // job waiting (leased, finished or unknown).
+  virtual Result<std::optional<QueuePlace>> queue_place(std::string_view deployment_id) = 0;
 
   virtual Result<std::vector<DeadLetter>> list_dead_letters() = 0;
 

@@ -503,6 +503,18 @@ public:
       });
   }
 
+  Result<std::optional<QueuePlace>> queue_place(std::string_view deployment_id) override
+  {
+    return run("find the queue place of deployment", deployment_id, [&](Executor& executor) {
+      return first_row(executor,
+                       m_sql.queue_place,
+                       sql_values(deployment_id, m_clock()),
+                       [](const Row& row) -> Result<QueuePlace> {
+                         return QueuePlace{ row.int64(0), row.int64(1) };
+                       });
+    });
+  }
+
   Result<std::vector<DeadLetter>> list_dead_letters() override
   {
     return run("list dead letters", "", [&](Executor& executor) {

@@ -47,6 +47,9 @@ struct Statements
   std::string_view leased_job_deployment;
   // (job id)
   std::string_view delete_job;
+  // (deployment_id, now) → 1 + the visible jobs a lease takes before its job, the jobs
+  // leased past now; no row when its job is not visible (leased) or there is none
+  std::string_view queue_place;
   // (deployment_id, receives, reason, now), replacing an older one
   std::string_view insert_dead_letter;
   // () → deployment_id, receives, reason, dead_at_ms, oldest first

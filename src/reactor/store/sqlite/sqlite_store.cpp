@@ -48,6 +48,11 @@ constexpr Statements k_statements{
     "WHERE id = ?1 AND lease_token = ?2",
   .leased_job_deployment = "SELECT deployment_id FROM jobs WHERE id = ?1 AND lease_token = ?2",
   .delete_job = "DELETE FROM jobs WHERE id = ?1",
+  .queue_place =
+    "SELECT 1 + (SELECT COUNT(*) FROM jobs k WHERE k.visible_at_ms <= ?2 AND (k.visible_at_ms "
+    "< j.visible_at_ms OR (k.visible_at_ms = j.visible_at_ms AND k.id < j.id))), (SELECT "
+    "COUNT(*) FROM jobs k WHERE k.lease_token IS NOT NULL AND k.visible_at_ms > ?2) FROM jobs j "
+    "WHERE j.deployment_id = ?1 AND j.visible_at_ms <= ?2",
   .insert_dead_letter =
     "INSERT INTO dead_letters (deployment_id, receives, reason, dead_at_ms) "
     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (deployment_id) DO UPDATE SET "
