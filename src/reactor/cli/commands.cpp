@@ -292,7 +292,7 @@ deploy_request_json(const DeployOptions& options)
     return boost::json::serialize(body);
   }
   if (options.repo_url.empty()) {
-    return util::fail("give the Git repository to deploy, or --project <name>");
+    return util::fail("give the git-url to deploy, or --project <name>");
   }
   boost::json::object body{ { "repoUrl", options.repo_url } };
   const auto put = [&body](std::string_view name, const std::string& value) {
