@@ -17,25 +17,36 @@ namespace reactor::rules {
 
 namespace {
 
-std::string
+std::size_t
 line_of(const toml::node& node)
 {
-  return "line " + std::to_string(node.source().begin.line);
+  return node.source().begin.line;
 }
 
-std::string
+std::size_t
 line_of(const toml::key& key)
 {
-  return "line " + std::to_string(key.source().begin.line);
+  return key.source().begin.line;
 }
 
 struct Reader
 {
   HostConfig config;
+  // toml++ keeps a table's keys sorted: the problems are put in file order at the end.
+  std::vector<std::pair<std::size_t, std::string>> problems;
 
-  void problem(const std::string& where, const std::string& what)
+  void problem(std::size_t line, const std::string& what)
   {
-    config.problems.push_back(where + ": " + what + "; ignored");
+    problems.emplace_back(line, "line " + std::to_string(line) + ": " + what + "; ignored");
+  }
+
+  HostConfig finish()
+  {
+    std::ranges::stable_sort(problems, {}, &std::pair<std::size_t, std::string>::first);
+    for (auto& [line, text] : problems) {
+      config.problems.push_back(std::move(text));
+    }
+    return std::move(config);
   }
 
   // Names the keys of `table` other than `known`; true when there were none.
@@ -97,9 +108,11 @@ struct Reader
   void redirect(const toml::table& table)
   {
     static constexpr std::array<std::string_view, 4> k_keys = { "from", "to", "status", "force" };
-    const std::string where = line_of(table);
-    if (!only_known(table, "[[redirects]] ", k_keys, " (it changes when the rule applies)")) {
-      problem(where, "redirect left out");
+    const std::size_t where = line_of(table);
+    if (!only_known(table,
+                    "[[redirects]] ",
+                    k_keys,
+                    " (it changes when the rule applies), so the redirect is left out")) {
       return;
     }
     const auto from = table["from"].value_exact<std::string>();
@@ -113,14 +126,14 @@ struct Reader
       const auto code = status->value_exact<std::int64_t>();
       if (!code || std::ranges::find(k_redirect_statuses, *code) == k_redirect_statuses.end()) {
         problem(line_of(*status),
-                "status must be 200, 301, 302, 303, 307 or 308 (custom 404 pages and proxies are "
-                "not supported); redirect left out");
+                "[[redirects]] status must be 200, 301, 302, 303, 307 or 308 (custom 404 pages "
+                "are not supported)");
         return;
       }
       rule.status = static_cast<unsigned>(*code);
     }
     if (const auto* force = table.get("force"); force != nullptr && !force->is_boolean()) {
-      problem(line_of(*force), "force must be true or false; redirect left out");
+      problem(line_of(*force), "[[redirects]] force must be true or false");
       return;
     }
     if (auto why = redirect_rule_problem(rule)) {
@@ -133,7 +146,7 @@ struct Reader
   void headers(const toml::table& table)
   {
     static constexpr std::array<std::string_view, 2> k_keys = { "for", "values" };
-    const std::string where = line_of(table);
+    const std::size_t where = line_of(table);
     only_known(table, "[[headers]] ", k_keys, "");
     const auto pattern = table["for"].value_exact<std::string>();
     const auto* values = table["values"].as_table();
@@ -197,7 +210,7 @@ parse_netlify_config(std::string_view text)
   for (const auto& [key, node] : table) {
     reader.key(key, node);
   }
-  return std::move(reader.config);
+  return reader.finish();
 }
 
 } // namespace reactor::rules
