@@ -42,7 +42,7 @@ struct Reader
 
   HostConfig finish()
   {
-    std::ranges::stable_sort(problems, {}, &std::pair<std::size_t, std::string>::first);
+    std::ranges::sort(problems);
     for (auto& [line, text] : problems) {
       config.problems.push_back(std::move(text));
     }
