@@ -2,6 +2,7 @@
 
 #include "reactor/rules/path_pattern.hpp"
 #include "reactor/rules/rule_file.hpp"
+#include "reactor/util/text.hpp"
 
 // Debian's toml++ is a compiled shared library: include it without its implementation.
 #define TOML_HEADER_ONLY 0
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <optional>
 #include <span>
 
@@ -27,6 +29,48 @@ std::size_t
 line_of(const toml::key& key)
 {
   return key.source().begin.line;
+}
+
+// True for the characters toml++ 3.3 (Debian's) cannot be asked about: testing them for
+// whitespace reaches its "unreachable" (marzer/tomlplusplus#190 and #295, fixed upstream in
+// pull request #305), undefined behaviour. The test mirrors the library's own lookup.
+bool
+breaks_toml_whitespace_test(char32_t c)
+{
+  if (c <= 0xA0 || c >= 0xFEFF || c == 0x3000) {
+    return false;
+  }
+  const auto block = (c - 0xA0) / 0x3FA;
+  return block == 0 || block == 11 || block == 63;
+}
+
+// Why toml++ must not read `text`: not UTF-8, or a character it cannot handle; nullopt when
+// it can.
+std::optional<std::string>
+unreadable_text(std::string_view text)
+{
+  std::size_t line = 1;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t length = util::utf8_sequence_length(text.substr(at));
+    if (length == 0) {
+      return "line " + std::to_string(line) + ": not valid UTF-8";
+    }
+    const auto lead = static_cast<unsigned char>(text[at]);
+    char32_t c = length == 1 ? lead : lead & (0xFFU >> (length + 1));
+    for (std::size_t i = 1; i < length; ++i) {
+      c = (c << 6) | (static_cast<unsigned char>(text[at + i]) & 0x3FU);
+    }
+    if (breaks_toml_whitespace_test(c)) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
+      return "line " + std::to_string(line) + ": the character " + code +
+             " cannot be read (a bug of the TOML library); write it as an escape, \\u" +
+             std::string(code + 2) + ", in a string";
+    }
+    line += c == '\n' ? 1 : 0;
+    at += length;
+  }
+  return std::nullopt;
 }
 
 struct Reader
@@ -199,6 +243,9 @@ struct Reader
 util::Result<HostConfig>
 parse_netlify_config(std::string_view text)
 {
+  if (auto why = unreadable_text(text)) {
+    return util::fail_user(*why);
+  }
   toml::table table;
   try {
     table = toml::parse(text);

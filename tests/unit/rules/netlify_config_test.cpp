@@ -139,3 +139,25 @@ TEST(NetlifyConfig, MalformedFilesNameTheLine)
 }
 
 } // namespace reactor::rules
+
+namespace reactor::rules {
+
+// Found by the fuzzer: toml++ 3.3 reaches undefined behaviour on these characters.
+TEST(NetlifyConfig, RefusesTextTomlCannotRead)
+{
+  auto character = parse_netlify_config("# ok\nb\xef\xbb\x9f[b");
+  ASSERT_FALSE(character.has_value());
+  EXPECT_EQ(character.error().message,
+            "line 2: the character U+FEDF cannot be read (a bug of the TOML library); write it as "
+            "an escape, \\uFEDF, in a string");
+  auto latin = parse_netlify_config("s = \"\"\"\\\n\xc2\xa7\"\"\"\n");
+  ASSERT_FALSE(latin.has_value());
+  EXPECT_TRUE(latin.error().message.starts_with("line 2: the character U+00A7"));
+  auto invalid = parse_netlify_config("a = \"\xff\"\n");
+  ASSERT_FALSE(invalid.has_value());
+  EXPECT_EQ(invalid.error().message, "line 1: not valid UTF-8");
+  // Whitespace toml++ does know, and characters outside the broken blocks, are fine.
+  EXPECT_TRUE(parse_netlify_config("a = \"\xc2\xa0 \xe3\x80\x80 \xe2\x82\xac\"\n").has_value());
+}
+
+} // namespace reactor::rules
