@@ -285,8 +285,8 @@ private:
       return failed(std::move(node.error()));
     }
     m_node = std::move(*node);
-    auto detected = detect_build(
-      source(), m_settings.root_dir, m_node.major, m_settings.package_manager);
+    auto detected =
+      detect_build(source(), m_settings.root_dir, m_node.major, m_settings.package_manager);
     if (!detected) {
       return failed(std::move(detected.error()));
     }

@@ -7,13 +7,12 @@
 // Debian's toml++ is a compiled shared library: include it without its implementation.
 #define TOML_HEADER_ONLY 0
 #define TOML_SHARED_LIB 1
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <optional>
 #include <span>
+#include <toml++/toml.h>
 
 namespace reactor::rules {
 

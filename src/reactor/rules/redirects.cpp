@@ -105,12 +105,11 @@ add_redirect(RedirectRules& rules, RedirectRule rule)
   // static_index holds the leading static rules: the rest count as dynamic.
   const std::size_t static_count = rules.static_index.size();
   const std::size_t dynamic_count = rules.rules.size() - static_count;
-  const bool taken = rules.static_index.contains(rule.from) ||
-                     std::ranges::any_of(rules.rules.begin() + std::ssize(rules.static_index),
-                                         rules.rules.end(),
-                                         [&](const RedirectRule& other) {
-                                           return other.from == rule.from;
-                                         });
+  const bool taken =
+    rules.static_index.contains(rule.from) ||
+    std::ranges::any_of(rules.rules.begin() + std::ssize(rules.static_index),
+                        rules.rules.end(),
+                        [&](const RedirectRule& other) { return other.from == rule.from; });
   if (taken) {
     return "duplicate source " + quote_excerpt(rule.from) + " (the earlier rule applies)";
   }

@@ -175,8 +175,8 @@ struct Reader
       "source", "destination", "permanent", "statusCode"
     };
     static constexpr std::array<std::string_view, 2> k_rewrite_keys = { "source", "destination" };
-    if (auto why = rewrite ? unknown_key(object, k_rewrite_keys)
-                           : unknown_key(object, k_redirect_keys)) {
+    if (auto why =
+          rewrite ? unknown_key(object, k_rewrite_keys) : unknown_key(object, k_redirect_keys)) {
       return why;
     }
     const auto* source_text = string_field(object, "source");
@@ -257,6 +257,10 @@ struct Reader
       problem(std::string(key), "must be a string");
       return;
     }
+    if (value.get_string().empty()) {
+      problem(std::string(key), "an empty value (skip this step) is not supported");
+      return;
+    }
     target = value.get_string();
   }
 
@@ -269,7 +273,8 @@ struct Reader
     } else if (key == "outputDirectory") {
       setting(value, key, config.settings.output_dir);
     } else if (key == "rewrites" || key == "redirects") {
-      rules(value, key, [&](const json::object& rule) { return redirect(rule, key == "rewrites"); });
+      rules(
+        value, key, [&](const json::object& rule) { return redirect(rule, key == "rewrites"); });
     } else if (key == "headers") {
       rules(value, key, [&](const json::object& rule) { return headers(rule); });
     } else if (key == "cleanUrls") {
@@ -277,8 +282,7 @@ struct Reader
               "not supported as a setting: Reactor always serves /about from about.html, and "
               "never redirects /about.html to /about");
     } else if (key == "trailingSlash") {
-      problem(std::string(key),
-              "not supported: Reactor neither adds nor removes a trailing slash");
+      problem(std::string(key), "not supported: Reactor neither adds nor removes a trailing slash");
     } else if (key != "$schema") {
       problem(quote_excerpt(key), "not supported");
     }

@@ -1,7 +1,5 @@
 #include "reactor/rules/host_config.hpp"
 
-#include "reactor/rules/path_pattern.hpp"
-
 #include <gtest/gtest.h>
 
 namespace reactor::rules {

@@ -62,9 +62,9 @@ Content-Security-Policy = """
   EXPECT_EQ(config.headers[0].pattern, "/*");
   ASSERT_EQ(config.headers[0].set.size(), 2U);
   for (const auto& [name, value] : config.headers[0].set) {
-    EXPECT_TRUE(name == "x-frame-options" ? value == "DENY"
-                                          : name == "content-security-policy" &&
-                                              value == "  default-src 'self'")
+    EXPECT_TRUE(name == "x-frame-options"
+                  ? value == "DENY"
+                  : name == "content-security-policy" && value == "  default-src 'self'")
       << name << ": " << value;
   }
 }
@@ -117,8 +117,10 @@ command = "make prod"
     EXPECT_EQ(config.problems[i], expected[i]);
   }
   EXPECT_TRUE(config.problems[5].starts_with("line 20: redirects \"/loop\"")) << config.problems[5];
-  EXPECT_TRUE(config.problems[6].starts_with("line 27: header \"set-cookie\"")) << config.problems[6];
-  EXPECT_EQ(config.problems[7], "line 28: the value of header \"X-Number\" must be a string; ignored");
+  EXPECT_TRUE(config.problems[6].starts_with("line 27: header \"set-cookie\""))
+    << config.problems[6];
+  EXPECT_EQ(config.problems[7],
+            "line 28: the value of header \"X-Number\" must be a string; ignored");
   EXPECT_EQ(config.problems[8], "line 30: \"context\" is not supported; ignored");
   EXPECT_EQ(config.settings.build_command, "make");
   EXPECT_TRUE(config.redirects.empty());
@@ -129,7 +131,8 @@ TEST(NetlifyConfig, MalformedFilesNameTheLine)
 {
   auto broken = parse_netlify_config("[build]\ncommand = \"npm run build\"\npublish = dist\n");
   ASSERT_FALSE(broken.has_value());
-  EXPECT_TRUE(broken.error().message.starts_with("line 3: not valid TOML")) << broken.error().message;
+  EXPECT_TRUE(broken.error().message.starts_with("line 3: not valid TOML"))
+    << broken.error().message;
   EXPECT_EQ(broken.error().fault, util::Fault::user);
 
   const auto wrong_shape = parsed("build = 3\nredirects = \"no\"\n");

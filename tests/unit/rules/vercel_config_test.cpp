@@ -67,6 +67,7 @@ TEST(VercelConfig, NamesEveryUnsupportedKey)
     "functions": {},
     "framework": "vite",
     "buildCommand": 12,
+    "installCommand": "",
     "rewrites": [
       { "source": "/a", "destination": "/b", "has": [ { "type": "host", "value": "x" } ] },
       { "source": "/c/:id(\\d+)", "destination": "/d" },
@@ -78,17 +79,17 @@ TEST(VercelConfig, NamesEveryUnsupportedKey)
     "headers": [ { "source": "/z", "headers": [ { "key": "Set-Cookie", "value": "a=b" } ] } ]
   })json");
   const std::vector<std::string> expected_prefixes = {
-    "cleanUrls: ",    "trailingSlash: ", "\"functions\": ", "\"framework\": ",
-    "buildCommand: ", "rewrites[0]: ",   "rewrites[1]: ",   "rewrites[2]: ",
-    "rewrites[3]: ",  "rewrites[4]: ",   "redirects[0]: ",  "headers[0]: ",
+    "cleanUrls: ",      "trailingSlash: ", "\"functions\": ", "\"framework\": ", "buildCommand: ",
+    "installCommand: ", "rewrites[0]: ",   "rewrites[1]: ",   "rewrites[2]: ",   "rewrites[3]: ",
+    "rewrites[4]: ",    "redirects[0]: ",  "headers[0]: ",
   };
   ASSERT_EQ(config.problems.size(), expected_prefixes.size());
   for (std::size_t i = 0; i < expected_prefixes.size(); ++i) {
     EXPECT_TRUE(config.problems[i].starts_with(expected_prefixes[i])) << config.problems[i];
     EXPECT_TRUE(config.problems[i].ends_with("; ignored")) << config.problems[i];
   }
-  EXPECT_NE(config.problems[5].find("\"has\" (a condition)"), std::string::npos);
-  EXPECT_NE(config.problems[11].find("set-cookie"), std::string::npos);
+  EXPECT_NE(config.problems[6].find("\"has\" (a condition)"), std::string::npos);
+  EXPECT_NE(config.problems[12].find("set-cookie"), std::string::npos);
   EXPECT_TRUE(config.settings.build_command.empty());
   EXPECT_TRUE(config.redirects.empty());
   EXPECT_TRUE(config.headers.empty());
@@ -98,7 +99,8 @@ TEST(VercelConfig, MalformedFilesNameTheLine)
 {
   auto broken = parse_vercel_config("{\n  \"rewrites\": [\n    { \"source\": \"/a\", }\n  ]\n}");
   ASSERT_FALSE(broken.has_value());
-  EXPECT_TRUE(broken.error().message.starts_with("line 3: not valid JSON")) << broken.error().message;
+  EXPECT_TRUE(broken.error().message.starts_with("line 3: not valid JSON"))
+    << broken.error().message;
   EXPECT_EQ(broken.error().fault, util::Fault::user);
 
   auto array = parse_vercel_config("[]");
