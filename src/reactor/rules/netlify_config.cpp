@@ -9,7 +9,6 @@
 #define TOML_SHARED_LIB 1
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <optional>
 #include <span>
 #include <toml++/toml.h>
@@ -60,11 +59,17 @@ unreadable_text(std::string_view text)
       c = (c << 6) | (static_cast<unsigned char>(text[at + i]) & 0x3FU);
     }
     if (breaks_toml_whitespace_test(c)) {
-      char code[16];
-      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
-      return "line " + std::to_string(line) + ": the character " + code +
-             " cannot be read (a bug of the TOML library); write it as an escape, \\u" +
-             std::string(code + 2) + ", in a string";
+      constexpr std::string_view k_hex = "0123456789ABCDEF";
+      std::string hex; // four digits: every such character is below U+FEFF
+      for (int shift = 12; shift >= 0; shift -= 4) {
+        hex += k_hex[(c >> shift) & 0xFU];
+      }
+      std::string why = "line " + std::to_string(line) + ": the character U+";
+      why.append(hex)
+        .append(" cannot be read (a bug of the TOML library); write it as an escape, \\u")
+        .append(hex)
+        .append(", in a string");
+      return why;
     }
     line += c == '\n' ? 1 : 0;
     at += length;

@@ -107,10 +107,10 @@ command = "make prod"
     "line 3: [build] \"ignore\" is not supported; ignored",
     "line 4: [build] \"environment\" is not supported; ignored",
     "line 7: \"plugins\" is not supported; ignored",
-    "line 13: [[redirects]] \"query\" is not supported (it changes when the rule applies), so "
-    "the redirect is left out; ignored",
-    "line 18: [[redirects]] status must be 200, 301, 302, 303, 307 or 308 (custom 404 pages are "
-    "not supported); ignored",
+    std::string("line 13: [[redirects]] \"query\" is not supported (it changes when the rule "
+                "applies), so the redirect is left out; ignored"),
+    std::string("line 18: [[redirects]] status must be 200, 301, 302, 303, 307 or 308 (custom "
+                "404 pages are not supported); ignored"),
   };
   ASSERT_EQ(config.problems.size(), expected.size() + 4);
   for (std::size_t i = 0; i < expected.size(); ++i) {
