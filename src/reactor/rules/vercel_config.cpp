@@ -89,7 +89,7 @@ convert_source(std::string_view source)
 }
 
 // `text` (a destination or header value) with the splat's name read as ":splat", and the
-// modifiers after a placeholder dropped (":path*" is ":path").
+// "*" or "+" after a placeholder dropped (":path*" is ":path").
 std::string
 convert_target(std::string_view text, const Source& source)
 {
@@ -111,9 +111,8 @@ convert_target(std::string_view text, const Source& source)
     }
     const std::string_view name = text.substr(at + 1, end - at - 1);
     out += name == source.splat_name ? std::string(":splat") : ":" + std::string(name);
-    at = end < text.size() && std::string_view("*+?").find(text[end]) != std::string_view::npos
-           ? end + 1
-           : end;
+    // Not "?": in a destination it starts the query.
+    at = end < text.size() && (text[end] == '*' || text[end] == '+') ? end + 1 : end;
   }
   return out;
 }

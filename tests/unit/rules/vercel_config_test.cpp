@@ -59,6 +59,44 @@ TEST(VercelConfig, ReadsSettingsAndRules)
   EXPECT_EQ(config.headers[0].set, expected);
 }
 
+TEST(VercelConfig, ConvertsPathToRegexpSources)
+{
+  struct Case
+  {
+    std::string_view source;
+    std::string_view destination;
+    std::string_view from; // empty: not converted
+    std::string_view to;
+  };
+  const Case cases[] = {
+    { "/:path*", "/new/:path*", "/*", "/new/:splat" },
+    { "/blog/:path+", "/b/:path", "/blog/*", "/b/:splat" },
+    { "/api/:rest(.*)", "/a?r=:rest", "/api/*", "/a?r=:splat" },
+    { "/(.*)", "/x/$1", "/*", "/x/:splat" },
+    { "/u/:id/posts/:post", "/p/:post?u=:id", "/u/:id/posts/:post", "/p/:post?u=:id" },
+    { "/page.html", "/page", "/page.html", "/page" },
+    { "/:slug.html", "/x", "", "" },
+    { "/:a?", "/x", "", "" },
+    { "/:id(\\\\d+)", "/x", "", "" },
+    { "/[abc]", "/x", "", "" },
+    { "/:a*/:b*", "/x", "", "" },
+  };
+  for (const auto& c : cases) {
+    const std::string text = R"({"redirects":[{"source":")" + std::string(c.source) +
+                             R"(","destination":")" + std::string(c.destination) + R"("}]})";
+    const auto config = parsed(text);
+    if (c.from.empty()) {
+      EXPECT_TRUE(config.redirects.empty()) << c.source;
+      ASSERT_EQ(config.problems.size(), 1U) << c.source;
+      EXPECT_TRUE(config.problems[0].starts_with("redirects[0]: ")) << config.problems[0];
+      continue;
+    }
+    ASSERT_EQ(config.redirects.size(), 1U) << c.source << ": " << config.problems.front();
+    EXPECT_EQ(config.redirects[0].from, c.from);
+    EXPECT_EQ(config.redirects[0].to, c.to);
+  }
+}
+
 TEST(VercelConfig, NamesEveryUnsupportedKey)
 {
   const auto config = parsed(R"json({
