@@ -371,3 +371,37 @@ test('against a server with an API token: missing or wrong exits 2, the right on
     await guarded.stop();
   }
 });
+
+test('projects from the command line: create, deploy, show, promote, roll back, delete', async () => {
+  const repoUrl = makeRepo(tinyApp({ title: 'Blog' }));
+  const created = await reactor(['project', 'create', 'blog', repoUrl]);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /Created project blog: production will be served at http:\/\/blog\.localhost:/);
+  assert.equal((await reactor(['project', 'create', 'Blog', repoUrl])).code, 2, 'a bad name is a wrong request');
+  const usage = await reactor(['deploy', '--project', 'blog', repoUrl]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /give only --ref/);
+
+  const first = await reactor(['deploy', '--project', 'blog', '--json']);
+  assert.equal(first.code, 0, first.stderr);
+  const firstId = parseJson(first).id;
+  const second = await reactor(['deploy', '--project', 'blog', '--json']);
+  const secondId = parseJson(second).id;
+  const shown = await reactor(['project', 'show', 'blog']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`serving\\s+${secondId}`));
+  assert.match(shown.stdout, /HOSTNAME/);
+
+  const rolled = await reactor(['rollback', 'blog']);
+  assert.equal(rolled.code, 0, rolled.stderr);
+  assert.match(rolled.stdout, new RegExp(`Rolled blog back to ${firstId}`));
+  const promoted = await reactor(['promote', secondId]);
+  assert.equal(promoted.code, 0, promoted.stderr);
+  const listed = parseJson(await reactor(['project', 'ls', '--json']));
+  assert.equal(listed.projects.find((p) => p.name === 'blog').productionDeploymentId, secondId);
+  const table = await reactor(['project', 'ls']);
+  assert.match(table.stdout, /NAME\s+URL\s+SERVING/);
+
+  assert.equal((await reactor(['project', 'rm', 'blog'])).code, 0);
+  assert.equal((await reactor(['project', 'show', 'blog'])).code, 1);
+});

@@ -115,7 +115,7 @@ test('Vite with an npm lockfile, and build-time env', { timeout: 300000 }, async
   assert.equal(deployment.build.outputDir, 'dist');
   assert.equal(deployment.build.installCommand, 'npm ci');
   assert.match(log, /Running npm ci \(network on\)/);
-  assert.match(log, /Running npm run build \(network off\)/);
+  assert.match(log, /Running npm run build \(network on\)/);
   const scripts = await assertAssetsLoad(id, index);
   const bundle = (await site(server.port, id, scripts.find((path) => path.endsWith('.js')))).body;
   assert.match(bundle, /https:\/\/api\.example\.test\/v1/);
@@ -218,7 +218,7 @@ test('installCommand, buildCommand, outputDir and env override what is detected'
   assert.equal(deployment.build.installCommand, 'echo "installed with $SITE_TITLE" > installed.txt');
   assert.equal(deployment.build.buildCommand, 'node site/make.js');
   assert.equal(deployment.build.outputDir, 'public/site');
-  assert.match(log, /Running node site\/make\.js \(network off\)/);
+  assert.match(log, /Running node site\/make\.js \(network on\)/);
 });
 
 test("install scripts run: the project's postinstall and prepare and a dependency's postinstall", { timeout: 300000 }, async () => {

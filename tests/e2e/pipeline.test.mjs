@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { deploy, makeRepo, request, startServer, tinyApp, until, waitFor, watch } from './harness.mjs';
+import { deploy, getDeployment, makeRepo, request, startServer, tinyApp, until, waitFor, watch } from './harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -83,4 +83,26 @@ test('an unknown or not-yet-deployed site gets a clear 404 page', async () => {
   assert.match(unknown.body, /No deployment here/);
   const malformed = await request(server.port, { host: `not-an-id.localhost:${server.port}` });
   assert.equal(malformed.status, 404);
+});
+
+test('a queued deployment says its place in the queue and why it waits', { timeout: 120000 }, async () => {
+  const queue = await startServer({ args: ['--workers', '1'] });
+  try {
+    const slow = await deploy(queue.port, { repoUrl: makeRepo(tinyApp({ sleepMs: 4000 })) });
+    await waitFor(queue.port, slow.json.id, { status: 'IN_PROGRESS' });
+    const quick = makeRepo(tinyApp());
+    const second = await deploy(queue.port, { repoUrl: quick });
+    const third = await deploy(queue.port, { repoUrl: quick });
+    const [secondNow, thirdNow] = await Promise.all([second, third].map((d) => getDeployment(queue.port, d.json.id)));
+    assert.equal(secondNow.status, 'PENDING');
+    assert.equal(secondNow.queuePosition, 1);
+    assert.equal(secondNow.queueReason, 'waiting for a free worker (1 build running)');
+    assert.equal(thirdNow.queuePosition, 2);
+    assert.equal(thirdNow.queueReason, 'waiting for a free worker (1 build running, 1 deployment ahead)');
+    const done = await waitFor(queue.port, third.json.id, { status: 'DEPLOYED' });
+    assert.equal(done.queuePosition, null);
+    assert.equal(done.queueReason, null);
+  } finally {
+    await queue.stop();
+  }
 });

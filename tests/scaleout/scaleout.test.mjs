@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { deploy, getDeployment, makeRepo, request, tempDir, waitFor } from '../e2e/harness.mjs';
@@ -451,6 +451,50 @@ test('DELETE through the api: an edge process that has the site in memory answer
     await waitUntil('the deletion on the WebSocket',
       () => watcher.of(gone.id).some((m) => m.type === 'SYSTEM' && /was deleted/.test(m.message)), 2000);
     console.log(`# the edge answered 404 ${elapsed} ms after the DELETE`);
+    for (const role of [api, worker, edge]) {
+      assert.equal(role.child.exitCode, null, `${role.role} exited:\n${role.output()}`);
+    }
+  } finally {
+    await stopAll([api, worker, edge]);
+  }
+});
+
+test('a promote through the api reaches a separate edge process that serves the production hostname', { skip, timeout: 240000 }, async () => {
+  const backends = freshBackends('alias');
+  const api = await startRole('api', backends);
+  const worker = await startRole('worker', backends);
+  const edge = await startRole('edge', backends);
+  const post = (path, body) => request(api.port, {
+    method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const production = async () => (await request(edge.port, { host: 'shop.localhost' })).body;
+  try {
+    const repoUrl = makeRepo(tickingApp('One', { ticks: 1 }));
+    const created = await post('/projects', { name: 'shop', repoUrl });
+    assert.equal(created.status, 201, created.body);
+    const ids = [];
+    for (const title of ['One', 'Two']) {
+      if (title === 'Two') {
+        const dir = repoUrl.slice('file://'.length);
+        writeFileSync(join(dir, 'build.js'), tickingApp(title, { ticks: 1 })['build.js']);
+        execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qam', title], { cwd: dir });
+      }
+      const queued = await post('/projects/shop/deployments', {});
+      assert.equal(queued.status, 202, queued.body);
+      const { id } = JSON.parse(queued.body);
+      assert.equal((await waitFor(api.port, id, { timeoutMs: 90000 })).status, 'DEPLOYED');
+      ids.push(id);
+      // The edge learns each move through the feed, the label cached in between.
+      await waitUntil(`the edge to serve ${title} on the production hostname`,
+        async () => (await production()).includes(`<h1>${title}</h1>`), 5000);
+    }
+
+    const promotedAt = Date.now();
+    const promoted = await post('/projects/shop/promote', { deploymentId: ids[0] });
+    assert.equal(promoted.status, 200, promoted.body);
+    await waitUntil('the edge to serve the promoted deployment',
+      async () => (await production()).includes('<h1>One</h1>'), 2000);
+    console.log(`# the edge served the promoted deployment ${Date.now() - promotedAt} ms after the promote call`);
     for (const role of [api, worker, edge]) {
       assert.equal(role.child.exitCode, null, `${role.role} exited:\n${role.output()}`);
     }

@@ -9,12 +9,19 @@ function rootDirOf(deployment) {
   return deployment?.rootDir ?? deployment?.settings?.rootDir ?? null;
 }
 
+// Where a queued deployment stands, as the API last said; null once it left the queue.
+function queuePlace(status, deployment) {
+  if (status !== 'PENDING' || deployment?.queuePosition == null) return null;
+  return { position: deployment.queuePosition, reason: deployment.queueReason };
+}
+
 function StatusBadge({ status }) {
   return <span className={`badge badge-${(status ?? 'unknown').toLowerCase()}`}>{status ?? '…'}</span>;
 }
 
-// The element tests and screen readers follow: the status word and the phase.
-function StatusLine({ status, phase }) {
+// The element tests and screen readers follow: the status word and the phase, or while
+// queued its place in the queue and why it waits.
+function StatusLine({ status, phase, queue }) {
   const working = status === 'PENDING' || status === 'IN_PROGRESS';
   return (
     <div className={`status-line status-${(status ?? 'unknown').toLowerCase()}`} role="status" aria-live="polite">
@@ -26,6 +33,16 @@ function StatusLine({ status, phase }) {
             ·
           </span>
           <span className="status-phase">{phase}</span>
+        </>
+      )}
+      {queue && (
+        <>
+          <span className="status-sep" aria-hidden="true">
+            ·
+          </span>
+          <span className="status-queue">
+            #{queue.position} in the queue: {queue.reason}
+          </span>
         </>
       )}
     </div>
@@ -224,7 +241,7 @@ export default function DeploymentView({ id }) {
         <Actions deployment={deployment} status={status} />
       </header>
 
-      <StatusLine status={status} phase={working ? phase : null} />
+      <StatusLine status={status} phase={working ? phase : null} queue={queuePlace(status, deployment)} />
 
       {status === 'DEPLOYED' && url && (
         <div className="outcome outcome-deployed">

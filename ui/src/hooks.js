@@ -6,6 +6,8 @@ import { initialState, isFinal, reducer } from './model.js';
 // Messages can arrive by the thousand (a whole build log replayed at once): they are
 // applied in batches, at most one render per frame.
 const BATCH_MS = 16;
+// Events do not carry a queued deployment's place in the queue: the record is asked again.
+const QUEUE_POLL_MS = 2000;
 
 // One deployment, live: its API record, then every /ws event from the first (so a reload
 // in the middle of a build shows the whole log and goes on), then live changes.
@@ -70,6 +72,24 @@ export function useDeployment(id) {
       if (timer) clearTimeout(timer);
     };
   }, [id]);
+
+  const queued = state.status === 'PENDING';
+  useEffect(() => {
+    if (!queued) return undefined;
+    let stopped = false;
+    const timer = setInterval(async () => {
+      try {
+        const deployment = await getDeployment(id);
+        if (!stopped) dispatch({ type: 'deployment', deployment });
+      } catch {
+        // The next tick tries again.
+      }
+    }, QUEUE_POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [id, queued]);
 
   return { ...state, loadError };
 }

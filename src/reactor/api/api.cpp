@@ -47,6 +47,46 @@ handle_deployment(std::string_view rest, const net::Request& request, ApiContext
     404, "No such endpoint: " + std::string(request.method) + " " + std::string(request.target));
 }
 
+// /projects/<name>[/<action>]
+net::Response
+handle_project(std::string_view rest, const net::Request& request, ApiContext& context)
+{
+  const auto slash = rest.find('/');
+  const std::string_view name = rest.substr(0, slash);
+  const std::string_view action =
+    slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+  const std::string_view method = request.method;
+  if (action.empty()) {
+    if (method == "DELETE") {
+      return delete_project(name, context);
+    }
+    return method == "GET" ? get_project(name, context) : method_not_allowed("GET, DELETE");
+  }
+  if (action == "deployments") {
+    if (method == "POST") {
+      return deploy_project(name, request, context);
+    }
+    return method == "GET" ? list_project_deployments(name, request, context)
+                           : method_not_allowed("GET, POST");
+  }
+  if (action == "promote") {
+    return method == "POST" ? promote(name, request, context) : method_not_allowed("POST");
+  }
+  if (action == "rollback") {
+    return method == "POST" ? rollback(name, request, context) : method_not_allowed("POST");
+  }
+  return net::json_error(
+    404, "No such endpoint: " + std::string(method) + " " + std::string(request.target));
+}
+
+// A call that queues a build (rate-limited per client).
+bool
+queues_build(std::string_view path, std::string_view method)
+{
+  return method == "POST" &&
+         (path == "/deploy" || (path.starts_with("/projects/") && path.ends_with("/deployments")));
+}
+
 bool
 is_state_changing(std::string_view method)
 {
@@ -134,7 +174,7 @@ handle(const net::Request& request, ApiContext& context)
   if (auto refused = refuse_body(request)) {
     return std::move(*refused);
   }
-  if (path == "/deploy" && method == "POST" && context.deploy_limiter != nullptr) {
+  if (queues_build(path, method) && context.deploy_limiter != nullptr) {
     if (const auto wait = context.deploy_limiter->acquire(request.remote_address);
         wait.count() > 0) {
       util::log::debug("deploy.rate_limited",
@@ -155,6 +195,16 @@ handle(const net::Request& request, ApiContext& context)
   }
   if (path.starts_with(k_deployment_prefix)) {
     return handle_deployment(path.substr(k_deployment_prefix.size()), request, context);
+  }
+  constexpr std::string_view k_project_prefix = "/projects/";
+  if (path == "/projects") {
+    if (method == "POST") {
+      return create_project(request, context);
+    }
+    return method == "GET" ? list_projects(context) : method_not_allowed("GET, POST");
+  }
+  if (path.starts_with(k_project_prefix)) {
+    return handle_project(path.substr(k_project_prefix.size()), request, context);
   }
   constexpr std::string_view k_dead_letters = "/admin/dead-letters";
   constexpr std::string_view k_redrive = "/redrive";

@@ -43,10 +43,31 @@ settings_json(const core::BuildSettings& settings)
   return object;
 }
 
+// "1 build", "2 builds"
+std::string
+count_of(std::int64_t count, std::string_view one, std::string_view many)
+{
+  return std::to_string(count) + " " + std::string(count == 1 ? one : many);
+}
+
 } // namespace
 
+std::string
+queue_reason(const store::QueuePlace& place)
+{
+  const auto ahead = place.position - 1;
+  std::string reason =
+    "waiting for a free worker (" + count_of(place.running, "build", "builds") + " running";
+  if (ahead > 0) {
+    reason += ", " + count_of(ahead, "deployment", "deployments") + " ahead";
+  }
+  return reason + ")";
+}
+
 boost::json::object
-deployment_json(const core::Deployment& deployment, std::string url)
+deployment_json(const core::Deployment& deployment,
+                std::string url,
+                const std::optional<store::QueuePlace>& queued)
 {
   return boost::json::object{
     { "id", deployment.id },
@@ -56,11 +77,17 @@ deployment_json(const core::Deployment& deployment, std::string url)
     { "repoUrl", deployment.repo_url },
     { "ref", string_or_null(deployment.ref) },
     { "commit", string_or_null(deployment.commit) },
+    { "project", string_or_null(deployment.project) },
+    { "branch", string_or_null(deployment.branch) },
     { "settings", settings_json(deployment.settings) },
     { "build", build_info_json(deployment.build_info) },
     { "createdAt", iso8601(deployment.created_at_ms) },
     { "updatedAt", iso8601(deployment.updated_at_ms) },
     { "url", std::move(url) },
+    { "queuePosition",
+      queued ? boost::json::value(queued->position) : boost::json::value(nullptr) },
+    { "queueReason",
+      queued ? boost::json::value(queue_reason(*queued)) : boost::json::value(nullptr) },
   };
 }
 

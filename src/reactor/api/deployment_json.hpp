@@ -1,17 +1,26 @@
 #pragma once
 
 #include "reactor/core/deployment.hpp"
+#include "reactor/store/metadata_store.hpp"
 
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace reactor::api {
 
 // A deployment as GET /deployments/<id> shows it (DESIGN.md wire protocol); of the
-// build variables (settings.env) only the names, sorted.
-boost::json::object deployment_json(const core::Deployment& deployment, std::string url);
+// build variables (settings.env) only the names, sorted. While it waits in the queue,
+// `queued` gives its "queuePosition" and "queueReason" (null otherwise).
+boost::json::object deployment_json(const core::Deployment& deployment,
+                                    std::string url,
+                                    const std::optional<store::QueuePlace>& queued = std::nullopt);
+
+// Why a queued deployment waits, in a few words: "waiting for a free worker (2 builds
+// running, 1 deployment ahead)".
+std::string queue_reason(const store::QueuePlace& place);
 
 // "{id}" in the template replaced by the id.
 std::string site_url(std::string_view url_template, std::string_view id);

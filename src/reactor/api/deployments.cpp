@@ -37,12 +37,29 @@ list_limit(const net::Request& request)
   return std::clamp(limit, 1, k_max_list_limit);
 }
 
+// The deployment's JSON with its place in the queue while it waits for a worker.
+util::Result<boost::json::object>
+deployment_with_queue(const core::Deployment& deployment, ApiContext& context)
+{
+  std::optional<store::QueuePlace> queued;
+  if (deployment.status == core::Status::pending) {
+    auto place = context.store.queue_place(deployment.id);
+    if (!place) {
+      return std::unexpected(std::move(place.error()));
+    }
+    queued = *place;
+  }
+  return deployment_json(deployment, site_url(context.site_url_template, deployment.id), queued);
+}
+
 net::Response
 deployment_response(unsigned status, const core::Deployment& deployment, ApiContext& context)
 {
-  return net::json_response(status,
-                            boost::json::serialize(deployment_json(
-                              deployment, site_url(context.site_url_template, deployment.id))));
+  auto json = deployment_with_queue(deployment, context);
+  if (!json) {
+    return store_failure(json.error());
+  }
+  return net::json_response(status, boost::json::serialize(*json));
 }
 
 } // namespace
@@ -68,10 +85,16 @@ create_deployment(const net::Request& request, ApiContext& context)
     return net::json_error(400, parsed.error().message);
   }
   core::Deployment deployment;
-  deployment.id = core::new_deployment_id();
   deployment.repo_url = std::move(parsed->repo_url);
   deployment.ref = std::move(parsed->ref);
   deployment.settings = std::move(parsed->settings);
+  return enqueue_deployment(std::move(deployment), request, context);
+}
+
+net::Response
+enqueue_deployment(core::Deployment deployment, const net::Request& request, ApiContext& context)
+{
+  deployment.id = core::new_deployment_id();
   deployment.created_at_ms = deployment.updated_at_ms = now_ms();
   if (auto created = context.store.create_deployment(deployment); !created) {
     return store_failure(created.error());
@@ -80,6 +103,7 @@ create_deployment(const net::Request& request, ApiContext& context)
                   { { "id", deployment.id },
                     { "repo", deployment.repo_url },
                     { "ref", deployment.ref },
+                    { "project", deployment.project },
                     { "client", request.remote_address } });
   if (context.on_enqueued) {
     context.on_enqueued();
@@ -117,8 +141,11 @@ list_deployments(const net::Request& request, ApiContext& context)
   }
   boost::json::array items;
   for (const auto& deployment : *deployments) {
-    items.push_back(
-      deployment_json(deployment, site_url(context.site_url_template, deployment.id)));
+    auto json = deployment_with_queue(deployment, context);
+    if (!json) {
+      return store_failure(json.error());
+    }
+    items.push_back(std::move(*json));
   }
   return net::json_response(
     200, boost::json::serialize(boost::json::object{ { "deployments", std::move(items) } }));
@@ -170,6 +197,11 @@ delete_deployment(std::string_view id, ApiContext& context)
     return net::json_error(409,
                            "Deployment " + std::string(id) +
                              " is queued or building: cancel it, or wait until it finishes");
+  }
+  if (*outcome == store::DeleteOutcome::aliased) {
+    return net::json_error(409,
+                           "Deployment " + std::string(id) +
+                             " is served by a project's alias: promote another deployment first");
   }
   // A manifest left behind is removed by the next garbage collection: its deployment is gone.
   if (context.objects != nullptr) {

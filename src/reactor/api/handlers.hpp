@@ -9,6 +9,10 @@
 namespace reactor::api {
 
 net::Response create_deployment(const net::Request& request, ApiContext& context);
+// Gives the deployment an id, stores it with its job and wakes the workers: 202.
+net::Response enqueue_deployment(core::Deployment deployment,
+                                 const net::Request& request,
+                                 ApiContext& context);
 net::Response get_deployment(std::string_view id, ApiContext& context);
 net::Response list_deployments(const net::Request& request, ApiContext& context);
 net::Response cancel_deployment(std::string_view id, ApiContext& context);
@@ -20,6 +24,24 @@ net::Response delete_deployment(std::string_view id, ApiContext& context);
 net::Response stream_events(std::string_view id, const net::Request& request, ApiContext& context);
 // The build log as text; with ?follow=1, streamed until the build ends.
 net::Response get_logs(std::string_view id, const net::Request& request, ApiContext& context);
+
+// Projects (projects.cpp): POST /projects (201; 400 bad field, 422 bad name, 409 taken),
+// GET /projects, GET|DELETE /projects/<name>, POST /projects/<name>/deployments {"ref"?},
+// GET /projects/<name>/deployments?branch=, POST /projects/<name>/promote
+// {"deploymentId"} and /rollback {"deploymentId"?} (one compare-and-set: 409 when
+// production changed meanwhile, 422 when the target is not a DEPLOYED deployment of it).
+net::Response create_project(const net::Request& request, ApiContext& context);
+net::Response list_projects(ApiContext& context);
+net::Response get_project(std::string_view name, ApiContext& context);
+net::Response delete_project(std::string_view name, ApiContext& context);
+net::Response deploy_project(std::string_view name,
+                             const net::Request& request,
+                             ApiContext& context);
+net::Response list_project_deployments(std::string_view name,
+                                       const net::Request& request,
+                                       ApiContext& context);
+net::Response promote(std::string_view name, const net::Request& request, ApiContext& context);
+net::Response rollback(std::string_view name, const net::Request& request, ApiContext& context);
 
 // Prometheus text exposition of the store's counts and the process's counters.
 net::Response metrics_page(ApiContext& context);

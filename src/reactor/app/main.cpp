@@ -176,10 +176,13 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
         return {};
       },
       "HOST");
-  command.add_option("--workers", options.workers, "Concurrent builds")
+  command
+    .add_option("--workers",
+                options.workers,
+                "Concurrent builds (default: one per core, at most one per --build-memory of "
+                "the machine's memory, at least 1)")
     ->envname("REACTOR_WORKERS")
-    ->check(CLI::Range(1, 64))
-    ->capture_default_str();
+    ->check(CLI::Range(1, 64));
   command
     .add_flag("--allow-local-repos",
               options.allow_local_repos,

@@ -3,6 +3,7 @@
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
 #include "reactor/app/metrics.hpp"
+#include "reactor/builder/limits.hpp"
 #include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
@@ -191,7 +192,9 @@ worker_config(const ServeOptions& options)
 {
   builder::WorkerConfig config;
   config.work_dir = options.data_dir / "work";
-  config.workers = options.workers;
+  config.workers = options.workers > 0
+                     ? options.workers
+                     : builder::machine_worker_count(options.build_limits.memory_bytes);
   config.lease = options.lease_timeout;
   config.dependency_cache_dir = options.data_dir / "cache" / "deps";
   config.dependency_cache_bytes = options.dependency_cache_bytes;
@@ -213,7 +216,7 @@ check_builder(const builder::WorkerPool& workers, const builder::WorkerConfig& c
 {
   util::log::write(workers.enforces_all_limits() ? util::log::Level::info : util::log::Level::warn,
                    "builder.limits",
-                   { { "limits", workers.limits_status() } });
+                   { { "workers", config.workers }, { "limits", workers.limits_status() } });
   if (const auto problem = builder::sandbox::sandbox_problem(
         config.work_dir / "self-test", config.pipeline.bwrap, config.pipeline.slirp4netns);
       !problem.empty()) {

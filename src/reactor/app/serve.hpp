@@ -20,7 +20,7 @@ struct ServeOptions
   std::string domain = "localhost";
   std::string public_url;             // empty: http://{id}.<domain>:<port>
   std::vector<std::string> api_hosts; // names the API answers for besides loopback
-  int workers = 1;
+  int workers = 0;                    // 0: builder::machine_worker_count for the build memory limit
   bool allow_local_repos = false;
   std::chrono::milliseconds lease_timeout{ 30'000 };
   builder::BuildLimits build_limits;

@@ -209,6 +209,7 @@ workspace_install_script(const fs::path& install_dir)
   return found;
 }
 
+// Held while an entry is restored or mounted: evicting it then is skipped.
 struct DependencyCache::Pin
 {
   Pin(DependencyCache& cache, std::string key)
@@ -248,24 +249,34 @@ DependencyCache::DependencyCache(fs::path root,
   }
 }
 
-util::Result<bool>
-DependencyCache::restore(const std::string& key, const fs::path& install_dir)
+DependencyCache::Restored::Restored() = default;
+DependencyCache::Restored::Restored(Restored&&) noexcept = default;
+DependencyCache::Restored& DependencyCache::Restored::operator=(Restored&&) noexcept = default;
+DependencyCache::Restored::~Restored() = default;
+
+util::Result<std::optional<DependencyCache::Restored>>
+DependencyCache::restore(const std::string& key,
+                         const fs::path& install_dir,
+                         const fs::path& scratch)
 {
   const auto entry = m_root / key;
   std::unique_lock lock(m_mutex);
   if (!is_real_file(entry / "paths")) {
-    return false;
+    return std::nullopt;
   }
-  Pin pin(*this, key);
+  Restored restored;
+  restored.m_pin = std::make_unique<Pin>(*this, key);
   lock.unlock();
 
-  std::vector<fs::path> restored;
-  const auto undo = [&](util::Error error) -> util::Result<bool> {
-    for (const auto& path : restored) {
+  std::vector<fs::path> made;
+  const auto undo = [&](util::Error error) -> util::Result<std::optional<Restored>> {
+    restored.m_overlays.clear();
+    for (const auto& path : made) {
       remove_tree(path);
     }
     return std::unexpected(std::move(error));
   };
+  std::size_t index = 0;
   for (const auto& relative : lines_of(read_text(entry / "paths"))) {
     const auto parent = fs::path(relative).parent_path().generic_string();
     auto dir = directory_inside(install_dir, parent);
@@ -276,15 +287,22 @@ DependencyCache::restore(const std::string& key, const fs::path& install_dir)
     if (exists_at_all(target)) {
       return undo({ "cannot restore " + relative + ": the checkout has it already" });
     }
-    auto copied = copy_output(entry / "tree" / relative, target, m_max_bytes);
-    if (!copied) {
-      restored.push_back(target);
+    const auto from = entry / "tree" / relative;
+    made.push_back(target);
+    if (restored.m_copied_because.empty() && is_real_dir(from)) {
+      auto overlay = Overlay::mount(from, target, scratch / std::to_string(index++));
+      if (overlay) {
+        restored.m_overlays.push_back(std::move(*overlay));
+        continue;
+      }
+      restored.m_copied_because = std::move(overlay.error().message);
+    }
+    if (auto copied = copy_output(from, target, m_max_bytes); !copied) {
       return undo(std::move(copied.error()));
     }
-    restored.push_back(target);
   }
   touch(entry / "used");
-  return true;
+  return std::optional(std::move(restored));
 }
 
 util::Result<std::uint64_t>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/builder/overlay.hpp"
 #include "reactor/gc/cache_trim.hpp"
 #include "reactor/util/error.hpp"
 
@@ -7,7 +8,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,20 +45,49 @@ std::string workspace_install_script(const std::filesystem::path& install_dir);
 
 // Installed dependencies on the worker's disk, one folder per key under `root`, at most
 // `max_bytes` in all: the least recently used entries go first, and entries unused for
-// `max_age` go at the next trim. An entry is written once,
-// from a successful install, and only ever copied out, so no build can change what another
-// build restores. Safe to use from several threads.
+// `max_age` go at the next trim. An entry is written once, from a successful install, and
+// only ever shown read-only through an overlay or copied out, so no build can change what
+// another build restores. Safe to use from several threads.
 class DependencyCache
 {
+  struct Pin;
+
 public:
+  // An entry restored into a checkout. While it lives the entry is never evicted and its
+  // overlays stay mounted; destroying it unmounts them.
+  class Restored
+  {
+  public:
+    Restored(Restored&&) noexcept;
+    Restored& operator=(Restored&&) noexcept;
+    Restored(const Restored&) = delete;
+    Restored& operator=(const Restored&) = delete;
+    ~Restored();
+
+    // Empty when every folder is shown through an overlay; otherwise why they were copied.
+    const std::string& copied_because() const { return m_copied_because; }
+
+  private:
+    friend class DependencyCache;
+    Restored();
+
+    std::unique_ptr<Pin> m_pin;      // released last,
+    std::vector<Overlay> m_overlays; // after these are unmounted
+    std::string m_copied_because;
+  };
+
   DependencyCache(std::filesystem::path root,
                   std::uint64_t max_bytes,
                   std::chrono::seconds max_age = std::chrono::hours(24 * 14));
 
-  // Copies the entry's folders and files into `install_dir` (none of them may exist there
-  // yet) and returns true, or returns false when there is no entry. On failure leaves
-  // `install_dir` as it was.
-  util::Result<bool> restore(const std::string& key, const std::filesystem::path& install_dir);
+  // Puts the entry's folders and files into `install_dir` (none of them may exist there
+  // yet): each folder through an overlay whose writes go below `scratch` (a folder of the
+  // workspace that does not exist yet), which takes no time whatever its size; a copy
+  // when an overlay cannot be mounted (not root, no overlayfs), and for files. nullopt
+  // when there is no entry. On failure leaves `install_dir` as it was.
+  util::Result<std::optional<Restored>> restore(const std::string& key,
+                                                const std::filesystem::path& install_dir,
+                                                const std::filesystem::path& scratch);
 
   // Saves the install outputs of `install_dir` as entry `key` (unless it exists), then
   // evicts least recently used entries until the cache fits. Returns the bytes saved (0
@@ -71,8 +103,6 @@ public:
   gc::CacheTrim trim();
 
 private:
-  struct Pin;
-
   gc::CacheTrim evict();
 
   const std::filesystem::path m_root;

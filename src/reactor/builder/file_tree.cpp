@@ -3,13 +3,16 @@
 #include "reactor/util/file_descriptor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <system_error>
 #include <unistd.h>
 #include <utility>
@@ -22,6 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int k_max_depth = 256;
+// Deleting goes deeper than copying or counting: a tree a build made must not outlive it.
+constexpr int k_max_removal_depth = 4096;
 constexpr int k_open_directory = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 std::string
@@ -59,6 +64,10 @@ public:
   {
   }
 
+  // Counts what is on `device` only: a filesystem mounted inside (a dependency overlay)
+  // holds its files elsewhere.
+  void set_device(dev_t device) { m_device = device; }
+
   void add(const struct stat& info)
   {
     if (info.st_nlink > 1 && !S_ISDIR(info.st_mode) &&
@@ -87,7 +96,7 @@ public:
         continue;
       }
       add(info);
-      if (S_ISDIR(info.st_mode)) {
+      if (S_ISDIR(info.st_mode) && info.st_dev == m_device) {
         util::FileDescriptor child(::openat(directory, name.c_str(), k_open_directory));
         if (child.get() >= 0) {
           walk(child.get(), depth + 1);
@@ -100,6 +109,7 @@ public:
 
 private:
   const std::uint64_t m_stop_above;
+  dev_t m_device = 0;
   std::uint64_t m_total = 0;
   std::set<std::pair<dev_t, ino_t>> m_seen;
 };
@@ -243,18 +253,62 @@ private:
   Counter m_counter{ 0 };
 };
 
-void
-make_removable(const fs::path& root)
+// Where a file lives: its filesystem and its mount (a bind mount of the same filesystem
+// has the same device but a mount of its own; 0 before Linux 5.8).
+struct Mount
 {
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec),
-       end;
-       !ec && it != end;
-       it.increment(ec)) {
-    if (it->is_directory(ec) && !it->is_symlink(ec)) {
-      ::chmod(it->path().c_str(), 0700);
-    }
+  std::uint64_t device = 0;
+  std::uint64_t id = 0;
+  bool operator==(const Mount&) const = default;
+};
+
+// The mode of `name` in the directory open at `fd` (AT_FDCWD: a path) and its mount,
+// without following a symbolic link; nullopt when it cannot be read.
+std::optional<std::pair<mode_t, Mount>>
+mode_and_mount(int fd, const char* name)
+{
+  struct statx info{};
+  if (::statx(fd, name, AT_SYMLINK_NOFOLLOW, STATX_MODE | STATX_MNT_ID, &info) != 0) {
+    return std::nullopt;
   }
+  const Mount mount{ ::makedev(info.stx_dev_major, info.stx_dev_minor),
+                     (info.stx_mask & STATX_MNT_ID) != 0 ? info.stx_mnt_id : 0 };
+  return std::pair{ static_cast<mode_t>(info.stx_mode), mount };
+}
+
+// Deletes what the directory open at `fd` holds, within `mount` only (a folder where
+// something is mounted is left, and rmdir then fails on it); folders a build made
+// unreadable or unwritable are made usable first. False once `stop` is set.
+bool
+remove_entries(int fd, const Mount& mount, const std::atomic<bool>* stop, int depth)
+{
+  bool complete = true;
+  for (const auto& name : entries(::dup(fd))) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      return false;
+    }
+    const auto found = mode_and_mount(fd, name.c_str());
+    if (!found) {
+      continue;
+    }
+    const auto [mode, where] = *found;
+    if (!S_ISDIR(mode)) {
+      ::unlinkat(fd, name.c_str(), 0);
+      continue;
+    }
+    if (where != mount || depth >= k_max_removal_depth) {
+      continue;
+    }
+    if ((mode & 0700) != 0700) {
+      ::fchmodat(fd, name.c_str(), (mode & 07777) | 0700, 0);
+    }
+    const util::FileDescriptor child(::openat(fd, name.c_str(), k_open_directory));
+    if (child.get() >= 0) {
+      complete = remove_entries(child.get(), mount, stop, depth + 1) && complete;
+    }
+    ::unlinkat(fd, name.c_str(), AT_REMOVEDIR);
+  }
+  return complete;
 }
 
 } // namespace
@@ -297,6 +351,7 @@ allocated_bytes(const fs::path& root, std::uint64_t stop_above)
     return 0;
   }
   counter.add(info);
+  counter.set_device(info.st_dev);
   if (S_ISDIR(info.st_mode)) {
     util::FileDescriptor directory(::open(root.c_str(), k_open_directory));
     if (directory.get() >= 0) {
@@ -327,15 +382,27 @@ copy_tree(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
   return copier.bytes();
 }
 
-void
-remove_tree(const fs::path& root)
+bool
+remove_tree(const fs::path& root, const std::atomic<bool>* stop)
 {
-  std::error_code ec;
-  if (fs::remove_all(root, ec) == static_cast<std::uintmax_t>(-1) || ec) {
-    ::chmod(root.c_str(), 0700);
-    make_removable(root);
-    fs::remove_all(root, ec);
+  const auto found = mode_and_mount(AT_FDCWD, root.c_str());
+  if (!found) {
+    return true;
   }
+  const auto [mode, mount] = *found;
+  if (!S_ISDIR(mode)) {
+    ::unlink(root.c_str());
+    return true;
+  }
+  if ((mode & 0700) != 0700) {
+    ::chmod(root.c_str(), (mode & 07777) | 0700);
+  }
+  const util::FileDescriptor directory(::open(root.c_str(), k_open_directory));
+  if (directory.get() < 0 || !remove_entries(directory.get(), mount, stop, 0)) {
+    return false;
+  }
+  ::rmdir(root.c_str());
+  return true;
 }
 
 std::string

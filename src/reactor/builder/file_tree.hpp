@@ -2,6 +2,7 @@
 
 #include "reactor/util/error.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
@@ -14,7 +15,8 @@ util::Result<std::filesystem::path> directory_inside(const std::filesystem::path
                                                      std::string_view relative);
 
 // The bytes allocated on disk below `root` (root included), each inode counted once, without
-// following symbolic links. Stops early once the total is above `stop_above` (0: never).
+// following symbolic links or entering another filesystem mounted below it. Stops early once the
+// total is above `stop_above` (0: never).
 std::uint64_t allocated_bytes(const std::filesystem::path& root, std::uint64_t stop_above = 0);
 
 // Copies the tree at `from` to `to`, which must not exist: directories, regular files (with
@@ -35,7 +37,9 @@ std::string newest_site_folder(const std::filesystem::path& root,
 // The whole content of a file; empty when it cannot be read.
 std::string read_text(const std::filesystem::path& file);
 
-// Removes a tree, also one whose directories a build made unwritable.
-void remove_tree(const std::filesystem::path& root);
+// Removes a tree, also one whose directories a build made unwritable, never crossing into
+// another filesystem mounted inside it. Returns false when it stopped early because `stop`
+// became true (what is left stays), true otherwise.
+bool remove_tree(const std::filesystem::path& root, const std::atomic<bool>* stop = nullptr);
 
 } // namespace reactor::builder

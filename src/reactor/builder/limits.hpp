@@ -30,4 +30,14 @@ enum class Limit
 // The limit by name with its value, as the ERROR shows it: "memory limit (4 GiB)".
 std::string describe_limit(Limit limit, const BuildLimits& limits);
 
+// How many builds run at once unless the operator says: one per core, but no more than
+// fit in `memory_bytes` at `build_memory_bytes` each (0: no memory limit, cores alone);
+// at least 1, at most 64.
+int default_worker_count(unsigned cores,
+                         std::uint64_t memory_bytes,
+                         std::uint64_t build_memory_bytes);
+
+// default_worker_count for this machine's online cores and physical memory.
+int machine_worker_count(std::uint64_t build_memory_bytes);
+
 } // namespace reactor::builder

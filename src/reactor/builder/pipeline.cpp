@@ -132,7 +132,6 @@ private:
 
   Outcome steps()
   {
-    m_job.workspace.remove(); // what an earlier run of this attempt left
     if (auto prepared = sandbox::prepare_workspace(m_job.workspace.path()); !prepared) {
       return std::unexpected(std::move(prepared.error()));
     }
@@ -445,11 +444,20 @@ private:
     }
     const auto install_dir = source() / m_plan.install_dir;
     const auto started = Clock::now();
-    auto restored = cache->restore(*key, install_dir);
-    if (restored && *restored) {
+    auto restored = cache->restore(*key, install_dir, m_job.workspace.path() / "deps-overlay");
+    std::optional<DependencyCache::Restored> hit;
+    if (restored) {
+      hit = std::move(*restored);
+    }
+    if (hit) {
+      const auto copied_because = hit->copied_because();
+      m_restored = std::move(hit);
       m_info.dependency_cache = "hit";
       say("Dependency cache hit: restored the installed dependencies in " +
-          seconds_text(Clock::now() - started) + ", skipping the install");
+          seconds_text(Clock::now() - started) +
+          (copied_because.empty() ? " (an overlay of the cache)"
+                                  : " (a copy: " + copied_because + ")") +
+          ", skipping the install");
       return run_install_scripts();
     }
     m_info.dependency_cache = "miss";
@@ -757,6 +765,8 @@ private:
   bool m_exited_with_error = false;
   std::string m_last_line;
   BuildLog m_log;
+  // The cached dependencies the build sees, unmounted when the pipeline ends, however.
+  std::optional<DependencyCache::Restored> m_restored;
 };
 
 } // namespace

@@ -68,7 +68,8 @@ struct BuildResult
 // true or the deployment became final meanwhile, or its current state when it was final
 // already. Fails on an infrastructure problem (store, disk, missing tool, an unreadable
 // output), which must not become a status: the job is retried while the error is
-// retryable. Leaves the workspace for the worker to remove.
+// retryable. Expects a workspace that does not exist yet, and leaves it for the worker to
+// remove.
 util::Result<BuildResult> run_deployment(store::MetadataStore& store,
                                          objects::ObjectStore& objects,
                                          const PipelineConfig& config,

@@ -9,10 +9,13 @@
 #include "reactor/util/units.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <semaphore>
+#include <sstream>
 #include <thread>
 
 namespace reactor::builder {
@@ -118,6 +121,13 @@ namespace {
 constexpr std::uint64_t k_min_compressed_size = 1024;
 constexpr std::uint64_t k_max_compressed_size = 64ULL << 20;
 constexpr std::uint64_t k_large_file_size = 8ULL << 20;
+constexpr std::ptrdiff_t k_max_compressing = 64;
+
+std::ptrdiff_t
+compressing_threads()
+{
+  return std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency(), 1, k_max_compressing);
+}
 
 bool
 is_compressible(std::string_view content_type)
@@ -137,6 +147,9 @@ struct Uploads
   std::unordered_set<std::string> claimed; // stored, being stored, or found fresh
   PublishStats stats;
   std::mutex large_file; // held while a large file is in memory, to compress it
+  // Compressing is CPU-bound: at most one file per core at a time, while the other upload
+  // threads wait on the store.
+  std::counting_semaphore<k_max_compressing> compressing{ compressing_threads() };
 };
 
 // Stores a blob under its hash unless the store has a copy written within `reuse_window`:
@@ -174,8 +187,111 @@ store_blob(objects::ObjectStore& store,
   return {};
 }
 
+// The record of a blob's variants: a line "<encoding> <hash> <size>" for each (none when
+// compressing saved too little).
+std::string
+variants_record(const objects::ManifestEntry& entry)
+{
+  std::string record;
+  for (const auto& [encoding, variant] :
+       { std::pair{ "gzip", &entry.gzip }, std::pair{ "br", &entry.br } }) {
+    if (!variant->hash.empty()) {
+      record +=
+        std::string(encoding) + " " + variant->hash + " " + std::to_string(variant->size) + "\n";
+    }
+  }
+  return record;
+}
+
+// The variants a record names, into `entry`; false when it is malformed.
+bool
+read_variants_record(const std::string& record, objects::ManifestEntry& entry)
+{
+  std::istringstream lines(record);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string encoding;
+    std::string hash;
+    std::string size;
+    std::string extra;
+    fields >> encoding >> hash >> size >> extra;
+    auto* variant = encoding == "gzip" ? &entry.gzip : encoding == "br" ? &entry.br : nullptr;
+    std::uint64_t bytes = 0;
+    const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), bytes);
+    if (variant == nullptr || hash.size() != 64 || error != std::errc() ||
+        end != size.data() + size.size() || !extra.empty()) {
+      return false;
+    }
+    *variant = objects::BlobRef{ hash, bytes };
+  }
+  return true;
+}
+
+// Keeps a variant blob that a record names as the reuse window wants it, without
+// compressing anything: a copy written longer ago is read and written again. False when
+// it is gone (the file is compressed again).
+util::Result<bool>
+refresh_variant(objects::ObjectStore& store,
+                const std::string& hash,
+                std::chrono::seconds reuse_window,
+                Uploads& uploads)
+{
+  bool gone = false;
+  auto stored = store_blob(store, hash, reuse_window, uploads, [&]() -> util::Result<void> {
+    auto bytes = store.get(objects::blob_key(hash));
+    if (!bytes) {
+      return std::unexpected(std::move(bytes.error()));
+    }
+    if (!*bytes) {
+      gone = true;
+      return {};
+    }
+    return store.put(objects::blob_key(hash), **bytes);
+  });
+  if (!stored) {
+    return std::unexpected(std::move(stored.error()));
+  }
+  if (gone) {
+    const std::lock_guard lock(uploads.mutex);
+    uploads.claimed.erase(hash); // this thread stores it once compressed again
+  }
+  return !gone;
+}
+
+// Fills in `entry`'s variants from the record a publish of the same content left, and
+// keeps them in the store; false when there is no usable record or a variant is gone.
+util::Result<bool>
+reuse_variants(objects::ObjectStore& store,
+               objects::ManifestEntry& entry,
+               std::chrono::seconds reuse_window,
+               Uploads& uploads)
+{
+  auto record = store.get(objects::variants_key(entry.hash));
+  if (!record) {
+    return std::unexpected(std::move(record.error()));
+  }
+  const auto& text = *record;
+  objects::ManifestEntry recorded;
+  if (!text || !read_variants_record(*text, recorded)) {
+    return false;
+  }
+  for (const auto* variant : { &recorded.gzip, &recorded.br }) {
+    if (variant->hash.empty()) {
+      continue;
+    }
+    auto kept = refresh_variant(store, variant->hash, reuse_window, uploads);
+    if (!kept || !*kept) {
+      return kept;
+    }
+  }
+  entry.gzip = recorded.gzip;
+  entry.br = recorded.br;
+  return true;
+}
+
 // Text files get gzip and brotli variants when they save space, so the edge never
-// compresses on the request path.
+// compresses on the request path. Content published before has them already: its
+// record names them, and they are neither compressed nor uploaded again.
 util::Result<void>
 add_compressed_variants(objects::ObjectStore& store,
                         const OutputFile& file,
@@ -186,6 +302,10 @@ add_compressed_variants(objects::ObjectStore& store,
   if (!is_compressible(entry.content_type) || file.size < k_min_compressed_size ||
       file.size > k_max_compressed_size) {
     return {};
+  }
+  auto reused = reuse_variants(store, entry, reuse_window, uploads);
+  if (!reused || *reused) {
+    return reused ? util::Result<void>{} : std::unexpected(std::move(reused.error()));
   }
   // One large file in memory at a time: eight at once could take a gigabyte.
   std::unique_lock<std::mutex> large;
@@ -200,7 +320,9 @@ add_compressed_variants(objects::ObjectStore& store,
   }
   for (const auto& [compress, variant] :
        { std::pair{ &util::gzip, &entry.gzip }, std::pair{ &util::brotli, &entry.br } }) {
+    uploads.compressing.acquire();
     auto compressed = (*compress)(content);
+    uploads.compressing.release();
     if (!compressed || compressed->size() * 20 > content.size() * 19) {
       continue; // saves less than 5%: not worth a variant
     }
@@ -213,7 +335,7 @@ add_compressed_variants(objects::ObjectStore& store,
     }
     *variant = objects::BlobRef{ hash, compressed->size() };
   }
-  return {};
+  return store.put(objects::variants_key(entry.hash), variants_record(entry));
 }
 
 // Stores one file and its variants; its manifest entry.

@@ -2,6 +2,7 @@
 
 #include "reactor/builder/disk_watch.hpp"
 #include "reactor/builder/metrics.hpp"
+#include "reactor/builder/overlay.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/units.hpp"
@@ -25,7 +26,9 @@ constexpr auto k_status_check = std::chrono::milliseconds(1000);
 // dead-letter queue, and no attempt comes to delete them). Those of deployments that have
 // ended, or are gone, are deleted; a build still in flight deletes its earlier attempts'.
 void
-remove_stale_workspaces(store::MetadataStore& store, const std::filesystem::path& work_dir)
+remove_stale_workspaces(store::MetadataStore& store,
+                        const std::filesystem::path& work_dir,
+                        Trash& trash)
 {
   std::size_t removed = 0;
   for (const auto& workspace : find_workspaces(work_dir)) {
@@ -34,7 +37,7 @@ remove_stale_workspaces(store::MetadataStore& store, const std::filesystem::path
       continue; // the store did not answer: keep it
     }
     if (const auto& deployment = *found; !deployment || core::is_final(deployment->status)) {
-      workspace.remove();
+      workspace.remove(trash);
       ++removed;
     }
   }
@@ -127,10 +130,16 @@ WorkerPool::start()
     return;
   }
   m_started = true;
-  for (int i = 0; i < std::max(1, m_config.workers); ++i) {
+  const int workers = std::max(1, m_config.workers);
+  if (const auto detached = unmount_below(m_config.work_dir); detached != 0) {
+    util::log::warn("build.stale_overlays_detached", { { "count", detached } });
+  }
+  m_trash = std::make_unique<Trash>(m_config.work_dir / "trash", static_cast<std::size_t>(workers));
+  for (int i = 0; i < workers; ++i) {
     m_threads.emplace_back([this, first = i == 0] {
       if (first) {
-        remove_stale_workspaces(m_store, m_config.work_dir); // can take a while: not at start
+        remove_stale_workspaces(
+          m_store, m_config.work_dir, *m_trash); // asks the store: not at start
       }
       work();
     });
@@ -341,7 +350,7 @@ WorkerPool::run_job(const store::Job& job)
   }
   finish(job, built, running.reason.load(), started);
   if (workspace) {
-    workspace->remove(); // only now: a real app's node_modules can take seconds to delete
+    workspace->remove(*m_trash); // only now, and a rename: the next job is not kept waiting
   }
 }
 
@@ -351,7 +360,8 @@ util::Result<BuildResult>
 WorkerPool::build(const store::Job& job, const Workspace& workspace, Running& running)
 {
   std::thread beat([&] { heartbeat(job, running); });
-  workspace.remove_earlier_attempts(); // their process crashed
+  workspace.remove(*m_trash);                  // what an earlier run of this attempt left
+  workspace.remove_earlier_attempts(*m_trash); // their process crashed
   auto built = run_deployment(
     m_store,
     m_objects,

@@ -4,6 +4,7 @@
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/builder/sandbox/cgroup.hpp"
 #include "reactor/builder/toolchain_cache.hpp"
+#include "reactor/builder/trash.hpp"
 #include "reactor/builder/workspace.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
@@ -89,6 +90,7 @@ private:
   std::string m_cgroups_problem;
   std::unique_ptr<DependencyCache> m_dependency_cache;
   std::unique_ptr<ToolchainCache> m_toolchains;
+  std::unique_ptr<Trash> m_trash; // from start(): workspaces being deleted, one per worker
 
   std::mutex m_mutex;
   std::condition_variable m_idle;

@@ -1,7 +1,5 @@
 #include "reactor/builder/workspace.hpp"
 
-#include "reactor/builder/file_tree.hpp"
-
 #include <algorithm>
 #include <charconv>
 
@@ -64,16 +62,16 @@ Workspace::open(const fs::path& work_dir, std::string_view deployment_id, int at
 }
 
 void
-Workspace::remove() const
+Workspace::remove(Trash& trash) const
 {
-  remove_tree(m_path);
+  trash.discard(m_path);
 }
 
 void
-Workspace::remove_earlier_attempts() const
+Workspace::remove_earlier_attempts(Trash& trash) const
 {
   for (int earlier = 1; earlier < m_attempt; ++earlier) {
-    remove_tree(attempt_dir(m_work_dir, earlier) / m_deployment_id);
+    trash.discard(attempt_dir(m_work_dir, earlier) / m_deployment_id);
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/builder/trash.hpp"
 #include "reactor/util/error.hpp"
 
 #include <filesystem>
@@ -23,14 +24,13 @@ public:
   const std::filesystem::path& path() const { return m_path; }
   const std::string& deployment_id() const { return m_deployment_id; }
 
-  // Deletes the folder and all in it, also what a build made unwritable. Kept apart from
-  // the build, so that the worker records the outcome first: a real app's node_modules
-  // can take seconds to delete.
-  void remove() const;
+  // Moves the folder into `trash`, which deletes it and all in it in the background: a
+  // real app's node_modules can take a minute to delete on a busy disk.
+  void remove(Trash& trash) const;
 
-  // Deletes the folders of this deployment's earlier attempts, left behind by a process
-  // that died while building it.
-  void remove_earlier_attempts() const;
+  // Moves the folders of this deployment's earlier attempts, left behind by a process that
+  // died while building it, into `trash`.
+  void remove_earlier_attempts(Trash& trash) const;
 
 private:
   Workspace(std::filesystem::path work_dir, std::string deployment_id, int attempt);

@@ -48,7 +48,9 @@ add_id(CLI::App& command, std::string& id)
 void
 add_deploy_flags(CLI::App& command, DeployOptions& options)
 {
-  command.add_option("git-url", options.repo_url, "The Git repository to build")->required();
+  command.add_option("git-url", options.repo_url, "The Git repository to build");
+  command.add_option(
+    "--project", options.project, "Deploy this project's branch (--ref; default: production)");
   command.add_option("--ref", options.ref, "Branch, tag or commit (default: the default branch)");
   command.add_option("--root-dir", options.root_dir, "The app's folder inside the repository");
   command.add_option("--env", options.env, "Build-time variable NAME=value (repeat for more)")
@@ -88,6 +90,36 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_gc_command = add_command(
     app, "gc", "Collect garbage now: unreferenced blobs, old dependency caches", m_client);
   m_gc_command->add_flag("--dry-run", m_dry_run, "Only count what would be deleted");
+  m_project_command = app.add_subcommand("project", "Projects: stable hostnames for a repository");
+  m_project_command->require_subcommand(1);
+  m_project_create_command =
+    add_command(*m_project_command, "create", "Create a project", m_client);
+  m_project_create_command->add_option("name", m_project.name, "A DNS label: shop, my-blog")
+    ->required();
+  m_project_create_command->add_option("git-url", m_project.repo_url, "Its Git repository")
+    ->required();
+  m_project_create_command->add_option(
+    "--production-branch", m_project.production_branch, "Default: the repository's default branch");
+  m_project_create_command->add_flag(
+    "--no-auto-promote", m_project.no_auto_promote, "Production moves only on `reactor promote`");
+  m_project_list_command = add_command(*m_project_command, "ls", "List the projects", m_client);
+  m_project_show_command =
+    add_command(*m_project_command, "show", "Show a project and its hostnames", m_client);
+  m_project_show_command->add_option("name", m_project.name, "The project")->required();
+  m_project_remove_command =
+    add_command(*m_project_command,
+                "rm",
+                "Delete a project (its deployments stay at their own URLs)",
+                m_client);
+  m_project_remove_command->add_option("name", m_project.name, "The project")->required();
+  m_promote_command =
+    add_command(app, "promote", "Serve a deployment at its project's production URL", m_client);
+  add_id(*m_promote_command, m_id);
+  m_rollback_command = add_command(
+    app, "rollback", "Serve the previous production deployment again, at once", m_client);
+  m_rollback_command->add_option("project", m_project.name, "The project")->required();
+  m_rollback_command->add_option(
+    "id", m_id, "The deployment to roll back to (default: the previous one)");
   m_dlq_command = app.add_subcommand("dlq", "The dead-letter queue: builds that never finished");
   m_dlq_command->require_subcommand(1);
   m_dlq_list_command = add_command(*m_dlq_command, "ls", "List the dead letters", m_client);
@@ -119,6 +151,24 @@ ClientCommands::run() const
   }
   if (m_gc_command->parsed()) {
     return collect_garbage(m_client, m_dry_run);
+  }
+  if (m_project_create_command->parsed()) {
+    return create_project(m_client, m_project);
+  }
+  if (m_project_list_command->parsed()) {
+    return list_projects(m_client);
+  }
+  if (m_project_show_command->parsed()) {
+    return show_project(m_client, m_project.name);
+  }
+  if (m_project_remove_command->parsed()) {
+    return remove_project(m_client, m_project.name);
+  }
+  if (m_promote_command->parsed()) {
+    return promote(m_client, m_id);
+  }
+  if (m_rollback_command->parsed()) {
+    return rollback(m_client, m_project.name, m_id);
   }
   if (m_dlq_list_command->parsed()) {
     return list_dead_letters(m_client);

@@ -28,6 +28,7 @@ public:
 private:
   ClientOptions m_client;
   DeployOptions m_deploy;
+  ProjectOptions m_project;
   std::string m_id;
   bool m_follow = false;
   bool m_dry_run = false;
@@ -39,6 +40,13 @@ private:
   CLI::App* m_cancel_command = nullptr;
   CLI::App* m_remove_command = nullptr;
   CLI::App* m_gc_command = nullptr;
+  CLI::App* m_project_command = nullptr;
+  CLI::App* m_project_create_command = nullptr;
+  CLI::App* m_project_list_command = nullptr;
+  CLI::App* m_project_show_command = nullptr;
+  CLI::App* m_project_remove_command = nullptr;
+  CLI::App* m_promote_command = nullptr;
+  CLI::App* m_rollback_command = nullptr;
   CLI::App* m_dlq_command = nullptr;
   CLI::App* m_dlq_list_command = nullptr;
   CLI::App* m_dlq_redrive_command = nullptr;

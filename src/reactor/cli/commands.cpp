@@ -276,6 +276,24 @@ follow_events(const ClientOptions& client,
 util::Result<std::string>
 deploy_request_json(const DeployOptions& options)
 {
+  if (!options.project.empty()) {
+    const bool settings = !options.repo_url.empty() || !options.root_dir.empty() ||
+                          !options.install_command.empty() || !options.build_command.empty() ||
+                          !options.output_dir.empty() || !options.package_manager.empty() ||
+                          !options.node_version.empty() || !options.env.empty();
+    if (settings) {
+      return util::fail("--project deploys with the project's own repository and settings: "
+                        "give only --ref with it");
+    }
+    boost::json::object body;
+    if (!options.ref.empty()) {
+      body["ref"] = options.ref;
+    }
+    return boost::json::serialize(body);
+  }
+  if (options.repo_url.empty()) {
+    return util::fail("give the Git repository to deploy, or --project <name>");
+  }
   boost::json::object body{ { "repoUrl", options.repo_url } };
   const auto put = [&body](std::string_view name, const std::string& value) {
     if (!value.empty()) {
@@ -314,14 +332,23 @@ deploy(const ClientOptions& client, const DeployOptions& options)
   if (!body) {
     return report(client, Failure{ k_exit_usage, body.error().message, {} });
   }
-  auto created = expect_object(client, api->post("/deploy", *body), 202);
+  const std::string path =
+    options.project.empty() ? "/deploy" : "/projects/" + options.project + "/deployments";
+  auto created = expect_object(client, api->post(path, *body), 202);
   if (!created) {
     return report(client, created.error());
   }
   const std::string id = text_of(*created, "id");
   std::optional<Progress> progress;
   if (!client.json) {
-    std::cout << "Deployment " << id << " queued\n" << std::flush;
+    std::cout << "Deployment " << id << " queued\n";
+    if (auto queued = api->get("/deployments/" + id); queued && queued->status == 200) {
+      const auto queue = queue_place(parse_object(queued->body).value_or(boost::json::object{}));
+      if (!queue.empty()) {
+        std::cout << "Queue: " << queue << '\n';
+      }
+    }
+    std::cout << std::flush;
     progress.emplace(std::cout, isatty(STDOUT_FILENO) == 1);
   }
   auto final_event = follow_events(client, *api, id, progress ? &*progress : nullptr);
@@ -356,6 +383,23 @@ deploy(const ClientOptions& client, const DeployOptions& options)
 }
 
 namespace {
+
+// Prints one object the server answered: as JSON with --json, else as `fields` lays it out.
+int
+print_one(const ClientOptions& client,
+          const Outcome<Reply>& reply,
+          std::string (*fields)(const boost::json::object&))
+{
+  if (!reply) {
+    return report(client, reply.error());
+  }
+  if (client.json) {
+    print_json(reply->body);
+    return k_exit_ok;
+  }
+  print_text(fields(parse_object(reply->body).value_or(boost::json::object{})));
+  return k_exit_ok;
+}
 
 // Fetches `path`, whose answer is {"<key>": [...]}, and prints it: as JSON with --json,
 // `empty` when the list is empty, else as `table` makes it.
@@ -408,17 +452,11 @@ list(const ClientOptions& client)
 int
 status(const ClientOptions& client, std::string_view id)
 {
-  auto reply = request_about(
-    client, id, 200, [&](ApiClient& api) { return api.get("/deployments/" + std::string(id)); });
-  if (!reply) {
-    return report(client, reply.error());
-  }
-  if (client.json) {
-    print_json(reply->body);
-    return k_exit_ok;
-  }
-  print_text(deployment_fields(parse_object(reply->body).value_or(boost::json::object{})));
-  return k_exit_ok;
+  return print_one(
+    client,
+    request_about(
+      client, id, 200, [&](ApiClient& api) { return api.get("/deployments/" + std::string(id)); }),
+    deployment_fields);
 }
 
 int
@@ -512,6 +550,111 @@ collect_garbage(const ClientOptions& client, bool dry_run)
   }
   std::cout << gc_summary(*object, dry_run) << '\n';
   return k_exit_ok;
+}
+
+int
+create_project(const ClientOptions& client, const ProjectOptions& options)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  boost::json::object body{ { "name", options.name },
+                            { "repoUrl", options.repo_url },
+                            { "autoPromote", !options.no_auto_promote } };
+  if (!options.production_branch.empty()) {
+    body["productionBranch"] = options.production_branch;
+  }
+  auto reply = expect(client, api->post("/projects", boost::json::serialize(body)), 201);
+  const std::string url =
+    reply ? text_of(parse_object(reply->body).value_or(boost::json::object{}), "url") : "";
+  return acknowledge(
+    client, reply, "Created project " + options.name + ": production will be served at " + url);
+}
+
+int
+list_projects(const ClientOptions& client)
+{
+  return print_list(client,
+                    "/projects",
+                    "projects",
+                    "No projects yet: create one with `reactor project create`",
+                    projects_table);
+}
+
+int
+show_project(const ClientOptions& client, std::string_view name)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  return print_one(
+    client, expect(client, api->get("/projects/" + std::string(name)), 200), project_fields);
+}
+
+int
+remove_project(const ClientOptions& client, std::string_view name)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  return acknowledge(client,
+                     expect(client, api->remove("/projects/" + std::string(name)), 200),
+                     "Deleted project " + std::string(name));
+}
+
+int
+promote(const ClientOptions& client, std::string_view id)
+{
+  auto deployment = request_about(
+    client, id, 200, [&](ApiClient& api) { return api.get("/deployments/" + std::string(id)); });
+  if (!deployment) {
+    return report(client, deployment.error());
+  }
+  const std::string project =
+    text_of(parse_object(deployment->body).value_or(boost::json::object{}), "project");
+  if (project.empty()) {
+    return report(
+      client,
+      Failure{ k_exit_failed, "deployment " + std::string(id) + " belongs to no project", {} });
+  }
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  const boost::json::object body{ { "deploymentId", std::string(id) } };
+  return acknowledge(
+    client,
+    expect(
+      client, api->post("/projects/" + project + "/promote", boost::json::serialize(body)), 200),
+    "Promoted " + std::string(id) + " to production of " + project);
+}
+
+int
+rollback(const ClientOptions& client, std::string_view project, std::string_view id)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  boost::json::object body;
+  if (!id.empty()) {
+    body["deploymentId"] = std::string(id);
+  }
+  auto reply = expect(
+    client,
+    api->post("/projects/" + std::string(project) + "/rollback", boost::json::serialize(body)),
+    200);
+  const std::string serving =
+    reply
+      ? text_of(parse_object(reply->body).value_or(boost::json::object{}), "productionDeploymentId")
+      : "";
+  return acknowledge(client,
+                     reply,
+                     "Rolled " + std::string(project) + " back to " + serving +
+                       "; new builds no longer take production until `reactor promote`");
 }
 
 } // namespace reactor::cli

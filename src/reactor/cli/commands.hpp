@@ -29,6 +29,7 @@ struct ClientOptions
 
 struct DeployOptions
 {
+  std::string project; // deploy this project's branch (--ref) instead of a URL
   std::string repo_url;
   std::string ref;
   std::string root_dir;
@@ -40,8 +41,17 @@ struct DeployOptions
   std::string node_version;
 };
 
-// The body of POST /deploy for these options; empty options are left out. Fails when an
-// --env entry is not NAME=value.
+struct ProjectOptions
+{
+  std::string name;
+  std::string repo_url;
+  std::string production_branch; // empty: the repository's default branch
+  bool no_auto_promote = false;
+};
+
+// The body of POST /deploy for these options (of POST /projects/<name>/deployments with
+// a project); empty options are left out. Fails when an --env entry is not NAME=value, or
+// when a project and a URL or build settings are both given.
 util::Result<std::string> deploy_request_json(const DeployOptions& options);
 
 // Each command prints its result on stdout and problems on stderr, and returns its exit
@@ -67,6 +77,16 @@ int list_dead_letters(const ClientOptions& client);
 int redrive(const ClientOptions& client, std::string_view id);
 // Deletes a finished deployment: its site stops being served.
 int remove(const ClientOptions& client, std::string_view id);
+// Projects: create one, list them, show one with its hostnames, delete one.
+int create_project(const ClientOptions& client, const ProjectOptions& options);
+int list_projects(const ClientOptions& client);
+int show_project(const ClientOptions& client, std::string_view name);
+int remove_project(const ClientOptions& client, std::string_view name);
+// Points the production hostname of the deployment's project at it.
+int promote(const ClientOptions& client, std::string_view id);
+// Points production back at the previous production deployment, or at `id`.
+int rollback(const ClientOptions& client, std::string_view project, std::string_view id);
+
 // Collects garbage on the server now and prints what went (with `dry_run`, what would go).
 int collect_garbage(const ClientOptions& client, bool dry_run);
 

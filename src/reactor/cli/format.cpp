@@ -121,20 +121,78 @@ deployments_table(const boost::json::array& deployments)
 }
 
 std::string
+queue_place(const boost::json::object& deployment)
+{
+  const auto position = text_of(deployment, "queuePosition");
+  return position.empty() ? std::string()
+                          : "#" + position + ", " + text_of(deployment, "queueReason");
+}
+
+std::string
 deployment_fields(const boost::json::object& deployment)
 {
-  return table({
+  std::vector<std::vector<std::string>> rows{
     { "id", text_of(deployment, "id") },
     { "status", text_of(deployment, "status") },
-    { "phase", or_dash(text_of(deployment, "phase")) },
-    { "error", or_dash(text_of(deployment, "error")) },
-    { "repository", text_of(deployment, "repoUrl") },
-    { "ref", or_dash(text_of(deployment, "ref")) },
-    { "commit", or_dash(text_of(deployment, "commit")) },
-    { "url", text_of(deployment, "url") },
-    { "created", short_time(text_of(deployment, "createdAt")) },
-    { "updated", short_time(text_of(deployment, "updatedAt")) },
+  };
+  if (auto queue = queue_place(deployment); !queue.empty()) {
+    rows.push_back({ "queue", std::move(queue) });
+  }
+  rows.insert(rows.end(),
+              {
+                { "phase", or_dash(text_of(deployment, "phase")) },
+                { "error", or_dash(text_of(deployment, "error")) },
+                { "repository", text_of(deployment, "repoUrl") },
+                { "ref", or_dash(text_of(deployment, "ref")) },
+                { "commit", or_dash(text_of(deployment, "commit")) },
+                { "url", text_of(deployment, "url") },
+                { "created", short_time(text_of(deployment, "createdAt")) },
+                { "updated", short_time(text_of(deployment, "updatedAt")) },
+              });
+  return table(rows);
+}
+
+std::string
+projects_table(const boost::json::array& projects)
+{
+  return object_table({ "NAME", "URL", "SERVING", "BRANCH", "REPOSITORY" },
+                      projects,
+                      [](const boost::json::object& project) {
+                        return std::vector<std::string>{
+                          text_of(project, "name"),
+                          text_of(project, "url"),
+                          or_dash(text_of(project, "productionDeploymentId")),
+                          or_dash(text_of(project, "productionBranch")),
+                          text_of(project, "repoUrl"),
+                        };
+                      });
+}
+
+std::string
+project_fields(const boost::json::object& project)
+{
+  std::string text = table({
+    { "name", text_of(project, "name") },
+    { "url", text_of(project, "url") },
+    { "serving", or_dash(text_of(project, "productionDeploymentId")) },
+    { "auto-promote", text_of(project, "autoPromote") },
+    { "branch", or_dash(text_of(project, "productionBranch")) },
+    { "repository", text_of(project, "repoUrl") },
+    { "created", short_time(text_of(project, "createdAt")) },
   });
+  if (const auto* aliases = project.if_contains("aliases");
+      aliases != nullptr && aliases->is_array() && !aliases->get_array().empty()) {
+    text += "\n" + object_table({ "HOSTNAME", "BRANCH", "DEPLOYMENT" },
+                                aliases->get_array(),
+                                [](const boost::json::object& alias) {
+                                  return std::vector<std::string>{
+                                    text_of(alias, "url"),
+                                    or_dash(text_of(alias, "branch")),
+                                    text_of(alias, "deploymentId"),
+                                  };
+                                });
+  }
+  return text;
 }
 
 std::string

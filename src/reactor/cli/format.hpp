@@ -31,8 +31,20 @@ std::string build_duration(const boost::json::object& deployment);
 // object is skipped): id, status, phase, build duration, creation time, URL, repository.
 std::string deployments_table(const boost::json::array& deployments);
 
-// `reactor status`: one deployment's fields, a line each; "-" for those not set.
+// `reactor status`: one deployment's fields, a line each; "-" for those not set, and the
+// queue line only while it waits for a worker.
 std::string deployment_fields(const boost::json::object& deployment);
+
+// `reactor project ls`: a header, then a row per project: name, production URL, the
+// deployment it serves, the production branch, the repository.
+std::string projects_table(const boost::json::array& projects);
+
+// `reactor project show`: the project's fields, then a line per hostname it serves.
+std::string project_fields(const boost::json::object& project);
+
+// A queued deployment's place and why it waits: "#2, waiting for a free worker (1 build
+// running, 1 deployment ahead)"; empty when it is not waiting in the queue.
+std::string queue_place(const boost::json::object& deployment);
 
 // `reactor dlq ls`: a header, then a row per dead letter of the API's list (what is not an
 // object is skipped).

@@ -169,7 +169,10 @@ sweep_objects(store::MetadataStore& store,
     report.manifests_deleted += *removed ? 1 : 0;
   }
   for (const auto& blob : *blobs) {
-    const auto name = std::string_view(blob.key).substr(k_blobs.size());
+    auto name = std::string_view(blob.key).substr(k_blobs.size());
+    if (name.ends_with(objects::k_variants_suffix)) {
+      name.remove_suffix(objects::k_variants_suffix.size()); // kept with its blob
+    }
     auto goes = marked.contains(std::string(name)) ? util::Result<bool>(false) : may_go(blob);
     if (!goes) {
       return std::unexpected(goes.error());

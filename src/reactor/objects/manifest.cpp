@@ -17,6 +17,12 @@ blob_key(std::string_view hash)
 }
 
 std::string
+variants_key(std::string_view hash)
+{
+  return blob_key(hash) + std::string(k_variants_suffix);
+}
+
+std::string
 manifest_key(std::string_view deployment_id)
 {
   return "manifests/" + std::string(deployment_id) + ".json";

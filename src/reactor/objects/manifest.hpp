@@ -42,6 +42,11 @@ struct Manifest
 };
 
 std::string blob_key(std::string_view hash);
+// Beside a blob that has compressed variants, the record of them ("blobs/<hash>.variants"),
+// so that a later publish of the same content neither compresses nor uploads them again;
+// the garbage sweep keeps it as long as the blob.
+constexpr std::string_view k_variants_suffix = ".variants";
+std::string variants_key(std::string_view hash);
 std::string manifest_key(std::string_view deployment_id);
 
 // Version 2 when the manifest has rules, 1 otherwise.

@@ -38,7 +38,8 @@ enum class DeleteOutcome
 {
   deleted,
   unknown,
-  busy, // not final yet, or its build is still winding down
+  busy,    // not final yet, or its build is still winding down
+  aliased, // a project's alias serves it: promote another deployment first
 };
 
 struct DeploymentStatus
@@ -53,6 +54,13 @@ struct Alias
   std::string label;  // "<project>" (production) or "<project>--<branch slug>"
   std::string branch; // "" for the production alias
   std::string deployment_id;
+};
+
+// Where a job waiting in the queue stands.
+struct QueuePlace
+{
+  std::int64_t position = 1; // 1: the next job a worker leases
+  std::int64_t running = 0;  // jobs leased now, by the workers of every process
 };
 
 // Counts for monitoring: "status:<STATUS>" per deployment status, "jobs" (queued or
@@ -137,6 +145,10 @@ public:
   // shutdown hands running builds back).
   virtual Result<void> release_job(const Job& job) = 0;
 
+  // The place of the deployment's job while it waits to be leased; nullopt when it has no
+  // job waiting (leased, finished or unknown).
+  virtual Result<std::optional<QueuePlace>> queue_place(std::string_view deployment_id) = 0;
+
   virtual Result<std::vector<DeadLetter>> list_dead_letters() = 0;
 
   // Deployments by status, queue depth and dead letters (also a readiness probe).
@@ -148,7 +160,7 @@ public:
 
   // Deletes a final deployment with its events, dead letter and left-over job, in one
   // transaction; `busy` (nothing changed) while it is not final or a worker still holds
-  // its job's lease (a canceled build stopping).
+  // its job's lease (a canceled build stopping), `aliased` while an alias serves it.
   virtual Result<DeleteOutcome> delete_deployment(std::string_view id) = 0;
 
   // The id and status of every deployment, in no particular order (the garbage sweep's

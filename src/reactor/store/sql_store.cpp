@@ -503,6 +503,18 @@ public:
       });
   }
 
+  Result<std::optional<QueuePlace>> queue_place(std::string_view deployment_id) override
+  {
+    return run("find the queue place of deployment", deployment_id, [&](Executor& executor) {
+      return first_row(executor,
+                       m_sql.queue_place,
+                       sql_values(deployment_id, m_clock()),
+                       [](const Row& row) -> Result<QueuePlace> {
+                         return QueuePlace{ row.int64(0), row.int64(1) };
+                       });
+    });
+  }
+
   Result<std::vector<DeadLetter>> list_dead_letters() override
   {
     return run("list dead letters", "", [&](Executor& executor) {
@@ -572,6 +584,13 @@ public:
       }
       if (**busy) {
         return DeleteOutcome::busy;
+      }
+      auto aliased = first_row(executor, m_sql.deployment_alias_count, sql_values(id), read_int64);
+      if (!aliased) {
+        return std::unexpected(aliased.error());
+      }
+      if (aliased->value_or(0) > 0) {
+        return DeleteOutcome::aliased;
       }
       // The tombstone first, while the deployment's events still hold the newest seq: a
       // backend that hands out MAX(seq) + 1 (SQLite) could otherwise repeat a seq that
@@ -709,6 +728,15 @@ public:
       if (auto begun = executor.begin(); !begun) {
         return std::unexpected(begun.error());
       }
+      // Locks the deployment's row first, so a deletion cannot take it meanwhile.
+      if (auto locked =
+            first_row(executor,
+                      m_sql.status_for_update,
+                      sql_values(deployment_id),
+                      [&](const Row& row) { return read_status(row, 0, deployment_id); });
+          !locked) {
+        return std::unexpected(locked.error());
+      }
       auto target =
         first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);
       if (!target) {
@@ -810,28 +838,29 @@ private:
   // automatically. An alias already on a newer deployment stays.
   Result<void> move_aliases(Executor& executor, std::string_view deployment_id, std::int64_t now)
   {
-    auto deployment =
+    auto read =
       first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);
-    if (!deployment) {
-      return std::unexpected(deployment.error());
+    if (!read) {
+      return std::unexpected(read.error());
     }
-    if (!*deployment || (*deployment)->project.empty()) {
+    const auto& deployment = *read;
+    if (!deployment || deployment->project.empty()) {
       return {};
     }
-    const auto& built = **deployment;
-    auto project =
-      first_row(executor, m_sql.select_project, sql_values(built.project), read_project);
-    if (!project) {
-      return std::unexpected(project.error());
+    const core::Deployment& built = *deployment;
+    auto found = first_row(executor, m_sql.select_project, sql_values(built.project), read_project);
+    if (!found) {
+      return std::unexpected(found.error());
     }
-    if (!*project) {
+    const auto& project = *found;
+    if (!project) {
       return {}; // the project was deleted while this built
     }
     std::vector<std::pair<std::string, std::string>> labels; // label, branch
     if (!built.branch.empty()) {
       labels.emplace_back(core::branch_label(built.project, built.branch), built.branch);
     }
-    if (core::is_production_branch(**project, built.branch) && (*project)->auto_promote) {
+    if (core::is_production_branch(*project, built.branch) && project->auto_promote) {
       labels.emplace_back(built.project, "");
     }
     for (const auto& [label, branch] : labels) {

@@ -47,6 +47,9 @@ struct Statements
   std::string_view leased_job_deployment;
   // (job id)
   std::string_view delete_job;
+  // (deployment_id, now) → 1 + the visible jobs a lease takes before its job, the jobs
+  // leased past now; no row when its job is not visible (leased) or there is none
+  std::string_view queue_place;
   // (deployment_id, receives, reason, now), replacing an older one
   std::string_view insert_dead_letter;
   // () → deployment_id, receives, reason, dead_at_ms, oldest first
@@ -95,6 +98,8 @@ struct Statements
   std::string_view delete_project_aliases;
   // (label) → deployment_id
   std::string_view alias_target;
+  // (deployment_id) → how many aliases point at it
+  std::string_view deployment_alias_count;
   // (label, project, branch, deployment_id, target_created_ms, now): inserts the alias or
   // moves it, unless it points at a deployment created later (1 row when it moved)
   std::string_view move_alias;

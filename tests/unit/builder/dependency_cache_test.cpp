@@ -6,7 +6,9 @@
 #include "helpers.hpp"
 #include "support/temp_dir.hpp"
 #include <fstream>
+#include <optional>
 #include <thread>
+#include <unistd.h>
 
 namespace reactor::builder {
 
@@ -42,6 +44,20 @@ installed(const fs::path& dir, std::string_view marker = "1")
   fs::create_symlink("../left-pad/index.js", dir / "node_modules/.bin/left-pad");
   write_file(dir / "packages/ui/node_modules/tiny/index.js", "tiny");
   write_file(dir / "src/index.js", "source");
+}
+
+// Restores into `dir`, the overlays' upper folders beside it.
+util::Result<std::optional<DependencyCache::Restored>>
+restore(DependencyCache& cache, const std::string& key, const fs::path& dir)
+{
+  return cache.restore(key, dir, dir.string() + "-overlay");
+}
+
+// Whether an entry was restored into `dir` (its overlays unmounted again at once).
+bool
+restored(DependencyCache& cache, const std::string& key, const fs::path& dir)
+{
+  return restore(cache, key, dir).value().has_value();
 }
 
 } // namespace
@@ -114,13 +130,13 @@ TEST(DependencyCache, FindsWorkspacePackagesWithInstallScripts)
   EXPECT_EQ(workspace_install_script(dir.path()), "packages/b/package.json");
 }
 
-TEST(DependencyCache, RestoresACopyThatBuildsCannotChange)
+TEST(DependencyCache, RestoresWhatBuildsCannotChange)
 {
   TempDir dir;
   DependencyCache cache(dir.path() / "cache", 64ULL << 20);
   const auto key = dependency_cache_key(key_input());
   const auto first = dir.path() / "first";
-  EXPECT_EQ(cache.restore(key, first).value(), false);
+  EXPECT_FALSE(restored(cache, key, first));
 
   installed(first);
   const auto stored = cache.store(key, first);
@@ -132,20 +148,51 @@ TEST(DependencyCache, RestoresACopyThatBuildsCannotChange)
   const auto second = dir.path() / "second";
   write_file(second / "src/index.js", "newer source");
   fs::create_directories(second / "packages/ui");
-  ASSERT_EQ(cache.restore(key, second).value(), true);
+  auto second_restored = restore(cache, key, second);
+  ASSERT_TRUE(second_restored.has_value() && second_restored->has_value());
+  if (::geteuid() == 0) {
+    EXPECT_EQ((*second_restored)->copied_because(), "") << "root mounts overlays";
+  }
   EXPECT_EQ(read(second / "node_modules/left-pad/index.js"), "module.exports = 1");
   EXPECT_EQ(fs::read_symlink(second / "node_modules/.bin/left-pad"), "../left-pad/index.js");
   EXPECT_EQ(read(second / "packages/ui/node_modules/tiny/index.js"), "tiny");
   EXPECT_EQ(read(second / "src/index.js"), "newer source");
 
-  // What one build does to its copy never reaches the next build.
+  // What one build does to what it was given never reaches the next build.
   write_file(second / "node_modules/left-pad/index.js", "poisoned");
-  fs::remove_all(second / "packages/ui/node_modules");
+  write_file(second / "node_modules/added/index.js", "added");
+  fs::remove_all(second / "packages/ui/node_modules/tiny");
   const auto third = dir.path() / "third";
   fs::create_directories(third / "packages/ui");
-  ASSERT_EQ(cache.restore(key, third).value(), true);
-  EXPECT_EQ(read(third / "node_modules/left-pad/index.js"), "module.exports = 1");
-  EXPECT_EQ(read(third / "packages/ui/node_modules/tiny/index.js"), "tiny");
+  {
+    const auto third_restored = restore(cache, key, third);
+    ASSERT_TRUE(third_restored.has_value() && third_restored->has_value());
+    EXPECT_EQ(read(third / "node_modules/left-pad/index.js"), "module.exports = 1");
+    EXPECT_EQ(read(third / "packages/ui/node_modules/tiny/index.js"), "tiny");
+    EXPECT_FALSE(fs::exists(third / "node_modules/added"));
+  }
+  EXPECT_EQ(read(second / "node_modules/left-pad/index.js"), "poisoned");
+  second_restored->reset();
+  EXPECT_TRUE(fs::is_empty(second / "node_modules")) << "unmounted with the restore";
+  EXPECT_TRUE(fs::is_empty(third / "node_modules"));
+}
+
+TEST(DependencyCache, KeepsAnEntryWhileItIsMounted)
+{
+  TempDir dir;
+  DependencyCache cache(dir.path() / "cache", 64ULL << 20, std::chrono::hours(1));
+  const auto key = dependency_cache_key(key_input());
+  installed(dir.path() / "first");
+  ASSERT_GT(cache.store(key, dir.path() / "first").value(), 0u);
+  fs::create_directories(dir.path() / "second/packages/ui");
+  auto mounted = restore(cache, key, dir.path() / "second");
+  ASSERT_TRUE(mounted.has_value() && mounted->has_value());
+  fs::last_write_time(dir.path() / "cache" / key / "used",
+                      fs::file_time_type::clock::now() - std::chrono::hours(48));
+  EXPECT_EQ(cache.trim().entries, 0u) << "in use by a build";
+  EXPECT_EQ(read(dir.path() / "second/node_modules/left-pad/index.js"), "module.exports = 1");
+  mounted->reset();
+  EXPECT_EQ(cache.trim().entries, 1u);
 }
 
 TEST(DependencyCache, RefusesToRestoreOverOrThroughTheCheckout)
@@ -162,7 +209,7 @@ TEST(DependencyCache, RefusesToRestoreOverOrThroughTheCheckout)
   fs::create_directories(linked);
   fs::create_directories(outside / "ui");
   fs::create_symlink(outside, linked / "packages");
-  EXPECT_FALSE(cache.restore(key, linked).has_value());
+  EXPECT_FALSE(restore(cache, key, linked).has_value());
   EXPECT_FALSE(fs::exists(outside / "ui/node_modules"));
   EXPECT_FALSE(fs::exists(linked / "node_modules")) << "a failed restore is undone";
 
@@ -170,7 +217,7 @@ TEST(DependencyCache, RefusesToRestoreOverOrThroughTheCheckout)
   const auto committed = dir.path() / "committed";
   write_file(committed / "node_modules/own.js", "own");
   fs::create_directories(committed / "packages/ui");
-  EXPECT_FALSE(cache.restore(key, committed).has_value());
+  EXPECT_FALSE(restore(cache, key, committed).has_value());
   EXPECT_EQ(read(committed / "node_modules/own.js"), "own");
 }
 
@@ -195,14 +242,14 @@ TEST(DependencyCache, EvictsTheLeastRecentlyUsedEntries)
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_GT(cache.store(key("b"), project("b")).value(), 0u);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_TRUE(cache.restore(key("a"), dir.path() / "use-a").value());
+  ASSERT_TRUE(restored(cache, key("a"), dir.path() / "use-a"));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_GT(cache.store(key("c"), project("c")).value(), 0u);
 
   EXPECT_LE(cache.size(), 1'000'000u);
-  EXPECT_TRUE(cache.restore(key("a"), dir.path() / "again-a").value()) << "recently used";
-  EXPECT_FALSE(cache.restore(key("b"), dir.path() / "again-b").value()) << "least recently used";
-  EXPECT_TRUE(cache.restore(key("c"), dir.path() / "again-c").value());
+  EXPECT_TRUE(restored(cache, key("a"), dir.path() / "again-a")) << "recently used";
+  EXPECT_FALSE(restored(cache, key("b"), dir.path() / "again-b")) << "least recently used";
+  EXPECT_TRUE(restored(cache, key("c"), dir.path() / "again-c"));
 
   write_file(dir.path() / "huge/node_modules/big/data", std::string(2'000'000, 'x'));
   EXPECT_EQ(cache.store(key("huge"), dir.path() / "huge").value(), 0u) << "larger than the cache";
@@ -231,8 +278,8 @@ TEST(DependencyCache, TrimRemovesEntriesUnusedForTooLong)
   EXPECT_EQ(trimmed.bytes, bytes_before - cache.size());
   fs::create_directories(dir.path() / "use-old");
   fs::create_directories(dir.path() / "use-recent");
-  EXPECT_FALSE(cache.restore(key("old"), dir.path() / "use-old").value());
-  EXPECT_TRUE(cache.restore(key("recent"), dir.path() / "use-recent").value());
+  EXPECT_FALSE(restored(cache, key("old"), dir.path() / "use-old"));
+  EXPECT_TRUE(restored(cache, key("recent"), dir.path() / "use-recent"));
   EXPECT_EQ(cache.trim().entries, 0u);
 }
 

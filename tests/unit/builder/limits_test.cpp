@@ -16,6 +16,19 @@ TEST(Limits, NamesEachLimitWithItsValue)
   EXPECT_EQ(describe_limit(Limit::disk, limits), "disk limit (10 GiB)");
 }
 
+TEST(Limits, DefaultWorkersFollowCoresAndMemory)
+{
+  constexpr std::uint64_t k_gib = 1ULL << 30;
+  EXPECT_EQ(default_worker_count(2, 23 * k_gib, 4 * k_gib), 2) << "cores bound it";
+  EXPECT_EQ(default_worker_count(16, 8 * k_gib, 4 * k_gib), 2) << "memory bounds it";
+  EXPECT_EQ(default_worker_count(4, 2 * k_gib, 4 * k_gib), 1) << "never below one";
+  EXPECT_EQ(default_worker_count(0, 0, 4 * k_gib), 1);
+  EXPECT_EQ(default_worker_count(8, 1 * k_gib, 0), 8) << "no memory limit: cores alone";
+  EXPECT_EQ(default_worker_count(512, 4096 * k_gib, 1 * k_gib), 64)
+    << "as many as --workers allows";
+  EXPECT_GE(machine_worker_count(4 * k_gib), 1);
+}
+
 TEST(BuildInfo, WritesWhatWasFoundAndMeasured)
 {
   BuildInfo info;

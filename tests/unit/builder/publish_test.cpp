@@ -200,6 +200,65 @@ TEST(Publish, StoresBlobsOnceAndTheManifestLast)
   EXPECT_EQ(objects.m_puts.size(), 3u);
 }
 
+// Text that compresses well, larger than the smallest file that gets variants.
+std::string
+script(std::string_view marker)
+{
+  std::string text;
+  for (int i = 0; i < 400; ++i) {
+    text +=
+      "export function f" + std::to_string(i) + "() { return '" + std::string(marker) + "'; }\n";
+  }
+  return text;
+}
+
+TEST(Publish, ReusesTheVariantsOfContentPublishedBefore)
+{
+  TempDir dir;
+  write_file(dir.path() / "dist" / "app.js", script("first"));
+  TempDir store_dir;
+  RecordingObjects objects(store_dir.path());
+  const auto files = collect_output(dir.path() / "dist", {});
+  ASSERT_TRUE(files.has_value());
+  const auto entry_of = [&](const std::string& id) {
+    const auto manifest = objects::parse_manifest(**objects.get(objects::manifest_key(id)));
+    return manifest.value().files.at("app.js");
+  };
+
+  ASSERT_TRUE(publish_output(objects, "first00001", *files, k_default_blob_reuse_window));
+  const auto first = entry_of("first00001");
+  ASSERT_FALSE(first.gzip.hash.empty());
+  ASSERT_FALSE(first.br.hash.empty());
+  EXPECT_EQ(objects.m_puts.size(), 5u) << "the blob, two variants, their record, the manifest";
+  EXPECT_TRUE(objects.exists(objects::variants_key(first.hash)).value());
+
+  // The same content again: nothing compressed or uploaded but the manifest.
+  objects.m_puts.clear();
+  ASSERT_TRUE(publish_output(objects, "second0002", *files, k_default_blob_reuse_window));
+  EXPECT_EQ(objects.m_puts, (std::vector<std::string>{ objects::manifest_key("second0002") }));
+  const auto second = entry_of("second0002");
+  EXPECT_EQ(second.gzip.hash, first.gzip.hash);
+  EXPECT_EQ(second.br.size, first.br.size);
+
+  // Past the reuse window the variants are written again, from the store's own copy.
+  objects.m_puts.clear();
+  ASSERT_TRUE(publish_output(objects, "third00003", *files, std::chrono::seconds(0)));
+  auto puts = objects.m_puts;
+  std::vector<std::string> expected{ objects::blob_key(first.hash),
+                                     objects::blob_key(first.gzip.hash),
+                                     objects::blob_key(first.br.hash),
+                                     objects::manifest_key("third00003") };
+  std::ranges::sort(puts);
+  std::ranges::sort(expected);
+  EXPECT_EQ(puts, expected) << "no record written again: nothing was compressed";
+
+  // A variant that is gone is made again.
+  ASSERT_TRUE(objects.remove(objects::blob_key(first.br.hash)));
+  ASSERT_TRUE(publish_output(objects, "fourth0004", *files, k_default_blob_reuse_window));
+  EXPECT_EQ(entry_of("fourth0004").br.hash, first.br.hash);
+  EXPECT_TRUE(objects.exists(objects::blob_key(first.br.hash)).value());
+}
+
 // The rule files are parsed once, at collection: their problems go to the build log and
 // the rules to the manifest, next to the files themselves.
 TEST(Publish, ReportsRuleProblemsAndStoresTheRulesInTheManifest)

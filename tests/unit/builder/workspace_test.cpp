@@ -39,15 +39,18 @@ TEST(Workspace, RemovesItselfAndTheFoldersOfEarlierAttempts)
     testing::write_file(dir.path() / attempt / "abc123" / "src" / "file", "x");
     testing::write_file(dir.path() / attempt / "other1" / "file", "x");
   }
+  Trash trash(dir.path() / "trash", 4);
   const auto second = Workspace::open(dir.path(), "abc123", 2);
   ASSERT_TRUE(second.has_value());
-  second->remove_earlier_attempts();
+  second->remove_earlier_attempts(trash);
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "attempt-1" / "abc123"));
   EXPECT_TRUE(std::filesystem::exists(second->path()));
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "attempt-3" / "abc123"));
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "attempt-1" / "other1"));
-  second->remove();
+  second->remove(trash);
   EXPECT_FALSE(std::filesystem::exists(second->path()));
+  trash.wait_until_empty();
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "trash"));
 }
 
 TEST(Workspace, FindsTheWorkspacesOfEveryAttempt)

@@ -93,6 +93,23 @@ TEST(DeploymentFields, ShowsEveryFieldAndADashForThoseNotSet)
             "updated     2026-11-26 01:12:00\n");
 }
 
+TEST(DeploymentFields, ShowsTheQueueWhileQueued)
+{
+  const auto deployment = object(R"json({
+    "id": "a1b2c3d4e5", "status": "PENDING", "repoUrl": "https://example.com/site.git",
+    "queuePosition": 2, "queueReason": "waiting for a free worker (1 build running, 1 deployment ahead)"
+  })json");
+  EXPECT_EQ(queue_place(deployment),
+            "#2, waiting for a free worker (1 build running, 1 deployment ahead)");
+  EXPECT_TRUE(deployment_fields(deployment)
+                .starts_with("id          a1b2c3d4e5\n"
+                             "status      PENDING\n"
+                             "queue       #2, waiting for a free worker (1 build running, 1 "
+                             "deployment ahead)\n"))
+    << deployment_fields(deployment);
+  EXPECT_EQ(queue_place(object(R"({"queuePosition": null})")), "");
+}
+
 TEST(DeadLettersTable, ShowsOneRowPerDeadLetter)
 {
   const auto letters = array(R"([

@@ -174,6 +174,22 @@ TEST_P(SweepSuite, DeletesWhatNoLiveManifestReferencesAndSparesTheRest)
   EXPECT_EQ(sweep(0s).blobs_deleted, 0u);
 }
 
+TEST_P(SweepSuite, KeepsAVariantsRecordAsLongAsItsBlob)
+{
+  const auto kept = blob("served by a site");
+  const auto orphan = blob("served by nothing");
+  for (const auto& hash : { kept, orphan }) {
+    ASSERT_TRUE(objects().put(objects::variants_key(hash), "").has_value());
+  }
+  deployment("kept000002", core::Status::deployed);
+  manifest("kept000002", { kept });
+  EXPECT_EQ(sweep(0s).blobs_deleted, 2u);
+  EXPECT_EQ(keys(),
+            (std::set<std::string>{ objects::blob_key(kept),
+                                    objects::variants_key(kept),
+                                    objects::manifest_key("kept000002") }));
+}
+
 TEST_P(SweepSuite, AnOperatorsSweepFreesADeletedSitesBlobsAtOnceWhileNoBuildIsInFlight)
 {
   const auto kept_only = blob("only the kept site");

@@ -429,6 +429,40 @@ TEST_P(MetadataStoreTest, ReleaseMakesTheJobVisibleWithoutCountingTheReceive)
   EXPECT_TRUE(store().extend_lease(*second, 60s).value());
 }
 
+TEST_P(MetadataStoreTest, QueuePlaceFollowsTheOrderJobsAreLeasedIn)
+{
+  const auto place = [&](std::string_view id) {
+    auto found = store().queue_place(id);
+    EXPECT_TRUE(found.has_value()) << found.error().message;
+    return found.value_or(std::nullopt);
+  };
+  const auto position_and_running = [&](std::string_view id) {
+    const auto found = place(id);
+    return found ? std::pair{ found->position, found->running } : std::pair{ -1L, -1L };
+  };
+  for (const auto* id : { "qa", "qb", "qc" }) {
+    create(id);
+    advance(1ms);
+  }
+  EXPECT_EQ(position_and_running("qa"), std::pair(1L, 0L));
+  EXPECT_EQ(position_and_running("qc"), std::pair(3L, 0L));
+  EXPECT_FALSE(place("ghost").has_value());
+
+  auto first = lease(50ms);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->deployment_id, "qa");
+  EXPECT_FALSE(place("qa").has_value()) << "leased: not waiting";
+  EXPECT_EQ(position_and_running("qb"), std::pair(1L, 1L));
+  EXPECT_EQ(position_and_running("qc"), std::pair(2L, 1L));
+
+  // A job whose lease expired waits again, behind those queued before it became visible.
+  advance(80ms);
+  EXPECT_EQ(position_and_running("qa"), std::pair(3L, 0L));
+  auto next = lease(60s);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->deployment_id, "qb");
+}
+
 TEST_P(MetadataStoreTest, UserFailureIsFinalAndNotRetried)
 {
   create("u");

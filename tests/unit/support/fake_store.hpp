@@ -2,6 +2,7 @@
 
 #include "reactor/store/metadata_store.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -104,6 +105,16 @@ public:
     return {};
   }
 
+  Result<std::optional<store::QueuePlace>> queue_place(std::string_view id) override
+  {
+    std::lock_guard lock(m_mutex);
+    const auto job = std::ranges::find(m_queue, id, &store::Job::deployment_id);
+    if (job == m_queue.end()) {
+      return std::optional<store::QueuePlace>{};
+    }
+    return std::optional(
+      store::QueuePlace{ job - m_queue.begin() + 1, static_cast<std::int64_t>(m_leased.size()) });
+  }
   util::Result<store::StoreCounts> counts() override { return store::StoreCounts{}; }
   Result<std::vector<store::DeadLetter>> list_dead_letters() override { return {}; }
   Result<bool> redrive(std::string_view) override { return false; }

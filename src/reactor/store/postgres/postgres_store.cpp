@@ -55,6 +55,11 @@ constexpr Statements k_statements{
   .leased_job_deployment =
     "SELECT deployment_id FROM jobs WHERE id = $1 AND lease_token = $2 FOR UPDATE",
   .delete_job = "DELETE FROM jobs WHERE id = $1",
+  .queue_place =
+    "SELECT 1 + (SELECT COUNT(*) FROM jobs k WHERE k.visible_at_ms <= $2 AND (k.visible_at_ms, "
+    "k.id) < (j.visible_at_ms, j.id)), (SELECT COUNT(*) FROM jobs k WHERE k.lease_token IS NOT "
+    "NULL AND k.visible_at_ms > $2) FROM jobs j WHERE j.deployment_id = $1 AND j.visible_at_ms "
+    "<= $2",
   .insert_dead_letter =
     "INSERT INTO dead_letters (deployment_id, receives, reason, dead_at_ms) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT (deployment_id) DO UPDATE SET "
@@ -78,7 +83,7 @@ constexpr Statements k_statements{
     "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
     "WHERE deployment_id = $3 AND seq > $1 ORDER BY seq LIMIT $2",
   .edge_events_after = "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-                     "WHERE kind IN ('deleted', 'alias') AND seq > $1 ORDER BY seq LIMIT $2",
+                       "WHERE kind IN ('deleted', 'alias') AND seq > $1 ORDER BY seq LIMIT $2",
   .last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events",
   .insert_project = "INSERT INTO projects (name, repo_url, production_branch, settings, "
                     "auto_promote, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) "
@@ -99,6 +104,7 @@ constexpr Statements k_statements{
     "SELECT label, branch, deployment_id FROM aliases WHERE project = $1 ORDER BY label",
   .delete_project_aliases = "DELETE FROM aliases WHERE project = $1",
   .alias_target = "SELECT deployment_id FROM aliases WHERE label = $1",
+  .deployment_alias_count = "SELECT COUNT(*) FROM aliases WHERE deployment_id = $1",
   .move_alias =
     "INSERT INTO aliases (label, project, branch, deployment_id, target_created_ms, "
     "updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (label) DO UPDATE SET "

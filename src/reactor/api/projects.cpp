@@ -1,0 +1,324 @@
+#include "reactor/api/deployment_json.hpp"
+#include "reactor/api/handlers.hpp"
+#include "reactor/core/build_settings.hpp"
+#include "reactor/core/project_request.hpp"
+#include "reactor/util/log.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace reactor::api {
+
+namespace {
+
+constexpr int k_project_deployments = 100;
+
+net::Response
+unknown_project(std::string_view name)
+{
+  return net::json_error(404, "No project named '" + std::string(name) + "'");
+}
+
+// The project, or the answer to give instead (404, or the store's failure).
+std::expected<core::Project, net::Response>
+find(std::string_view name, ApiContext& context)
+{
+  auto found = context.store.find_project(name);
+  if (!found) {
+    return std::unexpected(store_failure(found.error()));
+  }
+  auto& project = *found;
+  if (!project) {
+    return std::unexpected(unknown_project(name));
+  }
+  return std::move(*project);
+}
+
+// Where the production alias points ("" for nowhere yet).
+util::Result<std::string>
+production_target(std::string_view project, ApiContext& context)
+{
+  auto target = context.store.resolve_alias(project);
+  if (!target) {
+    return std::unexpected(target.error());
+  }
+  return target->value_or("");
+}
+
+boost::json::object
+project_json(const core::Project& project,
+             const std::vector<store::Alias>& aliases,
+             const ApiContext& context)
+{
+  boost::json::array hostnames;
+  boost::json::value production = nullptr;
+  for (const auto& alias : aliases) {
+    hostnames.push_back(boost::json::object{
+      { "label", alias.label },
+      { "url", site_url(context.site_url_template, alias.label) },
+      { "branch",
+        alias.branch.empty() ? boost::json::value(nullptr) : boost::json::value(alias.branch) },
+      { "deploymentId", alias.deployment_id } });
+    if (alias.label == project.name) {
+      production = boost::json::value(alias.deployment_id);
+    }
+  }
+  boost::json::object settings = core::build_settings_json(project.settings);
+  if (auto* env = settings.if_contains("env"); env != nullptr) {
+    boost::json::array names; // values never leave the server once saved
+    for (const auto& [name, value] : project.settings.env) {
+      names.emplace_back(name);
+    }
+    *env = std::move(names);
+  }
+  return boost::json::object{
+    { "name", project.name },
+    { "repoUrl", project.repo_url },
+    { "productionBranch",
+      project.production_branch.empty() ? boost::json::value(nullptr)
+                                        : boost::json::value(project.production_branch) },
+    { "autoPromote", project.auto_promote },
+    { "settings", std::move(settings) },
+    { "url", site_url(context.site_url_template, project.name) },
+    { "productionDeploymentId", std::move(production) },
+    { "aliases", std::move(hostnames) },
+    { "createdAt", iso8601(project.created_at_ms) },
+  };
+}
+
+net::Response
+project_response(unsigned status, const core::Project& project, ApiContext& context)
+{
+  auto aliases = context.store.project_aliases(project.name);
+  if (!aliases) {
+    return store_failure(aliases.error());
+  }
+  return net::json_response(status,
+                            boost::json::serialize(project_json(project, *aliases, context)));
+}
+
+// Points production at `target` while it still points at `expected`; `rollback` turns
+// automatic promotion off (a rollback sticks until the next promote).
+net::Response
+move_production(const core::Project& project,
+                const std::string& target,
+                const std::string& expected,
+                bool rollback,
+                ApiContext& context)
+{
+  auto found = context.store.find_deployment(target);
+  if (!found) {
+    return store_failure(found.error());
+  }
+  const auto& deployment = *found;
+  if (!deployment) {
+    return unknown_deployment(target);
+  }
+  if (deployment->project != project.name) {
+    return net::json_error(
+      422, "Deployment " + target + " is not a deployment of project " + project.name);
+  }
+  if (deployment->status != core::Status::deployed) {
+    return net::json_error(422,
+                           "Deployment " + target + " is " +
+                             std::string(core::to_string(deployment->status)) +
+                             ": only a DEPLOYED deployment can serve production");
+  }
+  auto moved = context.store.set_production(project.name, target, expected, !rollback);
+  if (!moved) {
+    return store_failure(moved.error());
+  }
+  if (!*moved) {
+    return net::json_error(409,
+                           "Production of " + project.name +
+                             " changed meanwhile: look at the project again and retry");
+  }
+  util::log::info(rollback ? "project.rolled_back" : "project.promoted",
+                  { { "project", project.name }, { "id", target }, { "previous", expected } });
+  auto updated = find(project.name, context);
+  return updated ? project_response(200, *updated, context) : std::move(updated.error());
+}
+
+} // namespace
+
+net::Response
+create_project(const net::Request& request, ApiContext& context)
+{
+  auto project = core::parse_project_request(request.body, context.allow_local_repos);
+  if (!project) {
+    return net::json_error(400, project.error().message);
+  }
+  if (auto named = core::check_project_name(project->name); !named) {
+    return net::json_error(422, named.error().message);
+  }
+  project->created_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto created = context.store.create_project(*project);
+  if (!created) {
+    return store_failure(created.error());
+  }
+  if (!*created) {
+    return net::json_error(409, "A project named '" + project->name + "' exists already");
+  }
+  util::log::info("project.created",
+                  { { "project", project->name }, { "repo", project->repo_url } });
+  return project_response(201, *project, context);
+}
+
+net::Response
+list_projects(ApiContext& context)
+{
+  auto projects = context.store.list_projects();
+  if (!projects) {
+    return store_failure(projects.error());
+  }
+  boost::json::array items;
+  for (const auto& project : *projects) {
+    auto aliases = context.store.project_aliases(project.name);
+    if (!aliases) {
+      return store_failure(aliases.error());
+    }
+    items.push_back(project_json(project, *aliases, context));
+  }
+  return net::json_response(
+    200, boost::json::serialize(boost::json::object{ { "projects", std::move(items) } }));
+}
+
+net::Response
+get_project(std::string_view name, ApiContext& context)
+{
+  auto project = find(name, context);
+  return project ? project_response(200, *project, context) : std::move(project.error());
+}
+
+net::Response
+delete_project(std::string_view name, ApiContext& context)
+{
+  auto outcome = context.store.delete_project(name);
+  if (!outcome) {
+    return store_failure(outcome.error());
+  }
+  if (*outcome == store::DeleteOutcome::unknown) {
+    return unknown_project(name);
+  }
+  if (*outcome != store::DeleteOutcome::deleted) {
+    return net::json_error(409,
+                           "Project " + std::string(name) +
+                             " has a build queued or running: cancel it, or wait until it ends");
+  }
+  util::log::info("project.deleted", { { "project", name } });
+  return net::json_response(200,
+                            boost::json::serialize(boost::json::object{
+                              { "name", std::string(name) }, { "deleted", true } }));
+}
+
+net::Response
+deploy_project(std::string_view name, const net::Request& request, ApiContext& context)
+{
+  auto project = find(name, context);
+  if (!project) {
+    return std::move(project.error());
+  }
+  auto ref = core::parse_project_deploy_request(request.body);
+  if (!ref) {
+    return net::json_error(400, ref.error().message);
+  }
+  core::Deployment deployment;
+  deployment.repo_url = project->repo_url;
+  deployment.ref = ref->empty() ? project->production_branch : *ref;
+  deployment.branch = deployment.ref;
+  deployment.project = project->name;
+  deployment.settings = project->settings; // a snapshot: a rollback serves what was built
+  return enqueue_deployment(std::move(deployment), request, context);
+}
+
+net::Response
+list_project_deployments(std::string_view name, const net::Request& request, ApiContext& context)
+{
+  if (auto project = find(name, context); !project) {
+    return std::move(project.error());
+  }
+  auto deployments = context.store.list_project_deployments(name, k_project_deployments);
+  if (!deployments) {
+    return store_failure(deployments.error());
+  }
+  const auto branch = request.query("branch");
+  boost::json::array items;
+  for (const auto& deployment : *deployments) {
+    if (!branch || deployment.branch == *branch) {
+      items.push_back(
+        deployment_json(deployment, site_url(context.site_url_template, deployment.id)));
+    }
+  }
+  return net::json_response(
+    200, boost::json::serialize(boost::json::object{ { "deployments", std::move(items) } }));
+}
+
+net::Response
+promote(std::string_view name, const net::Request& request, ApiContext& context)
+{
+  auto project = find(name, context);
+  if (!project) {
+    return std::move(project.error());
+  }
+  auto choice = core::parse_deployment_choice(request.body, true);
+  if (!choice) {
+    return net::json_error(400, choice.error().message);
+  }
+  auto current = production_target(name, context);
+  if (!current) {
+    return store_failure(current.error());
+  }
+  const auto& target = *choice;
+  if (!target) {
+    return net::json_error(400, "deploymentId is missing");
+  }
+  return move_production(*project, *target, *current, false, context);
+}
+
+net::Response
+rollback(std::string_view name, const net::Request& request, ApiContext& context)
+{
+  auto project = find(name, context);
+  if (!project) {
+    return std::move(project.error());
+  }
+  auto choice = core::parse_deployment_choice(request.body, false);
+  if (!choice) {
+    return net::json_error(400, choice.error().message);
+  }
+  auto current = production_target(name, context);
+  if (!current) {
+    return store_failure(current.error());
+  }
+  if (current->empty()) {
+    return net::json_error(422, "Project " + project->name + " has no production deployment yet");
+  }
+  if (const auto& target = *choice) {
+    return move_production(*project, *target, *current, true, context);
+  }
+  // The newest DEPLOYED production build older than the one serving now.
+  auto deployments = context.store.list_project_deployments(name, k_project_deployments);
+  if (!deployments) {
+    return store_failure(deployments.error());
+  }
+  const auto serving = std::ranges::find(*deployments, *current, &core::Deployment::id);
+  const auto previous =
+    std::find_if(serving == deployments->end() ? deployments->end() : serving + 1,
+                 deployments->end(),
+                 [&](const core::Deployment& deployment) {
+                   return deployment.status == core::Status::deployed &&
+                          core::is_production_branch(*project, deployment.branch);
+                 });
+  if (previous == deployments->end()) {
+    return net::json_error(422,
+                           "Project " + project->name +
+                             " has no earlier DEPLOYED production deployment to roll back to");
+  }
+  return move_production(*project, previous->id, *current, true, context);
+}
+
+} // namespace reactor::api
