@@ -6,6 +6,7 @@
 #include "reactor/builder/disk_watch.hpp"
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/git.hpp"
+#include "reactor/builder/host_config.hpp"
 #include "reactor/builder/node_source.hpp"
 #include "reactor/builder/plan_settings.hpp"
 #include "reactor/builder/publish.hpp"
@@ -275,22 +276,23 @@ private:
 
   Outcome plan()
   {
+    if (auto read = read_app_host_config(); !read) {
+      return failed(std::move(read.error()));
+    }
     auto node = choose_node();
     if (!node) {
       return failed(std::move(node.error()));
     }
     m_node = std::move(*node);
-    auto detected = detect_build(source(),
-                                 m_deployment.settings.root_dir,
-                                 m_node.major,
-                                 m_deployment.settings.package_manager);
+    auto detected =
+      detect_build(source(), m_settings.root_dir, m_node.major, m_settings.package_manager);
     if (!detected) {
       return failed(std::move(detected.error()));
     }
     if (auto pinned = pin_from_cache(*detected); !pinned) {
       return failed(std::move(pinned.error()));
     }
-    auto planned = apply_settings(std::move(*detected), m_deployment.settings);
+    auto planned = apply_settings(std::move(*detected), m_settings);
     if (!planned) {
       return failed(std::move(planned.error()));
     }
@@ -325,6 +327,28 @@ private:
     return std::nullopt;
   }
 
+  // The settings with those of the app's vercel.json or netlify.toml filled in (a folder
+  // that is not a real one is left for detection to report).
+  util::Result<void> read_app_host_config()
+  {
+    m_settings = m_deployment.settings;
+    const auto app = directory_inside(source(), m_settings.root_dir);
+    if (!app) {
+      return {};
+    }
+    auto host = read_host_config(*app, [this](std::string_view line) { m_log.note(line); });
+    if (!host) {
+      return std::unexpected(std::move(host.error()));
+    }
+    auto settings = with_host_settings(m_settings, *host);
+    if (!settings) {
+      return std::unexpected(std::move(settings.error()));
+    }
+    m_settings = std::move(*settings);
+    m_host_config = std::move(*host);
+    return {};
+  }
+
   static std::string display(const std::string& dir) { return dir.empty() ? "/" : dir; }
 
   // A yarn or pnpm from the shared corepack home (installed there first if needed), so
@@ -357,14 +381,14 @@ private:
     const auto& host = host_toolchain();
     NodeToolchain host_node{ host.node_version, host.node_major, {} };
     std::optional<NodeSource> asked;
-    if (const auto& setting = m_deployment.settings.node_version; !setting.empty()) {
+    if (const auto& setting = m_settings.node_version; !setting.empty()) {
       auto request = core::parse_node_version(setting);
       if (!request) {
         return util::fail_user("nodeVersion: " + request.error().message);
       }
       asked = NodeSource{ "the nodeVersion setting", setting, std::move(*request) };
     } else {
-      auto found = find_node_request(source(), m_deployment.settings.root_dir);
+      auto found = find_node_request(source(), m_settings.root_dir);
       if (!found) {
         return std::unexpected(std::move(found.error()));
       }
@@ -650,7 +674,7 @@ private:
       m_info.output_dir = dir;
       return std::optional(*inside);
     }
-    if (!m_deployment.settings.output_dir.empty()) {
+    if (!m_settings.output_dir.empty()) {
       return std::optional<fs::path>{};
     }
     const auto app = source() / m_plan.app_dir;
@@ -691,6 +715,10 @@ private:
     if (!collected) {
       return failed(std::move(collected.error()));
     }
+    // The host configuration's rules come after the site's _redirects and _headers.
+    for (const auto& problem : rules::append_host_rules(collected->rules, m_host_config.config)) {
+      say(m_host_config.file + ": " + sanitize_line(problem));
+    }
     if (collected->files.empty()) {
       return final_error("The build wrote no files to " + m_info.output_dir + "/");
     }
@@ -724,6 +752,8 @@ private:
   const PipelineConfig& m_config;
   const BuildJob& m_job;
   const core::Deployment m_deployment;
+  core::BuildSettings m_settings; // the deployment's, with its host configuration's filled in
+  AppHostConfig m_host_config;
   std::string m_commit;
   BuildPlan m_plan;
   NodeToolchain m_node;

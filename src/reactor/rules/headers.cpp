@@ -82,6 +82,38 @@ has_changes(const HeaderRule& rule)
 
 } // namespace
 
+std::optional<std::string>
+header_problem(std::string_view name, std::string_view value)
+{
+  if (auto problem = name_problem(name)) {
+    return problem;
+  }
+  if (value.empty()) {
+    return "header " + quote_excerpt(util::ascii_lowercase(name)) + " has no value";
+  }
+  if (std::ranges::any_of(value, [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && c != '\t') || byte == 0x7f;
+      })) {
+    return "the value of header " + quote_excerpt(util::ascii_lowercase(name)) +
+           " contains control characters";
+  }
+  return std::nullopt;
+}
+
+void
+add_header(HeaderRule& rule, std::string_view name, std::string_view value)
+{
+  const std::string key = util::ascii_lowercase(name);
+  const auto existing =
+    std::ranges::find_if(rule.set, [&](const auto& header) { return header.first == key; });
+  if (existing == rule.set.end()) {
+    rule.set.emplace_back(key, std::string(value));
+  } else {
+    existing->second.append(", ").append(value);
+  }
+}
+
 HeaderRules
 parse_headers(std::string_view text)
 {
@@ -165,30 +197,11 @@ parse_headers(std::string_view text)
     }
     const std::string_view name = util::trim(line.substr(0, colon), k_whitespace);
     const std::string_view value = util::trim(line.substr(colon + 1), k_whitespace);
-    if (auto problem = name_problem(name)) {
+    if (auto problem = header_problem(name, value)) {
       report(*problem + "; ignored");
       continue;
     }
-    if (value.empty()) {
-      report("header " + quote_excerpt(util::ascii_lowercase(name)) + " has no value; ignored");
-      continue;
-    }
-    if (std::ranges::any_of(value, [](char c) {
-          const auto byte = static_cast<unsigned char>(c);
-          return (byte < 0x20 && c != '\t') || byte == 0x7f;
-        })) {
-      report("the value of header " + quote_excerpt(util::ascii_lowercase(name)) +
-             " contains control characters; ignored");
-      continue;
-    }
-    const std::string key = util::ascii_lowercase(name);
-    const auto existing =
-      std::ranges::find_if(current->set, [&](const auto& header) { return header.first == key; });
-    if (existing == current->set.end()) {
-      current->set.emplace_back(key, std::string(value));
-    } else {
-      existing->second.append(", ").append(value);
-    }
+    add_header(*current, name, value);
   }
   finish();
   return result;

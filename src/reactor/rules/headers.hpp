@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,14 @@ struct HeaderRules
   std::vector<HeaderRule> rules;     // in file order; every matching rule applies
   std::vector<std::string> problems; // "line N: what is wrong", for the build log
 };
+
+// Why a rule cannot set header `name` to `value` (an invalid or refused name, an empty
+// value, control characters), for a build log; nullopt when it can.
+std::optional<std::string> header_problem(std::string_view name, std::string_view value);
+
+// Adds `name: value` (one header_problem accepts) to `rule.set`, lowercasing the name and
+// joining the values of a name already set with ", ".
+void add_header(HeaderRule& rule, std::string_view name, std::string_view value);
 
 // Parses a _headers file: a path pattern on a line, then "Name: value" and "! Name" lines
 // (indented or not), "#" comments. Never fails: malformed lines, headers before any path,

@@ -93,6 +93,42 @@ parse_status(std::string_view field)
 
 } // namespace
 
+std::optional<std::string>
+redirect_rule_problem(const RedirectRule& rule)
+{
+  return rule_problem(rule, rule.from);
+}
+
+std::optional<std::string>
+add_redirect(RedirectRules& rules, RedirectRule rule)
+{
+  // static_index holds the leading static rules: the rest count as dynamic.
+  const std::size_t static_count = rules.static_index.size();
+  const std::size_t dynamic_count = rules.rules.size() - static_count;
+  const bool taken =
+    rules.static_index.contains(rule.from) ||
+    std::ranges::any_of(rules.rules.begin() + std::ssize(rules.static_index),
+                        rules.rules.end(),
+                        [&](const RedirectRule& other) { return other.from == rule.from; });
+  if (taken) {
+    return "duplicate source " + quote_excerpt(rule.from) + " (the earlier rule applies)";
+  }
+  const bool is_static = dynamic_count == 0 && !has_dynamic_part(rule.from);
+  if (is_static && static_count == k_max_static_redirects) {
+    return "more than " + std::to_string(k_max_static_redirects) + " static rules";
+  }
+  if (!is_static && dynamic_count == k_max_dynamic_redirects) {
+    return "more than " + std::to_string(k_max_dynamic_redirects) +
+           " dynamic rules (those with \"*\" or placeholders, and every rule after the first of "
+           "them)";
+  }
+  if (is_static) {
+    rules.static_index.emplace(rule.from, rules.rules.size());
+  }
+  rules.rules.push_back(std::move(rule));
+  return std::nullopt;
+}
+
 bool
 is_absolute_url(std::string_view target)
 {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,15 @@ struct RedirectRules
 // Cloudflare). Never fails: every malformed line, rule over the limits and ignored part is
 // described in `problems` and left out.
 RedirectRules parse_redirects(std::string_view text);
+
+// Why `rule` (its `from` already without a query string) cannot be kept, for a build log;
+// nullopt when it can. The checks parse_redirects makes of every line.
+std::optional<std::string> redirect_rule_problem(const RedirectRule& rule);
+
+// Adds `rule` (one redirect_rule_problem accepts) after `rules.rules`, within the limits
+// parse_redirects keeps, and updates `rules.static_index`. Returns why it was left out (a
+// source already taken, the limits) or nullopt when it was added.
+std::optional<std::string> add_redirect(RedirectRules& rules, RedirectRule rule);
 
 // Fills `rules.static_index` from `rules.rules` (parse_redirects does; so must whoever
 // reads rules back from where they were stored).

@@ -1,0 +1,110 @@
+// Configuration written for other hosts deploys unchanged: a vercel.json's or netlify.toml's
+// build settings are used and its rules served, what Reactor does not support is named in
+// the build log, and the request's own settings win over the file's.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { deploy, fullLog, makeRepo, site, startServer, waitFor } from './harness.mjs';
+
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { await server.stop(); });
+
+// A package.json whose `script` writes `files` ({path: content}) into `dir`/.
+function app(files, { script = 'build', dir = 'dist' } = {}) {
+  return {
+    'package.json': JSON.stringify({ name: 'host-config', private: true, scripts: { [script]: 'node write.js' } }),
+    'write.js': `const fs = require('fs'), path = require('path');
+for (const [name, content] of Object.entries(${JSON.stringify(files)})) {
+  fs.mkdirSync(path.dirname(path.join(${JSON.stringify(dir)}, name)), { recursive: true });
+  fs.writeFileSync(path.join(${JSON.stringify(dir)}, name), content);
+}`,
+  };
+}
+
+async function deployed(files, settings = {}) {
+  const posted = await deploy(server.port, { repoUrl: makeRepo(files), ...settings });
+  const final = await waitFor(server.port, posted.json.id);
+  const log = await fullLog(server.port, posted.json.id);
+  return { id: posted.json.id, final, log };
+}
+
+test('vercel.json: a rewrite, a redirect and a header are served; unsupported keys are named', async () => {
+  const { id, final, log } = await deployed({
+    ...app({ 'index.html': 'home', 'app.html': 'the app', 'assets/site.css': 'body{}' }, { script: 'build:vercel', dir: 'out' }),
+    'vercel.json': JSON.stringify({
+      buildCommand: 'npm run build:vercel',
+      outputDirectory: 'out',
+      rewrites: [{ source: '/app/:path*', destination: '/app.html' }],
+      redirects: [{ source: '/old/:slug', destination: '/new/:slug' }],
+      headers: [{ source: '/assets/(.*)', headers: [{ key: 'X-Served-By', value: 'reactor' }] }],
+      cleanUrls: true,
+      functions: { 'api/*.js': { memory: 1024 } },
+    }),
+  });
+  assert.equal(final.status, 'DEPLOYED', log);
+  assert.match(log, /Read vercel\.json: build command, output folder, 2 redirects and rewrites, 1 header rule/);
+  assert.match(log, /vercel\.json: cleanUrls: not supported as a setting/);
+  assert.match(log, /vercel\.json: "functions": not supported; ignored/);
+
+  const rewritten = await site(server.port, id, '/app/settings/profile');
+  assert.equal(rewritten.status, 200);
+  assert.equal(rewritten.body, 'the app');
+  const redirected = await site(server.port, id, '/old/hello');
+  assert.equal(redirected.status, 308);
+  assert.equal(redirected.headers.location, '/new/hello');
+  const asset = await site(server.port, id, '/assets/site.css');
+  assert.equal(asset.headers['x-served-by'], 'reactor');
+  assert.equal((await site(server.port, id, '/')).headers['x-served-by'], undefined);
+});
+
+test('netlify.toml: its build command and publish folder are used, a redirect and a header served', async () => {
+  const { id, final, log } = await deployed({
+    ...app({ 'index.html': 'built by the netlify command' }, { script: 'build:netlify', dir: 'public' }),
+    'netlify.toml': `[build]
+command = "npm run build:netlify"
+publish = "public"
+
+[[redirects]]
+from = "/go/*"
+to = "/target/:splat"
+status = 302
+
+[[headers]]
+for = "/*"
+[headers.values]
+X-Frame-Options = "DENY"
+
+[[plugins]]
+package = "@netlify/plugin-lighthouse"
+`,
+  });
+  assert.equal(final.status, 'DEPLOYED', log);
+  assert.match(log, /Running npm run build:netlify/);
+  assert.match(log, /netlify\.toml: line 15: "plugins" is not supported; ignored/);
+  const home = await site(server.port, id, '/');
+  assert.equal(home.body, 'built by the netlify command');
+  assert.equal(home.headers['x-frame-options'], 'DENY');
+  const redirected = await site(server.port, id, '/go/a/b');
+  assert.equal(redirected.status, 302);
+  assert.equal(redirected.headers.location, '/target/a/b');
+});
+
+test('_redirects comes first; the request\'s settings win over the file\'s', async () => {
+  const { id, final, log } = await deployed({
+    ...app({ 'index.html': 'from the request\'s command', _redirects: '/same /from-redirects-file 301\n' }),
+    'netlify.toml': '[build]\ncommand = "exit 1"\n\n[[redirects]]\nfrom = "/same"\nto = "/from-toml"\n',
+  }, { buildCommand: 'npm run build' });
+  assert.equal(final.status, 'DEPLOYED', log);
+  assert.equal((await site(server.port, id, '/')).body, 'from the request\'s command');
+  assert.equal((await site(server.port, id, '/same')).headers.location, '/from-redirects-file');
+  assert.match(log, /netlify\.toml: redirect from "\/same": duplicate source/);
+});
+
+test('a malformed vercel.json fails the build, naming the file and line', async () => {
+  const { final } = await deployed({
+    ...app({ 'index.html': 'never' }),
+    'vercel.json': '{\n  "rewrites": [\n    { "source": "/a", }\n  ]\n}\n',
+  });
+  assert.equal(final.status, 'ERROR');
+  assert.match(final.error, /^vercel\.json, line 3: not valid JSON .*: fix it or remove the file$/);
+});
