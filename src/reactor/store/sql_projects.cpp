@@ -1,0 +1,219 @@
+#include "reactor/core/build_settings.hpp"
+#include "reactor/core/project.hpp"
+#include "reactor/store/sql_store_impl.hpp"
+
+namespace reactor::store {
+
+using namespace rows;
+using util::fail;
+
+Result<bool>
+SqlStore::create_project(const core::Project& project)
+{
+  return run("create project", project.name, [&](Executor& executor) -> Result<bool> {
+    const auto created = project.created_at_ms != 0 ? project.created_at_ms : m_clock();
+    auto inserted = executor.execute(m_sql.insert_project,
+                                     sql_values(project.name,
+                                                project.repo_url,
+                                                project.production_branch,
+                                                core::to_json(project.settings),
+                                                std::int64_t{ project.auto_promote ? 1 : 0 },
+                                                created));
+    if (!inserted) {
+      return std::unexpected(inserted.error());
+    }
+    return *inserted == 1;
+  });
+}
+
+Result<std::optional<core::Project>>
+SqlStore::find_project(std::string_view name)
+{
+  return run("find project", name, [&](Executor& executor) {
+    return first_row(executor, m_sql.select_project, sql_values(name), read_project);
+  });
+}
+
+Result<std::vector<core::Project>>
+SqlStore::list_projects()
+{
+  return run("list projects", "", [&](Executor& executor) {
+    return all_rows(executor, m_sql.list_projects, {}, read_project);
+  });
+}
+
+Result<DeleteOutcome>
+SqlStore::delete_project(std::string_view name)
+{
+  return run("delete project", name, [&](Executor& executor) -> Result<DeleteOutcome> {
+    if (auto begun = executor.begin(); !begun) {
+      return std::unexpected(begun.error());
+    }
+    auto project = first_row(executor, m_sql.select_project, sql_values(name), read_project);
+    if (!project) {
+      return std::unexpected(project.error());
+    }
+    if (!*project) {
+      return DeleteOutcome::unknown;
+    }
+    auto unfinished = first_row(executor, m_sql.project_unfinished, sql_values(name), read_int64);
+    if (!unfinished) {
+      return std::unexpected(unfinished.error());
+    }
+    if (unfinished->value_or(0) > 0) {
+      return DeleteOutcome::busy;
+    }
+    auto aliases = all_rows(executor, m_sql.project_aliases, sql_values(name), read_alias);
+    if (!aliases) {
+      return std::unexpected(aliases.error());
+    }
+    const auto now = m_clock();
+    for (const auto& alias : *aliases) {
+      if (auto appended = executor.append_event(alias_event(alias.label, "", now)); !appended) {
+        return std::unexpected(appended.error());
+      }
+    }
+    for (const auto sql : { m_sql.delete_project_aliases, m_sql.delete_project }) {
+      if (auto done = executor.execute(sql, sql_values(name)); !done) {
+        return std::unexpected(done.error());
+      }
+    }
+    if (auto committed = executor.commit(); !committed) {
+      return std::unexpected(committed.error());
+    }
+    return DeleteOutcome::deleted;
+  });
+}
+
+Result<std::vector<core::Deployment>>
+SqlStore::list_project_deployments(std::string_view project, int limit)
+{
+  return run("list the deployments of project", project, [&](Executor& executor) {
+    return all_rows(
+      executor, m_sql.list_project_deployments, sql_values(project, limit), read_deployment);
+  });
+}
+
+Result<std::vector<Alias>>
+SqlStore::project_aliases(std::string_view project)
+{
+  return run("list the aliases of project", project, [&](Executor& executor) {
+    return all_rows(executor, m_sql.project_aliases, sql_values(project), read_alias);
+  });
+}
+
+Result<std::optional<std::string>>
+SqlStore::resolve_alias(std::string_view label)
+{
+  return run("resolve alias", label, [&](Executor& executor) {
+    return first_row(executor, m_sql.alias_target, sql_values(label), read_text);
+  });
+}
+
+Result<bool>
+SqlStore::set_production(std::string_view project,
+                         std::string_view deployment_id,
+                         std::string_view expected,
+                         bool auto_promote)
+{
+  return run("promote in project", project, [&](Executor& executor) -> Result<bool> {
+    if (auto begun = executor.begin(); !begun) {
+      return std::unexpected(begun.error());
+    }
+    // Locks the deployment's row first, so a deletion cannot take it meanwhile.
+    if (auto locked = first_row(executor,
+                                m_sql.status_for_update,
+                                sql_values(deployment_id),
+                                [&](const Row& row) { return read_status(row, 0, deployment_id); });
+        !locked) {
+      return std::unexpected(locked.error());
+    }
+    auto target =
+      first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);
+    if (!target) {
+      return std::unexpected(target.error());
+    }
+    if (!*target || (*target)->project != project || (*target)->status != core::Status::deployed) {
+      return fail("deployment '" + std::string(deployment_id) +
+                  "' is not a DEPLOYED deployment of the project");
+    }
+    const auto now = m_clock();
+    const auto moved =
+      expected.empty()
+        ? executor.execute(
+            m_sql.insert_alias,
+            sql_values(project, project, "", deployment_id, (*target)->created_at_ms, now))
+        : executor.execute(
+            m_sql.swap_alias,
+            sql_values(project, deployment_id, (*target)->created_at_ms, now, expected));
+    if (!moved) {
+      return std::unexpected(moved.error());
+    }
+    if (*moved == 0) {
+      return false;
+    }
+    if (auto set = executor.execute(m_sql.set_auto_promote,
+                                    sql_values(project, std::int64_t{ auto_promote ? 1 : 0 }));
+        !set) {
+      return std::unexpected(set.error());
+    }
+    if (auto appended = executor.append_event(alias_event(project, deployment_id, now));
+        !appended) {
+      return std::unexpected(appended.error());
+    }
+    if (auto committed = executor.commit(); !committed) {
+      return std::unexpected(committed.error());
+    }
+    return true;
+  });
+}
+
+// Moves the aliases a project's deployment that just reached DEPLOYED earns: its
+// branch's, and production's for a production build while the project promotes
+// automatically. An alias already on a newer deployment stays.
+Result<void>
+SqlStore::move_aliases(Executor& executor, std::string_view deployment_id, std::int64_t now)
+{
+  auto read =
+    first_row(executor, m_sql.select_deployment, sql_values(deployment_id), read_deployment);
+  if (!read) {
+    return std::unexpected(read.error());
+  }
+  const auto& deployment = *read;
+  if (!deployment || deployment->project.empty()) {
+    return {};
+  }
+  const core::Deployment& built = *deployment;
+  auto found = first_row(executor, m_sql.select_project, sql_values(built.project), read_project);
+  if (!found) {
+    return std::unexpected(found.error());
+  }
+  const auto& project = *found;
+  if (!project) {
+    return {}; // the project was deleted while this built
+  }
+  std::vector<std::pair<std::string, std::string>> labels; // label, branch
+  if (!built.branch.empty()) {
+    labels.emplace_back(core::branch_label(built.project, built.branch), built.branch);
+  }
+  if (core::is_production_branch(*project, built.branch) && project->auto_promote) {
+    labels.emplace_back(built.project, "");
+  }
+  for (const auto& [label, branch] : labels) {
+    auto moved = executor.execute(
+      m_sql.move_alias,
+      sql_values(label, built.project, branch, built.id, built.created_at_ms, now));
+    if (!moved) {
+      return std::unexpected(moved.error());
+    }
+    if (*moved == 0) {
+      continue;
+    }
+    if (auto appended = executor.append_event(alias_event(label, built.id, now)); !appended) {
+      return appended;
+    }
+  }
+  return {};
+}
+
+} // namespace reactor::store

@@ -1,0 +1,161 @@
+#include "reactor/store/sql_rows.hpp"
+
+#include "reactor/core/build_settings.hpp"
+
+namespace reactor::store::rows {
+
+using util::fail;
+
+Result<core::Deployment>
+read_deployment(const Row& row)
+{
+  core::Deployment deployment;
+  deployment.id = row.text(0);
+  deployment.repo_url = row.text(1);
+  deployment.ref = row.text(2);
+  auto status = core::parse_status(row.text(3));
+  auto phase = core::parse_phase(row.text(4));
+  if (!status || !phase) {
+    return fail("deployment '" + deployment.id + "' has an unknown status '" + row.text(3) +
+                "' or phase '" + row.text(4) + "'");
+  }
+  deployment.status = *status;
+  deployment.phase = *phase;
+  deployment.error = row.text(5);
+  deployment.commit = row.text(6);
+  deployment.created_at_ms = row.int64(7);
+  deployment.updated_at_ms = row.int64(8);
+  auto settings = core::parse_build_settings(row.text(9));
+  if (!settings) {
+    return fail("deployment '" + deployment.id +
+                "' has unreadable settings: " + settings.error().message);
+  }
+  deployment.settings = std::move(*settings);
+  deployment.build_info = row.text(10);
+  deployment.project = row.text(11);
+  deployment.branch = row.text(12);
+  return deployment;
+}
+
+Result<core::Project>
+read_project(const Row& row)
+{
+  core::Project project;
+  project.name = row.text(0);
+  project.repo_url = row.text(1);
+  project.production_branch = row.text(2);
+  auto settings = core::parse_build_settings(row.text(3));
+  if (!settings) {
+    return fail("project '" + project.name +
+                "' has unreadable settings: " + settings.error().message);
+  }
+  project.settings = std::move(*settings);
+  project.auto_promote = row.int64(4) != 0;
+  project.created_at_ms = row.int64(5);
+  return project;
+}
+
+Result<Alias>
+read_alias(const Row& row)
+{
+  return Alias{ .label = row.text(0), .branch = row.text(1), .deployment_id = row.text(2) };
+}
+
+Result<core::Event>
+read_event(const Row& row)
+{
+  core::Event event;
+  event.seq = row.int64(0);
+  event.deployment_id = row.text(1);
+  auto kind = row.text(2);
+  if (kind == "log") {
+    event.kind = core::EventKind::log;
+    event.line = row.text(6);
+    return event;
+  }
+  if (kind == "deleted") {
+    event.kind = core::EventKind::deleted;
+    return event;
+  }
+  if (kind == "alias") {
+    event.kind = core::EventKind::alias;
+    event.line = row.text(6);
+    return event;
+  }
+  event.kind = core::EventKind::status;
+  auto status = core::parse_status(row.text(3));
+  auto phase = core::parse_phase(row.text(4));
+  if (kind != "status" || !status || !phase) {
+    return fail("event " + std::to_string(event.seq) + " is malformed (kind '" + kind +
+                "', status '" + row.text(3) + "', phase '" + row.text(4) + "')");
+  }
+  event.status = *status;
+  event.phase = *phase;
+  event.error = row.text(5);
+  return event;
+}
+
+Result<core::Status>
+read_status(const Row& row, int column, std::string_view id)
+{
+  auto status = core::parse_status(row.text(column));
+  if (!status) {
+    return fail("deployment '" + std::string(id) + "' has an unknown status '" + row.text(column) +
+                "'");
+  }
+  return *status;
+}
+
+Result<Candidate>
+read_candidate(const Row& row)
+{
+  Job job{ .id = row.int64(0),
+           .deployment_id = row.text(1),
+           .receives = static_cast<int>(row.int64(2)),
+           .lease_token = {} };
+  auto status = read_status(row, 3, job.deployment_id);
+  if (!status) {
+    return std::unexpected(status.error());
+  }
+  return Candidate{ .job = std::move(job), .status = *status };
+}
+
+Result<DeadLetter>
+read_dead_letter(const Row& row)
+{
+  return DeadLetter{ .deployment_id = row.text(0),
+                     .receives = static_cast<int>(row.int64(1)),
+                     .reason = row.text(2),
+                     .dead_at_ms = row.int64(3) };
+}
+
+Result<DeploymentStatus>
+read_deployment_status(const Row& row)
+{
+  auto id = row.text(0);
+  auto status = read_status(row, 1, id);
+  if (!status) {
+    return std::unexpected(status.error());
+  }
+  return DeploymentStatus{ .id = std::move(id), .status = *status };
+}
+
+Result<std::pair<std::string, std::int64_t>>
+read_count(const Row& row)
+{
+  return std::pair{ row.text(0), row.int64(1) };
+}
+
+Result<std::string>
+read_text(const Row& row)
+{
+  return row.text(0);
+}
+
+Result<std::int64_t>
+read_int64(const Row& row)
+{
+  return row.int64(0);
+}
+
+} // namespace reactor::store::rows

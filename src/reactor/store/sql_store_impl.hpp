@@ -1,0 +1,133 @@
+#pragma once
+
+// The SQL store's class, shared by the files that define its operations: sql_store.cpp
+// (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
+// sql_projects.cpp (projects and their aliases).
+
+#include "reactor/store/sql_rows.hpp"
+#include "reactor/store/sql_store.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace reactor::store {
+
+class SqlStore final : public MetadataStore
+{
+public:
+  SqlStore(std::unique_ptr<SqlBackend> backend, const Statements& statements, Clock clock);
+
+  // Deployments and events (sql_store.cpp)
+  Result<void> create_deployment(const core::Deployment& deployment) override;
+  Result<std::optional<core::Deployment>> find_deployment(std::string_view id) override;
+  Result<std::vector<core::Deployment>> list_deployments(int limit) override;
+  Result<bool> update_status(const core::StatusChange& change) override;
+  Result<void> append_logs(std::string_view deployment_id,
+                           std::span<const std::string> lines) override;
+  Result<std::vector<core::Event>> events_after(std::int64_t after,
+                                                std::string_view deployment_id,
+                                                int limit) override;
+  Result<std::vector<core::Event>> edge_events_after(std::int64_t after, int limit) override;
+  Result<std::int64_t> last_event_seq() override;
+  Result<DeleteOutcome> delete_deployment(std::string_view id) override;
+  Result<std::vector<DeploymentStatus>> deployment_statuses() override;
+  void on_change(std::function<void()> callback) override;
+
+  // The job queue and dead letters (sql_queue.cpp)
+  Result<std::optional<Job>> lease_job(std::chrono::milliseconds lease) override;
+  Result<bool> extend_lease(const Job& job, std::chrono::milliseconds lease) override;
+  Result<bool> finish_job(const Job& job, const core::StatusChange& change) override;
+  Result<void> release_job(const Job& job) override;
+  Result<std::optional<QueuePlace>> queue_place(std::string_view deployment_id) override;
+  Result<std::vector<DeadLetter>> list_dead_letters() override;
+  Result<StoreCounts> counts() override;
+  Result<bool> redrive(std::string_view deployment_id) override;
+
+  // Projects and aliases (sql_projects.cpp)
+  Result<bool> create_project(const core::Project& project) override;
+  Result<std::optional<core::Project>> find_project(std::string_view name) override;
+  Result<std::vector<core::Project>> list_projects() override;
+  Result<DeleteOutcome> delete_project(std::string_view name) override;
+  Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
+                                                                 int limit) override;
+  Result<std::vector<Alias>> project_aliases(std::string_view project) override;
+  Result<std::optional<std::string>> resolve_alias(std::string_view label) override;
+  Result<bool> set_production(std::string_view project,
+                              std::string_view deployment_id,
+                              std::string_view expected,
+                              bool auto_promote) override;
+
+private:
+  // Runs `operation` through the backend and names the failed operation in its error.
+  template<typename Operation>
+  std::invoke_result_t<Operation&, Executor&> run(std::string_view what,
+                                                  std::string_view subject,
+                                                  Operation&& operation)
+  {
+    // The operation's own result once the backend has run it.
+    std::invoke_result_t<Operation&, Executor&> outcome = std::unexpected(util::Error{});
+    auto ran = m_backend->run([&](Executor& executor) -> Result<void> {
+      outcome = operation(executor);
+      if (!outcome) {
+        return std::unexpected(outcome.error());
+      }
+      return {};
+    });
+    if (!ran) {
+      std::string message = "cannot " + std::string(what);
+      if (!subject.empty()) {
+        message += " '" + std::string(subject) + "'";
+      }
+      return util::fail(message + ": " + ran.error().message);
+    }
+    return outcome;
+  }
+
+  static NewEvent status_event(std::string_view id,
+                               core::Status status,
+                               core::Phase phase,
+                               std::string_view error,
+                               std::int64_t now)
+  {
+    return NewEvent{ .deployment_id = std::string(id),
+                     .kind = core::EventKind::status,
+                     .status = status,
+                     .phase = phase,
+                     .error = std::string(error),
+                     .at_ms = now };
+  }
+
+  static NewEvent alias_event(std::string_view label,
+                              std::string_view deployment_id,
+                              std::int64_t now)
+  {
+    return NewEvent{ .deployment_id = std::string(deployment_id),
+                     .kind = core::EventKind::alias,
+                     .line = std::string(label),
+                     .at_ms = now };
+  }
+
+  // Moves the aliases a project's deployment that just reached DEPLOYED earns: its
+  // branch's, and production's for a production build while the project promotes
+  // automatically. An alias already on a newer deployment stays.
+  Result<void> move_aliases(Executor& executor, std::string_view deployment_id, std::int64_t now);
+
+  // Writes the change and appends its event unconditionally (inside the transaction).
+  Result<void> set_status(Executor& executor, const core::StatusChange& change, std::int64_t now);
+
+  // False (nothing written) when the deployment is unknown or already final; the status
+  // read stays true until the transaction ends.
+  Result<bool> apply_change(Executor& executor, const core::StatusChange& change, std::int64_t now);
+
+  // Moves the job to the dead-letter queue and its deployment to ERROR.
+  Result<void> dead_letter(Executor& executor, const Job& job, std::int64_t now);
+
+  std::unique_ptr<SqlBackend> m_backend;
+  Statements m_sql;
+  Clock m_clock;
+};
+
+} // namespace reactor::store
