@@ -141,6 +141,38 @@ move_production(const core::Project& project,
   return updated ? project_response(200, *updated, context) : std::move(updated.error());
 }
 
+// What a promote or a rollback starts from: the project, the deployment the request names
+// (required for a promote) and the one production serves now ("" when none).
+struct ProductionMove
+{
+  core::Project project;
+  std::optional<std::string> target;
+  std::string current;
+};
+
+std::expected<ProductionMove, net::Response>
+read_production_move(std::string_view name,
+                     const net::Request& request,
+                     bool target_required,
+                     ApiContext& context)
+{
+  auto project = find(name, context);
+  if (!project) {
+    return std::unexpected(std::move(project.error()));
+  }
+  auto choice = core::parse_deployment_choice(request.body, target_required);
+  if (!choice) {
+    return std::unexpected(net::json_error(400, choice.error().message));
+  }
+  auto current = production_target(name, context);
+  if (!current) {
+    return std::unexpected(store_failure(current.error()));
+  }
+  return ProductionMove{ .project = std::move(*project),
+                         .target = std::move(*choice),
+                         .current = std::move(*current) };
+}
+
 } // namespace
 
 net::Response
@@ -260,65 +292,47 @@ list_project_deployments(std::string_view name, const net::Request& request, Api
 net::Response
 promote(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  auto project = find(name, context);
-  if (!project) {
-    return std::move(project.error());
+  auto move = read_production_move(name, request, true, context);
+  if (!move) {
+    return std::move(move.error());
   }
-  auto choice = core::parse_deployment_choice(request.body, true);
-  if (!choice) {
-    return net::json_error(400, choice.error().message);
-  }
-  auto current = production_target(name, context);
-  if (!current) {
-    return store_failure(current.error());
-  }
-  const auto& target = *choice;
-  if (!target) {
-    return net::json_error(400, "deploymentId is missing");
-  }
-  return move_production(*project, *target, *current, false, context);
+  return move_production(move->project, move->target.value_or(""), move->current, false, context);
 }
 
 net::Response
 rollback(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  auto project = find(name, context);
-  if (!project) {
-    return std::move(project.error());
+  auto move = read_production_move(name, request, false, context);
+  if (!move) {
+    return std::move(move.error());
   }
-  auto choice = core::parse_deployment_choice(request.body, false);
-  if (!choice) {
-    return net::json_error(400, choice.error().message);
+  const auto& project = move->project;
+  const auto& current = move->current;
+  if (current.empty()) {
+    return net::json_error(422, "Project " + project.name + " has no production deployment yet");
   }
-  auto current = production_target(name, context);
-  if (!current) {
-    return store_failure(current.error());
-  }
-  if (current->empty()) {
-    return net::json_error(422, "Project " + project->name + " has no production deployment yet");
-  }
-  if (const auto& target = *choice) {
-    return move_production(*project, *target, *current, true, context);
+  if (move->target) {
+    return move_production(project, *move->target, current, true, context);
   }
   // The newest DEPLOYED production build older than the one serving now.
   auto deployments = context.store.list_project_deployments(name, k_project_deployments);
   if (!deployments) {
     return store_failure(deployments.error());
   }
-  const auto serving = std::ranges::find(*deployments, *current, &core::Deployment::id);
+  const auto serving = std::ranges::find(*deployments, current, &core::Deployment::id);
   const auto previous =
     std::find_if(serving == deployments->end() ? deployments->end() : serving + 1,
                  deployments->end(),
                  [&](const core::Deployment& deployment) {
                    return deployment.status == core::Status::deployed &&
-                          core::is_production_branch(*project, deployment.branch);
+                          core::is_production_branch(project, deployment.branch);
                  });
   if (previous == deployments->end()) {
     return net::json_error(422,
-                           "Project " + project->name +
+                           "Project " + project.name +
                              " has no earlier DEPLOYED production deployment to roll back to");
   }
-  return move_production(*project, previous->id, *current, true, context);
+  return move_production(project, previous->id, current, true, context);
 }
 
 } // namespace reactor::api
