@@ -129,3 +129,19 @@ test('a deployment of no project cannot be promoted, and deleting the project fr
   assert.equal((await request(server.port, { host: `${secondId}.localhost:${server.port}` })).status, 200,
     'its deployments stay at their own hostnames');
 });
+
+test('a project without productionBranch deploys the remote default branch to production', async () => {
+  const trunkUrl = makeRepo(siteApp({ 'index.html': '<h1>trunk</h1>' }));
+  execFileSync('git', ['branch', '-m', 'main', 'trunk'], { cwd: trunkUrl.slice('file://'.length) });
+  const created = await json('POST', '/projects', { name: 'docs', repoUrl: trunkUrl });
+  assert.equal(created.status, 201, created.body);
+  assert.equal(created.json.productionBranch, 'trunk');
+  const res = await json('POST', '/projects/docs/deployments', { ref: 'trunk' });
+  assert.equal(res.status, 202, res.body);
+  assert.equal((await waitFor(server.port, res.json.id)).status, 'DEPLOYED');
+  assert.match((await host('docs')).body, /trunk/, 'naming the default branch deploys production');
+
+  const missing = await json('POST', '/projects', { name: 'gone', repoUrl: `${trunkUrl}-missing` });
+  assert.equal(missing.status, 422, missing.body);
+  assert.match(missing.json.error, /Cannot read the default branch .*productionBranch/);
+});

@@ -22,6 +22,9 @@ struct ApiContext
   // Where a deployment's site is served: "{id}" is replaced by its id.
   std::string site_url_template;
   bool allow_local_repos = false;
+  // Reads a repository's default branch, a new project's productionBranch when the request
+  // names none (blocking, a bounded network call); nullptr: it stays empty.
+  std::function<util::Result<std::string>(const std::string& repo_url)> default_branch;
   // Called after a deployment was enqueued (wakes local workers).
   std::function<void()> on_enqueued;
   // When set, calls that change state and /admin/ need "Authorization: Bearer <token>".

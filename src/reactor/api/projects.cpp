@@ -185,6 +185,16 @@ create_project(const net::Request& request, ApiContext& context)
   if (auto named = core::check_project_name(project->name); !named) {
     return net::json_error(422, named.error().message);
   }
+  if (project->production_branch.empty() && context.default_branch) {
+    auto branch = context.default_branch(project->repo_url);
+    if (!branch) {
+      return net::json_error(422,
+                             "Cannot read the default branch of " + project->repo_url + ": " +
+                               branch.error().message +
+                               " (or name the branch to deploy to production: productionBranch)");
+    }
+    project->production_branch = std::move(*branch);
+  }
   project->created_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();

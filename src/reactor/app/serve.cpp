@@ -3,6 +3,7 @@
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
 #include "reactor/app/metrics.hpp"
+#include "reactor/builder/git.hpp"
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/builder/worker_pool.hpp"
@@ -242,6 +243,22 @@ feed_delivery(hub::Hub& hub, edge::SiteCache& sites, edge::AliasTable& aliases, 
   };
 }
 
+// A repository's default branch, read as a clone would reach it.
+util::Result<std::string>
+read_default_branch(const std::string& repo_url, bool allow_local)
+{
+  constexpr std::chrono::seconds k_timeout{ 20 };
+  builder::CloneRequest request;
+  request.url = repo_url;
+  request.allow_local = allow_local;
+  request.timeout = k_timeout;
+  auto branch = builder::remote_default_branch(request);
+  if (!branch) {
+    return util::fail(std::move(branch.error().message));
+  }
+  return std::move(*branch);
+}
+
 api::ApiContext
 make_api_context(const ServeOptions& options,
                  Roles roles,
@@ -255,6 +272,10 @@ make_api_context(const ServeOptions& options,
   return { .store = *backends.store,
            .hub = hub,
            .allow_local_repos = options.allow_local_repos,
+           .default_branch =
+             [allow_local = options.allow_local_repos](const std::string& repo_url) {
+               return read_default_branch(repo_url, allow_local);
+             },
            // Another process's workers pick the job up through the store; local ones are woken.
            .on_enqueued =
              [&workers, roles] {

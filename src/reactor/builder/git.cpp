@@ -42,7 +42,7 @@ public:
     const char* path = std::getenv("PATH");
     m_env = {
       std::string("PATH=") + (path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin"),
-      "HOME=" + request.home.string(),
+      "HOME=" + (request.home.empty() ? std::string("/nonexistent") : request.home.string()),
       "GIT_TERMINAL_PROMPT=0",
       "GIT_CONFIG_NOSYSTEM=1",
       "GIT_CONFIG_GLOBAL=/dev/null",
@@ -194,6 +194,17 @@ private:
   std::deque<std::string> m_lines;
 };
 
+// A URL git would read as an option, or none.
+std::optional<CloneFailure>
+refuse_url(std::string_view url)
+{
+  if (url.empty() || url.front() == '-') {
+    return CloneFailure{ Kind::repository_not_found,
+                         "Repository not found: check the URL and that the repository is public" };
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 bool
@@ -207,10 +218,8 @@ is_commit_hash(std::string_view ref)
 std::expected<std::string, CloneFailure>
 clone_repository(const CloneRequest& request, const LogFn& log)
 {
-  if (request.url.empty() || request.url.front() == '-') {
-    return std::unexpected(
-      CloneFailure{ Kind::repository_not_found,
-                    "Repository not found: check the URL and that the repository is public" });
+  if (auto refused = refuse_url(request.url)) {
+    return std::unexpected(std::move(*refused));
   }
   if (!request.ref.empty() && (request.ref.front() == '-' ||
                                request.ref.find_first_of(" \t\n\\~^:?*[") != std::string::npos ||
@@ -261,6 +270,35 @@ clone_repository(const CloneRequest& request, const LogFn& log)
       CloneFailure{ Kind::git_failed, "git rev-parse HEAD printed no commit" });
   }
   return git.lines().back();
+}
+
+std::expected<std::string, CloneFailure>
+remote_default_branch(const CloneRequest& request)
+{
+  if (auto refused = refuse_url(request.url)) {
+    return std::unexpected(std::move(*refused));
+  }
+  auto target = pin_clone_target(request.url, request.allow_local);
+  if (!target) {
+    return std::unexpected(std::move(target.error()));
+  }
+  const LogFn no_log;
+  GitRunner git(request, std::move(target->git_config), no_log);
+  if (auto failed =
+        git.run({ "ls-remote", "--symref", "--", target->url, "HEAD" }, {}, true, true)) {
+    return std::unexpected(std::move(*failed));
+  }
+  // "ref: refs/heads/<branch>\tHEAD" comes first; an empty repository has none.
+  constexpr std::string_view k_prefix = "ref: refs/heads/";
+  for (const auto& line : git.lines()) {
+    const auto tab = line.find('\t');
+    if (line.starts_with(k_prefix) && tab != std::string::npos) {
+      return line.substr(k_prefix.size(), tab - k_prefix.size());
+    }
+  }
+  return std::unexpected(CloneFailure{ Kind::ref_not_found,
+                                       "The repository has no default branch (is it empty?): push "
+                                       "a branch, or set productionBranch" });
 }
 
 } // namespace reactor::builder

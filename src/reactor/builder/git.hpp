@@ -51,6 +51,11 @@ struct CloneFailure
 std::expected<std::string, CloneFailure> clone_repository(const CloneRequest& request,
                                                           const LogFn& log);
 
+// The branch the remote's HEAD names (its default branch), read with `git ls-remote
+// --symref` under clone_repository's restrictions on `url` (request.ref, directory and
+// max_bytes are not used; an empty home is a HOME git cannot read).
+std::expected<std::string, CloneFailure> remote_default_branch(const CloneRequest& request);
+
 // True for a full 40-hex commit hash.
 bool is_commit_hash(std::string_view ref);
 
