@@ -18,7 +18,12 @@ SqlStore::create_project(const core::Project& project)
                                                 project.production_branch,
                                                 core::to_json(project.settings),
                                                 std::int64_t{ project.auto_promote ? 1 : 0 },
-                                                created));
+                                                created,
+                                                core::to_string(project.protection),
+                                                project.password_hash,
+                                                project.bypass_hash,
+                                                std::int64_t{ project.skew_window_days },
+                                                std::int64_t{ project.skew_max_deployments }));
     if (!inserted) {
       return std::unexpected(inserted.error());
     }
@@ -39,6 +44,40 @@ SqlStore::list_projects()
 {
   return run("list projects", "", [&](Executor& executor) {
     return all_rows(executor, m_sql.list_projects, {}, read_project);
+  });
+}
+
+Result<bool>
+SqlStore::update_project(const core::Project& project)
+{
+  return run("update project", project.name, [&](Executor& executor) -> Result<bool> {
+    if (auto begun = executor.begin(); !begun) {
+      return std::unexpected(begun.error());
+    }
+    auto updated = executor.execute(m_sql.update_project,
+                                    sql_values(project.name,
+                                               project.repo_url,
+                                               project.production_branch,
+                                               core::to_json(project.settings),
+                                               std::int64_t{ project.auto_promote ? 1 : 0 },
+                                               core::to_string(project.protection),
+                                               project.password_hash,
+                                               project.bypass_hash,
+                                               std::int64_t{ project.skew_window_days },
+                                               std::int64_t{ project.skew_max_deployments }));
+    if (!updated) {
+      return std::unexpected(updated.error());
+    }
+    if (*updated == 0) {
+      return false;
+    }
+    if (auto appended = executor.append_event(project_event(project.name, m_clock())); !appended) {
+      return std::unexpected(appended.error());
+    }
+    if (auto committed = executor.commit(); !committed) {
+      return std::unexpected(committed.error());
+    }
+    return true;
   });
 }
 
@@ -68,12 +107,17 @@ SqlStore::delete_project(std::string_view name)
       return std::unexpected(aliases.error());
     }
     const auto now = m_clock();
+    if (auto appended = executor.append_event(project_event(name, now)); !appended) {
+      return std::unexpected(appended.error());
+    }
     for (const auto& alias : *aliases) {
       if (auto appended = executor.append_event(alias_event(alias.label, "", now)); !appended) {
         return std::unexpected(appended.error());
       }
     }
-    for (const auto sql : { m_sql.delete_project_aliases, m_sql.delete_project }) {
+    for (const auto sql : { m_sql.delete_project_alias_history,
+                            m_sql.delete_project_aliases,
+                            m_sql.delete_project }) {
       if (auto done = executor.execute(sql, sql_values(name)); !done) {
         return std::unexpected(done.error());
       }
@@ -108,6 +152,64 @@ SqlStore::resolve_alias(std::string_view label)
   return run("resolve alias", label, [&](Executor& executor) {
     return first_row(executor, m_sql.alias_target, sql_values(label), read_text);
   });
+}
+
+Result<std::vector<std::string>>
+SqlStore::skew_deployments(std::string_view label)
+{
+  return run("read the alias history of", label, [&](Executor& executor) {
+    using Ids = std::vector<std::string>;
+    auto found = first_row(
+      executor, m_sql.select_project, sql_values(core::label_project(label)), read_project);
+    if (!found) {
+      return Result<Ids>(std::unexpected(found.error()));
+    }
+    const auto& project = *found;
+    if (!project || project->skew_window_days <= 0 || project->skew_max_deployments <= 0) {
+      return Result<Ids>(Ids{});
+    }
+    constexpr std::int64_t k_day_ms = 24LL * 60 * 60 * 1000;
+    const std::int64_t since = m_clock() - (project->skew_window_days * k_day_ms);
+    return all_rows(executor,
+                    m_sql.skew_history,
+                    sql_values(label, since, std::int64_t{ project->skew_max_deployments }),
+                    read_text);
+  });
+}
+
+Result<std::vector<AliasHeld>>
+SqlStore::alias_history(std::string_view project)
+{
+  return run("read the alias history of project", project, [&](Executor& executor) {
+    return all_rows(executor, m_sql.alias_history, sql_values(project), read_alias_held);
+  });
+}
+
+Result<std::vector<core::Deployment>>
+SqlStore::project_owned_deployments()
+{
+  return run("list the deployments of projects", "", [&](Executor& executor) {
+    return all_rows(executor, m_sql.project_owned_deployments, sql_values(), read_deployment);
+  });
+}
+
+Result<void>
+SqlStore::record_move(Executor& executor,
+                      std::string_view label,
+                      std::string_view project,
+                      std::string_view previous,
+                      std::string_view current,
+                      std::int64_t now)
+{
+  if (previous.empty() || previous == current) {
+    return {};
+  }
+  auto inserted =
+    executor.execute(m_sql.insert_alias_history, sql_values(label, project, previous, now));
+  if (!inserted) {
+    return std::unexpected(inserted.error());
+  }
+  return {};
 }
 
 Result<bool>
@@ -161,6 +263,10 @@ SqlStore::set_production(std::string_view project,
         !appended) {
       return std::unexpected(appended.error());
     }
+    if (auto recorded = record_move(executor, project, project, expected, deployment_id, now);
+        !recorded) {
+      return std::unexpected(recorded.error());
+    }
     if (auto committed = executor.commit(); !committed) {
       return std::unexpected(committed.error());
     }
@@ -200,6 +306,11 @@ SqlStore::move_aliases(Executor& executor, std::string_view deployment_id, std::
     labels.emplace_back(built.project, "");
   }
   for (const auto& [label, branch] : labels) {
+    auto previous =
+      first_row(executor, m_sql.alias_target_for_update, sql_values(label), read_text);
+    if (!previous) {
+      return std::unexpected(previous.error());
+    }
     auto moved = executor.execute(
       m_sql.move_alias,
       sql_values(label, built.project, branch, built.id, built.created_at_ms, now));
@@ -211,6 +322,11 @@ SqlStore::move_aliases(Executor& executor, std::string_view deployment_id, std::
     }
     if (auto appended = executor.append_event(alias_event(label, built.id, now)); !appended) {
       return appended;
+    }
+    if (auto recorded =
+          record_move(executor, label, built.project, previous->value_or(""), built.id, now);
+        !recorded) {
+      return recorded;
     }
   }
   return {};

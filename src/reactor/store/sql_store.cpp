@@ -189,6 +189,7 @@ SqlStore::delete_deployment(std::string_view id)
       return std::unexpected(appended.error());
     }
     for (const auto sql : { m_sql.delete_dead_letter,
+                            m_sql.delete_deployment_alias_history,
                             m_sql.delete_jobs,
                             m_sql.delete_events,
                             m_sql.delete_deployment }) {
