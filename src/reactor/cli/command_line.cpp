@@ -139,11 +139,11 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_project_show_command =
     add_command(*m_project_command, "show", "Show a project and its hostnames", m_client);
   m_project_show_command->add_option("name", m_project.name, "The project")->required();
-  m_project_remove_command =
-    add_command(*m_project_command,
-                "rm",
-                "Delete a project (its deployments stay at their own URLs until garbage collection)",
-                m_client);
+  m_project_remove_command = add_command(
+    *m_project_command,
+    "rm",
+    "Delete a project (its deployments stay at their own URLs until garbage collection)",
+    m_client);
   m_project_remove_command->add_option("name", m_project.name, "The project")->required();
   m_project_set_command = add_project_set(*m_project_command, m_project_changes, m_client);
   m_promote_command =

@@ -1077,7 +1077,7 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
                          "DELETE FROM events WHERE deployment_id = 'removed'; "
                          "DELETE FROM jobs WHERE deployment_id = 'removed'; "
                          "DELETE FROM deployments WHERE id = 'removed'; "
-                         "DROP TABLE aliases; DROP TABLE projects; "
+                         "DROP TABLE alias_history; DROP TABLE aliases; DROP TABLE projects; "
                          "DROP INDEX deployments_by_project; "
                          "ALTER TABLE deployments DROP COLUMN project; "
                          "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",
