@@ -193,7 +193,9 @@ public:
 
   // Deletes the project, its aliases (an alias event each) and their history, and appends
   // a project event, in one transaction; its deployments stay, served at their own
-  // hostnames until garbage collection takes them. `busy` while one of them is not final.
+  // hostnames until garbage collection takes them, unless the project was protected:
+  // then they are deleted in the same transaction (a tombstone each). `busy` while one of
+  // them is not final.
   virtual Result<DeleteOutcome> delete_project(std::string_view name) = 0;
 
   // The project's deployments, newest first, at most `limit`.

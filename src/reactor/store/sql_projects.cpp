@@ -2,10 +2,19 @@
 #include "reactor/core/project.hpp"
 #include "reactor/store/sql_store_impl.hpp"
 
+#include <limits>
+
 namespace reactor::store {
 
 using namespace rows;
 using util::fail;
+
+namespace {
+
+// LIMIT for a query that must return every row.
+constexpr std::int64_t k_all_rows = std::numeric_limits<std::int32_t>::max();
+
+} // namespace
 
 Result<bool>
 SqlStore::create_project(const core::Project& project)
@@ -88,11 +97,12 @@ SqlStore::delete_project(std::string_view name)
     if (auto begun = executor.begin(); !begun) {
       return std::unexpected(begun.error());
     }
-    auto project = first_row(executor, m_sql.select_project, sql_values(name), read_project);
-    if (!project) {
-      return std::unexpected(project.error());
+    auto read = first_row(executor, m_sql.select_project, sql_values(name), read_project);
+    if (!read) {
+      return std::unexpected(read.error());
     }
-    if (!*project) {
+    const auto& project = *read;
+    if (!project) {
       return DeleteOutcome::unknown;
     }
     auto unfinished = first_row(executor, m_sql.project_unfinished, sql_values(name), read_int64);
@@ -113,6 +123,20 @@ SqlStore::delete_project(std::string_view name)
     for (const auto& alias : *aliases) {
       if (auto appended = executor.append_event(alias_event(alias.label, "", now)); !appended) {
         return std::unexpected(appended.error());
+      }
+    }
+    // A protected project's deployments go with it: their <id> hostnames would otherwise
+    // be served without the password until garbage collection took them.
+    if (project->protection != core::Protection::off) {
+      auto owned = all_rows(
+        executor, m_sql.list_project_deployments, sql_values(name, k_all_rows), read_deployment);
+      if (!owned) {
+        return std::unexpected(owned.error());
+      }
+      for (const auto& deployment : *owned) {
+        if (auto removed = remove_deployment(executor, deployment.id, now); !removed) {
+          return std::unexpected(removed.error());
+        }
       }
     }
     for (const auto sql : { m_sql.delete_project_alias_history,

@@ -133,6 +133,9 @@ private:
   // automatically. An alias already on a newer deployment stays.
   Result<void> move_aliases(Executor& executor, std::string_view deployment_id, std::int64_t now);
 
+  // Deletes the deployment's rows and appends its tombstone (inside the transaction).
+  Result<void> remove_deployment(Executor& executor, std::string_view id, std::int64_t now);
+
   // Writes the change and appends its event unconditionally (inside the transaction).
   Result<void> set_status(Executor& executor, const core::StatusChange& change, std::int64_t now);
 

@@ -1007,6 +1007,31 @@ TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
   EXPECT_FALSE(store().update_project(core::Project{ .name = "other" }).value());
 }
 
+TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
+{
+  for (const auto* name : { "open", "closed" }) {
+    ASSERT_TRUE(store().create_project(core::Project{ .name = name, .repo_url = "x" }));
+    auto made = project_deployment(std::string(name) + "-1", "");
+    made.project = name;
+    ASSERT_TRUE(store().create_deployment(made));
+    auto job = lease(60s);
+    ASSERT_TRUE(job.has_value());
+    ASSERT_TRUE(store().finish_job(*job, change(made.id, Status::deployed)).value());
+  }
+  auto closed = *store().find_project("closed").value();
+  closed.protection = core::Protection::all;
+  closed.password_hash = "x";
+  ASSERT_TRUE(store().update_project(closed).value());
+  ASSERT_EQ(store().delete_project("open").value(), DeleteOutcome::deleted);
+  ASSERT_EQ(store().delete_project("closed").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().find_deployment("open-1").value().has_value());
+  EXPECT_FALSE(store().find_deployment("closed-1").value().has_value());
+  const auto feed = store().edge_events_after(0, 100).value();
+  EXPECT_TRUE(std::ranges::any_of(feed, [](const core::Event& event) {
+    return event.kind == EventKind::deleted && event.deployment_id == "closed-1";
+  }));
+}
+
 INSTANTIATE_TEST_SUITE_P(
   Backends,
   MetadataStoreTest,
