@@ -374,8 +374,8 @@ rollback(std::string_view name, const net::Request& request, ApiContext& context
   if (current.empty()) {
     return net::json_error(422, "Project " + project.name + " has no production deployment yet");
   }
-  if (move->target) {
-    return move_production(project, *move->target, current, true, context);
+  if (const auto& target = move->target; target) {
+    return move_production(project, *target, current, true, context);
   }
   // The newest DEPLOYED production build older than the one serving now.
   auto deployments = context.store.list_project_deployments(name, k_project_deployments);
