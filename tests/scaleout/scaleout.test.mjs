@@ -502,3 +502,58 @@ test('a promote through the api reaches a separate edge process that serves the 
     await stopAll([api, worker, edge]);
   }
 });
+
+test('skew protection and a protection change reach a separate edge process', { skip, timeout: 240000 }, async () => {
+  const backends = freshBackends('skew');
+  const api = await startRole('api', backends);
+  const worker = await startRole('worker', backends);
+  const edge = await startRole('edge', backends);
+  const call = (method, path, body) => request(api.port, {
+    method, path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const site = (path, headers = {}) => request(edge.port, { host: 'shop.localhost', path, headers });
+  // Static releases copied by the build command: each loads its own chunk.
+  const release = (version) => ({
+    'site/index.html': `<title>v${version}</title><script src="/assets/app-v${version}.js"></script>`,
+    [`site/assets/app-v${version}.js`]: `console.log(${version});`,
+  });
+  try {
+    const repoUrl = makeRepo(release(1));
+    const dir = repoUrl.slice('file://'.length);
+    const created = await call('POST', '/projects', {
+      name: 'shop', repoUrl, buildCommand: 'mkdir -p dist && cp -R site/. dist/', outputDir: 'dist',
+    });
+    assert.equal(created.status, 201, created.body);
+    const ids = [];
+    for (const version of [1, 2]) {
+      if (version === 2) {
+        rmSync(join(dir, 'site/assets/app-v1.js'));
+        for (const [path, content] of Object.entries(release(2))) writeFileSync(join(dir, path), content);
+        execFileSync('git', ['add', '-A'], { cwd: dir });
+        execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qm', 'v2'], { cwd: dir });
+      }
+      const queued = await call('POST', '/projects/shop/deployments', {});
+      assert.equal(queued.status, 202, queued.body);
+      const { id } = JSON.parse(queued.body);
+      assert.equal((await waitFor(api.port, id, { timeoutMs: 90000 })).status, 'DEPLOYED');
+      ids.push(id);
+    }
+    await waitUntil('the edge to serve release 2', async () => (await site('/')).body.includes('<title>v2</title>'), 5000);
+    const old = await site('/assets/app-v1.js');
+    assert.equal(old.status, 200, old.body);
+    assert.equal(old.headers['x-reactor-skew'], ids[0]);
+    assert.equal((await site('/assets/app-v0.js')).status, 404);
+
+    const patched = await call('PATCH', '/projects/shop', { protection: 'all', password: 'correct horse' });
+    assert.equal(patched.status, 200, patched.body);
+    await waitUntil('the edge to ask for the password', async () => (await site('/')).status === 401, 2000);
+    const credentials = { authorization: `Basic ${Buffer.from('ci:correct horse').toString('base64')}` };
+    assert.equal((await site('/assets/app-v1.js', credentials)).headers['x-reactor-skew'], ids[0]);
+    assert.equal((await request(edge.port, { host: `${ids[1]}.localhost` })).status, 401);
+    for (const role of [api, worker, edge]) {
+      assert.equal(role.child.exitCode, null, `${role.role} exited:\n${role.output()}`);
+    }
+  } finally {
+    await stopAll([api, worker, edge]);
+  }
+});

@@ -60,7 +60,10 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     if (method == "DELETE") {
       return delete_project(name, context);
     }
-    return method == "GET" ? get_project(name, context) : method_not_allowed("GET, DELETE");
+    if (method == "PATCH") {
+      return update_project(name, request, context);
+    }
+    return method == "GET" ? get_project(name, context) : method_not_allowed("GET, PATCH, DELETE");
   }
   if (action == "deployments") {
     if (method == "POST") {

@@ -11,6 +11,7 @@ report_json(const gc::GcReport& report, bool dry_run)
 {
   return {
     { "dryRun", dry_run },
+    { "deploymentsDeleted", report.deployments.deployments_deleted },
     { "blobsDeleted", report.objects.blobs_deleted },
     { "bytesFreed", report.objects.bytes_freed },
     { "manifestsDeleted", report.objects.manifests_deleted },

@@ -25,14 +25,18 @@ net::Response stream_events(std::string_view id, const net::Request& request, Ap
 // The build log as text; with ?follow=1, streamed until the build ends.
 net::Response get_logs(std::string_view id, const net::Request& request, ApiContext& context);
 
-// Projects (projects.cpp): POST /projects (201; 400 bad field, 422 bad name, 409 taken),
-// GET /projects, GET|DELETE /projects/<name>, POST /projects/<name>/deployments {"ref"?},
+// Projects (projects.cpp): POST /projects (201; 400 bad field, 422 bad name or value, 409
+// taken), GET /projects, GET|DELETE /projects/<name>, PATCH /projects/<name> (400 bad
+// field, 422 bad value), POST /projects/<name>/deployments {"ref"?},
 // GET /projects/<name>/deployments?branch=, POST /projects/<name>/promote
 // {"deploymentId"} and /rollback {"deploymentId"?} (one compare-and-set: 409 when
 // production changed meanwhile, 422 when the target is not a DEPLOYED deployment of it).
 net::Response create_project(const net::Request& request, ApiContext& context);
 net::Response list_projects(ApiContext& context);
 net::Response get_project(std::string_view name, ApiContext& context);
+net::Response update_project(std::string_view name,
+                             const net::Request& request,
+                             ApiContext& context);
 net::Response delete_project(std::string_view name, ApiContext& context);
 net::Response deploy_project(std::string_view name,
                              const net::Request& request,

@@ -3,6 +3,7 @@
 #include "reactor/core/build_settings.hpp"
 #include "reactor/core/project_request.hpp"
 #include "reactor/util/log.hpp"
+#include "reactor/util/password.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -81,6 +82,11 @@ project_json(const core::Project& project,
                                         : boost::json::value(project.production_branch) },
     { "autoPromote", project.auto_promote },
     { "settings", std::move(settings) },
+    { "protection", core::to_string(project.protection) },
+    { "passwordSet", !project.password_hash.empty() },
+    { "bypassTokenSet", !project.bypass_hash.empty() },
+    { "skewWindowDays", project.skew_window_days },
+    { "skewMaxDeployments", project.skew_max_deployments },
     { "url", site_url(context.site_url_template, project.name) },
     { "productionDeploymentId", std::move(production) },
     { "aliases", std::move(hostnames) },
@@ -88,15 +94,45 @@ project_json(const core::Project& project,
   };
 }
 
+// The project's JSON; a bypass token just made is shown this once, as "bypassToken".
 net::Response
-project_response(unsigned status, const core::Project& project, ApiContext& context)
+project_response(unsigned status,
+                 const core::Project& project,
+                 ApiContext& context,
+                 const std::optional<std::string>& new_token = std::nullopt)
 {
   auto aliases = context.store.project_aliases(project.name);
   if (!aliases) {
     return store_failure(aliases.error());
   }
-  return net::json_response(status,
-                            boost::json::serialize(project_json(project, *aliases, context)));
+  auto json = project_json(project, *aliases, context);
+  if (new_token) {
+    json["bypassToken"] = *new_token;
+  }
+  return net::json_response(status, boost::json::serialize(json));
+}
+
+// Hashes the secrets a request sets into its project; returns the new bypass token, if
+// one was asked for (the only time it is shown).
+std::optional<std::string>
+store_secrets(core::ProjectUpdate& update)
+{
+  if (const auto& password = update.secrets.password) {
+    update.project.password_hash = password->empty() ? "" : util::hash_password(*password);
+  }
+  if (!update.secrets.new_bypass_token) {
+    return std::nullopt;
+  }
+  auto token = util::new_token();
+  update.project.bypass_hash = util::token_hash(token);
+  return token;
+}
+
+// A request's bad field: 422 for a value the user must change, 400 for a malformed one.
+net::Response
+bad_field(const util::Error& error)
+{
+  return net::json_error(error.fault == util::Fault::user ? 422 : 400, error.message);
 }
 
 // Points production at `target` while it still points at `expected`; `rollback` turns
@@ -178,36 +214,37 @@ read_production_move(std::string_view name,
 net::Response
 create_project(const net::Request& request, ApiContext& context)
 {
-  auto project = core::parse_project_request(request.body, context.allow_local_repos);
-  if (!project) {
-    return net::json_error(400, project.error().message);
+  auto update = core::parse_project_request(request.body, context.allow_local_repos);
+  if (!update) {
+    return bad_field(update.error());
   }
-  if (auto named = core::check_project_name(project->name); !named) {
+  if (auto named = core::check_project_name(update->project.name); !named) {
     return net::json_error(422, named.error().message);
   }
-  if (project->production_branch.empty() && context.default_branch) {
-    auto branch = context.default_branch(project->repo_url);
+  const auto token = store_secrets(*update);
+  core::Project& project = update->project;
+  if (project.production_branch.empty() && context.default_branch) {
+    auto branch = context.default_branch(project.repo_url);
     if (!branch) {
       return net::json_error(422,
-                             "Cannot read the default branch of " + project->repo_url + ": " +
+                             "Cannot read the default branch of " + project.repo_url + ": " +
                                branch.error().message +
                                " (or name the branch to deploy to production: productionBranch)");
     }
-    project->production_branch = std::move(*branch);
+    project.production_branch = std::move(*branch);
   }
-  project->created_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  auto created = context.store.create_project(*project);
+  project.created_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  auto created = context.store.create_project(project);
   if (!created) {
     return store_failure(created.error());
   }
   if (!*created) {
-    return net::json_error(409, "A project named '" + project->name + "' exists already");
+    return net::json_error(409, "A project named '" + project.name + "' exists already");
   }
-  util::log::info("project.created",
-                  { { "project", project->name }, { "repo", project->repo_url } });
-  return project_response(201, *project, context);
+  util::log::info("project.created", { { "project", project.name }, { "repo", project.repo_url } });
+  return project_response(201, project, context, token);
 }
 
 net::Response
@@ -234,6 +271,32 @@ get_project(std::string_view name, ApiContext& context)
 {
   auto project = find(name, context);
   return project ? project_response(200, *project, context) : std::move(project.error());
+}
+
+net::Response
+update_project(std::string_view name, const net::Request& request, ApiContext& context)
+{
+  auto project = find(name, context);
+  if (!project) {
+    return std::move(project.error());
+  }
+  auto update = core::parse_project_patch(*project, request.body, context.allow_local_repos);
+  if (!update) {
+    return bad_field(update.error());
+  }
+  const auto token = store_secrets(*update);
+  auto updated = context.store.update_project(update->project);
+  if (!updated) {
+    return store_failure(updated.error());
+  }
+  if (!*updated) {
+    return unknown_project(name);
+  }
+  util::log::info("project.updated",
+                  { { "project", name },
+                    { "protection", core::to_string(update->project.protection) },
+                    { "new_bypass_token", token.has_value() } });
+  return project_response(200, update->project, context, token);
 }
 
 net::Response
@@ -321,7 +384,7 @@ rollback(std::string_view name, const net::Request& request, ApiContext& context
   if (current.empty()) {
     return net::json_error(422, "Project " + project.name + " has no production deployment yet");
   }
-  if (const auto& target = move->target) {
+  if (const auto& target = move->target; target) {
     return move_production(project, *target, current, true, context);
   }
   // The newest DEPLOYED production build older than the one serving now.

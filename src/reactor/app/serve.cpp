@@ -226,19 +226,30 @@ check_builder(const builder::WorkerPool& workers, const builder::WorkerConfig& c
   }
 }
 
-// What the process does with the change feed: the hub's watchers get each event,
-// deployments deleted through any api node stop being served here, and aliases moved
-// through any node are read again.
-store::FeedFollower::OnEvents
-feed_delivery(hub::Hub& hub, edge::SiteCache& sites, edge::AliasTable& aliases, Roles roles)
+// What an edge node keeps of the store, which the change feed keeps current.
+struct EdgeTables
 {
-  return [&hub, &sites, &aliases, roles](const std::vector<core::Event>& events) {
+  edge::SiteCache& sites;
+  edge::AliasTable& aliases;
+  edge::ProtectionTable& protection;
+  edge::SkewTable& skew;
+};
+
+// What the process does with the change feed: the hub's watchers get each event,
+// deployments deleted through any api node stop being served here, and aliases moved and
+// projects changed through any node are read again.
+store::FeedFollower::OnEvents
+feed_delivery(hub::Hub& hub, EdgeTables tables, Roles roles)
+{
+  return [&hub, tables, roles](const std::vector<core::Event>& events) {
     if (roles.api) {
       hub.deliver(events);
     }
     if (roles.edge) {
-      sites.forget_deleted(events);
-      aliases.forget_moved(events);
+      tables.sites.forget_deleted(events);
+      tables.aliases.forget_moved(events);
+      tables.protection.forget_changed(events);
+      tables.skew.forget_changed(events);
     }
   };
 }
@@ -380,12 +391,14 @@ run_node(const ServeOptions& given, Roles roles)
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(store, objects, options.edge_cache_bytes);
   edge::AliasTable aliases(store);
-  edge::Edge edge(sites, aliases);
+  edge::ProtectionTable protection(store);
+  edge::SkewTable skew(store);
+  edge::Edge edge(sites, aliases, protection, skew);
   // One reader of the change feed for the process; an edge-only node reads only the
   // deletions and alias moves, not every build log line.
   const bool follows_feed = roles.api || roles.edge;
   store::FeedFollower feed(store,
-                           feed_delivery(hub, sites, aliases, roles),
+                           feed_delivery(hub, { sites, aliases, protection, skew }, roles),
                            roles.api ? store::FeedFollower::Events::all
                                      : store::FeedFollower::Events::edge);
   if (follows_feed) {

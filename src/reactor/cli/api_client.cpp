@@ -124,7 +124,13 @@ ApiClient::post(std::string_view path, std::string_view json) const
 util::Result<Reply>
 ApiClient::remove(std::string_view path) const
 {
-  return perform({ .path = path, .remove = true });
+  return perform({ .path = path, .method = "DELETE" });
+}
+
+util::Result<Reply>
+ApiClient::patch(std::string_view path, std::string_view json) const
+{
+  return perform({ .path = path, .post_body = json, .post = true, .method = "PATCH" });
 }
 
 util::Result<Reply>
@@ -167,8 +173,9 @@ ApiClient::perform(const Request& request) const
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, transfer.error.data());
-  if (request.remove) {
-    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "DELETE");
+  if (!request.method.empty()) {
+    // NOLINTNEXTLINE(bugprone-suspicious-stringview-data-usage): always a literal
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.data());
   }
   if (request.post) {
     add_header("Content-Type: application/json");

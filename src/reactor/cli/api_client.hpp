@@ -41,6 +41,9 @@ public:
   // POST of a JSON body (may be empty) to an API path; fails like get().
   util::Result<Reply> post(std::string_view path, std::string_view json) const;
 
+  // PATCH of a JSON body to an API path; fails like get().
+  util::Result<Reply> patch(std::string_view path, std::string_view json) const;
+
   // DELETE of an API path; fails like get().
   util::Result<Reply> remove(std::string_view path) const;
 
@@ -60,8 +63,8 @@ private:
   {
     std::string_view path;
     std::string_view post_body;
-    bool post = false;
-    bool remove = false;
+    bool post = false;                      // the body is sent, as JSON
+    std::string_view method;                // another method than GET or POST ("DELETE", "PATCH")
     const ChunkHandler* on_chunk = nullptr; // null: collect the body
     std::function<void()> on_idle;
     std::chrono::seconds silence_limit{};

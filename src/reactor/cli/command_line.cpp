@@ -67,6 +67,39 @@ add_deploy_flags(CLI::App& command, DeployOptions& options)
     "--node-version", options.node_version, "Node.js version or range (18, 20.11.1, lts/*)");
 }
 
+// `reactor project set`: each option changes one field of the project.
+CLI::App*
+add_project_set(CLI::App& projects, ProjectChanges& changes, ClientOptions& client)
+{
+  auto* command = add_command(projects, "set", "Change a project's settings", client);
+  command->add_option("name", changes.name, "The project")->required();
+  command->add_option("--protection", changes.protection, "Ask for a password: off, previews, all")
+    ->check(CLI::IsMember({ "off", "previews", "all" }));
+  command->add_option("--password-file",
+                      changes.password_file,
+                      "The protection password: the file's first line (8 to 256 characters)");
+  command->add_flag("--new-bypass-token",
+                    changes.new_bypass_token,
+                    "Make a new X-Reactor-Bypass token (shown once) for CI");
+  command->add_option("--skew-window-days",
+                      changes.skew_window_days,
+                      "Days earlier deployments serve missing assets on an alias (0: off)");
+  command->add_option("--skew-max-deployments",
+                      changes.skew_max_deployments,
+                      "How many earlier deployments are looked in (0: off)");
+  command->add_option("--production-branch", changes.production_branch, "The production branch");
+  command->add_option("--auto-promote",
+                      changes.auto_promote,
+                      "true: production follows the production branch; false: only promotes");
+  command->add_option("--root-dir", changes.root_dir, "The app's folder in the repository");
+  command->add_option("--install-command", changes.install_command, "Replaces the install");
+  command->add_option("--build-command", changes.build_command, "Replaces npm run build");
+  command->add_option("--output-dir", changes.output_dir, "The folder the build writes");
+  command->add_option("--package-manager", changes.package_manager, "pnpm@10, yarn@4, …");
+  command->add_option("--node-version", changes.node_version, "18, 20.11.1, lts/*");
+  return command;
+}
+
 } // namespace
 
 ClientCommands::ClientCommands(CLI::App& app)
@@ -106,12 +139,13 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_project_show_command =
     add_command(*m_project_command, "show", "Show a project and its hostnames", m_client);
   m_project_show_command->add_option("name", m_project.name, "The project")->required();
-  m_project_remove_command =
-    add_command(*m_project_command,
-                "rm",
-                "Delete a project (its deployments stay at their own URLs)",
-                m_client);
+  m_project_remove_command = add_command(
+    *m_project_command,
+    "rm",
+    "Delete a project (its deployments stay at their own URLs until garbage collection)",
+    m_client);
   m_project_remove_command->add_option("name", m_project.name, "The project")->required();
+  m_project_set_command = add_project_set(*m_project_command, m_project_changes, m_client);
   m_promote_command =
     add_command(app, "promote", "Serve a deployment at its project's production URL", m_client);
   add_id(*m_promote_command, m_id);
@@ -163,6 +197,9 @@ ClientCommands::run() const
   }
   if (m_project_remove_command->parsed()) {
     return remove_project(m_client, m_project.name);
+  }
+  if (m_project_set_command->parsed()) {
+    return set_project(m_client, m_project_changes);
   }
   if (m_promote_command->parsed()) {
     return promote(m_client, m_id);

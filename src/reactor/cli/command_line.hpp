@@ -29,6 +29,7 @@ private:
   ClientOptions m_client;
   DeployOptions m_deploy;
   ProjectOptions m_project;
+  ProjectChanges m_project_changes;
   std::string m_id;
   bool m_follow = false;
   bool m_dry_run = false;
@@ -45,6 +46,7 @@ private:
   CLI::App* m_project_list_command = nullptr;
   CLI::App* m_project_show_command = nullptr;
   CLI::App* m_project_remove_command = nullptr;
+  CLI::App* m_project_set_command = nullptr;
   CLI::App* m_promote_command = nullptr;
   CLI::App* m_rollback_command = nullptr;
   CLI::App* m_dlq_command = nullptr;

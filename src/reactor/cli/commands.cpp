@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -603,6 +604,73 @@ remove_project(const ClientOptions& client, std::string_view name)
   return acknowledge(client,
                      expect(client, api->remove("/projects/" + std::string(name)), 200),
                      "Deleted project " + std::string(name));
+}
+
+util::Result<std::string>
+project_patch_json(const ProjectChanges& changes)
+{
+  boost::json::object body;
+  const auto put = [&body](std::string_view key, const std::optional<std::string>& value) {
+    if (value) {
+      body[key] = *value;
+    }
+  };
+  put("protection", changes.protection);
+  put("productionBranch", changes.production_branch);
+  put("rootDir", changes.root_dir);
+  put("installCommand", changes.install_command);
+  put("buildCommand", changes.build_command);
+  put("outputDir", changes.output_dir);
+  put("packageManager", changes.package_manager);
+  put("nodeVersion", changes.node_version);
+  if (const auto& path = changes.password_file) {
+    std::ifstream file(*path);
+    std::string password;
+    if (!file || !std::getline(file, password)) {
+      return util::fail("cannot read the password from " + *path +
+                        ": give a file whose first line is the password");
+    }
+    body["password"] = password;
+  }
+  if (changes.auto_promote) {
+    body["autoPromote"] = *changes.auto_promote;
+  }
+  if (changes.new_bypass_token) {
+    body["newBypassToken"] = true;
+  }
+  if (changes.skew_window_days) {
+    body["skewWindowDays"] = *changes.skew_window_days;
+  }
+  if (changes.skew_max_deployments) {
+    body["skewMaxDeployments"] = *changes.skew_max_deployments;
+  }
+  if (body.empty()) {
+    return util::fail("nothing to change: give at least one option (reactor project set --help)");
+  }
+  return boost::json::serialize(body);
+}
+
+int
+set_project(const ClientOptions& client, const ProjectChanges& changes)
+{
+  auto body = project_patch_json(changes);
+  if (!body) {
+    return report(client, Failure{ k_exit_usage, body.error().message, {} });
+  }
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto reply = expect(client, api->patch("/projects/" + changes.name, *body), 200);
+  std::string line = "Updated project " + changes.name;
+  if (reply) {
+    if (const auto token =
+          text_of(parse_object(reply->body).value_or(boost::json::object{}), "bypassToken");
+        !token.empty()) {
+      line += "\nBypass token (shown only now; send it as X-Reactor-Bypass): " + token;
+    }
+  }
+  return acknowledge(client, reply, line);
 }
 
 int

@@ -2,6 +2,7 @@
 
 #include "reactor/util/error.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,29 @@ struct ProjectOptions
   bool no_auto_promote = false;
 };
 
+// What `reactor project set` changes; an option left unset keeps the project's value.
+struct ProjectChanges
+{
+  std::string name;
+  std::optional<std::string> protection;    // off, previews, all
+  std::optional<std::string> password_file; // its first line; an empty one removes it
+  bool new_bypass_token = false;
+  std::optional<int> skew_window_days;
+  std::optional<int> skew_max_deployments;
+  std::optional<std::string> production_branch;
+  std::optional<bool> auto_promote;
+  std::optional<std::string> root_dir;
+  std::optional<std::string> install_command;
+  std::optional<std::string> build_command;
+  std::optional<std::string> output_dir;
+  std::optional<std::string> package_manager;
+  std::optional<std::string> node_version;
+};
+
+// The body of PATCH /projects/<name> for these changes. Fails when the password file
+// cannot be read or is empty, or nothing is to change.
+util::Result<std::string> project_patch_json(const ProjectChanges& changes);
+
 // The body of POST /deploy for these options (of POST /projects/<name>/deployments with
 // a project); empty options are left out. Fails when an --env entry is not NAME=value, or
 // when a project and a URL or build settings are both given.
@@ -82,6 +106,8 @@ int create_project(const ClientOptions& client, const ProjectOptions& options);
 int list_projects(const ClientOptions& client);
 int show_project(const ClientOptions& client, std::string_view name);
 int remove_project(const ClientOptions& client, std::string_view name);
+// Changes a project's settings; prints a new bypass token once, when one was asked for.
+int set_project(const ClientOptions& client, const ProjectChanges& changes);
 // Points the production hostname of the deployment's project at it.
 int promote(const ClientOptions& client, std::string_view id);
 // Points production back at the previous production deployment, or at `id`.

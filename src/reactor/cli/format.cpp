@@ -213,9 +213,10 @@ dead_letters_table(const boost::json::array& letters)
 std::string
 gc_summary(const boost::json::object& answer, bool dry_run)
 {
-  std::string line = (dry_run ? "Would delete " : "Deleted ") + text_of(answer, "blobsDeleted") +
-                     " blobs (" + text_of(answer, "bytesFreed") + " bytes) and " +
-                     text_of(answer, "manifestsDeleted") + " manifests; kept " +
+  std::string line = (dry_run ? "Would delete " : "Deleted ") +
+                     text_of(answer, "deploymentsDeleted") + " deployments, " +
+                     text_of(answer, "blobsDeleted") + " blobs (" + text_of(answer, "bytesFreed") +
+                     " bytes) and " + text_of(answer, "manifestsDeleted") + " manifests; kept " +
                      text_of(answer, "blobsKept") + " blobs";
   if (!dry_run) {
     line += "; dependency cache: " + text_of(answer, "dependencyCacheEntriesDeleted") +

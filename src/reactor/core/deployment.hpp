@@ -90,7 +90,8 @@ enum class EventKind
   status,
   log,
   deleted, // the deployment was deleted (a tombstone: its other events went with it)
-  alias    // a hostname label (`line`) now points at deployment_id ("" when it was dropped)
+  alias,   // a hostname label (`line`) now points at deployment_id ("" when it was dropped)
+  project  // a project's (`line`) protection or skew settings changed, or it was deleted
 };
 
 // One entry of the change feed; seq grows strictly across all deployments.
@@ -102,7 +103,7 @@ struct Event
   Status status = Status::pending; // kind == status
   Phase phase = Phase::none;       // kind == status
   std::string error;               // kind == status
-  std::string line;                // kind == log: the line; kind == alias: the label
+  std::string line;                // kind == log: the line; alias: the label; project: the project
 };
 
 } // namespace reactor::core

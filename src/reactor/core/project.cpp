@@ -90,4 +90,41 @@ is_production_branch(const Project& project, std::string_view branch)
   return branch.empty() || branch == project.production_branch;
 }
 
+std::string_view
+to_string(Protection protection)
+{
+  switch (protection) {
+    case Protection::previews:
+      return "previews";
+    case Protection::all:
+      return "all";
+    case Protection::off:
+      break;
+  }
+  return "off";
+}
+
+std::optional<Protection>
+parse_protection(std::string_view text)
+{
+  for (const auto protection : { Protection::off, Protection::previews, Protection::all }) {
+    if (to_string(protection) == text) {
+      return protection;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view
+label_project(std::string_view label)
+{
+  return label.substr(0, label.find("--"));
+}
+
+bool
+is_protected(Protection protection, std::string_view project, std::string_view label)
+{
+  return protection == Protection::all || (protection == Protection::previews && label != project);
+}
+
 } // namespace reactor::core

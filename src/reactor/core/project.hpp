@@ -4,10 +4,30 @@
 #include "reactor/util/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace reactor::core {
+
+// Which hostnames of a project ask for its password: none, every one but production's
+// (`<project>.<domain>`), or all, the `<id>` hostnames of its deployments included.
+enum class Protection
+{
+  off,
+  previews,
+  all
+};
+
+std::string_view to_string(Protection protection);
+std::optional<Protection> parse_protection(std::string_view text);
+
+// Skew protection's defaults and bounds: how many days an alias's earlier deployments
+// keep serving the assets their pages ask for, and how many of them are looked in.
+constexpr int k_default_skew_window_days = 7;
+constexpr int k_default_skew_max_deployments = 5;
+constexpr int k_max_skew_window_days = 90;
+constexpr int k_max_skew_deployments = 20;
 
 // A site with a stable address: its repository, which branch is production, and how to
 // build it. Its deployments keep a snapshot of the settings they were built with.
@@ -21,6 +41,11 @@ struct Project
   // it off until the next promote.
   bool auto_promote = true;
   std::int64_t created_at_ms = 0;
+  Protection protection = Protection::off;
+  std::string password_hash; // util::hash_password's; "" for none
+  std::string bypass_hash;   // util::token_hash of the bypass token; "" for none
+  int skew_window_days = k_default_skew_window_days;         // 0: no skew protection
+  int skew_max_deployments = k_default_skew_max_deployments; // 0: no skew protection
 };
 
 // Ok for a name that can be a project's hostname label; otherwise a user error that
@@ -33,6 +58,14 @@ util::Result<void> check_project_name(std::string_view name);
 // label would pass 63 characters, the slug is cut and "-" plus the first 6 hex digits of
 // sha256(branch) appended.
 std::string branch_label(std::string_view project, std::string_view branch);
+
+// The project a hostname label names: the label itself for production, the part before
+// "--" for a branch.
+std::string_view label_project(std::string_view label);
+
+// True when `protection` asks for the password on hostname `label` of `project` (a
+// deployment's `<id>` is a label too).
+bool is_protected(Protection protection, std::string_view project, std::string_view label);
 
 // True when a deployment of `branch` in `project` is a production build (an empty
 // branch is the repository's default one).

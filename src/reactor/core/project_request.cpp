@@ -64,9 +64,153 @@ string_field(const boost::json::object& object, std::string_view name)
   return std::string(value->get_string());
 }
 
+// The fields of POST /projects and PATCH /projects/<name> besides the build settings.
+const std::initializer_list<std::string_view> k_project_fields = {
+  "name",     "repoUrl",        "productionBranch", "autoPromote",       "protection",
+  "password", "newBypassToken", "skewWindowDays",   "skewMaxDeployments"
+};
+
+constexpr std::size_t k_min_password = 8;
+constexpr std::size_t k_max_password = 256;
+
+// A boolean field, when present.
+util::Result<std::optional<bool>>
+bool_field(const boost::json::object& object, std::string_view name)
+{
+  const auto* value = object.if_contains(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_bool()) {
+    return util::fail(std::string(name) + " must be true or false");
+  }
+  return value->get_bool();
+}
+
+// An integer field within [0, max], when present: a wrong type is a plain error (400), a
+// number out of range the user's (422).
+util::Result<std::optional<int>>
+count_field(const boost::json::object& object, std::string_view name, int max)
+{
+  const auto* value = object.if_contains(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  const auto number = value->if_int64();
+  if (number == nullptr) {
+    return util::fail(std::string(name) + " must be a whole number");
+  }
+  if (*number < 0 || *number > max) {
+    return util::fail_user(std::string(name) + " must be from 0 (off) to " + std::to_string(max));
+  }
+  return static_cast<int>(*number);
+}
+
+// The build settings with the request's setting fields over the current ones; a field
+// sent as null goes back to its default.
+util::Result<BuildSettings>
+merged_settings(const BuildSettings& current, const boost::json::object& object)
+{
+  boost::json::object merged = build_settings_json(current);
+  for (const auto field : k_build_setting_fields) {
+    if (const auto* value = object.if_contains(field); value != nullptr) {
+      if (value->is_null()) {
+        merged.erase(field);
+      } else {
+        merged[field] = *value;
+      }
+    }
+  }
+  return parse_build_settings(merged);
+}
+
+// Checks and applies the fields present in `object` onto `update`.
+util::Result<void>
+apply_fields(const boost::json::object& object, bool allow_local_repos, ProjectUpdate& update)
+{
+  Project& project = update.project;
+  if (object.contains("repoUrl")) {
+    auto repo = string_field(object, "repoUrl");
+    if (!repo) {
+      return std::unexpected(repo.error());
+    }
+    auto url = validate_repo_url(*repo, allow_local_repos);
+    if (!url) {
+      return std::unexpected(url.error());
+    }
+    project.repo_url = std::move(*url);
+  }
+  if (object.contains("productionBranch")) {
+    auto branch = string_field(object, "productionBranch");
+    if (!branch) {
+      return std::unexpected(branch.error());
+    }
+    if (!branch->empty()) {
+      auto valid = validate_ref(*branch);
+      if (!valid) {
+        return util::fail("productionBranch: " + valid.error().message);
+      }
+      branch = std::move(*valid);
+    }
+    project.production_branch = std::move(*branch);
+  }
+  auto promote = bool_field(object, "autoPromote");
+  auto rotate = bool_field(object, "newBypassToken");
+  for (const auto* field : { &promote, &rotate }) {
+    if (!*field) {
+      return std::unexpected(field->error());
+    }
+  }
+  project.auto_promote = promote->value_or(project.auto_promote);
+  update.secrets.new_bypass_token = rotate->value_or(false);
+  if (object.contains("protection")) {
+    auto text = string_field(object, "protection");
+    if (!text) {
+      return std::unexpected(text.error());
+    }
+    const auto protection = parse_protection(*text);
+    if (!protection) {
+      return util::fail_user(R"(protection must be "off", "previews" or "all")");
+    }
+    project.protection = *protection;
+  }
+  if (object.contains("password")) {
+    auto password = string_field(object, "password");
+    if (!password) {
+      return std::unexpected(password.error());
+    }
+    if (!password->empty() &&
+        (password->size() < k_min_password || password->size() > k_max_password)) {
+      return util::fail_user("password must be 8 to 256 characters long");
+    }
+    update.secrets.password = std::move(*password);
+  }
+  auto window = count_field(object, "skewWindowDays", k_max_skew_window_days);
+  auto count = count_field(object, "skewMaxDeployments", k_max_skew_deployments);
+  for (const auto* field : { &window, &count }) {
+    if (!*field) {
+      return std::unexpected(field->error());
+    }
+  }
+  project.skew_window_days = window->value_or(project.skew_window_days);
+  project.skew_max_deployments = count->value_or(project.skew_max_deployments);
+  auto settings = merged_settings(project.settings, object);
+  if (!settings) {
+    return std::unexpected(settings.error());
+  }
+  project.settings = std::move(*settings);
+  const bool has_password =
+    update.secrets.password ? !update.secrets.password->empty() : !project.password_hash.empty();
+  if (project.protection != Protection::off && !has_password) {
+    return util::fail_user("protection \"" + std::string(to_string(project.protection)) +
+                           "\" needs a password: send \"password\" (8 to 256 characters)");
+  }
+  return {};
+}
+
 } // namespace
 
-util::Result<Project>
+util::Result<ProjectUpdate>
 parse_project_request(std::string_view body, bool allow_local_repos)
 {
   constexpr std::string_view k_example = R"({"name": "shop", "repoUrl": "https://…"})";
@@ -74,52 +218,46 @@ parse_project_request(std::string_view body, bool allow_local_repos)
   if (!object) {
     return std::unexpected(object.error());
   }
-  if (auto known =
-        check_fields(*object, { "name", "repoUrl", "productionBranch", "autoPromote" }, true);
-      !known) {
+  if (auto known = check_fields(*object, k_project_fields, true); !known) {
     return std::unexpected(known.error());
   }
-  Project project;
   auto name = string_field(*object, "name");
-  auto repo = string_field(*object, "repoUrl");
-  auto branch = string_field(*object, "productionBranch");
-  for (const auto* field : { &name, &repo, &branch }) {
-    if (!*field) {
-      return std::unexpected(field->error());
-    }
+  if (!name) {
+    return std::unexpected(name.error());
   }
   if (name->empty()) {
     return util::fail("name is missing: send " + std::string(k_example));
   }
-  if (repo->empty()) {
-    return util::fail("repoUrl is missing: send " + std::string(k_example));
+  if (auto repo = string_field(*object, "repoUrl"); !repo || repo->empty()) {
+    return repo ? util::fail("repoUrl is missing: send " + std::string(k_example))
+                : std::unexpected(repo.error());
   }
-  auto url = validate_repo_url(*repo, allow_local_repos);
-  if (!url) {
-    return std::unexpected(url.error());
+  ProjectUpdate update;
+  update.project.name = std::move(*name);
+  if (auto applied = apply_fields(*object, allow_local_repos, update); !applied) {
+    return std::unexpected(applied.error());
   }
-  if (!branch->empty()) {
-    auto valid = validate_ref(*branch);
-    if (!valid) {
-      return util::fail("productionBranch: " + valid.error().message);
-    }
-    branch = std::move(*valid);
+  return update;
+}
+
+util::Result<ProjectUpdate>
+parse_project_patch(const Project& current, std::string_view body, bool allow_local_repos)
+{
+  auto object = body_object(body, R"({"protection": "previews", "password": "…"})", false);
+  if (!object) {
+    return std::unexpected(object.error());
   }
-  if (const auto* promote = object->if_contains("autoPromote"); promote != nullptr) {
-    if (!promote->is_bool()) {
-      return util::fail("autoPromote must be true or false");
-    }
-    project.auto_promote = promote->get_bool();
+  if (auto known = check_fields(*object, k_project_fields, true); !known) {
+    return std::unexpected(known.error());
   }
-  auto settings = parse_build_settings(*object);
-  if (!settings) {
-    return std::unexpected(settings.error());
+  if (object->contains("name")) {
+    return util::fail("name cannot change: create a project with the new name instead");
   }
-  project.name = std::move(*name);
-  project.repo_url = std::move(*url);
-  project.production_branch = std::move(*branch);
-  project.settings = std::move(*settings);
-  return project;
+  ProjectUpdate update{ .project = current, .secrets = {} };
+  if (auto applied = apply_fields(*object, allow_local_repos, update); !applied) {
+    return std::unexpected(applied.error());
+  }
+  return update;
 }
 
 util::Result<std::string>

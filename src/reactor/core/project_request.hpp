@@ -9,10 +9,33 @@
 
 namespace reactor::core {
 
+// The secrets a request sets, which the caller hashes before storing them.
+struct ProjectSecrets
+{
+  std::optional<std::string> password; // "" removes the password
+  bool new_bypass_token = false;       // a new bypass token replaces the old one
+};
+
+// A project as a request leaves it, and the secrets it sets.
+struct ProjectUpdate
+{
+  Project project;
+  ProjectSecrets secrets;
+};
+
 // Parses POST /projects's body: {"name", "repoUrl", "productionBranch"?, "autoPromote"?,
-// and the build settings}. A malformed body or field is an infrastructure-free plain
-// error (400); the name is not checked here (check_project_name: 422).
-util::Result<Project> parse_project_request(std::string_view body, bool allow_local_repos);
+// "protection"?, "password"?, "newBypassToken"?, "skewWindowDays"?,
+// "skewMaxDeployments"?, and the build settings}. A malformed body or field is a plain
+// error (400); a well-formed value that cannot be used a user error (422) that says what
+// to send; the name is not checked here (check_project_name: 422).
+util::Result<ProjectUpdate> parse_project_request(std::string_view body, bool allow_local_repos);
+
+// Parses PATCH /projects/<name>'s body onto `current`: the same fields as creation but
+// the name, each one present replacing the stored one (a build setting sent as null
+// goes back to its default). Fails as parse_project_request does.
+util::Result<ProjectUpdate> parse_project_patch(const Project& current,
+                                                std::string_view body,
+                                                bool allow_local_repos);
 
 // Parses POST /projects/<name>/deployments's body: {"ref"?}; "" for the production branch.
 util::Result<std::string> parse_project_deploy_request(std::string_view body);

@@ -14,12 +14,7 @@ namespace reactor::edge {
 
 namespace {
 
-struct Resolved
-{
-  std::string_view path; // the manifest key
-  const objects::ManifestEntry* entry = nullptr;
-  unsigned status = 200;
-};
+using Resolved = ResolvedPath;
 
 bool
 find_file(const objects::Manifest& manifest, std::string_view path, Resolved& resolved)
@@ -37,17 +32,9 @@ find_file(const objects::Manifest& manifest, std::string_view path, Resolved& re
   return true;
 }
 
-bool
-has_extension(std::string_view path)
-{
-  const auto slash = path.rfind('/');
-  const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
-  return name.find('.') != std::string_view::npos;
-}
-
 // The file for a normalised path: exact, then .html and /index.html, then the site's
-// 404.html or, for a site without one, index.html for page navigations (SPA routing).
-// A missing asset (a path with an extension, not asked for as HTML) is never HTML.
+// 404.html or, for a site without one, index.html for anything but an asset (SPA
+// routing): a missing asset is never HTML.
 Resolved
 resolve(const objects::Manifest& manifest, std::string_view path, std::string_view accept)
 {
@@ -65,9 +52,7 @@ resolve(const objects::Manifest& manifest, std::string_view path, std::string_vi
     resolved.status = 404;
     return resolved;
   }
-  const bool navigation =
-    !has_extension(path) || accept.find("text/html") != std::string_view::npos;
-  if (navigation && find_file(manifest, "index.html", resolved)) {
+  if (!is_asset_request(path, accept) && find_file(manifest, "index.html", resolved)) {
     return resolved;
   }
   return {};
@@ -217,9 +202,11 @@ apply_header_changes(net::Response& response, const HeaderChanges& changes)
 
 } // namespace
 
-Edge::Edge(SiteCache& sites, AliasTable& aliases)
+Edge::Edge(SiteCache& sites, AliasTable& aliases, ProtectionTable& protection, SkewTable& skew)
   : m_sites(sites)
   , m_aliases(aliases)
+  , m_protection(protection)
+  , m_skew(skew)
 {
 }
 
@@ -240,7 +227,7 @@ std::optional<net::Response>
 Edge::respond(const net::Request& request, std::string_view label, bool may_block)
 {
   if (core::is_deployment_id(label)) {
-    return respond_from_site(request, label, may_block);
+    return respond_from_site(request, label, label, false, may_block);
   }
   auto target = m_aliases.cached(label);
   if (!target && !may_block) {
@@ -258,7 +245,7 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
   if (target->empty()) {
     return unknown_site_page(label);
   }
-  auto response = respond_from_site(request, *target, may_block);
+  auto response = respond_from_site(request, *target, label, true, may_block);
   // Previews stay out of search engines; production is the address to index.
   if (response && !is_production_label(label)) {
     apply_header_changes(*response, HeaderChanges{ .set = { { "X-Robots-Tag", "noindex" } } });
@@ -267,7 +254,11 @@ Edge::respond(const net::Request& request, std::string_view label, bool may_bloc
 }
 
 std::optional<net::Response>
-Edge::respond_from_site(const net::Request& request, std::string_view id, bool may_block)
+Edge::respond_from_site(const net::Request& request,
+                        std::string_view id,
+                        std::string_view label,
+                        bool alias,
+                        bool may_block)
 {
   if (request.method != "GET" && request.method != "HEAD") {
     auto response = text_page(405, "text/plain; charset=utf-8", "Only GET and HEAD are allowed\n");
@@ -300,6 +291,11 @@ Edge::respond_from_site(const net::Request& request, std::string_view id, bool m
   if (!site) {
     return unknown_site_page(id);
   }
+  // Protection before anything the site's rules or files could tell.
+  bool blocked = false;
+  if (auto refused = guard(request, *site, label, may_block, blocked); refused || blocked) {
+    return refused;
+  }
 
   // _redirects first: a 3xx answers at once, a 200 rewrites the path (once, no chains).
   std::string rewritten;
@@ -315,7 +311,18 @@ Edge::respond_from_site(const net::Request& request, std::string_view id, bool m
       }
     }
   }
-  auto response = respond_with_file(request, *site, lookup, may_block);
+  const std::string_view accept = request.header("accept");
+  const Resolved resolved = resolve(site->manifest, lookup, accept);
+  if (alias && (resolved.entry == nullptr || resolved.status == 404) &&
+      is_asset_request(lookup, accept)) {
+    if (!may_block) {
+      return std::nullopt;
+    }
+    if (auto earlier = respond_from_earlier(request, label, lookup)) {
+      return earlier;
+    }
+  }
+  auto response = respond_with_file(request, *site, resolved, may_block);
   if (response && !site->rules.headers.rules.empty()) {
     apply_header_changes(*response, headers_for(site->rules.headers, "/" + std::string(*path)));
   }
@@ -323,12 +330,83 @@ Edge::respond_from_site(const net::Request& request, std::string_view id, bool m
 }
 
 std::optional<net::Response>
+Edge::guard(const net::Request& request,
+            const Site& site,
+            std::string_view label,
+            bool may_block,
+            bool& blocked)
+{
+  if (site.project.empty()) {
+    return std::nullopt;
+  }
+  auto access = m_protection.cached(site.project);
+  if (!access && !may_block) {
+    blocked = true;
+    return std::nullopt;
+  }
+  if (!access) {
+    auto loaded = m_protection.load(site.project);
+    if (!loaded) {
+      util::log::error("edge.project_unreadable",
+                       { { "project", site.project }, { "error", loaded.error().message } });
+      return text_page(503, "text/plain; charset=utf-8", "The site cannot be read right now\n");
+    }
+    access = std::move(*loaded);
+  }
+  if (!access->protects(label)) {
+    return std::nullopt;
+  }
+  const auto admitted = access->admits(request, may_block);
+  if (!admitted) {
+    blocked = true;
+    return std::nullopt;
+  }
+  if (*admitted) {
+    return std::nullopt;
+  }
+  return unauthorized(site.project);
+}
+
+std::optional<net::Response>
+Edge::respond_from_earlier(const net::Request& request,
+                           std::string_view label,
+                           std::string_view path)
+{
+  auto earlier = m_skew.earlier(label);
+  if (!earlier) {
+    util::log::error("edge.alias_history_unreadable",
+                     { { "label", label }, { "error", earlier.error().message } });
+    return std::nullopt; // the current deployment answers: a 404
+  }
+  for (const auto& id : **earlier) {
+    auto loaded = m_sites.load_site(id);
+    if (!loaded || !*loaded) {
+      continue; // deleted, or unreadable now: the next one may have the file
+    }
+    const Site& site = **loaded;
+    Resolved found;
+    if (!find_file(site.manifest, path, found)) {
+      continue;
+    }
+    auto response = respond_with_file(request, site, found, true);
+    if (!response) {
+      continue;
+    }
+    if (!site.rules.headers.rules.empty()) {
+      apply_header_changes(*response, headers_for(site.rules.headers, "/" + std::string(path)));
+    }
+    apply_header_changes(*response, HeaderChanges{ .set = { { "X-Reactor-Skew", id } } });
+    return response;
+  }
+  return std::nullopt;
+}
+
+std::optional<net::Response>
 Edge::respond_with_file(const net::Request& request,
                         const Site& site,
-                        std::string_view path,
+                        const Resolved& resolved,
                         bool may_block)
 {
-  const Resolved resolved = resolve(site.manifest, path, request.header("accept"));
   if (resolved.entry == nullptr) {
     return text_page(404, "text/plain; charset=utf-8", "Not found\n");
   }

@@ -206,7 +206,10 @@ SiteCache::load_site(std::string_view id)
   if (!manifest) {
     return std::unexpected(store_failure(std::move(manifest.error())));
   }
-  Site site{ std::move(*manifest), net::http_date(deployment->updated_at_ms / 1000), {} };
+  Site site{ .manifest = std::move(*manifest),
+             .last_modified = net::http_date(deployment->updated_at_ms / 1000),
+             .rules = {},
+             .project = deployment->project };
   if (auto& parsed = site.manifest.rules) {
     site.rules = std::move(*parsed);
     parsed.reset();

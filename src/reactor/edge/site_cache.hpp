@@ -33,6 +33,7 @@ struct Site
   // From the manifest, or parsed from the site's _redirects and _headers when the manifest
   // is older than parsed rules.
   rules::SiteRules rules;
+  std::string project; // the project the deployment belongs to; "" for none
 };
 
 // Why a site or a file cannot be loaded: the store failed (worth a retry), or a blob does

@@ -1,5 +1,7 @@
 #include "reactor/edge/site_path.hpp"
 
+#include "reactor/util/text.hpp"
+
 namespace reactor::edge {
 
 namespace {
@@ -80,6 +82,23 @@ normalize_site_path(std::string_view path)
     normalized.push_back('/');
   }
   return normalized;
+}
+
+bool
+is_asset_request(std::string_view path, std::string_view accept)
+{
+  const auto slash = path.rfind('/');
+  const auto name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == name.size()) {
+    return false;
+  }
+  const auto extension = name.substr(dot + 1);
+  if (util::equals_ignoring_case(extension, "html") ||
+      util::equals_ignoring_case(extension, "htm")) {
+    return false;
+  }
+  return accept.find("text/html") == std::string_view::npos;
 }
 
 } // namespace reactor::edge

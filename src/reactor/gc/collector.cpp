@@ -28,6 +28,12 @@ Collector::run(bool dry_run, bool requested)
 {
   const std::lock_guard lock(m_running);
   GcReport report;
+  auto retired = retire_deployments(m_store, m_grace, dry_run);
+  if (!retired) {
+    util::log::error("gc.failed", { { "error", retired.error().message } });
+    return std::unexpected(retired.error());
+  }
+  report.deployments = *retired;
   auto swept =
     sweep_objects(m_store,
                   m_objects,
@@ -42,6 +48,7 @@ Collector::run(bool dry_run, bool requested)
   }
   util::log::info("gc.finished",
                   { { "dry_run", dry_run },
+                    { "deployments_deleted", report.deployments.deployments_deleted },
                     { "blobs_deleted", report.objects.blobs_deleted },
                     { "bytes_freed", report.objects.bytes_freed },
                     { "manifests_deleted", report.objects.manifests_deleted },

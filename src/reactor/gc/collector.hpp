@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/gc/cache_trim.hpp"
+#include "reactor/gc/retention.hpp"
 #include "reactor/gc/sweep.hpp"
 
 #include <chrono>
@@ -12,12 +13,14 @@ namespace reactor::gc {
 
 struct GcReport
 {
+  RetentionReport deployments;
   SweepReport objects;
   CacheTrim dependency_cache; // this process's workers' cache; empty on a dry run
 };
 
-// Runs garbage collection on demand and, once started, every `interval`: the object
-// store sweep and the trim of this process's dependency cache. One run at a time per
+// Runs garbage collection on demand and, once started, every `interval`: the deployments
+// projects no longer keep (retention), then the object store sweep (which frees their
+// files) and the trim of this process's dependency cache. One run at a time per
 // process; runs in other processes at the same time are harmless.
 class Collector
 {

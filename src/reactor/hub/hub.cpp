@@ -46,6 +46,9 @@ private:
   // clients know status and log events.
   bool shows(Hub::Format format) const
   {
+    if (m_event.kind == core::EventKind::project) {
+      return false; // for edges: a project's protection or skew settings changed
+    }
     if (m_event.kind == core::EventKind::deleted || m_event.kind == core::EventKind::alias) {
       return format == Hub::Format::websocket;
     }

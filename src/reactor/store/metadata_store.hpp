@@ -56,6 +56,14 @@ struct Alias
   std::string deployment_id;
 };
 
+// One move of an alias: the deployment that held it until then.
+struct AliasHeld
+{
+  std::string label;
+  std::string deployment_id;
+  std::int64_t until_ms = 0;
+};
+
 // Where a job waiting in the queue stands.
 struct QueuePlace
 {
@@ -138,7 +146,8 @@ public:
   // lease is still held. False (nothing changed) when the lease was lost. A project's
   // deployment reaching DEPLOYED moves its branch's alias, and production's when it built
   // the production branch and the project promotes automatically, in the same transaction
-  // (with an alias event each); an alias never moves back to an older deployment.
+  // (with an alias event and a history entry each); an alias never moves back to an
+  // older deployment.
   virtual Result<bool> finish_job(const Job& job, const core::StatusChange& change) = 0;
 
   // Makes a leased job visible again at once without counting the receive (graceful
@@ -158,7 +167,8 @@ public:
   // deployment PENDING again. False when the deployment has no dead letter.
   virtual Result<bool> redrive(std::string_view deployment_id) = 0;
 
-  // Deletes a final deployment with its events, dead letter and left-over job, in one
+  // Deletes a final deployment with its events, dead letter, left-over job and alias
+  // history, in one
   // transaction; `busy` (nothing changed) while it is not final or a worker still holds
   // its job's lease (a canceled build stopping), `aliased` while an alias serves it.
   virtual Result<DeleteOutcome> delete_deployment(std::string_view id) = 0;
@@ -176,8 +186,16 @@ public:
   // Every project, by name.
   virtual Result<std::vector<core::Project>> list_projects() = 0;
 
-  // Deletes the project and its aliases (an alias event each) in one transaction; its
-  // deployments stay, served at their own hostnames. `busy` while one of them is not final.
+  // Writes every field of the project but its name and creation time, and appends a
+  // project event (edges read its protection and skew settings again), in one
+  // transaction. False (nothing changed) when no project has this name.
+  virtual Result<bool> update_project(const core::Project& project) = 0;
+
+  // Deletes the project, its aliases (an alias event each) and their history, and appends
+  // a project event, in one transaction; its deployments stay, served at their own
+  // hostnames until garbage collection takes them, unless the project was protected:
+  // then they are deleted in the same transaction (a tombstone each). `busy` while one of
+  // them is not final.
   virtual Result<DeleteOutcome> delete_project(std::string_view name) = 0;
 
   // The project's deployments, newest first, at most `limit`.
@@ -190,10 +208,22 @@ public:
   // The deployment a hostname label of a project serves; nullopt for no alias.
   virtual Result<std::optional<std::string>> resolve_alias(std::string_view label) = 0;
 
+  // Skew protection: the deployments that held the label's alias within its project's
+  // skew window (until now), newest first, at most the project's skew maximum, without
+  // the one it serves now. Empty for no alias or no window.
+  virtual Result<std::vector<std::string>> skew_deployments(std::string_view label) = 0;
+
+  // Every move of the project's aliases still recorded, newest first.
+  virtual Result<std::vector<AliasHeld>> alias_history(std::string_view project) = 0;
+
+  // Every deployment that belongs to a project, live or deleted, newest first.
+  virtual Result<std::vector<core::Deployment>> project_owned_deployments() = 0;
+
   // Points the project's production alias at `deployment_id` (a DEPLOYED deployment of
   // it) only while it still points at `expected` ("" for none yet), sets the project's
-  // automatic promotion to `auto_promote`, and appends the alias event, in one
-  // transaction. False (nothing changed) when the alias changed meanwhile.
+  // automatic promotion to `auto_promote`, and appends the alias event and the move to the
+  // alias's history, in one transaction. False (nothing changed) when the alias changed
+  // meanwhile.
   virtual Result<bool> set_production(std::string_view project,
                                       std::string_view deployment_id,
                                       std::string_view expected,

@@ -2,10 +2,19 @@
 #include "reactor/core/project.hpp"
 #include "reactor/store/sql_store_impl.hpp"
 
+#include <limits>
+
 namespace reactor::store {
 
 using namespace rows;
 using util::fail;
+
+namespace {
+
+// LIMIT for a query that must return every row.
+constexpr std::int64_t k_all_rows = std::numeric_limits<std::int32_t>::max();
+
+} // namespace
 
 Result<bool>
 SqlStore::create_project(const core::Project& project)
@@ -18,7 +27,12 @@ SqlStore::create_project(const core::Project& project)
                                                 project.production_branch,
                                                 core::to_json(project.settings),
                                                 std::int64_t{ project.auto_promote ? 1 : 0 },
-                                                created));
+                                                created,
+                                                core::to_string(project.protection),
+                                                project.password_hash,
+                                                project.bypass_hash,
+                                                std::int64_t{ project.skew_window_days },
+                                                std::int64_t{ project.skew_max_deployments }));
     if (!inserted) {
       return std::unexpected(inserted.error());
     }
@@ -42,6 +56,40 @@ SqlStore::list_projects()
   });
 }
 
+Result<bool>
+SqlStore::update_project(const core::Project& project)
+{
+  return run("update project", project.name, [&](Executor& executor) -> Result<bool> {
+    if (auto begun = executor.begin(); !begun) {
+      return std::unexpected(begun.error());
+    }
+    auto updated = executor.execute(m_sql.update_project,
+                                    sql_values(project.name,
+                                               project.repo_url,
+                                               project.production_branch,
+                                               core::to_json(project.settings),
+                                               std::int64_t{ project.auto_promote ? 1 : 0 },
+                                               core::to_string(project.protection),
+                                               project.password_hash,
+                                               project.bypass_hash,
+                                               std::int64_t{ project.skew_window_days },
+                                               std::int64_t{ project.skew_max_deployments }));
+    if (!updated) {
+      return std::unexpected(updated.error());
+    }
+    if (*updated == 0) {
+      return false;
+    }
+    if (auto appended = executor.append_event(project_event(project.name, m_clock())); !appended) {
+      return std::unexpected(appended.error());
+    }
+    if (auto committed = executor.commit(); !committed) {
+      return std::unexpected(committed.error());
+    }
+    return true;
+  });
+}
+
 Result<DeleteOutcome>
 SqlStore::delete_project(std::string_view name)
 {
@@ -49,11 +97,12 @@ SqlStore::delete_project(std::string_view name)
     if (auto begun = executor.begin(); !begun) {
       return std::unexpected(begun.error());
     }
-    auto project = first_row(executor, m_sql.select_project, sql_values(name), read_project);
-    if (!project) {
-      return std::unexpected(project.error());
+    auto read = first_row(executor, m_sql.select_project, sql_values(name), read_project);
+    if (!read) {
+      return std::unexpected(read.error());
     }
-    if (!*project) {
+    const auto& project = *read;
+    if (!project) {
       return DeleteOutcome::unknown;
     }
     auto unfinished = first_row(executor, m_sql.project_unfinished, sql_values(name), read_int64);
@@ -68,12 +117,31 @@ SqlStore::delete_project(std::string_view name)
       return std::unexpected(aliases.error());
     }
     const auto now = m_clock();
+    if (auto appended = executor.append_event(project_event(name, now)); !appended) {
+      return std::unexpected(appended.error());
+    }
     for (const auto& alias : *aliases) {
       if (auto appended = executor.append_event(alias_event(alias.label, "", now)); !appended) {
         return std::unexpected(appended.error());
       }
     }
-    for (const auto sql : { m_sql.delete_project_aliases, m_sql.delete_project }) {
+    // A protected project's deployments go with it: their <id> hostnames would otherwise
+    // be served without the password until garbage collection took them.
+    if (project->protection != core::Protection::off) {
+      auto owned = all_rows(
+        executor, m_sql.list_project_deployments, sql_values(name, k_all_rows), read_deployment);
+      if (!owned) {
+        return std::unexpected(owned.error());
+      }
+      for (const auto& deployment : *owned) {
+        if (auto removed = remove_deployment(executor, deployment.id, now); !removed) {
+          return std::unexpected(removed.error());
+        }
+      }
+    }
+    for (const auto sql : { m_sql.delete_project_alias_history,
+                            m_sql.delete_project_aliases,
+                            m_sql.delete_project }) {
       if (auto done = executor.execute(sql, sql_values(name)); !done) {
         return std::unexpected(done.error());
       }
@@ -108,6 +176,64 @@ SqlStore::resolve_alias(std::string_view label)
   return run("resolve alias", label, [&](Executor& executor) {
     return first_row(executor, m_sql.alias_target, sql_values(label), read_text);
   });
+}
+
+Result<std::vector<std::string>>
+SqlStore::skew_deployments(std::string_view label)
+{
+  return run("read the alias history of", label, [&](Executor& executor) {
+    using Ids = std::vector<std::string>;
+    auto found = first_row(
+      executor, m_sql.select_project, sql_values(core::label_project(label)), read_project);
+    if (!found) {
+      return Result<Ids>(std::unexpected(found.error()));
+    }
+    const auto& project = *found;
+    if (!project || project->skew_window_days <= 0 || project->skew_max_deployments <= 0) {
+      return Result<Ids>(Ids{});
+    }
+    constexpr std::int64_t k_day_ms = 24LL * 60 * 60 * 1000;
+    const std::int64_t since = m_clock() - (project->skew_window_days * k_day_ms);
+    return all_rows(executor,
+                    m_sql.skew_history,
+                    sql_values(label, since, std::int64_t{ project->skew_max_deployments }),
+                    read_text);
+  });
+}
+
+Result<std::vector<AliasHeld>>
+SqlStore::alias_history(std::string_view project)
+{
+  return run("read the alias history of project", project, [&](Executor& executor) {
+    return all_rows(executor, m_sql.alias_history, sql_values(project), read_alias_held);
+  });
+}
+
+Result<std::vector<core::Deployment>>
+SqlStore::project_owned_deployments()
+{
+  return run("list the deployments of projects", "", [&](Executor& executor) {
+    return all_rows(executor, m_sql.project_owned_deployments, sql_values(), read_deployment);
+  });
+}
+
+Result<void>
+SqlStore::record_move(Executor& executor,
+                      std::string_view label,
+                      std::string_view project,
+                      std::string_view previous,
+                      std::string_view current,
+                      std::int64_t now)
+{
+  if (previous.empty() || previous == current) {
+    return {};
+  }
+  auto inserted =
+    executor.execute(m_sql.insert_alias_history, sql_values(label, project, previous, now));
+  if (!inserted) {
+    return std::unexpected(inserted.error());
+  }
+  return {};
 }
 
 Result<bool>
@@ -161,6 +287,10 @@ SqlStore::set_production(std::string_view project,
         !appended) {
       return std::unexpected(appended.error());
     }
+    if (auto recorded = record_move(executor, project, project, expected, deployment_id, now);
+        !recorded) {
+      return std::unexpected(recorded.error());
+    }
     if (auto committed = executor.commit(); !committed) {
       return std::unexpected(committed.error());
     }
@@ -200,6 +330,11 @@ SqlStore::move_aliases(Executor& executor, std::string_view deployment_id, std::
     labels.emplace_back(built.project, "");
   }
   for (const auto& [label, branch] : labels) {
+    auto previous =
+      first_row(executor, m_sql.alias_target_for_update, sql_values(label), read_text);
+    if (!previous) {
+      return std::unexpected(previous.error());
+    }
     auto moved = executor.execute(
       m_sql.move_alias,
       sql_values(label, built.project, branch, built.id, built.created_at_ms, now));
@@ -211,6 +346,11 @@ SqlStore::move_aliases(Executor& executor, std::string_view deployment_id, std::
     }
     if (auto appended = executor.append_event(alias_event(label, built.id, now)); !appended) {
       return appended;
+    }
+    if (auto recorded =
+          record_move(executor, label, built.project, previous->value_or(""), built.id, now);
+        !recorded) {
+      return recorded;
     }
   }
   return {};

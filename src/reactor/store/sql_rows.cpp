@@ -52,6 +52,15 @@ read_project(const Row& row)
   project.settings = std::move(*settings);
   project.auto_promote = row.int64(4) != 0;
   project.created_at_ms = row.int64(5);
+  const auto protection = core::parse_protection(row.text(6));
+  if (!protection) {
+    return fail("project '" + project.name + "' has an unknown protection '" + row.text(6) + "'");
+  }
+  project.protection = *protection;
+  project.password_hash = row.text(7);
+  project.bypass_hash = row.text(8);
+  project.skew_window_days = static_cast<int>(row.int64(9));
+  project.skew_max_deployments = static_cast<int>(row.int64(10));
   return project;
 }
 
@@ -59,6 +68,12 @@ Result<Alias>
 read_alias(const Row& row)
 {
   return Alias{ .label = row.text(0), .branch = row.text(1), .deployment_id = row.text(2) };
+}
+
+Result<AliasHeld>
+read_alias_held(const Row& row)
+{
+  return AliasHeld{ .label = row.text(0), .deployment_id = row.text(1), .until_ms = row.int64(2) };
 }
 
 Result<core::Event>
@@ -77,8 +92,8 @@ read_event(const Row& row)
     event.kind = core::EventKind::deleted;
     return event;
   }
-  if (kind == "alias") {
-    event.kind = core::EventKind::alias;
+  if (kind == "alias" || kind == "project") {
+    event.kind = kind == "alias" ? core::EventKind::alias : core::EventKind::project;
     event.line = row.text(6);
     return event;
   }

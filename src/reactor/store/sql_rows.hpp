@@ -28,6 +28,8 @@ Result<core::Project> read_project(const Row& row);
 
 Result<Alias> read_alias(const Row& row);
 
+Result<AliasHeld> read_alias_held(const Row& row);
+
 Result<core::Event> read_event(const Row& row);
 
 Result<core::Status> read_status(const Row& row, int column, std::string_view id);

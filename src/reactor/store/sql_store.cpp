@@ -180,27 +180,37 @@ SqlStore::delete_deployment(std::string_view id)
     if (aliased->value_or(0) > 0) {
       return DeleteOutcome::aliased;
     }
-    // The tombstone first, while the deployment's events still hold the newest seq: a
-    // backend that hands out MAX(seq) + 1 (SQLite) could otherwise repeat a seq that
-    // followers have already seen.
-    if (auto appended = executor.append_event(NewEvent{
-          .deployment_id = std::string(id), .kind = core::EventKind::deleted, .at_ms = now });
-        !appended) {
-      return std::unexpected(appended.error());
-    }
-    for (const auto sql : { m_sql.delete_dead_letter,
-                            m_sql.delete_jobs,
-                            m_sql.delete_events,
-                            m_sql.delete_deployment }) {
-      if (auto done = executor.execute(sql, sql_values(id)); !done) {
-        return std::unexpected(done.error());
-      }
+    if (auto removed = remove_deployment(executor, id, now); !removed) {
+      return std::unexpected(removed.error());
     }
     if (auto committed = executor.commit(); !committed) {
       return std::unexpected(committed.error());
     }
     return DeleteOutcome::deleted;
   });
+}
+
+Result<void>
+SqlStore::remove_deployment(Executor& executor, std::string_view id, std::int64_t now)
+{
+  // The tombstone first, while the deployment's events still hold the newest seq: a
+  // backend that hands out MAX(seq) + 1 (SQLite) could otherwise repeat a seq that
+  // followers have already seen.
+  if (auto appended = executor.append_event(NewEvent{
+        .deployment_id = std::string(id), .kind = core::EventKind::deleted, .at_ms = now });
+      !appended) {
+    return appended;
+  }
+  for (const auto sql : { m_sql.delete_dead_letter,
+                          m_sql.delete_deployment_alias_history,
+                          m_sql.delete_jobs,
+                          m_sql.delete_events,
+                          m_sql.delete_deployment }) {
+    if (auto done = executor.execute(sql, sql_values(id)); !done) {
+      return std::unexpected(done.error());
+    }
+  }
+  return {};
 }
 
 Result<std::vector<DeploymentStatus>>

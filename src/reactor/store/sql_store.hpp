@@ -76,16 +76,21 @@ struct Statements
   // () → the highest seq (0 when there is none)
   std::string_view last_event_seq;
 
-  // (name, repo_url, production_branch, settings, auto_promote, created_at_ms); changes no
-  // row when the name is taken
+  // (name, repo_url, production_branch, settings, auto_promote, created_at_ms, protection,
+  // password_hash, bypass_hash, skew_window_days, skew_max_deployments); changes no row
+  // when the name is taken
   std::string_view insert_project;
-  // (name) → name, repo_url, production_branch, settings, auto_promote, created_at_ms;
+  // (name) → name, repo_url, production_branch, settings, auto_promote, created_at_ms,
+  // protection, password_hash, bypass_hash, skew_window_days, skew_max_deployments;
   // no other transaction changes it until this one ends
   std::string_view select_project;
   // () → the same columns, by name
   std::string_view list_projects;
   // (name, auto_promote)
   std::string_view set_auto_promote;
+  // (name, repo_url, production_branch, settings, auto_promote, protection, password_hash,
+  // bypass_hash, skew_window_days, skew_max_deployments)
+  std::string_view update_project;
   // (name) → how many of its deployments are not final
   std::string_view project_unfinished;
   // (name)
@@ -98,6 +103,21 @@ struct Statements
   std::string_view delete_project_aliases;
   // (label) → deployment_id
   std::string_view alias_target;
+  // (label) → deployment_id; no other transaction moves the alias until this one ends
+  std::string_view alias_target_for_update;
+  // (label, project, deployment_id, until_ms)
+  std::string_view insert_alias_history;
+  // (label, since_ms, limit) → deployment_id: those that held the alias until since_ms or
+  // later, but the one it points at now, each once, newest first
+  std::string_view skew_history;
+  // (project) → label, deployment_id, until_ms, newest first
+  std::string_view alias_history;
+  // (project)
+  std::string_view delete_project_alias_history;
+  // (deployment_id)
+  std::string_view delete_deployment_alias_history;
+  // () → the deployment columns of every deployment with a project, newest first
+  std::string_view project_owned_deployments;
   // (deployment_id) → how many aliases point at it
   std::string_view deployment_alias_count;
   // (label, project, branch, deployment_id, target_created_ms, now): inserts the alias or

@@ -50,11 +50,15 @@ public:
   Result<bool> create_project(const core::Project& project) override;
   Result<std::optional<core::Project>> find_project(std::string_view name) override;
   Result<std::vector<core::Project>> list_projects() override;
+  Result<bool> update_project(const core::Project& project) override;
   Result<DeleteOutcome> delete_project(std::string_view name) override;
   Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
                                                                  int limit) override;
   Result<std::vector<Alias>> project_aliases(std::string_view project) override;
   Result<std::optional<std::string>> resolve_alias(std::string_view label) override;
+  Result<std::vector<std::string>> skew_deployments(std::string_view label) override;
+  Result<std::vector<AliasHeld>> alias_history(std::string_view project) override;
+  Result<std::vector<core::Deployment>> project_owned_deployments() override;
   Result<bool> set_production(std::string_view project,
                               std::string_view deployment_id,
                               std::string_view expected,
@@ -110,10 +114,27 @@ private:
                      .at_ms = now };
   }
 
+  static NewEvent project_event(std::string_view project, std::int64_t now)
+  {
+    return NewEvent{ .kind = core::EventKind::project, .line = std::string(project), .at_ms = now };
+  }
+
+  // Records in the alias's history that `previous` held it until `now`, when another
+  // deployment took it ("" or the same one: nothing to record).
+  Result<void> record_move(Executor& executor,
+                           std::string_view label,
+                           std::string_view project,
+                           std::string_view previous,
+                           std::string_view current,
+                           std::int64_t now);
+
   // Moves the aliases a project's deployment that just reached DEPLOYED earns: its
   // branch's, and production's for a production build while the project promotes
   // automatically. An alias already on a newer deployment stays.
   Result<void> move_aliases(Executor& executor, std::string_view deployment_id, std::int64_t now);
+
+  // Deletes the deployment's rows and appends its tombstone (inside the transaction).
+  Result<void> remove_deployment(Executor& executor, std::string_view id, std::int64_t now);
 
   // Writes the change and appends its event unconditionally (inside the transaction).
   Result<void> set_status(Executor& executor, const core::StatusChange& change, std::int64_t now);

@@ -123,13 +123,15 @@ TEST(DeadLettersTable, ShowsOneRowPerDeadLetter)
 
 TEST(GcSummary, SaysWhatWentAndTheDependencyCacheOnlyWhenItRan)
 {
-  const auto answer = object(R"({"blobsDeleted": 2, "bytesFreed": 1024, "manifestsDeleted": 1,
+  const auto answer = object(
+    R"({"deploymentsDeleted": 4, "blobsDeleted": 2, "bytesFreed": 1024, "manifestsDeleted": 1,
     "blobsKept": 7, "dependencyCacheEntriesDeleted": 3, "dependencyCacheBytesFreed": 4096})");
   EXPECT_EQ(gc_summary(answer, false),
-            "Deleted 2 blobs (1024 bytes) and 1 manifests; kept 7 blobs; dependency cache: 3 "
+            "Deleted 4 deployments, 2 blobs (1024 bytes) and 1 manifests; kept 7 blobs; dependency "
+            "cache: 3 "
             "entries (4096 bytes)");
   EXPECT_EQ(gc_summary(answer, true),
-            "Would delete 2 blobs (1024 bytes) and 1 manifests; kept 7 blobs");
+            "Would delete 4 deployments, 2 blobs (1024 bytes) and 1 manifests; kept 7 blobs");
 }
 
 TEST(LogJson, SplitsTheLogAtLineEnds)

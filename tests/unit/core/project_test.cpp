@@ -1,4 +1,5 @@
 #include "reactor/core/project.hpp"
+#include "reactor/core/project_request.hpp"
 #include "reactor/util/sha256.hpp"
 
 #include <gtest/gtest.h>
@@ -56,6 +57,85 @@ TEST(Project, AnEmptyBranchOrTheProductionOneIsProduction)
   EXPECT_TRUE(is_production_branch(project, ""));
   EXPECT_TRUE(is_production_branch(project, "main"));
   EXPECT_FALSE(is_production_branch(project, "dev"));
+}
+
+TEST(Protection, PreviewsProtectsEveryHostnameButProduction)
+{
+  EXPECT_FALSE(is_protected(Protection::off, "shop", "shop--main"));
+  EXPECT_FALSE(is_protected(Protection::previews, "shop", "shop"));
+  EXPECT_TRUE(is_protected(Protection::previews, "shop", "shop--main"));
+  EXPECT_TRUE(is_protected(Protection::previews, "shop", "abcde12345"));
+  EXPECT_TRUE(is_protected(Protection::all, "shop", "shop"));
+  EXPECT_EQ(label_project("shop--feature-x"), "shop");
+  EXPECT_EQ(label_project("shop"), "shop");
+  EXPECT_EQ(parse_protection("previews"), Protection::previews);
+  EXPECT_EQ(parse_protection("on"), std::nullopt);
+}
+
+TEST(ProjectPatch, ChangesOnlyTheFieldsSent)
+{
+  Project current{ .name = "shop",
+                   .repo_url = "https://example.com/shop.git",
+                   .production_branch = "main",
+                   .settings = { .build_command = "npm run build", .output_dir = "dist" } };
+  auto patched = parse_project_patch(
+    current,
+    R"({"productionBranch": "release", "buildCommand": "make", "outputDir": null,
+        "autoPromote": false, "skewWindowDays": 3, "skewMaxDeployments": 2})",
+    false);
+  ASSERT_TRUE(patched) << patched.error().message;
+  const auto& project = patched->project;
+  EXPECT_EQ(project.name, "shop");
+  EXPECT_EQ(project.repo_url, current.repo_url);
+  EXPECT_EQ(project.production_branch, "release");
+  EXPECT_EQ(project.settings.build_command, "make");
+  EXPECT_EQ(project.settings.output_dir, "");
+  EXPECT_FALSE(project.auto_promote);
+  EXPECT_EQ(project.skew_window_days, 3);
+  EXPECT_EQ(project.skew_max_deployments, 2);
+  EXPECT_FALSE(patched->secrets.password);
+  EXPECT_FALSE(patched->secrets.new_bypass_token);
+}
+
+TEST(ProjectPatch, ProtectionNeedsAPasswordSentOrStored)
+{
+  const Project current{ .name = "shop", .repo_url = "https://example.com/shop.git" };
+  const auto refused = parse_project_patch(current, R"({"protection": "previews"})", false);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().fault, util::Fault::user);
+  EXPECT_NE(refused.error().message.find("needs a password"), std::string::npos);
+
+  auto protected_ = parse_project_patch(
+    current, R"({"protection": "all", "password": "long enough", "newBypassToken": true})", false);
+  ASSERT_TRUE(protected_) << protected_.error().message;
+  EXPECT_EQ(protected_->project.protection, Protection::all);
+  EXPECT_EQ(protected_->secrets.password, "long enough");
+  EXPECT_TRUE(protected_->secrets.new_bypass_token);
+
+  Project stored = current;
+  stored.password_hash = "pbkdf2-sha256$…";
+  EXPECT_TRUE(parse_project_patch(stored, R"({"protection": "previews"})", false));
+  EXPECT_FALSE(parse_project_patch(stored, R"({"protection": "all", "password": ""})", false));
+}
+
+TEST(ProjectPatch, SaysWhatToFix)
+{
+  const Project current{ .name = "shop", .repo_url = "https://example.com/shop.git" };
+  const auto error = [&](std::string_view body) {
+    auto parsed = parse_project_patch(current, body, false);
+    EXPECT_FALSE(parsed) << body;
+    return parsed ? util::Error{} : parsed.error();
+  };
+  EXPECT_NE(error(R"({"buildCmd": "x"})").message.find("unknown field 'buildCmd'"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"name": "other"})").message.find("name cannot change"), std::string::npos);
+  EXPECT_EQ(error(R"({"protection": "on"})").fault, util::Fault::user);
+  EXPECT_EQ(error(R"({"password": "short"})").fault, util::Fault::user);
+  EXPECT_EQ(error(R"({"skewWindowDays": 91})").fault, util::Fault::user);
+  EXPECT_EQ(error(R"({"skewWindowDays": "7"})").fault, util::Fault::infrastructure);
+  EXPECT_EQ(error(R"({"skewMaxDeployments": -1})").fault, util::Fault::user);
+  EXPECT_EQ(error(R"({"autoPromote": "yes"})").fault, util::Fault::infrastructure);
+  EXPECT_NE(error("[]").message.find("JSON object"), std::string::npos);
 }
 
 } // namespace

@@ -921,6 +921,117 @@ TEST_P(MetadataStoreTest, DeletingAProjectWaitsForItsBuildsThenDropsItsAliases)
   EXPECT_EQ(feed.back().deployment_id, "");
 }
 
+TEST_P(MetadataStoreTest, AliasMovesAreRecordedAndSkewLooksInTheProjectsWindow)
+{
+  ASSERT_TRUE(store().create_project(
+    core::Project{ .name = "shop", .repo_url = "x", .production_branch = "main" }));
+  const auto deploy = [&](const std::string& id) {
+    ASSERT_TRUE(store().create_deployment(project_deployment(id, "main")));
+    auto job = lease(60s);
+    ASSERT_TRUE(job.has_value());
+    ASSERT_TRUE(store().finish_job(*job, change(id, Status::deployed)).value());
+  };
+  const auto skew = [&](const std::string& label) {
+    return store().skew_deployments(label).value();
+  };
+  using Ids = std::vector<std::string>;
+  deploy("a");
+  EXPECT_EQ(skew("shop"), Ids{});
+  advance(1h);
+  deploy("b");
+  advance(1h);
+  deploy("c");
+  // Newest first, without the one serving now; the branch alias has its own history.
+  EXPECT_EQ(skew("shop"), (Ids{ "b", "a" }));
+  EXPECT_EQ(skew("shop--main"), (Ids{ "b", "a" }));
+  EXPECT_EQ(skew("shop--other"), Ids{});
+  EXPECT_EQ(skew("blog"), Ids{});
+  const auto history = store().alias_history("shop").value();
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_EQ(history[0].deployment_id, "b");
+  EXPECT_GT(history[0].until_ms, history[3].until_ms);
+
+  // The project's maximum and window bound the lookup.
+  auto project = *store().find_project("shop").value();
+  project.skew_max_deployments = 1;
+  ASSERT_TRUE(store().update_project(project).value());
+  EXPECT_EQ(skew("shop"), Ids{ "b" });
+  project.skew_max_deployments = 5;
+  project.skew_window_days = 1;
+  ASSERT_TRUE(store().update_project(project).value());
+  advance(24h);
+  EXPECT_EQ(skew("shop"), Ids{ "b" }) << "a left the alias 25 hours ago";
+
+  // A rollback is a move too; a deployment already serving is never offered.
+  ASSERT_TRUE(store().set_production("shop", "b", "c", false).value());
+  EXPECT_EQ(skew("shop"), Ids{ "c" });
+  EXPECT_EQ(skew("shop--main"), Ids{ "b" });
+
+  // A deleted deployment leaves the history with it, and a deleted project its own.
+  ASSERT_TRUE(store().set_production("shop", "c", "b", true).value());
+  ASSERT_EQ(store().delete_deployment("b").value(), DeleteOutcome::deleted);
+  const auto remaining = store().alias_history("shop").value();
+  for (const auto& held : remaining) {
+    EXPECT_NE(held.deployment_id, "b");
+  }
+  EXPECT_EQ(skew("shop"), Ids{});
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().alias_history("shop").value().empty());
+}
+
+TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
+{
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  auto project = *store().find_project("shop").value();
+  EXPECT_EQ(project.protection, core::Protection::off);
+  EXPECT_EQ(project.skew_window_days, core::k_default_skew_window_days);
+  EXPECT_EQ(project.skew_max_deployments, core::k_default_skew_max_deployments);
+  project.protection = core::Protection::previews;
+  project.password_hash = "pbkdf2-sha256$1$00$00";
+  project.bypass_hash = "abc";
+  project.production_branch = "release";
+  project.settings.build_command = "make";
+  project.auto_promote = false;
+  ASSERT_TRUE(store().update_project(project).value());
+  const auto stored = *store().find_project("shop").value();
+  EXPECT_EQ(stored.protection, core::Protection::previews);
+  EXPECT_EQ(stored.password_hash, project.password_hash);
+  EXPECT_EQ(stored.bypass_hash, "abc");
+  EXPECT_EQ(stored.production_branch, "release");
+  EXPECT_EQ(stored.settings.build_command, "make");
+  EXPECT_FALSE(stored.auto_promote);
+  const auto feed = store().edge_events_after(0, 100).value();
+  ASSERT_EQ(feed.size(), 1u);
+  EXPECT_EQ(feed[0].kind, EventKind::project);
+  EXPECT_EQ(feed[0].line, "shop");
+  EXPECT_FALSE(store().update_project(core::Project{ .name = "other" }).value());
+}
+
+TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
+{
+  for (const auto* name : { "open", "closed" }) {
+    ASSERT_TRUE(store().create_project(core::Project{ .name = name, .repo_url = "x" }));
+    auto made = project_deployment(std::string(name) + "-1", "");
+    made.project = name;
+    ASSERT_TRUE(store().create_deployment(made));
+    auto job = lease(60s);
+    ASSERT_TRUE(job.has_value());
+    ASSERT_TRUE(store().finish_job(*job, change(made.id, Status::deployed)).value());
+  }
+  auto closed = *store().find_project("closed").value();
+  closed.protection = core::Protection::all;
+  closed.password_hash = "x";
+  ASSERT_TRUE(store().update_project(closed).value());
+  ASSERT_EQ(store().delete_project("open").value(), DeleteOutcome::deleted);
+  ASSERT_EQ(store().delete_project("closed").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().find_deployment("open-1").value().has_value());
+  EXPECT_FALSE(store().find_deployment("closed-1").value().has_value());
+  const auto feed = store().edge_events_after(0, 100).value();
+  EXPECT_TRUE(std::ranges::any_of(feed, [](const core::Event& event) {
+    return event.kind == EventKind::deleted && event.deployment_id == "closed-1";
+  }));
+}
+
 INSTANTIATE_TEST_SUITE_P(
   Backends,
   MetadataStoreTest,
@@ -991,7 +1102,7 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
                          "DELETE FROM events WHERE deployment_id = 'removed'; "
                          "DELETE FROM jobs WHERE deployment_id = 'removed'; "
                          "DELETE FROM deployments WHERE id = 'removed'; "
-                         "DROP TABLE aliases; DROP TABLE projects; "
+                         "DROP TABLE alias_history; DROP TABLE aliases; DROP TABLE projects; "
                          "DROP INDEX deployments_by_project; "
                          "ALTER TABLE deployments DROP COLUMN project; "
                          "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",

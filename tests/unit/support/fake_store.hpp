@@ -130,6 +130,7 @@ public:
     return std::nullopt;
   }
   Result<std::vector<core::Project>> list_projects() override { return {}; }
+  Result<bool> update_project(const core::Project&) override { return false; }
   Result<store::DeleteOutcome> delete_project(std::string_view) override
   {
     return store::DeleteOutcome::unknown;
@@ -143,6 +144,9 @@ public:
   {
     return std::nullopt;
   }
+  Result<std::vector<std::string>> skew_deployments(std::string_view) override { return {}; }
+  Result<std::vector<store::AliasHeld>> alias_history(std::string_view) override { return {}; }
+  Result<std::vector<core::Deployment>> project_owned_deployments() override { return {}; }
   Result<bool> set_production(std::string_view, std::string_view, std::string_view, bool) override
   {
     return false;

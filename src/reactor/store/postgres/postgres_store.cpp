@@ -83,16 +83,24 @@ constexpr Statements k_statements{
     "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
     "WHERE deployment_id = $3 AND seq > $1 ORDER BY seq LIMIT $2",
   .edge_events_after = "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-                       "WHERE kind IN ('deleted', 'alias') AND seq > $1 ORDER BY seq LIMIT $2",
+                       "WHERE kind IN ('deleted', 'alias', 'project') AND seq > $1 "
+                       "ORDER BY seq LIMIT $2",
   .last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events",
-  .insert_project = "INSERT INTO projects (name, repo_url, production_branch, settings, "
-                    "auto_promote, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) "
-                    "ON CONFLICT (name) DO NOTHING",
+  .insert_project =
+    "INSERT INTO projects (name, repo_url, production_branch, settings, auto_promote, "
+    "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
+    "skew_max_deployments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+    "ON CONFLICT (name) DO NOTHING",
   .select_project = "SELECT name, repo_url, production_branch, settings, auto_promote, "
-                    "created_at_ms FROM projects WHERE name = $1 FOR UPDATE",
+                    "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
+                    "skew_max_deployments FROM projects WHERE name = $1 FOR UPDATE",
   .list_projects = "SELECT name, repo_url, production_branch, settings, auto_promote, "
-                   "created_at_ms FROM projects ORDER BY name",
+                   "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
+                   "skew_max_deployments FROM projects ORDER BY name",
   .set_auto_promote = "UPDATE projects SET auto_promote = $2 WHERE name = $1",
+  .update_project = "UPDATE projects SET repo_url = $2, production_branch = $3, settings = $4, "
+                    "auto_promote = $5, protection = $6, password_hash = $7, bypass_hash = $8, "
+                    "skew_window_days = $9, skew_max_deployments = $10 WHERE name = $1",
   .project_unfinished = "SELECT COUNT(*) FROM deployments WHERE project = $1 AND status NOT IN "
                         "('DEPLOYED', 'ERROR', 'CANCELED')",
   .delete_project = "DELETE FROM projects WHERE name = $1",
@@ -104,6 +112,21 @@ constexpr Statements k_statements{
     "SELECT label, branch, deployment_id FROM aliases WHERE project = $1 ORDER BY label",
   .delete_project_aliases = "DELETE FROM aliases WHERE project = $1",
   .alias_target = "SELECT deployment_id FROM aliases WHERE label = $1",
+  .alias_target_for_update = "SELECT deployment_id FROM aliases WHERE label = $1 FOR UPDATE",
+  .insert_alias_history = "INSERT INTO alias_history (label, project, deployment_id, until_ms) "
+                          "VALUES ($1, $2, $3, $4)",
+  .skew_history =
+    "SELECT deployment_id FROM alias_history WHERE label = $1 AND until_ms >= $2 "
+    "AND deployment_id <> COALESCE((SELECT deployment_id FROM aliases WHERE label = $1), '') "
+    "GROUP BY deployment_id ORDER BY MAX(until_ms) DESC LIMIT $3",
+  .alias_history = "SELECT label, deployment_id, until_ms FROM alias_history "
+                   "WHERE project = $1 ORDER BY until_ms DESC",
+  .delete_project_alias_history = "DELETE FROM alias_history WHERE project = $1",
+  .delete_deployment_alias_history = "DELETE FROM alias_history WHERE deployment_id = $1",
+  .project_owned_deployments =
+    "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
+    "settings, build_info, project, branch FROM deployments WHERE project <> '' "
+    "ORDER BY created_at_ms DESC, position DESC",
   .deployment_alias_count = "SELECT COUNT(*) FROM aliases WHERE deployment_id = $1",
   .move_alias =
     "INSERT INTO aliases (label, project, branch, deployment_id, target_created_ms, "

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 4> k_migrations{
+constexpr std::array<const char*, 5> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -92,6 +92,29 @@ ALTER TABLE events ADD CONSTRAINT events_kind_check
   CHECK (kind IN ('status', 'log', 'deleted', 'alias'));
 DROP INDEX events_deleted;
 CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias');
+)sql",
+  // Protection and skew settings of projects, and each alias's history: which deployment
+  // held it until when. Events of kind 'project' tell edges a project's settings changed.
+  R"sql(
+ALTER TABLE projects ADD COLUMN protection text NOT NULL DEFAULT 'off';
+ALTER TABLE projects ADD COLUMN password_hash text NOT NULL DEFAULT '';
+ALTER TABLE projects ADD COLUMN bypass_hash text NOT NULL DEFAULT '';
+ALTER TABLE projects ADD COLUMN skew_window_days integer NOT NULL DEFAULT 7;
+ALTER TABLE projects ADD COLUMN skew_max_deployments integer NOT NULL DEFAULT 5;
+CREATE TABLE alias_history (
+  label text NOT NULL,
+  project text NOT NULL,
+  deployment_id text NOT NULL,
+  until_ms bigint NOT NULL
+);
+CREATE INDEX alias_history_by_label ON alias_history (label, until_ms);
+CREATE INDEX alias_history_by_project ON alias_history (project);
+CREATE INDEX alias_history_by_deployment ON alias_history (deployment_id);
+ALTER TABLE events DROP CONSTRAINT events_kind_check;
+ALTER TABLE events ADD CONSTRAINT events_kind_check
+  CHECK (kind IN ('status', 'log', 'deleted', 'alias', 'project'));
+DROP INDEX events_for_edges;
+CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias', 'project');
 )sql",
 };
 

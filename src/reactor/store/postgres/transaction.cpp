@@ -34,6 +34,8 @@ kind_name(core::EventKind kind)
       return "deleted";
     case core::EventKind::alias:
       return "alias";
+    case core::EventKind::project:
+      return "project";
     case core::EventKind::status:
       break;
   }
@@ -156,8 +158,8 @@ Transaction::write_events()
                     }),
       array_literal(m_events,
                     [&](const NewEvent& event) -> Text {
-                      const bool has_line =
-                        event.kind == core::EventKind::log || event.kind == core::EventKind::alias;
+                      const bool has_line = event.kind != core::EventKind::status &&
+                                            event.kind != core::EventKind::deleted;
                       return has_line ? Text(event.line) : std::nullopt;
                     }),
       at_ms_literal(m_events)));

@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 5> k_migrations{
+constexpr std::array<const char*, 6> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -143,6 +143,41 @@ DROP TABLE events;
 ALTER TABLE events_v5 RENAME TO events;
 CREATE INDEX events_by_deployment ON events (deployment_id, seq);
 CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias');
+)sql",
+  // Protection and skew settings of projects, and each alias's history: which deployment
+  // held it until when. Events of kind 'project' tell edges a project's settings changed;
+  // the events table is rebuilt for the CHECK as in version 3.
+  R"sql(
+ALTER TABLE projects ADD COLUMN protection TEXT NOT NULL DEFAULT 'off';
+ALTER TABLE projects ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE projects ADD COLUMN bypass_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE projects ADD COLUMN skew_window_days INTEGER NOT NULL DEFAULT 7;
+ALTER TABLE projects ADD COLUMN skew_max_deployments INTEGER NOT NULL DEFAULT 5;
+CREATE TABLE alias_history (
+  label TEXT NOT NULL,
+  project TEXT NOT NULL,
+  deployment_id TEXT NOT NULL,
+  until_ms INTEGER NOT NULL
+);
+CREATE INDEX alias_history_by_label ON alias_history (label, until_ms);
+CREATE INDEX alias_history_by_project ON alias_history (project);
+CREATE INDEX alias_history_by_deployment ON alias_history (deployment_id);
+CREATE TABLE events_v6 (
+  seq INTEGER PRIMARY KEY,
+  deployment_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('status', 'log', 'deleted', 'alias', 'project')),
+  status TEXT,
+  phase TEXT,
+  error TEXT,
+  line TEXT,
+  at_ms INTEGER NOT NULL
+);
+INSERT INTO events_v6 SELECT seq, deployment_id, kind, status, phase, error, line, at_ms
+  FROM events;
+DROP TABLE events;
+ALTER TABLE events_v6 RENAME TO events;
+CREATE INDEX events_by_deployment ON events (deployment_id, seq);
+CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias', 'project');
 )sql",
 };
 
