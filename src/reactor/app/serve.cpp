@@ -378,7 +378,7 @@ run_node(const ServeOptions& given, Roles roles)
   auto& store = *backends->store;
   auto& objects = *backends->objects;
 
-  hub::Hub hub(store);
+  hub::Hub hub(store, options.domain);
   const auto workers_config = worker_config(options);
   builder::WorkerPool workers(store, objects, workers_config);
   gc::Collector collector(store, objects, gc_grace(options), [&workers, roles] {
