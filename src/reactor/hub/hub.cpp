@@ -179,7 +179,7 @@ Hub::index_of(const Watcher& watcher)
 }
 
 util::Result<Hub::WatchId>
-Hub::add_watcher(std::shared_ptr<Watcher> watcher, std::optional<std::int64_t> since)
+Hub::add_watcher(const std::shared_ptr<Watcher>& watcher, std::optional<std::int64_t> since)
 {
   WatchId id = 0;
   {

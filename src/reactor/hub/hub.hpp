@@ -73,7 +73,7 @@ private:
   };
   using WatcherIndex = std::
     unordered_map<std::string, std::vector<std::shared_ptr<Watcher>>, StringHash, std::equal_to<>>;
-  util::Result<WatchId> add_watcher(std::shared_ptr<Watcher> watcher,
+  util::Result<WatchId> add_watcher(const std::shared_ptr<Watcher>& watcher,
                                     std::optional<std::int64_t> since);
   WatcherIndex& index_of(const Watcher& watcher);
 
