@@ -1,5 +1,6 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { createDeployment } from './api.js';
+import Field from './Field.jsx';
 
 const EXAMPLE = 'https://github.com/owner/app.git';
 const SCHEMES = ['https:', 'http:', 'git:', 'file:'];
@@ -45,49 +46,6 @@ function fieldOf(message) {
   if (/^ref\b/.test(message)) return 'ref';
   if (/^rootDir\b/.test(message)) return 'rootDir';
   return 'repoUrl';
-}
-
-function Field({ name, label, hint, value, onChange, onBlur, error, placeholder, required, inputMode, autoFocus }) {
-  const id = useId();
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
-  const describedBy = [hint && hintId, error && errorId].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={`field field-${name}${error ? ' has-error' : ''}`}>
-      <label htmlFor={id}>
-        {label}
-        {!required && <span className="optional"> (optional)</span>}
-      </label>
-      <input
-        id={id}
-        name={name}
-        type="text"
-        value={value}
-        placeholder={placeholder}
-        onChange={(event) => onChange(event.target.value)}
-        onBlur={onBlur}
-        aria-invalid={error ? 'true' : 'false'}
-        aria-describedby={describedBy}
-        aria-required={required ? 'true' : undefined}
-        autoComplete="off"
-        autoCapitalize="off"
-        autoCorrect="off"
-        spellCheck="false"
-        inputMode={inputMode}
-        autoFocus={autoFocus}
-      />
-      {hint && !error && (
-        <p className="hint" id={hintId}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p className="field-error" id={errorId}>
-          {error}
-        </p>
-      )}
-    </div>
-  );
 }
 
 export default function DeployForm({ onDeployed }) {

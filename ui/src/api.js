@@ -100,3 +100,48 @@ export async function listDeployments(limit = 20) {
 export function cancelDeployment(id) {
   return call('POST', `/deployments/${encodeURIComponent(id)}/cancel`);
 }
+
+// Projects (README.md, "Projects").
+const projectPath = (name) => `/projects/${encodeURIComponent(name)}`;
+
+export async function listProjects() {
+  const json = await call('GET', '/projects');
+  return json.projects ?? [];
+}
+
+export function getProject(name) {
+  return call('GET', projectPath(name));
+}
+
+// {name, repoUrl, productionBranch?}; empty fields are left out.
+export function createProject(project) {
+  const body = {};
+  for (const [key, value] of Object.entries(project)) {
+    if (value !== undefined && value !== null && value !== '') body[key] = value;
+  }
+  return call('POST', '/projects', body);
+}
+
+export function updateProject(name, changes) {
+  return call('PATCH', projectPath(name), changes);
+}
+
+export async function listProjectDeployments(name) {
+  const json = await call('GET', `${projectPath(name)}/deployments`);
+  return json.deployments ?? [];
+}
+
+// Builds `ref` (a branch, tag or commit), or the production branch without one.
+export async function deployProject(name, ref) {
+  const created = await call('POST', `${projectPath(name)}/deployments`, ref ? { ref } : {});
+  window.dispatchEvent(new Event(DEPLOYED_EVENT));
+  return created;
+}
+
+export function promoteDeployment(name, deploymentId) {
+  return call('POST', `${projectPath(name)}/promote`, { deploymentId });
+}
+
+export function rollbackProject(name, deploymentId) {
+  return call('POST', `${projectPath(name)}/rollback`, deploymentId ? { deploymentId } : {});
+}

@@ -39,6 +39,8 @@ event_message(const core::Event& event, std::string_view site_domain)
                                { "phase", core::to_string(event.phase) } };
   message["error"] =
     event.error.empty() ? boost::json::value(nullptr) : boost::json::value(event.error);
+  message["project"] =
+    event.project.empty() ? boost::json::value(nullptr) : boost::json::value(event.project);
   return boost::json::serialize(message);
 }
 

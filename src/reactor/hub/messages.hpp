@@ -9,7 +9,7 @@ namespace reactor::hub {
 
 // The JSON messages of the /ws protocol (DESIGN.md, "The wire protocol").
 
-// {"type":"STATUS_UPDATE",…} for a status event, {"type":"LOG",…} for a log event,
+// {"type":"STATUS_UPDATE",…,"project"} for a status event, {"type":"LOG",…} for a log event,
 // {"type":"SYSTEM","id","message"} for a deletion, {"type":"ALIAS_UPDATE","project",
 // "hostname" (the label under `site_domain`),…} for an alias move.
 std::string event_message(const core::Event& event, std::string_view site_domain);
