@@ -279,12 +279,17 @@ update_project(std::string_view name, const net::Request& request, ApiContext& c
     return bad_field(update.error());
   }
   const auto token = store_secrets(*update);
-  auto updated = context.store.update_project(update->project);
+  auto updated = context.store.update_project(*project, update->project);
   if (!updated) {
     return store_failure(updated.error());
   }
-  if (!*updated) {
+  if (*updated == store::ProjectUpdate::missing) {
     return unknown_project(name);
+  }
+  if (*updated == store::ProjectUpdate::changed) {
+    return net::json_error(409,
+                           "Project " + std::string(name) +
+                             " changed meanwhile: read it again and resend the change");
   }
   util::log::info("project.updated",
                   { { "project", name },

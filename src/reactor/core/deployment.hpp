@@ -53,6 +53,8 @@ struct BuildSettings
   std::map<std::string, std::string> env; // build-time variables
   std::string package_manager;            // "pnpm@10", "yarn": replaces packageManager
   std::string node_version;               // "18", "lts/*": replaces .nvmrc and the like
+
+  bool operator==(const BuildSettings&) const = default;
 };
 
 struct Deployment

@@ -42,6 +42,13 @@ enum class DeleteOutcome
   aliased, // a project's alias serves it: promote another deployment first
 };
 
+enum class ProjectUpdate
+{
+  updated,
+  missing, // no project has this name
+  changed, // someone changed it since the caller read it: nothing was written
+};
+
 struct DeploymentStatus
 {
   std::string id;
@@ -192,10 +199,12 @@ public:
   // Every project, by name.
   virtual Result<std::vector<core::Project>> list_projects() = 0;
 
-  // Writes every field of the project but its name and creation time, and appends a
-  // project event (edges read its protection and skew settings again), in one
-  // transaction. False (nothing changed) when no project has this name.
-  virtual Result<bool> update_project(const core::Project& project) = 0;
+  // Writes every field of `updated` but its name and creation time, and appends a project
+  // event (edges read its protection and skew settings again), in one transaction, only
+  // while the stored project still equals `expected` (what the caller read and changed):
+  // a compare-and-set, so neither another change nor a rollback's autoPromote is lost.
+  virtual Result<ProjectUpdate> update_project(const core::Project& expected,
+                                               const core::Project& updated) = 0;
 
   // Deletes the project, its aliases (an alias event each) and their history, and appends
   // a project event, in one transaction; its deployments stay, served at their own

@@ -56,12 +56,24 @@ SqlStore::list_projects()
   });
 }
 
-Result<bool>
-SqlStore::update_project(const core::Project& project)
+Result<ProjectUpdate>
+SqlStore::update_project(const core::Project& expected, const core::Project& project)
 {
-  return run("update project", project.name, [&](Executor& executor) -> Result<bool> {
+  return run("update project", project.name, [&](Executor& executor) -> Result<ProjectUpdate> {
     if (auto begun = executor.begin(); !begun) {
       return std::unexpected(begun.error());
+    }
+    // Locked until the commit (PostgreSQL's FOR UPDATE; SQLite's one writer).
+    auto read = first_row(executor, m_sql.select_project, sql_values(project.name), read_project);
+    if (!read) {
+      return std::unexpected(read.error());
+    }
+    const auto& stored = *read;
+    if (!stored) {
+      return ProjectUpdate::missing;
+    }
+    if (*stored != expected) {
+      return ProjectUpdate::changed;
     }
     auto updated = executor.execute(m_sql.update_project,
                                     sql_values(project.name,
@@ -77,16 +89,13 @@ SqlStore::update_project(const core::Project& project)
     if (!updated) {
       return std::unexpected(updated.error());
     }
-    if (*updated == 0) {
-      return false;
-    }
     if (auto appended = executor.append_event(project_event(project.name, m_clock())); !appended) {
       return std::unexpected(appended.error());
     }
     if (auto committed = executor.commit(); !committed) {
       return std::unexpected(committed.error());
     }
-    return true;
+    return ProjectUpdate::updated;
   });
 }
 

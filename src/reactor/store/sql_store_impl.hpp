@@ -53,7 +53,8 @@ public:
   Result<bool> create_project(const core::Project& project) override;
   Result<std::optional<core::Project>> find_project(std::string_view name) override;
   Result<std::vector<core::Project>> list_projects() override;
-  Result<bool> update_project(const core::Project& project) override;
+  Result<ProjectUpdate> update_project(const core::Project& expected,
+                                       const core::Project& updated) override;
   Result<DeleteOutcome> delete_project(std::string_view name) override;
   Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
                                                                  int limit) override;

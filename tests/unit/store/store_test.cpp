@@ -993,12 +993,14 @@ TEST_P(MetadataStoreTest, AliasMovesAreRecordedAndSkewLooksInTheProjectsWindow)
 
   // The project's maximum and window bound the lookup.
   auto project = *store().find_project("shop").value();
-  project.skew_max_deployments = 1;
-  ASSERT_TRUE(store().update_project(project).value());
+  auto changed = project;
+  changed.skew_max_deployments = 1;
+  ASSERT_EQ(store().update_project(project, changed).value(), ProjectUpdate::updated);
   EXPECT_EQ(skew("shop"), Ids{ "b" });
-  project.skew_max_deployments = 5;
-  project.skew_window_days = 1;
-  ASSERT_TRUE(store().update_project(project).value());
+  project = changed;
+  changed.skew_max_deployments = 5;
+  changed.skew_window_days = 1;
+  ASSERT_EQ(store().update_project(project, changed).value(), ProjectUpdate::updated);
   advance(24h);
   EXPECT_EQ(skew("shop"), Ids{ "b" }) << "a left the alias 25 hours ago";
 
@@ -1022,7 +1024,8 @@ TEST_P(MetadataStoreTest, AliasMovesAreRecordedAndSkewLooksInTheProjectsWindow)
 TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
 {
   ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
-  auto project = *store().find_project("shop").value();
+  const auto read = *store().find_project("shop").value();
+  auto project = read;
   EXPECT_EQ(project.protection, core::Protection::off);
   EXPECT_EQ(project.skew_window_days, core::k_default_skew_window_days);
   EXPECT_EQ(project.skew_max_deployments, core::k_default_skew_max_deployments);
@@ -1032,7 +1035,7 @@ TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
   project.production_branch = "release";
   project.settings.build_command = "make";
   project.auto_promote = false;
-  ASSERT_TRUE(store().update_project(project).value());
+  ASSERT_EQ(store().update_project(read, project).value(), ProjectUpdate::updated);
   const auto stored = *store().find_project("shop").value();
   EXPECT_EQ(stored.protection, core::Protection::previews);
   EXPECT_EQ(stored.password_hash, project.password_hash);
@@ -1044,7 +1047,21 @@ TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
   ASSERT_EQ(feed.size(), 1u);
   EXPECT_EQ(feed[0].kind, EventKind::project);
   EXPECT_EQ(feed[0].line, "shop");
-  EXPECT_FALSE(store().update_project(core::Project{ .name = "other" }).value());
+  EXPECT_EQ(store()
+              .update_project(core::Project{ .name = "other" }, core::Project{ .name = "other" })
+              .value(),
+            ProjectUpdate::missing);
+
+  // A change made from what was read before another change writes nothing: its writer
+  // must read again, so neither is lost.
+  auto outdated = stored;
+  outdated.settings.build_command = "make all";
+  auto fresh = stored;
+  fresh.skew_window_days = 3;
+  ASSERT_EQ(store().update_project(stored, fresh).value(), ProjectUpdate::updated);
+  EXPECT_EQ(store().update_project(stored, outdated).value(), ProjectUpdate::changed);
+  EXPECT_EQ(store().find_project("shop").value()->settings.build_command, "make");
+  EXPECT_EQ(store().find_project("shop").value()->skew_window_days, 3);
 }
 
 TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
@@ -1058,10 +1075,11 @@ TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
     ASSERT_TRUE(job.has_value());
     ASSERT_TRUE(store().finish_job(*job, change(made.id, Status::deployed)).value());
   }
-  auto closed = *store().find_project("closed").value();
+  const auto open_closed = *store().find_project("closed").value();
+  auto closed = open_closed;
   closed.protection = core::Protection::all;
   closed.password_hash = "x";
-  ASSERT_TRUE(store().update_project(closed).value());
+  ASSERT_EQ(store().update_project(open_closed, closed).value(), ProjectUpdate::updated);
   ASSERT_EQ(store().delete_project("open").value(), DeleteOutcome::deleted);
   ASSERT_EQ(store().delete_project("closed").value(), DeleteOutcome::deleted);
   EXPECT_TRUE(store().find_deployment("open-1").value().has_value());

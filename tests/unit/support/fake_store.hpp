@@ -136,7 +136,10 @@ public:
     return std::nullopt;
   }
   Result<std::vector<core::Project>> list_projects() override { return {}; }
-  Result<bool> update_project(const core::Project&) override { return false; }
+  Result<store::ProjectUpdate> update_project(const core::Project&, const core::Project&) override
+  {
+    return store::ProjectUpdate::missing;
+  }
   Result<store::DeleteOutcome> delete_project(std::string_view) override
   {
     return store::DeleteOutcome::unknown;
