@@ -57,14 +57,14 @@ SqlStore::list_projects()
 }
 
 Result<ProjectUpdate>
-SqlStore::update_project(const core::Project& expected, const core::Project& project)
+SqlStore::update_project(const core::Project& expected, const core::Project& updated)
 {
-  return run("update project", project.name, [&](Executor& executor) -> Result<ProjectUpdate> {
+  return run("update project", updated.name, [&](Executor& executor) -> Result<ProjectUpdate> {
     if (auto begun = executor.begin(); !begun) {
       return std::unexpected(begun.error());
     }
     // Locked until the commit (PostgreSQL's FOR UPDATE; SQLite's one writer).
-    auto read = first_row(executor, m_sql.select_project, sql_values(project.name), read_project);
+    auto read = first_row(executor, m_sql.select_project, sql_values(updated.name), read_project);
     if (!read) {
       return std::unexpected(read.error());
     }
@@ -75,21 +75,21 @@ SqlStore::update_project(const core::Project& expected, const core::Project& pro
     if (*stored != expected) {
       return ProjectUpdate::changed;
     }
-    auto updated = executor.execute(m_sql.update_project,
-                                    sql_values(project.name,
-                                               project.repo_url,
-                                               project.production_branch,
-                                               core::to_json(project.settings),
-                                               std::int64_t{ project.auto_promote ? 1 : 0 },
-                                               core::to_string(project.protection),
-                                               project.password_hash,
-                                               project.bypass_hash,
-                                               std::int64_t{ project.skew_window_days },
-                                               std::int64_t{ project.skew_max_deployments }));
-    if (!updated) {
-      return std::unexpected(updated.error());
+    auto written = executor.execute(m_sql.update_project,
+                                    sql_values(updated.name,
+                                               updated.repo_url,
+                                               updated.production_branch,
+                                               core::to_json(updated.settings),
+                                               std::int64_t{ updated.auto_promote ? 1 : 0 },
+                                               core::to_string(updated.protection),
+                                               updated.password_hash,
+                                               updated.bypass_hash,
+                                               std::int64_t{ updated.skew_window_days },
+                                               std::int64_t{ updated.skew_max_deployments }));
+    if (!written) {
+      return std::unexpected(written.error());
     }
-    if (auto appended = executor.append_event(project_event(project.name, m_clock())); !appended) {
+    if (auto appended = executor.append_event(project_event(updated.name, m_clock())); !appended) {
       return std::unexpected(appended.error());
     }
     if (auto committed = executor.commit(); !committed) {
