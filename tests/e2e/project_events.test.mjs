@@ -63,6 +63,13 @@ test("a project's watchers get its builds' statuses and alias moves, and nothing
   assert.ok(!ws.messages.some((m) => m.id === loose.json.id), 'no event of a deployment outside the project');
   assert.ok(!ws.messages.some((m) => m.type === 'LOG'), 'status changes, not build logs');
 
+  // The deployment's JSON lists the hostnames that serve it, alone and in lists.
+  const aliases = (await json('GET', `/deployments/${id}`)).json.aliases.map((a) => a.url).sort();
+  assert.deepEqual(aliases, [`http://live--main.localhost:${server.port}`, `http://live.localhost:${server.port}`]);
+  const listed = (await json('GET', '/projects/live/deployments')).json.deployments[0];
+  assert.equal(listed.aliases.length, 2);
+  assert.deepEqual((await json('GET', `/deployments/${loose.json.id}`)).json.aliases, []);
+
   await until('the SSE stream shows the production alias', () => sse.events.some((e) => e.data.type === 'ALIAS_UPDATE' && e.data.label === 'live'), 10000);
   assert.equal(sse.status(), 200);
   assert.ok(sse.events.some((e) => e.data.type === 'STATUS_UPDATE' && e.data.status === 'DEPLOYED'));

@@ -4,7 +4,13 @@
 
 #include "reactor/api/api.hpp"
 
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace reactor::api {
 
@@ -56,6 +62,29 @@ net::Response rollback(std::string_view name, const net::Request& request, ApiCo
 net::Response metrics_page(ApiContext& context);
 // 200 when the metadata store and the object store answer, else 503.
 net::Response readiness(ApiContext& context);
+
+// The aliases of the projects one answer shows deployments of, each project's read once.
+class AliasLookup
+{
+public:
+  explicit AliasLookup(ApiContext& context)
+    : m_context(context)
+  {
+  }
+
+  // The aliases of the deployment's project (none outside projects).
+  util::Result<std::span<const store::Alias>> of(const core::Deployment& deployment);
+
+private:
+  ApiContext& m_context;
+  std::map<std::string, std::vector<store::Alias>, std::less<>> m_by_project;
+};
+
+// A deployment's JSON (deployment_json) with its aliases, and its place in the queue while
+// it waits for a worker.
+util::Result<boost::json::object> deployment_view(const core::Deployment& deployment,
+                                                  AliasLookup& aliases,
+                                                  ApiContext& context);
 
 // Shared answers.
 net::Response store_failure(const util::Error& error);

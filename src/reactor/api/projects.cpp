@@ -351,10 +351,14 @@ list_project_deployments(std::string_view name, const net::Request& request, Api
   }
   const auto branch = request.query("branch");
   boost::json::array items;
+  AliasLookup aliases(context);
   for (const auto& deployment : *deployments) {
     if (!branch || deployment.branch == *branch) {
-      items.push_back(
-        deployment_json(deployment, site_url(context.site_url_template, deployment.id)));
+      auto json = deployment_view(deployment, aliases, context);
+      if (!json) {
+        return store_failure(json.error());
+      }
+      items.push_back(std::move(*json));
     }
   }
   return net::json_response(
