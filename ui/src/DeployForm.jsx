@@ -40,16 +40,54 @@ export function validate({ repoUrl, ref, rootDir }) {
   return errors;
 }
 
+// The build settings the form offers beside the branch and the root directory.
+const SETTINGS = [
+  { name: 'installCommand', label: 'Install command', placeholder: 'detected: npm ci, pnpm install, …' },
+  { name: 'buildCommand', label: 'Build command', placeholder: 'detected: npm run build' },
+  { name: 'outputDir', label: 'Output directory', placeholder: 'detected: dist, build, …' },
+  { name: 'packageManager', label: 'Package manager', placeholder: 'pnpm@10 (default: from package.json)' },
+  { name: 'nodeVersion', label: 'Node.js version', placeholder: '18 (default: .nvmrc, engines, or 20)' },
+];
+const FIELDS = ['ref', 'rootDir', 'env', ...SETTINGS.map(({ name }) => name)];
+
 // The API's 400 message names the field it is about ("ref …", "rootDir …"); anything
 // else is about the URL.
 function fieldOf(message) {
-  if (/^ref\b/.test(message)) return 'ref';
-  if (/^rootDir\b/.test(message)) return 'rootDir';
-  return 'repoUrl';
+  return FIELDS.find((field) => new RegExp(`^${field}\\b`).test(message)) ?? 'repoUrl';
+}
+
+// Build variables: a name and a value per row, the value hidden as it is typed.
+function EnvEditor({ rows, onChange, error }) {
+  const set = (index, key) => (event) =>
+    onChange(rows.map((row, at) => (at === index ? { ...row, [key]: event.target.value } : row)));
+  return (
+    <fieldset className={`env-editor${error ? ' has-error' : ''}`}>
+      <legend>Build variables</legend>
+      {rows.map((row, index) => (
+        <div className="env-row" key={index}>
+          <input aria-label={`Variable ${index + 1} name`} placeholder="VITE_API_URL" value={row.name} onChange={set(index, 'name')} autoComplete="off" spellCheck="false" />
+          <input aria-label={`Variable ${index + 1} value`} type="password" placeholder="value" value={row.value} onChange={set(index, 'value')} autoComplete="new-password" />
+          <button type="button" className="button small" onClick={() => onChange(rows.filter((_, at) => at !== index))} aria-label={`Remove variable ${index + 1}`}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="button small" onClick={() => onChange([...rows, { name: '', value: '' }])}>
+        Add variable
+      </button>
+      {error && <p className="field-error">{error}</p>}
+    </fieldset>
+  );
 }
 
 export default function DeployForm({ onDeployed }) {
-  const [values, setValues] = useState({ repoUrl: '', ref: '', rootDir: '' });
+  const [values, setValues] = useState(() => ({
+    repoUrl: '',
+    ref: '',
+    rootDir: '',
+    ...Object.fromEntries(SETTINGS.map(({ name }) => [name, ''])),
+  }));
+  const [envRows, setEnvRows] = useState([]);
   const [errors, setErrors] = useState({});
   const [touched, setTouched] = useState({});
   const [submitting, setSubmitting] = useState(false);
@@ -84,7 +122,9 @@ export default function DeployForm({ onDeployed }) {
       return;
     }
     setSubmitting(true);
-    const request = { repoUrl: values.repoUrl.trim(), ref: values.ref.trim(), rootDir: values.rootDir.trim() };
+    const request = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.trim()]));
+    const env = envRows.filter((row) => row.name.trim() !== '');
+    if (env.length > 0) request.env = Object.fromEntries(env.map((row) => [row.name.trim(), row.value]));
     try {
       const created = await createDeployment(request);
       onDeployed(created, request);
@@ -128,7 +168,7 @@ export default function DeployForm({ onDeployed }) {
           onClick={() => setShowOptions((open) => !open)}
         >
           <span className="chevron" aria-hidden="true" />
-          Branch and root directory
+          Branch, root directory and build settings
         </button>
         <div id="deploy-options" className="options-fields" hidden={!showOptions}>
           <Field
@@ -151,6 +191,10 @@ export default function DeployForm({ onDeployed }) {
             error={errors.rootDir}
             placeholder="apps/web"
           />
+          {SETTINGS.map(({ name, label, placeholder }) => (
+            <Field key={name} name={name} label={label} value={values[name]} onChange={set(name)} error={errors[name]} placeholder={placeholder} />
+          ))}
+          <EnvEditor rows={envRows} onChange={setEnvRows} error={errors.env} />
         </div>
       </div>
       {formError && (

@@ -14,6 +14,7 @@
 #include "reactor/builder/toolchain.hpp"
 #include "reactor/builder/toolchain_cache.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -65,6 +66,9 @@ public:
 
   util::Result<BuildResult> run()
   {
+    // How long it waited for a worker: what the timeline's "Queued" shows after a reload.
+    m_info.set_duration(
+      "queue", std::max<std::int64_t>(0, store::wall_clock_ms() - m_deployment.created_at_ms));
     auto ended = steps();
     if (!ended) {
       return std::unexpected(std::move(ended.error()));

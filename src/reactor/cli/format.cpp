@@ -91,6 +91,9 @@ build_duration(const boost::json::object& deployment)
   }
   std::int64_t total = 0;
   for (const auto& [phase, ms] : durations->get_object()) {
+    if (phase == "queue") {
+      continue; // the wait for a worker is not the build's
+    }
     if (const auto* number = ms.if_int64(); number != nullptr && *number > 0) {
       total += *number;
     }
