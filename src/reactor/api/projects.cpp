@@ -51,6 +51,7 @@ production_target(std::string_view project, ApiContext& context)
 boost::json::object
 project_json(const core::Project& project,
              const std::vector<store::Alias>& aliases,
+             const std::vector<core::EnvVariable>& variables,
              const ApiContext& context)
 {
   boost::json::array hostnames;
@@ -90,6 +91,7 @@ project_json(const core::Project& project,
     { "url", site_url(context.site_url_template, project.name) },
     { "productionDeploymentId", std::move(production) },
     { "aliases", std::move(hostnames) },
+    { "env", env_json(variables) },
     { "createdAt", iso8601(project.created_at_ms) },
   };
 }
@@ -105,7 +107,11 @@ project_response(unsigned status,
   if (!aliases) {
     return store_failure(aliases.error());
   }
-  auto json = project_json(project, *aliases, context);
+  auto env = context.store.project_env(project.name);
+  if (!env) {
+    return store_failure(env.error());
+  }
+  auto json = project_json(project, *aliases, *env, context);
   if (new_token) {
     json["bypassToken"] = *new_token;
   }
@@ -260,7 +266,11 @@ list_projects(ApiContext& context)
     if (!aliases) {
       return store_failure(aliases.error());
     }
-    items.push_back(project_json(project, *aliases, context));
+    auto env = context.store.project_env(project.name);
+    if (!env) {
+      return store_failure(env.error());
+    }
+    items.push_back(project_json(project, *aliases, *env, context));
   }
   return net::json_response(
     200, boost::json::serialize(boost::json::object{ { "projects", std::move(items) } }));

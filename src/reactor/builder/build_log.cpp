@@ -4,6 +4,9 @@
 #include "reactor/builder/text.hpp"
 #include "reactor/util/units.hpp"
 
+#include <algorithm>
+#include <functional>
+
 namespace reactor::builder {
 
 namespace {
@@ -56,7 +59,7 @@ BuildLog::add(std::string_view line)
     }
     ++m_accepted;
     m_accepted_bytes += line.size() + 1;
-    m_pending.push_back(sanitize_line(line));
+    m_pending.push_back(clean(line));
     wake = m_pending.size() >= k_batch_lines;
   }
   if (wake) {
@@ -68,7 +71,35 @@ void
 BuildLog::note(std::string_view line)
 {
   std::lock_guard lock(m_mutex);
-  m_pending.push_back(sanitize_line(line));
+  m_pending.push_back(clean(line));
+}
+
+void
+BuildLog::mask(std::vector<std::string> values)
+{
+  std::erase_if(values, [](const std::string& value) { return value.empty(); });
+  std::ranges::sort(values, std::ranges::greater{}, &std::string::size);
+  std::lock_guard lock(m_mutex);
+  m_masked = std::move(values);
+}
+
+std::string
+BuildLog::clean(std::string_view line) const
+{
+  if (m_masked.empty()) {
+    return sanitize_line(line);
+  }
+  const auto masked = [this](std::string text) {
+    for (const auto& value : m_masked) {
+      for (auto at = text.find(value); at != std::string::npos; at = text.find(value, at + 3)) {
+        text.replace(at, value.size(), "***");
+      }
+    }
+    return text;
+  };
+  // Before sanitising (a value with characters it replaces) and after (one a terminal
+  // escape sequence was printed into).
+  return masked(sanitize_line(masked(std::string(line))));
 }
 
 util::Result<void>

@@ -169,6 +169,27 @@ projects_table(const boost::json::array& projects)
 }
 
 std::string
+env_table(const boost::json::array& variables)
+{
+  return object_table(
+    { "NAME", "SCOPES", "UPDATED" }, variables, [](const boost::json::object& variable) {
+      std::string scopes;
+      if (const auto* list = variable.if_contains("scopes"); list != nullptr && list->is_array()) {
+        for (const auto& scope : list->get_array()) {
+          const auto* name = scope.if_string();
+          scopes +=
+            (scopes.empty() ? "" : ",") + (name != nullptr ? std::string(*name) : std::string());
+        }
+      }
+      return std::vector<std::string>{
+        text_of(variable, "name"),
+        scopes,
+        short_time(text_of(variable, "updatedAt")),
+      };
+    });
+}
+
+std::string
 project_fields(const boost::json::object& project)
 {
   std::string text = table({
