@@ -213,6 +213,10 @@ project_fields(const boost::json::object& project)
                                   };
                                 });
   }
+  if (const auto* env = project.if_contains("env");
+      env != nullptr && env->is_array() && !env->get_array().empty()) {
+    text += "\n" + env_table(env->get_array());
+  }
   return text;
 }
 
