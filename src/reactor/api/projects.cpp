@@ -347,6 +347,12 @@ deploy_project(std::string_view name, const net::Request& request, ApiContext& c
   deployment.branch = deployment.ref;
   deployment.project = project->name;
   deployment.settings = project->settings; // a snapshot: a rollback serves what was built
+  auto variables = context.store.project_env(project->name);
+  if (!variables) {
+    return store_failure(variables.error());
+  }
+  deployment.env = core::variables_in_scope(
+    *variables, core::is_production_branch(*project, deployment.branch)); // a snapshot too
   return enqueue_deployment(std::move(deployment), request, context);
 }
 

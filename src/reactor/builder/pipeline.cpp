@@ -274,22 +274,23 @@ Pipeline::read_app_host_config()
 util::Result<void>
 Pipeline::add_environment()
 {
-  std::optional<core::Project> project;
+  bool production = false;
   std::vector<core::EnvVariable> variables;
   if (!m_deployment.project.empty()) {
     auto found = m_store.find_project(m_deployment.project);
     if (!found) {
       return std::unexpected(std::move(found.error()));
     }
-    project = std::move(*found); // nullopt: deleted meanwhile, built without its variables
-    auto listed = m_store.project_env(m_deployment.project);
-    if (!listed) {
-      return std::unexpected(std::move(listed.error()));
+    const auto& project = *found; // nullopt: deleted meanwhile, built as a preview
+    production = project && core::is_production_branch(*project, m_deployment.branch);
+    auto snapshot = m_store.deployment_env(m_deployment.id);
+    if (!snapshot) {
+      return std::unexpected(std::move(snapshot.error()));
     }
-    variables = std::move(*listed);
+    variables = std::move(*snapshot);
   }
   auto environment = build_environment(
-    m_deployment, project, variables, m_config.secrets_key, m_commit, m_config.site_url);
+    m_deployment, production, variables, m_config.secrets_key, m_commit, m_config.site_url);
   if (!environment) {
     return std::unexpected(std::move(environment.error()));
   }
@@ -299,12 +300,12 @@ Pipeline::add_environment()
   }
   const auto& scope = m_settings.env["REACTOR_ENV"];
   std::string names;
-  for (const auto& name : environment->project_names) {
+  for (const auto& name : environment->names) {
     names += (names.empty() ? "" : ", ") + name;
   }
   say("Environment " + scope +
       (names.empty() ? ", no project variables" : ", project variables " + names));
-  m_info.env = std::move(environment->project_names);
+  m_info.env = std::move(environment->names);
   return {};
 }
 

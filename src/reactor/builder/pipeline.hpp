@@ -68,8 +68,8 @@ struct BuildResult
 // Builds and publishes the deployment of `job.workspace`: clone, detect (the Node.js too,
 // installed into the toolchain cache on first use), install (sandbox, confined network),
 // build (sandbox, the same network unless config.build_network is off), upload, using the
-// deployment's settings and its environment (build_environment: the project's variables
-// of its scope, whose values the log masks, and REACTOR_*);
+// deployment's settings and its environment (build_environment: the variables it was
+// created with, whose values the log masks, and REACTOR_*);
 // records each phase as an IN_PROGRESS status with what was detected and measured (build
 // info) and streams the log to the store. Returns DEPLOYED with the commit, ERROR with what
 // the user should fix (naming the limit when one was hit), CANCELED when `job.cancel` became

@@ -122,8 +122,8 @@ private:
   // that is not a real one is left for detection to report).
   util::Result<void> read_app_host_config();
 
-  // The project's variables of this build's scope and REACTOR_*, added to the settings'
-  // env (over it); their values masked in the log from now on.
+  // The deployment's variables (the snapshot it was created with) and REACTOR_*, added to
+  // the settings' env (over it); their values masked in the log from now on.
   util::Result<void> add_environment();
 
   static std::string display(const std::string& dir) { return dir.empty() ? "/" : dir; }

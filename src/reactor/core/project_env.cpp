@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <iterator>
 
 namespace reactor::core {
 
@@ -115,6 +116,16 @@ bool
 in_scope(EnvScopes scopes, bool production)
 {
   return production ? scopes.production : scopes.preview;
+}
+
+std::vector<EnvVariable>
+variables_in_scope(const std::vector<EnvVariable>& variables, bool production)
+{
+  std::vector<EnvVariable> chosen;
+  std::ranges::copy_if(variables, std::back_inserter(chosen), [&](const EnvVariable& variable) {
+    return in_scope(variable.scopes, production);
+  });
+  return chosen;
 }
 
 util::Result<EnvRequest>

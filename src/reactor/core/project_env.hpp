@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace reactor::core {
 
@@ -48,6 +49,10 @@ std::optional<EnvScopes> parse_scopes_text(std::string_view text);
 
 // ["production", "preview"], as the API shows them.
 boost::json::array scopes_json(EnvScopes scopes);
+
+// The variables a production build (`production`) or a preview gets, in order.
+std::vector<EnvVariable> variables_in_scope(const std::vector<EnvVariable>& variables,
+                                            bool production);
 
 // True when a build of a production branch (`production`) or a preview gets the variable.
 bool in_scope(EnvScopes scopes, bool production);

@@ -112,8 +112,8 @@ class MetadataStore
 public:
   virtual ~MetadataStore() = default;
 
-  // Inserts the deployment as PENDING, its job and its first status event in one
-  // transaction. Fails if the id exists.
+  // Inserts the deployment as PENDING (with its variables' snapshot), its job and its
+  // first status event in one transaction. Fails if the id exists.
   virtual Result<void> create_deployment(const core::Deployment& deployment) = 0;
 
   // nullopt when no deployment has this id.
@@ -249,6 +249,10 @@ public:
 
   // The project's variables, sealed values included, by name; empty for an unknown project.
   virtual Result<std::vector<core::EnvVariable>> project_env(std::string_view project) = 0;
+
+  // The variables a deployment was created with (Deployment::env), by name; empty for none
+  // or an unknown deployment.
+  virtual Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

@@ -78,4 +78,12 @@ SqlStore::project_env(std::string_view project)
   });
 }
 
+Result<std::vector<core::EnvVariable>>
+SqlStore::deployment_env(std::string_view id)
+{
+  return run("read the variables of deployment", id, [&](Executor& executor) {
+    return all_rows(executor, m_sql.deployment_env, sql_values(id), read_env_variable);
+  });
+}
+
 } // namespace reactor::store

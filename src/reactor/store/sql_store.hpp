@@ -138,6 +138,12 @@ struct Statements
   std::string_view delete_env;
   // (project)
   std::string_view delete_project_env;
+  // (deployment_id) → name, scopes, sealed, updated_at_ms, by name
+  std::string_view deployment_env;
+  // (deployment_id, name, scopes, sealed, updated_at_ms)
+  std::string_view insert_deployment_env;
+  // (deployment_id)
+  std::string_view delete_deployment_env;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

@@ -68,6 +68,7 @@ public:
   Result<EnvWrite> set_env(std::string_view project, const core::EnvVariable& variable) override;
   Result<bool> delete_env(std::string_view project, std::string_view name) override;
   Result<std::vector<core::EnvVariable>> project_env(std::string_view project) override;
+  Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) override;
 
 private:
   // Runs `operation` through the backend and names the failed operation in its error.

@@ -8,10 +8,10 @@ namespace {
 constexpr util::SecretKey k_key{ 7 };
 
 core::EnvVariable
-variable(std::string name, std::string_view value, core::EnvScopes scopes = {})
+variable(std::string name, std::string_view value)
 {
   auto sealed = util::seal(k_key, value, core::env_associated_data("shop", name));
-  return { .name = std::move(name), .scopes = scopes, .sealed = std::move(sealed) };
+  return { .name = std::move(name), .sealed = std::move(sealed) };
 }
 
 std::string
@@ -20,71 +20,63 @@ url(std::string_view label)
   return "https://" + std::string(label) + ".example.com";
 }
 
-class BuildEnvTest : public ::testing::Test
+core::Deployment
+deployment(std::string branch)
 {
-protected:
-  core::Project m_project{ .name = "shop", .repo_url = "x", .production_branch = "main" };
-  std::vector<core::EnvVariable> m_variables{
-    variable("BOTH", "both-value"),
-    variable("PROD_ONLY", "prod-value", { .production = true, .preview = false }),
-    variable("PREVIEW_ONLY", "short", { .production = false, .preview = true }),
-  };
+  return { .id = "abcde12345", .ref = branch, .project = "shop", .branch = std::move(branch) };
+}
 
-  core::Deployment deployment(std::string branch) const
-  {
-    return { .id = "abcde12345", .ref = branch, .project = "shop", .branch = std::move(branch) };
-  }
-};
+const std::vector<core::EnvVariable> k_variables{ variable("API_KEY", "api-key-value"),
+                                                  variable("SHORT", "short") };
 
-TEST_F(BuildEnvTest, AProductionBuildGetsTheProductionVariablesAndItsUrls)
+TEST(BuildEnv, AProductionBuildGetsItsVariablesOpenedAndItsUrls)
 {
   auto environment =
-    build_environment(deployment("main"), m_project, m_variables, &k_key, "c0ffee", url);
+    build_environment(deployment("main"), true, k_variables, &k_key, "c0ffee", url);
   ASSERT_TRUE(environment) << environment.error().message;
   const auto& variables = environment->variables;
-  EXPECT_EQ(variables.at("BOTH"), "both-value");
-  EXPECT_EQ(variables.at("PROD_ONLY"), "prod-value");
-  EXPECT_FALSE(variables.contains("PREVIEW_ONLY"));
+  EXPECT_EQ(variables.at("API_KEY"), "api-key-value");
+  EXPECT_EQ(variables.at("SHORT"), "short");
   EXPECT_EQ(variables.at("REACTOR_ENV"), "production");
   EXPECT_EQ(variables.at("REACTOR_URL"), "https://abcde12345.example.com");
   EXPECT_EQ(variables.at("REACTOR_BRANCH_URL"), "https://shop--main.example.com");
   EXPECT_EQ(variables.at("REACTOR_GIT_BRANCH"), "main");
   EXPECT_EQ(variables.at("REACTOR_GIT_COMMIT_SHA"), "c0ffee");
-  EXPECT_EQ(environment->project_names, (std::vector<std::string>{ "BOTH", "PROD_ONLY" }));
-  EXPECT_EQ(environment->secrets, (std::vector<std::string>{ "both-value", "prod-value" }));
+  EXPECT_EQ(environment->names, (std::vector<std::string>{ "API_KEY", "SHORT" }));
+  EXPECT_EQ(environment->secrets, (std::vector<std::string>{ "api-key-value" }))
+    << "values of 5 characters or fewer are not masked";
 }
 
-TEST_F(BuildEnvTest, APreviewGetsThePreviewVariablesAndShortValuesAreNotMasked)
+TEST(BuildEnv, APreviewSaysSo)
 {
-  auto environment =
-    build_environment(deployment("feature/x"), m_project, m_variables, &k_key, "c0ffee", url);
+  auto environment = build_environment(deployment("feature/x"), false, {}, nullptr, "c0ffee", url);
   ASSERT_TRUE(environment) << environment.error().message;
   EXPECT_EQ(environment->variables.at("REACTOR_ENV"), "preview");
-  EXPECT_EQ(environment->variables.at("PREVIEW_ONLY"), "short");
-  EXPECT_FALSE(environment->variables.contains("PROD_ONLY"));
-  EXPECT_EQ(environment->project_names, (std::vector<std::string>{ "BOTH", "PREVIEW_ONLY" }));
-  EXPECT_EQ(environment->secrets, (std::vector<std::string>{ "both-value" }));
+  EXPECT_EQ(environment->variables.at("REACTOR_GIT_BRANCH"), "feature/x");
+  EXPECT_TRUE(environment->names.empty());
 }
 
-TEST_F(BuildEnvTest, ADeploymentOfNoProjectIsAPreviewWithoutABranchUrl)
+TEST(BuildEnv, ADeploymentOfNoProjectHasNoBranchUrl)
 {
-  core::Deployment plain{ .id = "abcde12345", .ref = "dev" };
-  auto environment = build_environment(plain, std::nullopt, {}, nullptr, "c0ffee", url);
+  const core::Deployment plain{ .id = "abcde12345", .ref = "dev" };
+  auto environment = build_environment(plain, false, {}, nullptr, "c0ffee", url);
   ASSERT_TRUE(environment) << environment.error().message;
   EXPECT_EQ(environment->variables.at("REACTOR_ENV"), "preview");
   EXPECT_EQ(environment->variables.at("REACTOR_GIT_BRANCH"), "dev");
   EXPECT_FALSE(environment->variables.contains("REACTOR_BRANCH_URL"));
 }
 
-TEST_F(BuildEnvTest, AVariableThatDoesNotOpenFailsForGood)
+TEST(BuildEnv, AVariableThatDoesNotOpenFailsForGood)
 {
   constexpr util::SecretKey k_other{ 8 };
-  auto environment =
-    build_environment(deployment("main"), m_project, m_variables, &k_other, "c0ffee", url);
+  auto environment = build_environment(deployment("main"), true, k_variables, &k_other, "c", url);
   ASSERT_FALSE(environment);
   EXPECT_FALSE(environment.error().retryable);
-  EXPECT_NE(environment.error().message.find("BOTH"), std::string::npos);
-  EXPECT_FALSE(build_environment(deployment("main"), m_project, m_variables, nullptr, "c", url));
+  EXPECT_NE(environment.error().message.find("API_KEY"), std::string::npos);
+  EXPECT_FALSE(build_environment(deployment("main"), true, k_variables, nullptr, "c", url));
+  auto moved = deployment("main");
+  moved.project = "other"; // sealed for shop's variable: it cannot be read as another's
+  EXPECT_FALSE(build_environment(moved, true, k_variables, &k_key, "c", url));
 }
 
 } // namespace

@@ -67,6 +67,22 @@ TEST(ProjectEnv, ScopesReadBackAsWritten)
   }
   EXPECT_FALSE(parse_scopes_text("staging"));
   EXPECT_EQ(boost::json::serialize(scopes_json(EnvScopes{})), R"(["production","preview"])");
+  const std::vector<EnvVariable> variables{
+    { .name = "BOTH" },
+    { .name = "PRODUCTION", .scopes = { .production = true, .preview = false } },
+    { .name = "PREVIEW", .scopes = { .production = false, .preview = true } },
+  };
+  const auto names = [](const std::vector<EnvVariable>& chosen) {
+    std::vector<std::string> list;
+    for (const auto& variable : chosen) {
+      list.push_back(variable.name);
+    }
+    return list;
+  };
+  EXPECT_EQ(names(variables_in_scope(variables, true)),
+            (std::vector<std::string>{ "BOTH", "PRODUCTION" }));
+  EXPECT_EQ(names(variables_in_scope(variables, false)),
+            (std::vector<std::string>{ "BOTH", "PREVIEW" }));
   EXPECT_TRUE(in_scope({ .production = true, .preview = false }, true));
   EXPECT_FALSE(in_scope({ .production = true, .preview = false }, false));
   EXPECT_NE(env_associated_data("a", "B"), env_associated_data("b", "B"));

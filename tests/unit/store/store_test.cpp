@@ -1071,6 +1071,28 @@ TEST_P(MetadataStoreTest, ProjectVariablesAreSetReplacedAndDeletedWithAProjectEv
   EXPECT_TRUE(store().project_env("shop").value().empty());
 }
 
+TEST_P(MetadataStoreTest, ADeploymentKeepsTheVariablesItWasCreatedWithUntilItIsDeleted)
+{
+  auto made = project_deployment("snap", "main");
+  made.env = { { .name = "B", .sealed = "v1:b", .updated_at_ms = 2 },
+               { .name = "A",
+                 .scopes = { .production = true, .preview = false },
+                 .sealed = "v1:a",
+                 .updated_at_ms = 1 } };
+  ASSERT_TRUE(store().create_deployment(made));
+  ASSERT_TRUE(store().create_deployment(project_deployment("bare", "main")));
+  const auto snapshot = store().deployment_env("snap").value();
+  ASSERT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(snapshot[0].name, "A");
+  EXPECT_EQ(snapshot[0].sealed, "v1:a");
+  EXPECT_EQ(snapshot[0].scopes, made.env[1].scopes);
+  EXPECT_EQ(snapshot[1].updated_at_ms, 2);
+  EXPECT_TRUE(store().deployment_env("bare").value().empty());
+  ASSERT_TRUE(store().update_status(change("snap", Status::canceled)).value());
+  ASSERT_EQ(store().delete_deployment("snap").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().deployment_env("snap").value().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(
   Backends,
   MetadataStoreTest,
@@ -1141,7 +1163,8 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
                          "DELETE FROM events WHERE deployment_id = 'removed'; "
                          "DELETE FROM jobs WHERE deployment_id = 'removed'; "
                          "DELETE FROM deployments WHERE id = 'removed'; "
-                         "DROP TABLE project_env; DROP TABLE alias_history; DROP TABLE aliases; "
+                         "DROP TABLE deployment_env; DROP TABLE project_env; DROP TABLE "
+                         "alias_history; DROP TABLE aliases; "
                          "DROP TABLE projects; "
                          "DROP INDEX deployments_by_project; "
                          "ALTER TABLE deployments DROP COLUMN project; "

@@ -116,7 +116,8 @@ ALTER TABLE events ADD CONSTRAINT events_kind_check
 DROP INDEX events_for_edges;
 CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias', 'project');
 )sql",
-  // Projects' environment variables, their values sealed with the secrets key.
+  // Projects' environment variables, their values sealed with the secrets key, and the
+  // snapshot of them each deployment of a project was created with.
   R"sql(
 CREATE TABLE project_env (
   project text NOT NULL REFERENCES projects (name),
@@ -125,6 +126,14 @@ CREATE TABLE project_env (
   sealed text NOT NULL,
   updated_at_ms bigint NOT NULL,
   PRIMARY KEY (project, name)
+);
+CREATE TABLE deployment_env (
+  deployment_id text NOT NULL REFERENCES deployments (id),
+  name text NOT NULL,
+  scopes text NOT NULL,
+  sealed text NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  PRIMARY KEY (deployment_id, name)
 );
 )sql",
 };

@@ -179,7 +179,8 @@ ALTER TABLE events_v6 RENAME TO events;
 CREATE INDEX events_by_deployment ON events (deployment_id, seq);
 CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias', 'project');
 )sql",
-  // Projects' environment variables, their values sealed with the secrets key.
+  // Projects' environment variables, their values sealed with the secrets key, and the
+  // snapshot of them each deployment of a project was created with.
   R"sql(
 CREATE TABLE project_env (
   project TEXT NOT NULL REFERENCES projects (name),
@@ -188,6 +189,14 @@ CREATE TABLE project_env (
   sealed TEXT NOT NULL,
   updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (project, name)
+);
+CREATE TABLE deployment_env (
+  deployment_id TEXT NOT NULL REFERENCES deployments (id),
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (deployment_id, name)
 );
 )sql",
 };
