@@ -74,6 +74,7 @@ TEST(ProjectEnv, ScopesReadBackAsWritten)
   };
   const auto names = [](const std::vector<EnvVariable>& chosen) {
     std::vector<std::string> list;
+    list.reserve(chosen.size());
     for (const auto& variable : chosen) {
       list.push_back(variable.name);
     }
