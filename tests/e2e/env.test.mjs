@@ -1,6 +1,7 @@
 // Project environment variables against the real binary: sealed at rest with the secrets
 // key made on first start, given to builds by scope with REACTOR_*, never shown again
-// (API answers, build logs), and the 400s a user gets.
+// (API answers, build logs), and the 400s a user gets. Under scripts/with-postgres.sh it
+// runs on PostgreSQL (REACTOR_TEST_POSTGRES_URL), else on SQLite.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fullLog, makeRepo, request, startServer, tempDir, waitFor } from './har
 
 const k_production_value = 'production-secret-41xq';
 const k_preview_value = 'preview-secret-93kz';
+const k_postgres = process.env.REACTOR_TEST_POSTGRES_URL;
 
 let server;
 let repoDir;
@@ -48,7 +50,7 @@ async function deploy(ref) {
 }
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ args: k_postgres ? ['--db', k_postgres] : [] });
   const repoUrl = makeRepo(app);
   repoDir = repoUrl.slice('file://'.length);
   const created = await json('POST', '/projects', { name: 'envapp', repoUrl, productionBranch: 'main' });
@@ -175,6 +177,9 @@ test('a deployment of no project is a preview with REACTOR_* and no project vari
 });
 
 test('values appear in no API answer and are not stored in plain text', () => {
+  const tables = k_postgres ? execFileSync('pg_dump', ['--data-only', k_postgres]).toString() : '';
+  assert.equal(k_postgres ? tables.includes('MY_VAR') : true, true, 'the dump holds the tables');
+  assert.ok(!tables.includes(k_production_value) && !tables.includes(k_preview_value));
   for (const body of answers) {
     assert.ok(!body.includes(k_production_value), body.slice(0, 200));
     assert.ok(!body.includes(k_preview_value), body.slice(0, 200));
