@@ -84,6 +84,10 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     return method == "DELETE" ? delete_env(name, variable, context)
                               : method_not_allowed("PUT, DELETE");
   }
+  if (action == "events") {
+    return method == "GET" ? stream_project_events(name, request, context)
+                           : method_not_allowed("GET");
+  }
   if (action == "promote") {
     return method == "POST" ? promote(name, request, context) : method_not_allowed("POST");
   }

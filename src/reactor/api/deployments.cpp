@@ -78,6 +78,12 @@ unknown_deployment(std::string_view id)
 }
 
 net::Response
+unknown_project(std::string_view name)
+{
+  return net::json_error(404, "No project named '" + std::string(name) + "'");
+}
+
+net::Response
 create_deployment(const net::Request& request, ApiContext& context)
 {
   auto parsed = core::parse_deploy_request(request.body, context.allow_local_repos);

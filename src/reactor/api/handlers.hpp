@@ -26,6 +26,11 @@ net::Response delete_deployment(std::string_view id, ApiContext& context);
 
 // Server-Sent Events of one deployment, resuming after Last-Event-ID (or ?since=).
 net::Response stream_events(std::string_view id, const net::Request& request, ApiContext& context);
+// Server-Sent Events of a project: its deployments' status changes and its aliases'
+// moves (ALIAS_UPDATE), resuming after Last-Event-ID (or ?since=); live only without.
+net::Response stream_project_events(std::string_view name,
+                                    const net::Request& request,
+                                    ApiContext& context);
 // The build log as text; with ?follow=1, streamed until the build ends.
 net::Response get_logs(std::string_view id, const net::Request& request, ApiContext& context);
 
@@ -71,6 +76,7 @@ net::Response readiness(ApiContext& context);
 // Shared answers.
 net::Response store_failure(const util::Error& error);
 net::Response unknown_deployment(std::string_view id);
+net::Response unknown_project(std::string_view name);
 
 // GET /admin/dead-letters: {"deadLetters": [{deploymentId, receives, reason, deadAt}]}.
 net::Response list_dead_letters(ApiContext& context);

@@ -11,16 +11,6 @@
 
 namespace reactor::api {
 
-namespace {
-
-net::Response
-unknown_project(std::string_view name)
-{
-  return net::json_error(404, "No project named '" + std::string(name) + "'");
-}
-
-} // namespace
-
 boost::json::array
 env_json(const std::vector<core::EnvVariable>& variables)
 {

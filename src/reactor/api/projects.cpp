@@ -16,12 +16,6 @@ namespace {
 
 constexpr int k_project_deployments = 100;
 
-net::Response
-unknown_project(std::string_view name)
-{
-  return net::json_error(404, "No project named '" + std::string(name) + "'");
-}
-
 // The project, or the answer to give instead (404, or the store's failure).
 std::expected<core::Project, net::Response>
 find(std::string_view name, ApiContext& context)

@@ -395,7 +395,7 @@ run_node(const ServeOptions& given, Roles roles)
   // Where sites are served: known once the server listens, before any build starts.
   std::string site_urls;
 
-  hub::Hub hub(store);
+  hub::Hub hub(store, options.domain);
   auto workers_config = worker_config(options);
   workers_config.pipeline.secrets_key = secrets_key ? &*secrets_key : nullptr;
   workers_config.pipeline.site_url = [&site_urls](std::string_view label) {

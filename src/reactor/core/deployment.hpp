@@ -111,6 +111,9 @@ struct Event
   Phase phase = Phase::none;       // kind == status
   std::string error;               // kind == status
   std::string line;                // kind == log: the line; alias: the label; project: the project
+  // The project the event is about: its deployment's, an alias's, or the changed one's;
+  // empty for deployments outside projects and for deletions.
+  std::string project;
 };
 
 } // namespace reactor::core

@@ -135,6 +135,12 @@ public:
                                                         std::string_view deployment_id,
                                                         int limit) = 0;
 
+  // Status changes of the project's deployments and moves of its aliases with seq > after,
+  // ascending, at most `limit`: what a project's page follows.
+  virtual Result<std::vector<core::Event>> project_events_after(std::int64_t after,
+                                                                std::string_view project,
+                                                                int limit) = 0;
+
   // Deletion tombstones and alias moves with seq > after, ascending, at most `limit`: the
   // part of the feed an edge node needs, without every build log line.
   virtual Result<std::vector<core::Event>> edge_events_after(std::int64_t after, int limit) = 0;

@@ -1,6 +1,7 @@
 #include "reactor/store/sql_rows.hpp"
 
 #include "reactor/core/build_settings.hpp"
+#include "reactor/core/project.hpp"
 
 namespace reactor::store::rows {
 
@@ -95,6 +96,7 @@ read_event(const Row& row)
   core::Event event;
   event.seq = row.int64(0);
   event.deployment_id = row.text(1);
+  event.project = row.text(7);
   auto kind = row.text(2);
   if (kind == "log") {
     event.kind = core::EventKind::log;
@@ -108,6 +110,8 @@ read_event(const Row& row)
   if (kind == "alias" || kind == "project") {
     event.kind = kind == "alias" ? core::EventKind::alias : core::EventKind::project;
     event.line = row.text(6);
+    // A dropped alias has no deployment to name its project; its label always does.
+    event.project = kind == "alias" ? std::string(core::label_project(event.line)) : event.line;
     return event;
   }
   event.kind = core::EventKind::status;

@@ -142,6 +142,15 @@ SqlStore::events_after(std::int64_t after, std::string_view deployment_id, int l
 }
 
 Result<std::vector<core::Event>>
+SqlStore::project_events_after(std::int64_t after, std::string_view project, int limit)
+{
+  return run("read events of project", project, [&](Executor& executor) {
+    return all_rows(
+      executor, m_sql.project_events_after, sql_values(after, limit, project), read_event);
+  });
+}
+
+Result<std::vector<core::Event>>
 SqlStore::edge_events_after(std::int64_t after, int limit)
 {
   return run("read deletions", "", [&](Executor& executor) {

@@ -67,11 +67,15 @@ struct Statements
   std::string_view delete_deployment;
   // () → id, status
   std::string_view deployment_statuses;
-  // (after, limit) → seq, deployment_id, kind, status, phase, error, line, by seq
+  // (after, limit) → seq, deployment_id, kind, status, phase, error, line, the deployment's
+  // project (NULL when none), by seq
   std::string_view events_after;
   // (after, limit, deployment_id) → the same, of one deployment
   std::string_view deployment_events_after;
-  // (after, limit) → the same, deletion tombstones only
+  // (after, limit, project) → the same, status changes of the project's deployments and
+  // moves of its aliases
+  std::string_view project_events_after;
+  // (after, limit) → the same, deletion tombstones, alias moves and project changes only
   std::string_view edge_events_after;
   // () → the highest seq (0 when there is none)
   std::string_view last_event_seq;

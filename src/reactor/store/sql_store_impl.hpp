@@ -30,6 +30,9 @@ public:
   Result<std::vector<core::Event>> events_after(std::int64_t after,
                                                 std::string_view deployment_id,
                                                 int limit) override;
+  Result<std::vector<core::Event>> project_events_after(std::int64_t after,
+                                                        std::string_view project,
+                                                        int limit) override;
   Result<std::vector<core::Event>> edge_events_after(std::int64_t after, int limit) override;
   Result<std::int64_t> last_event_seq() override;
   Result<DeleteOutcome> delete_deployment(std::string_view id) override;

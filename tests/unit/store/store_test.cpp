@@ -861,6 +861,46 @@ TEST_P(MetadataStoreTest, ADeployedBuildMovesItsAliasesAndANewerOneIsNeverOverwr
   EXPECT_EQ(listed[0].branch, "feature/x");
 }
 
+TEST_P(MetadataStoreTest, AProjectsEventsAreItsStatusChangesAndAliasMovesOnly)
+{
+  for (const auto* name : { "shop", "shopping" }) {
+    ASSERT_TRUE(store().create_project(
+      core::Project{ .name = name, .repo_url = "x", .production_branch = "main" }));
+  }
+  ASSERT_TRUE(store().create_deployment(project_deployment("built", "main")));
+  auto other = project_deployment("other", "main");
+  other.project = "shopping";
+  ASSERT_TRUE(store().create_deployment(other));
+  ASSERT_TRUE(store().create_deployment(deployment("loose")));
+  for (int i = 0; i < 3; ++i) {
+    auto job = lease(60s);
+    ASSERT_TRUE(job.has_value());
+    const std::vector<std::string> lines{ "building" };
+    ASSERT_TRUE(store().append_logs(job->deployment_id, lines));
+    ASSERT_TRUE(store().finish_job(*job, change(job->deployment_id, Status::deployed)).value());
+  }
+
+  std::vector<std::string> seen;
+  const auto project_events = store().project_events_after(0, "shop", 100).value();
+  for (const auto& event : project_events) {
+    EXPECT_EQ(event.project, "shop");
+    seen.push_back(event.kind == EventKind::alias
+                     ? "alias " + event.line
+                     : event.deployment_id + " " + std::string(core::to_string(event.status)));
+  }
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{
+              "built PENDING", "built DEPLOYED", "alias shop--main", "alias shop" }));
+  // The whole feed names each event's project too.
+  const auto feed = store().events_after(0, "", 100).value();
+  for (const auto& event : feed) {
+    EXPECT_EQ(event.project,
+              event.deployment_id == "built"   ? "shop"
+              : event.deployment_id == "other" ? "shopping"
+                                               : "");
+  }
+}
+
 TEST_P(MetadataStoreTest, SettingProductionIsACompareAndSetAndARollbackSticks)
 {
   ASSERT_TRUE(store().create_project(

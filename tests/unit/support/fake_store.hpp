@@ -58,6 +58,12 @@ public:
     return {};
   }
 
+  Result<std::vector<core::Event>> project_events_after(std::int64_t,
+                                                        std::string_view,
+                                                        int) override
+  {
+    return {};
+  }
   Result<std::vector<core::Event>> edge_events_after(std::int64_t, int) override { return {}; }
 
   Result<std::int64_t> last_event_seq() override { return 0; }

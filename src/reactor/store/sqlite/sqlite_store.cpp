@@ -70,13 +70,20 @@ constexpr Statements k_statements{
   .delete_jobs = "DELETE FROM jobs WHERE deployment_id = ?1",
   .delete_deployment = "DELETE FROM deployments WHERE id = ?1",
   .deployment_statuses = "SELECT id, status FROM deployments",
-  .events_after = "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-                  "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+  .events_after = "SELECT e.seq, e.deployment_id, e.kind, e.status, e.phase, e.error, e.line, "
+                  "d.project FROM events e LEFT JOIN deployments d ON d.id = e.deployment_id "
+                  "WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2",
   .deployment_events_after =
-    "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-    "WHERE deployment_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2",
+    "SELECT e.seq, e.deployment_id, e.kind, e.status, e.phase, e.error, e.line, d.project "
+    "FROM events e LEFT JOIN deployments d ON d.id = e.deployment_id "
+    "WHERE e.deployment_id = ?3 AND e.seq > ?1 ORDER BY e.seq LIMIT ?2",
+  .project_events_after =
+    "SELECT e.seq, e.deployment_id, e.kind, e.status, e.phase, e.error, e.line, d.project "
+    "FROM events e LEFT JOIN deployments d ON d.id = e.deployment_id WHERE e.seq > ?1 AND "
+    "((e.kind = 'status' AND d.project = ?3) OR (e.kind = 'alias' AND (e.line = ?3 OR "
+    "substr(e.line, 1, length(?3) + 2) = ?3 || '--'))) ORDER BY e.seq LIMIT ?2",
   .edge_events_after =
-    "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+    "SELECT seq, deployment_id, kind, status, phase, error, line, NULL FROM events "
     "INDEXED BY events_for_edges WHERE kind IN ('deleted', 'alias', 'project') AND seq > ?1 "
     "ORDER BY seq LIMIT ?2",
   .last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events",
