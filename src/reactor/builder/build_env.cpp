@@ -4,13 +4,6 @@
 
 namespace reactor::builder {
 
-namespace {
-
-// Shorter values are too common in ordinary output to mask without hiding it.
-constexpr std::size_t k_min_masked = 6;
-
-} // namespace
-
 util::Result<BuildEnvironment>
 build_environment(const core::Deployment& deployment,
                   bool production,
@@ -33,9 +26,7 @@ build_environment(const core::Deployment& deployment,
                                  " cannot be opened: " + value.error().message +
                                  " (give every node the same --secrets-key-file)");
     }
-    if (value->size() >= k_min_masked) {
-      environment.secrets.push_back(*value);
-    }
+    environment.secrets.push_back(*value);
     environment.names.push_back(variable.name);
     environment.variables[variable.name] = std::move(*value);
   }

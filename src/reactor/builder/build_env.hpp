@@ -21,7 +21,7 @@ struct BuildEnvironment
   // REACTOR_GIT_COMMIT_SHA.
   std::map<std::string, std::string> variables;
   std::vector<std::string> names;   // the deployment's variables given, by name
-  std::vector<std::string> secrets; // the values of those longer than 5 characters: masked
+  std::vector<std::string> secrets; // their values, which the build log masks
 };
 
 // The environment of `deployment` built at `commit` with `variables` (its snapshot). A

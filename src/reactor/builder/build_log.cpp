@@ -12,6 +12,8 @@ namespace reactor::builder {
 namespace {
 
 constexpr std::size_t k_batch_lines = 100;
+// Shorter values are too common in ordinary output to mask without hiding it.
+constexpr std::size_t k_min_masked = 6;
 
 } // namespace
 
@@ -75,12 +77,25 @@ BuildLog::note(std::string_view line)
 }
 
 void
-BuildLog::mask(std::vector<std::string> values)
+BuildLog::mask(const std::vector<std::string>& values)
 {
-  std::erase_if(values, [](const std::string& value) { return value.empty(); });
-  std::ranges::sort(values, std::ranges::greater{}, &std::string::size);
+  std::vector<std::string> masked;
+  for (const auto& value : values) {
+    for (std::size_t start = 0; start < value.size();) {
+      const auto end = std::min(value.find('\n', start), value.size());
+      std::string_view line(value.data() + start, end - start);
+      if (line.ends_with('\r')) {
+        line.remove_suffix(1);
+      }
+      if (line.size() >= k_min_masked) {
+        masked.emplace_back(line);
+      }
+      start = end + 1;
+    }
+  }
+  std::ranges::sort(masked, std::ranges::greater{}, &std::string::size);
   std::lock_guard lock(m_mutex);
-  m_masked = std::move(values);
+  m_masked = std::move(masked);
 }
 
 std::string

@@ -47,9 +47,12 @@ public:
   // Queues one of Reactor's own lines: kept even past the limits.
   void note(std::string_view line);
 
-  // From now on, replaces every occurrence of each value in the lines queued with "***".
-  // Per line: a value split across two lines (a line break inside it) is not found.
-  void mask(std::vector<std::string> values);
+  // From now on, replaces every occurrence of each value longer than 5 characters in the
+  // lines queued with "***" (shorter ones are too common to hide). Lines are masked one by
+  // one: a value with line breaks is masked line by line (each of its lines longer than
+  // 5 characters), and one that output split elsewhere (a line over
+  // util::k_max_line_bytes) is not found.
+  void mask(const std::vector<std::string>& values);
 
   // Writes every queued line now. Returns the first store failure since the last call
   // (lines the store refused stay queued for the next write).
