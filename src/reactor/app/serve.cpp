@@ -384,8 +384,16 @@ run_node(const ServeOptions& given, Roles roles)
   auto& objects = *backends->objects;
 
   // The API seals project variables with it and workers open them; an edge never needs it.
+  // A worker alone never makes one: a key of its own could open nothing the API sealed.
   std::optional<util::SecretKey> secrets_key;
-  if (roles.api || roles.worker) {
+  std::error_code ec;
+  if (!roles.api && roles.worker && !std::filesystem::exists(options.secrets_key_file, ec)) {
+    util::log::warn("secrets.no_key",
+                    { { "path", options.secrets_key_file.string() },
+                      { "effect",
+                        "builds of projects with variables fail until the api's key is "
+                        "copied there (--secrets-key-file)" } });
+  } else if (roles.api || roles.worker) {
     auto key = util::load_or_create_secret_key(options.secrets_key_file);
     if (!key) {
       return fail_startup(key.error().message);
