@@ -694,6 +694,13 @@ set_env(const ClientOptions& client, const EnvOptions& options)
   std::string value;
   if (options.value) {
     value = *options.value;
+  } else if (::isatty(STDIN_FILENO) == 1) {
+    return report(client,
+                  Failure{ k_exit_usage,
+                           "give the value with --value, or on stdin: printf %s \"$VALUE\" | "
+                           "reactor env set " +
+                             options.project + " " + options.name,
+                           {} });
   } else {
     // Piped in (`printf %s "$TOKEN" | reactor env set …`), it stays out of the shell's
     // history and the process list; the one line end `echo` adds is not part of it.
