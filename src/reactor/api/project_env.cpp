@@ -11,14 +11,25 @@
 
 namespace reactor::api {
 
+namespace {
+
+// What the API shows of a variable: never its value.
+boost::json::object
+variable_json(const core::EnvVariable& variable)
+{
+  return { { "name", variable.name },
+           { "scopes", core::scopes_json(variable.scopes) },
+           { "updatedAt", iso8601(variable.updated_at_ms) } };
+}
+
+} // namespace
+
 boost::json::array
 env_json(const std::vector<core::EnvVariable>& variables)
 {
   boost::json::array list;
   for (const auto& variable : variables) {
-    list.push_back(boost::json::object{ { "name", variable.name },
-                                        { "scopes", core::scopes_json(variable.scopes) },
-                                        { "updatedAt", iso8601(variable.updated_at_ms) } });
+    list.push_back(variable_json(variable));
   }
   return list;
 }
@@ -76,9 +87,8 @@ set_env(std::string_view project,
   util::log::info(
     "project.env_set",
     { { "project", project }, { "name", name }, { "scopes", core::scopes_text(variable.scopes) } });
-  auto json = env_json({ variable });
   return net::json_response(*written == store::EnvWrite::created ? 201 : 200,
-                            boost::json::serialize(json.at(0)));
+                            boost::json::serialize(variable_json(variable)));
 }
 
 net::Response
