@@ -72,6 +72,18 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     return method == "GET" ? list_project_deployments(name, request, context)
                            : method_not_allowed("GET, POST");
   }
+  constexpr std::string_view k_env = "env";
+  if (action == k_env) {
+    return method == "GET" ? list_env(name, context) : method_not_allowed("GET");
+  }
+  if (action.starts_with("env/")) {
+    const std::string_view variable = action.substr(k_env.size() + 1);
+    if (method == "PUT") {
+      return set_env(name, variable, request, context);
+    }
+    return method == "DELETE" ? delete_env(name, variable, context)
+                              : method_not_allowed("PUT, DELETE");
+  }
   if (action == "events") {
     return method == "GET" ? stream_project_events(name, request, context)
                            : method_not_allowed("GET");

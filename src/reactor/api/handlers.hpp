@@ -3,6 +3,9 @@
 // Internal to api/: one function per endpoint, each a thin layer over the store or hub.
 
 #include "reactor/api/api.hpp"
+#include "reactor/core/project_env.hpp"
+
+#include <boost/json/array.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -57,6 +60,18 @@ net::Response list_project_deployments(std::string_view name,
                                        ApiContext& context);
 net::Response promote(std::string_view name, const net::Request& request, ApiContext& context);
 net::Response rollback(std::string_view name, const net::Request& request, ApiContext& context);
+
+// Project variables (project_env.cpp): GET /projects/<name>/env (names, scopes, updatedAt;
+// never values), PUT /projects/<name>/env/<NAME> {"value", "scopes"?} (201 created, 200
+// replaced; 400 bad name or body), DELETE /projects/<name>/env/<NAME> (204; 404 absent).
+net::Response list_env(std::string_view project, ApiContext& context);
+net::Response set_env(std::string_view project,
+                      std::string_view name,
+                      const net::Request& request,
+                      ApiContext& context);
+net::Response delete_env(std::string_view project, std::string_view name, ApiContext& context);
+// [{name, scopes, updatedAt}] of the variables, as the project's JSON shows them.
+boost::json::array env_json(const std::vector<core::EnvVariable>& variables);
 
 // Prometheus text exposition of the store's counts and the process's counters.
 net::Response metrics_page(ApiContext& context);

@@ -45,6 +45,7 @@ production_target(std::string_view project, ApiContext& context)
 boost::json::object
 project_json(const core::Project& project,
              const std::vector<store::Alias>& aliases,
+             const std::vector<core::EnvVariable>& variables,
              const ApiContext& context)
 {
   boost::json::array hostnames;
@@ -84,6 +85,7 @@ project_json(const core::Project& project,
     { "url", site_url(context.site_url_template, project.name) },
     { "productionDeploymentId", std::move(production) },
     { "aliases", std::move(hostnames) },
+    { "env", env_json(variables) },
     { "createdAt", iso8601(project.created_at_ms) },
   };
 }
@@ -99,7 +101,11 @@ project_response(unsigned status,
   if (!aliases) {
     return store_failure(aliases.error());
   }
-  auto json = project_json(project, *aliases, context);
+  auto env = context.store.project_env(project.name);
+  if (!env) {
+    return store_failure(env.error());
+  }
+  auto json = project_json(project, *aliases, *env, context);
   if (new_token) {
     json["bypassToken"] = *new_token;
   }
@@ -254,7 +260,11 @@ list_projects(ApiContext& context)
     if (!aliases) {
       return store_failure(aliases.error());
     }
-    items.push_back(project_json(project, *aliases, context));
+    auto env = context.store.project_env(project.name);
+    if (!env) {
+      return store_failure(env.error());
+    }
+    items.push_back(project_json(project, *aliases, *env, context));
   }
   return net::json_response(
     200, boost::json::serialize(boost::json::object{ { "projects", std::move(items) } }));
@@ -336,6 +346,12 @@ deploy_project(std::string_view name, const net::Request& request, ApiContext& c
   deployment.branch = deployment.ref;
   deployment.project = project->name;
   deployment.settings = project->settings; // a snapshot: a rollback serves what was built
+  auto variables = context.store.project_env(project->name);
+  if (!variables) {
+    return store_failure(variables.error());
+  }
+  deployment.env = core::variables_in_scope(
+    *variables, core::is_production_branch(*project, deployment.branch)); // a snapshot too
   return enqueue_deployment(std::move(deployment), request, context);
 }
 

@@ -126,6 +126,10 @@ private:
   // that is not a real one is left for detection to report).
   util::Result<void> read_app_host_config();
 
+  // The deployment's variables (the snapshot it was created with) and REACTOR_*, added to
+  // the settings' env (over it); their values masked in the log from now on.
+  util::Result<void> add_environment();
+
   static std::string display(const std::string& dir) { return dir.empty() ? "/" : dir; }
 
   // A yarn or pnpm from the shared corepack home (installed there first if needed), so

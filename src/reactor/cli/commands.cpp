@@ -13,6 +13,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -671,6 +672,85 @@ set_project(const ClientOptions& client, const ProjectChanges& changes)
     }
   }
   return acknowledge(client, reply, line);
+}
+
+std::string
+env_request_json(const EnvOptions& options, std::string_view value)
+{
+  boost::json::object body{ { "value", value } };
+  if (!options.scopes.empty()) {
+    boost::json::array scopes;
+    for (const auto& scope : options.scopes) {
+      scopes.emplace_back(scope);
+    }
+    body["scopes"] = std::move(scopes);
+  }
+  return boost::json::serialize(body);
+}
+
+int
+set_env(const ClientOptions& client, const EnvOptions& options)
+{
+  std::string value;
+  if (options.value) {
+    value = *options.value;
+  } else if (::isatty(STDIN_FILENO) == 1) {
+    return report(client,
+                  Failure{ k_exit_usage,
+                           "give the value with --value, or on stdin: printf %s \"$VALUE\" | "
+                           "reactor env set " +
+                             options.project + " " + options.name,
+                           {} });
+  } else {
+    // Piped in (`printf %s "$TOKEN" | reactor env set …`), it stays out of the shell's
+    // history and the process list; the one line end `echo` adds is not part of it.
+    value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (value.ends_with('\n')) {
+      value.pop_back();
+      if (value.ends_with('\r')) {
+        value.pop_back();
+      }
+    }
+  }
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto sent = api->put("/projects/" + options.project + "/env/" + options.name,
+                       env_request_json(options, value));
+  const long answered = sent && sent->status == 201 ? 201 : 200;
+  auto reply = expect(client, std::move(sent), answered);
+  return acknowledge(client,
+                     reply,
+                     std::string(answered == 201 ? "Added " : "Changed ") + options.name +
+                       " of project " + options.project + ": builds from now on get it");
+}
+
+int
+list_env(const ClientOptions& client, std::string_view project)
+{
+  return print_list(client,
+                    "/projects/" + std::string(project) + "/env",
+                    "env",
+                    "No variables yet: add one with `reactor env set`",
+                    env_table);
+}
+
+int
+remove_env(const ClientOptions& client, std::string_view project, std::string_view name)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto reply = expect(
+    client, api->remove("/projects/" + std::string(project) + "/env/" + std::string(name)), 204);
+  if (reply && client.json) {
+    reply->body = boost::json::serialize(boost::json::object{
+      { "project", std::string(project) }, { "name", std::string(name) }, { "deleted", true } });
+  }
+  return acknowledge(
+    client, reply, "Deleted " + std::string(name) + " of project " + std::string(project));
 }
 
 int

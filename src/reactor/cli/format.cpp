@@ -172,6 +172,27 @@ projects_table(const boost::json::array& projects)
 }
 
 std::string
+env_table(const boost::json::array& variables)
+{
+  return object_table(
+    { "NAME", "SCOPES", "UPDATED" }, variables, [](const boost::json::object& variable) {
+      std::string scopes;
+      if (const auto* list = variable.if_contains("scopes"); list != nullptr && list->is_array()) {
+        for (const auto& scope : list->get_array()) {
+          const auto* name = scope.if_string();
+          scopes +=
+            (scopes.empty() ? "" : ",") + (name != nullptr ? std::string(*name) : std::string());
+        }
+      }
+      return std::vector<std::string>{
+        text_of(variable, "name"),
+        scopes,
+        short_time(text_of(variable, "updatedAt")),
+      };
+    });
+}
+
+std::string
 project_fields(const boost::json::object& project)
 {
   std::string text = table({
@@ -194,6 +215,10 @@ project_fields(const boost::json::object& project)
                                     text_of(alias, "deploymentId"),
                                   };
                                 });
+  }
+  if (const auto* env = project.if_contains("env");
+      env != nullptr && env->is_array() && !env->get_array().empty()) {
+    text += "\n" + env_table(env->get_array());
   }
   return text;
 }

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "reactor/core/project_env.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace reactor::core {
 
@@ -69,6 +72,10 @@ struct Deployment
   BuildSettings settings;
   std::string project; // empty: a deployment of no project
   std::string branch;  // of a project's deployment: the branch it builds ("" = default)
+  // The project's variables of its scope, sealed, as they were when it was created: its
+  // builds (a retry too) get these. Written by create_deployment, read back only by
+  // MetadataStore::deployment_env.
+  std::vector<EnvVariable> env;
   // What the worker found and measured (framework, package manager, versions, phase
   // durations), as a JSON object; "{}" until known.
   std::string build_info = "{}";

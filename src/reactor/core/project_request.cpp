@@ -38,6 +38,11 @@ check_fields(const boost::json::object& object,
     const bool is_setting =
       settings && std::ranges::find(k_build_setting_fields, std::string_view(key)) !=
                     k_build_setting_fields.end();
+    if (is_setting && key == "env") {
+      // In a project's settings they would be stored in plain text.
+      return util::fail("a project's variables are not a setting: set each one with PUT "
+                        "/projects/<name>/env/<NAME>, which stores its value sealed");
+    }
     if (!is_setting && std::ranges::find(known, std::string_view(key)) == known.end()) {
       std::string names;
       for (const auto name : known) {

@@ -2,6 +2,7 @@
 
 #include "reactor/core/deployment.hpp"
 #include "reactor/core/project.hpp"
+#include "reactor/core/project_env.hpp"
 #include "reactor/util/error.hpp"
 
 #include <chrono>
@@ -32,6 +33,13 @@ struct DeadLetter
   int receives = 0;
   std::string reason;
   std::int64_t dead_at_ms = 0;
+};
+
+enum class EnvWrite
+{
+  created,
+  updated,
+  unknown_project,
 };
 
 enum class DeleteOutcome
@@ -111,8 +119,8 @@ class MetadataStore
 public:
   virtual ~MetadataStore() = default;
 
-  // Inserts the deployment as PENDING, its job and its first status event in one
-  // transaction. Fails if the id exists.
+  // Inserts the deployment as PENDING (with its variables' snapshot), its job and its
+  // first status event in one transaction. Fails if the id exists.
   virtual Result<void> create_deployment(const core::Deployment& deployment) = 0;
 
   // nullopt when no deployment has this id.
@@ -206,7 +214,8 @@ public:
   virtual Result<ProjectUpdate> update_project(const core::Project& expected,
                                                const core::Project& updated) = 0;
 
-  // Deletes the project, its aliases (an alias event each) and their history, and appends
+  // Deletes the project, its variables, its aliases (an alias event each) and their
+  // history, and appends
   // a project event, in one transaction; its deployments stay, served at their own
   // hostnames until garbage collection takes them, unless the project was protected:
   // then they are deleted in the same transaction (a tombstone each). `busy` while one of
@@ -243,6 +252,22 @@ public:
                                       std::string_view deployment_id,
                                       std::string_view expected,
                                       bool auto_promote) = 0;
+
+  // Inserts or replaces the project's variable (its updated_at_ms, or the store's clock
+  // when 0) and appends a project event, in one transaction; unknown_project (nothing
+  // changed) when no project has this name.
+  virtual Result<EnvWrite> set_env(std::string_view project, const core::EnvVariable& variable) = 0;
+
+  // Deletes the project's variable and appends a project event, in one transaction; false
+  // (nothing changed) when it has no variable of this name.
+  virtual Result<bool> delete_env(std::string_view project, std::string_view name) = 0;
+
+  // The project's variables, sealed values included, by name; empty for an unknown project.
+  virtual Result<std::vector<core::EnvVariable>> project_env(std::string_view project) = 0;
+
+  // The variables a deployment was created with (Deployment::env), by name; empty for none
+  // or an unknown deployment.
+  virtual Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

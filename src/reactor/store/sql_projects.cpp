@@ -148,7 +148,8 @@ SqlStore::delete_project(std::string_view name)
         }
       }
     }
-    for (const auto sql : { m_sql.delete_project_alias_history,
+    for (const auto sql : { m_sql.delete_project_env,
+                            m_sql.delete_project_alias_history,
                             m_sql.delete_project_aliases,
                             m_sql.delete_project }) {
       if (auto done = executor.execute(sql, sql_values(name)); !done) {

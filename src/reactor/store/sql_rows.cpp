@@ -77,6 +77,19 @@ read_alias_held(const Row& row)
   return AliasHeld{ .label = row.text(0), .deployment_id = row.text(1), .until_ms = row.int64(2) };
 }
 
+Result<core::EnvVariable>
+read_env_variable(const Row& row)
+{
+  auto name = row.text(0);
+  const auto scopes = core::parse_scopes_text(row.text(1));
+  if (!scopes) {
+    return util::fail("variable " + name + " has unknown scopes '" + row.text(1) + "'");
+  }
+  return core::EnvVariable{
+    .name = std::move(name), .scopes = *scopes, .sealed = row.text(2), .updated_at_ms = row.int64(3)
+  };
+}
+
 Result<core::Event>
 read_event(const Row& row)
 {

@@ -133,6 +133,21 @@ struct Statements
   // (label, deployment_id, target_created_ms, now, expected deployment_id): moves it only
   // while it points at the expected one
   std::string_view swap_alias;
+
+  // (project) → name, scopes, sealed, updated_at_ms, by name
+  std::string_view project_env;
+  // (project, name, scopes, sealed, updated_at_ms): inserts the variable or replaces it
+  std::string_view upsert_env;
+  // (project, name)
+  std::string_view delete_env;
+  // (project)
+  std::string_view delete_project_env;
+  // (deployment_id) → name, scopes, sealed, updated_at_ms, by name
+  std::string_view deployment_env;
+  // (deployment_id, name, scopes, sealed, updated_at_ms)
+  std::string_view insert_deployment_env;
+  // (deployment_id)
+  std::string_view delete_deployment_env;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

@@ -2,7 +2,7 @@
 
 // The SQL store's class, shared by the files that define its operations: sql_store.cpp
 // (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
-// sql_projects.cpp (projects and their aliases).
+// sql_projects.cpp (projects and their aliases) and sql_project_env.cpp (their variables).
 
 #include "reactor/store/sql_rows.hpp"
 #include "reactor/store/sql_store.hpp"
@@ -67,6 +67,12 @@ public:
                               std::string_view deployment_id,
                               std::string_view expected,
                               bool auto_promote) override;
+
+  // Projects' environment variables (sql_project_env.cpp)
+  Result<EnvWrite> set_env(std::string_view project, const core::EnvVariable& variable) override;
+  Result<bool> delete_env(std::string_view project, std::string_view name) override;
+  Result<std::vector<core::EnvVariable>> project_env(std::string_view project) override;
+  Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) override;
 
 private:
   // Runs `operation` through the backend and names the failed operation in its error.

@@ -121,6 +121,18 @@ TEST(DeadLettersTable, ShowsOneRowPerDeadLetter)
             "a1b2c3d4e5  3         2026-11-26 01:10:33  the lease expired 3 times\n");
 }
 
+TEST(EnvTable, ShowsNamesAndScopesNeverValues)
+{
+  const auto variables = array(R"([
+    {"name": "API_KEY", "scopes": ["production", "preview"], "updatedAt": "2026-12-05T22:10:33.123Z"},
+    {"name": "PREVIEW_URL", "scopes": ["preview"], "updatedAt": "2026-12-05T22:11:00.000Z"}
+  ])");
+  EXPECT_EQ(env_table(variables),
+            "NAME         SCOPES              UPDATED\n"
+            "API_KEY      production,preview  2026-12-05 22:10:33\n"
+            "PREVIEW_URL  preview             2026-12-05 22:11:00\n");
+}
+
 TEST(GcSummary, SaysWhatWentAndTheDependencyCacheOnlyWhenItRan)
 {
   const auto answer = object(

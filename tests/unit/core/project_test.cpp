@@ -136,6 +136,11 @@ TEST(ProjectPatch, SaysWhatToFix)
   EXPECT_EQ(error(R"({"skewMaxDeployments": -1})").fault, util::Fault::user);
   EXPECT_EQ(error(R"({"autoPromote": "yes"})").fault, util::Fault::infrastructure);
   EXPECT_NE(error("[]").message.find("JSON object"), std::string::npos);
+  EXPECT_NE(error(R"({"env": {"A": "1"}})").message.find("PUT /projects/<name>/env/<NAME>"),
+            std::string::npos)
+    << "variables are never stored in a project's settings, in plain text";
+  EXPECT_FALSE(parse_project_request(
+    R"({"name": "shop", "repoUrl": "https://example.com/shop.git", "env": {}})", false));
 }
 
 } // namespace

@@ -1090,6 +1090,67 @@ TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
   }));
 }
 
+TEST_P(MetadataStoreTest, ProjectVariablesAreSetReplacedAndDeletedWithAProjectEventEach)
+{
+  const core::EnvVariable token{ .name = "TOKEN",
+                                 .scopes = { .production = true, .preview = false },
+                                 .sealed = "v1:sealed-one" };
+  EXPECT_EQ(store().set_env("shop", token).value(), EnvWrite::unknown_project);
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  EXPECT_EQ(store().set_env("shop", token).value(), EnvWrite::created);
+  EXPECT_EQ(store().set_env("shop", core::EnvVariable{ .name = "ALPHA", .sealed = "v1:a" }).value(),
+            EnvWrite::created);
+  auto replaced = token;
+  replaced.sealed = "v1:sealed-two";
+  replaced.scopes = { .production = false, .preview = true };
+  replaced.updated_at_ms = 42;
+  EXPECT_EQ(store().set_env("shop", replaced).value(), EnvWrite::updated);
+
+  const auto stored = store().project_env("shop").value();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].name, "ALPHA");
+  EXPECT_EQ(stored[0].scopes, core::EnvScopes{});
+  EXPECT_GT(stored[0].updated_at_ms, 42);
+  EXPECT_EQ(stored[1].name, "TOKEN");
+  EXPECT_EQ(stored[1].sealed, "v1:sealed-two");
+  EXPECT_EQ(stored[1].scopes, replaced.scopes);
+  EXPECT_EQ(stored[1].updated_at_ms, 42);
+
+  EXPECT_TRUE(store().delete_env("shop", "ALPHA").value());
+  EXPECT_FALSE(store().delete_env("shop", "ALPHA").value());
+  EXPECT_EQ(store().project_env("shop").value().size(), 1u);
+  const auto feed = store().edge_events_after(0, 100).value();
+  ASSERT_EQ(feed.size(), 4u);
+  EXPECT_TRUE(std::ranges::all_of(feed, [](const core::Event& event) {
+    return event.kind == EventKind::project && event.line == "shop";
+  }));
+
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().project_env("shop").value().empty());
+}
+
+TEST_P(MetadataStoreTest, ADeploymentKeepsTheVariablesItWasCreatedWithUntilItIsDeleted)
+{
+  auto made = project_deployment("snap", "main");
+  made.env = { { .name = "B", .sealed = "v1:b", .updated_at_ms = 2 },
+               { .name = "A",
+                 .scopes = { .production = true, .preview = false },
+                 .sealed = "v1:a",
+                 .updated_at_ms = 1 } };
+  ASSERT_TRUE(store().create_deployment(made));
+  ASSERT_TRUE(store().create_deployment(project_deployment("bare", "main")));
+  const auto snapshot = store().deployment_env("snap").value();
+  ASSERT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(snapshot[0].name, "A");
+  EXPECT_EQ(snapshot[0].sealed, "v1:a");
+  EXPECT_EQ(snapshot[0].scopes, made.env[1].scopes);
+  EXPECT_EQ(snapshot[1].updated_at_ms, 2);
+  EXPECT_TRUE(store().deployment_env("bare").value().empty());
+  ASSERT_TRUE(store().update_status(change("snap", Status::canceled)).value());
+  ASSERT_EQ(store().delete_deployment("snap").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().deployment_env("snap").value().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(
   Backends,
   MetadataStoreTest,
@@ -1160,7 +1221,9 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
                          "DELETE FROM events WHERE deployment_id = 'removed'; "
                          "DELETE FROM jobs WHERE deployment_id = 'removed'; "
                          "DELETE FROM deployments WHERE id = 'removed'; "
-                         "DROP TABLE alias_history; DROP TABLE aliases; DROP TABLE projects; "
+                         "DROP TABLE deployment_env; DROP TABLE project_env; DROP TABLE "
+                         "alias_history; DROP TABLE aliases; "
+                         "DROP TABLE projects; "
                          "DROP INDEX deployments_by_project; "
                          "ALTER TABLE deployments DROP COLUMN project; "
                          "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",

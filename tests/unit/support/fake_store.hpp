@@ -160,6 +160,13 @@ public:
   {
     return false;
   }
+  Result<store::EnvWrite> set_env(std::string_view, const core::EnvVariable&) override
+  {
+    return store::EnvWrite::unknown_project;
+  }
+  Result<bool> delete_env(std::string_view, std::string_view) override { return false; }
+  Result<std::vector<core::EnvVariable>> project_env(std::string_view) override { return {}; }
+  Result<std::vector<core::EnvVariable>> deployment_env(std::string_view) override { return {}; }
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

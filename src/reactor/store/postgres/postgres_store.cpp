@@ -146,6 +146,19 @@ constexpr Statements k_statements{
                   "updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (label) DO NOTHING",
   .swap_alias = "UPDATE aliases SET deployment_id = $2, target_created_ms = $3, "
                 "updated_at_ms = $4 WHERE label = $1 AND deployment_id = $5",
+  .project_env = "SELECT name, scopes, sealed, updated_at_ms FROM project_env WHERE project = $1 "
+                 "ORDER BY name",
+  .upsert_env = "INSERT INTO project_env (project, name, scopes, sealed, updated_at_ms) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project, name) DO UPDATE SET "
+                "scopes = excluded.scopes, sealed = excluded.sealed, "
+                "updated_at_ms = excluded.updated_at_ms",
+  .delete_env = "DELETE FROM project_env WHERE project = $1 AND name = $2",
+  .delete_project_env = "DELETE FROM project_env WHERE project = $1",
+  .deployment_env = "SELECT name, scopes, sealed, updated_at_ms FROM deployment_env "
+                    "WHERE deployment_id = $1 ORDER BY name",
+  .insert_deployment_env = "INSERT INTO deployment_env (deployment_id, name, scopes, sealed, "
+                           "updated_at_ms) VALUES ($1, $2, $3, $4, $5)",
+  .delete_deployment_env = "DELETE FROM deployment_env WHERE deployment_id = $1",
 };
 
 // A pooled connection for one attempt of an operation. Events wait in the transaction
