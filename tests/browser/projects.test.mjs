@@ -114,7 +114,7 @@ describe('projects in the web UI', () => {
     await page.waitForURL(/\/p\/shop\/settings$/);
     await page.getByLabel('Build command').fill('npm run build:prod');
     await page.getByLabel('Put each successful build').check();
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
 
     await page.reload();
@@ -122,10 +122,30 @@ describe('projects in the web UI', () => {
     assert.equal(await page.getByLabel('Put each successful build').isChecked(), true);
 
     await page.getByLabel('Skew protection window (days)').fill('500');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('alert').getByText(/skewWindowDays/).waitFor();
     await page.getByLabel('Who must sign in').selectOption('all');
+
+    // A variable: saved, listed by name and scopes, its value never shown again.
+    const secret = 'value-typed-once';
+    await page.getByLabel('Name', { exact: true }).fill('API_KEY');
+    await page.getByLabel('Value', { exact: true }).fill(secret);
+    await page.getByRole('checkbox', { name: 'Previews' }).uncheck();
+    await page.getByRole('button', { name: 'Save variable' }).click();
+    await page.getByText('Saved API_KEY.').waitFor();
+    const variables = page.getByRole('list', { name: 'Variables' });
+    await variables.getByText('API_KEY').waitFor();
+    assert.match(await variables.innerText(), /production/);
+    assert.doesNotMatch(await variables.innerText(), /preview/);
+    assert.ok(!(await page.content()).includes(secret), 'the value is not on the page');
+    await page.getByLabel('Name', { exact: true }).fill('BAD NAME');
+    await page.getByLabel('Value', { exact: true }).fill('x');
+    await page.getByRole('button', { name: 'Save variable' }).click();
+    await page.getByRole('alert').filter({ hasText: /name/i }).waitFor();
     await screenshot(page, 'project-settings');
+
+    await page.getByRole('button', { name: 'Remove API_KEY' }).click();
+    await page.getByText('No variables yet.').waitFor();
     await page.close();
   });
 });

@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { updateProject } from './api.js';
 import Field from './Field.jsx';
+import ProjectEnv from './ProjectEnv.jsx';
 import { useProject } from './hooks.js';
 import { Link, projectPath } from './router.jsx';
 
@@ -47,7 +48,7 @@ function changesOf(values, original) {
 }
 
 export default function ProjectSettings({ name }) {
-  const { project, error, notFound, setProject } = useProject(name);
+  const { project, error, notFound, setProject, reload } = useProject(name);
   const [values, setValues] = useState(null);
   const [saving, setSaving] = useState(false);
   const [result, setResult] = useState(null); // {ok, text}
@@ -86,69 +87,72 @@ export default function ProjectSettings({ name }) {
   };
 
   return (
-    <form className="card settings-form" onSubmit={save} noValidate aria-labelledby="settings-title">
-      <p>
-        <Link to={projectPath(name)}>← {name}</Link>
-      </p>
-      <h1 id="settings-title">Settings of {name}</h1>
-      <fieldset>
-        <legend>Build</legend>
-        {BUILD_FIELDS.map(({ name: field, label, placeholder }) => (
-          <Field key={field} name={field} label={label} value={values[field]} onChange={set(field)} placeholder={placeholder} />
-        ))}
-      </fieldset>
-      <fieldset>
-        <legend>Production</legend>
-        <Field name="productionBranch" label="Production branch" value={values.productionBranch} onChange={set('productionBranch')} required />
-        <label className="checkbox">
-          <input type="checkbox" checked={values.autoPromote} onChange={(event) => set('autoPromote')(event.target.checked)} />
-          Put each successful build of the production branch live
-        </label>
-        <Field
-          name="skewWindowDays"
-          label="Skew protection window (days)"
-          hint="How long pages of an earlier release still get their files after a new one; 0 turns it off."
-          value={values.skewWindowDays}
-          onChange={set('skewWindowDays')}
-          inputMode="numeric"
-          required
-        />
-        <Field
-          name="skewMaxDeployments"
-          label="Earlier releases kept for skew protection"
-          value={values.skewMaxDeployments}
-          onChange={set('skewMaxDeployments')}
-          inputMode="numeric"
-          required
-        />
-      </fieldset>
-      <fieldset>
-        <legend>Protection</legend>
-        <label htmlFor="protection">Who must sign in</label>
-        <select id="protection" value={values.protection} onChange={(event) => set('protection')(event.target.value)}>
-          <option value="off">Nobody</option>
-          <option value="previews">Visitors of previews (every address but production)</option>
-          <option value="all">Every visitor</option>
-        </select>
-        <Field
-          name="password"
-          label="Password"
-          type="password"
-          hint={project.passwordSet ? 'A password is set; type a new one to replace it.' : 'Needed to turn protection on.'}
-          value={values.password}
-          onChange={set('password')}
-        />
-      </fieldset>
-      {result && (
-        <p className={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'}>
-          {result.text}
+    <>
+      <form className="card settings-form" onSubmit={save} noValidate aria-labelledby="settings-title">
+        <p>
+          <Link to={projectPath(name)}>← {name}</Link>
         </p>
-      )}
-      <div className="form-actions">
-        <button type="submit" className="button primary" disabled={saving}>
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-      </div>
-    </form>
+        <h1 id="settings-title">Settings of {name}</h1>
+        <fieldset>
+          <legend>Build</legend>
+          {BUILD_FIELDS.map(({ name: field, label, placeholder }) => (
+            <Field key={field} name={field} label={label} value={values[field]} onChange={set(field)} placeholder={placeholder} />
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Production</legend>
+          <Field name="productionBranch" label="Production branch" value={values.productionBranch} onChange={set('productionBranch')} required />
+          <label className="checkbox">
+            <input type="checkbox" checked={values.autoPromote} onChange={(event) => set('autoPromote')(event.target.checked)} />
+            Put each successful build of the production branch live
+          </label>
+          <Field
+            name="skewWindowDays"
+            label="Skew protection window (days)"
+            hint="How long pages of an earlier release still get their files after a new one; 0 turns it off."
+            value={values.skewWindowDays}
+            onChange={set('skewWindowDays')}
+            inputMode="numeric"
+            required
+          />
+          <Field
+            name="skewMaxDeployments"
+            label="Earlier releases kept for skew protection"
+            value={values.skewMaxDeployments}
+            onChange={set('skewMaxDeployments')}
+            inputMode="numeric"
+            required
+          />
+        </fieldset>
+        <fieldset>
+          <legend>Protection</legend>
+          <label htmlFor="protection">Who must sign in</label>
+          <select id="protection" value={values.protection} onChange={(event) => set('protection')(event.target.value)}>
+            <option value="off">Nobody</option>
+            <option value="previews">Visitors of previews (every address but production)</option>
+            <option value="all">Every visitor</option>
+          </select>
+          <Field
+            name="password"
+            label="Password"
+            type="password"
+            hint={project.passwordSet ? 'A password is set; type a new one to replace it.' : 'Needed to turn protection on.'}
+            value={values.password}
+            onChange={set('password')}
+          />
+        </fieldset>
+        {result && (
+          <p className={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'}>
+            {result.text}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </form>
+      <ProjectEnv project={project} onChanged={reload} />
+    </>
   );
 }

@@ -145,3 +145,14 @@ export function promoteDeployment(name, deploymentId) {
 export function rollbackProject(name, deploymentId) {
   return call('POST', `${projectPath(name)}/rollback`, deploymentId ? { deploymentId } : {});
 }
+
+const variablePath = (name, variable) => `${projectPath(name)}/env/${encodeURIComponent(variable)}`;
+
+// Saves a build variable; the answer ({name, scopes, updatedAt}) never holds its value.
+export function setProjectVariable(name, variable, value, scopes) {
+  return call('PUT', variablePath(name, variable), { value, scopes });
+}
+
+export function deleteProjectVariable(name, variable) {
+  return call('DELETE', variablePath(name, variable));
+}
