@@ -7,11 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fullLog, makeRepo, request, startServer, tempDir, waitFor } from './harness.mjs';
+import { POSTGRES_URL, fullLog, makeRepo, request, startServer, tempDir, waitFor } from './harness.mjs';
 
 const k_production_value = 'production-secret-41xq';
 const k_preview_value = 'preview-secret-93kz';
-const k_postgres = process.env.REACTOR_TEST_POSTGRES_URL;
+const k_postgres = POSTGRES_URL;
 
 let server;
 let repoDir;
@@ -50,7 +50,7 @@ async function deploy(ref) {
 }
 
 before(async () => {
-  server = await startServer({ args: k_postgres ? ['--db', k_postgres] : [] });
+  server = await startServer();
   const repoUrl = makeRepo(app);
   repoDir = repoUrl.slice('file://'.length);
   const created = await json('POST', '/projects', { name: 'envapp', repoUrl, productionBranch: 'main' });
