@@ -89,6 +89,29 @@ package = "@netlify/plugin-lighthouse"
   assert.equal(redirected.headers.location, '/target/a/b');
 });
 
+test('netlify.toml [build.environment] and vercel.json build.env reach the build; the request\'s variables win', async () => {
+  // The build writes what it was given.
+  const writer = {
+    'package.json': JSON.stringify({ name: 'env-from-file', private: true, scripts: { build: 'node write.js' } }),
+    'write.js': `require('fs').mkdirSync('dist', { recursive: true });
+require('fs').writeFileSync('dist/env.json', JSON.stringify({ a: process.env.FROM_FILE, b: process.env.BOTH, node: process.version }));`,
+  };
+  const netlify = await deployed({
+    ...writer,
+    'netlify.toml': '[build.environment]\nFROM_FILE = "netlify"\nBOTH = "file"\nNODE_VERSION = "20"\n',
+  }, { env: { BOTH: 'request' } });
+  assert.equal(netlify.final.status, 'DEPLOYED', netlify.log);
+  const seen = JSON.parse((await site(server.port, netlify.id, '/env.json')).body);
+  assert.equal(seen.a, 'netlify');
+  assert.equal(seen.b, 'request');
+  assert.match(seen.node, /^v20\./);
+  assert.match(netlify.log, /netlify\.toml.*Node\.js version, 2 build variables/);
+
+  const vercel = await deployed({ ...writer, 'vercel.json': JSON.stringify({ build: { env: { FROM_FILE: 'vercel' } } }) });
+  assert.equal(vercel.final.status, 'DEPLOYED', vercel.log);
+  assert.equal(JSON.parse((await site(server.port, vercel.id, '/env.json')).body).a, 'vercel');
+});
+
 test('_redirects comes first; the request\'s settings win over the file\'s', async () => {
   const { id, final, log } = await deployed({
     ...app({ 'index.html': 'from the request\'s command', _redirects: '/same /from-redirects-file 301\n' }),

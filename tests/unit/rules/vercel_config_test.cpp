@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 namespace reactor::rules {
@@ -57,6 +58,16 @@ TEST(VercelConfig, ReadsSettingsAndRules)
     { "cache-control", "max-age=60, public" }, { "x-file", ":file" }
   };
   EXPECT_EQ(config.headers[0].set, expected);
+}
+
+TEST(VercelConfig, ReadsTheBuildStepsVariables)
+{
+  const auto config = parse_vercel_config(
+    R"({"build": {"env": {"NEXT_PUBLIC_SITE": "https://example.com", "N": 1}, "cache": true}})");
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(config->settings.env,
+            (std::map<std::string, std::string>{ { "NEXT_PUBLIC_SITE", "https://example.com" } }));
+  EXPECT_EQ(config->problems.size(), 2U) << "build.env.N and build.cache are named";
 }
 
 TEST(VercelConfig, ConvertsPathToRegexpSources)
