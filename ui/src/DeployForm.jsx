@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { createDeployment } from './api.js';
-import Field from './Field.jsx';
+import Field, { FormFooter } from './Field.jsx';
+import { BUILD_SETTINGS } from './model.js';
 
 const EXAMPLE = 'https://github.com/owner/app.git';
 const SCHEMES = ['https:', 'http:', 'git:', 'file:'];
@@ -40,15 +41,7 @@ export function validate({ repoUrl, ref, rootDir }) {
   return errors;
 }
 
-// The build settings the form offers beside the branch and the root directory.
-const SETTINGS = [
-  { name: 'installCommand', label: 'Install command', placeholder: 'detected: npm ci, pnpm install, …' },
-  { name: 'buildCommand', label: 'Build command', placeholder: 'detected: npm run build' },
-  { name: 'outputDir', label: 'Output directory', placeholder: 'detected: dist, build, …' },
-  { name: 'packageManager', label: 'Package manager', placeholder: 'pnpm@10 (default: from package.json)' },
-  { name: 'nodeVersion', label: 'Node.js version', placeholder: '18 (default: .nvmrc, engines, or 20)' },
-];
-const FIELDS = ['ref', 'rootDir', 'env', ...SETTINGS.map(({ name }) => name)];
+const FIELDS = ['ref', 'rootDir', 'env', ...BUILD_SETTINGS.map(({ name }) => name)];
 
 // The API's 400 message names the field it is about ("ref …", "rootDir …"); anything
 // else is about the URL.
@@ -85,7 +78,7 @@ export default function DeployForm({ onDeployed }) {
     repoUrl: '',
     ref: '',
     rootDir: '',
-    ...Object.fromEntries(SETTINGS.map(({ name }) => [name, ''])),
+    ...Object.fromEntries(BUILD_SETTINGS.map(({ name }) => [name, ''])),
   }));
   const [envRows, setEnvRows] = useState([]);
   const [errors, setErrors] = useState({});
@@ -191,22 +184,13 @@ export default function DeployForm({ onDeployed }) {
             error={errors.rootDir}
             placeholder="apps/web"
           />
-          {SETTINGS.map(({ name, label, placeholder }) => (
+          {BUILD_SETTINGS.map(({ name, label, placeholder }) => (
             <Field key={name} name={name} label={label} value={values[name]} onChange={set(name)} error={errors[name]} placeholder={placeholder} />
           ))}
           <EnvEditor rows={envRows} onChange={setEnvRows} error={errors.env} />
         </div>
       </div>
-      {formError && (
-        <p className="form-error" role="alert">
-          {formError}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="submit" className="button primary" disabled={submitting}>
-          {submitting ? 'Deploying…' : 'Deploy'}
-        </button>
-      </div>
+      <FormFooter message={formError && { ok: false, text: formError }} busy={submitting} label="Deploy" busyLabel="Deploying…" />
     </form>
   );
 }

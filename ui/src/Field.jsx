@@ -56,3 +56,22 @@ export default function Field({
     </div>
   );
 }
+
+// The end of a form: what the last submit said ({ok, text}; an error is an alert) and the
+// submit button, which says `busyLabel` and is disabled while `busy`.
+export function FormFooter({ message, busy, label, busyLabel, primary = true }) {
+  return (
+    <>
+      {message && (
+        <p className={message.ok ? 'form-ok' : 'form-error'} role={message.ok ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="submit" className={primary ? 'button primary' : 'button'} disabled={busy}>
+          {busy ? busyLabel : label}
+        </button>
+      </div>
+    </>
+  );
+}

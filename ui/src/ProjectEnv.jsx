@@ -2,7 +2,7 @@
 // shown again (the API does not return them).
 import { useState } from 'react';
 import { deleteProjectVariable, setProjectVariable } from './api.js';
-import Field from './Field.jsx';
+import Field, { FormFooter } from './Field.jsx';
 
 const SCOPES = [
   { key: 'production', label: 'Production' },
@@ -86,16 +86,7 @@ export default function ProjectEnv({ project, onChanged }) {
             </label>
           ))}
         </div>
-        {message && (
-          <p className={message.ok ? 'form-ok' : 'form-error'} role={message.ok ? 'status' : 'alert'}>
-            {message.text}
-          </p>
-        )}
-        <div className="form-actions">
-          <button type="submit" className="button" disabled={busy}>
-            Save variable
-          </button>
-        </div>
+        <FormFooter message={message} busy={busy} label="Save variable" busyLabel="Saving…" primary={false} />
       </form>
     </section>
   );

@@ -3,18 +3,15 @@
 // server's answer, the project as stored, is what the form shows next.
 import { useEffect, useState } from 'react';
 import { updateProject } from './api.js';
-import Field from './Field.jsx';
+import Field, { FormFooter } from './Field.jsx';
 import ProjectEnv from './ProjectEnv.jsx';
 import { useProject } from './hooks.js';
+import { BUILD_SETTINGS } from './model.js';
 import { Link, projectPath } from './router.jsx';
 
 const BUILD_FIELDS = [
-  { name: 'installCommand', label: 'Install command', placeholder: 'detected: npm ci, yarn install, …' },
-  { name: 'buildCommand', label: 'Build command', placeholder: 'detected: npm run build' },
-  { name: 'outputDir', label: 'Output directory', placeholder: 'detected: dist, build, …' },
+  ...BUILD_SETTINGS,
   { name: 'rootDir', label: 'Root directory', placeholder: 'the repository root' },
-  { name: 'nodeVersion', label: 'Node.js version', placeholder: 'from .nvmrc, engines, or 20' },
-  { name: 'packageManager', label: 'Package manager', placeholder: 'detected from the lockfile' },
 ];
 
 // The form's values for a project as the API shows it.
@@ -141,16 +138,7 @@ export default function ProjectSettings({ name }) {
             onChange={set('password')}
           />
         </fieldset>
-        {result && (
-          <p className={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'}>
-            {result.text}
-          </p>
-        )}
-        <div className="form-actions">
-          <button type="submit" className="button primary" disabled={saving}>
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-        </div>
+        <FormFooter message={result} busy={saving} label="Save" busyLabel="Saving…" />
       </form>
       <ProjectEnv project={project} onChanged={reload} />
     </>

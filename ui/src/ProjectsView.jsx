@@ -1,7 +1,7 @@
 // The projects: each with its production address, and a form that creates one.
 import { useEffect, useState } from 'react';
 import { createProject, listProjects } from './api.js';
-import Field from './Field.jsx';
+import Field, { FormFooter } from './Field.jsx';
 import { Link, navigate, projectPath } from './router.jsx';
 
 // The API's messages name the field they are about; anything else is about the name.
@@ -78,16 +78,7 @@ function NewProject() {
         error={errors.productionBranch}
         placeholder="main"
       />
-      {formError && (
-        <p className="form-error" role="alert">
-          {formError}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="submit" className="button primary" disabled={submitting}>
-          {submitting ? 'Creating…' : 'Create project'}
-        </button>
-      </div>
+      <FormFooter message={formError && { ok: false, text: formError }} busy={submitting} label="Create project" busyLabel="Creating…" />
     </form>
   );
 }

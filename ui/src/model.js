@@ -1,3 +1,13 @@
+// The build settings a deployment or a project may set, as the API names them (rootDir,
+// the app's folder, is asked for beside them).
+export const BUILD_SETTINGS = [
+  { name: 'installCommand', label: 'Install command', placeholder: 'detected: npm ci, pnpm install, …' },
+  { name: 'buildCommand', label: 'Build command', placeholder: 'detected: npm run build' },
+  { name: 'outputDir', label: 'Output directory', placeholder: 'detected: dist, build, …' },
+  { name: 'packageManager', label: 'Package manager', placeholder: 'pnpm@10 (default: from package.json)' },
+  { name: 'nodeVersion', label: 'Node.js version', placeholder: '18 (default: .nvmrc, engines, or 20)' },
+];
+
 // What the UI knows about statuses and phases, and the reducer that turns a deployment's
 // /ws events into its status, phase timeline and build log.
 

@@ -81,45 +81,51 @@ resume_cursor(const net::Request& request)
 }
 
 constexpr std::string_view k_sse_type = "text/event-stream; charset=utf-8";
-constexpr std::string_view k_sse_heartbeat = ": keep-alive\n\n";
+
+// A Server-Sent Events answer: `watch(since)`, from where the request resumes, kept alive
+// by heartbeats.
+template<typename Watch>
+net::Response
+sse_stream(const net::Request& request, Watch watch)
+{
+  auto since = resume_cursor(request);
+  if (!since) {
+    return std::move(since.error());
+  }
+  net::Response response = watch(*since);
+  response.heartbeat = ": keep-alive\n\n";
+  return response;
+}
 
 } // namespace
 
 net::Response
 stream_events(std::string_view id, const net::Request& request, ApiContext& context)
 {
-  auto since = resume_cursor(request);
-  if (!since) {
-    return std::move(since.error());
-  }
-  auto response = streamed(id, *since, hub::Hub::Format::sse, std::string(k_sse_type), context);
-  response.heartbeat = k_sse_heartbeat;
-  return response;
+  return sse_stream(request, [&](std::optional<std::int64_t> since) {
+    return streamed(id, since, hub::Hub::Format::sse, std::string(k_sse_type), context);
+  });
 }
 
 net::Response
 stream_project_events(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  auto since = resume_cursor(request);
-  if (!since) {
-    return std::move(since.error());
-  }
-  auto found = context.store.find_project(name);
-  if (!found) {
-    return store_failure(found.error());
-  }
-  if (!found->has_value()) {
-    return unknown_project(name);
-  }
-  auto outbox = std::make_shared<net::Outbox>(k_stream_queue);
-  auto watch_id =
-    context.hub.watch_project(std::string(name), *since, outbox, hub::Hub::Format::sse);
-  if (!watch_id) {
-    return store_failure(watch_id.error());
-  }
-  auto response = streamed(std::move(outbox), *watch_id, std::string(k_sse_type), context);
-  response.heartbeat = k_sse_heartbeat;
-  return response;
+  return sse_stream(request, [&](std::optional<std::int64_t> since) {
+    auto found = context.store.find_project(name);
+    if (!found) {
+      return store_failure(found.error());
+    }
+    if (!found->has_value()) {
+      return unknown_project(name);
+    }
+    auto outbox = std::make_shared<net::Outbox>(k_stream_queue);
+    auto watch_id =
+      context.hub.watch_project(std::string(name), since, outbox, hub::Hub::Format::sse);
+    if (!watch_id) {
+      return store_failure(watch_id.error());
+    }
+    return streamed(std::move(outbox), *watch_id, std::string(k_sse_type), context);
+  });
 }
 
 net::Response
