@@ -42,8 +42,7 @@ test('vercel.json: a rewrite, a redirect and a header are served; unsupported ke
     }),
   });
   assert.equal(final.status, 'DEPLOYED', log);
-  assert.match(log, /Read vercel\.json: build command, output folder, 2 redirects and rewrites, 1 header rule/);
-  assert.match(log, /vercel\.json: cleanUrls: not supported as a setting/);
+  assert.match(log, /Read vercel\.json: build command, output folder, 5 redirects and rewrites, 1 header rule/);
   assert.match(log, /vercel\.json: "functions": not supported; ignored/);
 
   const rewritten = await site(server.port, id, '/app/settings/profile');
@@ -52,6 +51,13 @@ test('vercel.json: a rewrite, a redirect and a header are served; unsupported ke
   const redirected = await site(server.port, id, '/old/hello');
   assert.equal(redirected.status, 308);
   assert.equal(redirected.headers.location, '/new/hello');
+  // cleanUrls: a path ending in .html goes to the one without, which serves the file.
+  for (const [from, to] of [['/app.html', '/app'], ['/index.html', '/']]) {
+    const clean = await site(server.port, id, from);
+    assert.equal(clean.status, 308, from);
+    assert.equal(clean.headers.location, to);
+  }
+  assert.equal((await site(server.port, id, '/app')).body, 'the app');
   const asset = await site(server.port, id, '/assets/site.css');
   assert.equal(asset.headers['x-served-by'], 'reactor');
   assert.equal((await site(server.port, id, '/')).headers['x-served-by'], undefined);

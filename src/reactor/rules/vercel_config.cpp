@@ -263,6 +263,24 @@ struct Reader
     target = value.get_string();
   }
 
+  // "cleanUrls": true sends every path ending in .html to the one without (308), as Vercel
+  // does; Reactor serves /about from about.html in any case.
+  void clean_urls(const json::value& value)
+  {
+    if (!value.is_bool()) {
+      problem("cleanUrls", "must be true or false");
+      return;
+    }
+    if (!value.get_bool()) {
+      return;
+    }
+    for (auto [from, to] : { std::pair{ "/index.html", "/" },
+                             std::pair{ "/*/index.html", "/:splat" },
+                             std::pair{ "/*.html", "/:splat" } }) {
+      config.redirects.push_back(RedirectRule{ .from = from, .to = to, .status = 308 });
+    }
+  }
+
   // "build": {"env": {…}}, the variables of the build step.
   void build(const json::value& value)
   {
@@ -308,9 +326,7 @@ struct Reader
     } else if (key == "build") {
       build(value);
     } else if (key == "cleanUrls") {
-      problem(std::string(key),
-              "not supported as a setting: Reactor always serves /about from about.html, and "
-              "never redirects /about.html to /about");
+      clean_urls(value);
     } else if (key == "trailingSlash") {
       problem(std::string(key), "not supported: Reactor neither adds nor removes a trailing slash");
     } else if (key != "$schema") {

@@ -60,6 +60,21 @@ TEST(VercelConfig, ReadsSettingsAndRules)
   EXPECT_EQ(config.headers[0].set, expected);
 }
 
+TEST(VercelConfig, CleanUrlsRedirectsHtmlPathsToTheirCleanForm)
+{
+  const auto config = parsed(R"json({ "cleanUrls": true })json");
+  EXPECT_TRUE(config.problems.empty()) << config.problems.front();
+  std::vector<std::string> rules;
+  for (const auto& rule : config.redirects) {
+    EXPECT_EQ(rule.status, 308U);
+    rules.push_back(rule.from + " " + rule.to);
+  }
+  EXPECT_EQ(
+    rules,
+    (std::vector<std::string>{ "/index.html /", "/*/index.html /:splat", "/*.html /:splat" }));
+  EXPECT_TRUE(parsed(R"json({ "cleanUrls": false })json").redirects.empty());
+}
+
 TEST(VercelConfig, ReadsTheBuildStepsVariables)
 {
   const auto config = parse_vercel_config(
@@ -111,7 +126,7 @@ TEST(VercelConfig, ConvertsPathToRegexpSources)
 TEST(VercelConfig, NamesEveryUnsupportedKey)
 {
   const auto config = parsed(R"json({
-    "cleanUrls": true,
+    "cleanUrls": "yes",
     "trailingSlash": false,
     "functions": {},
     "framework": "vite",
