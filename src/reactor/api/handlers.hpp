@@ -6,7 +6,6 @@
 #include "reactor/core/project_env.hpp"
 
 #include <boost/json/array.hpp>
-
 #include <boost/json/object.hpp>
 
 #include <map>
@@ -58,7 +57,28 @@ net::Response deploy_project(std::string_view name,
 net::Response list_project_deployments(std::string_view name,
                                        const net::Request& request,
                                        ApiContext& context);
+// Queues a build of the project's `branch` ("": its production branch) with a snapshot of
+// its settings and of the variables of its scope: 202 with the deployment.
+net::Response build_project(const core::Project& project,
+                            std::string_view branch,
+                            const net::Request& request,
+                            ApiContext& context);
 net::Response promote(std::string_view name, const net::Request& request, ApiContext& context);
+
+// Deploy hooks (deploy_hooks.cpp): POST /projects/<name>/deploy-hooks {"name", "branch"?}
+// (201 with the token, shown this once; 409 for a name taken), GET of the same (names and
+// branches), DELETE /projects/<name>/deploy-hooks/<hook> (204), and POST
+// /deploy-hooks/<token>, which builds the hook's branch (202; 404 for a token no hook has).
+net::Response create_deploy_hook(std::string_view project,
+                                 const net::Request& request,
+                                 ApiContext& context);
+net::Response list_deploy_hooks(std::string_view project, ApiContext& context);
+net::Response delete_deploy_hook(std::string_view project,
+                                 std::string_view name,
+                                 ApiContext& context);
+net::Response run_deploy_hook(std::string_view token,
+                              const net::Request& request,
+                              ApiContext& context);
 net::Response rollback(std::string_view name, const net::Request& request, ApiContext& context);
 
 // Project variables (project_env.cpp): GET /projects/<name>/env (names, scopes, updatedAt;

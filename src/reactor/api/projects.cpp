@@ -340,18 +340,27 @@ deploy_project(std::string_view name, const net::Request& request, ApiContext& c
   if (!ref) {
     return net::json_error(400, ref.error().message);
   }
+  return build_project(*project, *ref, request, context);
+}
+
+net::Response
+build_project(const core::Project& project,
+              std::string_view branch,
+              const net::Request& request,
+              ApiContext& context)
+{
   core::Deployment deployment;
-  deployment.repo_url = project->repo_url;
-  deployment.ref = ref->empty() ? project->production_branch : *ref;
+  deployment.repo_url = project.repo_url;
+  deployment.ref = branch.empty() ? project.production_branch : std::string(branch);
   deployment.branch = deployment.ref;
-  deployment.project = project->name;
-  deployment.settings = project->settings; // a snapshot: a rollback serves what was built
-  auto variables = context.store.project_env(project->name);
+  deployment.project = project.name;
+  deployment.settings = project.settings; // a snapshot: a rollback serves what was built
+  auto variables = context.store.project_env(project.name);
   if (!variables) {
     return store_failure(variables.error());
   }
   deployment.env = core::variables_in_scope(
-    *variables, core::is_production_branch(*project, deployment.branch)); // a snapshot too
+    *variables, core::is_production_branch(project, deployment.branch)); // a snapshot too
   return enqueue_deployment(std::move(deployment), request, context);
 }
 

@@ -147,6 +147,7 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_project_remove_command->add_option("name", m_project.name, "The project")->required();
   m_project_set_command = add_project_set(*m_project_command, m_project_changes, m_client);
   add_env_commands(app);
+  add_deploy_hook_commands(app);
   m_promote_command =
     add_command(app, "promote", "Serve a deployment at its project's production URL", m_client);
   add_id(*m_promote_command, m_id);
@@ -185,6 +186,28 @@ ClientCommands::add_env_commands(CLI::App& app)
   m_env_remove_command = add_command(*m_env_command, "rm", "Delete a variable", m_client);
   m_env_remove_command->add_option("project", m_env.project, "The project")->required();
   m_env_remove_command->add_option("name", m_env.name, "The variable")->required();
+}
+
+void
+ClientCommands::add_deploy_hook_commands(CLI::App& app)
+{
+  m_hook_command =
+    app.add_subcommand("deploy-hook", "A project's secret URLs that build a branch when called");
+  m_hook_command->require_subcommand(1);
+  m_hook_create_command = add_command(
+    *m_hook_command, "create", "Make a deploy hook (its URL is shown this once)", m_client);
+  m_hook_create_command->add_option("project", m_hook.project, "The project")->required();
+  m_hook_create_command->add_option("name", m_hook.name, "The hook's name: cms-publish")
+    ->required();
+  m_hook_create_command->add_option(
+    "--branch", m_hook.branch, "The branch it builds (default: the production branch)");
+  m_hook_list_command =
+    add_command(*m_hook_command, "ls", "List a project's deploy hooks", m_client);
+  m_hook_list_command->add_option("project", m_hook.project, "The project")->required();
+  m_hook_remove_command =
+    add_command(*m_hook_command, "rm", "Delete a deploy hook (its URL stops working)", m_client);
+  m_hook_remove_command->add_option("project", m_hook.project, "The project")->required();
+  m_hook_remove_command->add_option("name", m_hook.name, "The hook")->required();
 }
 
 std::optional<int>
@@ -234,6 +257,15 @@ ClientCommands::run() const
   }
   if (m_env_remove_command->parsed()) {
     return remove_env(m_client, m_env.project, m_env.name);
+  }
+  if (m_hook_create_command->parsed()) {
+    return create_deploy_hook(m_client, m_hook);
+  }
+  if (m_hook_list_command->parsed()) {
+    return list_deploy_hooks(m_client, m_hook.project);
+  }
+  if (m_hook_remove_command->parsed()) {
+    return remove_deploy_hook(m_client, m_hook.project, m_hook.name);
   }
   if (m_promote_command->parsed()) {
     return promote(m_client, m_id);

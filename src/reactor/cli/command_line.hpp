@@ -29,12 +29,14 @@ public:
 private:
   // `reactor env set|ls|rm`.
   void add_env_commands(CLI::App& app);
+  void add_deploy_hook_commands(CLI::App& app);
 
   ClientOptions m_client;
   DeployOptions m_deploy;
   ProjectOptions m_project;
   ProjectChanges m_project_changes;
   EnvOptions m_env;
+  DeployHookOptions m_hook;
   std::string m_id;
   bool m_follow = false;
   bool m_dry_run = false;
@@ -56,6 +58,10 @@ private:
   CLI::App* m_env_set_command = nullptr;
   CLI::App* m_env_list_command = nullptr;
   CLI::App* m_env_remove_command = nullptr;
+  CLI::App* m_hook_command = nullptr;
+  CLI::App* m_hook_create_command = nullptr;
+  CLI::App* m_hook_list_command = nullptr;
+  CLI::App* m_hook_remove_command = nullptr;
   CLI::App* m_promote_command = nullptr;
   CLI::App* m_rollback_command = nullptr;
   CLI::App* m_dlq_command = nullptr;

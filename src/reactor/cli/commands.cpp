@@ -405,6 +405,29 @@ print_one(const ClientOptions& client,
 
 // Fetches `path`, whose answer is {"<key>": [...]}, and prints it: as JSON with --json,
 // `empty` when the list is empty, else as `table` makes it.
+// Deletes /projects/<project>/<collection>/<name> (a variable, a deploy hook): 204.
+int
+remove_of_project(const ClientOptions& client,
+                  std::string_view project,
+                  std::string_view collection,
+                  std::string_view name)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto reply = expect(client,
+                      api->remove("/projects/" + std::string(project) + "/" +
+                                  std::string(collection) + "/" + std::string(name)),
+                      204);
+  if (reply && client.json) {
+    reply->body = boost::json::serialize(boost::json::object{
+      { "project", std::string(project) }, { "name", std::string(name) }, { "deleted", true } });
+  }
+  return acknowledge(
+    client, reply, "Deleted " + std::string(name) + " of project " + std::string(project));
+}
+
 int
 print_list(const ClientOptions& client,
            const std::string& path,
@@ -739,18 +762,52 @@ list_env(const ClientOptions& client, std::string_view project)
 int
 remove_env(const ClientOptions& client, std::string_view project, std::string_view name)
 {
+  return remove_of_project(client, project, "env", name);
+}
+
+int
+create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options)
+{
   auto api = connect(client);
   if (!api) {
     return report(client, api.error());
   }
-  auto reply = expect(
-    client, api->remove("/projects/" + std::string(project) + "/env/" + std::string(name)), 204);
-  if (reply && client.json) {
-    reply->body = boost::json::serialize(boost::json::object{
-      { "project", std::string(project) }, { "name", std::string(name) }, { "deleted", true } });
+  boost::json::object body{ { "name", options.name } };
+  if (!options.branch.empty()) {
+    body["branch"] = options.branch;
   }
-  return acknowledge(
-    client, reply, "Deleted " + std::string(name) + " of project " + std::string(project));
+  auto hook = expect_object(
+    client,
+    api->post("/projects/" + options.project + "/deploy-hooks", boost::json::serialize(body)),
+    201);
+  if (!hook) {
+    return report(client, hook.error());
+  }
+  if (client.json) {
+    print_json(boost::json::serialize(*hook));
+    return k_exit_ok;
+  }
+  std::cout << "Deploy hook " << options.name << " of project " << options.project << " builds "
+            << text_of(*hook, "branch") << " on every\n  POST " << client.server
+            << text_of(*hook, "path")
+            << "\nKeep this URL secret: it is shown only now (remove the hook to revoke it).\n";
+  return k_exit_ok;
+}
+
+int
+list_deploy_hooks(const ClientOptions& client, std::string_view project)
+{
+  return print_list(client,
+                    "/projects/" + std::string(project) + "/deploy-hooks",
+                    "deployHooks",
+                    "No deploy hooks yet: make one with `reactor deploy-hook create`",
+                    deploy_hooks_table);
+}
+
+int
+remove_deploy_hook(const ClientOptions& client, std::string_view project, std::string_view name)
+{
+  return remove_of_project(client, project, "deploy-hooks", name);
 }
 
 int

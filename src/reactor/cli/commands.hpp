@@ -124,6 +124,23 @@ int set_env(const ClientOptions& client, const EnvOptions& options);
 int list_env(const ClientOptions& client, std::string_view project);
 int remove_env(const ClientOptions& client, std::string_view project, std::string_view name);
 
+// What `reactor deploy-hook create` makes: a hook named `name` building `branch` ("": the
+// project's production branch).
+struct DeployHookOptions
+{
+  std::string project;
+  std::string name;
+  std::string branch;
+};
+
+// A project's deploy hooks: make one (its URL printed this once), list them (names and
+// branches), delete one.
+int create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options);
+int list_deploy_hooks(const ClientOptions& client, std::string_view project);
+int remove_deploy_hook(const ClientOptions& client,
+                       std::string_view project,
+                       std::string_view name);
+
 // Changes a project's settings; prints a new bypass token once, when one was asked for.
 int set_project(const ClientOptions& client, const ProjectChanges& changes);
 // Points the production hostname of the deployment's project at it.

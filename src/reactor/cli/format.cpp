@@ -193,6 +193,16 @@ env_table(const boost::json::array& variables)
 }
 
 std::string
+deploy_hooks_table(const boost::json::array& hooks)
+{
+  return object_table({ "NAME", "BRANCH", "CREATED" }, hooks, [](const boost::json::object& hook) {
+    return std::vector<std::string>{ text_of(hook, "name"),
+                                     text_of(hook, "branch"),
+                                     short_time(text_of(hook, "createdAt")) };
+  });
+}
+
+std::string
 project_fields(const boost::json::object& project)
 {
   std::string text = table({

@@ -1,6 +1,7 @@
 #include "reactor/core/project_request.hpp"
 
 #include "reactor/core/build_settings.hpp"
+#include "reactor/core/deploy_hook.hpp"
 #include "reactor/core/repo_url.hpp"
 
 #include <boost/json/parse.hpp>
@@ -280,6 +281,37 @@ parse_project_deploy_request(std::string_view body)
     return ref;
   }
   return validate_ref(*ref);
+}
+
+util::Result<DeployHookRequest>
+parse_deploy_hook_request(std::string_view body)
+{
+  auto object = body_object(body, R"({"name": "cms-publish", "branch": "main"})", false);
+  if (!object) {
+    return std::unexpected(object.error());
+  }
+  if (auto known = check_fields(*object, { "name", "branch" }, false); !known) {
+    return std::unexpected(known.error());
+  }
+  auto name = string_field(*object, "name");
+  if (!name) {
+    return std::unexpected(name.error());
+  }
+  if (auto valid = check_deploy_hook_name(*name); !valid) {
+    return std::unexpected(valid.error());
+  }
+  auto branch = string_field(*object, "branch");
+  if (!branch) {
+    return std::unexpected(branch.error());
+  }
+  if (!branch->empty()) {
+    auto checked = validate_ref(*branch);
+    if (!checked) {
+      return util::fail("branch: " + checked.error().message);
+    }
+    branch = std::move(*checked);
+  }
+  return DeployHookRequest{ .name = std::move(*name), .branch = std::move(*branch) };
 }
 
 util::Result<std::optional<std::string>>

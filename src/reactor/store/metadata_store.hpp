@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/core/deploy_hook.hpp"
 #include "reactor/core/deployment.hpp"
 #include "reactor/core/project.hpp"
 #include "reactor/core/project_env.hpp"
@@ -33,6 +34,13 @@ struct DeadLetter
   int receives = 0;
   std::string reason;
   std::int64_t dead_at_ms = 0;
+};
+
+enum class HookWrite
+{
+  created,
+  name_taken,
+  unknown_project,
 };
 
 enum class EnvWrite
@@ -268,6 +276,19 @@ public:
   // The variables a deployment was created with (Deployment::env), by name; empty for none
   // or an unknown deployment.
   virtual Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) = 0;
+
+  // Stores a new deploy hook (its created_at_ms, or the store's clock when 0); name_taken or
+  // unknown_project (nothing stored) otherwise.
+  virtual Result<HookWrite> create_deploy_hook(const core::DeployHook& hook) = 0;
+
+  // The project's deploy hooks, by name; empty for an unknown project.
+  virtual Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view project) = 0;
+
+  // The hook whose token has this hash (util::token_hash); nullopt for none.
+  virtual Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view token_hash) = 0;
+
+  // Deletes the project's hook; false when it has none of this name.
+  virtual Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

@@ -149,6 +149,7 @@ SqlStore::delete_project(std::string_view name)
       }
     }
     for (const auto sql : { m_sql.delete_project_env,
+                            m_sql.delete_project_deploy_hooks,
                             m_sql.delete_project_alias_history,
                             m_sql.delete_project_aliases,
                             m_sql.delete_project }) {

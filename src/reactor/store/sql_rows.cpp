@@ -90,6 +90,16 @@ read_env_variable(const Row& row)
   };
 }
 
+Result<core::DeployHook>
+read_deploy_hook(const Row& row)
+{
+  return core::DeployHook{ .project = row.text(0),
+                           .name = row.text(1),
+                           .branch = row.text(2),
+                           .token_hash = row.text(3),
+                           .created_at_ms = row.int64(4) };
+}
+
 Result<core::Event>
 read_event(const Row& row)
 {

@@ -148,6 +148,17 @@ struct Statements
   std::string_view insert_deployment_env;
   // (deployment_id)
   std::string_view delete_deployment_env;
+
+  // (project, name, branch, token_hash, created_at_ms); nothing when the name is taken
+  std::string_view insert_deploy_hook;
+  // (project) → project, name, branch, token_hash, created_at_ms, by name
+  std::string_view project_deploy_hooks;
+  // (token_hash) → the same, of the one hook
+  std::string_view deploy_hook_by_token;
+  // (project, name)
+  std::string_view delete_deploy_hook;
+  // (project)
+  std::string_view delete_project_deploy_hooks;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

@@ -2,7 +2,8 @@
 
 // The SQL store's class, shared by the files that define its operations: sql_store.cpp
 // (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
-// sql_projects.cpp (projects and their aliases) and sql_project_env.cpp (their variables).
+// sql_projects.cpp (projects and their aliases), sql_project_env.cpp (their variables) and
+// sql_deploy_hooks.cpp (their deploy hooks).
 
 #include "reactor/store/sql_rows.hpp"
 #include "reactor/store/sql_store.hpp"
@@ -73,6 +74,12 @@ public:
   Result<bool> delete_env(std::string_view project, std::string_view name) override;
   Result<std::vector<core::EnvVariable>> project_env(std::string_view project) override;
   Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) override;
+
+  // Deploy hooks (sql_deploy_hooks.cpp)
+  Result<HookWrite> create_deploy_hook(const core::DeployHook& hook) override;
+  Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view project) override;
+  Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view token_hash) override;
+  Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) override;
 
 private:
   // Runs `operation` through the backend and names the failed operation in its error.

@@ -937,6 +937,40 @@ TEST_P(MetadataStoreTest, SettingProductionIsACompareAndSetAndARollbackSticks)
   EXPECT_FALSE(store().set_production("shop", "queued", "third", true).has_value());
 }
 
+TEST_P(MetadataStoreTest, DeployHooksAreFoundByTheirTokensHashAndGoWithTheirProject)
+{
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  const core::DeployHook hook{
+    .project = "shop", .name = "cms-publish", .branch = "main", .token_hash = "h1"
+  };
+  EXPECT_EQ(store().create_deploy_hook(hook).value(), HookWrite::created);
+  EXPECT_EQ(store().create_deploy_hook(hook).value(), HookWrite::name_taken);
+  auto other = hook;
+  other.project = "nope";
+  EXPECT_EQ(store().create_deploy_hook(other).value(), HookWrite::unknown_project);
+  other = hook;
+  other.name = "nightly";
+  other.branch = "next";
+  other.token_hash = "h2";
+  EXPECT_EQ(store().create_deploy_hook(other).value(), HookWrite::created);
+
+  const auto listed = store().project_deploy_hooks("shop").value();
+  ASSERT_EQ(listed.size(), 2U);
+  EXPECT_EQ(listed[0].name, "cms-publish");
+  EXPECT_EQ(listed[1].branch, "next");
+  EXPECT_GT(listed[0].created_at_ms, 0);
+  const auto found = store().find_deploy_hook("h2").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, "nightly");
+  EXPECT_FALSE(store().find_deploy_hook("h3").value().has_value());
+
+  EXPECT_TRUE(store().delete_deploy_hook("shop", "nightly").value());
+  EXPECT_FALSE(store().delete_deploy_hook("shop", "nightly").value());
+  EXPECT_FALSE(store().find_deploy_hook("h2").value().has_value());
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_FALSE(store().find_deploy_hook("h1").value().has_value());
+}
+
 TEST_P(MetadataStoreTest, DeletingAProjectWaitsForItsBuildsThenDropsItsAliases)
 {
   ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
@@ -1210,27 +1244,29 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
   // so its counter (2) is ahead of its newest row (1).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP INDEX events_by_deployment; "
-                         "ALTER TABLE events RENAME TO events_v3; "
-                         "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-                         "deployment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT, "
-                         "phase TEXT, error TEXT, line TEXT, at_ms INTEGER NOT NULL); "
-                         "INSERT INTO events SELECT * FROM events_v3; DROP TABLE events_v3; "
-                         "CREATE INDEX events_by_deployment ON events (deployment_id, seq); "
-                         "DELETE FROM events WHERE deployment_id = 'removed'; "
-                         "DELETE FROM jobs WHERE deployment_id = 'removed'; "
-                         "DELETE FROM deployments WHERE id = 'removed'; "
-                         "DROP TABLE deployment_env; DROP TABLE project_env; DROP TABLE "
-                         "alias_history; DROP TABLE aliases; "
-                         "DROP TABLE projects; "
-                         "DROP INDEX deployments_by_project; "
-                         "ALTER TABLE deployments DROP COLUMN project; "
-                         "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",
-                         nullptr,
-                         nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+    sqlite3_exec(
+      db,
+      "DROP INDEX events_by_deployment; "
+      "ALTER TABLE events RENAME TO events_v3; "
+      "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+      "deployment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT, "
+      "phase TEXT, error TEXT, line TEXT, at_ms INTEGER NOT NULL); "
+      "INSERT INTO events SELECT * FROM events_v3; DROP TABLE events_v3; "
+      "CREATE INDEX events_by_deployment ON events (deployment_id, seq); "
+      "DELETE FROM events WHERE deployment_id = 'removed'; "
+      "DELETE FROM jobs WHERE deployment_id = 'removed'; "
+      "DELETE FROM deployments WHERE id = 'removed'; "
+      "DROP TABLE deploy_hooks; DROP TABLE deployment_env; DROP TABLE project_env; DROP TABLE "
+      "alias_history; DROP TABLE aliases; "
+      "DROP TABLE projects; "
+      "DROP INDEX deployments_by_project; "
+      "ALTER TABLE deployments DROP COLUMN project; "
+      "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",
+      nullptr,
+      nullptr,
+      nullptr),
+    SQLITE_OK);
   sqlite3_close(db);
 
   auto store = sqlite::create_store(path);

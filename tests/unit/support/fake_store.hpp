@@ -167,6 +167,19 @@ public:
   Result<bool> delete_env(std::string_view, std::string_view) override { return false; }
   Result<std::vector<core::EnvVariable>> project_env(std::string_view) override { return {}; }
   Result<std::vector<core::EnvVariable>> deployment_env(std::string_view) override { return {}; }
+  Result<store::HookWrite> create_deploy_hook(const core::DeployHook&) override
+  {
+    return store::HookWrite::unknown_project;
+  }
+  Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view) override
+  {
+    return {};
+  }
+  Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<bool> delete_deploy_hook(std::string_view, std::string_view) override { return false; }
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

@@ -159,6 +159,14 @@ constexpr Statements k_statements{
   .insert_deployment_env = "INSERT INTO deployment_env (deployment_id, name, scopes, sealed, "
                            "updated_at_ms) VALUES ($1, $2, $3, $4, $5)",
   .delete_deployment_env = "DELETE FROM deployment_env WHERE deployment_id = $1",
+  .insert_deploy_hook = "INSERT INTO deploy_hooks (project, name, branch, token_hash, "
+                        "created_at_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+  .project_deploy_hooks = "SELECT project, name, branch, token_hash, created_at_ms FROM "
+                          "deploy_hooks WHERE project = $1 ORDER BY name",
+  .deploy_hook_by_token = "SELECT project, name, branch, token_hash, created_at_ms FROM "
+                          "deploy_hooks WHERE token_hash = $1",
+  .delete_deploy_hook = "DELETE FROM deploy_hooks WHERE project = $1 AND name = $2",
+  .delete_project_deploy_hooks = "DELETE FROM deploy_hooks WHERE project = $1",
 };
 
 // A pooled connection for one attempt of an operation. Events wait in the transaction

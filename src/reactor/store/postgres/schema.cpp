@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 6> k_migrations{
+constexpr std::array<const char*, 7> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -134,6 +134,17 @@ CREATE TABLE deployment_env (
   sealed text NOT NULL,
   updated_at_ms bigint NOT NULL,
   PRIMARY KEY (deployment_id, name)
+);
+)sql",
+  // Deploy hooks: a project's secret URLs that build one branch, kept as the token's hash.
+  R"sql(
+CREATE TABLE deploy_hooks (
+  project text NOT NULL REFERENCES projects (name),
+  name text NOT NULL,
+  branch text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  created_at_ms bigint NOT NULL,
+  PRIMARY KEY (project, name)
 );
 )sql",
 };

@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 7> k_migrations{
+constexpr std::array<const char*, 8> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -197,6 +197,17 @@ CREATE TABLE deployment_env (
   sealed TEXT NOT NULL,
   updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (deployment_id, name)
+);
+)sql",
+  // Deploy hooks: a project's secret URLs that build one branch, kept as the token's hash.
+  R"sql(
+CREATE TABLE deploy_hooks (
+  project TEXT NOT NULL REFERENCES projects (name),
+  name TEXT NOT NULL,
+  branch TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (project, name)
 );
 )sql",
 };
