@@ -83,7 +83,8 @@ RETRIES = 3
   EXPECT_EQ(config.settings.env,
             (std::map<std::string, std::string>{ { "VITE_API_URL", "https://api.example.com" } }));
   ASSERT_EQ(config.problems.size(), 1U);
-  EXPECT_EQ(config.problems[0], "line 6: [build.environment] \"RETRIES\" must be a string; ignored");
+  EXPECT_EQ(config.problems[0],
+            "line 6: [build.environment] \"RETRIES\" must be a string; ignored");
 }
 
 TEST(NetlifyConfig, NamesEveryUnsupportedKeyWithItsLine)
