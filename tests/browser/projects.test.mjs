@@ -146,6 +146,18 @@ describe('projects in the web UI', () => {
 
     await page.getByRole('button', { name: 'Remove API_KEY' }).click();
     await page.getByText('No variables yet.').waitFor();
+
+    // A deploy hook: its URL shown once, and calling it builds the branch.
+    await page.getByLabel('Hook name').fill('cms-publish');
+    await page.getByRole('button', { name: 'Add hook' }).click();
+    const url = await page.locator('.hook-url').innerText();
+    assert.match(url, new RegExp(`^${base}/deploy-hooks/[0-9a-f]{64}$`));
+    await page.getByRole('list', { name: 'Deploy hooks' }).getByText('builds main').waitFor();
+    const called = await request(server.port, { method: 'POST', path: new URL(url).pathname });
+    assert.equal(called.status, 202, called.body);
+    await page.getByRole('button', { name: 'Remove hook cms-publish' }).click();
+    await page.getByText('No deploy hooks yet.').waitFor();
+    assert.equal((await request(server.port, { method: 'POST', path: new URL(url).pathname })).status, 404);
     await page.close();
   });
 });

@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { updateProject } from './api.js';
 import Field, { FormFooter } from './Field.jsx';
+import DeployHooks from './DeployHooks.jsx';
 import ProjectEnv from './ProjectEnv.jsx';
 import { useProject } from './hooks.js';
 import { BUILD_SETTINGS } from './model.js';
@@ -141,6 +142,7 @@ export default function ProjectSettings({ name }) {
         <FormFooter message={result} busy={saving} label="Save" busyLabel="Saving…" />
       </form>
       <ProjectEnv project={project} onChanged={reload} />
+      <DeployHooks project={project} />
     </>
   );
 }

@@ -156,3 +156,17 @@ export function setProjectVariable(name, variable, value, scopes) {
 export function deleteProjectVariable(name, variable) {
   return call('DELETE', variablePath(name, variable));
 }
+
+// {name, branch?} → {name, branch, createdAt, token, path}: the token is shown this once.
+export function createDeployHook(name, hook) {
+  return call('POST', `${projectPath(name)}/deploy-hooks`, hook);
+}
+
+export async function listDeployHooks(name) {
+  const json = await call('GET', `${projectPath(name)}/deploy-hooks`);
+  return json.deployHooks ?? [];
+}
+
+export function deleteDeployHook(name, hook) {
+  return call('DELETE', `${projectPath(name)}/deploy-hooks/${encodeURIComponent(hook)}`);
+}
