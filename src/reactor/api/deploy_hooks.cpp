@@ -28,13 +28,9 @@ create_deploy_hook(std::string_view project, const net::Request& request, ApiCon
   if (!parsed) {
     return net::json_error(400, parsed.error().message);
   }
-  auto found = context.store.find_project(project);
-  if (!found) {
-    return store_failure(found.error());
-  }
-  const auto& owner = *found;
+  auto owner = find_project(project, context);
   if (!owner) {
-    return unknown_project(project);
+    return std::move(owner.error());
   }
   const auto token = util::new_token();
   core::DeployHook hook{ .project = std::string(project),
@@ -65,13 +61,9 @@ create_deploy_hook(std::string_view project, const net::Request& request, ApiCon
 net::Response
 list_deploy_hooks(std::string_view project, ApiContext& context)
 {
-  auto found = context.store.find_project(project);
-  if (!found) {
-    return store_failure(found.error());
-  }
-  const auto& owner = *found;
+  auto owner = find_project(project, context);
   if (!owner) {
-    return unknown_project(project);
+    return std::move(owner.error());
   }
   auto hooks = context.store.project_deploy_hooks(project);
   if (!hooks) {
@@ -115,13 +107,9 @@ run_deploy_hook(std::string_view token, const net::Request& request, ApiContext&
   if (!hook) {
     return net::json_error(404, "No deploy hook has this URL: it was removed, or mistyped");
   }
-  auto project = context.store.find_project(hook->project);
-  if (!project) {
-    return store_failure(project.error());
-  }
-  const auto& owner = *project;
+  auto owner = find_project(hook->project, context);
   if (!owner) {
-    return unknown_project(hook->project);
+    return std::move(owner.error());
   }
   util::log::info(
     "deploy_hook.called",

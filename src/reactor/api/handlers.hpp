@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <expected>
 #include <map>
 #include <span>
 #include <string>
@@ -125,6 +126,9 @@ util::Result<boost::json::object> deployment_view(const core::Deployment& deploy
 net::Response store_failure(const util::Error& error);
 net::Response unknown_deployment(std::string_view id);
 net::Response unknown_project(std::string_view name);
+// The project, or the answer to give instead (404, or the store's failure).
+std::expected<core::Project, net::Response> find_project(std::string_view name,
+                                                         ApiContext& context);
 
 // GET /admin/dead-letters: {"deadLetters": [{deploymentId, receives, reason, deadAt}]}.
 net::Response list_dead_letters(ApiContext& context);

@@ -37,12 +37,8 @@ env_json(const std::vector<core::EnvVariable>& variables)
 net::Response
 list_env(std::string_view project, ApiContext& context)
 {
-  auto found = context.store.find_project(project);
-  if (!found) {
-    return store_failure(found.error());
-  }
-  if (!*found) {
-    return unknown_project(project);
+  if (auto found = find_project(project, context); !found) {
+    return std::move(found.error());
   }
   auto variables = context.store.project_env(project);
   if (!variables) {
@@ -94,12 +90,8 @@ set_env(std::string_view project,
 net::Response
 delete_env(std::string_view project, std::string_view name, ApiContext& context)
 {
-  auto found = context.store.find_project(project);
-  if (!found) {
-    return store_failure(found.error());
-  }
-  if (!*found) {
-    return unknown_project(project);
+  if (auto found = find_project(project, context); !found) {
+    return std::move(found.error());
   }
   auto deleted = context.store.delete_env(project, name);
   if (!deleted) {

@@ -16,21 +16,6 @@ namespace {
 
 constexpr int k_project_deployments = 100;
 
-// The project, or the answer to give instead (404, or the store's failure).
-std::expected<core::Project, net::Response>
-find(std::string_view name, ApiContext& context)
-{
-  auto found = context.store.find_project(name);
-  if (!found) {
-    return std::unexpected(store_failure(found.error()));
-  }
-  auto& project = *found;
-  if (!project) {
-    return std::unexpected(unknown_project(name));
-  }
-  return std::move(*project);
-}
-
 // Where the production alias points ("" for nowhere yet).
 util::Result<std::string>
 production_target(std::string_view project, ApiContext& context)
@@ -173,7 +158,7 @@ move_production(const core::Project& project,
   }
   util::log::info(rollback ? "project.rolled_back" : "project.promoted",
                   { { "project", project.name }, { "id", target }, { "previous", expected } });
-  auto updated = find(project.name, context);
+  auto updated = find_project(project.name, context);
   return updated ? project_response(200, *updated, context) : std::move(updated.error());
 }
 
@@ -192,7 +177,7 @@ read_production_move(std::string_view name,
                      bool target_required,
                      ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   if (!project) {
     return std::unexpected(std::move(project.error()));
   }
@@ -210,6 +195,20 @@ read_production_move(std::string_view name,
 }
 
 } // namespace
+
+std::expected<core::Project, net::Response>
+find_project(std::string_view name, ApiContext& context)
+{
+  auto found = context.store.find_project(name);
+  if (!found) {
+    return std::unexpected(store_failure(found.error()));
+  }
+  auto& project = *found;
+  if (!project) {
+    return std::unexpected(unknown_project(name));
+  }
+  return std::move(*project);
+}
 
 net::Response
 create_project(const net::Request& request, ApiContext& context)
@@ -273,14 +272,14 @@ list_projects(ApiContext& context)
 net::Response
 get_project(std::string_view name, ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   return project ? project_response(200, *project, context) : std::move(project.error());
 }
 
 net::Response
 update_project(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   if (!project) {
     return std::move(project.error());
   }
@@ -332,7 +331,7 @@ delete_project(std::string_view name, ApiContext& context)
 net::Response
 deploy_project(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   if (!project) {
     return std::move(project.error());
   }
@@ -367,7 +366,7 @@ build_project(const core::Project& project,
 net::Response
 list_project_deployments(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  if (auto project = find(name, context); !project) {
+  if (auto project = find_project(name, context); !project) {
     return std::move(project.error());
   }
   auto deployments = context.store.list_project_deployments(name, k_project_deployments);
