@@ -70,8 +70,9 @@ struct Deployment
   std::string error;  // set on ERROR: what the user should fix
   std::string commit; // resolved commit hash, once cloned
   BuildSettings settings;
-  std::string project; // empty: a deployment of no project
-  std::string branch;  // of a project's deployment: the branch it builds ("" = default)
+  std::string project;  // empty: a deployment of no project
+  std::string branch;   // of a project's deployment: the branch it builds ("" = default)
+  int pull_request = 0; // of a pull request's preview: its number (its alias's); 0 otherwise
   // The project's variables of its scope, sealed, as they were when it was created: its
   // builds (a retry too) get these. Written by create_deployment, read back only by
   // MetadataStore::deployment_env.

@@ -115,6 +115,12 @@ parse_protection(std::string_view text)
   return std::nullopt;
 }
 
+std::string
+pull_request_label(std::string_view project, int number)
+{
+  return std::string(project) + "--pr-" + std::to_string(number);
+}
+
 std::string_view
 label_project(std::string_view label)
 {

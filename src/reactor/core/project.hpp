@@ -61,6 +61,9 @@ util::Result<void> check_project_name(std::string_view name);
 // sha256(branch) appended.
 std::string branch_label(std::string_view project, std::string_view branch);
 
+// The hostname label of a pull request's preview: "<project>--pr-<number>".
+std::string pull_request_label(std::string_view project, int number);
+
 // The project a hostname label names: the label itself for production, the part before
 // "--" for a branch.
 std::string_view label_project(std::string_view label);

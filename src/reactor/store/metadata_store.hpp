@@ -290,6 +290,19 @@ public:
   // Deletes the project's hook; false when it has none of this name.
   virtual Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) = 0;
 
+  // Replaces the project's webhook secret, sealed; false when there is no such project.
+  virtual Result<bool> set_webhook_secret(std::string_view project, std::string_view sealed) = 0;
+  // The project's sealed webhook secret; nullopt when it has none.
+  virtual Result<std::optional<std::string>> webhook_secret(std::string_view project) = 0;
+  // Remembers a webhook delivery for 7 days: true the first time, false for a redelivery
+  // (deliveries older than that are forgotten as this runs).
+  virtual Result<bool> remember_delivery(std::string_view project,
+                                         std::string_view provider,
+                                         std::string_view delivery_id) = 0;
+  // Drops one of the project's aliases (a deleted branch's, a closed pull request's), with
+  // its ALIAS event; false when it had none of that label.
+  virtual Result<bool> drop_alias(std::string_view project, std::string_view label) = 0;
+
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.
   virtual void on_change(std::function<void()> callback) = 0;

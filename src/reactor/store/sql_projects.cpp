@@ -150,6 +150,8 @@ SqlStore::delete_project(std::string_view name)
     }
     for (const auto sql : { m_sql.delete_project_env,
                             m_sql.delete_project_deploy_hooks,
+                            m_sql.delete_project_webhook_secret,
+                            m_sql.delete_project_deliveries,
                             m_sql.delete_project_alias_history,
                             m_sql.delete_project_aliases,
                             m_sql.delete_project }) {
@@ -334,10 +336,14 @@ SqlStore::move_aliases(Executor& executor, std::string_view deployment_id, std::
     return {}; // the project was deleted while this built
   }
   std::vector<std::pair<std::string, std::string>> labels; // label, branch
-  if (!built.branch.empty()) {
+  if (built.pull_request > 0) {
+    // A pull request's preview only: its source branch may be a fork's.
+    labels.emplace_back(core::pull_request_label(built.project, built.pull_request), built.branch);
+  } else if (!built.branch.empty()) {
     labels.emplace_back(core::branch_label(built.project, built.branch), built.branch);
   }
-  if (core::is_production_branch(*project, built.branch) && project->auto_promote) {
+  if (built.pull_request == 0 && core::is_production_branch(*project, built.branch) &&
+      project->auto_promote) {
     labels.emplace_back(built.project, "");
   }
   for (const auto& [label, branch] : labels) {

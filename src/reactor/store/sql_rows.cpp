@@ -35,6 +35,7 @@ read_deployment(const Row& row)
   deployment.build_info = row.text(10);
   deployment.project = row.text(11);
   deployment.branch = row.text(12);
+  deployment.pull_request = static_cast<int>(row.int64(13));
   return deployment;
 }
 

@@ -38,7 +38,8 @@ SqlStore::create_deployment(const core::Deployment& deployment)
                                                 updated,
                                                 core::to_json(deployment.settings),
                                                 deployment.project,
-                                                deployment.branch));
+                                                deployment.branch,
+                                                std::int64_t{ deployment.pull_request }));
     if (!inserted) {
       return std::unexpected(inserted.error());
     }

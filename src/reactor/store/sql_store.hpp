@@ -159,6 +159,21 @@ struct Statements
   std::string_view delete_deploy_hook;
   // (project)
   std::string_view delete_project_deploy_hooks;
+
+  // (project) → sealed
+  std::string_view webhook_secret;
+  // (project, sealed, now): inserts the secret or replaces it
+  std::string_view upsert_webhook_secret;
+  // (project)
+  std::string_view delete_project_webhook_secret;
+  // (project, provider, delivery_id, now); nothing when it is remembered already
+  std::string_view insert_delivery;
+  // (before_ms): forgets deliveries received before
+  std::string_view forget_deliveries;
+  // (project)
+  std::string_view delete_project_deliveries;
+  // (project, label)
+  std::string_view delete_alias;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

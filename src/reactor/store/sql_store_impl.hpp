@@ -2,8 +2,9 @@
 
 // The SQL store's class, shared by the files that define its operations: sql_store.cpp
 // (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
-// sql_projects.cpp (projects and their aliases), sql_project_env.cpp (their variables) and
-// sql_deploy_hooks.cpp (their deploy hooks).
+// sql_projects.cpp (projects and their aliases), sql_project_env.cpp (their variables),
+// sql_deploy_hooks.cpp (their deploy hooks) and sql_webhooks.cpp (their Git webhooks'
+// secrets and deliveries).
 
 #include "reactor/store/sql_rows.hpp"
 #include "reactor/store/sql_store.hpp"
@@ -80,6 +81,14 @@ public:
   Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view project) override;
   Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view token_hash) override;
   Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) override;
+
+  // Webhooks (sql_webhooks.cpp)
+  Result<bool> set_webhook_secret(std::string_view project, std::string_view sealed) override;
+  Result<std::optional<std::string>> webhook_secret(std::string_view project) override;
+  Result<bool> remember_delivery(std::string_view project,
+                                 std::string_view provider,
+                                 std::string_view delivery_id) override;
+  Result<bool> drop_alias(std::string_view project, std::string_view label) override;
 
 private:
   // Runs `operation` through the backend and names the failed operation in its error.

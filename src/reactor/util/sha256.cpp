@@ -1,6 +1,8 @@
 #include "reactor/util/sha256.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <cerrno>
@@ -36,17 +38,45 @@ finish(EVP_MD_CTX* context)
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(context, digest.data(), &length);
+  return to_hex({ reinterpret_cast<const char*>(digest.data()), length });
+}
+
+} // namespace
+
+std::string
+to_hex(std::string_view bytes)
+{
   constexpr std::string_view k_hex = "0123456789abcdef";
   std::string out;
-  out.reserve(std::size_t{ length } * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(k_hex[digest[i] >> 4]);
-    out.push_back(k_hex[digest[i] & 0x0f]);
+  out.reserve(bytes.size() * 2);
+  for (const char byte : bytes) {
+    const auto value = static_cast<unsigned char>(byte);
+    out.push_back(k_hex[value >> 4]);
+    out.push_back(k_hex[value & 0x0f]);
   }
   return out;
 }
 
-} // namespace
+std::string
+hmac_sha256(std::string_view key, std::string_view message)
+{
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  HMAC(EVP_sha256(),
+       key.data(),
+       static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(),
+       digest.data(),
+       &length);
+  return { reinterpret_cast<const char*>(digest.data()), length };
+}
+
+bool
+equal_in_constant_time(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
 std::string
 sha256_hex(std::string_view bytes)

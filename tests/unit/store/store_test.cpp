@@ -971,6 +971,55 @@ TEST_P(MetadataStoreTest, DeployHooksAreFoundByTheirTokensHashAndGoWithTheirProj
   EXPECT_FALSE(store().find_deploy_hook("h1").value().has_value());
 }
 
+TEST_P(MetadataStoreTest, WebhookSecretsAndDeliveriesAreKeptPerProject)
+{
+  EXPECT_FALSE(store().set_webhook_secret("shop", "sealed").value());
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  EXPECT_FALSE(store().webhook_secret("shop").value().has_value());
+  EXPECT_TRUE(store().set_webhook_secret("shop", "first").value());
+  EXPECT_TRUE(store().set_webhook_secret("shop", "second").value());
+  EXPECT_EQ(store().webhook_secret("shop").value(), "second");
+
+  EXPECT_TRUE(store().remember_delivery("shop", "github", "d1").value());
+  EXPECT_FALSE(store().remember_delivery("shop", "github", "d1").value()) << "a redelivery";
+  EXPECT_TRUE(store().remember_delivery("shop", "gitlab", "d1").value());
+  advance(std::chrono::days(7) + 1ms);
+  EXPECT_TRUE(store().remember_delivery("shop", "github", "d1").value())
+    << "forgotten after 7 days";
+
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  EXPECT_FALSE(store().webhook_secret("shop").value().has_value());
+  EXPECT_TRUE(store().remember_delivery("shop", "github", "d1").value());
+}
+
+TEST_P(MetadataStoreTest, PullRequestPreviewsHaveTheirOwnAliasWhichCanBeDropped)
+{
+  ASSERT_TRUE(store().create_project(
+    core::Project{ .name = "shop", .repo_url = "x", .production_branch = "main" }));
+  auto preview = project_deployment("preview", "main");
+  preview.pull_request = 12;
+  ASSERT_TRUE(store().create_deployment(preview));
+  EXPECT_EQ(find("preview").pull_request, 12);
+  auto job = lease(60s);
+  ASSERT_TRUE(job.has_value());
+  ASSERT_TRUE(store().finish_job(*job, change("preview", Status::deployed)).value());
+  EXPECT_EQ(store().resolve_alias("shop--pr-12").value(), "preview");
+  EXPECT_FALSE(store().resolve_alias("shop").value().has_value())
+    << "a pull request from the production branch is still not production";
+  EXPECT_FALSE(store().resolve_alias("shop--main").value().has_value());
+
+  const auto before = store().last_event_seq().value();
+  EXPECT_TRUE(store().drop_alias("shop", "shop--pr-12").value());
+  EXPECT_FALSE(store().drop_alias("shop", "shop--pr-12").value());
+  EXPECT_FALSE(store().resolve_alias("shop--pr-12").value().has_value());
+  const auto events = store().events_after(before, "", 10).value();
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].kind, core::EventKind::alias);
+  EXPECT_EQ(events[0].line, "shop--pr-12");
+  EXPECT_EQ(events[0].deployment_id, "");
+}
+
 TEST_P(MetadataStoreTest, DeletingAProjectWaitsForItsBuildsThenDropsItsAliases)
 {
   ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
@@ -1257,6 +1306,8 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
       "DELETE FROM events WHERE deployment_id = 'removed'; "
       "DELETE FROM jobs WHERE deployment_id = 'removed'; "
       "DELETE FROM deployments WHERE id = 'removed'; "
+      "DROP TABLE webhook_deliveries; DROP TABLE webhook_secrets; "
+      "ALTER TABLE deployments DROP COLUMN pull_request; "
       "DROP TABLE deploy_hooks; DROP TABLE deployment_env; DROP TABLE project_env; DROP TABLE "
       "alias_history; DROP TABLE aliases; "
       "DROP TABLE projects; "

@@ -180,6 +180,16 @@ public:
     return std::nullopt;
   }
   Result<bool> delete_deploy_hook(std::string_view, std::string_view) override { return false; }
+  Result<bool> set_webhook_secret(std::string_view, std::string_view) override { return false; }
+  Result<std::optional<std::string>> webhook_secret(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<bool> remember_delivery(std::string_view, std::string_view, std::string_view) override
+  {
+    return true;
+  }
+  Result<bool> drop_alias(std::string_view, std::string_view) override { return false; }
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 7> k_migrations{
+constexpr std::array<const char*, 8> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -146,6 +146,23 @@ CREATE TABLE deploy_hooks (
   created_at_ms bigint NOT NULL,
   PRIMARY KEY (project, name)
 );
+)sql", // Git webhooks: each project's secret (sealed), the deliveries seen in the last 7 days
+  // (a redelivery is answered, not built again), and which pull request a preview is of.
+  R"sql(
+ALTER TABLE deployments ADD COLUMN pull_request bigint NOT NULL DEFAULT 0;
+CREATE TABLE webhook_secrets (
+  project text PRIMARY KEY REFERENCES projects (name),
+  sealed text NOT NULL,
+  updated_at_ms bigint NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  project text NOT NULL REFERENCES projects (name),
+  provider text NOT NULL,
+  delivery_id text NOT NULL,
+  received_at_ms bigint NOT NULL,
+  PRIMARY KEY (project, provider, delivery_id)
+);
+CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at_ms);
 )sql",
 };
 

@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 8> k_migrations{
+constexpr std::array<const char*, 9> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -209,6 +209,23 @@ CREATE TABLE deploy_hooks (
   created_at_ms INTEGER NOT NULL,
   PRIMARY KEY (project, name)
 );
+)sql", // Git webhooks: each project's secret (sealed), the deliveries seen in the last 7 days
+  // (a redelivery is answered, not built again), and which pull request a preview is of.
+  R"sql(
+ALTER TABLE deployments ADD COLUMN pull_request INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE webhook_secrets (
+  project TEXT PRIMARY KEY REFERENCES projects (name),
+  sealed TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  project TEXT NOT NULL REFERENCES projects (name),
+  provider TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (project, provider, delivery_id)
+);
+CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at_ms);
 )sql",
 };
 

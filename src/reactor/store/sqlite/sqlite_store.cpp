@@ -21,16 +21,17 @@ using util::fail;
 constexpr Statements k_statements{
   .select_deployment =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch FROM deployments WHERE id = ?1",
+    "settings, build_info, project, branch, pull_request FROM deployments WHERE id = ?1",
   .list_deployments =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch FROM deployments ORDER BY created_at_ms DESC, rowid "
+    "settings, build_info, project, branch, pull_request FROM deployments ORDER BY created_at_ms "
+    "DESC, rowid "
     "DESC LIMIT ?1",
   .status_for_update = "SELECT status FROM deployments WHERE id = ?1",
   .insert_deployment =
     "INSERT INTO deployments (id, repo_url, ref, status, phase, error, commit_sha, "
-    "created_at_ms, updated_at_ms, settings, project, branch) "
-    "VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
+    "created_at_ms, updated_at_ms, settings, project, branch, pull_request) "
+    "VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
   .update_deployment = "UPDATE deployments SET status = ?2, phase = ?3, error = ?4, "
                        "commit_sha = COALESCE(NULLIF(?5, ''), commit_sha), updated_at_ms = ?6, "
                        "build_info = COALESCE(NULLIF(?7, ''), build_info) WHERE id = ?1",
@@ -107,7 +108,7 @@ constexpr Statements k_statements{
   .delete_project = "DELETE FROM projects WHERE name = ?1",
   .list_project_deployments =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch FROM deployments WHERE project = ?1 "
+    "settings, build_info, project, branch, pull_request FROM deployments WHERE project = ?1 "
     "ORDER BY created_at_ms DESC, rowid DESC LIMIT ?2",
   .project_aliases =
     "SELECT label, branch, deployment_id FROM aliases WHERE project = ?1 ORDER BY label",
@@ -126,7 +127,7 @@ constexpr Statements k_statements{
   .delete_deployment_alias_history = "DELETE FROM alias_history WHERE deployment_id = ?1",
   .project_owned_deployments =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch FROM deployments WHERE project <> '' "
+    "settings, build_info, project, branch, pull_request FROM deployments WHERE project <> '' "
     "ORDER BY created_at_ms DESC, rowid DESC",
   .deployment_alias_count = "SELECT COUNT(*) FROM aliases WHERE deployment_id = ?1",
   .move_alias =
@@ -160,6 +161,18 @@ constexpr Statements k_statements{
                           "deploy_hooks WHERE token_hash = ?1",
   .delete_deploy_hook = "DELETE FROM deploy_hooks WHERE project = ?1 AND name = ?2",
   .delete_project_deploy_hooks = "DELETE FROM deploy_hooks WHERE project = ?1",
+  .webhook_secret = "SELECT sealed FROM webhook_secrets WHERE project = ?1",
+  .upsert_webhook_secret =
+    "INSERT INTO webhook_secrets (project, sealed, updated_at_ms) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (project) DO UPDATE SET sealed = excluded.sealed, updated_at_ms = "
+    "excluded.updated_at_ms",
+  .delete_project_webhook_secret = "DELETE FROM webhook_secrets WHERE project = ?1",
+  .insert_delivery =
+    "INSERT INTO webhook_deliveries (project, provider, delivery_id, received_at_ms) "
+    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+  .forget_deliveries = "DELETE FROM webhook_deliveries WHERE received_at_ms < ?1",
+  .delete_project_deliveries = "DELETE FROM webhook_deliveries WHERE project = ?1",
+  .delete_alias = "DELETE FROM aliases WHERE project = ?1 AND label = ?2",
 };
 
 constexpr std::string_view k_insert_status_event =
