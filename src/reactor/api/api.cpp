@@ -2,6 +2,7 @@
 
 #include "reactor/api/handlers.hpp"
 #include "reactor/api/ui.hpp"
+#include "reactor/net/router.hpp"
 #include "reactor/util/log.hpp"
 
 namespace reactor::api {
@@ -83,6 +84,12 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     return method == "DELETE" ? delete_deploy_hook(name, action.substr(k_hooks.size() + 1), context)
                               : method_not_allowed("DELETE");
   }
+  if (action == "webhook") {
+    return method == "GET" ? get_webhook(name, context) : method_not_allowed("GET");
+  }
+  if (action == "webhook/secret") {
+    return method == "POST" ? rotate_webhook_secret(name, context) : method_not_allowed("POST");
+  }
   constexpr std::string_view k_env = "env";
   if (action == k_env) {
     return method == "GET" ? list_env(name, context) : method_not_allowed("GET");
@@ -110,6 +117,7 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
 }
 
 constexpr std::string_view k_deploy_hook_prefix = "/deploy-hooks/";
+constexpr std::string_view k_webhook_prefix = "/hooks/";
 
 // A call that queues a build (rate-limited per client).
 bool
@@ -119,12 +127,14 @@ queues_build(std::string_view path, std::string_view method)
                               (path.starts_with("/projects/") && path.ends_with("/deployments")));
 }
 
-// A deploy hook's URL is its own credential, for callers that can send neither the API
-// token nor JSON (a CMS's button, cron): no token, no Origin check, any body.
+// Calls that carry their own credential instead of the API token: a deploy hook's URL (for
+// a CMS's button, cron) and a Git host's signed webhook. No token, no Origin check, and
+// the body is the caller's own (any, or the Git host's form).
 bool
-is_deploy_hook_call(const net::Request& request)
+has_own_credential(const net::Request& request)
 {
-  return request.method == "POST" && request.path().starts_with(k_deploy_hook_prefix);
+  return request.method == "POST" && (request.path().starts_with(k_deploy_hook_prefix) ||
+                                      request.path().starts_with(k_webhook_prefix));
 }
 
 bool
@@ -152,7 +162,7 @@ refuse_request(const net::Request& request, const ApiContext& context)
                              host_name(request.host));
   }
   const std::string_view origin = request.header("origin");
-  if (is_state_changing(request.method) && !origin.empty() && !is_deploy_hook_call(request) &&
+  if (is_state_changing(request.method) && !origin.empty() && !has_own_credential(request) &&
       !is_own_origin(origin, request.host, context.api_hosts)) {
     util::log::warn(
       "api.cross_site",
@@ -171,7 +181,7 @@ refuse_body(const net::Request& request)
   const std::string_view path = request.path();
   const bool takes_json = path == "/deploy" && request.method == "POST";
   if (is_state_changing(request.method) && (takes_json || !request.body.empty()) &&
-      !is_deploy_hook_call(request) && !is_json_content_type(request.header("content-type"))) {
+      !has_own_credential(request) && !is_json_content_type(request.header("content-type"))) {
     const std::string_view given = request.header("content-type");
     return net::json_error(
       415,
@@ -180,6 +190,13 @@ refuse_body(const net::Request& request)
         (given.empty() ? std::string("no Content-Type") : "'" + std::string(given) + "'") + ")");
   }
   return std::nullopt;
+}
+
+std::size_t
+max_body(std::string_view path)
+{
+  constexpr std::size_t k_webhook_max_body = 25 * 1024 * 1024; // GitHub's own cap
+  return path.starts_with(k_webhook_prefix) ? k_webhook_max_body : net::k_default_max_body;
 }
 
 net::Response
@@ -195,7 +212,7 @@ handle(const net::Request& request, ApiContext& context)
   // Watching stays open to anyone; changes and administration need the token.
   const bool changes_state = method != "GET" && method != "HEAD";
   const std::string_view authorization = request.header("authorization");
-  if ((changes_state || path.starts_with("/admin/")) && !is_deploy_hook_call(request) &&
+  if ((changes_state || path.starts_with("/admin/")) && !has_own_credential(request) &&
       !is_authorized(authorization, context.api_token)) {
     util::log::warn("auth.rejected",
                     { { "method", method },
@@ -245,6 +262,15 @@ handle(const net::Request& request, ApiContext& context)
   }
   if (path.starts_with(k_project_prefix)) {
     return handle_project(path.substr(k_project_prefix.size()), request, context);
+  }
+  if (path.starts_with(k_webhook_prefix)) { // /hooks/<provider>/<project>
+    const std::string_view rest = path.substr(k_webhook_prefix.size());
+    const auto slash = rest.find('/');
+    if (slash != std::string_view::npos) {
+      return method == "POST"
+               ? receive_webhook(rest.substr(0, slash), rest.substr(slash + 1), request, context)
+               : method_not_allowed("POST");
+    }
   }
   if (path.starts_with(k_deploy_hook_prefix)) {
     return method == "POST"

@@ -56,6 +56,10 @@ std::optional<net::Response> refuse_request(const net::Request& request, const A
 // form or text/plain fetch); nullopt otherwise.
 std::optional<net::Response> refuse_body(const net::Request& request);
 
+// The largest body a request to `path` may send: 25 MB for a Git host's webhook (a push
+// of many commits), net::k_default_max_body otherwise.
+std::size_t max_body(std::string_view path);
+
 // Answers a REST request (blocking: reads and writes the store).
 net::Response handle(const net::Request& request, ApiContext& context);
 

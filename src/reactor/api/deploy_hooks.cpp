@@ -114,7 +114,7 @@ run_deploy_hook(std::string_view token, const net::Request& request, ApiContext&
   util::log::info(
     "deploy_hook.called",
     { { "project", hook->project }, { "name", hook->name }, { "client", request.remote_address } });
-  return build_project(*owner, hook->branch, request, context);
+  return build_project(*owner, { .branch = hook->branch }, request, context);
 }
 
 } // namespace reactor::api

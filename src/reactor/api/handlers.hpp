@@ -58,10 +58,17 @@ net::Response deploy_project(std::string_view name,
 net::Response list_project_deployments(std::string_view name,
                                        const net::Request& request,
                                        ApiContext& context);
-// Queues a build of the project's `branch` ("": its production branch) with a snapshot of
-// its settings and of the variables of its scope: 202 with the deployment.
+// What to build of a project.
+struct BuildTarget
+{
+  std::string branch;   // "": the production branch
+  std::string commit;   // "": the branch's head when the build clones it
+  int pull_request = 0; // > 0: a preview of that pull request (its alias only)
+};
+// Queues a build of the target with a snapshot of the project's settings and of the
+// variables of its scope (a pull request's is preview): 202 with the deployment.
 net::Response build_project(const core::Project& project,
-                            std::string_view branch,
+                            const BuildTarget& target,
                             const net::Request& request,
                             ApiContext& context);
 net::Response promote(std::string_view name, const net::Request& request, ApiContext& context);
@@ -81,6 +88,23 @@ net::Response run_deploy_hook(std::string_view token,
                               const net::Request& request,
                               ApiContext& context);
 net::Response rollback(std::string_view name, const net::Request& request, ApiContext& context);
+
+// Git webhooks (webhooks.cpp): POST /hooks/<provider>/<project>, signed with the project's
+// secret (202 with the deployment a push or pull request queued; 200 with "result" for a
+// ping, an ignored event, a redelivery or a dropped alias; 401 unsigned or signed wrong; 400
+// a body the provider would not send), GET /projects/<name>/webhook (the paths per
+// provider, whether a secret is set) and POST /projects/<name>/webhook/secret (a new
+// secret, shown this once: 201).
+net::Response receive_webhook(std::string_view provider,
+                              std::string_view project,
+                              const net::Request& request,
+                              ApiContext& context);
+net::Response get_webhook(std::string_view project, ApiContext& context);
+net::Response rotate_webhook_secret(std::string_view project, ApiContext& context);
+// Makes and stores a new webhook secret for the project; fails without a secrets key.
+util::Result<std::string> new_webhook_secret(std::string_view project, ApiContext& context);
+// {"github": "/hooks/github/<project>", ...}
+boost::json::object webhook_paths(std::string_view project);
 
 // Project variables (project_env.cpp): GET /projects/<name>/env (names, scopes, updatedAt;
 // never values), PUT /projects/<name>/env/<NAME> {"value", "scopes"?} (201 created, 200

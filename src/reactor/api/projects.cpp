@@ -75,12 +75,13 @@ project_json(const core::Project& project,
   };
 }
 
-// The project's JSON; a bypass token just made is shown this once, as "bypassToken".
+// The project's JSON, with the secrets just made (a bypass token, a webhook secret) in
+// `shown_once`: the only time they are shown.
 net::Response
 project_response(unsigned status,
                  const core::Project& project,
                  ApiContext& context,
-                 const std::optional<std::string>& new_token = std::nullopt)
+                 const boost::json::object& shown_once = {})
 {
   auto aliases = context.store.project_aliases(project.name);
   if (!aliases) {
@@ -91,8 +92,8 @@ project_response(unsigned status,
     return store_failure(env.error());
   }
   auto json = project_json(project, *aliases, *env, context);
-  if (new_token) {
-    json["bypassToken"] = *new_token;
+  for (const auto& [key, value] : shown_once) {
+    json[key] = value;
   }
   return net::json_response(status, boost::json::serialize(json));
 }
@@ -243,7 +244,15 @@ create_project(const net::Request& request, ApiContext& context)
     return net::json_error(409, "A project named '" + project.name + "' exists already");
   }
   util::log::info("project.created", { { "project", project.name }, { "repo", project.repo_url } });
-  return project_response(201, project, context, token);
+  boost::json::object shown_once;
+  if (token) {
+    shown_once["bypassToken"] = *token;
+  }
+  // Without a secrets key the project has no webhook secret until one is rotated in.
+  if (auto secret = new_webhook_secret(project.name, context)) {
+    shown_once["webhookSecret"] = *secret;
+  }
+  return project_response(201, project, context, shown_once);
 }
 
 net::Response
@@ -304,7 +313,11 @@ update_project(std::string_view name, const net::Request& request, ApiContext& c
                   { { "project", name },
                     { "protection", core::to_string(update->project.protection) },
                     { "new_bypass_token", token.has_value() } });
-  return project_response(200, update->project, context, token);
+  boost::json::object shown_once;
+  if (token) {
+    shown_once["bypassToken"] = *token;
+  }
+  return project_response(200, update->project, context, shown_once);
 }
 
 net::Response
@@ -339,19 +352,20 @@ deploy_project(std::string_view name, const net::Request& request, ApiContext& c
   if (!ref) {
     return net::json_error(400, ref.error().message);
   }
-  return build_project(*project, *ref, request, context);
+  return build_project(*project, { .branch = *ref }, request, context);
 }
 
 net::Response
 build_project(const core::Project& project,
-              std::string_view branch,
+              const BuildTarget& target,
               const net::Request& request,
               ApiContext& context)
 {
   core::Deployment deployment;
   deployment.repo_url = project.repo_url;
-  deployment.ref = branch.empty() ? project.production_branch : std::string(branch);
-  deployment.branch = deployment.ref;
+  deployment.branch = target.branch.empty() ? project.production_branch : target.branch;
+  deployment.ref = target.commit.empty() ? deployment.branch : target.commit;
+  deployment.pull_request = target.pull_request;
   deployment.project = project.name;
   deployment.settings = project.settings; // a snapshot: a rollback serves what was built
   auto variables = context.store.project_env(project.name);
@@ -359,7 +373,7 @@ build_project(const core::Project& project,
     return store_failure(variables.error());
   }
   deployment.env = core::variables_in_scope(
-    *variables, core::is_production_branch(project, deployment.branch)); // a snapshot too
+    *variables, core::is_production_deployment(project, deployment)); // a snapshot too
   return enqueue_deployment(std::move(deployment), request, context);
 }
 

@@ -84,4 +84,10 @@ FrontDoor::accept_websocket(const net::Request& request, std::shared_ptr<net::Ou
   return hub::make_watch_peer(m_hub, m_store, m_pool.get_executor(), std::move(outbox));
 }
 
+std::size_t
+FrontDoor::max_body(std::string_view path) const
+{
+  return m_api != nullptr ? api::max_body(path) : net::k_default_max_body;
+}
+
 } // namespace reactor::app

@@ -28,6 +28,7 @@ public:
   std::shared_ptr<net::WebSocketPeer> accept_websocket(
     const net::Request& request,
     std::shared_ptr<net::Outbox> outbox) override;
+  std::size_t max_body(std::string_view path) const override;
 
 private:
   std::string m_domain;

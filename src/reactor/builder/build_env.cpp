@@ -34,9 +34,16 @@ build_environment(const core::Deployment& deployment,
   reactor["REACTOR_ENV"] = production ? "production" : "preview";
   if (site_url) {
     reactor["REACTOR_URL"] = site_url(deployment.id);
-    if (!project.empty() && !deployment.branch.empty()) {
+    // The stable address this build will be at: its pull request's, or its branch's.
+    if (!project.empty() && deployment.pull_request > 0) {
+      reactor["REACTOR_BRANCH_URL"] =
+        site_url(core::pull_request_label(project, deployment.pull_request));
+    } else if (!project.empty() && !deployment.branch.empty()) {
       reactor["REACTOR_BRANCH_URL"] = site_url(core::branch_label(project, deployment.branch));
     }
+  }
+  if (deployment.pull_request > 0) {
+    reactor["REACTOR_PR"] = std::to_string(deployment.pull_request);
   }
   const auto& branch = project.empty() ? deployment.ref : deployment.branch;
   if (!branch.empty()) {

@@ -282,7 +282,7 @@ Pipeline::add_environment()
       return std::unexpected(std::move(found.error()));
     }
     const auto& project = *found; // nullopt: deleted meanwhile, built as a preview
-    production = project && core::is_production_branch(*project, m_deployment.branch);
+    production = project && core::is_production_deployment(*project, m_deployment);
     auto snapshot = m_store.deployment_env(m_deployment.id);
     if (!snapshot) {
       return std::unexpected(std::move(snapshot.error()));

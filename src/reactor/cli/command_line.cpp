@@ -148,6 +148,7 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_project_set_command = add_project_set(*m_project_command, m_project_changes, m_client);
   add_env_commands(app);
   add_deploy_hook_commands(app);
+  add_webhook_commands(app);
   m_promote_command =
     add_command(app, "promote", "Serve a deployment at its project's production URL", m_client);
   add_id(*m_promote_command, m_id);
@@ -210,6 +211,19 @@ ClientCommands::add_deploy_hook_commands(CLI::App& app)
   m_hook_remove_command->add_option("name", m_hook.name, "The hook")->required();
 }
 
+void
+ClientCommands::add_webhook_commands(CLI::App& app)
+{
+  auto* hooks = app.add_subcommand("hooks", "A project's Git webhooks: push to deploy");
+  hooks->require_subcommand(1);
+  m_webhook_show_command =
+    add_command(*hooks, "show", "Print the payload URL for GitHub, GitLab and Gitea", m_client);
+  m_webhook_show_command->add_option("project", m_webhook_project, "The project")->required();
+  m_webhook_rotate_command = add_command(
+    *hooks, "rotate", "Make a new webhook secret (shown this once; the old one stops)", m_client);
+  m_webhook_rotate_command->add_option("project", m_webhook_project, "The project")->required();
+}
+
 std::optional<int>
 ClientCommands::run() const
 {
@@ -266,6 +280,12 @@ ClientCommands::run() const
   }
   if (m_hook_remove_command->parsed()) {
     return remove_deploy_hook(m_client, m_hook.project, m_hook.name);
+  }
+  if (m_webhook_show_command->parsed()) {
+    return show_webhook(m_client, m_webhook_project);
+  }
+  if (m_webhook_rotate_command->parsed()) {
+    return rotate_webhook_secret(m_client, m_webhook_project);
   }
   if (m_promote_command->parsed()) {
     return promote(m_client, m_id);

@@ -30,6 +30,7 @@ private:
   // `reactor env set|ls|rm`.
   void add_env_commands(CLI::App& app);
   void add_deploy_hook_commands(CLI::App& app);
+  void add_webhook_commands(CLI::App& app);
 
   ClientOptions m_client;
   DeployOptions m_deploy;
@@ -62,6 +63,9 @@ private:
   CLI::App* m_hook_create_command = nullptr;
   CLI::App* m_hook_list_command = nullptr;
   CLI::App* m_hook_remove_command = nullptr;
+  std::string m_webhook_project;
+  CLI::App* m_webhook_show_command = nullptr;
+  CLI::App* m_webhook_rotate_command = nullptr;
   CLI::App* m_promote_command = nullptr;
   CLI::App* m_rollback_command = nullptr;
   CLI::App* m_dlq_command = nullptr;

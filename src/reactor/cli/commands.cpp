@@ -810,6 +810,79 @@ remove_deploy_hook(const ClientOptions& client, std::string_view project, std::s
   return remove_of_project(client, project, "deploy-hooks", name);
 }
 
+namespace {
+
+// "  github  POST <server>/hooks/github/<project>" for each provider of a webhook answer.
+void
+print_payload_urls(const ClientOptions& client, const boost::json::object& webhook)
+{
+  if (const auto* paths = webhook.if_contains("paths"); paths != nullptr && paths->is_object()) {
+    for (const auto& [provider, path] : paths->as_object()) {
+      const std::string name(provider);
+      std::cout << "  " << name << std::string(8 - std::min<std::size_t>(name.size(), 7), ' ')
+                << "POST " << client.server << (path.is_string() ? path.as_string().c_str() : "")
+                << "\n";
+    }
+  }
+  std::cout << "Content type: application/json; events: push and pull requests (merge requests "
+               "on GitLab).\n";
+}
+
+} // namespace
+
+int
+show_webhook(const ClientOptions& client, std::string_view project)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto webhook =
+    expect_object(client, api->get("/projects/" + std::string(project) + "/webhook"), 200);
+  if (!webhook) {
+    return report(client, webhook.error());
+  }
+  if (client.json) {
+    print_json(boost::json::serialize(*webhook));
+    return k_exit_ok;
+  }
+  std::cout << "Webhooks of project " << project << ":\n";
+  print_payload_urls(client, *webhook);
+  const auto* set = webhook->if_contains("secretSet");
+  if (set != nullptr && set->is_bool() && set->get_bool()) {
+    std::cout << "Secret: the one shown when the project was made (`reactor hooks rotate "
+              << project << "` makes a new one).\n";
+  } else {
+    std::cout << "Secret: none yet, so every delivery is refused: make one with `reactor hooks "
+                 "rotate "
+              << project << "`.\n";
+  }
+  return k_exit_ok;
+}
+
+int
+rotate_webhook_secret(const ClientOptions& client, std::string_view project)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto webhook = expect_object(
+    client, api->post("/projects/" + std::string(project) + "/webhook/secret", "{}"), 201);
+  if (!webhook) {
+    return report(client, webhook.error());
+  }
+  if (client.json) {
+    print_json(boost::json::serialize(*webhook));
+    return k_exit_ok;
+  }
+  std::cout << "New webhook secret of project " << project << ":\n  " << text_of(*webhook, "secret")
+            << "\nKeep it secret: it is shown only now, and the old one no longer works. Set it "
+               "as the secret of the webhook at:\n";
+  print_payload_urls(client, *webhook);
+  return k_exit_ok;
+}
+
 int
 promote(const ClientOptions& client, std::string_view id)
 {

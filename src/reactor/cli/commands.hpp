@@ -137,6 +137,11 @@ struct DeployHookOptions
 // branches), delete one.
 int create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options);
 int list_deploy_hooks(const ClientOptions& client, std::string_view project);
+// `reactor hooks show <project>`: the payload URL for each Git host, and whether the
+// project has a secret.
+int show_webhook(const ClientOptions& client, std::string_view project);
+// `reactor hooks rotate <project>`: a new webhook secret, printed this once.
+int rotate_webhook_secret(const ClientOptions& client, std::string_view project);
 int remove_deploy_hook(const ClientOptions& client,
                        std::string_view project,
                        std::string_view name);

@@ -133,4 +133,10 @@ is_protected(Protection protection, std::string_view project, std::string_view l
   return protection == Protection::all || (protection == Protection::previews && label != project);
 }
 
+bool
+is_production_deployment(const Project& project, const Deployment& deployment)
+{
+  return deployment.pull_request == 0 && is_production_branch(project, deployment.branch);
+}
+
 } // namespace reactor::core

@@ -76,4 +76,8 @@ bool is_protected(Protection protection, std::string_view project, std::string_v
 // branch is the repository's default one).
 bool is_production_branch(const Project& project, std::string_view branch);
 
+// True when the deployment is a production build of the project: of its production branch,
+// and not a pull request's preview.
+bool is_production_deployment(const Project& project, const Deployment& deployment);
+
 } // namespace reactor::core

@@ -37,9 +37,6 @@ namespace {
 
 constexpr std::size_t k_initial_buffer = 4 * 1024;
 constexpr std::size_t k_max_head = 16 * 1024;
-// Room for a project variable's value of 64 KiB in its JSON body. More would let a client
-// still sending an oversized body see its connection reset before the 413.
-constexpr std::size_t k_max_body = 96 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
 // A client gets this long to send a whole request head once it started one.
 constexpr auto k_head_timeout = std::chrono::seconds(15);
@@ -346,29 +343,39 @@ struct Body
   std::string_view bytes;
   std::size_t end = 0; // where the request ends in the buffer
   unsigned status = 0; // an error status to answer with instead, or 0
-  std::string_view message;
+  std::string message;
 };
 
-// Reads the request's body (Content-Length or chunked, at most k_max_body) after its
-// head. The bytes end up in the buffer or, for a chunked body, in `storage`.
+Body
+too_large(std::size_t max_body)
+{
+  return Body{ {}, 0, 413, "Request body larger than " + std::to_string(max_body / 1024) + " KiB" };
+}
+
+// Reads the request's body (Content-Length or chunked, at most max_body) after its head.
+// The bytes end up in the buffer or, for a chunked body, in `storage`.
 asio::awaitable<Body>
-read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std::string& storage)
+read_body(beast::tcp_stream& stream,
+          ReadBuffer& buffer,
+          RequestHead& head,
+          std::string& storage,
+          std::size_t max_body)
 {
   const auto framing = check_framing(head);
   if (!framing) {
-    co_return Body{ {}, 0, framing.error().status, framing.error().message };
+    co_return Body{ {}, 0, framing.error().status, std::string(framing.error().message) };
   }
-  const std::size_t limit = head.length + k_max_body + k_max_head;
+  const std::size_t limit = head.length + max_body + k_max_head;
   if (framing->kind == BodyFraming::Kind::chunked) {
     for (;;) {
       std::size_t consumed = 0;
       const auto decoded =
-        decode_chunked(buffer.view().substr(head.length), k_max_body, storage, consumed);
+        decode_chunked(buffer.view().substr(head.length), max_body, storage, consumed);
       if (decoded == BodyResult::complete) {
         co_return Body{ storage, head.length + consumed };
       }
       if (decoded == BodyResult::too_large) {
-        co_return Body{ {}, 0, 413, "Request body larger than 96 KiB" };
+        co_return too_large(max_body);
       }
       if (decoded == BodyResult::malformed || buffer.used >= limit) {
         co_return Body{ {}, 0, 400, "Malformed chunked body" };
@@ -381,8 +388,8 @@ read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std:
     }
   }
   const std::size_t length = framing->content_length;
-  if (length > k_max_body) {
-    co_return Body{ {}, 0, 413, "Request body larger than 96 KiB" };
+  if (length > max_body) {
+    co_return too_large(max_body);
   }
   while (buffer.used < head.length + length) {
     if (!co_await buffer.fill(stream, limit)) {
@@ -517,7 +524,9 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
       co_return;
     }
 
-    auto body = co_await read_body(stream, buffer, head, body_storage);
+    const std::string_view target = origin_form(head.target);
+    const std::size_t max_body = router.max_body(target.substr(0, target.find('?')));
+    auto body = co_await read_body(stream, buffer, head, body_storage, max_body);
     if (body.status != 0) {
       const Response refused = plain_error(body.status, body.message);
       co_await write_response(stream, refused, false, false);

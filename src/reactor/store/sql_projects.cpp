@@ -342,8 +342,7 @@ SqlStore::move_aliases(Executor& executor, std::string_view deployment_id, std::
   } else if (!built.branch.empty()) {
     labels.emplace_back(core::branch_label(built.project, built.branch), built.branch);
   }
-  if (built.pull_request == 0 && core::is_production_branch(*project, built.branch) &&
-      project->auto_promote) {
+  if (core::is_production_deployment(*project, built) && project->auto_promote) {
     labels.emplace_back(built.project, "");
   }
   for (const auto& [label, branch] : labels) {

@@ -55,6 +55,19 @@ TEST(BuildEnv, APreviewSaysSo)
   EXPECT_TRUE(environment->names.empty());
 }
 
+TEST(BuildEnv, APullRequestsPreviewGetsItsNumberAndItsOwnUrl)
+{
+  auto preview = deployment("feature/x");
+  preview.pull_request = 42;
+  auto environment = build_environment(preview, false, {}, nullptr, "c0ffee", url);
+  ASSERT_TRUE(environment) << environment.error().message;
+  EXPECT_EQ(environment->variables.at("REACTOR_PR"), "42");
+  EXPECT_EQ(environment->variables.at("REACTOR_BRANCH_URL"), "https://shop--pr-42.example.com");
+  EXPECT_EQ(environment->variables.at("REACTOR_GIT_BRANCH"), "feature/x");
+  EXPECT_FALSE(build_environment(deployment("main"), true, {}, nullptr, "c", url)
+                 ->variables.contains("REACTOR_PR"));
+}
+
 TEST(BuildEnv, ADeploymentOfNoProjectHasNoBranchUrl)
 {
   const core::Deployment plain{ .id = "abcde12345", .ref = "dev" };

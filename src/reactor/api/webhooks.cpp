@@ -1,0 +1,343 @@
+#include "reactor/api/deployment_json.hpp"
+#include "reactor/api/handlers.hpp"
+#include "reactor/core/webhook.hpp"
+#include "reactor/util/log.hpp"
+#include "reactor/util/password.hpp"
+#include "reactor/util/secret_box.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <array>
+
+namespace reactor::api {
+
+namespace {
+
+constexpr std::array k_providers = { core::GitProvider::github,
+                                     core::GitProvider::gitlab,
+                                     core::GitProvider::gitea };
+
+// What a sealed webhook secret is bound to, so that it cannot be moved to another project.
+std::string
+secret_associated_data(std::string_view project)
+{
+  return "webhook-secret:" + std::string(project);
+}
+
+// The first of `names` the request has, or "".
+std::string_view
+first_header(const net::Request& request, std::initializer_list<std::string_view> names)
+{
+  for (const auto name : names) {
+    if (auto value = request.header(name); !value.empty()) {
+      return value;
+    }
+  }
+  return {};
+}
+
+// The delivery as each provider sends it (Gitea's also carry GitHub's headers; Forgejo's
+// its own besides).
+core::WebhookDelivery
+read_delivery(core::GitProvider provider, const net::Request& request)
+{
+  core::WebhookDelivery delivery{ .provider = provider,
+                                  .content_type = request.header("content-type"),
+                                  .body = request.body };
+  switch (provider) {
+    case core::GitProvider::github:
+      delivery.event = request.header("x-github-event");
+      delivery.signature = request.header("x-hub-signature-256");
+      break;
+    case core::GitProvider::gitlab:
+      delivery.event = request.header("x-gitlab-event");
+      delivery.signature = request.header("x-gitlab-token");
+      break;
+    case core::GitProvider::gitea:
+      delivery.event =
+        first_header(request, { "x-gitea-event", "x-forgejo-event", "x-github-event" });
+      delivery.signature = first_header(request, { "x-gitea-signature", "x-forgejo-signature" });
+      break;
+  }
+  return delivery;
+}
+
+// The id a provider gives a delivery and keeps when it delivers it again.
+std::string_view
+delivery_id(core::GitProvider provider, const net::Request& request)
+{
+  switch (provider) {
+    case core::GitProvider::github:
+      return request.header("x-github-delivery");
+    case core::GitProvider::gitlab:
+      return first_header(request, { "idempotency-key", "x-gitlab-event-uuid" });
+    case core::GitProvider::gitea:
+      return first_header(request,
+                          { "x-gitea-delivery", "x-forgejo-delivery", "x-github-delivery" });
+  }
+  return {};
+}
+
+net::Response
+answer(unsigned status, std::string_view result, std::string_view detail = {})
+{
+  boost::json::object json{ { "result", result } };
+  if (!detail.empty()) {
+    json["reason"] = detail;
+  }
+  return net::json_response(status, boost::json::serialize(json));
+}
+
+// The label of the alias a branch's or pull request's deployments earn.
+std::string
+event_label(const core::Project& project, const core::GitEvent& event)
+{
+  return event.pull_request > 0 ? core::pull_request_label(project.name, event.pull_request)
+                                : core::branch_label(project.name, event.branch);
+}
+
+// Cancels the builds of the event's branch or pull request still waiting for a worker:
+// a newer commit supersedes them (one already building finishes; its alias never
+// overwrites a newer deployment's).
+util::Result<void>
+cancel_superseded(const core::Project& project, const core::GitEvent& event, ApiContext& context)
+{
+  constexpr int k_recent = 100;
+  auto deployments = context.store.list_project_deployments(project.name, k_recent);
+  if (!deployments) {
+    return std::unexpected(deployments.error());
+  }
+  for (const auto& deployment : *deployments) {
+    if (deployment.status != core::Status::pending || deployment.branch != event.branch ||
+        deployment.pull_request != event.pull_request) {
+      continue;
+    }
+    auto canceled = context.store.update_status({ .deployment_id = deployment.id,
+                                                  .status = core::Status::canceled,
+                                                  .error = "Canceled: a newer commit was pushed" });
+    if (!canceled) {
+      return std::unexpected(canceled.error());
+    }
+    util::log::info("webhook.superseded", { { "id", deployment.id }, { "project", project.name } });
+  }
+  return {};
+}
+
+// A deployment of the same commit, branch and settings that is queued, building or live:
+// building it again would make the same site.
+util::Result<std::optional<core::Deployment>>
+same_build(const core::Project& project, const core::GitEvent& event, ApiContext& context)
+{
+  constexpr int k_recent = 100;
+  auto deployments = context.store.list_project_deployments(project.name, k_recent);
+  if (!deployments) {
+    return std::unexpected(deployments.error());
+  }
+  for (auto& deployment : *deployments) {
+    if (deployment.ref == event.commit && deployment.branch == event.branch &&
+        deployment.pull_request == event.pull_request && deployment.settings == project.settings &&
+        (deployment.status == core::Status::pending ||
+         deployment.status == core::Status::in_progress ||
+         deployment.status == core::Status::deployed)) {
+      return std::move(deployment);
+    }
+  }
+  return std::nullopt;
+}
+
+net::Response
+build_event(const core::Project& project,
+            const core::GitEvent& event,
+            const net::Request& request,
+            ApiContext& context)
+{
+  if (event.from_fork) {
+    return answer(200, "ignored", "pull requests from forks are not built");
+  }
+  auto same = same_build(project, event, context);
+  if (!same) {
+    return store_failure(same.error());
+  }
+  if (const auto& existing = *same) {
+    AliasLookup aliases(context);
+    auto json = deployment_view(*existing, aliases, context);
+    if (!json) {
+      return store_failure(json.error());
+    }
+    return net::json_response(200,
+                              boost::json::serialize(boost::json::object{
+                                { "result", "duplicate" },
+                                { "reason", "this commit is built already with the same settings" },
+                                { "deployment", std::move(*json) } }));
+  }
+  if (auto canceled = cancel_superseded(project, event, context); !canceled) {
+    return store_failure(canceled.error());
+  }
+  return build_project(
+    project,
+    { .branch = event.branch, .commit = event.commit, .pull_request = event.pull_request },
+    request,
+    context);
+}
+
+net::Response
+drop_event_alias(const core::Project& project, const core::GitEvent& event, ApiContext& context)
+{
+  if (auto canceled = cancel_superseded(project, event, context); !canceled) {
+    return store_failure(canceled.error());
+  }
+  const auto label = event_label(project, event);
+  auto dropped = context.store.drop_alias(project.name, label);
+  if (!dropped) {
+    return store_failure(dropped.error());
+  }
+  util::log::info("webhook.alias_dropped",
+                  { { "project", project.name }, { "label", label }, { "had_one", *dropped } });
+  return answer(200, *dropped ? "alias dropped" : "no alias", label);
+}
+
+} // namespace
+
+util::Result<std::string>
+new_webhook_secret(std::string_view project, ApiContext& context)
+{
+  if (context.secrets_key == nullptr) {
+    return util::fail("this server has no secrets key to seal a webhook secret with");
+  }
+  auto secret = util::new_token();
+  auto stored = context.store.set_webhook_secret(
+    project, util::seal(*context.secrets_key, secret, secret_associated_data(project)));
+  if (!stored) {
+    return std::unexpected(stored.error());
+  }
+  return secret;
+}
+
+boost::json::object
+webhook_paths(std::string_view project)
+{
+  boost::json::object paths;
+  for (const auto provider : k_providers) {
+    paths[core::to_string(provider)] =
+      "/hooks/" + std::string(core::to_string(provider)) + "/" + std::string(project);
+  }
+  return paths;
+}
+
+net::Response
+get_webhook(std::string_view project, ApiContext& context)
+{
+  if (auto owner = find_project(project, context); !owner) {
+    return std::move(owner.error());
+  }
+  auto sealed = context.store.webhook_secret(project);
+  if (!sealed) {
+    return store_failure(sealed.error());
+  }
+  return net::json_response(
+    200,
+    boost::json::serialize(boost::json::object{ { "paths", webhook_paths(project) },
+                                                { "secretSet", sealed->has_value() },
+                                                { "contentType", "application/json" } }));
+}
+
+net::Response
+rotate_webhook_secret(std::string_view project, ApiContext& context)
+{
+  if (auto owner = find_project(project, context); !owner) {
+    return std::move(owner.error());
+  }
+  auto secret = new_webhook_secret(project, context);
+  if (!secret) {
+    return net::json_error(503, "Cannot make a webhook secret: " + secret.error().message);
+  }
+  util::log::info("webhook.secret_rotated", { { "project", project } });
+  return net::json_response(
+    201,
+    boost::json::serialize(boost::json::object{ { "paths", webhook_paths(project) },
+                                                { "secret", *secret },
+                                                { "contentType", "application/json" } }));
+}
+
+net::Response
+receive_webhook(std::string_view provider_name,
+                std::string_view project_name,
+                const net::Request& request,
+                ApiContext& context)
+{
+  const auto provider = core::parse_git_provider(provider_name);
+  if (!provider) {
+    return net::json_error(404,
+                           "No webhook endpoint for '" + std::string(provider_name) +
+                             "': use /hooks/github/, /hooks/gitlab/ or /hooks/gitea/");
+  }
+  auto project = find_project(project_name, context);
+  if (!project) {
+    return std::move(project.error());
+  }
+  auto sealed = context.store.webhook_secret(project_name);
+  if (!sealed) {
+    return store_failure(sealed.error());
+  }
+  std::string secret; // none, or one that cannot be opened: nothing matches it
+  if (const auto& stored = *sealed; stored && context.secrets_key != nullptr) {
+    auto opened =
+      util::open_sealed(*context.secrets_key, *stored, secret_associated_data(project_name));
+    if (opened) {
+      secret = std::move(*opened);
+    } else {
+      util::log::error("webhook.secret_unreadable",
+                       { { "project", project_name }, { "error", opened.error().message } });
+    }
+  }
+  const auto delivery = read_delivery(*provider, request);
+  if (!core::is_authentic(delivery, secret)) {
+    util::log::warn("webhook.refused",
+                    { { "project", project_name },
+                      { "provider", provider_name },
+                      { "client", request.remote_address },
+                      { "signed", !delivery.signature.empty() } });
+    return net::json_error(
+      401,
+      delivery.signature.empty()
+        ? "The delivery is not signed: give the webhook the project's secret (shown when the "
+          "project was made, or made anew by reactor hooks rotate " +
+            std::string(project_name) + ")"
+        : "The delivery's signature does not match the project's webhook secret: set the "
+          "webhook's secret to the one reactor hooks rotate " +
+            std::string(project_name) + " printed");
+  }
+  auto event = core::read_git_event(delivery);
+  if (!event) {
+    return net::json_error(400, event.error().message);
+  }
+  if (const auto id = delivery_id(*provider, request); !id.empty()) {
+    auto first = context.store.remember_delivery(project_name, provider_name, id);
+    if (!first) {
+      return store_failure(first.error());
+    }
+    if (!*first) {
+      return answer(200, "duplicate", "this delivery was received already");
+    }
+  }
+  util::log::info("webhook.received",
+                  { { "project", project_name },
+                    { "provider", provider_name },
+                    { "event", delivery.event },
+                    { "branch", event->branch },
+                    { "commit", event->commit },
+                    { "pull_request", event->pull_request } });
+  switch (event->action) {
+    case core::GitAction::ping:
+      return answer(200, "pong");
+    case core::GitAction::ignore:
+      return answer(200, "ignored", event->reason);
+    case core::GitAction::drop_alias:
+      return drop_event_alias(*project, *event, context);
+    case core::GitAction::build:
+      return build_event(*project, *event, request, context);
+  }
+  return answer(200, "ignored");
+}
+
+} // namespace reactor::api

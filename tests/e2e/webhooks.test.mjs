@@ -1,0 +1,272 @@
+// Git webhooks against the real binary: deliveries signed exactly as GitHub, GitLab and
+// Gitea sign them, about commits of a real local repository. A push builds that exact
+// commit; branches and pull requests get previews that go when they are deleted or closed;
+// redeliveries and rebuilds of a built commit are answered, not built; a newer push cancels
+// a queued older one; and nothing unsigned, or signed with another secret, gets through.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeRepo, request, startServer, until, waitFor } from './harness.mjs';
+
+const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
+const TOKEN = 'webhooks-test-token';
+
+let server;
+let repoDir;
+let secret;
+
+// An app whose build writes `html` (with the build's REACTOR_PR) after `sleepMs`.
+function app(html, sleepMs = 0) {
+  return {
+    'package.json': JSON.stringify({ name: 'site', scripts: { build: 'node build.js' } }),
+    'build.js': `const fs = require('fs');
+setTimeout(() => {
+  fs.mkdirSync('dist', { recursive: true });
+  fs.writeFileSync('dist/index.html', ${JSON.stringify(html)} + ' pr=' + (process.env.REACTOR_PR ?? '-'));
+}, ${sleepMs});`,
+  };
+}
+
+const git = (...args) => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8' }).trim();
+
+// Commits `html` on `branch` (made from main when new) and returns the commit's hash.
+function commit(branch, html, sleepMs = 0) {
+  const branches = git('branch', '--format=%(refname:short)').split('\n');
+  git('checkout', '-q', ...(branches.includes(branch) ? [branch] : ['-b', branch, 'main']));
+  for (const [name, content] of Object.entries(app(html, sleepMs))) writeFileSync(join(repoDir, name), content);
+  git('-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-am', html);
+  const sha = git('rev-parse', 'HEAD');
+  git('checkout', '-q', 'main');
+  return sha;
+}
+
+const api = (method, path, body) => request(server.port, {
+  method,
+  path,
+  headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+  body: body === undefined ? undefined : JSON.stringify(body),
+}).then((res) => ({ ...res, json: res.body ? JSON.parse(res.body) : null }));
+
+function cli(...args) {
+  const result = spawnSync(BIN, args, {
+    env: { ...process.env, REACTOR_URL: `http://127.0.0.1:${server.port}`, REACTOR_API_TOKEN: TOKEN },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const sign = (key, body) => createHmac('sha256', key).update(body).digest('hex');
+
+// A delivery as GitHub sends it (Gitea's and GitLab's with `provider`).
+async function deliver(event, payload, { provider = 'github', key = secret, id = randomUUID(), headers = {}, raw } = {}) {
+  const body = raw ?? JSON.stringify(payload);
+  const signed = {
+    github: { 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${sign(key, body)}` },
+    gitea: { 'x-gitea-event': event, 'x-github-event': event, 'x-gitea-delivery': id, 'x-gitea-signature': sign(key, body) },
+    gitlab: { 'x-gitlab-event': event, 'x-gitlab-event-uuid': id, 'x-gitlab-token': key },
+  }[provider];
+  const res = await request(server.port, {
+    method: 'POST',
+    path: `/hooks/${provider}/shop`,
+    headers: { 'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/test', ...signed, ...headers },
+    body,
+  });
+  return { ...res, json: res.body.startsWith('{') ? JSON.parse(res.body) : null };
+}
+
+const push = (branch, after, extra = {}) => ({ ref: `refs/heads/${branch}`, before: '0'.repeat(40), after, deleted: false, ...extra });
+const pullRequest = (action, number, sha, headRepo = 'acme/shop') => ({
+  action,
+  number,
+  pull_request: { number, head: { ref: 'feature', sha, repo: { full_name: headRepo } }, base: { ref: 'main', repo: { full_name: 'acme/shop' } } },
+});
+
+const site = (label) => request(server.port, { host: `${label}.localhost:${server.port}` });
+
+before(async () => {
+  server = await startServer({ args: ['--api-token', TOKEN, '--workers', '1'] });
+  const repoUrl = makeRepo(app('first'));
+  repoDir = repoUrl.slice('file://'.length);
+  const created = await api('POST', '/projects', { name: 'shop', repoUrl, productionBranch: 'main' });
+  assert.equal(created.status, 201, created.body);
+  secret = created.json.webhookSecret;
+  assert.match(secret, /^[0-9a-f]{64}$/, 'the secret is shown once, when the project is made');
+});
+after(async () => { await server.stop(); });
+
+test('the project shows its payload URLs, never its secret, and a ping is answered', async () => {
+  const shown = await api('GET', '/projects/shop/webhook');
+  assert.equal(shown.status, 200, shown.body);
+  assert.deepEqual(shown.json.paths, { github: '/hooks/github/shop', gitlab: '/hooks/gitlab/shop', gitea: '/hooks/gitea/shop' });
+  assert.equal(shown.json.secretSet, true);
+  assert.ok(!shown.body.includes(secret));
+  assert.ok(!(await api('GET', '/projects/shop')).body.includes(secret));
+
+  const ping = await deliver('ping', { zen: 'Design for failure.', hook_id: 1 });
+  assert.equal(ping.status, 200, ping.body);
+  assert.equal(ping.json.result, 'pong');
+});
+
+test('unsigned, wrongly signed and empty-key deliveries are refused before anything is read', async () => {
+  const body = JSON.stringify(push('main', 'f'.repeat(40)));
+  const unsigned = await request(server.port, {
+    method: 'POST', path: '/hooks/github/shop', headers: { 'x-github-event': 'push', 'content-type': 'application/json' }, body,
+  });
+  assert.equal(unsigned.status, 401, unsigned.body);
+  assert.match(JSON.parse(unsigned.body).error, /not signed/);
+  for (const key of ['wrong secret', '']) {
+    const refused = await deliver('push', null, { key, raw: body });
+    assert.equal(refused.status, 401, `key '${key}': ${refused.body}`);
+  }
+  assert.equal((await deliver('push', null, { provider: 'gitlab', key: 'nope', raw: body })).status, 401);
+  assert.equal((await deliver('push', null, { provider: 'gitea', key: 'nope', raw: body })).status, 401);
+  const malformed = await deliver('push', null, { raw: '{"ref":"refs/heads/main","after":"HEAD"}' });
+  assert.equal(malformed.status, 400, malformed.body);
+  const provider = await request(server.port, {
+    method: 'POST', path: '/hooks/bitbucket/shop', body: '{}', headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(provider.status, 404);
+  const unknown = await request(server.port, {
+    method: 'POST', path: '/hooks/github/nope', body: '{}', headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(unknown.status, 404);
+  // Larger than other endpoints take (96 KiB), as a push of many commits is: read and checked.
+  const large = await deliver('push', push('main', 'f'.repeat(40), { commits: 'x'.repeat(1024 * 1024) }), { key: 'wrong' });
+  assert.equal(large.status, 401, large.body);
+  // Over 25 MB: refused from its Content-Length, before the body is read.
+  const answer = await new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1', () => socket.write(
+      'POST /hooks/github/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n'
+      + `Content-Length: ${26 * 1024 * 1024}\r\n\r\n{`));
+    let text = '';
+    socket.on('data', (chunk) => { text += chunk; });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+});
+
+test('a push builds that exact commit; a redelivery and the same commit again build nothing', async () => {
+  const pushed = commit('main', 'pushed');
+  commit('main', 'later'); // the branch moves on before the worker clones it
+  const id = randomUUID();
+  const queued = await deliver('push', push('main', pushed), { id });
+  assert.equal(queued.status, 202, queued.body);
+  const deployment = await waitFor(server.port, queued.json.id);
+  assert.equal(deployment.status, 'DEPLOYED', JSON.stringify(deployment));
+  assert.equal(deployment.ref, pushed);
+  assert.equal(deployment.branch, 'main');
+  assert.equal(deployment.commit, pushed);
+  assert.match((await site('shop')).body, /^pushed pr=-/);
+
+  const redelivered = await deliver('push', push('main', pushed), { id });
+  assert.equal(redelivered.status, 200, redelivered.body);
+  assert.equal(redelivered.json.result, 'duplicate');
+  const again = await deliver('push', push('main', pushed));
+  assert.equal(again.status, 200, again.body);
+  assert.equal(again.json.result, 'duplicate');
+  assert.equal(again.json.deployment.id, queued.json.id);
+});
+
+test('a branch gets its preview, and deleting the branch drops it', async () => {
+  const sha = commit('feature', 'feature one');
+  const queued = await deliver('push', push('feature', sha));
+  assert.equal(queued.status, 202, queued.body);
+  assert.equal((await waitFor(server.port, queued.json.id)).status, 'DEPLOYED');
+  assert.match((await site('shop--feature')).body, /^feature one pr=-/);
+  assert.match((await site('shop')).body, /^pushed/, 'production stays');
+
+  const deleted = await deliver('push', push('feature', '0'.repeat(40), { deleted: true }));
+  assert.equal(deleted.status, 200, deleted.body);
+  assert.equal(deleted.json.result, 'alias dropped');
+  await until('the branch preview to go', async () => (await site('shop--feature')).status === 404);
+});
+
+test('a pull request gets its preview with REACTOR_PR; closing it drops it; forks are not built', async () => {
+  const sha = commit('feature', 'pull request');
+  const opened = await deliver('pull_request', pullRequest('opened', 5, sha));
+  assert.equal(opened.status, 202, opened.body);
+  const preview = await waitFor(server.port, opened.json.id);
+  assert.equal(preview.status, 'DEPLOYED');
+  assert.equal(preview.pullRequest, 5);
+  assert.match((await site('shop--pr-5')).body, /^pull request pr=5/);
+  assert.equal((await site('shop--feature')).status, 404, 'a pull request moves only its own alias');
+
+  const updated = commit('feature', 'pull request updated');
+  const synced = await deliver('pull_request', pullRequest('synchronize', 5, updated), { provider: 'gitea' });
+  assert.equal(synced.status, 202, synced.body);
+  assert.equal((await waitFor(server.port, synced.json.id)).status, 'DEPLOYED');
+  assert.match((await site('shop--pr-5')).body, /^pull request updated pr=5/);
+
+  const labeled = await deliver('pull_request', pullRequest('labeled', 5, updated));
+  assert.equal(labeled.json.result, 'ignored');
+  const fork = await deliver('pull_request', pullRequest('opened', 6, updated, 'mallory/shop'));
+  assert.equal(fork.status, 200, fork.body);
+  assert.match(fork.json.reason, /fork/);
+
+  const closed = await deliver('pull_request', pullRequest('closed', 5, updated));
+  assert.equal(closed.status, 200, closed.body);
+  assert.equal(closed.json.result, 'alias dropped');
+  await until('the pull request preview to go', async () => (await site('shop--pr-5')).status === 404);
+});
+
+test('GitLab pushes and merge requests, and GitHub form bodies', async () => {
+  const sha = commit('main', 'from gitlab');
+  const pushed = await deliver('Push Hook', { object_kind: 'push', ref: 'refs/heads/main', checkout_sha: sha }, { provider: 'gitlab' });
+  assert.equal(pushed.status, 202, pushed.body);
+  assert.equal((await waitFor(server.port, pushed.json.id)).commit, sha);
+
+  const merge = commit('feature', 'merge request');
+  const opened = await deliver('Merge Request Hook', {
+    object_kind: 'merge_request',
+    object_attributes: { action: 'open', iid: 9, source_branch: 'feature', source_project_id: 1, target_project_id: 1, last_commit: { id: merge } },
+  }, { provider: 'gitlab' });
+  assert.equal(opened.status, 202, opened.body);
+  assert.equal((await waitFor(server.port, opened.json.id)).status, 'DEPLOYED');
+  assert.match((await site('shop--pr-9')).body, /^merge request pr=9/);
+
+  const formSha = commit('main', 'from a form');
+  const form = `payload=${encodeURIComponent(JSON.stringify(push('main', formSha)))}`;
+  const formed = await deliver('push', null, { raw: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(formed.status, 202, formed.body);
+  assert.equal((await waitFor(server.port, formed.json.id)).status, 'DEPLOYED');
+  assert.match((await site('shop')).body, /^from a form/);
+});
+
+test('a newer push cancels the queued build of an older commit of its branch', async () => {
+  // One worker, busy with a slow build: the next two pushes wait in the queue.
+  const slow = await deliver('push', push('slow', commit('slow', 'slow', 3000)));
+  assert.equal(slow.status, 202, slow.body);
+  await waitFor(server.port, slow.json.id, { status: 'IN_PROGRESS' });
+  const older = await deliver('push', push('feature', commit('feature', 'older')));
+  const newer = await deliver('push', push('feature', commit('feature', 'newer')));
+  assert.equal(older.status, 202, older.body);
+  assert.equal(newer.status, 202, newer.body);
+  const canceled = await waitFor(server.port, older.json.id);
+  assert.equal(canceled.status, 'CANCELED');
+  assert.match(canceled.error, /newer commit/);
+  assert.equal((await waitFor(server.port, newer.json.id)).status, 'DEPLOYED');
+  assert.match((await site('shop--feature')).body, /^newer/);
+});
+
+test('the CLI shows the payload URLs and rotates the secret; the old one stops working', async () => {
+  const shown = cli('hooks', 'show', 'shop');
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`github +POST http://127\\.0\\.0\\.1:${server.port}/hooks/github/shop`));
+  assert.match(shown.stdout, /gitlab +POST .*\/hooks\/gitlab\/shop/);
+  assert.ok(!shown.stdout.includes(secret));
+
+  const rotated = cli('hooks', 'rotate', 'shop');
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const fresh = rotated.stdout.match(/^  ([0-9a-f]{64})$/m)[1];
+  assert.notEqual(fresh, secret);
+  assert.match(rotated.stdout, /shown only now/);
+  assert.equal((await deliver('ping', {})).status, 401);
+  secret = fresh;
+  assert.equal((await deliver('ping', {})).status, 200);
+  assert.equal(cli('hooks', 'show', 'nope').code, 1);
+});
