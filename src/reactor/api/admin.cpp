@@ -1,5 +1,6 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
+#include "reactor/util/text.hpp"
 #include "reactor/util/log.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -19,7 +20,7 @@ list_dead_letters(ApiContext& context)
       { "deploymentId", letter.deployment_id },
       { "receives", letter.receives },
       { "reason", letter.reason },
-      { "deadAt", iso8601(letter.dead_at_ms) },
+      { "deadAt", util::iso8601(letter.dead_at_ms) },
     });
   }
   return net::json_response(

@@ -1,5 +1,6 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
+#include "reactor/util/text.hpp"
 #include "reactor/core/project_request.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/password.hpp"
@@ -16,7 +17,7 @@ hook_json(const core::DeployHook& hook, const std::string& production_branch)
 {
   return { { "name", hook.name },
            { "branch", hook.branch.empty() ? production_branch : hook.branch },
-           { "createdAt", iso8601(hook.created_at_ms) } };
+           { "createdAt", util::iso8601(hook.created_at_ms) } };
 }
 
 } // namespace

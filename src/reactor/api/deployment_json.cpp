@@ -1,6 +1,7 @@
 #include "reactor/api/deployment_json.hpp"
 
 #include "reactor/core/build_settings.hpp"
+#include "reactor/util/text.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -92,8 +93,8 @@ deployment_json(const core::Deployment& deployment,
                                   : boost::json::value(nullptr) },
     { "settings", settings_json(deployment.settings) },
     { "build", build_info_json(deployment.build_info) },
-    { "createdAt", iso8601(deployment.created_at_ms) },
-    { "updatedAt", iso8601(deployment.updated_at_ms) },
+    { "createdAt", util::iso8601(deployment.created_at_ms) },
+    { "updatedAt", util::iso8601(deployment.updated_at_ms) },
     { "url", site_url(url_template, deployment.id) },
     { "aliases", std::move(hostnames) },
     { "queuePosition",
@@ -111,20 +112,6 @@ site_url(std::string_view url_template, std::string_view id)
     url.replace(at, 4, id);
   }
   return url;
-}
-
-std::string
-iso8601(std::int64_t epoch_ms)
-{
-  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm parts{};
-  static_cast<void>(gmtime_r(&seconds, &parts));
-  std::array<char, 32> text{};
-  const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &parts);
-  std::array<char, 8> millis{};
-  static_cast<void>(
-    std::snprintf(millis.data(), millis.size(), ".%03dZ", static_cast<int>(epoch_ms % 1000)));
-  return std::string(text.data(), length) + millis.data();
 }
 
 } // namespace reactor::api

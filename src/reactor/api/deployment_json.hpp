@@ -28,7 +28,5 @@ std::string queue_reason(const store::QueuePlace& place);
 // "{id}" in the template replaced by the id.
 std::string site_url(std::string_view url_template, std::string_view id);
 
-// Milliseconds since the epoch as ISO 8601 UTC: "2026-11-26T01:10:33.123Z".
-std::string iso8601(std::int64_t epoch_ms);
 
 } // namespace reactor::api

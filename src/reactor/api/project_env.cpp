@@ -2,6 +2,7 @@
 
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
+#include "reactor/util/text.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/secret_box.hpp"
 
@@ -19,7 +20,7 @@ variable_json(const core::EnvVariable& variable)
 {
   return { { "name", variable.name },
            { "scopes", core::scopes_json(variable.scopes) },
-           { "updatedAt", iso8601(variable.updated_at_ms) } };
+           { "updatedAt", util::iso8601(variable.updated_at_ms) } };
 }
 
 } // namespace

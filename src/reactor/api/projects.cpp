@@ -1,5 +1,6 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
+#include "reactor/util/text.hpp"
 #include "reactor/core/build_settings.hpp"
 #include "reactor/core/project_request.hpp"
 #include "reactor/util/log.hpp"
@@ -71,7 +72,7 @@ project_json(const core::Project& project,
     { "productionDeploymentId", std::move(production) },
     { "aliases", std::move(hostnames) },
     { "env", env_json(variables) },
-    { "createdAt", iso8601(project.created_at_ms) },
+    { "createdAt", util::iso8601(project.created_at_ms) },
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include "reactor/core/deploy_hook.hpp"
 #include "reactor/core/deployment.hpp"
+#include "reactor/core/notification.hpp"
 #include "reactor/core/project.hpp"
 #include "reactor/core/project_env.hpp"
 #include "reactor/util/error.hpp"
@@ -85,6 +86,39 @@ struct AliasHeld
   std::string label;
   std::string deployment_id;
   std::int64_t until_ms = 0;
+};
+
+// A notification of a project's event to one of its endpoints, and how sending it went.
+struct Notification
+{
+  std::string id; // the webhook-id header: "msg_" and 24 hex digits
+  std::string endpoint_id;
+  std::string project;
+  std::string type;
+  std::string body;
+  std::string state = "pending"; // pending, delivered, failed (retries spent), stopped (410)
+  int attempts = 0;
+  std::int64_t next_at_ms = 0;
+  std::int64_t last_status = 0; // the last answer's HTTP status; 0: none
+  std::string last_error;
+  std::int64_t last_at_ms = 0;
+  std::int64_t created_at_ms = 0;
+};
+
+// A notification leased for sending, with where it goes.
+struct NotificationSend
+{
+  Notification notification;
+  std::string url;
+  std::string sealed_secret;
+};
+
+// Where the change feed's events were turned into notifications up to: `from` as read
+// (nullopt: never yet), moved to `to` only if no other node moved it meanwhile.
+struct CursorMove
+{
+  std::optional<std::int64_t> from;
+  std::int64_t to = 0;
 };
 
 // Where a job waiting in the queue stands.
@@ -302,6 +336,30 @@ public:
   // Drops one of the project's aliases (a deleted branch's, a closed pull request's), with
   // its ALIAS event; false when it had none of that label.
   virtual Result<bool> drop_alias(std::string_view project, std::string_view label) = 0;
+
+  // Adds a notification endpoint; false when there is no such project.
+  virtual Result<bool> create_notification_endpoint(const core::NotificationEndpoint& endpoint) = 0;
+  // The project's endpoints, oldest first.
+  virtual Result<std::vector<core::NotificationEndpoint>> notification_endpoints(
+    std::string_view project) = 0;
+  // Removes an endpoint and what it still had to be sent; false when it has none of that id.
+  virtual Result<bool> delete_notification_endpoint(std::string_view project,
+                                                    std::string_view id) = 0;
+  // How far the change feed was turned into notifications; nullopt before the first time.
+  virtual Result<std::optional<std::int64_t>> notifier_cursor() = 0;
+  // Adds notifications, due now. With `move`, only if the cursor is still at move.from, and
+  // moves it to move.to in the same transaction (false, nothing added, when it was not:
+  // another node turned those events into notifications).
+  virtual Result<bool> add_notifications(const std::vector<Notification>& notifications,
+                                         const std::optional<CursorMove>& move) = 0;
+  // Leases up to `limit` due notifications no other sender holds, for `lease`.
+  virtual Result<std::vector<NotificationSend>> lease_notifications(std::chrono::milliseconds lease,
+                                                                    int limit) = 0;
+  // Records an attempt's outcome (state, attempts, next_at_ms, last_*) and ends the lease.
+  virtual Result<void> record_notification_attempt(const Notification& attempted) = 0;
+  // The project's latest notifications, newest first.
+  virtual Result<std::vector<Notification>> project_notifications(std::string_view project,
+                                                                  int limit) = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

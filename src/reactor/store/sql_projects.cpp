@@ -152,6 +152,8 @@ SqlStore::delete_project(std::string_view name)
                             m_sql.delete_project_deploy_hooks,
                             m_sql.delete_project_webhook_secret,
                             m_sql.delete_project_deliveries,
+                            m_sql.delete_project_notifications,
+                            m_sql.delete_project_notification_endpoints,
                             m_sql.delete_project_alias_history,
                             m_sql.delete_project_aliases,
                             m_sql.delete_project }) {

@@ -101,6 +101,46 @@ read_deploy_hook(const Row& row)
                            .created_at_ms = row.int64(4) };
 }
 
+Result<core::NotificationEndpoint>
+read_notification_endpoint(const Row& row)
+{
+  return core::NotificationEndpoint{ .id = row.text(0),
+                                     .project = row.text(1),
+                                     .url = row.text(2),
+                                     .events = core::split_events(row.text(3)),
+                                     .sealed_secret = row.text(4),
+                                     .created_at_ms = row.int64(5) };
+}
+
+Result<Notification>
+read_notification(const Row& row)
+{
+  return Notification{ .id = row.text(0),
+                       .endpoint_id = row.text(1),
+                       .project = row.text(2),
+                       .type = row.text(3),
+                       .body = row.text(4),
+                       .state = row.text(5),
+                       .attempts = static_cast<int>(row.int64(6)),
+                       .next_at_ms = row.int64(7),
+                       .last_status = row.int64(8),
+                       .last_error = row.text(9),
+                       .last_at_ms = row.int64(10),
+                       .created_at_ms = row.int64(11) };
+}
+
+Result<NotificationSend>
+read_notification_send(const Row& row)
+{
+  auto notification = read_notification(row);
+  if (!notification) {
+    return std::unexpected(notification.error());
+  }
+  return NotificationSend{ .notification = std::move(*notification),
+                           .url = row.text(12),
+                           .sealed_secret = row.text(13) };
+}
+
 Result<core::Event>
 read_event(const Row& row)
 {

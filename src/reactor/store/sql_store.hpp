@@ -174,6 +174,37 @@ struct Statements
   std::string_view delete_project_deliveries;
   // (project, label)
   std::string_view delete_alias;
+
+  // (id, project, url, events, sealed_secret, created_at_ms)
+  std::string_view insert_notification_endpoint;
+  // (project) → id, project, url, events, sealed_secret, created_at_ms, oldest first
+  std::string_view notification_endpoints;
+  // (project, id)
+  std::string_view delete_notification_endpoint;
+  // (endpoint_id): its notifications still to send
+  std::string_view delete_endpoint_notifications;
+  // (project)
+  std::string_view delete_project_notification_endpoints;
+  // (project)
+  std::string_view delete_project_notifications;
+  // () → seq
+  std::string_view notifier_cursor;
+  // () → seq; no other transaction moves it until this one ends
+  std::string_view notifier_cursor_for_update;
+  // (seq): the first cursor, unless one exists
+  std::string_view insert_notifier_cursor;
+  // (expected seq, new seq)
+  std::string_view move_notifier_cursor;
+  // (id, endpoint_id, project, type, body, now): due now
+  std::string_view insert_notification;
+  // (now, lease_until, limit) → id: leases due notifications no one holds
+  std::string_view lease_notifications;
+  // (id) → the notification columns, then its endpoint's url and sealed_secret
+  std::string_view leased_notification;
+  // (id, state, attempts, next_at_ms, last_status, last_error, last_at_ms): ends the lease
+  std::string_view record_notification_attempt;
+  // (project, limit) → the notification columns, newest first
+  std::string_view project_notifications;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

@@ -3,8 +3,8 @@
 // The SQL store's class, shared by the files that define its operations: sql_store.cpp
 // (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
 // sql_projects.cpp (projects and their aliases), sql_project_env.cpp (their variables),
-// sql_deploy_hooks.cpp (their deploy hooks) and sql_webhooks.cpp (their Git webhooks'
-// secrets and deliveries).
+// sql_deploy_hooks.cpp (their deploy hooks), sql_webhooks.cpp (their Git webhooks'
+// secrets and deliveries) and sql_notifications.cpp (their outgoing notifications).
 
 #include "reactor/store/sql_rows.hpp"
 #include "reactor/store/sql_store.hpp"
@@ -89,6 +89,20 @@ public:
                                  std::string_view provider,
                                  std::string_view delivery_id) override;
   Result<bool> drop_alias(std::string_view project, std::string_view label) override;
+
+  // Notifications (sql_notifications.cpp)
+  Result<bool> create_notification_endpoint(const core::NotificationEndpoint& endpoint) override;
+  Result<std::vector<core::NotificationEndpoint>> notification_endpoints(
+    std::string_view project) override;
+  Result<bool> delete_notification_endpoint(std::string_view project, std::string_view id) override;
+  Result<std::optional<std::int64_t>> notifier_cursor() override;
+  Result<bool> add_notifications(const std::vector<Notification>& notifications,
+                                 const std::optional<CursorMove>& move) override;
+  Result<std::vector<NotificationSend>> lease_notifications(std::chrono::milliseconds lease,
+                                                            int limit) override;
+  Result<void> record_notification_attempt(const Notification& attempted) override;
+  Result<std::vector<Notification>> project_notifications(std::string_view project,
+                                                          int limit) override;
 
 private:
   // Runs `operation` through the backend and names the failed operation in its error.

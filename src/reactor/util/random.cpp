@@ -42,11 +42,18 @@ random_id(std::size_t length)
 }
 
 std::string
+random_bytes(std::size_t bytes)
+{
+  std::string raw(bytes, '\0');
+  fill_random(reinterpret_cast<unsigned char*>(raw.data()), raw.size());
+  return raw;
+}
+
+std::string
 random_hex(std::size_t bytes)
 {
   constexpr std::string_view k_digits = "0123456789abcdef";
-  std::string raw(bytes, '\0');
-  fill_random(reinterpret_cast<unsigned char*>(raw.data()), raw.size());
+  const std::string raw = random_bytes(bytes);
   std::string hex;
   hex.reserve(bytes * 2);
   for (unsigned char byte : raw) {

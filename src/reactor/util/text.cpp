@@ -1,6 +1,9 @@
 #include "reactor/util/text.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
+#include <ctime>
 
 namespace reactor::util {
 
@@ -107,6 +110,20 @@ without_password(std::string_view url)
     out.replace(colon + 1, at - colon - 1, "***");
   }
   return out;
+}
+
+std::string
+iso8601(std::int64_t epoch_ms)
+{
+  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm parts{};
+  static_cast<void>(gmtime_r(&seconds, &parts));
+  std::array<char, 32> text{};
+  const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &parts);
+  std::array<char, 8> millis{};
+  static_cast<void>(
+    std::snprintf(millis.data(), millis.size(), ".%03dZ", static_cast<int>(epoch_ms % 1000)));
+  return std::string(text.data(), length) + millis.data();
 }
 
 } // namespace reactor::util

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,5 +29,8 @@ bool is_valid_utf8(std::string_view bytes);
 // A URL fit for a log or a message: the password in its authority (`user:secret@host`)
 // becomes "***".
 std::string without_password(std::string_view url);
+
+// Milliseconds since the epoch as ISO 8601 UTC: "2026-11-26T01:10:33.123Z".
+std::string iso8601(std::int64_t epoch_ms);
 
 } // namespace reactor::util

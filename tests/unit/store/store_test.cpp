@@ -1020,6 +1020,70 @@ TEST_P(MetadataStoreTest, PullRequestPreviewsHaveTheirOwnAliasWhichCanBeDropped)
   EXPECT_EQ(events[0].deployment_id, "");
 }
 
+TEST_P(MetadataStoreTest, NotificationsAreLeasedRetriedAndGoWithTheirEndpoint)
+{
+  const core::NotificationEndpoint endpoint{ .id = "ep_1",
+                                             .project = "shop",
+                                             .url = "https://hooks.example.com/in",
+                                             .events = { "deployment.ready", "deployment.error" },
+                                             .sealed_secret = "sealed" };
+  EXPECT_FALSE(store().create_notification_endpoint(endpoint).value());
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  ASSERT_TRUE(store().create_notification_endpoint(endpoint).value());
+  const auto endpoints = store().notification_endpoints("shop").value();
+  ASSERT_EQ(endpoints.size(), 1U);
+  EXPECT_EQ(endpoints[0].events, endpoint.events);
+  EXPECT_GT(endpoints[0].created_at_ms, 0);
+
+  // The feed's cursor moves once from where a node read it; a second node's move fails.
+  EXPECT_FALSE(store().notifier_cursor().value().has_value());
+  const Notification ready{ .id = "msg_1",
+                            .endpoint_id = "ep_1",
+                            .project = "shop",
+                            .type = "deployment.ready",
+                            .body = "{}" };
+  EXPECT_TRUE(store().add_notifications({ ready }, CursorMove{ std::nullopt, 10 }).value());
+  EXPECT_FALSE(store().add_notifications({ ready }, CursorMove{ std::nullopt, 12 }).value());
+  auto second = ready;
+  second.id = "msg_2";
+  EXPECT_FALSE(store().add_notifications({ second }, CursorMove{ 9, 12 }).value());
+  EXPECT_TRUE(store().add_notifications({ second }, CursorMove{ 10, 12 }).value());
+  EXPECT_EQ(store().notifier_cursor().value(), 12);
+
+  auto leased = store().lease_notifications(30s, 10).value();
+  ASSERT_EQ(leased.size(), 2U);
+  EXPECT_EQ(leased[0].url, endpoint.url);
+  EXPECT_EQ(leased[0].sealed_secret, "sealed");
+  EXPECT_TRUE(store().lease_notifications(30s, 10).value().empty()) << "leased already";
+
+  auto failed = leased[0].notification;
+  failed.attempts = 1;
+  failed.last_status = 500;
+  failed.last_error = "HTTP 500";
+  failed.next_at_ms = failed.next_at_ms + 5000; // it was due now
+  ASSERT_TRUE(store().record_notification_attempt(failed));
+  auto delivered = leased[1].notification;
+  delivered.state = "delivered";
+  delivered.attempts = 1;
+  delivered.last_status = 204;
+  ASSERT_TRUE(store().record_notification_attempt(delivered));
+  EXPECT_TRUE(store().lease_notifications(30s, 10).value().empty()) << "not due yet";
+  advance(5s);
+  leased = store().lease_notifications(30s, 10).value();
+  ASSERT_EQ(leased.size(), 1U);
+  EXPECT_EQ(leased[0].notification.attempts, 1);
+  EXPECT_EQ(leased[0].notification.last_error, "HTTP 500");
+
+  const auto recent = store().project_notifications("shop", 10).value();
+  ASSERT_EQ(recent.size(), 2U);
+  EXPECT_TRUE(store().delete_notification_endpoint("shop", "ep_1").value());
+  EXPECT_FALSE(store().delete_notification_endpoint("shop", "ep_1").value());
+  advance(60s);
+  EXPECT_TRUE(store().lease_notifications(30s, 10).value().empty()) << "gone with its endpoint";
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().project_notifications("shop", 10).value().empty());
+}
+
 TEST_P(MetadataStoreTest, DeletingAProjectWaitsForItsBuildsThenDropsItsAliases)
 {
   ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
@@ -1306,6 +1370,7 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
       "DELETE FROM events WHERE deployment_id = 'removed'; "
       "DELETE FROM jobs WHERE deployment_id = 'removed'; "
       "DELETE FROM deployments WHERE id = 'removed'; "
+      "DROP TABLE notifier_cursor; DROP TABLE notifications; DROP TABLE notification_endpoints; "
       "DROP TABLE webhook_deliveries; DROP TABLE webhook_secrets; "
       "ALTER TABLE deployments DROP COLUMN pull_request; "
       "DROP TABLE deploy_hooks; DROP TABLE deployment_env; DROP TABLE project_env; DROP TABLE "

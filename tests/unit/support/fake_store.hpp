@@ -190,6 +190,34 @@ public:
     return true;
   }
   Result<bool> drop_alias(std::string_view, std::string_view) override { return false; }
+  Result<bool> create_notification_endpoint(const core::NotificationEndpoint&) override
+  {
+    return false;
+  }
+  Result<std::vector<core::NotificationEndpoint>> notification_endpoints(std::string_view) override
+  {
+    return {};
+  }
+  Result<bool> delete_notification_endpoint(std::string_view, std::string_view) override
+  {
+    return false;
+  }
+  Result<std::optional<std::int64_t>> notifier_cursor() override { return std::nullopt; }
+  Result<bool> add_notifications(const std::vector<store::Notification>&,
+                                 const std::optional<store::CursorMove>&) override
+  {
+    return true;
+  }
+  Result<std::vector<store::NotificationSend>> lease_notifications(std::chrono::milliseconds,
+                                                                   int) override
+  {
+    return {};
+  }
+  Result<void> record_notification_attempt(const store::Notification&) override { return {}; }
+  Result<std::vector<store::Notification>> project_notifications(std::string_view, int) override
+  {
+    return {};
+  }
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 8> k_migrations{
+constexpr std::array<const char*, 9> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -163,6 +163,39 @@ CREATE TABLE webhook_deliveries (
   PRIMARY KEY (project, provider, delivery_id)
 );
 CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at_ms);
+)sql", // Outgoing notifications: each project's endpoints, the notifications due to them (rows
+  // any node sends, retried on a schedule), and how far the change feed was turned into
+  // them.
+  R"sql(
+CREATE TABLE notification_endpoints (
+  id text PRIMARY KEY,
+  project text NOT NULL REFERENCES projects (name),
+  url text NOT NULL,
+  events text NOT NULL,
+  sealed_secret text NOT NULL,
+  created_at_ms bigint NOT NULL
+);
+CREATE TABLE notifications (
+  id text PRIMARY KEY,
+  endpoint_id text NOT NULL,
+  project text NOT NULL,
+  type text NOT NULL,
+  body text NOT NULL,
+  state text NOT NULL,
+  attempts bigint NOT NULL DEFAULT 0,
+  next_at_ms bigint NOT NULL,
+  lease_until_ms bigint NOT NULL DEFAULT 0,
+  last_status bigint NOT NULL DEFAULT 0,
+  last_error text NOT NULL DEFAULT '',
+  last_at_ms bigint NOT NULL DEFAULT 0,
+  created_at_ms bigint NOT NULL
+);
+CREATE INDEX notifications_due ON notifications (state, next_at_ms);
+CREATE INDEX notifications_by_project ON notifications (project, created_at_ms);
+CREATE TABLE notifier_cursor (
+  id bigint PRIMARY KEY,
+  seq bigint NOT NULL
+);
 )sql",
 };
 

@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 9> k_migrations{
+constexpr std::array<const char*, 10> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -226,6 +226,39 @@ CREATE TABLE webhook_deliveries (
   PRIMARY KEY (project, provider, delivery_id)
 );
 CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at_ms);
+)sql", // Outgoing notifications: each project's endpoints, the notifications due to them (rows
+  // any node sends, retried on a schedule), and how far the change feed was turned into
+  // them.
+  R"sql(
+CREATE TABLE notification_endpoints (
+  id TEXT PRIMARY KEY,
+  project TEXT NOT NULL REFERENCES projects (name),
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  sealed_secret TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE notifications (
+  id TEXT PRIMARY KEY,
+  endpoint_id TEXT NOT NULL,
+  project TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at_ms INTEGER NOT NULL,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  last_at_ms INTEGER NOT NULL DEFAULT 0,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX notifications_due ON notifications (state, next_at_ms);
+CREATE INDEX notifications_by_project ON notifications (project, created_at_ms);
+CREATE TABLE notifier_cursor (
+  id INTEGER PRIMARY KEY,
+  seq INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -173,6 +173,40 @@ constexpr Statements k_statements{
   .forget_deliveries = "DELETE FROM webhook_deliveries WHERE received_at_ms < ?1",
   .delete_project_deliveries = "DELETE FROM webhook_deliveries WHERE project = ?1",
   .delete_alias = "DELETE FROM aliases WHERE project = ?1 AND label = ?2",
+  .insert_notification_endpoint = "INSERT INTO notification_endpoints (id, project, url, events, "
+                                  "sealed_secret, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  .notification_endpoints = "SELECT id, project, url, events, sealed_secret, created_at_ms FROM "
+                            "notification_endpoints WHERE project = ?1 ORDER BY created_at_ms, id",
+  .delete_notification_endpoint =
+    "DELETE FROM notification_endpoints WHERE project = ?1 AND id = ?2",
+  .delete_endpoint_notifications =
+    "DELETE FROM notifications WHERE endpoint_id = ?1 AND state = 'pending'",
+  .delete_project_notification_endpoints = "DELETE FROM notification_endpoints WHERE project = ?1",
+  .delete_project_notifications = "DELETE FROM notifications WHERE project = ?1",
+  .notifier_cursor = "SELECT seq FROM notifier_cursor WHERE id = 1",
+  .notifier_cursor_for_update = "SELECT seq FROM notifier_cursor WHERE id = 1",
+  .insert_notifier_cursor =
+    "INSERT INTO notifier_cursor (id, seq) VALUES (1, ?1) ON CONFLICT DO NOTHING",
+  .move_notifier_cursor = "UPDATE notifier_cursor SET seq = ?2 WHERE id = 1 AND seq = ?1",
+  .insert_notification =
+    "INSERT INTO notifications (id, endpoint_id, project, type, body, state, "
+    "next_at_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)",
+  .lease_notifications =
+    "UPDATE notifications SET lease_until_ms = ?2 WHERE id IN (SELECT id FROM notifications "
+    "WHERE state = 'pending' AND next_at_ms <= ?1 AND lease_until_ms <= ?1 ORDER BY next_at_ms "
+    "LIMIT ?3) RETURNING id",
+  .leased_notification = "SELECT n.id, n.endpoint_id, n.project, n.type, n.body, n.state, "
+                         "n.attempts, n.next_at_ms, n.last_status, n.last_error, n.last_at_ms, "
+                         "n.created_at_ms, e.url, e.sealed_secret FROM notifications n "
+                         "JOIN notification_endpoints e ON e.id = n.endpoint_id WHERE n.id = ?1",
+  .record_notification_attempt =
+    "UPDATE notifications SET state = ?2, attempts = ?3, next_at_ms = ?4, "
+    "last_status = ?5, last_error = ?6, last_at_ms = ?7, lease_until_ms = 0 "
+    "WHERE id = ?1",
+  .project_notifications =
+    "SELECT id, endpoint_id, project, type, body, state, attempts, next_at_ms, last_status, "
+    "last_error, last_at_ms, created_at_ms FROM notifications WHERE project = ?1 "
+    "ORDER BY created_at_ms DESC, id DESC LIMIT ?2",
 };
 
 constexpr std::string_view k_insert_status_event =
