@@ -84,6 +84,18 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     return method == "DELETE" ? delete_deploy_hook(name, action.substr(k_hooks.size() + 1), context)
                               : method_not_allowed("DELETE");
   }
+  constexpr std::string_view k_notifications = "notifications";
+  if (action == k_notifications) {
+    if (method == "POST") {
+      return add_notification_endpoint(name, request, context);
+    }
+    return method == "GET" ? list_notifications(name, context) : method_not_allowed("GET, POST");
+  }
+  if (action.starts_with("notifications/")) {
+    return method == "DELETE" ? delete_notification_endpoint(
+                                  name, action.substr(k_notifications.size() + 1), context)
+                              : method_not_allowed("DELETE");
+  }
   if (action == "webhook") {
     return method == "GET" ? get_webhook(name, context) : method_not_allowed("GET");
   }

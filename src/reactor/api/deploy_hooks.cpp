@@ -1,9 +1,9 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
-#include "reactor/util/text.hpp"
 #include "reactor/core/project_request.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/password.hpp"
+#include "reactor/util/text.hpp"
 
 #include <boost/json/serialize.hpp>
 

@@ -28,5 +28,4 @@ std::string queue_reason(const store::QueuePlace& place);
 // "{id}" in the template replaced by the id.
 std::string site_url(std::string_view url_template, std::string_view id);
 
-
 } // namespace reactor::api

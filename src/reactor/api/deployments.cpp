@@ -214,6 +214,10 @@ cancel_deployment(std::string_view id, ApiContext& context)
 net::Response
 delete_deployment(std::string_view id, ApiContext& context)
 {
+  auto found = context.store.find_deployment(id);
+  if (!found) {
+    return store_failure(found.error());
+  }
   auto outcome = context.store.delete_deployment(id);
   if (!outcome) {
     return store_failure(outcome.error());
@@ -239,6 +243,9 @@ delete_deployment(std::string_view id, ApiContext& context)
     context.on_deleted(id);
   }
   util::log::info("deployment.deleted", { { "id", id } });
+  if (const auto& deleted = *found) {
+    notify("deployment.deleted", *deleted, context);
+  }
   return net::json_response(
     200,
     boost::json::serialize(boost::json::object{ { "id", std::string(id) }, { "deleted", true } }));

@@ -106,6 +106,22 @@ util::Result<std::string> new_webhook_secret(std::string_view project, ApiContex
 // {"github": "/hooks/github/<project>", ...}
 boost::json::object webhook_paths(std::string_view project);
 
+// Notifications (notifications.cpp): POST /projects/<name>/notifications {"url", "events"?}
+// (201 with the signing secret, shown this once; 400 for a URL or event it cannot take),
+// GET of the same (the endpoints and the latest deliveries with their answers), DELETE
+// /projects/<name>/notifications/<id> (204).
+net::Response add_notification_endpoint(std::string_view project,
+                                        const net::Request& request,
+                                        ApiContext& context);
+net::Response list_notifications(std::string_view project, ApiContext& context);
+net::Response delete_notification_endpoint(std::string_view project,
+                                           std::string_view id,
+                                           ApiContext& context);
+// Queues a `type` notification of the deployment to its project's endpoints that asked
+// for it (promoted, rolled_back, deleted: the API's own changes; the change feed's status
+// changes are the notifier's). A failure is logged: what it reports has happened.
+void notify(std::string_view type, const core::Deployment& deployment, ApiContext& context);
+
 // Project variables (project_env.cpp): GET /projects/<name>/env (names, scopes, updatedAt;
 // never values), PUT /projects/<name>/env/<NAME> {"value", "scopes"?} (201 created, 200
 // replaced; 400 bad name or body), DELETE /projects/<name>/env/<NAME> (204; 404 absent).

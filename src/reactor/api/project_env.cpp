@@ -2,9 +2,9 @@
 
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
-#include "reactor/util/text.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/secret_box.hpp"
+#include "reactor/util/text.hpp"
 
 #include <boost/json/serialize.hpp>
 

@@ -1,10 +1,10 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/api/handlers.hpp"
-#include "reactor/util/text.hpp"
 #include "reactor/core/build_settings.hpp"
 #include "reactor/core/project_request.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/password.hpp"
+#include "reactor/util/text.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -160,6 +160,7 @@ move_production(const core::Project& project,
   }
   util::log::info(rollback ? "project.rolled_back" : "project.promoted",
                   { { "project", project.name }, { "id", target }, { "previous", expected } });
+  notify(rollback ? "deployment.rolled_back" : "deployment.promoted", *deployment, context);
   auto updated = find_project(project.name, context);
   return updated ? project_response(200, *updated, context) : std::move(updated.error());
 }

@@ -10,6 +10,7 @@
 #include "reactor/builder/worker_pool.hpp"
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
+#include "reactor/notify/notifier.hpp"
 #include "reactor/store/feed_follower.hpp"
 #include "reactor/util/key_file.hpp"
 #include "reactor/util/log.hpp"
@@ -416,6 +417,10 @@ run_node(const ServeOptions& given, Roles roles)
   if (roles.worker) {
     check_builder(workers, workers_config);
   }
+  notify::Notifier notifier(store,
+                            { .allow_loopback = options.allow_local_repos,
+                              .secrets_key = secrets_key ? &*secrets_key : nullptr,
+                              .site_url = workers_config.pipeline.site_url });
 
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(store, objects, options.edge_cache_bytes);
@@ -465,6 +470,7 @@ run_node(const ServeOptions& given, Roles roles)
   if (roles.worker) {
     workers.start();
     collector.start(std::chrono::duration_cast<std::chrono::seconds>(options.gc_interval));
+    notifier.start(); // a worker's job too: any node may send what any node queued
   }
 
   std::atomic<bool> stopped{ false };

@@ -149,6 +149,7 @@ ClientCommands::ClientCommands(CLI::App& app)
   add_env_commands(app);
   add_deploy_hook_commands(app);
   add_webhook_commands(app);
+  add_notify_commands(app);
   m_promote_command =
     add_command(app, "promote", "Serve a deployment at its project's production URL", m_client);
   add_id(*m_promote_command, m_id);
@@ -224,6 +225,29 @@ ClientCommands::add_webhook_commands(CLI::App& app)
   m_webhook_rotate_command->add_option("project", m_webhook_project, "The project")->required();
 }
 
+void
+ClientCommands::add_notify_commands(CLI::App& app)
+{
+  auto* notify = app.add_subcommand("notify", "Where a project's deployment events are POSTed");
+  notify->require_subcommand(1);
+  m_notify_add_command = add_command(
+    *notify, "add", "Add an endpoint (its signing secret is shown this once)", m_client);
+  m_notify_add_command->add_option("project", m_notify.project, "The project")->required();
+  m_notify_add_command->add_option("url", m_notify.url, "Where to POST: https://…")->required();
+  m_notify_add_command
+    ->add_option("--events",
+                 m_notify.events,
+                 "Only these, comma-separated: deployment.ready,deployment.error (default: all)")
+    ->delimiter(',');
+  m_notify_list_command = add_command(
+    *notify, "ls", "List the endpoints and the latest deliveries with their answers", m_client);
+  m_notify_list_command->add_option("project", m_notify.project, "The project")->required();
+  m_notify_remove_command = add_command(
+    *notify, "rm", "Remove an endpoint (what it still had to get is dropped)", m_client);
+  m_notify_remove_command->add_option("project", m_notify.project, "The project")->required();
+  m_notify_remove_command->add_option("id", m_notify.id, "The endpoint: ep_…")->required();
+}
+
 std::optional<int>
 ClientCommands::run() const
 {
@@ -280,6 +304,15 @@ ClientCommands::run() const
   }
   if (m_hook_remove_command->parsed()) {
     return remove_deploy_hook(m_client, m_hook.project, m_hook.name);
+  }
+  if (m_notify_add_command->parsed()) {
+    return add_notification_endpoint(m_client, m_notify);
+  }
+  if (m_notify_list_command->parsed()) {
+    return list_notifications(m_client, m_notify.project);
+  }
+  if (m_notify_remove_command->parsed()) {
+    return remove_notification_endpoint(m_client, m_notify.project, m_notify.id);
   }
   if (m_webhook_show_command->parsed()) {
     return show_webhook(m_client, m_webhook_project);

@@ -31,6 +31,7 @@ private:
   void add_env_commands(CLI::App& app);
   void add_deploy_hook_commands(CLI::App& app);
   void add_webhook_commands(CLI::App& app);
+  void add_notify_commands(CLI::App& app);
 
   ClientOptions m_client;
   DeployOptions m_deploy;
@@ -66,6 +67,10 @@ private:
   std::string m_webhook_project;
   CLI::App* m_webhook_show_command = nullptr;
   CLI::App* m_webhook_rotate_command = nullptr;
+  NotifyOptions m_notify;
+  CLI::App* m_notify_add_command = nullptr;
+  CLI::App* m_notify_list_command = nullptr;
+  CLI::App* m_notify_remove_command = nullptr;
   CLI::App* m_promote_command = nullptr;
   CLI::App* m_rollback_command = nullptr;
   CLI::App* m_dlq_command = nullptr;

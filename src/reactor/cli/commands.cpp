@@ -831,6 +831,79 @@ print_payload_urls(const ClientOptions& client, const boost::json::object& webho
 } // namespace
 
 int
+add_notification_endpoint(const ClientOptions& client, const NotifyOptions& options)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  boost::json::object body{ { "url", options.url } };
+  if (!options.events.empty()) {
+    boost::json::array events;
+    for (const auto& event : options.events) {
+      events.emplace_back(event);
+    }
+    body["events"] = std::move(events);
+  }
+  auto endpoint = expect_object(
+    client,
+    api->post("/projects/" + options.project + "/notifications", boost::json::serialize(body)),
+    201);
+  if (!endpoint) {
+    return report(client, endpoint.error());
+  }
+  if (client.json) {
+    print_json(boost::json::serialize(*endpoint));
+    return k_exit_ok;
+  }
+  std::cout << "Notification endpoint " << text_of(*endpoint, "id") << " of project "
+            << options.project << " gets "
+            << (options.events.empty() ? std::string("every event") : "the events asked for")
+            << " at " << text_of(*endpoint, "url") << ", signed (Standard Webhooks) with\n  "
+            << text_of(*endpoint, "secret")
+            << "\nKeep this secret: it is shown only now (remove the endpoint to revoke it).\n";
+  return k_exit_ok;
+}
+
+int
+list_notifications(const ClientOptions& client, std::string_view project)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto listed =
+    expect_object(client, api->get("/projects/" + std::string(project) + "/notifications"), 200);
+  if (!listed) {
+    return report(client, listed.error());
+  }
+  if (client.json) {
+    print_json(boost::json::serialize(*listed));
+    return k_exit_ok;
+  }
+  const auto* endpoints = listed->if_contains("endpoints");
+  const auto* deliveries = listed->if_contains("deliveries");
+  if (endpoints == nullptr || !endpoints->is_array() || endpoints->get_array().empty()) {
+    std::cout << "No notification endpoints yet: add one with `reactor notify add`\n";
+  } else {
+    print_text(notification_endpoints_table(endpoints->get_array()));
+  }
+  if (deliveries != nullptr && deliveries->is_array() && !deliveries->get_array().empty()) {
+    std::cout << "\n";
+    print_text(notifications_table(deliveries->get_array()));
+  }
+  return k_exit_ok;
+}
+
+int
+remove_notification_endpoint(const ClientOptions& client,
+                             std::string_view project,
+                             std::string_view id)
+{
+  return remove_of_project(client, project, "notifications", id);
+}
+
+int
 show_webhook(const ClientOptions& client, std::string_view project)
 {
   auto api = connect(client);

@@ -137,6 +137,21 @@ struct DeployHookOptions
 // branches), delete one.
 int create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options);
 int list_deploy_hooks(const ClientOptions& client, std::string_view project);
+struct NotifyOptions
+{
+  std::string project;
+  std::string url;
+  std::vector<std::string> events; // none: all
+  std::string id;
+};
+// A project's notification endpoints: add one (its signing secret printed this once),
+// list them with the latest deliveries and their answers, delete one.
+int add_notification_endpoint(const ClientOptions& client, const NotifyOptions& options);
+int list_notifications(const ClientOptions& client, std::string_view project);
+int remove_notification_endpoint(const ClientOptions& client,
+                                 std::string_view project,
+                                 std::string_view id);
+
 // `reactor hooks show <project>`: the payload URL for each Git host, and whether the
 // project has a secret.
 int show_webhook(const ClientOptions& client, std::string_view project);

@@ -203,6 +203,43 @@ deploy_hooks_table(const boost::json::array& hooks)
 }
 
 std::string
+notification_endpoints_table(const boost::json::array& endpoints)
+{
+  return object_table(
+    { "ID", "URL", "EVENTS", "CREATED" }, endpoints, [](const boost::json::object& endpoint) {
+      std::string events;
+      if (const auto* list = endpoint.if_contains("events"); list != nullptr && list->is_array()) {
+        for (const auto& event : list->get_array()) {
+          events += (events.empty() ? "" : ",") + std::string(event.as_string());
+        }
+      }
+      return std::vector<std::string>{ text_of(endpoint, "id"),
+                                       text_of(endpoint, "url"),
+                                       events.empty() ? "all" : events,
+                                       short_time(text_of(endpoint, "createdAt")) };
+    });
+}
+
+std::string
+notifications_table(const boost::json::array& notifications)
+{
+  return object_table(
+    { "ID", "ENDPOINT", "TYPE", "STATE", "ATTEMPTS", "ANSWER", "CREATED" },
+    notifications,
+    [](const boost::json::object& notification) {
+      const auto error = text_of(notification, "lastError");
+      const auto status = text_of(notification, "lastStatus");
+      return std::vector<std::string>{ text_of(notification, "id"),
+                                       text_of(notification, "endpointId"),
+                                       text_of(notification, "type"),
+                                       text_of(notification, "state"),
+                                       text_of(notification, "attempts"),
+                                       or_dash(error.empty() ? status : error),
+                                       short_time(text_of(notification, "createdAt")) };
+    });
+}
+
+std::string
 project_fields(const boost::json::object& project)
 {
   std::string text = table({

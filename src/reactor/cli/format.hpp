@@ -48,6 +48,9 @@ std::string env_table(const boost::json::array& variables);
 
 // `reactor deploy-hook ls`: a header, then a row per hook: name, branch, when it was made.
 std::string deploy_hooks_table(const boost::json::array& hooks);
+// A project's notification endpoints, and its latest notifications with their answers.
+std::string notification_endpoints_table(const boost::json::array& endpoints);
+std::string notifications_table(const boost::json::array& notifications);
 
 // A queued deployment's place and why it waits: "#2, waiting for a free worker (1 build
 // running, 1 deployment ahead)"; empty when it is not waiting in the queue.

@@ -2,9 +2,12 @@
 
 #include "reactor/core/build_settings.hpp"
 #include "reactor/core/deploy_hook.hpp"
+#include "reactor/core/notification.hpp"
 #include "reactor/core/repo_url.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <initializer_list>
@@ -312,6 +315,56 @@ parse_deploy_hook_request(std::string_view body)
     branch = std::move(*checked);
   }
   return DeployHookRequest{ .name = std::move(*name), .branch = std::move(*branch) };
+}
+
+util::Result<NotificationRequest>
+parse_notification_request(std::string_view body, bool allow_local)
+{
+  auto object = body_object(
+    body, R"({"url": "https://example.com/hooks/reactor", "events": ["deployment.ready"]})", false);
+  if (!object) {
+    return std::unexpected(object.error());
+  }
+  if (auto known = check_fields(*object, { "url", "events" }, false); !known) {
+    return std::unexpected(known.error());
+  }
+  auto url = string_field(*object, "url");
+  if (!url) {
+    return std::unexpected(url.error());
+  }
+  const auto parsed = boost::urls::parse_absolute_uri(*url);
+  if (url->size() > 2048 || !parsed ||
+      (parsed->scheme() != "https" && parsed->scheme() != "http") || !parsed->has_authority() ||
+      parsed->encoded_host().empty() || parsed->has_userinfo()) {
+    return util::fail("url must be an http or https URL with a host and no credentials, such as "
+                      "https://example.com/hooks/reactor");
+  }
+  if (auto host = check_url_host(*parsed, "url", allow_local); !host) {
+    return std::unexpected(host.error());
+  }
+  NotificationRequest request{ .url = std::move(*url) };
+  if (const auto* events = object->if_contains("events"); events != nullptr) {
+    const auto* list = events->if_array();
+    if (list == nullptr) {
+      return util::fail("events must be a list of event names, such as [\"deployment.ready\"]");
+    }
+    for (const auto& event : *list) {
+      const auto* name = event.if_string();
+      if (name == nullptr || std::ranges::find(k_notification_events, std::string_view(*name)) ==
+                               k_notification_events.end()) {
+        std::string known_events;
+        for (const auto known : k_notification_events) {
+          known_events += (known_events.empty() ? "" : ", ") + std::string(known);
+        }
+        return util::fail("events: " + boost::json::serialize(event) +
+                          " is not an event; use some of " + known_events);
+      }
+      if (std::ranges::find(request.events, std::string_view(*name)) == request.events.end()) {
+        request.events.emplace_back(*name);
+      }
+    }
+  }
+  return request;
 }
 
 util::Result<std::optional<std::string>>

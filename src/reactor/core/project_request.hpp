@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace reactor::core {
 
@@ -48,6 +49,17 @@ struct DeployHookRequest
   std::string branch;
 };
 util::Result<DeployHookRequest> parse_deploy_hook_request(std::string_view body);
+
+// POST /projects/<name>/notifications's body: {"url", "events"?}: an http(s) URL Reactor
+// may reach (loopback only when `allow_local`) and some of core::k_notification_events
+// (none: all). Errors say what to fix (400).
+struct NotificationRequest
+{
+  std::string url;
+  std::vector<std::string> events;
+};
+util::Result<NotificationRequest> parse_notification_request(std::string_view body,
+                                                             bool allow_local);
 
 // Parses promote's and rollback's body: {"deploymentId"}; nullopt when it is absent (an
 // empty body too) and `required` is false.

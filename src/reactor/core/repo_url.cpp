@@ -31,33 +31,33 @@ is_loopback_name(const std::string& name)
   return name == "localhost" || name.ends_with(".localhost");
 }
 
-// Refuses hosts that spell an address Reactor must not reach. Names are resolved and
-// their addresses checked again when the worker clones (builder/clone_target).
+} // namespace
+
 util::Result<std::string>
-check_host(const boost::urls::url_view& url, bool allow_local)
+check_url_host(const boost::urls::url_view& url, std::string_view field, bool allow_local)
 {
   namespace ip = boost::asio::ip;
   std::optional<ip::address> address;
   if (url.host_type() == boost::urls::host_type::ipv6) {
     address = ip::address_v6(url.host_ipv6_address().to_bytes());
   } else if (url.host_type() == boost::urls::host_type::ipvfuture) {
-    return util::fail("repoUrl host " + std::string(url.encoded_host()) +
+    return util::fail(std::string(field) + " host " + std::string(url.encoded_host()) +
                       " is not an address Reactor can reach: give a host name");
   } else {
     std::string name = util::ascii_lowercase(url.encoded_host());
     if (name.find('%') != std::string::npos) {
-      return util::fail("repoUrl host must not be percent-encoded: write '" +
+      return util::fail(std::string(field) + " host must not be percent-encoded: write '" +
                         std::string(url.host()) + "' as plain text");
     }
     if (name.ends_with('.')) {
-      return util::fail("repoUrl host '" + name + "' must not end with a dot");
+      return util::fail(std::string(field) + " host '" + name + "' must not end with a dot");
     }
     if (is_loopback_name(name)) {
       if (allow_local) {
         return name;
       }
-      return util::fail("repoUrl points at this machine (" + name +
-                        "); local repositories are allowed only with --allow-local-repos");
+      return util::fail(std::string(field) + " points at this machine (" + name +
+                        "); local addresses are allowed only with --allow-local-repos");
     }
     auto numeric = parse_numeric_ipv4(name);
     if (!numeric) {
@@ -69,13 +69,11 @@ check_host(const boost::urls::url_view& url, bool allow_local)
     address = **numeric;
   }
   if (auto refused = refused_address(*address, allow_local)) {
-    return util::fail("repoUrl host " + std::string(url.encoded_host()) +
+    return util::fail(std::string(field) + " host " + std::string(url.encoded_host()) +
                       " is refused: " + *refused);
   }
   return address->to_string();
 }
-
-} // namespace
 
 util::Result<std::string>
 validate_repo_url(std::string_view url, bool allow_local)
@@ -123,7 +121,7 @@ validate_repo_url(std::string_view url, bool allow_local)
   if (parsed->has_userinfo()) {
     return util::fail("repoUrl must not contain credentials: Reactor clones public repositories");
   }
-  if (auto host = check_host(*parsed, allow_local); !host) {
+  if (auto host = check_url_host(*parsed, "repoUrl", allow_local); !host) {
     return std::unexpected(host.error());
   }
   return std::string(url);
