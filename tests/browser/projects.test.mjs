@@ -3,6 +3,8 @@
 // back with a confirmation each, and change its settings, with a bad value explained.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -150,7 +152,7 @@ describe('projects in the web UI', () => {
     // A deploy hook: its URL shown once, and calling it builds the branch.
     await page.getByLabel('Hook name').fill('cms-publish');
     await page.getByRole('button', { name: 'Add hook' }).click();
-    const url = await page.locator('.hook-url').innerText();
+    const url = await page.locator('.confirm .hook-url').innerText();
     assert.match(url, new RegExp(`^${base}/deploy-hooks/[0-9a-f]{64}$`));
     await page.getByRole('list', { name: 'Deploy hooks' }).getByText('builds main').waitFor();
     const called = await request(server.port, { method: 'POST', path: new URL(url).pathname });
@@ -159,5 +161,58 @@ describe('projects in the web UI', () => {
     await page.getByText('No deploy hooks yet.').waitFor();
     assert.equal((await request(server.port, { method: 'POST', path: new URL(url).pathname })).status, 404);
     await page.close();
+  });
+
+  test('Git webhooks show their payload URLs and a new secret once; notifications list their deliveries', async () => {
+    const receiver = await new Promise((resolve) => {
+      const listening = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+      listening.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    const page = await browser.newPage();
+    await page.goto(`${base}/p/shop/settings`);
+    const urls = page.getByRole('list', { name: 'Payload URLs' });
+    await urls.getByText(`${base}/hooks/github/shop`).waitFor();
+    await urls.getByText(`${base}/hooks/gitlab/shop`).waitFor();
+    await page.getByRole('button', { name: 'Make a new secret' }).click();
+    const secret = await page.locator('.confirm .hook-url').innerText();
+    assert.match(secret, /^[0-9a-f]{64}$/);
+    const body = '{"zen":"Non-blocking is better than blocking."}';
+    const ping = await request(server.port, {
+      method: 'POST',
+      path: '/hooks/github/shop',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'ping',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+      body,
+    });
+    assert.equal(ping.status, 200, ping.body);
+
+    await page.getByLabel('URL', { exact: true }).fill(`http://127.0.0.1:${receiver.address().port}/in`);
+    // The build command set above fails the build: its error is what gets announced.
+    await page.getByRole('checkbox', { name: 'deployment.ready' }).check();
+    await page.getByRole('checkbox', { name: 'deployment.error' }).check();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const notifications = page.getByRole('region', { name: 'Notifications' });
+    assert.match(await notifications.locator('.confirm .hook-url').innerText(), /^whsec_/);
+    await page.getByRole('list', { name: 'Notification endpoints' }).getByText('deployment.ready, deployment.error').waitFor();
+    const queued = await request(server.port, {
+      method: 'POST', path: '/projects/shop/deployments', headers: { 'content-type': 'application/json' }, body: '{}',
+    });
+    assert.equal(queued.status, 202, queued.body);
+    await waitFor(server.port, JSON.parse(queued.body).id);
+    for (let tries = 0; ; tries++) {
+      await page.reload();
+      const table = page.getByRole('table', { name: 'Latest deliveries' });
+      if ((await table.count()) > 0 && /delivered/.test(await table.innerText())) break;
+      assert.ok(tries < 40, `the delivery shows as delivered: ${(await request(server.port, { path: '/projects/shop/notifications' })).body}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await screenshot(page, 'project-hooks');
+    await page.getByRole('button', { name: /^Remove http:/ }).click();
+    await page.getByText('No notification endpoints yet.').waitFor();
+    await page.close();
+    receiver.close();
   });
 });

@@ -1,40 +1,16 @@
 // A project's deploy hooks: secret URLs that build a branch when anything POSTs to them
 // (a CMS's publish button, cron). A new hook's URL is shown once; the list has names only.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { createDeployHook, deleteDeployHook, listDeployHooks } from './api.js';
 import Field, { FormFooter } from './Field.jsx';
+import { useEditableList } from './hooks.js';
+import ShownOnce from './ShownOnce.jsx';
 
 export default function DeployHooks({ project }) {
-  const [hooks, setHooks] = useState(null);
+  const { items: hooks, busy, message, run } = useEditableList(() => listDeployHooks(project.name), project.name);
   const [name, setName] = useState('');
   const [branch, setBranch] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState(null); // {ok, text}
   const [created, setCreated] = useState(null); // the URL to show this once
-  const [version, setVersion] = useState(0);
-
-  useEffect(() => {
-    let stopped = false;
-    listDeployHooks(project.name)
-      .then((list) => !stopped && setHooks(list))
-      .catch((failure) => !stopped && setMessage({ ok: false, text: failure.message }));
-    return () => {
-      stopped = true;
-    };
-  }, [project.name, version]);
-
-  const run = async (call) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await call();
-      setVersion((v) => v + 1);
-    } catch (failure) {
-      setMessage({ ok: false, text: failure.message });
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const create = (event) => {
     event.preventDefault();
@@ -74,15 +50,7 @@ export default function DeployHooks({ project }) {
       ) : (
         hooks && <p className="muted">No deploy hooks yet.</p>
       )}
-      {created && (
-        <div className="confirm" role="status">
-          <p>Its URL, shown only now:</p>
-          <code className="hook-url">{created}</code>
-          <button type="button" className="button small" onClick={() => navigator.clipboard?.writeText(created)}>
-            Copy
-          </button>
-        </div>
-      )}
+      {created && <ShownOnce label="Its URL" value={created} />}
       <form onSubmit={create} noValidate aria-label="Add a deploy hook">
         <Field name="hookName" label="Hook name" value={name} onChange={setName} placeholder="cms-publish" required />
         <Field name="hookBranch" label="Branch it builds" value={branch} onChange={setBranch} placeholder={project.productionBranch ?? 'main'} />

@@ -5,6 +5,8 @@ import { useEffect, useState } from 'react';
 import { updateProject } from './api.js';
 import Field, { FormFooter } from './Field.jsx';
 import DeployHooks from './DeployHooks.jsx';
+import GitWebhooks from './GitWebhooks.jsx';
+import Notifications from './Notifications.jsx';
 import ProjectEnv from './ProjectEnv.jsx';
 import { useProject } from './hooks.js';
 import { BUILD_SETTINGS } from './model.js';
@@ -142,7 +144,9 @@ export default function ProjectSettings({ name }) {
         <FormFooter message={result} busy={saving} label="Save" busyLabel="Saving…" />
       </form>
       <ProjectEnv project={project} onChanged={reload} />
+      <GitWebhooks project={project} />
       <DeployHooks project={project} />
+      <Notifications project={project} />
     </>
   );
 }

@@ -170,3 +170,28 @@ export async function listDeployHooks(name) {
 export function deleteDeployHook(name, hook) {
   return call('DELETE', `${projectPath(name)}/deploy-hooks/${encodeURIComponent(hook)}`);
 }
+
+// {paths: {github, gitlab, gitea}, secretSet, contentType}: never the secret itself.
+export function getWebhook(name) {
+  return call('GET', `${projectPath(name)}/webhook`);
+}
+
+// A new webhook secret, {paths, secret}: shown this once; the old one stops working.
+export function rotateWebhookSecret(name) {
+  return call('POST', `${projectPath(name)}/webhook/secret`, {});
+}
+
+// {endpoints: [{id, url, events, createdAt}], deliveries: [{id, endpointId, type, state,
+// attempts, lastStatus, lastError, lastAttemptAt, nextAttemptAt, createdAt}]}.
+export function listNotifications(name) {
+  return call('GET', `${projectPath(name)}/notifications`);
+}
+
+// {url, events?} → the endpoint with its signing secret, shown this once.
+export function addNotificationEndpoint(name, endpoint) {
+  return call('POST', `${projectPath(name)}/notifications`, endpoint);
+}
+
+export function deleteNotificationEndpoint(name, id) {
+  return call('DELETE', `${projectPath(name)}/notifications/${encodeURIComponent(id)}`);
+}

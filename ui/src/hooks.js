@@ -253,3 +253,40 @@ export function useProject(name) {
 
   return { project, deployments, error, notFound, reload: () => setVersion((v) => v + 1), setProject };
 }
+
+// A list a settings section shows and changes: `load()` gives it, run(change) applies a
+// change, then loads it again; `message` ({ok, text}) says how the last change went.
+export function useEditableList(load, key) {
+  const [items, setItems] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState(null);
+  const [version, setVersion] = useState(0);
+
+  useEffect(() => {
+    let stopped = false;
+    load()
+      .then((loaded) => !stopped && setItems(loaded))
+      .catch((failure) => !stopped && setMessage({ ok: false, text: failure.message }));
+    return () => {
+      stopped = true;
+    };
+    // `load` is a new function on every render; `key` says when it would load anew.
+  }, [key, version]);
+
+  const run = async (change) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await change();
+      setVersion((v) => v + 1);
+      return true;
+    } catch (failure) {
+      setMessage({ ok: false, text: failure.message });
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return { items, busy, message, setMessage, run };
+}
