@@ -4,8 +4,9 @@
 #include <openssl/ssl.h>
 
 #include <array>
-#include <cstring>
+#include <cerrno>
 #include <fstream>
+#include <system_error>
 
 namespace reactor::tls {
 
@@ -69,7 +70,7 @@ unreadable(const std::filesystem::path& path)
   if (file) {
     return {};
   }
-  return std::strerror(errno);
+  return std::error_code(errno, std::generic_category()).message();
 }
 
 } // namespace
