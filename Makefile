@@ -28,8 +28,15 @@ test: build format-check lint unit-test fuzz e2e-test browser-test test-asan tes
 unit-test:
 	scripts/with-postgres.sh scripts/with-s3.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# The project files run again on PostgreSQL, each on a database of its own.
+E2E_ON_POSTGRES = projects project_events skew_protection env
+
 e2e-test:
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/
+	for file in $(E2E_ON_POSTGRES); do \
+	  REACTOR_E2E_POSTGRES=1 REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh \
+	    node --experimental-websocket --test tests/e2e/$$file.test.mjs || exit 1; \
+	done
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh scripts/with-s3.sh node --experimental-websocket --test tests/scaleout/
 
 # libFuzzer targets (fuzz/), built by clang 19 with ASan and UBSan in a project of their own

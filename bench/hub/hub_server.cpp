@@ -280,7 +280,7 @@ main(int argc, char** argv)
     ids.push_back(deployment.id);
   }
 
-  hub::Hub hub(store);
+  hub::Hub hub(store, "localhost");
   store::FeedFollower feed(store,
                            [&hub](const std::vector<core::Event>& events) { hub.deliver(events); });
   std::atomic<std::int64_t> committed_at{ 0 };

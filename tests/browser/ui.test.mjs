@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { makeRepo, startServer, tempDir, tinyApp } from '../e2e/harness.mjs';
+import { makeRepo, request, startServer, tempDir, tinyApp } from '../e2e/harness.mjs';
 import { launchBrowser, screenshot, startServerAt, waitForStatus } from './browser.mjs';
 
 const PHONE = { width: 390, height: 844 };
@@ -192,6 +192,47 @@ setTimeout(() => clearInterval(timer), 5000);\n${chatty['build.js']}`;
     await waitForStatus(page, 'DEPLOYED');
     await page.waitForTimeout(200);
     assert.ok((await position()).bottomGap <= 24, JSON.stringify(await position()));
+    await page.close();
+  });
+
+  test('the form sends every build setting, hides variable values, and a reload keeps each phase total', async () => {
+    const page = await browser.newPage();
+    const secret = 'greeting-from-the-form';
+    const repo = makeRepo({
+      'package.json': JSON.stringify({ name: 'settings', scripts: { compile: 'node compile.js' } }),
+      'compile.js': `require('fs').mkdirSync('out', { recursive: true });
+require('fs').writeFileSync('out/index.html', '<h1>' + process.env.GREETING + '</h1>');`,
+    });
+    await page.goto(`${base}/`);
+    await page.getByLabel('Git repository URL').fill(repo);
+    await page.getByRole('button', { name: /build settings/ }).click();
+    await page.getByLabel('Build command').fill('npm run compile');
+    await page.getByLabel('Output directory').fill('out');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByLabel('Variable 1 name').fill('GREETING');
+    await page.getByLabel('Variable 1 value').fill(secret);
+    assert.equal(await page.getByLabel('Variable 1 value').getAttribute('type'), 'password');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.waitForURL(/\/d\/[a-z0-9]{10}$/);
+    await waitForStatus(page, 'DEPLOYED');
+    const id = new URL(page.url()).pathname.split('/').pop();
+    const site = await request(server.port, { host: `${id}.localhost:${server.port}` });
+    assert.equal(site.body, `<h1>${secret}</h1>`);
+    const deployment = await (await fetch(`${base}/deployments/${id}`)).json();
+    assert.equal(deployment.build.buildCommand, 'npm run compile');
+    assert.equal(deployment.build.outputDir, 'out');
+    assert.deepEqual(deployment.settings.env, ['GREETING']);
+    assert.ok(!(await page.content()).includes(secret), 'the value is never shown');
+
+    // After a reload, each phase shows its total as the server measured it.
+    await page.reload();
+    await waitForStatus(page, 'DEPLOYED');
+    const timeline = page.getByRole('list', { name: 'Phases' });
+    const totals = deployment.build.durationsMs;
+    for (const [label, key] of [['Queued', 'queue'], ['Installing', 'install'], ['Building', 'build']]) {
+      const text = await timeline.locator('li', { hasText: label }).innerText();
+      assert.ok(text.includes(`${(totals[key] / 1000).toFixed(1)} s`), `${label}: ${text} vs ${totals[key]} ms`);
+    }
     await page.close();
   });
 

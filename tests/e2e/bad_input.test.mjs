@@ -33,10 +33,10 @@ describe('the API refuses bad requests with a message that says what to fix', ()
     });
   }
 
-  test('a body over 64 KiB gets 413', async () => {
+  test('a body over 96 KiB gets 413', async () => {
     const res = await request(server.port, {
       method: 'POST', path: '/deploy', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ repoUrl: 'https://github.com/owner/app.git', pad: 'x'.repeat(70 * 1024) }),
+      body: JSON.stringify({ repoUrl: 'https://github.com/owner/app.git', pad: 'x'.repeat(100 * 1024) }),
     });
     assert.equal(res.status, 413);
   });

@@ -1,4 +1,4 @@
-// The command-line client (`reactor deploy|ls|status|logs|cancel|rm|gc|dlq`) against the real
+// The command-line client (`reactor deploy|ls|status|logs|cancel|rm|gc|dlq|project|env`) against the real
 // server: every command with --json, exit codes, and the messages a person reads when
 // something is wrong.
 import assert from 'node:assert/strict';
@@ -19,12 +19,14 @@ after(async () => { await server.stop(); });
 
 // Runs the client against `serverUrl` (through REACTOR_URL); resolves {code, stdout, stderr}.
 // `onStdout(stdoutSoFar)` sees the output as it arrives.
-function reactor(args, { env = {}, onStdout } = {}) {
+// `input` is written to its stdin.
+function reactor(args, { env = {}, onStdout, input } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, args, {
       env: { ...process.env, REACTOR_URL: serverUrl, REACTOR_API_TOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (input !== undefined) child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; onStdout?.(stdout); });
@@ -404,4 +406,35 @@ test('projects from the command line: create, deploy, show, promote, roll back, 
 
   assert.equal((await reactor(['project', 'rm', 'blog'])).code, 0);
   assert.equal((await reactor(['project', 'show', 'blog'])).code, 1);
+});
+
+test('variables from the command line: set (flag or stdin), ls, rm; values never printed', async () => {
+  const repoUrl = makeRepo(tinyApp());
+  assert.equal((await reactor(['project', 'create', 'vars', repoUrl, '--production-branch', 'main'])).code, 0);
+  const added = await reactor(['env', 'set', 'vars', 'API_KEY', '--value', 'flag-secret-1']);
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /Added API_KEY of project vars/);
+  const piped = await reactor(['env', 'set', 'vars', 'API_KEY', '--scope', 'preview', '--json'], { input: 'stdin-secret-2\n' });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.deepEqual(parseJson(piped).scopes, ['preview']);
+  const bad = await reactor(['env', 'set', 'vars', 'BAD-NAME', '--value', 'x']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /not a variable name/);
+  assert.equal((await reactor(['env', 'set', 'vars', 'X', '--value', 'x', '--scope', 'staging'])).code, 2);
+
+  const table = await reactor(['env', 'ls', 'vars']);
+  assert.match(table.stdout, /^NAME\s+SCOPES\s+UPDATED\nAPI_KEY\s+preview\s+\d{4}-/);
+  const listed = parseJson(await reactor(['env', 'ls', 'vars', '--json']));
+  assert.deepEqual(listed.env.map((v) => v.name), ['API_KEY']);
+  const shown = await reactor(['project', 'show', 'vars']);
+  assert.match(shown.stdout, /API_KEY\s+preview/);
+  for (const output of [added.stdout, piped.stdout, table.stdout, JSON.stringify(listed), shown.stdout]) {
+    assert.ok(!output.includes('flag-secret-1') && !output.includes('stdin-secret-2'), output);
+  }
+  assert.equal((await reactor(['env', 'rm', 'vars', 'API_KEY'])).code, 0);
+  const again = await reactor(['env', 'rm', 'vars', 'API_KEY']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no variable named 'API_KEY'/);
+  assert.equal((await reactor(['env', 'ls', 'vars'])).stdout, 'No variables yet: add one with `reactor env set`\n');
+  assert.equal((await reactor(['project', 'rm', 'vars'])).code, 0);
 });

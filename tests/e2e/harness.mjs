@@ -27,10 +27,18 @@ export function tempDir(prefix) {
 // `launcher`: a command that execs the server (e.g. ['prlimit', '--nofile=64:64']).
 // `listen: null` leaves the address to a config file or REACTOR_LISTEN, which must name
 // port 0: the port is read back from the log either way.
+// With REACTOR_E2E_POSTGRES=1, under scripts/with-postgres.sh, servers keep their metadata
+// in its PostgreSQL database instead of SQLite (make e2e-test runs the project files so).
+export const POSTGRES_URL = process.env.REACTOR_E2E_POSTGRES ? process.env.REACTOR_TEST_POSTGRES_URL : undefined;
+
+function metadataStore(args) {
+  return POSTGRES_URL && !args.includes('--db') ? ['--db', POSTGRES_URL] : [];
+}
+
 export async function startServer({ args = [], env = {}, dataDir = tempDir('reactor-data-'), allowLocal = true, launcher = [], listen = '127.0.0.1:0' } = {}) {
   // Tests post many deployments from one address: no rate limit unless a test sets one.
   const rateLimit = args.includes('--deploy-rate-limit') ? [] : ['--deploy-rate-limit', '0'];
-  const argv = ['serve', ...(listen ? ['--listen', listen] : []), '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...rateLimit, ...args];
+  const argv = ['serve', ...(listen ? ['--listen', listen] : []), '--data-dir', dataDir, ...(allowLocal ? ['--allow-local-repos'] : []), ...rateLimit, ...metadataStore(args), ...args];
   const [command, ...commandArgs] = [...launcher, BIN, ...argv];
   const child = spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';

@@ -42,8 +42,7 @@ test('vercel.json: a rewrite, a redirect and a header are served; unsupported ke
     }),
   });
   assert.equal(final.status, 'DEPLOYED', log);
-  assert.match(log, /Read vercel\.json: build command, output folder, 2 redirects and rewrites, 1 header rule/);
-  assert.match(log, /vercel\.json: cleanUrls: not supported as a setting/);
+  assert.match(log, /Read vercel\.json: build command, output folder, 5 redirects and rewrites, 1 header rule/);
   assert.match(log, /vercel\.json: "functions": not supported; ignored/);
 
   const rewritten = await site(server.port, id, '/app/settings/profile');
@@ -52,6 +51,13 @@ test('vercel.json: a rewrite, a redirect and a header are served; unsupported ke
   const redirected = await site(server.port, id, '/old/hello');
   assert.equal(redirected.status, 308);
   assert.equal(redirected.headers.location, '/new/hello');
+  // cleanUrls: a path ending in .html goes to the one without, which serves the file.
+  for (const [from, to] of [['/app.html', '/app'], ['/index.html', '/']]) {
+    const clean = await site(server.port, id, from);
+    assert.equal(clean.status, 308, from);
+    assert.equal(clean.headers.location, to);
+  }
+  assert.equal((await site(server.port, id, '/app')).body, 'the app');
   const asset = await site(server.port, id, '/assets/site.css');
   assert.equal(asset.headers['x-served-by'], 'reactor');
   assert.equal((await site(server.port, id, '/')).headers['x-served-by'], undefined);
@@ -87,6 +93,29 @@ package = "@netlify/plugin-lighthouse"
   const redirected = await site(server.port, id, '/go/a/b');
   assert.equal(redirected.status, 302);
   assert.equal(redirected.headers.location, '/target/a/b');
+});
+
+test('netlify.toml [build.environment] and vercel.json build.env reach the build; the request\'s variables win', async () => {
+  // The build writes what it was given.
+  const writer = {
+    'package.json': JSON.stringify({ name: 'env-from-file', private: true, scripts: { build: 'node write.js' } }),
+    'write.js': `require('fs').mkdirSync('dist', { recursive: true });
+require('fs').writeFileSync('dist/env.json', JSON.stringify({ a: process.env.FROM_FILE, b: process.env.BOTH, node: process.version }));`,
+  };
+  const netlify = await deployed({
+    ...writer,
+    'netlify.toml': '[build.environment]\nFROM_FILE = "netlify"\nBOTH = "file"\nNODE_VERSION = "20"\n',
+  }, { env: { BOTH: 'request' } });
+  assert.equal(netlify.final.status, 'DEPLOYED', netlify.log);
+  const seen = JSON.parse((await site(server.port, netlify.id, '/env.json')).body);
+  assert.equal(seen.a, 'netlify');
+  assert.equal(seen.b, 'request');
+  assert.match(seen.node, /^v20\./);
+  assert.match(netlify.log, /netlify\.toml.*Node\.js version, 2 build variables/);
+
+  const vercel = await deployed({ ...writer, 'vercel.json': JSON.stringify({ build: { env: { FROM_FILE: 'vercel' } } }) });
+  assert.equal(vercel.final.status, 'DEPLOYED', vercel.log);
+  assert.equal(JSON.parse((await site(server.port, vercel.id, '/env.json')).body).a, 'vercel');
 });
 
 test('_redirects comes first; the request\'s settings win over the file\'s', async () => {

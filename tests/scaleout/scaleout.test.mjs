@@ -557,3 +557,42 @@ test('skew protection and a protection change reach a separate edge process', { 
     await stopAll([api, worker, edge]);
   }
 });
+
+test('variables sealed by the api open on a separate worker given a copy of its key, and only there', { skip, timeout: 240000 }, async () => {
+  const backends = freshBackends('env');
+  const api = await startRole('api', backends);
+  const key = join(api.dataDir, 'secrets.key'); // made by the api's first start
+  const keyless = await startRole('worker', backends);
+  const put = (path, body, method = 'POST') => request(api.port, {
+    method, path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  let worker;
+  try {
+    assert.match(keyless.output(), /secrets\.no_key/);
+    const repoUrl = makeRepo({
+      'package.json': JSON.stringify({ name: 'env', scripts: { build: 'node build.js' } }),
+      'build.js': `require('fs').mkdirSync('dist', { recursive: true });
+require('fs').writeFileSync('dist/index.html', '<h1>' + process.env.API_TOKEN + '</h1>');`,
+    });
+    assert.equal((await put('/projects', { name: 'shop', repoUrl, productionBranch: 'main' })).status, 201);
+    assert.equal((await put('/projects/shop/env/API_TOKEN', { value: 'sealed-by-the-api' }, 'PUT')).status, 201);
+
+    const refused = JSON.parse((await put('/projects/shop/deployments', {})).body);
+    const failed = await waitFor(api.port, refused.id, { timeoutMs: 90000 });
+    assert.equal(failed.status, 'ERROR');
+    assert.match(failed.error, /no secrets key/);
+    await keyless.stop();
+
+    worker = await startRole('worker', { ...backends, args: ['--secrets-key-file', key] });
+    const built = JSON.parse((await put('/projects/shop/deployments', {})).body);
+    assert.equal((await waitFor(api.port, built.id, { timeoutMs: 90000 })).status, 'DEPLOYED');
+    const edge = await startRole('edge', backends);
+    try {
+      assert.match((await request(edge.port, { host: 'shop.localhost' })).body, /<h1>sealed-by-the-api<\/h1>/);
+    } finally {
+      await stopAll([edge]);
+    }
+  } finally {
+    await stopAll([api, keyless, ...(worker ? [worker] : [])]);
+  }
+});

@@ -1,5 +1,8 @@
 import DeployForm from './DeployForm.jsx';
 import DeploymentView from './DeploymentView.jsx';
+import ProjectSettings from './ProjectSettings.jsx';
+import ProjectView from './ProjectView.jsx';
+import ProjectsView from './ProjectsView.jsx';
 import { useConnectionState, useRecentDeployments } from './hooks.js';
 import RecentList from './RecentList.jsx';
 import TokenDialog, { ForgetTokenButton } from './TokenDialog.jsx';
@@ -13,6 +16,21 @@ function Logo() {
       <circle cx="16" cy="16" r="3" fill="currentColor" />
     </svg>
   );
+}
+
+function Page({ route, onDeployed }) {
+  switch (route.name) {
+    case 'deployment':
+      return <DeploymentView key={route.id} id={route.id} />;
+    case 'projects':
+      return <ProjectsView />;
+    case 'project':
+      return <ProjectView key={route.project} name={route.project} />;
+    case 'settings':
+      return <ProjectSettings key={route.project} name={route.project} />;
+    default:
+      return <DeployForm onDeployed={onDeployed} />;
+  }
 }
 
 export default function App() {
@@ -35,6 +53,9 @@ export default function App() {
           </Link>
           <div className="topbar-actions">
             <ForgetTokenButton />
+            <Link to="/p" className="button small" aria-current={route.name === 'projects' ? 'page' : undefined}>
+              Projects
+            </Link>
             {route.name !== 'home' && (
               <Link to="/" className="button small">
                 New deployment
@@ -50,7 +71,7 @@ export default function App() {
       )}
       <main id="main" className="layout">
         <div className="primary">
-          {route.name === 'deployment' ? <DeploymentView key={route.id} id={route.id} /> : <DeployForm onDeployed={onDeployed} />}
+          <Page route={route} onDeployed={onDeployed} />
         </div>
         <aside className="secondary" aria-label="Recent deployments">
           <RecentList items={recent.items} error={recent.error} currentId={route.id} />

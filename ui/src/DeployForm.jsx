@@ -1,5 +1,7 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { createDeployment } from './api.js';
+import Field, { FormFooter } from './Field.jsx';
+import { BUILD_SETTINGS } from './model.js';
 
 const EXAMPLE = 'https://github.com/owner/app.git';
 const SCHEMES = ['https:', 'http:', 'git:', 'file:'];
@@ -39,59 +41,46 @@ export function validate({ repoUrl, ref, rootDir }) {
   return errors;
 }
 
+const FIELDS = ['ref', 'rootDir', 'env', ...BUILD_SETTINGS.map(({ name }) => name)];
+
 // The API's 400 message names the field it is about ("ref …", "rootDir …"); anything
 // else is about the URL.
 function fieldOf(message) {
-  if (/^ref\b/.test(message)) return 'ref';
-  if (/^rootDir\b/.test(message)) return 'rootDir';
-  return 'repoUrl';
+  return FIELDS.find((field) => new RegExp(`^${field}\\b`).test(message)) ?? 'repoUrl';
 }
 
-function Field({ name, label, hint, value, onChange, onBlur, error, placeholder, required, inputMode, autoFocus }) {
-  const id = useId();
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
-  const describedBy = [hint && hintId, error && errorId].filter(Boolean).join(' ') || undefined;
+// Build variables: a name and a value per row, the value hidden as it is typed.
+function EnvEditor({ rows, onChange, error }) {
+  const set = (index, key) => (event) =>
+    onChange(rows.map((row, at) => (at === index ? { ...row, [key]: event.target.value } : row)));
   return (
-    <div className={`field field-${name}${error ? ' has-error' : ''}`}>
-      <label htmlFor={id}>
-        {label}
-        {!required && <span className="optional"> (optional)</span>}
-      </label>
-      <input
-        id={id}
-        name={name}
-        type="text"
-        value={value}
-        placeholder={placeholder}
-        onChange={(event) => onChange(event.target.value)}
-        onBlur={onBlur}
-        aria-invalid={error ? 'true' : 'false'}
-        aria-describedby={describedBy}
-        aria-required={required ? 'true' : undefined}
-        autoComplete="off"
-        autoCapitalize="off"
-        autoCorrect="off"
-        spellCheck="false"
-        inputMode={inputMode}
-        autoFocus={autoFocus}
-      />
-      {hint && !error && (
-        <p className="hint" id={hintId}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p className="field-error" id={errorId}>
-          {error}
-        </p>
-      )}
-    </div>
+    <fieldset className={`env-editor${error ? ' has-error' : ''}`}>
+      <legend>Build variables</legend>
+      {rows.map((row, index) => (
+        <div className="env-row" key={index}>
+          <input aria-label={`Variable ${index + 1} name`} placeholder="VITE_API_URL" value={row.name} onChange={set(index, 'name')} autoComplete="off" spellCheck="false" />
+          <input aria-label={`Variable ${index + 1} value`} type="password" placeholder="value" value={row.value} onChange={set(index, 'value')} autoComplete="new-password" />
+          <button type="button" className="button small" onClick={() => onChange(rows.filter((_, at) => at !== index))} aria-label={`Remove variable ${index + 1}`}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="button small" onClick={() => onChange([...rows, { name: '', value: '' }])}>
+        Add variable
+      </button>
+      {error && <p className="field-error">{error}</p>}
+    </fieldset>
   );
 }
 
 export default function DeployForm({ onDeployed }) {
-  const [values, setValues] = useState({ repoUrl: '', ref: '', rootDir: '' });
+  const [values, setValues] = useState(() => ({
+    repoUrl: '',
+    ref: '',
+    rootDir: '',
+    ...Object.fromEntries(BUILD_SETTINGS.map(({ name }) => [name, ''])),
+  }));
+  const [envRows, setEnvRows] = useState([]);
   const [errors, setErrors] = useState({});
   const [touched, setTouched] = useState({});
   const [submitting, setSubmitting] = useState(false);
@@ -126,7 +115,9 @@ export default function DeployForm({ onDeployed }) {
       return;
     }
     setSubmitting(true);
-    const request = { repoUrl: values.repoUrl.trim(), ref: values.ref.trim(), rootDir: values.rootDir.trim() };
+    const request = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.trim()]));
+    const env = envRows.filter((row) => row.name.trim() !== '');
+    if (env.length > 0) request.env = Object.fromEntries(env.map((row) => [row.name.trim(), row.value]));
     try {
       const created = await createDeployment(request);
       onDeployed(created, request);
@@ -170,7 +161,7 @@ export default function DeployForm({ onDeployed }) {
           onClick={() => setShowOptions((open) => !open)}
         >
           <span className="chevron" aria-hidden="true" />
-          Branch and root directory
+          Branch, root directory and build settings
         </button>
         <div id="deploy-options" className="options-fields" hidden={!showOptions}>
           <Field
@@ -193,18 +184,13 @@ export default function DeployForm({ onDeployed }) {
             error={errors.rootDir}
             placeholder="apps/web"
           />
+          {BUILD_SETTINGS.map(({ name, label, placeholder }) => (
+            <Field key={name} name={name} label={label} value={values[name]} onChange={set(name)} error={errors[name]} placeholder={placeholder} />
+          ))}
+          <EnvEditor rows={envRows} onChange={setEnvRows} error={errors.env} />
         </div>
       </div>
-      {formError && (
-        <p className="form-error" role="alert">
-          {formError}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="submit" className="button primary" disabled={submitting}>
-          {submitting ? 'Deploying…' : 'Deploy'}
-        </button>
-      </div>
+      <FormFooter message={formError && { ok: false, text: formError }} busy={submitting} label="Deploy" busyLabel="Deploying…" />
     </form>
   );
 }

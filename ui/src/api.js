@@ -100,3 +100,73 @@ export async function listDeployments(limit = 20) {
 export function cancelDeployment(id) {
   return call('POST', `/deployments/${encodeURIComponent(id)}/cancel`);
 }
+
+// Projects (README.md, "Projects").
+const projectPath = (name) => `/projects/${encodeURIComponent(name)}`;
+
+export async function listProjects() {
+  const json = await call('GET', '/projects');
+  return json.projects ?? [];
+}
+
+export function getProject(name) {
+  return call('GET', projectPath(name));
+}
+
+// {name, repoUrl, productionBranch?}; empty fields are left out.
+export function createProject(project) {
+  const body = {};
+  for (const [key, value] of Object.entries(project)) {
+    if (value !== undefined && value !== null && value !== '') body[key] = value;
+  }
+  return call('POST', '/projects', body);
+}
+
+export function updateProject(name, changes) {
+  return call('PATCH', projectPath(name), changes);
+}
+
+export async function listProjectDeployments(name) {
+  const json = await call('GET', `${projectPath(name)}/deployments`);
+  return json.deployments ?? [];
+}
+
+// Builds `ref` (a branch, tag or commit), or the production branch without one.
+export async function deployProject(name, ref) {
+  const created = await call('POST', `${projectPath(name)}/deployments`, ref ? { ref } : {});
+  window.dispatchEvent(new Event(DEPLOYED_EVENT));
+  return created;
+}
+
+export function promoteDeployment(name, deploymentId) {
+  return call('POST', `${projectPath(name)}/promote`, { deploymentId });
+}
+
+export function rollbackProject(name, deploymentId) {
+  return call('POST', `${projectPath(name)}/rollback`, deploymentId ? { deploymentId } : {});
+}
+
+const variablePath = (name, variable) => `${projectPath(name)}/env/${encodeURIComponent(variable)}`;
+
+// Saves a build variable; the answer ({name, scopes, updatedAt}) never holds its value.
+export function setProjectVariable(name, variable, value, scopes) {
+  return call('PUT', variablePath(name, variable), { value, scopes });
+}
+
+export function deleteProjectVariable(name, variable) {
+  return call('DELETE', variablePath(name, variable));
+}
+
+// {name, branch?} → {name, branch, createdAt, token, path}: the token is shown this once.
+export function createDeployHook(name, hook) {
+  return call('POST', `${projectPath(name)}/deploy-hooks`, hook);
+}
+
+export async function listDeployHooks(name) {
+  const json = await call('GET', `${projectPath(name)}/deploy-hooks`);
+  return json.deployHooks ?? [];
+}
+
+export function deleteDeployHook(name, hook) {
+  return call('DELETE', `${projectPath(name)}/deploy-hooks/${encodeURIComponent(hook)}`);
+}

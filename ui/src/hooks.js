@@ -1,5 +1,5 @@
 import { useEffect, useReducer, useState, useSyncExternalStore } from 'react';
-import { ApiError, DEPLOYED_EVENT, getDeployment, listDeployments } from './api.js';
+import { ApiError, DEPLOYED_EVENT, getDeployment, getProject, listDeployments, listProjectDeployments } from './api.js';
 import { connectionStates, live } from './live.js';
 import { initialState, isFinal, reducer } from './model.js';
 
@@ -201,4 +201,55 @@ export function useNow(active, periodMs = 1000) {
     return () => clearInterval(timer);
   }, [active, periodMs]);
   return now;
+}
+
+// Changes come in bursts (a build's statuses, its aliases' moves): one reload per burst.
+const PROJECT_RELOAD_MS = 150;
+
+// One project and its deployments, reloaded whenever its live feed on /ws says something
+// changed (a status, an alias); `reload` also reloads after the page's own calls.
+export function useProject(name) {
+  const [project, setProject] = useState(null);
+  const [deployments, setDeployments] = useState(null);
+  const [error, setError] = useState(null);
+  const [notFound, setNotFound] = useState(false);
+  const [version, setVersion] = useState(0);
+
+  useEffect(() => {
+    let timer = null;
+    const changed = () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        setVersion((v) => v + 1);
+      }, PROJECT_RELOAD_MS);
+    };
+    const stop = live('status').watchProject(name, changed);
+    return () => {
+      stop();
+      if (timer) clearTimeout(timer);
+    };
+  }, [name]);
+
+  useEffect(() => {
+    let stopped = false;
+    (async () => {
+      try {
+        const [loaded, list] = await Promise.all([getProject(name), listProjectDeployments(name)]);
+        if (stopped) return;
+        setProject(loaded);
+        setDeployments(list);
+        setError(null);
+        setNotFound(false);
+      } catch (failure) {
+        if (stopped) return;
+        if (failure instanceof ApiError && failure.status === 404) setNotFound(true);
+        else setError(failure.message);
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }, [name, version]);
+
+  return { project, deployments, error, notFound, reload: () => setVersion((v) => v + 1), setProject };
 }

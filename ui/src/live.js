@@ -1,8 +1,8 @@
 // WebSockets on /ws shared by the whole page (README.md, "API": the /ws protocol).
 //
-// Each watched deployment is registered once per connection. On a history connection it
-// registers with "since" and the connection remembers the last sequence number it saw, so
-// a reconnect resumes exactly where it stopped and nothing is shown twice. A dropped
+// Each watched deployment (or project) is registered once per connection. On a history
+// connection it registers with "since" and the connection remembers the last sequence
+// number it saw, so a reconnect resumes exactly where it stopped and nothing is shown twice. A dropped
 // connection is reopened with exponential backoff and every watch registered again.
 
 const FIRST_RETRY_MS = 500;
@@ -20,7 +20,9 @@ class LiveConnection {
     this.state = 'idle'; // idle | connecting | open | offline
     this.retries = 0;
     this.retryTimer = null;
-    this.watches = new Map(); // id → {lastSeq, ready, listeners: Set}
+    // key ("<id>" or "project:<name>") → {subject, lastSeq, ready, listeners: Set}, where
+    // subject is {id} or {project} as the register message names it.
+    this.watches = new Map();
     this.stateListeners = new Set();
     window.addEventListener('online', () => this.reconnectNow());
     document.addEventListener('visibilitychange', () => {
@@ -31,20 +33,29 @@ class LiveConnection {
   // Calls `listener(message)` for the deployment's STATUS_UPDATE messages (and its LOG
   // messages on a history connection). Returns the function that stops watching.
   watch(id, listener) {
-    let entry = this.watches.get(id);
+    return this.add(id, { id }, listener);
+  }
+
+  // Calls `listener(message)` for the project's STATUS_UPDATE and ALIAS_UPDATE messages.
+  watchProject(name, listener) {
+    return this.add(`project:${name}`, { project: name }, listener);
+  }
+
+  add(key, subject, listener) {
+    let entry = this.watches.get(key);
     if (!entry) {
-      entry = { lastSeq: 0, ready: false, listeners: new Set() };
-      this.watches.set(id, entry);
-      this.register(id, entry);
+      entry = { subject, lastSeq: 0, ready: false, listeners: new Set() };
+      this.watches.set(key, entry);
+      this.register(entry);
     }
     const own = { listener };
     entry.listeners.add(own);
     this.ensureOpen();
     return () => {
       entry.listeners.delete(own);
-      if (entry.listeners.size === 0 && this.watches.get(id) === entry) {
-        this.watches.delete(id);
-        this.send({ action: 'unregister', id });
+      if (entry.listeners.size === 0 && this.watches.get(key) === entry) {
+        this.watches.delete(key);
+        this.send({ action: 'unregister', ...subject });
       }
     };
   }
@@ -60,11 +71,11 @@ class LiveConnection {
     for (const listener of this.stateListeners) listener(state);
   }
 
-  register(id, entry) {
+  register(entry) {
     // Events of an earlier watch of this id may still be on the way: the new watch's come
     // after the server's SYSTEM answer to this registration.
     entry.ready = false;
-    const message = { action: 'register', id };
+    const message = { action: 'register', ...entry.subject };
     if (this.history) message.since = entry.lastSeq;
     this.send(message);
   }
@@ -99,7 +110,7 @@ class LiveConnection {
     socket.addEventListener('open', () => {
       this.retries = 0;
       this.setState('open');
-      for (const [id, entry] of this.watches) this.register(id, entry);
+      for (const entry of this.watches.values()) this.register(entry);
     });
     socket.addEventListener('message', (event) => this.receive(event.data));
     socket.addEventListener('close', () => {
@@ -134,17 +145,24 @@ class LiveConnection {
       return;
     }
     if (message.type === 'SYSTEM') {
-      // "Registered for updates on deployment <id>"; should the wording not name the id,
-      // every registration waiting for its answer takes it.
+      // "Registered for updates on deployment <id>" (or "on project <name>"); should the
+      // wording not name it, every registration waiting for its answer takes it.
       const text = String(message.message ?? '');
-      const named = [...this.watches].filter(([id]) => text.includes(id));
-      for (const [, entry] of named.length > 0 ? named : this.watches) entry.ready = true;
+      const entries = [...this.watches.values()];
+      const named = entries.filter(({ subject }) => text.endsWith(` ${subject.id ?? subject.project}`));
+      for (const entry of named.length > 0 ? named : entries) entry.ready = true;
       return;
     }
+    if (message.type === 'ALIAS_UPDATE' || message.type === 'STATUS_UPDATE') {
+      this.deliver(message.project && this.watches.get(`project:${message.project}`), message);
+    }
     if (message.type !== 'STATUS_UPDATE' && message.type !== 'LOG') return;
-    const entry = this.watches.get(message.id);
-    if (!entry || !entry.ready) return;
     if (message.type === 'LOG' && !this.history) return;
+    this.deliver(this.watches.get(message.id), message);
+  }
+
+  deliver(entry, message) {
+    if (!entry || !entry.ready) return;
     if (this.history && typeof message.seq === 'number') {
       if (message.seq <= entry.lastSeq) return; // already seen before a reconnect
       entry.lastSeq = message.seq;
@@ -155,7 +173,8 @@ class LiveConnection {
 
 // Two connections, so that the two kinds of watch never meet on the server (it keeps one
 // watch per deployment and connection): `history` replays every event and the build log
-// (the deployment page); `status` gives the current status and its changes (the list).
+// (the deployment page); `status` gives the current status and its changes (the list and
+// the project page, which watches its project there).
 const connections = {};
 
 export function live(kind) {

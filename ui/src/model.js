@@ -1,3 +1,13 @@
+// The build settings a deployment or a project may set, as the API names them (rootDir,
+// the app's folder, is asked for beside them).
+export const BUILD_SETTINGS = [
+  { name: 'installCommand', label: 'Install command', placeholder: 'detected: npm ci, pnpm install, …' },
+  { name: 'buildCommand', label: 'Build command', placeholder: 'detected: npm run build' },
+  { name: 'outputDir', label: 'Output directory', placeholder: 'detected: dist, build, …' },
+  { name: 'packageManager', label: 'Package manager', placeholder: 'pnpm@10 (default: from package.json)' },
+  { name: 'nodeVersion', label: 'Node.js version', placeholder: '18 (default: .nvmrc, engines, or 20)' },
+];
+
 // What the UI knows about statuses and phases, and the reducer that turns a deployment's
 // /ws events into its status, phase timeline and build log.
 
@@ -29,6 +39,9 @@ function stepOf(status, phase) {
   return null;
 }
 
+// The build info's name of each step's total (GET /deployments/<id>: build.durationsMs).
+const DURATION_KEYS = { queued: 'queue', cloning: 'clone', installing: 'install', building: 'build', uploading: 'upload' };
+
 // "[reactor] Cloned commit … in 0.4 s", "[reactor] npm run build finished in 2.1 s",
 // "[reactor] Published 3 files (…) in 0.0 s": the time the current phase's work took.
 const MEASURED = /^\[reactor\] .* in (\d+(?:\.\d+)?) s$/;
@@ -43,7 +56,7 @@ export function initialState() {
     lastSeq: 0,
     logs: [], // {seq, line}
     // Timeline: one entry per step entered, in order; times are epoch ms when known.
-    steps: [], // {key, startedAt, endedAt, measuredMs}
+    steps: [], // {key, startedAt, endedAt, measuredMs, totalMs}
     finishedAt: null,
     // The status the GET returned before the watch began: events up to the one matching
     // it are history (their arrival time means nothing), later ones are live.
@@ -76,13 +89,17 @@ function withDeployment(state, deployment) {
   return next;
 }
 
-// Fills in the times the server knows: the queue starts at createdAt, and the current
-// step (or the end) at updatedAt.
+// Fills in the times the server knows: each finished step's total from the build info, the
+// queue's start at createdAt, and the current step's (or the end's) at updatedAt.
 function datedSteps(steps, deployment) {
   if (steps.length === 0) return steps;
   const created = parseTime(deployment.createdAt);
   const updated = parseTime(deployment.updatedAt);
-  return steps.map((step, index) => {
+  const totals = deployment.build?.durationsMs ?? {};
+  return steps.map((step) => {
+    const totalMs = totals[DURATION_KEYS[step.key]];
+    return typeof totalMs === 'number' && totalMs !== step.totalMs ? { ...step, totalMs } : step;
+  }).map((step, index) => {
     let { startedAt } = step;
     if (startedAt == null && step.key === 'queued' && index === 0) startedAt = created;
     const last = index === steps.length - 1;
@@ -109,7 +126,7 @@ function applyStatus(state, message, live, now) {
     if (current && current.endedAt == null) {
       steps = [...steps.slice(0, -1), { ...current, endedAt: at }];
     }
-    if (key) steps = [...steps, { key, startedAt: at, endedAt: null, measuredMs: null }];
+    if (key) steps = [...steps, { key, startedAt: at, endedAt: null, measuredMs: null, totalMs: null }];
   }
   return {
     ...state,
@@ -168,13 +185,13 @@ export function reducer(state, action) {
   }
 }
 
-// The duration to show for a step: what the log measured, else what was watched.
+// The duration to show for a step: its total as the server measured it, else what was
+// watched, else (a step that ran before a reload) what the log's last measured line says.
 export function stepDuration(step, now) {
-  if (step.measuredMs != null) return step.measuredMs;
-  if (step.startedAt == null) return null;
+  if (step.totalMs != null) return step.totalMs;
   const end = step.endedAt ?? now;
-  if (end == null) return null;
-  return Math.max(0, end - step.startedAt);
+  if (step.startedAt != null && end != null) return Math.max(0, end - step.startedAt);
+  return step.measuredMs;
 }
 
 export function formatDuration(ms) {

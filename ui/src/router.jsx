@@ -1,4 +1,6 @@
-// Client-side routing on the history API: `/` is the home page, `/d/<id>` a deployment.
+// Client-side routing on the history API: `/` is the home page, `/d/<id>` a deployment,
+// `/p` the projects, `/p/<name>` a project and `/p/<name>/settings` its settings (paths the
+// API does not use, so a reload finds the page).
 import { useSyncExternalStore } from 'react';
 
 const NAVIGATE = 'reactor:navigate';
@@ -26,11 +28,18 @@ export function usePath() {
 export function matchRoute(path) {
   const match = /^\/d\/([^/]+)\/?$/.exec(path);
   if (match) return { name: 'deployment', id: decodeURIComponent(match[1]) };
+  if (/^\/p\/?$/.test(path)) return { name: 'projects' };
+  const project = /^\/p\/([^/]+)(\/settings)?\/?$/.exec(path);
+  if (project) return { name: project[2] ? 'settings' : 'project', project: decodeURIComponent(project[1]) };
   return { name: 'home' };
 }
 
 export function deploymentPath(id) {
   return `/d/${encodeURIComponent(id)}`;
+}
+
+export function projectPath(name, page = '') {
+  return `/p/${encodeURIComponent(name)}${page ? `/${page}` : ''}`;
 }
 
 // An <a> that navigates in place on a plain left click and behaves as a link otherwise.

@@ -48,9 +48,12 @@ redrive_dead_letter(std::string_view id, ApiContext& context)
   if (!deployment) {
     return unknown_deployment(id);
   }
-  return net::json_response(
-    202,
-    boost::json::serialize(deployment_json(*deployment, site_url(context.site_url_template, id))));
+  AliasLookup aliases(context);
+  auto json = deployment_view(*deployment, aliases, context);
+  if (!json) {
+    return store_failure(json.error());
+  }
+  return net::json_response(202, boost::json::serialize(*json));
 }
 
 } // namespace reactor::api

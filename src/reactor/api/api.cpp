@@ -72,6 +72,33 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     return method == "GET" ? list_project_deployments(name, request, context)
                            : method_not_allowed("GET, POST");
   }
+  constexpr std::string_view k_hooks = "deploy-hooks";
+  if (action == k_hooks) {
+    if (method == "POST") {
+      return create_deploy_hook(name, request, context);
+    }
+    return method == "GET" ? list_deploy_hooks(name, context) : method_not_allowed("GET, POST");
+  }
+  if (action.starts_with("deploy-hooks/")) {
+    return method == "DELETE" ? delete_deploy_hook(name, action.substr(k_hooks.size() + 1), context)
+                              : method_not_allowed("DELETE");
+  }
+  constexpr std::string_view k_env = "env";
+  if (action == k_env) {
+    return method == "GET" ? list_env(name, context) : method_not_allowed("GET");
+  }
+  if (action.starts_with("env/")) {
+    const std::string_view variable = action.substr(k_env.size() + 1);
+    if (method == "PUT") {
+      return set_env(name, variable, request, context);
+    }
+    return method == "DELETE" ? delete_env(name, variable, context)
+                              : method_not_allowed("PUT, DELETE");
+  }
+  if (action == "events") {
+    return method == "GET" ? stream_project_events(name, request, context)
+                           : method_not_allowed("GET");
+  }
   if (action == "promote") {
     return method == "POST" ? promote(name, request, context) : method_not_allowed("POST");
   }
@@ -82,12 +109,22 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     404, "No such endpoint: " + std::string(method) + " " + std::string(request.target));
 }
 
+constexpr std::string_view k_deploy_hook_prefix = "/deploy-hooks/";
+
 // A call that queues a build (rate-limited per client).
 bool
 queues_build(std::string_view path, std::string_view method)
 {
-  return method == "POST" &&
-         (path == "/deploy" || (path.starts_with("/projects/") && path.ends_with("/deployments")));
+  return method == "POST" && (path == "/deploy" || path.starts_with(k_deploy_hook_prefix) ||
+                              (path.starts_with("/projects/") && path.ends_with("/deployments")));
+}
+
+// A deploy hook's URL is its own credential, for callers that can send neither the API
+// token nor JSON (a CMS's button, cron): no token, no Origin check, any body.
+bool
+is_deploy_hook_call(const net::Request& request)
+{
+  return request.method == "POST" && request.path().starts_with(k_deploy_hook_prefix);
 }
 
 bool
@@ -115,7 +152,7 @@ refuse_request(const net::Request& request, const ApiContext& context)
                              host_name(request.host));
   }
   const std::string_view origin = request.header("origin");
-  if (is_state_changing(request.method) && !origin.empty() &&
+  if (is_state_changing(request.method) && !origin.empty() && !is_deploy_hook_call(request) &&
       !is_own_origin(origin, request.host, context.api_hosts)) {
     util::log::warn(
       "api.cross_site",
@@ -134,7 +171,7 @@ refuse_body(const net::Request& request)
   const std::string_view path = request.path();
   const bool takes_json = path == "/deploy" && request.method == "POST";
   if (is_state_changing(request.method) && (takes_json || !request.body.empty()) &&
-      !is_json_content_type(request.header("content-type"))) {
+      !is_deploy_hook_call(request) && !is_json_content_type(request.header("content-type"))) {
     const std::string_view given = request.header("content-type");
     return net::json_error(
       415,
@@ -158,7 +195,7 @@ handle(const net::Request& request, ApiContext& context)
   // Watching stays open to anyone; changes and administration need the token.
   const bool changes_state = method != "GET" && method != "HEAD";
   const std::string_view authorization = request.header("authorization");
-  if ((changes_state || path.starts_with("/admin/")) &&
+  if ((changes_state || path.starts_with("/admin/")) && !is_deploy_hook_call(request) &&
       !is_authorized(authorization, context.api_token)) {
     util::log::warn("auth.rejected",
                     { { "method", method },
@@ -208,6 +245,11 @@ handle(const net::Request& request, ApiContext& context)
   }
   if (path.starts_with(k_project_prefix)) {
     return handle_project(path.substr(k_project_prefix.size()), request, context);
+  }
+  if (path.starts_with(k_deploy_hook_prefix)) {
+    return method == "POST"
+             ? run_deploy_hook(path.substr(k_deploy_hook_prefix.size()), request, context)
+             : method_not_allowed("POST");
   }
   constexpr std::string_view k_dead_letters = "/admin/dead-letters";
   constexpr std::string_view k_redrive = "/redrive";

@@ -7,6 +7,7 @@
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 #include "reactor/util/metrics.hpp"
+#include "reactor/util/secret_box.hpp"
 
 #include <functional>
 #include <optional>
@@ -42,6 +43,8 @@ struct ApiContext
   // Host names the API answers for besides loopback (api_host_names): other Host headers
   // get 421, and browsers' requests from other origins 403.
   std::vector<std::string> api_hosts;
+  // Seals the values of project variables; nullptr: setting one answers 503.
+  const util::SecretKey* secrets_key = nullptr;
 };
 
 // The refusal of a request the API must not answer: 421 for a Host it does not answer

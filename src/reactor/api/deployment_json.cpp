@@ -66,9 +66,17 @@ queue_reason(const store::QueuePlace& place)
 
 boost::json::object
 deployment_json(const core::Deployment& deployment,
-                std::string url,
+                std::string_view url_template,
+                std::span<const store::Alias> aliases,
                 const std::optional<store::QueuePlace>& queued)
 {
+  boost::json::array hostnames;
+  for (const auto& alias : aliases) {
+    if (alias.deployment_id == deployment.id) {
+      hostnames.push_back(boost::json::object{ { "label", alias.label },
+                                               { "url", site_url(url_template, alias.label) } });
+    }
+  }
   return boost::json::object{
     { "id", deployment.id },
     { "status", core::to_string(deployment.status) },
@@ -83,7 +91,8 @@ deployment_json(const core::Deployment& deployment,
     { "build", build_info_json(deployment.build_info) },
     { "createdAt", iso8601(deployment.created_at_ms) },
     { "updatedAt", iso8601(deployment.updated_at_ms) },
-    { "url", std::move(url) },
+    { "url", site_url(url_template, deployment.id) },
+    { "aliases", std::move(hostnames) },
     { "queuePosition",
       queued ? boost::json::value(queued->position) : boost::json::value(nullptr) },
     { "queueReason",

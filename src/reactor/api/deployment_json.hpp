@@ -6,16 +6,19 @@
 #include <boost/json/value.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace reactor::api {
 
-// A deployment as GET /deployments/<id> shows it (DESIGN.md wire protocol); of the
+// A deployment as GET /deployments/<id> shows it (DESIGN.md wire protocol), its URL and
+// those of `aliases` (its project's) that point at it made from `url_template`; of the
 // build variables (settings.env) only the names, sorted. While it waits in the queue,
 // `queued` gives its "queuePosition" and "queueReason" (null otherwise).
 boost::json::object deployment_json(const core::Deployment& deployment,
-                                    std::string url,
+                                    std::string_view url_template,
+                                    std::span<const store::Alias> aliases,
                                     const std::optional<store::QueuePlace>& queued = std::nullopt);
 
 // Why a queued deployment waits, in a few words: "waiting for a free worker (2 builds

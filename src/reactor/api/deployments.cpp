@@ -37,10 +37,43 @@ list_limit(const net::Request& request)
   return std::clamp(limit, 1, k_max_list_limit);
 }
 
-// The deployment's JSON with its place in the queue while it waits for a worker.
-util::Result<boost::json::object>
-deployment_with_queue(const core::Deployment& deployment, ApiContext& context)
+net::Response
+deployment_response(unsigned status, const core::Deployment& deployment, ApiContext& context)
 {
+  AliasLookup aliases(context);
+  auto json = deployment_view(deployment, aliases, context);
+  if (!json) {
+    return store_failure(json.error());
+  }
+  return net::json_response(status, boost::json::serialize(*json));
+}
+
+} // namespace
+
+util::Result<std::span<const store::Alias>>
+AliasLookup::of(const core::Deployment& deployment)
+{
+  if (deployment.project.empty()) {
+    return std::span<const store::Alias>{};
+  }
+  auto found = m_by_project.find(deployment.project);
+  if (found == m_by_project.end()) {
+    auto read = m_context.store.project_aliases(deployment.project);
+    if (!read) {
+      return std::unexpected(std::move(read.error()));
+    }
+    found = m_by_project.emplace(deployment.project, std::move(*read)).first;
+  }
+  return std::span<const store::Alias>(found->second);
+}
+
+util::Result<boost::json::object>
+deployment_view(const core::Deployment& deployment, AliasLookup& aliases, ApiContext& context)
+{
+  auto serving = aliases.of(deployment);
+  if (!serving) {
+    return std::unexpected(std::move(serving.error()));
+  }
   std::optional<store::QueuePlace> queued;
   if (deployment.status == core::Status::pending) {
     auto place = context.store.queue_place(deployment.id);
@@ -49,20 +82,8 @@ deployment_with_queue(const core::Deployment& deployment, ApiContext& context)
     }
     queued = *place;
   }
-  return deployment_json(deployment, site_url(context.site_url_template, deployment.id), queued);
+  return deployment_json(deployment, context.site_url_template, *serving, queued);
 }
-
-net::Response
-deployment_response(unsigned status, const core::Deployment& deployment, ApiContext& context)
-{
-  auto json = deployment_with_queue(deployment, context);
-  if (!json) {
-    return store_failure(json.error());
-  }
-  return net::json_response(status, boost::json::serialize(*json));
-}
-
-} // namespace
 
 net::Response
 store_failure(const util::Error& error)
@@ -75,6 +96,12 @@ net::Response
 unknown_deployment(std::string_view id)
 {
   return net::json_error(404, "No deployment with id '" + std::string(id) + "'");
+}
+
+net::Response
+unknown_project(std::string_view name)
+{
+  return net::json_error(404, "No project named '" + std::string(name) + "'");
 }
 
 net::Response
@@ -140,8 +167,9 @@ list_deployments(const net::Request& request, ApiContext& context)
     return store_failure(deployments.error());
   }
   boost::json::array items;
+  AliasLookup aliases(context);
   for (const auto& deployment : *deployments) {
-    auto json = deployment_with_queue(deployment, context);
+    auto json = deployment_view(deployment, aliases, context);
     if (!json) {
       return store_failure(json.error());
     }

@@ -3,8 +3,17 @@
 // Internal to api/: one function per endpoint, each a thin layer over the store or hub.
 
 #include "reactor/api/api.hpp"
+#include "reactor/core/project_env.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <expected>
+#include <map>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace reactor::api {
 
@@ -22,6 +31,11 @@ net::Response delete_deployment(std::string_view id, ApiContext& context);
 
 // Server-Sent Events of one deployment, resuming after Last-Event-ID (or ?since=).
 net::Response stream_events(std::string_view id, const net::Request& request, ApiContext& context);
+// Server-Sent Events of a project: its deployments' status changes and its aliases'
+// moves (ALIAS_UPDATE), resuming after Last-Event-ID (or ?since=); live only without.
+net::Response stream_project_events(std::string_view name,
+                                    const net::Request& request,
+                                    ApiContext& context);
 // The build log as text; with ?follow=1, streamed until the build ends.
 net::Response get_logs(std::string_view id, const net::Request& request, ApiContext& context);
 
@@ -44,17 +58,77 @@ net::Response deploy_project(std::string_view name,
 net::Response list_project_deployments(std::string_view name,
                                        const net::Request& request,
                                        ApiContext& context);
+// Queues a build of the project's `branch` ("": its production branch) with a snapshot of
+// its settings and of the variables of its scope: 202 with the deployment.
+net::Response build_project(const core::Project& project,
+                            std::string_view branch,
+                            const net::Request& request,
+                            ApiContext& context);
 net::Response promote(std::string_view name, const net::Request& request, ApiContext& context);
+
+// Deploy hooks (deploy_hooks.cpp): POST /projects/<name>/deploy-hooks {"name", "branch"?}
+// (201 with the token, shown this once; 409 for a name taken), GET of the same (names and
+// branches), DELETE /projects/<name>/deploy-hooks/<hook> (204), and POST
+// /deploy-hooks/<token>, which builds the hook's branch (202; 404 for a token no hook has).
+net::Response create_deploy_hook(std::string_view project,
+                                 const net::Request& request,
+                                 ApiContext& context);
+net::Response list_deploy_hooks(std::string_view project, ApiContext& context);
+net::Response delete_deploy_hook(std::string_view project,
+                                 std::string_view name,
+                                 ApiContext& context);
+net::Response run_deploy_hook(std::string_view token,
+                              const net::Request& request,
+                              ApiContext& context);
 net::Response rollback(std::string_view name, const net::Request& request, ApiContext& context);
+
+// Project variables (project_env.cpp): GET /projects/<name>/env (names, scopes, updatedAt;
+// never values), PUT /projects/<name>/env/<NAME> {"value", "scopes"?} (201 created, 200
+// replaced; 400 bad name or body), DELETE /projects/<name>/env/<NAME> (204; 404 absent).
+net::Response list_env(std::string_view project, ApiContext& context);
+net::Response set_env(std::string_view project,
+                      std::string_view name,
+                      const net::Request& request,
+                      ApiContext& context);
+net::Response delete_env(std::string_view project, std::string_view name, ApiContext& context);
+// [{name, scopes, updatedAt}] of the variables, as the project's JSON shows them.
+boost::json::array env_json(const std::vector<core::EnvVariable>& variables);
 
 // Prometheus text exposition of the store's counts and the process's counters.
 net::Response metrics_page(ApiContext& context);
 // 200 when the metadata store and the object store answer, else 503.
 net::Response readiness(ApiContext& context);
 
+// The aliases of the projects one answer shows deployments of, each project's read once.
+class AliasLookup
+{
+public:
+  explicit AliasLookup(ApiContext& context)
+    : m_context(context)
+  {
+  }
+
+  // The aliases of the deployment's project (none outside projects).
+  util::Result<std::span<const store::Alias>> of(const core::Deployment& deployment);
+
+private:
+  ApiContext& m_context;
+  std::map<std::string, std::vector<store::Alias>, std::less<>> m_by_project;
+};
+
+// A deployment's JSON (deployment_json) with its aliases, and its place in the queue while
+// it waits for a worker.
+util::Result<boost::json::object> deployment_view(const core::Deployment& deployment,
+                                                  AliasLookup& aliases,
+                                                  ApiContext& context);
+
 // Shared answers.
 net::Response store_failure(const util::Error& error);
 net::Response unknown_deployment(std::string_view id);
+net::Response unknown_project(std::string_view name);
+// The project, or the answer to give instead (404, or the store's failure).
+std::expected<core::Project, net::Response> find_project(std::string_view name,
+                                                         ApiContext& context);
 
 // GET /admin/dead-letters: {"deadLetters": [{deploymentId, receives, reason, deadAt}]}.
 net::Response list_dead_letters(ApiContext& context);

@@ -16,27 +16,6 @@ namespace {
 
 constexpr int k_project_deployments = 100;
 
-net::Response
-unknown_project(std::string_view name)
-{
-  return net::json_error(404, "No project named '" + std::string(name) + "'");
-}
-
-// The project, or the answer to give instead (404, or the store's failure).
-std::expected<core::Project, net::Response>
-find(std::string_view name, ApiContext& context)
-{
-  auto found = context.store.find_project(name);
-  if (!found) {
-    return std::unexpected(store_failure(found.error()));
-  }
-  auto& project = *found;
-  if (!project) {
-    return std::unexpected(unknown_project(name));
-  }
-  return std::move(*project);
-}
-
 // Where the production alias points ("" for nowhere yet).
 util::Result<std::string>
 production_target(std::string_view project, ApiContext& context)
@@ -51,6 +30,7 @@ production_target(std::string_view project, ApiContext& context)
 boost::json::object
 project_json(const core::Project& project,
              const std::vector<store::Alias>& aliases,
+             const std::vector<core::EnvVariable>& variables,
              const ApiContext& context)
 {
   boost::json::array hostnames;
@@ -90,6 +70,7 @@ project_json(const core::Project& project,
     { "url", site_url(context.site_url_template, project.name) },
     { "productionDeploymentId", std::move(production) },
     { "aliases", std::move(hostnames) },
+    { "env", env_json(variables) },
     { "createdAt", iso8601(project.created_at_ms) },
   };
 }
@@ -105,7 +86,11 @@ project_response(unsigned status,
   if (!aliases) {
     return store_failure(aliases.error());
   }
-  auto json = project_json(project, *aliases, context);
+  auto env = context.store.project_env(project.name);
+  if (!env) {
+    return store_failure(env.error());
+  }
+  auto json = project_json(project, *aliases, *env, context);
   if (new_token) {
     json["bypassToken"] = *new_token;
   }
@@ -173,7 +158,7 @@ move_production(const core::Project& project,
   }
   util::log::info(rollback ? "project.rolled_back" : "project.promoted",
                   { { "project", project.name }, { "id", target }, { "previous", expected } });
-  auto updated = find(project.name, context);
+  auto updated = find_project(project.name, context);
   return updated ? project_response(200, *updated, context) : std::move(updated.error());
 }
 
@@ -192,7 +177,7 @@ read_production_move(std::string_view name,
                      bool target_required,
                      ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   if (!project) {
     return std::unexpected(std::move(project.error()));
   }
@@ -210,6 +195,20 @@ read_production_move(std::string_view name,
 }
 
 } // namespace
+
+std::expected<core::Project, net::Response>
+find_project(std::string_view name, ApiContext& context)
+{
+  auto found = context.store.find_project(name);
+  if (!found) {
+    return std::unexpected(store_failure(found.error()));
+  }
+  auto& project = *found;
+  if (!project) {
+    return std::unexpected(unknown_project(name));
+  }
+  return std::move(*project);
+}
 
 net::Response
 create_project(const net::Request& request, ApiContext& context)
@@ -260,7 +259,11 @@ list_projects(ApiContext& context)
     if (!aliases) {
       return store_failure(aliases.error());
     }
-    items.push_back(project_json(project, *aliases, context));
+    auto env = context.store.project_env(project.name);
+    if (!env) {
+      return store_failure(env.error());
+    }
+    items.push_back(project_json(project, *aliases, *env, context));
   }
   return net::json_response(
     200, boost::json::serialize(boost::json::object{ { "projects", std::move(items) } }));
@@ -269,14 +272,14 @@ list_projects(ApiContext& context)
 net::Response
 get_project(std::string_view name, ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   return project ? project_response(200, *project, context) : std::move(project.error());
 }
 
 net::Response
 update_project(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   if (!project) {
     return std::move(project.error());
   }
@@ -285,12 +288,17 @@ update_project(std::string_view name, const net::Request& request, ApiContext& c
     return bad_field(update.error());
   }
   const auto token = store_secrets(*update);
-  auto updated = context.store.update_project(update->project);
+  auto updated = context.store.update_project(*project, update->project);
   if (!updated) {
     return store_failure(updated.error());
   }
-  if (!*updated) {
+  if (*updated == store::ProjectUpdate::missing) {
     return unknown_project(name);
+  }
+  if (*updated == store::ProjectUpdate::changed) {
+    return net::json_error(409,
+                           "Project " + std::string(name) +
+                             " changed meanwhile: read it again and resend the change");
   }
   util::log::info("project.updated",
                   { { "project", name },
@@ -323,7 +331,7 @@ delete_project(std::string_view name, ApiContext& context)
 net::Response
 deploy_project(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  auto project = find(name, context);
+  auto project = find_project(name, context);
   if (!project) {
     return std::move(project.error());
   }
@@ -331,19 +339,34 @@ deploy_project(std::string_view name, const net::Request& request, ApiContext& c
   if (!ref) {
     return net::json_error(400, ref.error().message);
   }
+  return build_project(*project, *ref, request, context);
+}
+
+net::Response
+build_project(const core::Project& project,
+              std::string_view branch,
+              const net::Request& request,
+              ApiContext& context)
+{
   core::Deployment deployment;
-  deployment.repo_url = project->repo_url;
-  deployment.ref = ref->empty() ? project->production_branch : *ref;
+  deployment.repo_url = project.repo_url;
+  deployment.ref = branch.empty() ? project.production_branch : std::string(branch);
   deployment.branch = deployment.ref;
-  deployment.project = project->name;
-  deployment.settings = project->settings; // a snapshot: a rollback serves what was built
+  deployment.project = project.name;
+  deployment.settings = project.settings; // a snapshot: a rollback serves what was built
+  auto variables = context.store.project_env(project.name);
+  if (!variables) {
+    return store_failure(variables.error());
+  }
+  deployment.env = core::variables_in_scope(
+    *variables, core::is_production_branch(project, deployment.branch)); // a snapshot too
   return enqueue_deployment(std::move(deployment), request, context);
 }
 
 net::Response
 list_project_deployments(std::string_view name, const net::Request& request, ApiContext& context)
 {
-  if (auto project = find(name, context); !project) {
+  if (auto project = find_project(name, context); !project) {
     return std::move(project.error());
   }
   auto deployments = context.store.list_project_deployments(name, k_project_deployments);
@@ -352,10 +375,14 @@ list_project_deployments(std::string_view name, const net::Request& request, Api
   }
   const auto branch = request.query("branch");
   boost::json::array items;
+  AliasLookup aliases(context);
   for (const auto& deployment : *deployments) {
     if (!branch || deployment.branch == *branch) {
-      items.push_back(
-        deployment_json(deployment, site_url(context.site_url_template, deployment.id)));
+      auto json = deployment_view(deployment, aliases, context);
+      if (!json) {
+        return store_failure(json.error());
+      }
+      items.push_back(std::move(*json));
     }
   }
   return net::json_response(

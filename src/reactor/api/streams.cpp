@@ -20,6 +20,22 @@ parse_seq(std::string_view text)
   return seq;
 }
 
+// A streamed response from `outbox`, which unwatches at its end.
+net::Response
+streamed(std::shared_ptr<net::Outbox> outbox,
+         hub::Hub::WatchId watch_id,
+         std::string content_type,
+         ApiContext& context)
+{
+  net::Response response;
+  response.headers.emplace_back("Content-Type", std::move(content_type));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.headers.emplace_back("X-Accel-Buffering", "no");
+  response.stream = std::move(outbox);
+  response.on_stream_end = [&hub = context.hub, watch_id] { hub.unwatch(watch_id); };
+  return response;
+}
+
 // Watches the deployment and answers with a streamed response that unwatches at its end.
 net::Response
 streamed(std::string_view id,
@@ -40,12 +56,44 @@ streamed(std::string_view id,
   if (!watch_id) {
     return store_failure(watch_id.error());
   }
-  net::Response response;
-  response.headers.emplace_back("Content-Type", std::move(content_type));
-  response.headers.emplace_back("Cache-Control", "no-store");
-  response.headers.emplace_back("X-Accel-Buffering", "no");
-  response.stream = std::move(outbox);
-  response.on_stream_end = [&hub = context.hub, id = *watch_id] { hub.unwatch(id); };
+  return streamed(std::move(outbox), *watch_id, std::move(content_type), context);
+}
+
+// Where an EventSource resumes: Last-Event-ID, sent when it reconnects, wins over ?since=.
+// nullopt for a fresh start; an error answer for a cursor that is not a sequence number.
+std::expected<std::optional<std::int64_t>, net::Response>
+resume_cursor(const net::Request& request)
+{
+  std::optional<std::string_view> cursor = request.query("since");
+  if (const std::string_view last_event_id = request.header("last-event-id");
+      !last_event_id.empty()) {
+    cursor = last_event_id;
+  }
+  if (!cursor) {
+    return std::nullopt;
+  }
+  const auto since = parse_seq(*cursor);
+  if (!since) {
+    return std::unexpected(
+      net::json_error(400, "Last-Event-ID and since must be event sequence numbers"));
+  }
+  return since;
+}
+
+constexpr std::string_view k_sse_type = "text/event-stream; charset=utf-8";
+
+// A Server-Sent Events answer: `watch(since)`, from where the request resumes, kept alive
+// by heartbeats.
+template<typename Watch>
+net::Response
+sse_stream(const net::Request& request, Watch watch)
+{
+  auto since = resume_cursor(request);
+  if (!since) {
+    return std::move(since.error());
+  }
+  net::Response response = watch(*since);
+  response.heartbeat = ": keep-alive\n\n";
   return response;
 }
 
@@ -54,23 +102,30 @@ streamed(std::string_view id,
 net::Response
 stream_events(std::string_view id, const net::Request& request, ApiContext& context)
 {
-  std::optional<std::int64_t> since;
-  // Last-Event-ID, sent when an EventSource reconnects, wins over ?since=.
-  std::optional<std::string_view> cursor = request.query("since");
-  if (const std::string_view last_event_id = request.header("last-event-id");
-      !last_event_id.empty()) {
-    cursor = last_event_id;
-  }
-  if (cursor) {
-    since = parse_seq(*cursor);
-    if (!since) {
-      return net::json_error(400, "Last-Event-ID and since must be event sequence numbers");
+  return sse_stream(request, [&](std::optional<std::int64_t> since) {
+    return streamed(id, since, hub::Hub::Format::sse, std::string(k_sse_type), context);
+  });
+}
+
+net::Response
+stream_project_events(std::string_view name, const net::Request& request, ApiContext& context)
+{
+  return sse_stream(request, [&](std::optional<std::int64_t> since) {
+    auto found = context.store.find_project(name);
+    if (!found) {
+      return store_failure(found.error());
     }
-  }
-  auto response =
-    streamed(id, since, hub::Hub::Format::sse, "text/event-stream; charset=utf-8", context);
-  response.heartbeat = ": keep-alive\n\n";
-  return response;
+    if (!found->has_value()) {
+      return unknown_project(name);
+    }
+    auto outbox = std::make_shared<net::Outbox>(k_stream_queue);
+    auto watch_id =
+      context.hub.watch_project(std::string(name), since, outbox, hub::Hub::Format::sse);
+    if (!watch_id) {
+      return store_failure(watch_id.error());
+    }
+    return streamed(std::move(outbox), *watch_id, std::string(k_sse_type), context);
+  });
 }
 
 net::Response

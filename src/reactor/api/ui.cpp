@@ -123,7 +123,9 @@ serve_ui(const net::Request& request)
     return std::nullopt;
   }
   const std::string_view path = request.path();
-  if (path == "/" || path == k_index || (path.starts_with("/d/") && path.size() > 3)) {
+  // The UI's own routes: a deployment (/d/<id>), the projects (/p) and a project (/p/…).
+  if (path == "/" || path == k_index || (path.starts_with("/d/") && path.size() > 3) ||
+      path == "/p" || path.starts_with("/p/")) {
     const Served* index = find(k_index);
     if (index == nullptr) {
       return not_built();

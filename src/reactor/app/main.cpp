@@ -236,6 +236,13 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
       "File whose first line is the API token")
     ->envname("REACTOR_API_TOKEN_FILE");
   command
+    .add_option("--secrets-key-file",
+                options.secrets_key_file,
+                "Key that seals project variables at rest: 32 bytes, mode 0600, made on first "
+                "start; every api and worker node needs the same file (default "
+                "<data-dir>/secrets.key)")
+    ->envname("REACTOR_SECRETS_KEY_FILE");
+  command
     .add_flag("--insecure-public",
               options.insecure_public,
               "Serve the API beyond loopback without a token (trusted networks only)")

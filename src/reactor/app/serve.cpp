@@ -1,5 +1,6 @@
 #include "reactor/app/serve.hpp"
 
+#include "reactor/api/deployment_json.hpp"
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
 #include "reactor/app/metrics.hpp"
@@ -10,6 +11,7 @@
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
 #include "reactor/store/feed_follower.hpp"
+#include "reactor/util/key_file.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/open_files.hpp"
 #include "reactor/util/text.hpp"
@@ -137,6 +139,9 @@ ServeOptions
 with_absolute_paths(ServeOptions options)
 {
   options.data_dir = absolute_path(options.data_dir);
+  options.secrets_key_file = options.secrets_key_file.empty()
+                               ? options.data_dir / "secrets.key"
+                               : absolute_path(options.secrets_key_file);
   options.db = with_absolute_path(options.db);
   options.store = with_absolute_path(options.store);
   return options;
@@ -378,8 +383,32 @@ run_node(const ServeOptions& given, Roles roles)
   auto& store = *backends->store;
   auto& objects = *backends->objects;
 
-  hub::Hub hub(store);
-  const auto workers_config = worker_config(options);
+  // The API seals project variables with it and workers open them; an edge never needs it.
+  // A worker alone never makes one: a key of its own could open nothing the API sealed.
+  std::optional<util::SecretKey> secrets_key;
+  std::error_code ec;
+  if (!roles.api && roles.worker && !std::filesystem::exists(options.secrets_key_file, ec)) {
+    util::log::warn("secrets.no_key",
+                    { { "path", options.secrets_key_file.string() },
+                      { "effect",
+                        "builds of projects with variables fail until the api's key is "
+                        "copied there (--secrets-key-file)" } });
+  } else if (roles.api || roles.worker) {
+    auto key = util::load_or_create_secret_key(options.secrets_key_file);
+    if (!key) {
+      return fail_startup(key.error().message);
+    }
+    secrets_key = *key;
+  }
+  // Where sites are served: known once the server listens, before any build starts.
+  std::string site_urls;
+
+  hub::Hub hub(store, options.domain);
+  auto workers_config = worker_config(options);
+  workers_config.pipeline.secrets_key = secrets_key ? &*secrets_key : nullptr;
+  workers_config.pipeline.site_url = [&site_urls](std::string_view label) {
+    return api::site_url(site_urls, label);
+  };
   builder::WorkerPool workers(store, objects, workers_config);
   gc::Collector collector(store, objects, gc_grace(options), [&workers, roles] {
     return roles.worker ? workers.trim_dependency_cache() : gc::CacheTrim{};
@@ -425,7 +454,9 @@ run_node(const ServeOptions& given, Roles roles)
       return fail_startup(bound.error().message);
     }
   }
-  api_context.site_url_template = site_url_template(options, server.port());
+  site_urls = site_url_template(options, listening ? server.port() : listen->port);
+  api_context.site_url_template = site_urls;
+  api_context.secrets_key = secrets_key ? &*secrets_key : nullptr;
   if (follows_feed) {
     if (auto started = feed.start(); !started) {
       return fail_startup(started.error().message);

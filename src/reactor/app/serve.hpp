@@ -33,6 +33,7 @@ struct ServeOptions
   std::chrono::milliseconds gc_grace = std::chrono::hours(1);
   std::uint64_t edge_cache_bytes = 256ULL << 20;
   std::uint64_t object_cache_bytes = 10ULL << 30;     // disk cache of a remote object store
+  std::filesystem::path secrets_key_file;             // empty: <data_dir>/secrets.key
   std::string api_token;                              // empty: no access control
   bool insecure_public = false;                       // listen beyond loopback without a token
   double deploy_rate_per_minute = 30;                 // per client address; 0: unlimited

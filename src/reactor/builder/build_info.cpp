@@ -37,6 +37,9 @@ to_json(const BuildInfo& info)
   put("buildCommand", info.build_command);
   put("outputDir", info.output_dir);
   put("dependencyCache", info.dependency_cache);
+  if (!info.env.empty()) {
+    object["env"] = boost::json::value_from(info.env);
+  }
   boost::json::object durations;
   for (const auto& [phase, ms] : info.durations_ms) {
     durations[phase] = ms;

@@ -4,11 +4,16 @@
 #include "reactor/builder/text.hpp"
 #include "reactor/util/units.hpp"
 
+#include <algorithm>
+#include <functional>
+
 namespace reactor::builder {
 
 namespace {
 
 constexpr std::size_t k_batch_lines = 100;
+// Shorter values are too common in ordinary output to mask without hiding it.
+constexpr std::size_t k_min_masked = 6;
 
 } // namespace
 
@@ -56,7 +61,7 @@ BuildLog::add(std::string_view line)
     }
     ++m_accepted;
     m_accepted_bytes += line.size() + 1;
-    m_pending.push_back(sanitize_line(line));
+    m_pending.push_back(clean(line));
     wake = m_pending.size() >= k_batch_lines;
   }
   if (wake) {
@@ -68,7 +73,48 @@ void
 BuildLog::note(std::string_view line)
 {
   std::lock_guard lock(m_mutex);
-  m_pending.push_back(sanitize_line(line));
+  m_pending.push_back(clean(line));
+}
+
+void
+BuildLog::mask(const std::vector<std::string>& values)
+{
+  std::vector<std::string> masked;
+  for (const auto& value : values) {
+    for (std::size_t start = 0; start < value.size();) {
+      const auto end = std::min(value.find('\n', start), value.size());
+      std::string_view line(value.data() + start, end - start);
+      if (line.ends_with('\r')) {
+        line.remove_suffix(1);
+      }
+      if (line.size() >= k_min_masked) {
+        masked.emplace_back(line);
+      }
+      start = end + 1;
+    }
+  }
+  std::ranges::sort(masked, std::ranges::greater{}, &std::string::size);
+  std::lock_guard lock(m_mutex);
+  m_masked = std::move(masked);
+}
+
+std::string
+BuildLog::clean(std::string_view line) const
+{
+  if (m_masked.empty()) {
+    return sanitize_line(line);
+  }
+  const auto masked = [this](std::string text) {
+    for (const auto& value : m_masked) {
+      for (auto at = text.find(value); at != std::string::npos; at = text.find(value, at + 3)) {
+        text.replace(at, value.size(), "***");
+      }
+    }
+    return text;
+  };
+  // Before sanitising (a value with characters it replaces) and after (one a terminal
+  // escape sequence was printed into).
+  return masked(sanitize_line(masked(std::string(line))));
 }
 
 util::Result<void>

@@ -47,12 +47,21 @@ public:
   // Queues one of Reactor's own lines: kept even past the limits.
   void note(std::string_view line);
 
+  // From now on, replaces every occurrence of each value longer than 5 characters in the
+  // lines queued with "***" (shorter ones are too common to hide). Lines are masked one by
+  // one: a value with line breaks is masked line by line (each of its lines longer than
+  // 5 characters), and one that output split elsewhere (a line over
+  // util::k_max_line_bytes) is not found.
+  void mask(const std::vector<std::string>& values);
+
   // Writes every queued line now. Returns the first store failure since the last call
   // (lines the store refused stay queued for the next write).
   util::Result<void> flush();
 
 private:
   bool write_pending(); // false when the store refused (the lines stay pending)
+  // The line with the masked values replaced and made safe for JSON (under m_mutex).
+  std::string clean(std::string_view line) const;
   void run();
 
   store::MetadataStore& m_store;
@@ -64,6 +73,7 @@ private:
   std::mutex m_mutex;
   std::condition_variable m_wake;
   std::vector<std::string> m_pending;
+  std::vector<std::string> m_masked; // longest first, so a value inside another goes too
   std::size_t m_accepted = 0;
   std::uint64_t m_accepted_bytes = 0;
   bool m_truncated = false;

@@ -147,6 +147,9 @@ dependency_cache_key(const CacheKeyInput& input)
     add(*field);
   }
   auto env = input.env;
+  // REACTOR_* name the deployment (its commit, its URL), not what the install does: with
+  // them every commit would miss the cache.
+  std::erase_if(env, [](const std::string& entry) { return entry.starts_with("REACTOR_"); });
   std::ranges::sort(env);
   add(std::to_string(env.size()));
   for (const auto& entry : env) {

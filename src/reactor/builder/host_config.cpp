@@ -47,10 +47,14 @@ summary(const rules::HostConfig& config)
   for (const auto& [value, name] : { std::pair{ &settings.root_dir, "root folder" },
                                      std::pair{ &settings.install_command, "install command" },
                                      std::pair{ &settings.build_command, "build command" },
-                                     std::pair{ &settings.output_dir, "output folder" } }) {
+                                     std::pair{ &settings.output_dir, "output folder" },
+                                     std::pair{ &settings.node_version, "Node.js version" } }) {
     if (!value->empty()) {
       add(name);
     }
+  }
+  if (!settings.env.empty()) {
+    add(count(settings.env.size(), "build variable", "build variables"));
   }
   add(count(config.redirects.size(), "redirect or rewrite", "redirects and rewrites"));
   add(count(config.headers.size(), "header rule", "header rules"));
@@ -108,10 +112,15 @@ with_host_settings(core::BuildSettings request, const AppHostConfig& host)
   for (const auto& [from, to] : { std::pair{ &checked->root_dir, &request.root_dir },
                                   std::pair{ &checked->install_command, &request.install_command },
                                   std::pair{ &checked->build_command, &request.build_command },
-                                  std::pair{ &checked->output_dir, &request.output_dir } }) {
+                                  std::pair{ &checked->output_dir, &request.output_dir },
+                                  std::pair{ &checked->node_version, &request.node_version } }) {
     if (to->empty()) {
       *to = std::move(*from);
     }
+  }
+  // A variable of the request (or project) wins over the file's of the same name.
+  for (auto& [name, value] : checked->env) {
+    request.env.try_emplace(name, std::move(value));
   }
   return request;
 }

@@ -1,5 +1,6 @@
 #include "reactor/builder/pipeline.hpp"
 
+#include "reactor/builder/build_env.hpp"
 #include "reactor/builder/build_info.hpp"
 #include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/detect.hpp"
@@ -198,6 +199,9 @@ Pipeline::plan()
   if (auto read = read_app_host_config(); !read) {
     return failed(std::move(read.error()));
   }
+  if (auto added = add_environment(); !added) {
+    return failed(std::move(added.error()));
+  }
   auto node = choose_node();
   if (!node) {
     return failed(std::move(node.error()));
@@ -264,6 +268,44 @@ Pipeline::read_app_host_config()
   }
   m_settings = std::move(*settings);
   m_host_config = std::move(*host);
+  return {};
+}
+
+util::Result<void>
+Pipeline::add_environment()
+{
+  bool production = false;
+  std::vector<core::EnvVariable> variables;
+  if (!m_deployment.project.empty()) {
+    auto found = m_store.find_project(m_deployment.project);
+    if (!found) {
+      return std::unexpected(std::move(found.error()));
+    }
+    const auto& project = *found; // nullopt: deleted meanwhile, built as a preview
+    production = project && core::is_production_branch(*project, m_deployment.branch);
+    auto snapshot = m_store.deployment_env(m_deployment.id);
+    if (!snapshot) {
+      return std::unexpected(std::move(snapshot.error()));
+    }
+    variables = std::move(*snapshot);
+  }
+  auto environment = build_environment(
+    m_deployment, production, variables, m_config.secrets_key, m_commit, m_config.site_url);
+  if (!environment) {
+    return std::unexpected(std::move(environment.error()));
+  }
+  m_log.mask(environment->secrets);
+  for (auto& [name, value] : environment->variables) {
+    m_settings.env.insert_or_assign(name, std::move(value));
+  }
+  const auto& scope = m_settings.env["REACTOR_ENV"];
+  std::string names;
+  for (const auto& name : environment->names) {
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  say("Environment " + scope +
+      (names.empty() ? ", no project variables" : ", project variables " + names));
+  m_info.env = std::move(environment->names);
   return {};
 }
 

@@ -10,9 +10,11 @@
 #include "reactor/objects/object_store.hpp"
 #include "reactor/store/metadata_store.hpp"
 #include "reactor/util/error.hpp"
+#include "reactor/util/secret_box.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -34,6 +36,11 @@ struct PipelineConfig
   bool build_network = true;
   // Blobs in the store written longer ago are uploaded again (see publish_output).
   std::chrono::seconds blob_reuse_window = k_default_blob_reuse_window;
+  // Opens the values of project variables; null: a build of a project with variables fails.
+  const util::SecretKey* secrets_key = nullptr;
+  // The URL of a hostname label (a deployment id, a branch alias), for REACTOR_URL and
+  // REACTOR_BRANCH_URL; empty: those are not set.
+  std::function<std::string(std::string_view label)> site_url;
 };
 
 // One build as the worker hands it over: its workspace (which names the deployment), what
@@ -61,7 +68,8 @@ struct BuildResult
 // Builds and publishes the deployment of `job.workspace`: clone, detect (the Node.js too,
 // installed into the toolchain cache on first use), install (sandbox, confined network),
 // build (sandbox, the same network unless config.build_network is off), upload, using the
-// deployment's settings;
+// deployment's settings and its environment (build_environment: the variables it was
+// created with, whose values the log masks, and REACTOR_*);
 // records each phase as an IN_PROGRESS status with what was detected and measured (build
 // info) and streams the log to the store. Returns DEPLOYED with the commit, ERROR with what
 // the user should fix (naming the limit when one was hit), CANCELED when `job.cancel` became

@@ -14,6 +14,7 @@
 #include "reactor/builder/toolchain.hpp"
 #include "reactor/builder/toolchain_cache.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -65,6 +66,9 @@ public:
 
   util::Result<BuildResult> run()
   {
+    // How long it waited for a worker: what the timeline's "Queued" shows after a reload.
+    m_info.set_duration(
+      "queue", std::max<std::int64_t>(0, store::wall_clock_ms() - m_deployment.created_at_ms));
     auto ended = steps();
     if (!ended) {
       return std::unexpected(std::move(ended.error()));
@@ -121,6 +125,10 @@ private:
   // The settings with those of the app's vercel.json or netlify.toml filled in (a folder
   // that is not a real one is left for detection to report).
   util::Result<void> read_app_host_config();
+
+  // The deployment's variables (the snapshot it was created with) and REACTOR_*, added to
+  // the settings' env (over it); their values masked in the log from now on.
+  util::Result<void> add_environment();
 
   static std::string display(const std::string& dir) { return dir.empty() ? "/" : dir; }
 

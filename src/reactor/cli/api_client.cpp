@@ -134,6 +134,12 @@ ApiClient::patch(std::string_view path, std::string_view json) const
 }
 
 util::Result<Reply>
+ApiClient::put(std::string_view path, std::string_view json) const
+{
+  return perform({ .path = path, .post_body = json, .post = true, .method = "PUT" });
+}
+
+util::Result<Reply>
 ApiClient::stream(std::string_view path,
                   const ChunkHandler& on_chunk,
                   const std::function<void()>& on_idle,

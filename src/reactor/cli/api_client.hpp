@@ -44,6 +44,9 @@ public:
   // PATCH of a JSON body to an API path; fails like get().
   util::Result<Reply> patch(std::string_view path, std::string_view json) const;
 
+  // PUT of a JSON body to an API path; fails like get().
+  util::Result<Reply> put(std::string_view path, std::string_view json) const;
+
   // DELETE of an API path; fails like get().
   util::Result<Reply> remove(std::string_view path) const;
 

@@ -146,6 +146,8 @@ ClientCommands::ClientCommands(CLI::App& app)
     m_client);
   m_project_remove_command->add_option("name", m_project.name, "The project")->required();
   m_project_set_command = add_project_set(*m_project_command, m_project_changes, m_client);
+  add_env_commands(app);
+  add_deploy_hook_commands(app);
   m_promote_command =
     add_command(app, "promote", "Serve a deployment at its project's production URL", m_client);
   add_id(*m_promote_command, m_id);
@@ -160,6 +162,52 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_dlq_redrive_command =
     add_command(*m_dlq_command, "redrive", "Queue a dead-lettered build again", m_client);
   add_id(*m_dlq_redrive_command, m_id);
+}
+
+void
+ClientCommands::add_env_commands(CLI::App& app)
+{
+  m_env_command = app.add_subcommand("env", "A project's variables, given to its builds");
+  m_env_command->require_subcommand(1);
+  m_env_set_command = add_command(
+    *m_env_command, "set", "Add or change a variable (its value is never shown again)", m_client);
+  m_env_set_command->add_option("project", m_env.project, "The project")->required();
+  m_env_set_command->add_option("name", m_env.name, "The variable: MY_API_KEY")->required();
+  m_env_set_command->add_option(
+    "--value", m_env.value, "The value (default: read from stdin, one line end dropped)");
+  m_env_set_command
+    ->add_option(
+      "--scope", m_env.scopes, "production or preview builds only (repeat for both; default: both)")
+    ->check(CLI::IsMember({ "production", "preview" }))
+    ->allow_extra_args(false);
+  m_env_list_command =
+    add_command(*m_env_command, "ls", "List a project's variables (names, not values)", m_client);
+  m_env_list_command->add_option("project", m_env.project, "The project")->required();
+  m_env_remove_command = add_command(*m_env_command, "rm", "Delete a variable", m_client);
+  m_env_remove_command->add_option("project", m_env.project, "The project")->required();
+  m_env_remove_command->add_option("name", m_env.name, "The variable")->required();
+}
+
+void
+ClientCommands::add_deploy_hook_commands(CLI::App& app)
+{
+  m_hook_command =
+    app.add_subcommand("deploy-hook", "A project's secret URLs that build a branch when called");
+  m_hook_command->require_subcommand(1);
+  m_hook_create_command = add_command(
+    *m_hook_command, "create", "Make a deploy hook (its URL is shown this once)", m_client);
+  m_hook_create_command->add_option("project", m_hook.project, "The project")->required();
+  m_hook_create_command->add_option("name", m_hook.name, "The hook's name: cms-publish")
+    ->required();
+  m_hook_create_command->add_option(
+    "--branch", m_hook.branch, "The branch it builds (default: the production branch)");
+  m_hook_list_command =
+    add_command(*m_hook_command, "ls", "List a project's deploy hooks", m_client);
+  m_hook_list_command->add_option("project", m_hook.project, "The project")->required();
+  m_hook_remove_command =
+    add_command(*m_hook_command, "rm", "Delete a deploy hook (its URL stops working)", m_client);
+  m_hook_remove_command->add_option("project", m_hook.project, "The project")->required();
+  m_hook_remove_command->add_option("name", m_hook.name, "The hook")->required();
 }
 
 std::optional<int>
@@ -200,6 +248,24 @@ ClientCommands::run() const
   }
   if (m_project_set_command->parsed()) {
     return set_project(m_client, m_project_changes);
+  }
+  if (m_env_set_command->parsed()) {
+    return set_env(m_client, m_env);
+  }
+  if (m_env_list_command->parsed()) {
+    return list_env(m_client, m_env.project);
+  }
+  if (m_env_remove_command->parsed()) {
+    return remove_env(m_client, m_env.project, m_env.name);
+  }
+  if (m_hook_create_command->parsed()) {
+    return create_deploy_hook(m_client, m_hook);
+  }
+  if (m_hook_list_command->parsed()) {
+    return list_deploy_hooks(m_client, m_hook.project);
+  }
+  if (m_hook_remove_command->parsed()) {
+    return remove_deploy_hook(m_client, m_hook.project, m_hook.name);
   }
   if (m_promote_command->parsed()) {
     return promote(m_client, m_id);

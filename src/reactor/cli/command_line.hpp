@@ -12,8 +12,9 @@ class App;
 namespace reactor::cli {
 
 // The client's subcommands on the `reactor` command line: deploy, ls, status, logs,
-// cancel, rm, gc and dlq ls|redrive, each taking --server, --token and --json. Holds the parsed
-// values, so it must outlive the parse; it cannot move.
+// cancel, rm, gc, project …, env set|ls|rm, promote, rollback and dlq ls|redrive, each taking
+// --server, --token and --json. Holds the parsed values, so it must outlive the parse; it cannot
+// move.
 class ClientCommands
 {
 public:
@@ -26,10 +27,16 @@ public:
   std::optional<int> run() const;
 
 private:
+  // `reactor env set|ls|rm`.
+  void add_env_commands(CLI::App& app);
+  void add_deploy_hook_commands(CLI::App& app);
+
   ClientOptions m_client;
   DeployOptions m_deploy;
   ProjectOptions m_project;
   ProjectChanges m_project_changes;
+  EnvOptions m_env;
+  DeployHookOptions m_hook;
   std::string m_id;
   bool m_follow = false;
   bool m_dry_run = false;
@@ -47,6 +54,14 @@ private:
   CLI::App* m_project_show_command = nullptr;
   CLI::App* m_project_remove_command = nullptr;
   CLI::App* m_project_set_command = nullptr;
+  CLI::App* m_env_command = nullptr;
+  CLI::App* m_env_set_command = nullptr;
+  CLI::App* m_env_list_command = nullptr;
+  CLI::App* m_env_remove_command = nullptr;
+  CLI::App* m_hook_command = nullptr;
+  CLI::App* m_hook_create_command = nullptr;
+  CLI::App* m_hook_list_command = nullptr;
+  CLI::App* m_hook_remove_command = nullptr;
   CLI::App* m_promote_command = nullptr;
   CLI::App* m_rollback_command = nullptr;
   CLI::App* m_dlq_command = nullptr;

@@ -13,6 +13,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -404,6 +405,29 @@ print_one(const ClientOptions& client,
 
 // Fetches `path`, whose answer is {"<key>": [...]}, and prints it: as JSON with --json,
 // `empty` when the list is empty, else as `table` makes it.
+// Deletes /projects/<project>/<collection>/<name> (a variable, a deploy hook): 204.
+int
+remove_of_project(const ClientOptions& client,
+                  std::string_view project,
+                  std::string_view collection,
+                  std::string_view name)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto reply = expect(client,
+                      api->remove("/projects/" + std::string(project) + "/" +
+                                  std::string(collection) + "/" + std::string(name)),
+                      204);
+  if (reply && client.json) {
+    reply->body = boost::json::serialize(boost::json::object{
+      { "project", std::string(project) }, { "name", std::string(name) }, { "deleted", true } });
+  }
+  return acknowledge(
+    client, reply, "Deleted " + std::string(name) + " of project " + std::string(project));
+}
+
 int
 print_list(const ClientOptions& client,
            const std::string& path,
@@ -671,6 +695,119 @@ set_project(const ClientOptions& client, const ProjectChanges& changes)
     }
   }
   return acknowledge(client, reply, line);
+}
+
+std::string
+env_request_json(const EnvOptions& options, std::string_view value)
+{
+  boost::json::object body{ { "value", value } };
+  if (!options.scopes.empty()) {
+    boost::json::array scopes;
+    for (const auto& scope : options.scopes) {
+      scopes.emplace_back(scope);
+    }
+    body["scopes"] = std::move(scopes);
+  }
+  return boost::json::serialize(body);
+}
+
+int
+set_env(const ClientOptions& client, const EnvOptions& options)
+{
+  std::string value;
+  if (options.value) {
+    value = *options.value;
+  } else if (::isatty(STDIN_FILENO) == 1) {
+    return report(client,
+                  Failure{ k_exit_usage,
+                           "give the value with --value, or on stdin: printf %s \"$VALUE\" | "
+                           "reactor env set " +
+                             options.project + " " + options.name,
+                           {} });
+  } else {
+    // Piped in (`printf %s "$TOKEN" | reactor env set …`), it stays out of the shell's
+    // history and the process list; the one line end `echo` adds is not part of it.
+    value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (value.ends_with('\n')) {
+      value.pop_back();
+      if (value.ends_with('\r')) {
+        value.pop_back();
+      }
+    }
+  }
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  auto sent = api->put("/projects/" + options.project + "/env/" + options.name,
+                       env_request_json(options, value));
+  const long answered = sent && sent->status == 201 ? 201 : 200;
+  auto reply = expect(client, std::move(sent), answered);
+  return acknowledge(client,
+                     reply,
+                     std::string(answered == 201 ? "Added " : "Changed ") + options.name +
+                       " of project " + options.project + ": builds from now on get it");
+}
+
+int
+list_env(const ClientOptions& client, std::string_view project)
+{
+  return print_list(client,
+                    "/projects/" + std::string(project) + "/env",
+                    "env",
+                    "No variables yet: add one with `reactor env set`",
+                    env_table);
+}
+
+int
+remove_env(const ClientOptions& client, std::string_view project, std::string_view name)
+{
+  return remove_of_project(client, project, "env", name);
+}
+
+int
+create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  boost::json::object body{ { "name", options.name } };
+  if (!options.branch.empty()) {
+    body["branch"] = options.branch;
+  }
+  auto hook = expect_object(
+    client,
+    api->post("/projects/" + options.project + "/deploy-hooks", boost::json::serialize(body)),
+    201);
+  if (!hook) {
+    return report(client, hook.error());
+  }
+  if (client.json) {
+    print_json(boost::json::serialize(*hook));
+    return k_exit_ok;
+  }
+  std::cout << "Deploy hook " << options.name << " of project " << options.project << " builds "
+            << text_of(*hook, "branch") << " on every\n  POST " << client.server
+            << text_of(*hook, "path")
+            << "\nKeep this URL secret: it is shown only now (remove the hook to revoke it).\n";
+  return k_exit_ok;
+}
+
+int
+list_deploy_hooks(const ClientOptions& client, std::string_view project)
+{
+  return print_list(client,
+                    "/projects/" + std::string(project) + "/deploy-hooks",
+                    "deployHooks",
+                    "No deploy hooks yet: make one with `reactor deploy-hook create`",
+                    deploy_hooks_table);
+}
+
+int
+remove_deploy_hook(const ClientOptions& client, std::string_view project, std::string_view name)
+{
+  return remove_of_project(client, project, "deploy-hooks", name);
 }
 
 int

@@ -106,6 +106,41 @@ int create_project(const ClientOptions& client, const ProjectOptions& options);
 int list_projects(const ClientOptions& client);
 int show_project(const ClientOptions& client, std::string_view name);
 int remove_project(const ClientOptions& client, std::string_view name);
+// What `reactor env set` sets: the value from --value, else read from stdin.
+struct EnvOptions
+{
+  std::string project;
+  std::string name;
+  std::optional<std::string> value;
+  std::vector<std::string> scopes; // production, preview; empty: both
+};
+
+// The body of PUT /projects/<project>/env/<name>: {"value", "scopes"?}.
+std::string env_request_json(const EnvOptions& options, std::string_view value);
+
+// A project's variables: set one (its value never printed), list them (names and scopes,
+// never values), delete one.
+int set_env(const ClientOptions& client, const EnvOptions& options);
+int list_env(const ClientOptions& client, std::string_view project);
+int remove_env(const ClientOptions& client, std::string_view project, std::string_view name);
+
+// What `reactor deploy-hook create` makes: a hook named `name` building `branch` ("": the
+// project's production branch).
+struct DeployHookOptions
+{
+  std::string project;
+  std::string name;
+  std::string branch;
+};
+
+// A project's deploy hooks: make one (its URL printed this once), list them (names and
+// branches), delete one.
+int create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options);
+int list_deploy_hooks(const ClientOptions& client, std::string_view project);
+int remove_deploy_hook(const ClientOptions& client,
+                       std::string_view project,
+                       std::string_view name);
+
 // Changes a project's settings; prints a new bypass token once, when one was asked for.
 int set_project(const ClientOptions& client, const ProjectChanges& changes);
 // Points the production hostname of the deployment's project at it.

@@ -91,6 +91,9 @@ build_duration(const boost::json::object& deployment)
   }
   std::int64_t total = 0;
   for (const auto& [phase, ms] : durations->get_object()) {
+    if (phase == "queue") {
+      continue; // the wait for a worker is not the build's
+    }
     if (const auto* number = ms.if_int64(); number != nullptr && *number > 0) {
       total += *number;
     }
@@ -169,6 +172,37 @@ projects_table(const boost::json::array& projects)
 }
 
 std::string
+env_table(const boost::json::array& variables)
+{
+  return object_table(
+    { "NAME", "SCOPES", "UPDATED" }, variables, [](const boost::json::object& variable) {
+      std::string scopes;
+      if (const auto* list = variable.if_contains("scopes"); list != nullptr && list->is_array()) {
+        for (const auto& scope : list->get_array()) {
+          const auto* name = scope.if_string();
+          scopes +=
+            (scopes.empty() ? "" : ",") + (name != nullptr ? std::string(*name) : std::string());
+        }
+      }
+      return std::vector<std::string>{
+        text_of(variable, "name"),
+        scopes,
+        short_time(text_of(variable, "updatedAt")),
+      };
+    });
+}
+
+std::string
+deploy_hooks_table(const boost::json::array& hooks)
+{
+  return object_table({ "NAME", "BRANCH", "CREATED" }, hooks, [](const boost::json::object& hook) {
+    return std::vector<std::string>{ text_of(hook, "name"),
+                                     text_of(hook, "branch"),
+                                     short_time(text_of(hook, "createdAt")) };
+  });
+}
+
+std::string
 project_fields(const boost::json::object& project)
 {
   std::string text = table({
@@ -191,6 +225,10 @@ project_fields(const boost::json::object& project)
                                     text_of(alias, "deploymentId"),
                                   };
                                 });
+  }
+  if (const auto* env = project.if_contains("env");
+      env != nullptr && env->is_array() && !env->get_array().empty()) {
+    text += "\n" + env_table(env->get_array());
   }
   return text;
 }

@@ -39,8 +39,15 @@ std::string deployment_fields(const boost::json::object& deployment);
 // deployment it serves, the production branch, the repository.
 std::string projects_table(const boost::json::array& projects);
 
-// `reactor project show`: the project's fields, then a line per hostname it serves.
+// `reactor project show`: the project's fields, then a line per hostname it serves and one
+// per variable (env_table).
 std::string project_fields(const boost::json::object& project);
+
+// `reactor env ls`: a header, then a row per variable: name, scopes, when it was set.
+std::string env_table(const boost::json::array& variables);
+
+// `reactor deploy-hook ls`: a header, then a row per hook: name, branch, when it was made.
+std::string deploy_hooks_table(const boost::json::array& hooks);
 
 // A queued deployment's place and why it waits: "#2, waiting for a free worker (1 build
 // running, 1 deployment ahead)"; empty when it is not waiting in the queue.

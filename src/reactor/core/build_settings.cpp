@@ -148,7 +148,7 @@ environment(const boost::json::object& object)
       return util::fail("env name '" + name +
                         "' is not a valid variable name (letters, digits, _)");
     }
-    if (std::ranges::find(k_reserved_env, name) != k_reserved_env.end()) {
+    if (is_sandbox_env_name(name)) {
       return util::fail("env cannot set " + name + ": the sandbox sets it");
     }
     if (!entry.is_string()) {
@@ -164,6 +164,12 @@ environment(const boost::json::object& object)
 }
 
 } // namespace
+
+bool
+is_sandbox_env_name(std::string_view name)
+{
+  return std::ranges::find(k_reserved_env, name) != k_reserved_env.end();
+}
 
 boost::json::object
 build_settings_json(const BuildSettings& settings)

@@ -16,6 +16,10 @@ constexpr std::array<std::string_view, 7> k_build_setting_fields{
   "rootDir", "installCommand", "buildCommand", "outputDir", "packageManager", "nodeVersion", "env"
 };
 
+// True for a variable the build sandbox sets itself (PATH, HOME, …), which no setting may
+// replace.
+bool is_sandbox_env_name(std::string_view name);
+
 // The settings as the JSON object the API and the stores use: k_build_setting_fields,
 // empty fields omitted.
 boost::json::object build_settings_json(const BuildSettings& settings);

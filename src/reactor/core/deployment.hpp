@@ -1,10 +1,13 @@
 #pragma once
 
+#include "reactor/core/project_env.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace reactor::core {
 
@@ -53,6 +56,8 @@ struct BuildSettings
   std::map<std::string, std::string> env; // build-time variables
   std::string package_manager;            // "pnpm@10", "yarn": replaces packageManager
   std::string node_version;               // "18", "lts/*": replaces .nvmrc and the like
+
+  bool operator==(const BuildSettings&) const = default;
 };
 
 struct Deployment
@@ -67,6 +72,10 @@ struct Deployment
   BuildSettings settings;
   std::string project; // empty: a deployment of no project
   std::string branch;  // of a project's deployment: the branch it builds ("" = default)
+  // The project's variables of its scope, sealed, as they were when it was created: its
+  // builds (a retry too) get these. Written by create_deployment, read back only by
+  // MetadataStore::deployment_env.
+  std::vector<EnvVariable> env;
   // What the worker found and measured (framework, package manager, versions, phase
   // durations), as a JSON object; "{}" until known.
   std::string build_info = "{}";
@@ -104,6 +113,9 @@ struct Event
   Phase phase = Phase::none;       // kind == status
   std::string error;               // kind == status
   std::string line;                // kind == log: the line; alias: the label; project: the project
+  // The project the event is about: its deployment's, an alias's, or the changed one's;
+  // empty for deployments outside projects and for deletions.
+  std::string project;
 };
 
 } // namespace reactor::core

@@ -46,6 +46,8 @@ struct Project
   std::string bypass_hash;   // util::token_hash of the bypass token; "" for none
   int skew_window_days = k_default_skew_window_days;         // 0: no skew protection
   int skew_max_deployments = k_default_skew_max_deployments; // 0: no skew protection
+
+  bool operator==(const Project&) const = default;
 };
 
 // Ok for a name that can be a project's hostname label; otherwise a user error that

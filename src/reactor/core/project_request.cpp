@@ -1,6 +1,7 @@
 #include "reactor/core/project_request.hpp"
 
 #include "reactor/core/build_settings.hpp"
+#include "reactor/core/deploy_hook.hpp"
 #include "reactor/core/repo_url.hpp"
 
 #include <boost/json/parse.hpp>
@@ -38,6 +39,11 @@ check_fields(const boost::json::object& object,
     const bool is_setting =
       settings && std::ranges::find(k_build_setting_fields, std::string_view(key)) !=
                     k_build_setting_fields.end();
+    if (is_setting && key == "env") {
+      // In a project's settings they would be stored in plain text.
+      return util::fail("a project's variables are not a setting: set each one with PUT "
+                        "/projects/<name>/env/<NAME>, which stores its value sealed");
+    }
     if (!is_setting && std::ranges::find(known, std::string_view(key)) == known.end()) {
       std::string names;
       for (const auto name : known) {
@@ -275,6 +281,37 @@ parse_project_deploy_request(std::string_view body)
     return ref;
   }
   return validate_ref(*ref);
+}
+
+util::Result<DeployHookRequest>
+parse_deploy_hook_request(std::string_view body)
+{
+  auto object = body_object(body, R"({"name": "cms-publish", "branch": "main"})", false);
+  if (!object) {
+    return std::unexpected(object.error());
+  }
+  if (auto known = check_fields(*object, { "name", "branch" }, false); !known) {
+    return std::unexpected(known.error());
+  }
+  auto name = string_field(*object, "name");
+  if (!name) {
+    return std::unexpected(name.error());
+  }
+  if (auto valid = check_deploy_hook_name(*name); !valid) {
+    return std::unexpected(valid.error());
+  }
+  auto branch = string_field(*object, "branch");
+  if (!branch) {
+    return std::unexpected(branch.error());
+  }
+  if (!branch->empty()) {
+    auto checked = validate_ref(*branch);
+    if (!checked) {
+      return util::fail("branch: " + checked.error().message);
+    }
+    branch = std::move(*checked);
+  }
+  return DeployHookRequest{ .name = std::move(*name), .branch = std::move(*branch) };
 }
 
 util::Result<std::optional<std::string>>

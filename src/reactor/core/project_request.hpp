@@ -40,6 +40,15 @@ util::Result<ProjectUpdate> parse_project_patch(const Project& current,
 // Parses POST /projects/<name>/deployments's body: {"ref"?}; "" for the production branch.
 util::Result<std::string> parse_project_deploy_request(std::string_view body);
 
+// POST /projects/<name>/deploy-hooks's body: {"name", "branch"?} ("" for the production
+// branch), checked (400 with what to fix).
+struct DeployHookRequest
+{
+  std::string name;
+  std::string branch;
+};
+util::Result<DeployHookRequest> parse_deploy_hook_request(std::string_view body);
+
 // Parses promote's and rollback's body: {"deploymentId"}; nullopt when it is absent (an
 // empty body too) and `required` is false.
 util::Result<std::optional<std::string>> parse_deployment_choice(std::string_view body,

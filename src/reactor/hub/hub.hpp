@@ -22,7 +22,8 @@ namespace reactor::hub {
 class Hub
 {
 public:
-  explicit Hub(store::MetadataStore& store);
+  // `site_domain` names alias hostnames in ALIAS_UPDATE messages.
+  Hub(store::MetadataStore& store, std::string site_domain);
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
@@ -50,6 +51,14 @@ public:
                               std::optional<std::int64_t> since,
                               std::shared_ptr<net::Outbox> outbox,
                               Format format = Format::websocket);
+  // Starts delivering a project's events (its deployments' status changes and its
+  // aliases' moves) to `outbox`, in the websocket or SSE format; never ends by itself.
+  // With `since`, the stored ones after it come first; without, only live ones. The
+  // caller checks that the project exists.
+  util::Result<WatchId> watch_project(const std::string& project,
+                                      std::optional<std::int64_t> since,
+                                      std::shared_ptr<net::Outbox> outbox,
+                                      Format format = Format::websocket);
   void unwatch(WatchId id);
 
 private:
@@ -62,12 +71,17 @@ private:
       return std::hash<std::string_view>{}(text);
     }
   };
+  using WatcherIndex = std::
+    unordered_map<std::string, std::vector<std::shared_ptr<Watcher>>, StringHash, std::equal_to<>>;
+  util::Result<WatchId> add_watcher(const std::shared_ptr<Watcher>& watcher,
+                                    std::optional<std::int64_t> since);
+  WatcherIndex& index_of(const Watcher& watcher);
 
   store::MetadataStore& m_store;
+  std::string m_site_domain;
   std::mutex m_mutex;
-  std::
-    unordered_map<std::string, std::vector<std::shared_ptr<Watcher>>, StringHash, std::equal_to<>>
-      m_by_deployment;
+  WatcherIndex m_by_deployment;
+  WatcherIndex m_by_project;
   std::unordered_map<WatchId, std::shared_ptr<Watcher>> m_by_id;
   WatchId m_next_id = 1;
 };

@@ -6,7 +6,7 @@
 namespace reactor::hub {
 
 std::string
-event_message(const core::Event& event)
+event_message(const core::Event& event, std::string_view site_domain)
 {
   if (event.kind == core::EventKind::deleted) {
     return boost::json::serialize(
@@ -19,7 +19,9 @@ event_message(const core::Event& event)
       { "type", "ALIAS_UPDATE" },
       { "id", event.deployment_id },
       { "seq", event.seq },
+      { "project", event.project },
       { "label", event.line },
+      { "hostname", event.line + "." + std::string(site_domain) },
       { "deploymentId",
         event.deployment_id.empty() ? boost::json::value(nullptr)
                                     : boost::json::value(event.deployment_id) } });
@@ -37,13 +39,16 @@ event_message(const core::Event& event)
                                { "phase", core::to_string(event.phase) } };
   message["error"] =
     event.error.empty() ? boost::json::value(nullptr) : boost::json::value(event.error);
+  message["project"] =
+    event.project.empty() ? boost::json::value(nullptr) : boost::json::value(event.project);
   return boost::json::serialize(message);
 }
 
 std::string
-sse_message(const core::Event& event)
+sse_message(const core::Event& event, std::string_view site_domain)
 {
-  return "id: " + std::to_string(event.seq) + "\ndata: " + event_message(event) + "\n\n";
+  return "id: " + std::to_string(event.seq) + "\ndata: " + event_message(event, site_domain) +
+         "\n\n";
 }
 
 std::string

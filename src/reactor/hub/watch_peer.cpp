@@ -1,5 +1,6 @@
 #include "reactor/hub/watch_peer.hpp"
 
+#include "reactor/core/project.hpp"
 #include "reactor/hub/messages.hpp"
 
 #include <boost/asio/post.hpp>
@@ -46,19 +47,19 @@ public:
       return;
     }
     const auto* action = object->if_contains("action");
-    const auto* id = object->if_contains("id");
     if (action == nullptr || !action->is_string()) {
       reply_error(R"(missing "action": use "register" or "unregister")");
       return;
     }
-    if (id == nullptr || !id->is_string() || !core::is_deployment_id(id->get_string())) {
-      reply_error(R"("id" must be a deployment id: 10 characters of [a-z0-9])");
+    auto subject = read_subject(*object);
+    if (!subject) {
+      reply_error(subject.error());
       return;
     }
-    const std::string deployment_id(id->get_string());
     if (action->get_string() == "unregister") {
-      boost::asio::post(
-        m_strand, [self = shared_from_this(), deployment_id] { self->unregister(deployment_id); });
+      boost::asio::post(m_strand, [self = shared_from_this(), subject = std::move(*subject)] {
+        self->unregister(subject);
+      });
       return;
     }
     if (action->get_string() != "register") {
@@ -74,8 +75,8 @@ public:
       }
       since = value->get_int64();
     }
-    boost::asio::post(m_strand, [self = shared_from_this(), deployment_id, since] {
-      self->register_watch(deployment_id, since);
+    boost::asio::post(m_strand, [self = shared_from_this(), subject = std::move(*subject), since] {
+      self->register_watch(subject, since);
     });
   }
 
@@ -85,59 +86,106 @@ public:
   }
 
 private:
+  // What a message watches: a deployment ("id") or a project ("project").
+  struct Subject
+  {
+    bool project = false;
+    std::string name;
+
+    std::string describe() const { return (project ? "project " : "deployment ") + name; }
+    auto operator<=>(const Subject&) const = default;
+  };
+
+  static std::expected<Subject, std::string> read_subject(const boost::json::object& message)
+  {
+    const auto* id = message.if_contains("id");
+    const auto* project = message.if_contains("project");
+    if ((id == nullptr) == (project == nullptr)) {
+      return std::unexpected(
+        R"(name what to watch: "id" (a deployment id) or "project" (a project's name), one of them)");
+    }
+    if (project != nullptr) {
+      if (!project->is_string()) {
+        return std::unexpected(R"("project" must be a project's name)");
+      }
+      if (auto valid = core::check_project_name(project->get_string()); !valid) {
+        return std::unexpected(valid.error().message);
+      }
+      return Subject{ .project = true, .name = std::string(project->get_string()) };
+    }
+    if (!id->is_string() || !core::is_deployment_id(id->get_string())) {
+      return std::unexpected(R"("id" must be a deployment id: 10 characters of [a-z0-9])");
+    }
+    return Subject{ .project = false, .name = std::string(id->get_string()) };
+  }
+
   void close()
   {
     std::scoped_lock lock(m_mutex);
     m_closed = true;
-    for (const auto& [deployment_id, watch_id] : m_watches) {
+    for (const auto& [subject, watch_id] : m_watches) {
       m_hub.unwatch(watch_id);
     }
     m_watches.clear();
   }
 
-  void register_watch(const std::string& deployment_id, std::optional<std::int64_t> since)
+  void register_watch(const Subject& subject, std::optional<std::int64_t> since)
   {
     {
       std::scoped_lock lock(m_mutex);
-      if (m_closed || m_watches.contains(deployment_id)) {
+      if (m_closed || m_watches.contains(subject)) {
         return;
       }
       if (m_watches.size() >= k_max_watched) {
-        reply_error("this connection already watches 100 deployments: unregister one first");
+        reply_error("this connection already watches 100 deployments or projects: unregister "
+                    "one first");
         return;
       }
     }
-    auto deployment = m_store.find_deployment(deployment_id);
-    if (!deployment) {
-      reply_error("cannot read deployment " + deployment_id + ": " + deployment.error().message);
-      return;
-    }
-    if (!deployment->has_value()) {
-      reply_error("unknown deployment id " + deployment_id);
+    if (auto known = find(subject); !known) {
+      reply_error(known.error());
       return;
     }
     m_outbox->send(std::make_shared<const std::string>(
-      system_message("Registered for updates on deployment " + deployment_id)));
-    auto watch_id = m_hub.watch(deployment_id, since, m_outbox);
+      system_message("Registered for updates on " + subject.describe())));
+    auto watch_id = subject.project ? m_hub.watch_project(subject.name, since, m_outbox)
+                                    : m_hub.watch(subject.name, since, m_outbox);
     if (!watch_id) {
-      reply_error("cannot watch deployment " + deployment_id + ": " + watch_id.error().message);
+      reply_error("cannot watch " + subject.describe() + ": " + watch_id.error().message);
       return;
     }
     std::scoped_lock lock(m_mutex);
-    if (m_closed || !m_watches.emplace(deployment_id, *watch_id).second) {
+    if (m_closed || !m_watches.emplace(subject, *watch_id).second) {
       m_hub.unwatch(*watch_id);
     }
   }
 
-  void unregister(const std::string& deployment_id)
+  // Whether the subject exists: nothing, or the error to reply.
+  std::expected<void, std::string> find(const Subject& subject)
+  {
+    const auto answer = [&](const auto& found) -> std::expected<void, std::string> {
+      if (!found) {
+        return std::unexpected("cannot read " + subject.describe() + ": " + found.error().message);
+      }
+      if (!found->has_value()) {
+        return std::unexpected(subject.project ? "unknown project " + subject.name
+                                               : "unknown deployment id " + subject.name);
+      }
+      return {};
+    };
+    return subject.project ? answer(m_store.find_project(subject.name))
+                           : answer(m_store.find_deployment(subject.name));
+  }
+
+  void unregister(const Subject& subject)
   {
     std::scoped_lock lock(m_mutex);
-    if (const auto found = m_watches.find(deployment_id); found != m_watches.end()) {
+    if (const auto found = m_watches.find(subject); found != m_watches.end()) {
       m_hub.unwatch(found->second);
       m_watches.erase(found);
     }
     m_outbox->send(std::make_shared<const std::string>(
-      system_message("Unregistered from deployment " + deployment_id)));
+      system_message("Unregistered from " + subject.describe())));
   }
 
   void reply_error(std::string_view text)
@@ -152,7 +200,7 @@ private:
   boost::asio::any_io_executor m_strand;
   std::shared_ptr<net::Outbox> m_outbox;
   std::mutex m_mutex;
-  std::map<std::string, Hub::WatchId> m_watches;
+  std::map<Subject, Hub::WatchId> m_watches;
   bool m_closed = false;
 };
 

@@ -37,7 +37,9 @@ namespace {
 
 constexpr std::size_t k_initial_buffer = 4 * 1024;
 constexpr std::size_t k_max_head = 16 * 1024;
-constexpr std::size_t k_max_body = 64 * 1024;
+// Room for a project variable's value of 64 KiB in its JSON body. More would let a client
+// still sending an oversized body see its connection reset before the 413.
+constexpr std::size_t k_max_body = 96 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
 // A client gets this long to send a whole request head once it started one.
 constexpr auto k_head_timeout = std::chrono::seconds(15);
@@ -366,7 +368,7 @@ read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std:
         co_return Body{ storage, head.length + consumed };
       }
       if (decoded == BodyResult::too_large) {
-        co_return Body{ {}, 0, 413, "Request body larger than 64 KiB" };
+        co_return Body{ {}, 0, 413, "Request body larger than 96 KiB" };
       }
       if (decoded == BodyResult::malformed || buffer.used >= limit) {
         co_return Body{ {}, 0, 400, "Malformed chunked body" };
@@ -380,7 +382,7 @@ read_body(beast::tcp_stream& stream, ReadBuffer& buffer, RequestHead& head, std:
   }
   const std::size_t length = framing->content_length;
   if (length > k_max_body) {
-    co_return Body{ {}, 0, 413, "Request body larger than 64 KiB" };
+    co_return Body{ {}, 0, 413, "Request body larger than 96 KiB" };
   }
   while (buffer.used < head.length + length) {
     if (!co_await buffer.fill(stream, limit)) {

@@ -12,8 +12,9 @@ namespace reactor::rules {
 // in Reactor's terms. See vercel_config.hpp and netlify_config.hpp.
 struct HostConfig
 {
-  // The build settings the file sets (root_dir, install_command, build_command, output_dir;
-  // empty: not set), as written: the builder checks them as it checks a request's.
+  // The build settings the file sets (root_dir, install_command, build_command, output_dir,
+  // node_version, env; empty: not set), as written: the builder checks them as it checks a
+  // request's.
   core::BuildSettings settings;
   std::vector<RedirectRule> redirects; // each accepted by redirect_rule_problem, in file order
   std::vector<HeaderRule> headers;     // each accepted by header_problem, in file order

@@ -122,8 +122,13 @@ struct Reader
       problem(line_of(node), "[build] must be a table");
       return;
     }
-    static constexpr std::array<std::string_view, 3> k_keys = { "base", "command", "publish" };
+    static constexpr std::array<std::string_view, 4> k_keys = {
+      "base", "command", "publish", "environment"
+    };
     only_known(*table, "[build] ", k_keys, "");
+    if (const auto* environment = table->get("environment")) {
+      build_environment(*environment);
+    }
     for (const auto& [key, target] : { std::pair{ "base", &config.settings.root_dir },
                                        std::pair{ "command", &config.settings.build_command },
                                        std::pair{ "publish", &config.settings.output_dir } }) {
@@ -135,6 +140,27 @@ struct Reader
         *target = std::move(*text);
       } else {
         problem(line_of(*value), std::string("[build] ") + key + " must be a string");
+      }
+    }
+  }
+
+  // [build.environment]: build variables, Netlify's NODE_VERSION as the Node.js version.
+  void build_environment(const toml::node& node)
+  {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+      problem(line_of(node), "[build.environment] must be a table");
+      return;
+    }
+    for (const auto& [key, value] : *table) {
+      auto text = value.value_exact<std::string>();
+      if (!text) {
+        problem(line_of(value),
+                "[build.environment] " + quote_excerpt(key.str()) + " must be a string");
+      } else if (key.str() == "NODE_VERSION") {
+        config.settings.node_version = std::move(*text);
+      } else {
+        config.settings.env.insert_or_assign(std::string(key.str()), std::move(*text));
       }
     }
   }

@@ -263,6 +263,53 @@ struct Reader
     target = value.get_string();
   }
 
+  // "cleanUrls": true sends every path ending in .html to the one without (308), as Vercel
+  // does; Reactor serves /about from about.html in any case.
+  void clean_urls(const json::value& value)
+  {
+    if (!value.is_bool()) {
+      problem("cleanUrls", "must be true or false");
+      return;
+    }
+    if (!value.get_bool()) {
+      return;
+    }
+    for (auto [from, to] : { std::pair{ "/index.html", "/" },
+                             std::pair{ "/*/index.html", "/:splat" },
+                             std::pair{ "/*.html", "/:splat" } }) {
+      config.redirects.push_back(RedirectRule{ .from = from, .to = to, .status = 308 });
+    }
+  }
+
+  // "build": {"env": {…}}, the variables of the build step.
+  void build(const json::value& value)
+  {
+    const auto* object = value.if_object();
+    if (object == nullptr) {
+      problem("build", "must be an object");
+      return;
+    }
+    for (const auto& [name, entry] : *object) {
+      if (name != "env") {
+        problem("build." + quote_excerpt(name), "not supported");
+        continue;
+      }
+      const auto* variables = entry.if_object();
+      if (variables == nullptr) {
+        problem("build.env", "must be an object of strings");
+        continue;
+      }
+      for (const auto& [variable, text] : *variables) {
+        if (text.is_string()) {
+          config.settings.env.insert_or_assign(std::string(variable),
+                                               std::string(text.get_string()));
+        } else {
+          problem("build.env." + quote_excerpt(variable), "must be a string");
+        }
+      }
+    }
+  }
+
   void key(std::string_view key, const json::value& value)
   {
     if (key == "buildCommand") {
@@ -276,10 +323,10 @@ struct Reader
         value, key, [&](const json::object& rule) { return redirect(rule, key == "rewrites"); });
     } else if (key == "headers") {
       rules(value, key, [&](const json::object& rule) { return headers(rule); });
+    } else if (key == "build") {
+      build(value);
     } else if (key == "cleanUrls") {
-      problem(std::string(key),
-              "not supported as a setting: Reactor always serves /about from about.html, and "
-              "never redirects /about.html to /about");
+      clean_urls(value);
     } else if (key == "trailingSlash") {
       problem(std::string(key), "not supported: Reactor neither adds nor removes a trailing slash");
     } else if (key != "$schema") {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "reactor/core/deploy_hook.hpp"
 #include "reactor/core/deployment.hpp"
 #include "reactor/core/project.hpp"
+#include "reactor/core/project_env.hpp"
 #include "reactor/util/error.hpp"
 
 #include <chrono>
@@ -34,12 +36,33 @@ struct DeadLetter
   std::int64_t dead_at_ms = 0;
 };
 
+enum class HookWrite
+{
+  created,
+  name_taken,
+  unknown_project,
+};
+
+enum class EnvWrite
+{
+  created,
+  updated,
+  unknown_project,
+};
+
 enum class DeleteOutcome
 {
   deleted,
   unknown,
   busy,    // not final yet, or its build is still winding down
   aliased, // a project's alias serves it: promote another deployment first
+};
+
+enum class ProjectUpdate
+{
+  updated,
+  missing, // no project has this name
+  changed, // someone changed it since the caller read it: nothing was written
 };
 
 struct DeploymentStatus
@@ -104,8 +127,8 @@ class MetadataStore
 public:
   virtual ~MetadataStore() = default;
 
-  // Inserts the deployment as PENDING, its job and its first status event in one
-  // transaction. Fails if the id exists.
+  // Inserts the deployment as PENDING (with its variables' snapshot), its job and its
+  // first status event in one transaction. Fails if the id exists.
   virtual Result<void> create_deployment(const core::Deployment& deployment) = 0;
 
   // nullopt when no deployment has this id.
@@ -126,6 +149,12 @@ public:
   virtual Result<std::vector<core::Event>> events_after(std::int64_t after,
                                                         std::string_view deployment_id,
                                                         int limit) = 0;
+
+  // Status changes of the project's deployments and moves of its aliases with seq > after,
+  // ascending, at most `limit`: what a project's page follows.
+  virtual Result<std::vector<core::Event>> project_events_after(std::int64_t after,
+                                                                std::string_view project,
+                                                                int limit) = 0;
 
   // Deletion tombstones and alias moves with seq > after, ascending, at most `limit`: the
   // part of the feed an edge node needs, without every build log line.
@@ -186,12 +215,15 @@ public:
   // Every project, by name.
   virtual Result<std::vector<core::Project>> list_projects() = 0;
 
-  // Writes every field of the project but its name and creation time, and appends a
-  // project event (edges read its protection and skew settings again), in one
-  // transaction. False (nothing changed) when no project has this name.
-  virtual Result<bool> update_project(const core::Project& project) = 0;
+  // Writes every field of `updated` but its name and creation time, and appends a project
+  // event (edges read its protection and skew settings again), in one transaction, only
+  // while the stored project still equals `expected` (what the caller read and changed):
+  // a compare-and-set, so neither another change nor a rollback's autoPromote is lost.
+  virtual Result<ProjectUpdate> update_project(const core::Project& expected,
+                                               const core::Project& updated) = 0;
 
-  // Deletes the project, its aliases (an alias event each) and their history, and appends
+  // Deletes the project, its variables, its aliases (an alias event each) and their
+  // history, and appends
   // a project event, in one transaction; its deployments stay, served at their own
   // hostnames until garbage collection takes them, unless the project was protected:
   // then they are deleted in the same transaction (a tombstone each). `busy` while one of
@@ -228,6 +260,35 @@ public:
                                       std::string_view deployment_id,
                                       std::string_view expected,
                                       bool auto_promote) = 0;
+
+  // Inserts or replaces the project's variable (its updated_at_ms, or the store's clock
+  // when 0) and appends a project event, in one transaction; unknown_project (nothing
+  // changed) when no project has this name.
+  virtual Result<EnvWrite> set_env(std::string_view project, const core::EnvVariable& variable) = 0;
+
+  // Deletes the project's variable and appends a project event, in one transaction; false
+  // (nothing changed) when it has no variable of this name.
+  virtual Result<bool> delete_env(std::string_view project, std::string_view name) = 0;
+
+  // The project's variables, sealed values included, by name; empty for an unknown project.
+  virtual Result<std::vector<core::EnvVariable>> project_env(std::string_view project) = 0;
+
+  // The variables a deployment was created with (Deployment::env), by name; empty for none
+  // or an unknown deployment.
+  virtual Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) = 0;
+
+  // Stores a new deploy hook (its created_at_ms, or the store's clock when 0); name_taken or
+  // unknown_project (nothing stored) otherwise.
+  virtual Result<HookWrite> create_deploy_hook(const core::DeployHook& hook) = 0;
+
+  // The project's deploy hooks, by name; empty for an unknown project.
+  virtual Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view project) = 0;
+
+  // The hook whose token has this hash (util::token_hash); nullopt for none.
+  virtual Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view token_hash) = 0;
+
+  // Deletes the project's hook; false when it has none of this name.
+  virtual Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

@@ -56,37 +56,46 @@ SqlStore::list_projects()
   });
 }
 
-Result<bool>
-SqlStore::update_project(const core::Project& project)
+Result<ProjectUpdate>
+SqlStore::update_project(const core::Project& expected, const core::Project& updated)
 {
-  return run("update project", project.name, [&](Executor& executor) -> Result<bool> {
+  return run("update project", updated.name, [&](Executor& executor) -> Result<ProjectUpdate> {
     if (auto begun = executor.begin(); !begun) {
       return std::unexpected(begun.error());
     }
-    auto updated = executor.execute(m_sql.update_project,
-                                    sql_values(project.name,
-                                               project.repo_url,
-                                               project.production_branch,
-                                               core::to_json(project.settings),
-                                               std::int64_t{ project.auto_promote ? 1 : 0 },
-                                               core::to_string(project.protection),
-                                               project.password_hash,
-                                               project.bypass_hash,
-                                               std::int64_t{ project.skew_window_days },
-                                               std::int64_t{ project.skew_max_deployments }));
-    if (!updated) {
-      return std::unexpected(updated.error());
+    // Locked until the commit (PostgreSQL's FOR UPDATE; SQLite's one writer).
+    auto read = first_row(executor, m_sql.select_project, sql_values(updated.name), read_project);
+    if (!read) {
+      return std::unexpected(read.error());
     }
-    if (*updated == 0) {
-      return false;
+    const auto& stored = *read;
+    if (!stored) {
+      return ProjectUpdate::missing;
     }
-    if (auto appended = executor.append_event(project_event(project.name, m_clock())); !appended) {
+    if (*stored != expected) {
+      return ProjectUpdate::changed;
+    }
+    auto written = executor.execute(m_sql.update_project,
+                                    sql_values(updated.name,
+                                               updated.repo_url,
+                                               updated.production_branch,
+                                               core::to_json(updated.settings),
+                                               std::int64_t{ updated.auto_promote ? 1 : 0 },
+                                               core::to_string(updated.protection),
+                                               updated.password_hash,
+                                               updated.bypass_hash,
+                                               std::int64_t{ updated.skew_window_days },
+                                               std::int64_t{ updated.skew_max_deployments }));
+    if (!written) {
+      return std::unexpected(written.error());
+    }
+    if (auto appended = executor.append_event(project_event(updated.name, m_clock())); !appended) {
       return std::unexpected(appended.error());
     }
     if (auto committed = executor.commit(); !committed) {
       return std::unexpected(committed.error());
     }
-    return true;
+    return ProjectUpdate::updated;
   });
 }
 
@@ -139,7 +148,9 @@ SqlStore::delete_project(std::string_view name)
         }
       }
     }
-    for (const auto sql : { m_sql.delete_project_alias_history,
+    for (const auto sql : { m_sql.delete_project_env,
+                            m_sql.delete_project_deploy_hooks,
+                            m_sql.delete_project_alias_history,
                             m_sql.delete_project_aliases,
                             m_sql.delete_project }) {
       if (auto done = executor.execute(sql, sql_values(name)); !done) {

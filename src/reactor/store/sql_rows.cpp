@@ -1,6 +1,7 @@
 #include "reactor/store/sql_rows.hpp"
 
 #include "reactor/core/build_settings.hpp"
+#include "reactor/core/project.hpp"
 
 namespace reactor::store::rows {
 
@@ -76,12 +77,36 @@ read_alias_held(const Row& row)
   return AliasHeld{ .label = row.text(0), .deployment_id = row.text(1), .until_ms = row.int64(2) };
 }
 
+Result<core::EnvVariable>
+read_env_variable(const Row& row)
+{
+  auto name = row.text(0);
+  const auto scopes = core::parse_scopes_text(row.text(1));
+  if (!scopes) {
+    return util::fail("variable " + name + " has unknown scopes '" + row.text(1) + "'");
+  }
+  return core::EnvVariable{
+    .name = std::move(name), .scopes = *scopes, .sealed = row.text(2), .updated_at_ms = row.int64(3)
+  };
+}
+
+Result<core::DeployHook>
+read_deploy_hook(const Row& row)
+{
+  return core::DeployHook{ .project = row.text(0),
+                           .name = row.text(1),
+                           .branch = row.text(2),
+                           .token_hash = row.text(3),
+                           .created_at_ms = row.int64(4) };
+}
+
 Result<core::Event>
 read_event(const Row& row)
 {
   core::Event event;
   event.seq = row.int64(0);
   event.deployment_id = row.text(1);
+  event.project = row.text(7);
   auto kind = row.text(2);
   if (kind == "log") {
     event.kind = core::EventKind::log;
@@ -95,6 +120,8 @@ read_event(const Row& row)
   if (kind == "alias" || kind == "project") {
     event.kind = kind == "alias" ? core::EventKind::alias : core::EventKind::project;
     event.line = row.text(6);
+    // A dropped alias has no deployment to name its project; its label always does.
+    event.project = kind == "alias" ? std::string(core::label_project(event.line)) : event.line;
     return event;
   }
   event.kind = core::EventKind::status;

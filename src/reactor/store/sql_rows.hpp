@@ -30,6 +30,10 @@ Result<Alias> read_alias(const Row& row);
 
 Result<AliasHeld> read_alias_held(const Row& row);
 
+Result<core::EnvVariable> read_env_variable(const Row& row);
+
+Result<core::DeployHook> read_deploy_hook(const Row& row);
+
 Result<core::Event> read_event(const Row& row);
 
 Result<core::Status> read_status(const Row& row, int column, std::string_view id);

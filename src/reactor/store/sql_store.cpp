@@ -45,6 +45,16 @@ SqlStore::create_deployment(const core::Deployment& deployment)
     if (*inserted == 0) {
       return fail("a deployment with this id already exists");
     }
+    for (const auto& variable : deployment.env) {
+      const auto scopes = core::scopes_text(variable.scopes);
+      if (auto done = executor.execute(
+            m_sql.insert_deployment_env,
+            sql_values(
+              deployment.id, variable.name, scopes, variable.sealed, variable.updated_at_ms));
+          !done) {
+        return std::unexpected(done.error());
+      }
+    }
     if (auto done = executor.execute(m_sql.insert_job, sql_values(deployment.id, now)); !done) {
       return std::unexpected(done.error());
     }
@@ -132,6 +142,15 @@ SqlStore::events_after(std::int64_t after, std::string_view deployment_id, int l
 }
 
 Result<std::vector<core::Event>>
+SqlStore::project_events_after(std::int64_t after, std::string_view project, int limit)
+{
+  return run("read events of project", project, [&](Executor& executor) {
+    return all_rows(
+      executor, m_sql.project_events_after, sql_values(after, limit, project), read_event);
+  });
+}
+
+Result<std::vector<core::Event>>
 SqlStore::edge_events_after(std::int64_t after, int limit)
 {
   return run("read deletions", "", [&](Executor& executor) {
@@ -202,6 +221,7 @@ SqlStore::remove_deployment(Executor& executor, std::string_view id, std::int64_
     return appended;
   }
   for (const auto sql : { m_sql.delete_dead_letter,
+                          m_sql.delete_deployment_env,
                           m_sql.delete_deployment_alias_history,
                           m_sql.delete_jobs,
                           m_sql.delete_events,

@@ -67,11 +67,15 @@ struct Statements
   std::string_view delete_deployment;
   // () → id, status
   std::string_view deployment_statuses;
-  // (after, limit) → seq, deployment_id, kind, status, phase, error, line, by seq
+  // (after, limit) → seq, deployment_id, kind, status, phase, error, line, the deployment's
+  // project (NULL when none), by seq
   std::string_view events_after;
   // (after, limit, deployment_id) → the same, of one deployment
   std::string_view deployment_events_after;
-  // (after, limit) → the same, deletion tombstones only
+  // (after, limit, project) → the same, status changes of the project's deployments and
+  // moves of its aliases
+  std::string_view project_events_after;
+  // (after, limit) → the same, deletion tombstones, alias moves and project changes only
   std::string_view edge_events_after;
   // () → the highest seq (0 when there is none)
   std::string_view last_event_seq;
@@ -129,6 +133,32 @@ struct Statements
   // (label, deployment_id, target_created_ms, now, expected deployment_id): moves it only
   // while it points at the expected one
   std::string_view swap_alias;
+
+  // (project) → name, scopes, sealed, updated_at_ms, by name
+  std::string_view project_env;
+  // (project, name, scopes, sealed, updated_at_ms): inserts the variable or replaces it
+  std::string_view upsert_env;
+  // (project, name)
+  std::string_view delete_env;
+  // (project)
+  std::string_view delete_project_env;
+  // (deployment_id) → name, scopes, sealed, updated_at_ms, by name
+  std::string_view deployment_env;
+  // (deployment_id, name, scopes, sealed, updated_at_ms)
+  std::string_view insert_deployment_env;
+  // (deployment_id)
+  std::string_view delete_deployment_env;
+
+  // (project, name, branch, token_hash, created_at_ms); nothing when the name is taken
+  std::string_view insert_deploy_hook;
+  // (project) → project, name, branch, token_hash, created_at_ms, by name
+  std::string_view project_deploy_hooks;
+  // (token_hash) → the same, of the one hook
+  std::string_view deploy_hook_by_token;
+  // (project, name)
+  std::string_view delete_deploy_hook;
+  // (project)
+  std::string_view delete_project_deploy_hooks;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

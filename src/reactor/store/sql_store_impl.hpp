@@ -2,7 +2,8 @@
 
 // The SQL store's class, shared by the files that define its operations: sql_store.cpp
 // (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
-// sql_projects.cpp (projects and their aliases).
+// sql_projects.cpp (projects and their aliases), sql_project_env.cpp (their variables) and
+// sql_deploy_hooks.cpp (their deploy hooks).
 
 #include "reactor/store/sql_rows.hpp"
 #include "reactor/store/sql_store.hpp"
@@ -30,6 +31,9 @@ public:
   Result<std::vector<core::Event>> events_after(std::int64_t after,
                                                 std::string_view deployment_id,
                                                 int limit) override;
+  Result<std::vector<core::Event>> project_events_after(std::int64_t after,
+                                                        std::string_view project,
+                                                        int limit) override;
   Result<std::vector<core::Event>> edge_events_after(std::int64_t after, int limit) override;
   Result<std::int64_t> last_event_seq() override;
   Result<DeleteOutcome> delete_deployment(std::string_view id) override;
@@ -50,7 +54,8 @@ public:
   Result<bool> create_project(const core::Project& project) override;
   Result<std::optional<core::Project>> find_project(std::string_view name) override;
   Result<std::vector<core::Project>> list_projects() override;
-  Result<bool> update_project(const core::Project& project) override;
+  Result<ProjectUpdate> update_project(const core::Project& expected,
+                                       const core::Project& updated) override;
   Result<DeleteOutcome> delete_project(std::string_view name) override;
   Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
                                                                  int limit) override;
@@ -63,6 +68,18 @@ public:
                               std::string_view deployment_id,
                               std::string_view expected,
                               bool auto_promote) override;
+
+  // Projects' environment variables (sql_project_env.cpp)
+  Result<EnvWrite> set_env(std::string_view project, const core::EnvVariable& variable) override;
+  Result<bool> delete_env(std::string_view project, std::string_view name) override;
+  Result<std::vector<core::EnvVariable>> project_env(std::string_view project) override;
+  Result<std::vector<core::EnvVariable>> deployment_env(std::string_view id) override;
+
+  // Deploy hooks (sql_deploy_hooks.cpp)
+  Result<HookWrite> create_deploy_hook(const core::DeployHook& hook) override;
+  Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view project) override;
+  Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view token_hash) override;
+  Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) override;
 
 private:
   // Runs `operation` through the backend and names the failed operation in its error.

@@ -107,4 +107,28 @@ TEST(Text, SanitizesLines)
   EXPECT_FALSE(util::is_valid_utf8("\xED\xA0\x80"));
 }
 
+TEST(BuildLog, MasksTheValuesItWasGivenInEveryLineAfter)
+{
+  testing::FakeStore store;
+  {
+    BuildLog log(store, "d", { .max_lines = 1000 }, 10s);
+    log.add("before: s3cr3t-value");
+    log.mask({ "s3cr3t-value", "s3cr3t-value-longer", "", "short", "-----BEGIN\r\nline-two\nx" });
+    log.add("token=s3cr3t-value and again s3cr3t-value");
+    log.add("s3cr3t-value-longer");
+    log.note("[reactor] s3cr3t-value");
+    log.add(std::string("s3cr3t-") + "\x1b[1m" + "value");
+    log.add("short x -----BEGIN line-two");
+  }
+  const auto logs = store.logs();
+  ASSERT_EQ(logs.size(), 6u);
+  EXPECT_EQ(logs[0], "before: s3cr3t-value") << "lines queued before stay as they were";
+  EXPECT_EQ(logs[1], "token=*** and again ***");
+  EXPECT_EQ(logs[2], "***");
+  EXPECT_EQ(logs[3], "[reactor] ***");
+  EXPECT_EQ(logs[4], "***") << "a value split by a terminal escape sequence is found too";
+  EXPECT_EQ(logs[5], "short x *** ***")
+    << "each line of a value is masked; 5 characters or fewer are not";
+}
+
 } // namespace reactor::builder

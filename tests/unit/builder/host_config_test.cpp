@@ -4,6 +4,7 @@
 
 #include "support/temp_dir.hpp"
 #include <fstream>
+#include <map>
 
 namespace reactor::builder {
 
@@ -89,6 +90,17 @@ TEST(HostConfigFile, RequestSettingsWinAndFileSettingsAreChecked)
   EXPECT_EQ(merged->root_dir, "site");
   EXPECT_EQ(merged->build_command, "npm run build");
   EXPECT_EQ(merged->output_dir, "public");
+
+  // Variables: the request's win over the file's of the same name; the file's Node.js
+  // version applies when the request names none.
+  host.config.settings.env = { { "A", "file" }, { "B", "file" } };
+  host.config.settings.node_version = "18";
+  request.env = { { "A", "request" } };
+  merged = with_host_settings(request, host);
+  ASSERT_TRUE(merged.has_value());
+  EXPECT_EQ(merged->env,
+            (std::map<std::string, std::string>{ { "A", "request" }, { "B", "file" } }));
+  EXPECT_EQ(merged->node_version, "18");
 
   host.config.settings.output_dir = "../elsewhere";
   auto refused = with_host_settings(request, host);

@@ -235,7 +235,7 @@ TEST_F(Pipeline, UsesTheDeploymentSettings)
   for (const auto& [phase, ms] : info.durations_ms) {
     phases.push_back(phase);
   }
-  EXPECT_EQ(phases, (std::vector<std::string>{ "clone", "install", "build", "upload" }));
+  EXPECT_EQ(phases, (std::vector<std::string>{ "queue", "clone", "install", "build", "upload" }));
 }
 
 TEST_F(Pipeline, NamesTheMemoryLimitWhenABuildGoesOverIt)

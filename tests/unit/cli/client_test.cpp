@@ -41,6 +41,16 @@ TEST(DeployRequestJson, SendsOnlyWhatWasGiven)
     "env": {"VITE_A": "1", "EMPTY": "", "URL": "http://x/?a=b"}})"));
 }
 
+TEST(EnvRequestJson, SendsTheValueAndTheScopesOnlyWhenGiven)
+{
+  EnvOptions options{ .project = "shop", .name = "API_KEY" };
+  EXPECT_EQ(boost::json::parse(env_request_json(options, "s3cret\n")),
+            boost::json::parse(R"({"value": "s3cret\n"})"));
+  options.scopes = { "preview" };
+  EXPECT_EQ(boost::json::parse(env_request_json(options, "")),
+            boost::json::parse(R"({"value": "", "scopes": ["preview"]})"));
+}
+
 TEST(DeployRequestJson, RejectsEnvWithoutAName)
 {
   DeployOptions options;

@@ -57,7 +57,7 @@ TEST(DeploymentsTable, ShowsOneRowPerDeploymentWithItsDurationUrlAndRef)
     {"id": "a1b2c3d4e5", "status": "DEPLOYED", "phase": null,
      "createdAt": "2026-11-26T01:10:33.123Z", "repoUrl": "https://example.com/site.git",
      "ref": "main", "url": "http://a1b2c3d4e5.localhost:3000",
-     "build": {"durationsMs": {"clone": 200, "install": 3000, "build": 1050, "upload": 90}}},
+     "build": {"durationsMs": {"queue": 9000, "clone": 200, "install": 3000, "build": 1050, "upload": 90}}},
     "not an object",
     {"id": "f6g7h8i9j0", "status": "PENDING", "phase": null, "build": {"durationsMs": {}},
      "createdAt": "2026-11-26T01:11:00.000Z", "repoUrl": "https://example.com/other.git",
@@ -119,6 +119,18 @@ TEST(DeadLettersTable, ShowsOneRowPerDeadLetter)
   EXPECT_EQ(dead_letters_table(letters),
             "DEPLOYMENT  RECEIVES  DEAD SINCE           REASON\n"
             "a1b2c3d4e5  3         2026-11-26 01:10:33  the lease expired 3 times\n");
+}
+
+TEST(EnvTable, ShowsNamesAndScopesNeverValues)
+{
+  const auto variables = array(R"([
+    {"name": "API_KEY", "scopes": ["production", "preview"], "updatedAt": "2026-12-05T22:10:33.123Z"},
+    {"name": "PREVIEW_URL", "scopes": ["preview"], "updatedAt": "2026-12-05T22:11:00.000Z"}
+  ])");
+  EXPECT_EQ(env_table(variables),
+            "NAME         SCOPES              UPDATED\n"
+            "API_KEY      production,preview  2026-12-05 22:10:33\n"
+            "PREVIEW_URL  preview             2026-12-05 22:11:00\n");
 }
 
 TEST(GcSummary, SaysWhatWentAndTheDependencyCacheOnlyWhenItRan)

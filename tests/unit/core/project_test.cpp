@@ -1,3 +1,4 @@
+#include "reactor/core/deploy_hook.hpp"
 #include "reactor/core/project.hpp"
 #include "reactor/core/project_request.hpp"
 #include "reactor/util/sha256.hpp"
@@ -136,7 +137,34 @@ TEST(ProjectPatch, SaysWhatToFix)
   EXPECT_EQ(error(R"({"skewMaxDeployments": -1})").fault, util::Fault::user);
   EXPECT_EQ(error(R"({"autoPromote": "yes"})").fault, util::Fault::infrastructure);
   EXPECT_NE(error("[]").message.find("JSON object"), std::string::npos);
+  EXPECT_NE(error(R"({"env": {"A": "1"}})").message.find("PUT /projects/<name>/env/<NAME>"),
+            std::string::npos)
+    << "variables are never stored in a project's settings, in plain text";
+  EXPECT_FALSE(parse_project_request(
+    R"({"name": "shop", "repoUrl": "https://example.com/shop.git", "env": {}})", false));
 }
 
 } // namespace
+TEST(DeployHookRequest, TakesANameAndABranchAndSaysWhatToFix)
+{
+  auto parsed = parse_deploy_hook_request(R"({"name": "cms-publish", "branch": "release/2"})");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ(parsed->name, "cms-publish");
+  EXPECT_EQ(parsed->branch, "release/2");
+  EXPECT_EQ(parse_deploy_hook_request(R"({"name": "nightly"})").value().branch, "");
+  for (const auto* body : { R"({"name": "has space"})",
+                            R"({"name": ""})",
+                            R"({"branch": "main"})",
+                            R"({"name": "x", "branch": "-rf"})",
+                            R"({"name": "x", "cron": "* * * * *"})",
+                            "not json" }) {
+    EXPECT_FALSE(parse_deploy_hook_request(body).has_value()) << body;
+  }
+  EXPECT_TRUE(parse_deploy_hook_request(R"({"name": "x", "branch": "-rf"})")
+                .error()
+                .message.starts_with("branch: "));
+  EXPECT_FALSE(check_deploy_hook_name(std::string(65, 'a')).has_value());
+  EXPECT_TRUE(check_deploy_hook_name(std::string(64, 'a')).has_value());
+}
+
 } // namespace reactor::core

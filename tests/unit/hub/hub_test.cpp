@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,7 +34,7 @@ protected:
       deployment.repo_url = "https://example.com/app.git";
       ASSERT_TRUE(m_store->create_deployment(deployment).has_value());
     }
-    m_hub = std::make_unique<Hub>(*m_store);
+    m_hub = std::make_unique<Hub>(*m_store, "example.test");
   }
 
   std::shared_ptr<net::Outbox> outbox()
@@ -174,6 +175,51 @@ TEST_F(HubTest, AnUnwatchedOutboxGetsNothingMore)
   log("watched", "after unwatch");
   deliver_new_events();
   EXPECT_TRUE(taken(*box).empty());
+}
+
+TEST_F(HubTest, AProjectsWatchGetsItsDeploymentsStatusesAndAliasMovesLive)
+{
+  ASSERT_TRUE(m_store->create_project(
+    core::Project{ .name = "shop", .repo_url = "x", .production_branch = "main" }));
+  deliver_new_events();
+  auto box = outbox();
+  auto sse = outbox();
+  ASSERT_TRUE(m_hub->watch_project("shop", std::nullopt, box).has_value());
+  EXPECT_TRUE(taken(*box).empty()) << "without since, a project's watch starts live";
+  ASSERT_TRUE(m_hub->watch_project("shop", 0, sse, Hub::Format::sse).has_value());
+
+  core::Deployment built;
+  built.id = "built";
+  built.repo_url = "x";
+  built.project = "shop";
+  built.branch = "main";
+  built.ref = "main";
+  ASSERT_TRUE(m_store->create_deployment(built).has_value());
+  set_status("watched", core::Status::in_progress); // not the project's
+  log("built", "a line the project's watchers skip");
+  auto job = m_store->lease_job(std::chrono::minutes(1));
+  while (job && job->has_value() && (*job)->deployment_id != "built") {
+    job = m_store->lease_job(std::chrono::minutes(1));
+  }
+  ASSERT_TRUE(job && job->has_value());
+  ASSERT_TRUE(
+    m_store->finish_job(**job, { "built", core::Status::deployed, core::Phase::none, {}, {} })
+      .has_value());
+  deliver_new_events();
+
+  const auto messages = taken(*box);
+  ASSERT_EQ(messages.size(), 4U); // PENDING, DEPLOYED, then the branch's and production's
+  EXPECT_TRUE(contains(messages[0], R"("status":"PENDING")")) << messages[0];
+  EXPECT_TRUE(contains(messages[1], R"("status":"DEPLOYED")")) << messages[1];
+  EXPECT_TRUE(contains(messages[3], R"("type":"ALIAS_UPDATE")")) << messages[3];
+  EXPECT_TRUE(contains(messages[3], R"("project":"shop")")) << messages[3];
+  EXPECT_TRUE(contains(messages[3], R"("hostname":"shop.example.test")")) << messages[3];
+  EXPECT_TRUE(contains(messages[3], R"("deploymentId":"built")")) << messages[3];
+
+  bool open = false;
+  const auto events = taken(*sse, &open);
+  EXPECT_EQ(events.size(), 4U) << "the SSE stream replays from 0 and shows alias moves too";
+  EXPECT_TRUE(open) << "a project's stream does not end with a deployment";
 }
 
 } // namespace

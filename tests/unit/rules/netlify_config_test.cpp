@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 namespace reactor::rules {
@@ -69,6 +70,23 @@ Content-Security-Policy = """
   }
 }
 
+TEST(NetlifyConfig, ReadsTheBuildEnvironmentWithNodeVersionAsTheNodeSetting)
+{
+  const auto config = parsed(R"([build]
+command = "npm run build"
+[build.environment]
+NODE_VERSION = "18"
+VITE_API_URL = "https://api.example.com"
+RETRIES = 3
+)");
+  EXPECT_EQ(config.settings.node_version, "18");
+  EXPECT_EQ(config.settings.env,
+            (std::map<std::string, std::string>{ { "VITE_API_URL", "https://api.example.com" } }));
+  ASSERT_EQ(config.problems.size(), 1U);
+  EXPECT_EQ(config.problems[0],
+            "line 6: [build.environment] \"RETRIES\" must be a string; ignored");
+}
+
 TEST(NetlifyConfig, NamesEveryUnsupportedKeyWithItsLine)
 {
   const auto config = parsed(R"([build]
@@ -105,7 +123,6 @@ command = "make prod"
 )");
   const std::vector<std::string> expected = {
     "line 3: [build] \"ignore\" is not supported; ignored",
-    "line 4: [build] \"environment\" is not supported; ignored",
     "line 7: \"plugins\" is not supported; ignored",
     std::string("line 13: [[redirects]] \"query\" is not supported (it changes when the rule "
                 "applies), so the redirect is left out; ignored"),
@@ -113,15 +130,16 @@ command = "make prod"
                 "404 pages are not supported); ignored"),
   };
   ASSERT_EQ(config.problems.size(), expected.size() + 4);
+  EXPECT_EQ(config.settings.node_version, "20") << "[build.environment] is read";
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(config.problems[i], expected[i]);
   }
-  EXPECT_TRUE(config.problems[5].starts_with("line 20: redirects \"/loop\"")) << config.problems[5];
-  EXPECT_TRUE(config.problems[6].starts_with("line 27: header \"set-cookie\""))
-    << config.problems[6];
-  EXPECT_EQ(config.problems[7],
+  EXPECT_TRUE(config.problems[4].starts_with("line 20: redirects \"/loop\"")) << config.problems[4];
+  EXPECT_TRUE(config.problems[5].starts_with("line 27: header \"set-cookie\""))
+    << config.problems[5];
+  EXPECT_EQ(config.problems[6],
             "line 28: the value of header \"X-Number\" must be a string; ignored");
-  EXPECT_EQ(config.problems[8], "line 30: \"context\" is not supported; ignored");
+  EXPECT_EQ(config.problems[7], "line 30: \"context\" is not supported; ignored");
   EXPECT_EQ(config.settings.build_command, "make");
   EXPECT_TRUE(config.redirects.empty());
   EXPECT_TRUE(config.headers.empty());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 namespace reactor::rules {
@@ -59,6 +60,31 @@ TEST(VercelConfig, ReadsSettingsAndRules)
   EXPECT_EQ(config.headers[0].set, expected);
 }
 
+TEST(VercelConfig, CleanUrlsRedirectsHtmlPathsToTheirCleanForm)
+{
+  const auto config = parsed(R"json({ "cleanUrls": true })json");
+  EXPECT_TRUE(config.problems.empty()) << config.problems.front();
+  std::vector<std::string> rules;
+  for (const auto& rule : config.redirects) {
+    EXPECT_EQ(rule.status, 308U);
+    rules.push_back(rule.from + " " + rule.to);
+  }
+  EXPECT_EQ(
+    rules,
+    (std::vector<std::string>{ "/index.html /", "/*/index.html /:splat", "/*.html /:splat" }));
+  EXPECT_TRUE(parsed(R"json({ "cleanUrls": false })json").redirects.empty());
+}
+
+TEST(VercelConfig, ReadsTheBuildStepsVariables)
+{
+  const auto config = parse_vercel_config(
+    R"({"build": {"env": {"NEXT_PUBLIC_SITE": "https://example.com", "N": 1}, "cache": true}})");
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(config->settings.env,
+            (std::map<std::string, std::string>{ { "NEXT_PUBLIC_SITE", "https://example.com" } }));
+  EXPECT_EQ(config->problems.size(), 2U) << "build.env.N and build.cache are named";
+}
+
 TEST(VercelConfig, ConvertsPathToRegexpSources)
 {
   struct Case
@@ -100,7 +126,7 @@ TEST(VercelConfig, ConvertsPathToRegexpSources)
 TEST(VercelConfig, NamesEveryUnsupportedKey)
 {
   const auto config = parsed(R"json({
-    "cleanUrls": true,
+    "cleanUrls": "yes",
     "trailingSlash": false,
     "functions": {},
     "framework": "vite",

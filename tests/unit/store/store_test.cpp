@@ -861,6 +861,46 @@ TEST_P(MetadataStoreTest, ADeployedBuildMovesItsAliasesAndANewerOneIsNeverOverwr
   EXPECT_EQ(listed[0].branch, "feature/x");
 }
 
+TEST_P(MetadataStoreTest, AProjectsEventsAreItsStatusChangesAndAliasMovesOnly)
+{
+  for (const auto* name : { "shop", "shopping" }) {
+    ASSERT_TRUE(store().create_project(
+      core::Project{ .name = name, .repo_url = "x", .production_branch = "main" }));
+  }
+  ASSERT_TRUE(store().create_deployment(project_deployment("built", "main")));
+  auto other = project_deployment("other", "main");
+  other.project = "shopping";
+  ASSERT_TRUE(store().create_deployment(other));
+  ASSERT_TRUE(store().create_deployment(deployment("loose")));
+  for (int i = 0; i < 3; ++i) {
+    auto job = lease(60s);
+    ASSERT_TRUE(job.has_value());
+    const std::vector<std::string> lines{ "building" };
+    ASSERT_TRUE(store().append_logs(job->deployment_id, lines));
+    ASSERT_TRUE(store().finish_job(*job, change(job->deployment_id, Status::deployed)).value());
+  }
+
+  std::vector<std::string> seen;
+  const auto project_events = store().project_events_after(0, "shop", 100).value();
+  for (const auto& event : project_events) {
+    EXPECT_EQ(event.project, "shop");
+    seen.push_back(event.kind == EventKind::alias
+                     ? "alias " + event.line
+                     : event.deployment_id + " " + std::string(core::to_string(event.status)));
+  }
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{
+              "built PENDING", "built DEPLOYED", "alias shop--main", "alias shop" }));
+  // The whole feed names each event's project too.
+  const auto feed = store().events_after(0, "", 100).value();
+  for (const auto& event : feed) {
+    EXPECT_EQ(event.project,
+              event.deployment_id == "built"   ? "shop"
+              : event.deployment_id == "other" ? "shopping"
+                                               : "");
+  }
+}
+
 TEST_P(MetadataStoreTest, SettingProductionIsACompareAndSetAndARollbackSticks)
 {
   ASSERT_TRUE(store().create_project(
@@ -895,6 +935,40 @@ TEST_P(MetadataStoreTest, SettingProductionIsACompareAndSetAndARollbackSticks)
   EXPECT_TRUE(store().find_project("shop").value()->auto_promote);
   ASSERT_TRUE(store().create_deployment(project_deployment("queued", "main")));
   EXPECT_FALSE(store().set_production("shop", "queued", "third", true).has_value());
+}
+
+TEST_P(MetadataStoreTest, DeployHooksAreFoundByTheirTokensHashAndGoWithTheirProject)
+{
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  const core::DeployHook hook{
+    .project = "shop", .name = "cms-publish", .branch = "main", .token_hash = "h1"
+  };
+  EXPECT_EQ(store().create_deploy_hook(hook).value(), HookWrite::created);
+  EXPECT_EQ(store().create_deploy_hook(hook).value(), HookWrite::name_taken);
+  auto other = hook;
+  other.project = "nope";
+  EXPECT_EQ(store().create_deploy_hook(other).value(), HookWrite::unknown_project);
+  other = hook;
+  other.name = "nightly";
+  other.branch = "next";
+  other.token_hash = "h2";
+  EXPECT_EQ(store().create_deploy_hook(other).value(), HookWrite::created);
+
+  const auto listed = store().project_deploy_hooks("shop").value();
+  ASSERT_EQ(listed.size(), 2U);
+  EXPECT_EQ(listed[0].name, "cms-publish");
+  EXPECT_EQ(listed[1].branch, "next");
+  EXPECT_GT(listed[0].created_at_ms, 0);
+  const auto found = store().find_deploy_hook("h2").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, "nightly");
+  EXPECT_FALSE(store().find_deploy_hook("h3").value().has_value());
+
+  EXPECT_TRUE(store().delete_deploy_hook("shop", "nightly").value());
+  EXPECT_FALSE(store().delete_deploy_hook("shop", "nightly").value());
+  EXPECT_FALSE(store().find_deploy_hook("h2").value().has_value());
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_FALSE(store().find_deploy_hook("h1").value().has_value());
 }
 
 TEST_P(MetadataStoreTest, DeletingAProjectWaitsForItsBuildsThenDropsItsAliases)
@@ -953,12 +1027,14 @@ TEST_P(MetadataStoreTest, AliasMovesAreRecordedAndSkewLooksInTheProjectsWindow)
 
   // The project's maximum and window bound the lookup.
   auto project = *store().find_project("shop").value();
-  project.skew_max_deployments = 1;
-  ASSERT_TRUE(store().update_project(project).value());
+  auto changed = project;
+  changed.skew_max_deployments = 1;
+  ASSERT_EQ(store().update_project(project, changed).value(), ProjectUpdate::updated);
   EXPECT_EQ(skew("shop"), Ids{ "b" });
-  project.skew_max_deployments = 5;
-  project.skew_window_days = 1;
-  ASSERT_TRUE(store().update_project(project).value());
+  project = changed;
+  changed.skew_max_deployments = 5;
+  changed.skew_window_days = 1;
+  ASSERT_EQ(store().update_project(project, changed).value(), ProjectUpdate::updated);
   advance(24h);
   EXPECT_EQ(skew("shop"), Ids{ "b" }) << "a left the alias 25 hours ago";
 
@@ -982,7 +1058,8 @@ TEST_P(MetadataStoreTest, AliasMovesAreRecordedAndSkewLooksInTheProjectsWindow)
 TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
 {
   ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
-  auto project = *store().find_project("shop").value();
+  const auto read = *store().find_project("shop").value();
+  auto project = read;
   EXPECT_EQ(project.protection, core::Protection::off);
   EXPECT_EQ(project.skew_window_days, core::k_default_skew_window_days);
   EXPECT_EQ(project.skew_max_deployments, core::k_default_skew_max_deployments);
@@ -992,7 +1069,7 @@ TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
   project.production_branch = "release";
   project.settings.build_command = "make";
   project.auto_promote = false;
-  ASSERT_TRUE(store().update_project(project).value());
+  ASSERT_EQ(store().update_project(read, project).value(), ProjectUpdate::updated);
   const auto stored = *store().find_project("shop").value();
   EXPECT_EQ(stored.protection, core::Protection::previews);
   EXPECT_EQ(stored.password_hash, project.password_hash);
@@ -1004,7 +1081,21 @@ TEST_P(MetadataStoreTest, UpdatingAProjectWritesItsSettingsAndTellsTheEdges)
   ASSERT_EQ(feed.size(), 1u);
   EXPECT_EQ(feed[0].kind, EventKind::project);
   EXPECT_EQ(feed[0].line, "shop");
-  EXPECT_FALSE(store().update_project(core::Project{ .name = "other" }).value());
+  EXPECT_EQ(store()
+              .update_project(core::Project{ .name = "other" }, core::Project{ .name = "other" })
+              .value(),
+            ProjectUpdate::missing);
+
+  // A change made from what was read before another change writes nothing: its writer
+  // must read again, so neither is lost.
+  auto outdated = stored;
+  outdated.settings.build_command = "make all";
+  auto fresh = stored;
+  fresh.skew_window_days = 3;
+  ASSERT_EQ(store().update_project(stored, fresh).value(), ProjectUpdate::updated);
+  EXPECT_EQ(store().update_project(stored, outdated).value(), ProjectUpdate::changed);
+  EXPECT_EQ(store().find_project("shop").value()->settings.build_command, "make");
+  EXPECT_EQ(store().find_project("shop").value()->skew_window_days, 3);
 }
 
 TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
@@ -1018,10 +1109,11 @@ TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
     ASSERT_TRUE(job.has_value());
     ASSERT_TRUE(store().finish_job(*job, change(made.id, Status::deployed)).value());
   }
-  auto closed = *store().find_project("closed").value();
+  const auto open_closed = *store().find_project("closed").value();
+  auto closed = open_closed;
   closed.protection = core::Protection::all;
   closed.password_hash = "x";
-  ASSERT_TRUE(store().update_project(closed).value());
+  ASSERT_EQ(store().update_project(open_closed, closed).value(), ProjectUpdate::updated);
   ASSERT_EQ(store().delete_project("open").value(), DeleteOutcome::deleted);
   ASSERT_EQ(store().delete_project("closed").value(), DeleteOutcome::deleted);
   EXPECT_TRUE(store().find_deployment("open-1").value().has_value());
@@ -1030,6 +1122,67 @@ TEST_P(MetadataStoreTest, DeletingAProtectedProjectDeletesItsDeploymentsAtOnce)
   EXPECT_TRUE(std::ranges::any_of(feed, [](const core::Event& event) {
     return event.kind == EventKind::deleted && event.deployment_id == "closed-1";
   }));
+}
+
+TEST_P(MetadataStoreTest, ProjectVariablesAreSetReplacedAndDeletedWithAProjectEventEach)
+{
+  const core::EnvVariable token{ .name = "TOKEN",
+                                 .scopes = { .production = true, .preview = false },
+                                 .sealed = "v1:sealed-one" };
+  EXPECT_EQ(store().set_env("shop", token).value(), EnvWrite::unknown_project);
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));
+  EXPECT_EQ(store().set_env("shop", token).value(), EnvWrite::created);
+  EXPECT_EQ(store().set_env("shop", core::EnvVariable{ .name = "ALPHA", .sealed = "v1:a" }).value(),
+            EnvWrite::created);
+  auto replaced = token;
+  replaced.sealed = "v1:sealed-two";
+  replaced.scopes = { .production = false, .preview = true };
+  replaced.updated_at_ms = 42;
+  EXPECT_EQ(store().set_env("shop", replaced).value(), EnvWrite::updated);
+
+  const auto stored = store().project_env("shop").value();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].name, "ALPHA");
+  EXPECT_EQ(stored[0].scopes, core::EnvScopes{});
+  EXPECT_GT(stored[0].updated_at_ms, 42);
+  EXPECT_EQ(stored[1].name, "TOKEN");
+  EXPECT_EQ(stored[1].sealed, "v1:sealed-two");
+  EXPECT_EQ(stored[1].scopes, replaced.scopes);
+  EXPECT_EQ(stored[1].updated_at_ms, 42);
+
+  EXPECT_TRUE(store().delete_env("shop", "ALPHA").value());
+  EXPECT_FALSE(store().delete_env("shop", "ALPHA").value());
+  EXPECT_EQ(store().project_env("shop").value().size(), 1u);
+  const auto feed = store().edge_events_after(0, 100).value();
+  ASSERT_EQ(feed.size(), 4u);
+  EXPECT_TRUE(std::ranges::all_of(feed, [](const core::Event& event) {
+    return event.kind == EventKind::project && event.line == "shop";
+  }));
+
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().project_env("shop").value().empty());
+}
+
+TEST_P(MetadataStoreTest, ADeploymentKeepsTheVariablesItWasCreatedWithUntilItIsDeleted)
+{
+  auto made = project_deployment("snap", "main");
+  made.env = { { .name = "B", .sealed = "v1:b", .updated_at_ms = 2 },
+               { .name = "A",
+                 .scopes = { .production = true, .preview = false },
+                 .sealed = "v1:a",
+                 .updated_at_ms = 1 } };
+  ASSERT_TRUE(store().create_deployment(made));
+  ASSERT_TRUE(store().create_deployment(project_deployment("bare", "main")));
+  const auto snapshot = store().deployment_env("snap").value();
+  ASSERT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(snapshot[0].name, "A");
+  EXPECT_EQ(snapshot[0].sealed, "v1:a");
+  EXPECT_EQ(snapshot[0].scopes, made.env[1].scopes);
+  EXPECT_EQ(snapshot[1].updated_at_ms, 2);
+  EXPECT_TRUE(store().deployment_env("bare").value().empty());
+  ASSERT_TRUE(store().update_status(change("snap", Status::canceled)).value());
+  ASSERT_EQ(store().delete_deployment("snap").value(), DeleteOutcome::deleted);
+  EXPECT_TRUE(store().deployment_env("snap").value().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -1091,25 +1244,29 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
   // so its counter (2) is ahead of its newest row (1).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP INDEX events_by_deployment; "
-                         "ALTER TABLE events RENAME TO events_v3; "
-                         "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-                         "deployment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT, "
-                         "phase TEXT, error TEXT, line TEXT, at_ms INTEGER NOT NULL); "
-                         "INSERT INTO events SELECT * FROM events_v3; DROP TABLE events_v3; "
-                         "CREATE INDEX events_by_deployment ON events (deployment_id, seq); "
-                         "DELETE FROM events WHERE deployment_id = 'removed'; "
-                         "DELETE FROM jobs WHERE deployment_id = 'removed'; "
-                         "DELETE FROM deployments WHERE id = 'removed'; "
-                         "DROP TABLE alias_history; DROP TABLE aliases; DROP TABLE projects; "
-                         "DROP INDEX deployments_by_project; "
-                         "ALTER TABLE deployments DROP COLUMN project; "
-                         "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",
-                         nullptr,
-                         nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+    sqlite3_exec(
+      db,
+      "DROP INDEX events_by_deployment; "
+      "ALTER TABLE events RENAME TO events_v3; "
+      "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+      "deployment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT, "
+      "phase TEXT, error TEXT, line TEXT, at_ms INTEGER NOT NULL); "
+      "INSERT INTO events SELECT * FROM events_v3; DROP TABLE events_v3; "
+      "CREATE INDEX events_by_deployment ON events (deployment_id, seq); "
+      "DELETE FROM events WHERE deployment_id = 'removed'; "
+      "DELETE FROM jobs WHERE deployment_id = 'removed'; "
+      "DELETE FROM deployments WHERE id = 'removed'; "
+      "DROP TABLE deploy_hooks; DROP TABLE deployment_env; DROP TABLE project_env; DROP TABLE "
+      "alias_history; DROP TABLE aliases; "
+      "DROP TABLE projects; "
+      "DROP INDEX deployments_by_project; "
+      "ALTER TABLE deployments DROP COLUMN project; "
+      "ALTER TABLE deployments DROP COLUMN branch; PRAGMA user_version = 2",
+      nullptr,
+      nullptr,
+      nullptr),
+    SQLITE_OK);
   sqlite3_close(db);
 
   auto store = sqlite::create_store(path);

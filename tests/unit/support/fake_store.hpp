@@ -58,6 +58,12 @@ public:
     return {};
   }
 
+  Result<std::vector<core::Event>> project_events_after(std::int64_t,
+                                                        std::string_view,
+                                                        int) override
+  {
+    return {};
+  }
   Result<std::vector<core::Event>> edge_events_after(std::int64_t, int) override { return {}; }
 
   Result<std::int64_t> last_event_seq() override { return 0; }
@@ -130,7 +136,10 @@ public:
     return std::nullopt;
   }
   Result<std::vector<core::Project>> list_projects() override { return {}; }
-  Result<bool> update_project(const core::Project&) override { return false; }
+  Result<store::ProjectUpdate> update_project(const core::Project&, const core::Project&) override
+  {
+    return store::ProjectUpdate::missing;
+  }
   Result<store::DeleteOutcome> delete_project(std::string_view) override
   {
     return store::DeleteOutcome::unknown;
@@ -151,6 +160,26 @@ public:
   {
     return false;
   }
+  Result<store::EnvWrite> set_env(std::string_view, const core::EnvVariable&) override
+  {
+    return store::EnvWrite::unknown_project;
+  }
+  Result<bool> delete_env(std::string_view, std::string_view) override { return false; }
+  Result<std::vector<core::EnvVariable>> project_env(std::string_view) override { return {}; }
+  Result<std::vector<core::EnvVariable>> deployment_env(std::string_view) override { return {}; }
+  Result<store::HookWrite> create_deploy_hook(const core::DeployHook&) override
+  {
+    return store::HookWrite::unknown_project;
+  }
+  Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view) override
+  {
+    return {};
+  }
+  Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<bool> delete_deploy_hook(std::string_view, std::string_view) override { return false; }
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 5> k_migrations{
+constexpr std::array<const char*, 7> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -115,6 +115,37 @@ ALTER TABLE events ADD CONSTRAINT events_kind_check
   CHECK (kind IN ('status', 'log', 'deleted', 'alias', 'project'));
 DROP INDEX events_for_edges;
 CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias', 'project');
+)sql",
+  // Projects' environment variables, their values sealed with the secrets key, and the
+  // snapshot of them each deployment of a project was created with.
+  R"sql(
+CREATE TABLE project_env (
+  project text NOT NULL REFERENCES projects (name),
+  name text NOT NULL,
+  scopes text NOT NULL,
+  sealed text NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  PRIMARY KEY (project, name)
+);
+CREATE TABLE deployment_env (
+  deployment_id text NOT NULL REFERENCES deployments (id),
+  name text NOT NULL,
+  scopes text NOT NULL,
+  sealed text NOT NULL,
+  updated_at_ms bigint NOT NULL,
+  PRIMARY KEY (deployment_id, name)
+);
+)sql",
+  // Deploy hooks: a project's secret URLs that build one branch, kept as the token's hash.
+  R"sql(
+CREATE TABLE deploy_hooks (
+  project text NOT NULL REFERENCES projects (name),
+  name text NOT NULL,
+  branch text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  created_at_ms bigint NOT NULL,
+  PRIMARY KEY (project, name)
+);
 )sql",
 };
 

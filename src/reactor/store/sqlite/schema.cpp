@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 6> k_migrations{
+constexpr std::array<const char*, 8> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -178,6 +178,37 @@ DROP TABLE events;
 ALTER TABLE events_v6 RENAME TO events;
 CREATE INDEX events_by_deployment ON events (deployment_id, seq);
 CREATE INDEX events_for_edges ON events (seq) WHERE kind IN ('deleted', 'alias', 'project');
+)sql",
+  // Projects' environment variables, their values sealed with the secrets key, and the
+  // snapshot of them each deployment of a project was created with.
+  R"sql(
+CREATE TABLE project_env (
+  project TEXT NOT NULL REFERENCES projects (name),
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (project, name)
+);
+CREATE TABLE deployment_env (
+  deployment_id TEXT NOT NULL REFERENCES deployments (id),
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (deployment_id, name)
+);
+)sql",
+  // Deploy hooks: a project's secret URLs that build one branch, kept as the token's hash.
+  R"sql(
+CREATE TABLE deploy_hooks (
+  project TEXT NOT NULL REFERENCES projects (name),
+  name TEXT NOT NULL,
+  branch TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (project, name)
+);
 )sql",
 };
 

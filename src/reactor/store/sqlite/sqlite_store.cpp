@@ -70,13 +70,20 @@ constexpr Statements k_statements{
   .delete_jobs = "DELETE FROM jobs WHERE deployment_id = ?1",
   .delete_deployment = "DELETE FROM deployments WHERE id = ?1",
   .deployment_statuses = "SELECT id, status FROM deployments",
-  .events_after = "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-                  "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+  .events_after = "SELECT e.seq, e.deployment_id, e.kind, e.status, e.phase, e.error, e.line, "
+                  "d.project FROM events e LEFT JOIN deployments d ON d.id = e.deployment_id "
+                  "WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2",
   .deployment_events_after =
-    "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
-    "WHERE deployment_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2",
+    "SELECT e.seq, e.deployment_id, e.kind, e.status, e.phase, e.error, e.line, d.project "
+    "FROM events e LEFT JOIN deployments d ON d.id = e.deployment_id "
+    "WHERE e.deployment_id = ?3 AND e.seq > ?1 ORDER BY e.seq LIMIT ?2",
+  .project_events_after =
+    "SELECT e.seq, e.deployment_id, e.kind, e.status, e.phase, e.error, e.line, d.project "
+    "FROM events e LEFT JOIN deployments d ON d.id = e.deployment_id WHERE e.seq > ?1 AND "
+    "((e.kind = 'status' AND d.project = ?3) OR (e.kind = 'alias' AND (e.line = ?3 OR "
+    "substr(e.line, 1, length(?3) + 2) = ?3 || '--'))) ORDER BY e.seq LIMIT ?2",
   .edge_events_after =
-    "SELECT seq, deployment_id, kind, status, phase, error, line FROM events "
+    "SELECT seq, deployment_id, kind, status, phase, error, line, NULL FROM events "
     "INDEXED BY events_for_edges WHERE kind IN ('deleted', 'alias', 'project') AND seq > ?1 "
     "ORDER BY seq LIMIT ?2",
   .last_event_seq = "SELECT COALESCE(MAX(seq), 0) FROM events",
@@ -132,6 +139,27 @@ constexpr Statements k_statements{
                   "updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (label) DO NOTHING",
   .swap_alias = "UPDATE aliases SET deployment_id = ?2, target_created_ms = ?3, "
                 "updated_at_ms = ?4 WHERE label = ?1 AND deployment_id = ?5",
+  .project_env = "SELECT name, scopes, sealed, updated_at_ms FROM project_env WHERE project = ?1 "
+                 "ORDER BY name",
+  .upsert_env = "INSERT INTO project_env (project, name, scopes, sealed, updated_at_ms) "
+                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (project, name) DO UPDATE SET "
+                "scopes = excluded.scopes, sealed = excluded.sealed, "
+                "updated_at_ms = excluded.updated_at_ms",
+  .delete_env = "DELETE FROM project_env WHERE project = ?1 AND name = ?2",
+  .delete_project_env = "DELETE FROM project_env WHERE project = ?1",
+  .deployment_env = "SELECT name, scopes, sealed, updated_at_ms FROM deployment_env "
+                    "WHERE deployment_id = ?1 ORDER BY name",
+  .insert_deployment_env = "INSERT INTO deployment_env (deployment_id, name, scopes, sealed, "
+                           "updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+  .delete_deployment_env = "DELETE FROM deployment_env WHERE deployment_id = ?1",
+  .insert_deploy_hook = "INSERT INTO deploy_hooks (project, name, branch, token_hash, "
+                        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+  .project_deploy_hooks = "SELECT project, name, branch, token_hash, created_at_ms FROM "
+                          "deploy_hooks WHERE project = ?1 ORDER BY name",
+  .deploy_hook_by_token = "SELECT project, name, branch, token_hash, created_at_ms FROM "
+                          "deploy_hooks WHERE token_hash = ?1",
+  .delete_deploy_hook = "DELETE FROM deploy_hooks WHERE project = ?1 AND name = ?2",
+  .delete_project_deploy_hooks = "DELETE FROM deploy_hooks WHERE project = ?1",
 };
 
 constexpr std::string_view k_insert_status_event =
