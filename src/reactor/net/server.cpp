@@ -135,7 +135,7 @@ Server::listen()
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(m_state->options.address, ec);
   if (ec) {
-    return util::fail("--listen address '" + m_state->options.address + "' is not an IP address");
+    return util::fail("listen address '" + m_state->options.address + "' is not an IP address");
   }
   for (unsigned i = 0; i < threads; ++i) {
     auto listener = std::make_unique<Listener>();
