@@ -11,7 +11,9 @@ namespace reactor::app {
 // Where a plain-HTTP request for `target` ("/path?query") on `host` (the Host header,
 // maybe with a port) goes over HTTPS: https://<host without port>[:https_port]<target>,
 // the port left out when it is 443. Empty when `host` is empty or not a host name.
-std::string https_location(std::string_view host, std::string_view target, std::uint16_t https_port);
+std::string https_location(std::string_view host,
+                           std::string_view target,
+                           std::uint16_t https_port);
 
 // The plain-HTTP listener's router while HTTPS is served: ACME HTTP-01 challenges go to
 // `inner` as before, everything else gets a 308 to the same URL over HTTPS.

@@ -163,9 +163,8 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
   command.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert")
     ->envname("REACTOR_TLS_KEY");
   command
-    .add_flag("--hsts",
-              options.hsts,
-              "Send Strict-Transport-Security (two years) on HTTPS responses")
+    .add_flag(
+      "--hsts", options.hsts, "Send Strict-Transport-Security (two years) on HTTPS responses")
     ->envname("REACTOR_HSTS");
   command.add_option("--data-dir", options.data_dir, "Where the database, objects and builds live")
     ->envname("REACTOR_DATA_DIR")

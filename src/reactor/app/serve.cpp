@@ -594,14 +594,13 @@ run_node(const ServeOptions& given, Roles roles)
   });
   log_started(options, roles, open_files);
   if (listening) {
-    util::log::info(
-      "reactor.serving",
-      { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
-        { "https",
-          https_server ? "https://" + (*https)->listen.host + ":" +
-                           std::to_string(https_server->port())
-                       : "" },
-        { "sites", api_context.site_url_template } });
+    util::log::info("reactor.serving",
+                    { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
+                      { "https",
+                        https_server ? "https://" + (*https)->listen.host + ":" +
+                                         std::to_string(https_server->port())
+                                     : "" },
+                      { "sites", api_context.site_url_template } });
     std::jthread https_thread;
     if (https_server) {
       https_thread = std::jthread([&https_server] { https_server->run(); });

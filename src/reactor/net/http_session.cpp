@@ -7,9 +7,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -206,11 +206,13 @@ write_head_then_file(beast::tcp_stream& stream,
 asio::awaitable<bool>
 send_file_contents(TlsStream& stream, const FileBody& file, BodySlice part)
 {
-  std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(k_file_chunk, part.length)));
+  std::vector<char> chunk(
+    static_cast<std::size_t>(std::min<std::uint64_t>(k_file_chunk, part.length)));
   std::uint64_t offset = part.offset;
   const std::uint64_t end = part.offset + part.length;
   while (offset < end) {
-    const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), end - offset));
+    const auto wanted =
+      static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), end - offset));
     const ssize_t read = ::pread(file.fd, chunk.data(), wanted, static_cast<off_t>(offset));
     if (read < 0 && errno == EINTR) {
       continue;
@@ -220,8 +222,10 @@ send_file_contents(TlsStream& stream, const FileBody& file, BodySlice part)
     }
     offset += static_cast<std::uint64_t>(read);
     beast::get_lowest_layer(stream).expires_after(k_idle_timeout);
-    auto [ec, written] = co_await asio::async_write(
-      stream, asio::buffer(chunk.data(), static_cast<std::size_t>(read)), asio::as_tuple(asio::use_awaitable));
+    auto [ec, written] =
+      co_await asio::async_write(stream,
+                                 asio::buffer(chunk.data(), static_cast<std::size_t>(read)),
+                                 asio::as_tuple(asio::use_awaitable));
     if (ec) {
       co_return false;
     }
@@ -231,7 +235,10 @@ send_file_contents(TlsStream& stream, const FileBody& file, BodySlice part)
 
 template<typename Buffers>
 asio::awaitable<bool>
-write_head_then_file(TlsStream& stream, const Buffers& buffers, const FileBody& file, BodySlice part)
+write_head_then_file(TlsStream& stream,
+                     const Buffers& buffers,
+                     const FileBody& file,
+                     BodySlice part)
 {
   beast::get_lowest_layer(stream).expires_after(k_idle_timeout);
   auto [ec, written] =
@@ -589,7 +596,8 @@ serve_requests(Stream& stream,
         co_return;
       }
       if (idle) {
-        transport.expires_after(k_head_timeout);        idle = false;
+        transport.expires_after(k_head_timeout);
+        idle = false;
       }
     }
     // Named locals, never temporaries inside co_await: g++ 12 can destroy a temporary
@@ -622,13 +630,8 @@ serve_requests(Stream& stream,
                            host,        head.headers(),
                            body.bytes,  remote_address };
     if (websocket::is_upgrade(head)) {
-      co_await upgrade(stream,
-                       head,
-                       request,
-                       buffer.view().substr(body.end),
-                       router,
-                       connections,
-                       extra_headers);
+      co_await upgrade(
+        stream, head, request, buffer.view().substr(body.end), router, connections, extra_headers);
       co_return;
     }
 

@@ -178,8 +178,8 @@ Server::run()
     return;
   }
   auto& first = *m_state->listeners.front();
-  auto accepting = accept_loop(
-    *first.acceptor, m_state->listeners, m_state->router, m_state->session_settings);
+  auto accepting =
+    accept_loop(*first.acceptor, m_state->listeners, m_state->router, m_state->session_settings);
   asio::co_spawn(*first.context, std::move(accepting), log_escaped("listener"));
   std::vector<std::jthread> others;
   for (std::size_t i = 1; i < m_state->listeners.size(); ++i) {

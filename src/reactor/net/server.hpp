@@ -24,8 +24,8 @@ struct ServerOptions
   std::string extra_headers;
 };
 
-// The HTTP/WebSocket listener (HTTPS/WSS with a TLS context): accepts connections and runs their sessions against
-// the router.
+// The HTTP/WebSocket listener (HTTPS/WSS with a TLS context): accepts connections and runs their
+// sessions against the router.
 class Server
 {
 public:

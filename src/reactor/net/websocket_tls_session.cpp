@@ -37,7 +37,9 @@ class TlsWebSocket final
   , public std::enable_shared_from_this<TlsWebSocket>
 {
 public:
-  TlsWebSocket(TlsStream stream, std::shared_ptr<WebSocketPeer> peer, std::shared_ptr<Outbox> outbox)
+  TlsWebSocket(TlsStream stream,
+               std::shared_ptr<WebSocketPeer> peer,
+               std::shared_ptr<Outbox> outbox)
     : m_stream(std::move(stream))
     , m_peer(std::move(peer))
     , m_outbox(std::move(outbox))
@@ -51,7 +53,8 @@ public:
     metrics().websocket_connections.add(1);
     m_outbox->attach(m_stream.get_executor(), weak_from_this());
     const auto self = shared_from_this();
-    asio::co_spawn(m_stream.get_executor(), read_loop(self, std::string(early_bytes)), asio::detached);
+    asio::co_spawn(
+      m_stream.get_executor(), read_loop(self, std::string(early_bytes)), asio::detached);
     asio::co_spawn(m_stream.get_executor(), write_loop(self), asio::detached);
     asio::co_spawn(m_stream.get_executor(), watch_loop(self), asio::detached);
   }
@@ -92,8 +95,8 @@ TlsWebSocket::read_loop(std::shared_ptr<TlsWebSocket> /*keep_alive*/, std::strin
     if (m_close_queued || m_finished) {
       co_return; // the writer ends the connection after the close frame
     }
-    auto [ec, read] = co_await m_stream.async_read_some(asio::buffer(chunk),
-                                                        asio::as_tuple(asio::use_awaitable));
+    auto [ec, read] =
+      co_await m_stream.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
     if (ec) {
       finish(); // the peer closed the connection, or it failed
       co_return;
@@ -135,8 +138,8 @@ TlsWebSocket::write_loop(std::shared_ptr<TlsWebSocket> /*keep_alive*/)
       continue;
     }
     m_writing_since = Clock::now();
-    auto [ec, written] =
-      co_await asio::async_write(m_stream, asio::buffer(frames), asio::as_tuple(asio::use_awaitable));
+    auto [ec, written] = co_await asio::async_write(
+      m_stream, asio::buffer(frames), asio::as_tuple(asio::use_awaitable));
     m_writing_since.reset();
     if (ec) {
       break;

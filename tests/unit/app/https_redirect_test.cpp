@@ -8,7 +8,8 @@ namespace {
 
 TEST(HttpsLocation, DropsThePlainPortAndAddsTheHttpsOne)
 {
-  EXPECT_EQ(https_location("example.com:8080", "/a/b?c=d", 8443), "https://example.com:8443/a/b?c=d");
+  EXPECT_EQ(https_location("example.com:8080", "/a/b?c=d", 8443),
+            "https://example.com:8443/a/b?c=d");
   EXPECT_EQ(https_location("example.com", "/", 8443), "https://example.com:8443/");
 }
 
