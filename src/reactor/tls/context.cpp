@@ -126,13 +126,16 @@ make_certificate_context(const std::filesystem::path& certificate, const std::fi
   }
   SSL_CTX* raw = context->get();
   ERR_clear_error();
-  if (SSL_CTX_use_certificate_chain_file(raw, certificate.c_str()) != 1) {
-    return util::fail("--tls-cert " + certificate.string() +
-                      " is not a PEM certificate chain: " + openssl_error());
-  }
+  // The key first: loading it after the certificate would fail on a mismatch with
+  // OpenSSL's words, while a certificate loaded after it just drops a key that does not
+  // fit, which the check below then names.
   if (SSL_CTX_use_PrivateKey_file(raw, key.c_str(), SSL_FILETYPE_PEM) != 1) {
     return util::fail("--tls-key " + key.string() +
                       " is not a PEM private key: " + openssl_error());
+  }
+  if (SSL_CTX_use_certificate_chain_file(raw, certificate.c_str()) != 1) {
+    return util::fail("--tls-cert " + certificate.string() +
+                      " is not a PEM certificate chain: " + openssl_error());
   }
   if (SSL_CTX_check_private_key(raw) != 1) {
     ERR_clear_error();
