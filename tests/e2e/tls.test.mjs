@@ -2,7 +2,7 @@
 // and wss over TLS, plain HTTP redirected (ACME challenges excepted), HSTS, a certificate
 // reloaded on SIGHUP while an older connection keeps its own, and startup errors.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -237,5 +237,35 @@ describe('startup errors', () => {
     const result = start(['--tls-cert', path('ca.pem'), '--tls-key', path('ca.key')]);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /are for --listen-https/);
+  });
+});
+
+// Last: it stops the server.
+describe('graceful stop', () => {
+  test('SIGTERM closes idle TLS connections and ends wss with 1001 at once', async () => {
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca });
+    await new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: httpsPort, servername: 'localhost', path: '/', headers: { host: api() }, agent },
+        (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
+    });
+    const script = `
+      const socket = new WebSocket(process.argv[1]);
+      socket.onopen = () => console.log('OPEN');
+      socket.onclose = (event) => { console.log('CLOSED', event.code); process.exit(0); };
+      setTimeout(() => process.exit(2), 20000);`;
+    const client = spawn(process.execPath, ['--experimental-websocket', '-e', script, `wss://127.0.0.1:${httpsPort}/ws`],
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: path('ca.pem') } });
+    let output = '';
+    client.stdout.on('data', (chunk) => { output += chunk; });
+    const clientExited = new Promise((resolve) => client.on('exit', resolve));
+    await until('the wss connection', () => output.includes('OPEN'), 10000);
+    const started = Date.now();
+    const exit = await server.stop();
+    const took = Date.now() - started;
+    assert.equal(exit.code, 0, server.output());
+    assert.ok(took < 5000, `exited ${took} ms after SIGTERM`);
+    assert.equal(await clientExited, 0);
+    assert.match(output, /CLOSED 1001/);
+    agent.destroy();
   });
 });
