@@ -102,7 +102,7 @@ before(async () => {
   ca = readFileSync(path('ca.pem'));
   server = await startServer({ args: ['--listen-https', '127.0.0.1:0', '--tls-cert', path('server.pem'),
     '--tls-key', path('server.key'), '--hsts', '--domain', domain] });
-  httpsPort = Number((await server.logged(/https\W+https:\/\/[^:\s"]+:(\d+)/))[1]);
+  httpsPort = Number((await server.logged(/reactor\.serving_https\W+url\W+https:\/\/[^:\s"]+:(\d+)/))[1]);
   siteId = await deployOverHttps({ 'index.html': '<h1>Over TLS</h1>', 'data.bin': large });
 });
 after(async () => { await server?.stop(); });

@@ -594,12 +594,15 @@ run_node(const ServeOptions& given, Roles roles)
   });
   log_started(options, roles, open_files);
   if (listening) {
+    // Before reactor.serving, which tells tests and scripts that everything listens.
+    if (https_server) {
+      util::log::info(
+        "reactor.serving_https",
+        { { "url",
+            "https://" + (*https)->listen.host + ":" + std::to_string(https_server->port()) } });
+    }
     util::log::info("reactor.serving",
                     { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
-                      { "https",
-                        https_server ? "https://" + (*https)->listen.host + ":" +
-                                         std::to_string(https_server->port())
-                                     : "" },
                       { "sites", api_context.site_url_template } });
     std::jthread https_thread;
     if (https_server) {
