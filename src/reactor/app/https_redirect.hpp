@@ -28,8 +28,6 @@ public:
     const net::Request& request,
     std::shared_ptr<net::Outbox> outbox) override;
 
-  std::uint16_t https_port() const { return m_https_port; }
-
 private:
   net::Router& m_inner;
   std::uint16_t m_https_port;

@@ -450,13 +450,15 @@ run_node(const ServeOptions& given, Roles roles)
       !problem.empty()) {
     return fail_startup(problem);
   }
-  auto https = open_https(options);
-  if (!https) {
-    return fail_startup(https.error().message);
+  auto opened_https = open_https(options);
+  if (!opened_https) {
+    return fail_startup(opened_https.error().message);
   }
-  if (*https) {
+  std::optional<Https> https_setup = std::move(*opened_https);
+  Https* https = https_setup ? &*https_setup : nullptr;
+  if (https != nullptr) {
     if (const auto problem =
-          api_access_problem(options, roles, (*https)->listen, options.listen_https);
+          api_access_problem(options, roles, https->listen, options.listen_https);
         !problem.empty()) {
       return fail_startup(problem);
     }
@@ -536,12 +538,13 @@ run_node(const ServeOptions& given, Roles roles)
   // With HTTPS, the router serves there and plain HTTP redirects to it.
   std::optional<net::Server> https_server;
   std::optional<HttpsRedirect> redirect;
-  if (*https) {
+  std::uint16_t https_port = 0;
+  if (https != nullptr) {
     https_server.emplace(
-      net::ServerOptions{ .address = (*https)->listen.host,
-                          .port = (*https)->listen.port,
+      net::ServerOptions{ .address = https->listen.host,
+                          .port = https->listen.port,
                           .threads = threads,
-                          .tls = &(*https)->certificates->front(),
+                          .tls = &https->certificates->front(),
                           .extra_headers = options.hsts ? std::string(k_hsts_header) : "" },
       front_door);
     if (listening) {
@@ -549,7 +552,8 @@ run_node(const ServeOptions& given, Roles roles)
         return fail_startup(bound.error().message);
       }
     }
-    redirect.emplace(front_door, listening ? https_server->port() : (*https)->listen.port);
+    https_port = listening ? https_server->port() : https->listen.port;
+    redirect.emplace(front_door, https_port);
   }
   net::Router& plain_router = redirect ? static_cast<net::Router&>(*redirect) : front_door;
   net::Server server({ .address = listen->host, .port = listen->port, .threads = threads },
@@ -559,8 +563,8 @@ run_node(const ServeOptions& given, Roles roles)
       return fail_startup(bound.error().message);
     }
   }
-  if (https_server) {
-    site_urls = site_url_template(options, redirect->https_port(), true);
+  if (https != nullptr) {
+    site_urls = site_url_template(options, https_port, true);
   } else {
     site_urls = site_url_template(options, listening ? server.port() : listen->port, false);
   }
@@ -588,18 +592,17 @@ run_node(const ServeOptions& given, Roles roles)
     stop_on_signals(signals,
                     stopped,
                     servers,
-                    *https ? (*https)->certificates.get() : nullptr,
+                    https != nullptr ? https->certificates.get() : nullptr,
                     workers,
                     options.shutdown_grace);
   });
   log_started(options, roles, open_files);
   if (listening) {
     // Before reactor.serving, which tells tests and scripts that everything listens.
-    if (https_server) {
+    if (https != nullptr) {
       util::log::info(
         "reactor.serving_https",
-        { { "url",
-            "https://" + (*https)->listen.host + ":" + std::to_string(https_server->port()) } });
+        { { "url", "https://" + https->listen.host + ":" + std::to_string(https_port) } });
     }
     util::log::info("reactor.serving",
                     { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
