@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeRepo, request, siteApp, startServer, tempDir, until } from './harness.mjs';
@@ -150,6 +151,17 @@ describe('HTTPS', () => {
       `wss://127.0.0.1:${httpsPort}/ws`, siteId], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path('ca.pem') } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /DEPLOYED/);
+  });
+});
+
+describe('TLS handshake', () => {
+  test('a client that never finishes its handshake is dropped after 10 s', async () => {
+    const started = Date.now();
+    const socket = net.connect(httpsPort, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.on('close', resolve));
+    const took = Date.now() - started;
+    assert.ok(took >= 9000 && took < 15000, `closed after ${took} ms`);
   });
 });
 
