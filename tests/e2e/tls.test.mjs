@@ -252,6 +252,24 @@ describe('startup errors', () => {
   });
 });
 
+describe('config file', () => {
+  test('listen-https, tls-cert, tls-key and hsts are settings too', async () => {
+    makeCertificate('configured', '0x3003');
+    const config = path('reactor.toml');
+    writeFileSync(config, `listen-https = "127.0.0.1:0"\ntls-cert = "${path('configured.pem')}"\n`
+      + `tls-key = "${path('configured.key')}"\nhsts = true\n`);
+    const configured = await startServer({ args: ['--config', config] });
+    try {
+      const port = Number((await configured.logged(/reactor\.serving_https\W+url\W+https:\/\/[^:\s"]+:(\d+)/))[1]);
+      const response = await curl(`localhost:${port}`, '/deployments');
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['strict-transport-security'], 'max-age=63072000');
+    } finally {
+      await configured.stop();
+    }
+  });
+});
+
 // Last: it stops the server.
 describe('graceful stop', () => {
   test('SIGTERM closes idle TLS connections and ends wss with 1001 at once', async () => {

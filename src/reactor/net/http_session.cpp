@@ -26,7 +26,6 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <type_traits>
 #include <unistd.h>
 #include <vector>
 
