@@ -223,6 +223,15 @@ describe('certificate reload', () => {
   });
 });
 
+describe('certificate files watched', () => {
+  test('new files are served within 10 s without a signal', async () => {
+    makeCertificate('watched', '0x4004');
+    renameSync(path('watched.key'), path('server.key'));
+    renameSync(path('watched.pem'), path('server.pem'));
+    await until('the new certificate', async () => (await servedSerial()) === 'serial=4004', 25000);
+  });
+});
+
 describe('startup errors', () => {
   const start = (args) => spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', tempDir('reactor-data-'), ...args],
     { encoding: 'utf8', timeout: 20000 });

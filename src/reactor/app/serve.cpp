@@ -30,7 +30,7 @@ namespace reactor::app {
 namespace {
 
 // How often the certificate files are checked for changes (SIGHUP reloads at once).
-constexpr std::chrono::seconds k_certificate_check{ 60 };
+constexpr std::chrono::seconds k_certificate_check{ 10 };
 constexpr std::string_view k_hsts_header = "Strict-Transport-Security: max-age=63072000\r\n";
 
 struct ListenAddress
