@@ -6,8 +6,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <memory>
 #include <string_view>
@@ -16,7 +16,9 @@ namespace reactor::net {
 
 class Connections;
 
-using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
+// Beast's TLS stream: Asio's, with gathered writes flattened into one TLS record instead of
+// one record (and TCP segment) per buffer.
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 // How a listener's connections are served.
 struct SessionSettings
