@@ -213,7 +213,7 @@ open_https(const ServeOptions& options)
   if (!listen) {
     return std::unexpected(std::move(listen.error()));
   }
-  auto certificates = tls::CertificateStore::open({ { options.tls_cert, options.tls_key } });
+  auto certificates = tls::CertificateStore::open({ options.tls_cert, options.tls_key });
   if (!certificates) {
     return std::unexpected(std::move(certificates.error()));
   }

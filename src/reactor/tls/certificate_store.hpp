@@ -23,15 +23,14 @@ struct CertificateFiles
   std::filesystem::path key;
 };
 
-// The certificates a TLS listener serves. Connections start on one front context, and
-// the client-hello callback moves each to the certificate its SNI name matches (exactly,
-// then by wildcard, else the first one). Reloading swaps the whole set at once; open
-// connections keep the context they started with.
+// The certificate a TLS listener serves. Connections start on one front context, and the
+// client-hello callback moves each to the certificate's current context. Reloading swaps
+// that context; open connections keep the one they started with.
 class CertificateStore
 {
 public:
-  // Loads every certificate; fails with the first one's problem (flag and file named).
-  static util::Result<std::unique_ptr<CertificateStore>> open(std::vector<CertificateFiles> files);
+  // Loads the certificate; fails with its problem (flag and file named).
+  static util::Result<std::unique_ptr<CertificateStore>> open(CertificateFiles files);
 
   ~CertificateStore();
   CertificateStore(const CertificateStore&) = delete;
@@ -40,28 +39,26 @@ public:
   // The context TLS streams are created with (any thread; lives as long as the store).
   boost::asio::ssl::context& front() { return m_front; }
 
-  // Reads the files again and swaps the set in when all of them load; otherwise logs the
-  // error and keeps serving the certificates it had. Any thread.
+  // Reads the files again and swaps the certificate in when they load; otherwise logs the
+  // error and keeps serving the certificate it had. Any thread.
   util::Result<void> reload();
 
   // Reloads whenever a file's modification time or size changes, looking every `period`
   // on a thread of its own until the store is destroyed.
   void watch(std::chrono::milliseconds period);
 
-  struct Loaded;
-
 private:
-  CertificateStore(std::vector<CertificateFiles> files, boost::asio::ssl::context front);
+  CertificateStore(CertificateFiles files, boost::asio::ssl::context front);
   static int on_client_hello(SSL* ssl, int* alert, void* store);
-  std::shared_ptr<const Loaded> loaded() const;
+  std::shared_ptr<SSL_CTX> current() const;
   // Whether the files differ from what was read last (and remembers them as read).
   bool files_changed();
 
-  std::vector<CertificateFiles> m_files;
+  CertificateFiles m_files;
   TicketKeys m_ticket_keys;
   boost::asio::ssl::context m_front;
   mutable std::mutex m_mutex;
-  std::shared_ptr<const Loaded> m_loaded;
+  std::shared_ptr<SSL_CTX> m_current;
   std::vector<std::filesystem::file_time_type> m_seen_times;
   std::vector<std::uintmax_t> m_seen_sizes;
   std::jthread m_watcher;
