@@ -254,10 +254,13 @@ describe('startup errors', () => {
     assert.match(result.stderr, /does not belong to the certificate/);
   });
 
-  test('--tls-cert without --listen-https', () => {
+  test('--tls-cert or --hsts without --listen-https', () => {
     const result = start(['--tls-cert', path('ca.pem'), '--tls-key', path('ca.key')]);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /are for --listen-https/);
+    const hsts = start(['--hsts']);
+    assert.equal(hsts.status, 1);
+    assert.match(hsts.stderr, /are for --listen-https/);
   });
 });
 

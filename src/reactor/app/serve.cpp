@@ -199,9 +199,9 @@ util::Result<std::optional<Https>>
 open_https(const ServeOptions& options)
 {
   if (options.listen_https.empty()) {
-    if (!options.tls_cert.empty() || !options.tls_key.empty()) {
-      return util::fail("--tls-cert and --tls-key are for --listen-https: give it too, e.g. "
-                        "--listen-https 0.0.0.0:443");
+    if (!options.tls_cert.empty() || !options.tls_key.empty() || options.hsts) {
+      return util::fail("--tls-cert, --tls-key and --hsts are for --listen-https: give it "
+                        "too, e.g. --listen-https 0.0.0.0:443");
     }
     return std::nullopt;
   }
