@@ -96,6 +96,9 @@ describe('ranges', () => {
     const res = await get(spa, '/assets/style.css', { range: 'bytes=1000-2000' });
     assert.equal(res.status, 416);
     assert.equal(res.headers['content-range'], `bytes */${'body{color:red}'.length}`);
+    const openEnded = await get(spa, '/assets/style.css', { range: 'bytes=1000-' });
+    assert.equal(openEnded.status, 416);
+    assert.equal(openEnded.headers['content-range'], `bytes */${'body{color:red}'.length}`);
     assert.equal((await get(spa, '/assets/style.css')).headers['accept-ranges'], 'bytes');
   });
 });

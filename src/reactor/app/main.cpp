@@ -148,6 +148,24 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
   command.add_option("--listen", options.listen, "Address to listen on (HOST:PORT)")
     ->envname("REACTOR_LISTEN")
     ->capture_default_str();
+  command
+    .add_option("--listen-https",
+                options.listen_https,
+                "Address to serve HTTPS on (HOST:PORT); --listen then redirects to it, except "
+                "ACME challenges (needs --tls-cert and --tls-key)")
+    ->envname("REACTOR_LISTEN_HTTPS");
+  command
+    .add_option("--tls-cert",
+                options.tls_cert,
+                "PEM certificate chain for --listen-https, leaf first; SIGHUP or a change "
+                "to the file reloads it")
+    ->envname("REACTOR_TLS_CERT");
+  command.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert")
+    ->envname("REACTOR_TLS_KEY");
+  command
+    .add_flag(
+      "--hsts", options.hsts, "Send Strict-Transport-Security (two years) on HTTPS responses")
+    ->envname("REACTOR_HSTS");
   command.add_option("--data-dir", options.data_dir, "Where the database, objects and builds live")
     ->envname("REACTOR_DATA_DIR")
     ->capture_default_str();

@@ -3,6 +3,7 @@
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
+#include "reactor/app/https_redirect.hpp"
 #include "reactor/app/metrics.hpp"
 #include "reactor/builder/git.hpp"
 #include "reactor/builder/limits.hpp"
@@ -12,6 +13,7 @@
 #include "reactor/net/server.hpp"
 #include "reactor/notify/notifier.hpp"
 #include "reactor/store/feed_follower.hpp"
+#include "reactor/tls/certificate_store.hpp"
 #include "reactor/util/key_file.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/open_files.hpp"
@@ -28,18 +30,23 @@ namespace reactor::app {
 
 namespace {
 
+// How often the certificate files are checked for changes (SIGHUP reloads at once).
+constexpr std::chrono::seconds k_certificate_check{ 10 };
+constexpr std::string_view k_hsts_header = "Strict-Transport-Security: max-age=63072000\r\n";
+
 struct ListenAddress
 {
   std::string host;
   std::uint16_t port = 0;
 };
 
+// `flag` names the setting in messages.
 util::Result<ListenAddress>
-parse_listen(const std::string& text)
+parse_listen(const std::string& text, const std::string& flag)
 {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) {
-    return util::fail("--listen '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:3000");
+    return util::fail(flag + " '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:3000");
   }
   std::string host = text.substr(0, colon);
   if (host.starts_with('[') && host.ends_with(']')) {
@@ -52,31 +59,41 @@ parse_listen(const std::string& text)
     port = -1;
   }
   if (port < 0 || port > 65535) {
-    return util::fail("--listen '" + text + "' has no valid port");
+    return util::fail(flag + " '" + text + "' has no valid port");
   }
   return ListenAddress{ host.empty() ? "0.0.0.0" : host, static_cast<std::uint16_t>(port) };
 }
 
-// Blocks SIGINT and SIGTERM in every thread started after this, so one thread can wait
-// for them with sigwait.
+// Blocks SIGINT, SIGTERM and SIGHUP in every thread started after this, so one thread
+// can wait for them with sigwait.
 sigset_t
-block_shutdown_signals()
+block_control_signals()
 {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
 
-// Waits for SIGINT or SIGTERM; 0 once `done` is set first.
+// Waits for SIGINT or SIGTERM, reloading the certificates (when there are any) at each
+// SIGHUP; 0 once `done` is set first.
 int
-wait_for_signal(const sigset_t& signals, const std::atomic<bool>& done)
+wait_for_signal(const sigset_t& signals,
+                const std::atomic<bool>& done,
+                tls::CertificateStore* certificates)
 {
   const timespec tick{ 0, 200'000'000 };
   while (!done) {
-    if (const int signal = sigtimedwait(&signals, nullptr, &tick); signal > 0) {
+    const int signal = sigtimedwait(&signals, nullptr, &tick);
+    if (signal == SIGHUP) {
+      util::log::info("reactor.reloading", { { "signal", "HUP" } });
+      if (certificates != nullptr) {
+        static_cast<void>(certificates->reload()); // a failure is logged, the old ones stay
+      }
+    } else if (signal > 0) {
       return signal;
     }
   }
@@ -143,22 +160,66 @@ with_absolute_paths(ServeOptions options)
   options.secrets_key_file = options.secrets_key_file.empty()
                                ? options.data_dir / "secrets.key"
                                : absolute_path(options.secrets_key_file);
+  if (!options.tls_cert.empty()) {
+    options.tls_cert = absolute_path(options.tls_cert);
+  }
+  if (!options.tls_key.empty()) {
+    options.tls_key = absolute_path(options.tls_key);
+  }
   options.db = with_absolute_path(options.db);
   options.store = with_absolute_path(options.store);
   return options;
 }
 
-// Why the API must not serve on `listen` as configured; empty when it may.
+// Why the API must not serve on `listen` (given as `text`) as configured; empty when it may.
 std::string
-api_access_problem(const ServeOptions& options, Roles roles, const ListenAddress& listen)
+api_access_problem(const ServeOptions& options,
+                   Roles roles,
+                   const ListenAddress& listen,
+                   const std::string& text)
 {
   if (roles.api && options.api_token.empty() && !options.insecure_public &&
       !is_loopback(listen.host)) {
-    return "refusing to serve the API on " + options.listen +
+    return "refusing to serve the API on " + text +
            " without an access token: set --api-token (or --api-token-file), or pass "
            "--insecure-public if the network is trusted";
   }
   return {};
+}
+
+// The HTTPS listener's address and certificates.
+struct Https
+{
+  ListenAddress listen;
+  std::unique_ptr<tls::CertificateStore> certificates;
+};
+
+// The HTTPS side as the flags set it up: nullopt without --listen-https; fails when a
+// flag is missing or the certificate or key cannot be used.
+util::Result<std::optional<Https>>
+open_https(const ServeOptions& options)
+{
+  if (options.listen_https.empty()) {
+    if (!options.tls_cert.empty() || !options.tls_key.empty() || options.hsts) {
+      return util::fail("--tls-cert, --tls-key and --hsts are for --listen-https: give it "
+                        "too, e.g. --listen-https 0.0.0.0:443");
+    }
+    return std::nullopt;
+  }
+  if (options.tls_cert.empty() || options.tls_key.empty()) {
+    return util::fail("--listen-https needs --tls-cert (PEM certificate chain) and --tls-key "
+                      "(PEM private key)");
+  }
+  auto listen = parse_listen(options.listen_https, "--listen-https");
+  if (!listen) {
+    return std::unexpected(std::move(listen.error()));
+  }
+  auto certificates = tls::CertificateStore::open({ options.tls_cert, options.tls_key });
+  if (!certificates) {
+    return std::unexpected(std::move(certificates.error()));
+  }
+  (*certificates)->watch(k_certificate_check);
+  return Https{ *listen, std::move(*certificates) };
 }
 
 struct Backends
@@ -310,42 +371,54 @@ make_api_context(const ServeOptions& options,
              api::api_host_names(options.public_url, options.domain, options.api_hosts) };
 }
 
-// Where sites are served: the public URL, or the domain on the port the server bound.
+// Where sites are served: the public URL, or the domain on the port the server bound
+// (the HTTPS one when there is one, left out when it is 443).
 std::string
-site_url_template(const ServeOptions& options, std::uint16_t port)
+site_url_template(const ServeOptions& options, std::uint16_t port, bool https)
 {
-  return options.public_url.empty() ? "http://{id}." + options.domain + ":" + std::to_string(port)
-                                    : options.public_url;
+  if (!options.public_url.empty()) {
+    return options.public_url;
+  }
+  if (https) {
+    return "https://{id}." + options.domain + (port == 443 ? "" : ":" + std::to_string(port));
+  }
+  return "http://{id}." + options.domain + ":" + std::to_string(port);
 }
 
 // The first signal stops accepting, lets requests finish within the grace and hands
 // running builds back; a second one cuts the requests short. Returns once `stopped` is set
-// or all is stopped. `server` is null when the node does not listen.
+// or all is stopped. `servers` is empty when the node does not listen; `certificates` is
+// what SIGHUP reloads (null without HTTPS).
 void
 stop_on_signals(const sigset_t& signals,
                 const std::atomic<bool>& stopped,
-                net::Server* server,
+                const std::vector<net::Server*>& servers,
+                tls::CertificateStore* certificates,
                 builder::WorkerPool& workers,
                 std::chrono::milliseconds grace)
 {
-  int signal = wait_for_signal(signals, stopped);
+  int signal = wait_for_signal(signals, stopped, certificates);
   if (signal == 0) {
     return;
   }
   util::log::info("reactor.stopping", { { "signal", sigabbrev_np(signal) } });
-  if (server != nullptr) {
+  if (!servers.empty()) {
     util::log::info("server.draining", { { "grace_ms", grace.count() } });
+  }
+  for (auto* server : servers) {
     server->stop(grace);
   }
   workers.stop();
   util::log::info("workers.stopped");
-  if (server == nullptr) {
+  if (servers.empty()) {
     return;
   }
-  signal = wait_for_signal(signals, stopped);
+  signal = wait_for_signal(signals, stopped, certificates);
   if (signal != 0) {
     util::log::warn("server.stopping_now", { { "signal", sigabbrev_np(signal) } });
-    server->stop_now();
+    for (auto* server : servers) {
+      server->stop_now();
+    }
   }
 }
 
@@ -368,14 +441,28 @@ run_node(const ServeOptions& given, Roles roles)
 {
   const ServeOptions options = with_absolute_paths(given);
   util::log::configure(options.log_level, options.log_format);
-  const sigset_t signals = block_shutdown_signals();
+  const sigset_t signals = block_control_signals();
   const auto open_files = util::raise_open_file_limit();
-  auto listen = parse_listen(options.listen);
+  auto listen = parse_listen(options.listen, "--listen");
   if (!listen) {
     return fail_startup(listen.error().message);
   }
-  if (const auto problem = api_access_problem(options, roles, *listen); !problem.empty()) {
+  if (const auto problem = api_access_problem(options, roles, *listen, options.listen);
+      !problem.empty()) {
     return fail_startup(problem);
+  }
+  auto opened_https = open_https(options);
+  if (!opened_https) {
+    return fail_startup(opened_https.error().message);
+  }
+  std::optional<Https> https_setup = std::move(*opened_https);
+  Https* https = https_setup ? &*https_setup : nullptr;
+  if (https != nullptr) {
+    if (const auto problem =
+          api_access_problem(options, roles, https->listen, options.listen_https);
+        !problem.empty()) {
+      return fail_startup(problem);
+    }
   }
   auto backends = open_backends(options);
   if (!backends) {
@@ -452,14 +539,40 @@ run_node(const ServeOptions& given, Roles roles)
                        pool);
 
   const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
-  net::Server server({ listen->host, listen->port, threads }, front_door);
   const bool listening = roles.api || roles.edge;
+  // With HTTPS, the router serves there and plain HTTP redirects to it.
+  std::optional<net::Server> https_server;
+  std::optional<HttpsRedirect> redirect;
+  std::uint16_t https_port = 0;
+  if (https != nullptr) {
+    https_server.emplace(
+      net::ServerOptions{ .address = https->listen.host,
+                          .port = https->listen.port,
+                          .threads = threads,
+                          .tls = &https->certificates->front(),
+                          .extra_headers = options.hsts ? std::string(k_hsts_header) : "" },
+      front_door);
+    if (listening) {
+      if (auto bound = https_server->listen(); !bound) {
+        return fail_startup(bound.error().message);
+      }
+    }
+    https_port = listening ? https_server->port() : https->listen.port;
+    redirect.emplace(front_door, https_port);
+  }
+  net::Router& plain_router = redirect ? static_cast<net::Router&>(*redirect) : front_door;
+  net::Server server({ .address = listen->host, .port = listen->port, .threads = threads },
+                     plain_router);
   if (listening) {
     if (auto bound = server.listen(); !bound) {
       return fail_startup(bound.error().message);
     }
   }
-  site_urls = site_url_template(options, listening ? server.port() : listen->port);
+  if (https != nullptr) {
+    site_urls = site_url_template(options, https_port, true);
+  } else {
+    site_urls = site_url_template(options, listening ? server.port() : listen->port, false);
+  }
   api_context.site_url_template = site_urls;
   api_context.secrets_key = secrets_key ? &*secrets_key : nullptr;
   if (follows_feed) {
@@ -474,16 +587,40 @@ run_node(const ServeOptions& given, Roles roles)
   }
 
   std::atomic<bool> stopped{ false };
+  std::vector<net::Server*> servers;
+  if (listening) {
+    servers.push_back(&server);
+    if (https_server) {
+      servers.push_back(&*https_server);
+    }
+  }
   std::jthread signal_waiter([&] {
-    stop_on_signals(
-      signals, stopped, listening ? &server : nullptr, workers, options.shutdown_grace);
+    stop_on_signals(signals,
+                    stopped,
+                    servers,
+                    https != nullptr ? https->certificates.get() : nullptr,
+                    workers,
+                    options.shutdown_grace);
   });
   log_started(options, roles, open_files);
   if (listening) {
+    // Before reactor.serving, which tells tests and scripts that everything listens.
+    if (https != nullptr) {
+      util::log::info(
+        "reactor.serving_https",
+        { { "url", "https://" + https->listen.host + ":" + std::to_string(https_port) } });
+    }
     util::log::info("reactor.serving",
                     { { "url", "http://" + listen->host + ":" + std::to_string(server.port()) },
                       { "sites", api_context.site_url_template } });
+    std::jthread https_thread;
+    if (https_server) {
+      https_thread = std::jthread([&https_server] { https_server->run(); });
+    }
     server.run();
+    if (https_thread.joinable()) {
+      https_thread.join();
+    }
     util::log::info("server.stopped");
     stopped = true;
   }

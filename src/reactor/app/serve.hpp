@@ -16,6 +16,10 @@ struct ServeOptions
   std::string db;    // empty: SQLite in the data directory
   std::string store; // empty: files in the data directory
   std::string listen = "127.0.0.1:3000";
+  std::string listen_https;       // empty: no HTTPS; else plain HTTP redirects to it
+  std::filesystem::path tls_cert; // PEM chain, leaf first
+  std::filesystem::path tls_key;  // PEM private key of the leaf
+  bool hsts = false;              // Strict-Transport-Security on HTTPS responses
   std::filesystem::path data_dir = ".reactor";
   std::string domain = "localhost";
   std::string public_url;             // empty: http://{id}.<domain>:<port>
@@ -50,7 +54,8 @@ struct Roles
   bool edge = true;   // deployed sites
 };
 
-// Runs the roles until SIGINT or SIGTERM. Returns the process exit code.
+// Runs the roles until SIGINT or SIGTERM; SIGHUP reloads the TLS certificate. Returns the process
+// exit code.
 int run_node(const ServeOptions& given, Roles roles);
 
 } // namespace reactor::app

@@ -25,6 +25,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <vector>
 
 namespace reactor::net {
@@ -40,6 +41,10 @@ constexpr std::size_t k_max_head = 16 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
 // A client gets this long to send a whole request head once it started one.
 constexpr auto k_head_timeout = std::chrono::seconds(15);
+// A TLS client gets this long to finish its handshake, so half-open ones cannot pile up.
+constexpr auto k_handshake_timeout = std::chrono::seconds(10);
+// Over TLS a file is read and encrypted in pieces of this size.
+constexpr std::size_t k_file_chunk = 64 * 1024;
 constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 // Messages queued to one WebSocket client before it counts as too slow and is closed.
 constexpr std::size_t k_websocket_queue = 4096;
@@ -191,9 +196,63 @@ write_head_then_file(beast::tcp_stream& stream,
   co_return co_await send_file(stream, file, part);
 }
 
-// Writes head, Date, the connection line and the body in one gathered write.
+// A file's contents over TLS, which sendfile(2) cannot encrypt: read and written in
+// pieces, each write under the idle timeout.
 asio::awaitable<bool>
-write_response(beast::tcp_stream& stream, const Response& response, bool head_only, bool keep_alive)
+send_file_contents(TlsStream& stream, const FileBody& file, BodySlice part)
+{
+  std::vector<char> chunk(
+    static_cast<std::size_t>(std::min<std::uint64_t>(k_file_chunk, part.length)));
+  std::uint64_t offset = part.offset;
+  const std::uint64_t end = part.offset + part.length;
+  while (offset < end) {
+    const auto wanted =
+      static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), end - offset));
+    const ssize_t read = ::pread(file.fd, chunk.data(), wanted, static_cast<off_t>(offset));
+    if (read < 0 && errno == EINTR) {
+      continue;
+    }
+    if (read <= 0) {
+      co_return false; // the file shrank (it never should) or cannot be read
+    }
+    offset += static_cast<std::uint64_t>(read);
+    beast::get_lowest_layer(stream).expires_after(k_idle_timeout);
+    auto [ec, written] =
+      co_await asio::async_write(stream,
+                                 asio::buffer(chunk.data(), static_cast<std::size_t>(read)),
+                                 asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+template<typename Buffers>
+asio::awaitable<bool>
+write_head_then_file(TlsStream& stream,
+                     const Buffers& buffers,
+                     const FileBody& file,
+                     BodySlice part)
+{
+  beast::get_lowest_layer(stream).expires_after(k_idle_timeout);
+  auto [ec, written] =
+    co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    co_return false;
+  }
+  co_return co_await send_file_contents(stream, file, part);
+}
+
+// Writes head, Date, the listener's own headers, the connection line and the body in one
+// gathered write.
+template<typename Stream>
+asio::awaitable<bool>
+write_response(Stream& stream,
+               const Response& response,
+               std::string_view extra_headers,
+               bool head_only,
+               bool keep_alive)
 {
   const std::string_view payload = response.payload();
   std::string rendered;
@@ -204,23 +263,26 @@ write_response(beast::tcp_stream& stream, const Response& response, bool head_on
   constexpr std::string_view k_close = "Connection: close\r\n\r\n";
   const std::string_view end = keep_alive ? k_close.substr(k_close.size() - 2) : k_close;
   const std::string_view date = date_line();
-  const std::array<asio::const_buffer, 4> buffers{ asio::buffer(head.data(), head.size()),
-                                                   asio::buffer(date.data(), date.size()),
-                                                   asio::buffer(end.data(), end.size()),
-                                                   asio::buffer(payload.data(),
-                                                                head_only ? 0 : payload.size()) };
+  const std::array<asio::const_buffer, 5> buffers{
+    asio::buffer(head.data(), head.size()),
+    asio::buffer(date.data(), date.size()),
+    asio::buffer(extra_headers.data(), extra_headers.size()),
+    asio::buffer(end.data(), end.size()),
+    asio::buffer(payload.data(), head_only ? 0 : payload.size())
+  };
   if (response.file_body && !head_only) {
     const BodySlice part = response.slice.value_or(BodySlice{ 0, response.file_body->size });
     co_return co_await write_head_then_file(stream, buffers, *response.file_body, part);
   }
-  stream.expires_after(k_idle_timeout);
+  beast::get_lowest_layer(stream).expires_after(k_idle_timeout);
   auto [ec, written] =
     co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
   co_return !ec;
 }
 
+template<typename Stream>
 asio::awaitable<bool>
-write_chunk(beast::tcp_stream& stream, std::string_view data)
+write_chunk(Stream& stream, std::string_view data)
 {
   std::array<char, 20> size_line{};
   const int length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", data.size());
@@ -228,7 +290,7 @@ write_chunk(beast::tcp_stream& stream, std::string_view data)
                                                                 static_cast<std::size_t>(length)),
                                                    asio::buffer(data.data(), data.size()),
                                                    asio::buffer("\r\n", 2) };
-  stream.expires_after(k_idle_timeout);
+  beast::get_lowest_layer(stream).expires_after(k_idle_timeout);
   auto [ec, written] =
     co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
   co_return !ec;
@@ -246,8 +308,9 @@ struct StreamWakeup final : Outbox::Reader
 };
 
 // Sends the outbox's messages as chunks until it closes; false when the client is gone.
+template<typename Stream>
 asio::awaitable<bool>
-write_stream(beast::tcp_stream& stream, const Response& response)
+write_stream(Stream& stream, const Response& response)
 {
   auto wakeup = std::make_shared<StreamWakeup>(stream.get_executor());
   response.stream->attach(stream.get_executor(), wakeup);
@@ -323,7 +386,8 @@ struct ReadBuffer
 
   // Reads more, growing the buffer up to `limit` bytes (never shrinking it below what it
   // holds); false on end of stream, error, timeout, or a full buffer.
-  asio::awaitable<bool> fill(beast::tcp_stream& stream, std::size_t limit)
+  template<typename Stream>
+  asio::awaitable<bool> fill(Stream& stream, std::size_t limit)
   {
     if (used == bytes.size() && bytes.size() < limit) {
       bytes.resize(std::min(limit, bytes.size() * 2));
@@ -354,8 +418,9 @@ too_large(std::size_t max_body)
 
 // Reads the request's body (Content-Length or chunked, at most max_body) after its head.
 // The bytes end up in the buffer or, for a chunked body, in `storage`.
+template<typename Stream>
 asio::awaitable<Body>
-read_body(beast::tcp_stream& stream,
+read_body(Stream& stream,
           ReadBuffer& buffer,
           RequestHead& head,
           std::string& storage,
@@ -430,53 +495,85 @@ private:
   std::optional<Connections::Registration> m_registration;
 };
 
-// Answers a WebSocket upgrade and hands the socket to the WebSocket session; this
+// Hands an upgraded connection to the WebSocket session of its transport.
+void
+hand_over(beast::tcp_stream& stream,
+          std::string_view early_bytes,
+          std::shared_ptr<WebSocketPeer> peer,
+          std::shared_ptr<Outbox> outbox)
+{
+  start_websocket_session(stream.release_socket(), early_bytes, std::move(peer), std::move(outbox));
+}
+
+void
+hand_over(TlsStream& stream,
+          std::string_view early_bytes,
+          std::shared_ptr<WebSocketPeer> peer,
+          std::shared_ptr<Outbox> outbox)
+{
+  start_tls_websocket_session(std::move(stream), early_bytes, std::move(peer), std::move(outbox));
+}
+
+// Answers a WebSocket upgrade and hands the connection to the WebSocket session; this
 // frame and its buffers end here, so an idle WebSocket holds no HTTP state.
+template<typename Stream>
 asio::awaitable<void>
-upgrade(beast::tcp_stream& stream,
+upgrade(Stream& stream,
         const RequestHead& head,
         const Request& request,
         std::string_view early_bytes,
         Router& router,
-        Connections& connections)
+        Connections& connections,
+        std::string_view extra_headers)
 {
   auto accepted = websocket::accept_upgrade(head);
   if (!accepted) {
     const Response refused = std::move(accepted.error());
-    co_await write_response(stream, refused, false, false);
+    co_await write_response(stream, refused, extra_headers, false, false);
     co_return;
   }
   auto outbox = std::make_shared<Outbox>(k_websocket_queue);
   auto peer = router.accept_websocket(request, outbox);
   if (!peer) {
     const Response not_found = json_error(404, "No WebSocket endpoint here");
-    co_await write_response(stream, not_found, false, false);
+    co_await write_response(stream, not_found, extra_headers, false, false);
     co_return;
   }
-  stream.expires_after(k_idle_timeout);
+  auto& transport = beast::get_lowest_layer(stream);
+  transport.expires_after(k_idle_timeout);
   auto [ec, written] = co_await asio::async_write(
     stream, asio::buffer(*accepted), asio::as_tuple(asio::use_awaitable));
   if (ec) {
     peer->on_close();
     co_return;
   }
-  stream.expires_never();
+  transport.expires_never();
   auto registered = std::make_shared<RegisteredPeer>(std::move(peer), connections, outbox);
-  start_websocket_session(
-    stream.release_socket(), early_bytes, std::move(registered), std::move(outbox));
+  hand_over(stream, early_bytes, std::move(registered), std::move(outbox));
 }
 
-} // namespace
-
-asio::awaitable<void>
-run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& connections)
+// The TLS handshake, under its own timeout; a stop cancels it. False when it failed.
+asio::awaitable<bool>
+handshake(TlsStream& stream, Connections& connections)
 {
-  if (connections.stopping()) {
-    co_return; // accepted just before the listener closed
-  }
-  boost::system::error_code ignored;
-  const std::string remote_address = socket.remote_endpoint(ignored).address().to_string();
-  beast::tcp_stream stream(std::move(socket));
+  auto& transport = beast::get_lowest_layer(stream);
+  const auto registration = connections.add([&transport] { transport.cancel(); });
+  transport.expires_after(k_handshake_timeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                              asio::as_tuple(asio::use_awaitable));
+  co_return !ec && !connections.stopping();
+}
+
+// Serves HTTP/1.1 requests on an open connection until it ends.
+template<typename Stream>
+asio::awaitable<void>
+serve_requests(Stream& stream,
+               Router& router,
+               Connections& connections,
+               const std::string& remote_address,
+               std::string_view extra_headers)
+{
+  auto& transport = beast::get_lowest_layer(stream);
   ReadBuffer buffer;
   RequestHead head;
   std::string body_storage;
@@ -486,7 +583,7 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
   Outbox* open_stream = nullptr;
   const auto registration = connections.add([&] {
     if (idle) {
-      stream.cancel();
+      transport.cancel();
     }
     if (open_stream != nullptr) {
       open_stream->close();
@@ -496,7 +593,7 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
     // A request head has one deadline from its first byte: a client that trickles bytes
     // cannot hold the connection longer than that.
     ParseResult parsed = ParseResult::incomplete;
-    stream.expires_after(buffer.used == 0 ? k_idle_timeout : k_head_timeout);
+    transport.expires_after(buffer.used == 0 ? k_idle_timeout : k_head_timeout);
     while ((parsed = parse_request_head(buffer.view(), head)) == ParseResult::incomplete &&
            buffer.used < k_max_head) {
       idle = buffer.used == 0;
@@ -504,7 +601,7 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
         co_return;
       }
       if (idle) {
-        stream.expires_after(k_head_timeout);
+        transport.expires_after(k_head_timeout);
         idle = false;
       }
     }
@@ -513,14 +610,14 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
     if (parsed == ParseResult::incomplete ||
         (parsed == ParseResult::complete && head.length > k_max_head)) {
       const Response too_large = plain_error(431, "Request head too large");
-      co_await write_response(stream, too_large, false, false);
+      co_await write_response(stream, too_large, extra_headers, false, false);
       co_return;
     }
     if (parsed != ParseResult::complete) {
       const Response refused = parsed == ParseResult::too_many_headers
                                  ? plain_error(431, "Too many request headers")
                                  : plain_error(400, "Malformed HTTP request");
-      co_await write_response(stream, refused, false, false);
+      co_await write_response(stream, refused, extra_headers, false, false);
       co_return;
     }
 
@@ -529,7 +626,7 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
     auto body = co_await read_body(stream, buffer, head, body_storage, max_body);
     if (body.status != 0) {
       const Response refused = plain_error(body.status, body.message);
-      co_await write_response(stream, refused, false, false);
+      co_await write_response(stream, refused, extra_headers, false, false);
       co_return;
     }
     // The buffer is ours: lowercasing the Host in place saves a copy.
@@ -540,14 +637,15 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
                            host,        head.headers(),
                            body.bytes,  remote_address };
     if (websocket::is_upgrade(head)) {
-      co_await upgrade(stream, head, request, buffer.view().substr(body.end), router, connections);
+      co_await upgrade(
+        stream, head, request, buffer.view().substr(body.end), router, connections, extra_headers);
       co_return;
     }
 
     const bool head_only = head.method == "HEAD";
     const Response response = co_await router.handle(request);
     const bool keep_alive = wants_keep_alive(head) && !connections.stopping();
-    bool alive = co_await write_response(stream, response, head_only, keep_alive);
+    bool alive = co_await write_response(stream, response, extra_headers, head_only, keep_alive);
     if (response.stream) {
       open_stream = response.stream.get();
       if (connections.stopping()) {
@@ -563,6 +661,30 @@ run_http_session(asio::ip::tcp::socket socket, Router& router, Connections& conn
       co_return;
     }
     buffer.consume(body.end);
+  }
+}
+
+} // namespace
+
+asio::awaitable<void>
+run_http_session(asio::ip::tcp::socket socket,
+                 Router& router,
+                 Connections& connections,
+                 const SessionSettings& settings)
+{
+  if (connections.stopping()) {
+    co_return; // accepted just before the listener closed
+  }
+  boost::system::error_code ignored;
+  const std::string remote_address = socket.remote_endpoint(ignored).address().to_string();
+  beast::tcp_stream transport(std::move(socket));
+  if (settings.tls == nullptr) {
+    co_await serve_requests(transport, router, connections, remote_address, settings.extra_headers);
+    co_return;
+  }
+  TlsStream stream(std::move(transport), *settings.tls);
+  if (co_await handshake(stream, connections)) {
+    co_await serve_requests(stream, router, connections, remote_address, settings.extra_headers);
   }
 }
 

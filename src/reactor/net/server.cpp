@@ -44,6 +44,7 @@ struct Server::State
   Router& router;
   std::vector<std::unique_ptr<Listener>> listeners;
   std::uint16_t bound_port = 0;
+  SessionSettings session_settings;
 };
 
 namespace {
@@ -95,7 +96,8 @@ pause_after_failed_accept(tcp::acceptor& acceptor,
 asio::awaitable<void>
 accept_loop(tcp::acceptor& acceptor,
             const std::vector<std::unique_ptr<Listener>>& listeners,
-            Router& router)
+            Router& router,
+            const SessionSettings& settings)
 {
   int failures = 0; // in a row
   for (std::size_t next = 0;; next = (next + 1) % listeners.size()) {
@@ -111,7 +113,7 @@ accept_loop(tcp::acceptor& acceptor,
     }
     failures = 0;
     socket.set_option(tcp::no_delay(true));
-    auto session = run_http_session(std::move(socket), router, target.connections);
+    auto session = run_http_session(std::move(socket), router, target.connections, settings);
     asio::co_spawn(*target.context, std::move(session), log_escaped("session"));
   }
 }
@@ -119,8 +121,9 @@ accept_loop(tcp::acceptor& acceptor,
 } // namespace
 
 Server::Server(ServerOptions options, Router& router)
-  : m_state(std::make_unique<State>(State{ std::move(options), router, {}, 0 }))
+  : m_state(std::make_unique<State>(State{ std::move(options), router, {}, 0, {} }))
 {
+  m_state->session_settings = { m_state->options.tls, m_state->options.extra_headers };
 }
 
 Server::~Server() = default;
@@ -132,7 +135,7 @@ Server::listen()
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(m_state->options.address, ec);
   if (ec) {
-    return util::fail("--listen address '" + m_state->options.address + "' is not an IP address");
+    return util::fail("listen address '" + m_state->options.address + "' is not an IP address");
   }
   for (unsigned i = 0; i < threads; ++i) {
     auto listener = std::make_unique<Listener>();
@@ -175,7 +178,8 @@ Server::run()
     return;
   }
   auto& first = *m_state->listeners.front();
-  auto accepting = accept_loop(*first.acceptor, m_state->listeners, m_state->router);
+  auto accepting =
+    accept_loop(*first.acceptor, m_state->listeners, m_state->router, m_state->session_settings);
   asio::co_spawn(*first.context, std::move(accepting), log_escaped("listener"));
   std::vector<std::jthread> others;
   for (std::size_t i = 1; i < m_state->listeners.size(); ++i) {

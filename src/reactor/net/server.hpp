@@ -3,6 +3,8 @@
 #include "reactor/net/router.hpp"
 #include "reactor/util/error.hpp"
 
+#include <boost/asio/ssl/context.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,10 +17,15 @@ struct ServerOptions
   std::string address = "127.0.0.1";
   std::uint16_t port = 3000;
   unsigned threads = 1; // one io_context per thread; one acceptor deals connections to them
+  // Set: the listener speaks TLS, each connection starting on this context (which must
+  // outlive the server).
+  boost::asio::ssl::context* tls = nullptr;
+  // Added to every response, each line ending in CRLF (for instance HSTS).
+  std::string extra_headers;
 };
 
-// The HTTP/WebSocket listener: accepts connections and runs their sessions against
-// the router.
+// The HTTP/WebSocket listener (HTTPS/WSS with a TLS context): accepts connections and runs their
+// sessions against the router.
 class Server
 {
 public:

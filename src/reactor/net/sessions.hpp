@@ -6,6 +6,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <memory>
 #include <string_view>
@@ -14,10 +16,25 @@ namespace reactor::net {
 
 class Connections;
 
-// Serves one HTTP/1.1 connection, registered in `connections` while it lives.
+// Beast's TLS stream: Asio's, with gathered writes flattened into one TLS record instead of
+// one record (and TCP segment) per buffer.
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// How a listener's connections are served.
+struct SessionSettings
+{
+  // Set: connections speak TLS, starting on this context (which must outlive them).
+  boost::asio::ssl::context* tls = nullptr;
+  // Added to every response, each line ending in CRLF (for instance HSTS).
+  std::string_view extra_headers;
+};
+
+// Serves one HTTP/1.1 connection (after its TLS handshake, when `settings` ask for TLS),
+// registered in `connections` while it lives.
 boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket,
                                               Router& router,
-                                              Connections& connections);
+                                              Connections& connections,
+                                              const SessionSettings& settings);
 
 // Runs a WebSocket connection after its handshake was answered; `early_bytes` are what
 // the client sent after its handshake, already read.
@@ -25,5 +42,12 @@ void start_websocket_session(boost::asio::ip::tcp::socket socket,
                              std::string_view early_bytes,
                              std::shared_ptr<WebSocketPeer> peer,
                              std::shared_ptr<Outbox> outbox);
+
+// The same over TLS, which the kernel cannot write for us: a coroutine reads frames and
+// another writes what the outbox holds.
+void start_tls_websocket_session(TlsStream stream,
+                                 std::string_view early_bytes,
+                                 std::shared_ptr<WebSocketPeer> peer,
+                                 std::shared_ptr<Outbox> outbox);
 
 } // namespace reactor::net

@@ -1,6 +1,7 @@
 #include "reactor/net/metrics.hpp"
 #include "reactor/net/sessions.hpp"
 #include "reactor/net/websocket_frame.hpp"
+#include "reactor/net/websocket_incoming.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,8 +25,6 @@ namespace {
 constexpr std::size_t k_max_message = 1024 * 1024;
 // A peer silent this long is pinged; silent for the whole idle timeout, it is dropped.
 constexpr auto k_ping_after = std::chrono::seconds(30);
-// Control frames (pongs) queued for a client that does not read them, at most.
-constexpr std::size_t k_max_pending_control = 64 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
 constexpr auto k_sweep_period = std::chrono::seconds(10);
 // Reads go through one buffer per network thread; a connection keeps bytes only for an
@@ -277,43 +276,13 @@ Connection::on_readable()
 std::size_t
 Connection::read_frames(std::span<char> bytes)
 {
-  using Kind = websocket::Incoming::Kind;
-  std::size_t used = 0;
-  while (!m_closing && !m_finished) {
-    const auto incoming = m_reader.next(bytes.subspan(used));
-    switch (incoming.kind) {
-      case Kind::need_more:
-        return used;
-      case Kind::fragment:
-      case Kind::pong:
-        break;
-      case Kind::text:
-        m_peer->on_message(incoming.payload);
-        break;
-      case Kind::ping:
-        // A client that pings without reading our pongs would grow m_control without
-        // bound; once closing, reading stops and the sweep drops it if it stays silent.
-        if (m_control.size() >= k_max_pending_control) {
-          send_control(websocket::encode_close(websocket::close_code::policy_violation,
-                                               "too many pings left unread"),
-                       true);
-          return bytes.size();
-        }
-        send_control(websocket::encode_frame(websocket::Opcode::pong, incoming.payload), false);
-        break;
-      case Kind::close:
-        send_control(incoming.code == websocket::close_code::no_status
-                       ? websocket::encode_frame(websocket::Opcode::close, {})
-                       : websocket::encode_close(incoming.code, {}),
-                     true);
-        break;
-      case Kind::fail:
-        send_control(websocket::encode_close(incoming.code, incoming.payload), true);
-        return bytes.size();
-    }
-    used += incoming.consumed;
-  }
-  return bytes.size(); // closing: the rest is ignored
+  return read_client_frames(
+    bytes,
+    m_reader,
+    *m_peer,
+    m_control,
+    [this] { return m_closing || m_finished; },
+    [this](std::string_view frame, bool then_close) { send_control(frame, then_close); });
 }
 
 void
