@@ -2,13 +2,12 @@
 // when anything calls it (no token, no JSON, any Origin), its token is shown once and
 // never listed, and a removed hook's URL stops working. Made and removed through the CLI.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, siteApp, startServer, waitFor } from './harness.mjs';
+import { makeRepo, request, runCli, siteApp, startServer, waitFor } from './harness.mjs';
 
-const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 const TOKEN = 'deploy-hooks-test-token';
 
 let server;
@@ -20,13 +19,7 @@ const api = (method, path, body, headers = {}) => request(server.port, {
   body: body === undefined ? undefined : JSON.stringify(body),
 }).then((res) => ({ ...res, json: res.body ? JSON.parse(res.body) : null }));
 
-function cli(...args) {
-  const result = spawnSync(BIN, args, {
-    env: { ...process.env, REACTOR_URL: `http://127.0.0.1:${server.port}`, REACTOR_API_TOKEN: TOKEN },
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args) => runCli(server.port, TOKEN, ...args);
 
 before(async () => {
   server = await startServer({ args: ['--api-token', TOKEN] });

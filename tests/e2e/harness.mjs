@@ -1,6 +1,6 @@
 // Shared helpers for the end-to-end tests: start the real binary on a free port with a
 // fresh data directory, make local Git repositories, talk HTTP and WebSocket.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -123,6 +123,16 @@ for (const [name, content] of Object.entries(files)) {
   fs.writeFileSync(path.join('dist', name), content);
 }`,
   };
+}
+
+// Runs the real CLI against the server on `port` with the API token `token`.
+// Returns {code, stdout, stderr}.
+export function runCli(port, token, ...args) {
+  const result = spawnSync(BIN, args, {
+    env: { ...process.env, REACTOR_URL: `http://127.0.0.1:${port}`, REACTOR_API_TOKEN: token },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 // One HTTP request to the server; `host` picks the API or a site. Resolves {status, headers, body}.

@@ -4,13 +4,11 @@
 // a failed delivery is retried across a restart of both the server and the receiver, a
 // 410 stops it, and destinations Reactor must not reach are refused. Managed through the CLI.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, siteApp, startServer, until, waitFor } from './harness.mjs';
+import { makeRepo, request, runCli, siteApp, startServer, until, waitFor } from './harness.mjs';
 
-const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 const TOKEN = 'notifications-test-token';
 
 let server;
@@ -50,13 +48,7 @@ function startReceiver(port = 0) {
   });
 }
 
-function cli(...args) {
-  const result = spawnSync(BIN, args, {
-    env: { ...process.env, REACTOR_URL: `http://127.0.0.1:${server.port}`, REACTOR_API_TOKEN: TOKEN },
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args) => runCli(server.port, TOKEN, ...args);
 
 const api = (method, path, body) => request(server.port, {
   method,

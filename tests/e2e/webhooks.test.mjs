@@ -4,15 +4,14 @@
 // redeliveries and rebuilds of a built commit are answered, not built; a newer push cancels
 // a queued older one; and nothing unsigned, or signed with another secret, gets through.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, startServer, until, waitFor } from './harness.mjs';
+import { makeRepo, request, runCli, startServer, until, waitFor } from './harness.mjs';
 
-const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 const TOKEN = 'webhooks-test-token';
 
 let server;
@@ -51,13 +50,7 @@ const api = (method, path, body) => request(server.port, {
   body: body === undefined ? undefined : JSON.stringify(body),
 }).then((res) => ({ ...res, json: res.body ? JSON.parse(res.body) : null }));
 
-function cli(...args) {
-  const result = spawnSync(BIN, args, {
-    env: { ...process.env, REACTOR_URL: `http://127.0.0.1:${server.port}`, REACTOR_API_TOKEN: TOKEN },
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args) => runCli(server.port, TOKEN, ...args);
 
 const sign = (key, body) => createHmac('sha256', key).update(body).digest('hex');
 

@@ -1,6 +1,7 @@
 #include "reactor/core/webhook.hpp"
 
 #include "reactor/util/sha256.hpp"
+#include "reactor/util/text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -67,21 +68,6 @@ is_null_commit(std::string_view text)
   return !text.empty() && std::ranges::all_of(text, [](char c) { return c == '0'; });
 }
 
-int
-hex_value(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // The decoded value of `name` in an application/x-www-form-urlencoded body.
 util::Result<std::string>
 form_value(std::string_view body, std::string_view name)
@@ -94,23 +80,13 @@ form_value(std::string_view body, std::string_view name)
     if (pair.substr(0, equals) != name || equals == std::string_view::npos) {
       continue;
     }
-    std::string value;
-    const std::string_view encoded = pair.substr(equals + 1);
-    for (std::size_t i = 0; i < encoded.size(); ++i) {
-      if (encoded[i] == '+') {
-        value.push_back(' ');
-      } else if (encoded[i] != '%') {
-        value.push_back(encoded[i]);
-      } else if (i + 2 < encoded.size() && hex_value(encoded[i + 1]) >= 0 &&
-                 hex_value(encoded[i + 2]) >= 0) {
-        value.push_back(
-          static_cast<char>(hex_value(encoded[i + 1]) * 16 + hex_value(encoded[i + 2])));
-        i += 2;
-      } else {
-        return util::fail("The form body has a malformed %-escape in '" + std::string(name) + "'");
-      }
+    std::string encoded(pair.substr(equals + 1));
+    std::ranges::replace(encoded, '+', ' ');
+    auto value = util::percent_decode(encoded);
+    if (!value) {
+      return util::fail("The form body has a malformed %-escape in '" + std::string(name) + "'");
     }
-    return value;
+    return std::move(*value);
   }
   return util::fail("The form body has no '" + std::string(name) +
                     "' field: send the payload as JSON, or as the form field 'payload'");

@@ -8,45 +8,6 @@ namespace {
 
 constexpr std::size_t k_max_path = 2048;
 
-int
-hex_value(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::optional<std::string>
-percent_decode(std::string_view text)
-{
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) {
-      return std::nullopt;
-    }
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
-    if (high < 0 || low < 0) {
-      return std::nullopt;
-    }
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return out;
-}
-
 } // namespace
 
 std::optional<std::string>
@@ -55,7 +16,7 @@ normalize_site_path(std::string_view path)
   if (path.size() > k_max_path || !path.starts_with('/')) {
     return std::nullopt;
   }
-  auto decoded = percent_decode(path);
+  auto decoded = util::percent_decode(path);
   if (!decoded || decoded->find('\0') != std::string::npos ||
       decoded->find('\\') != std::string::npos) {
     return std::nullopt;

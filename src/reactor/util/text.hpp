@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +33,8 @@ std::string without_password(std::string_view url);
 
 // Milliseconds since the epoch as ISO 8601 UTC: "2026-11-26T01:10:33.123Z".
 std::string iso8601(std::int64_t epoch_ms);
+
+// The bytes "%XX" escapes spell, the rest as it is; nullopt for a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text);
 
 } // namespace reactor::util
