@@ -7,7 +7,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <array>
+#include <span>
 
 namespace reactor::api {
 
@@ -96,18 +98,23 @@ event_label(const core::Project& project, const core::GitEvent& event)
                                 : core::branch_label(project.name, event.branch);
 }
 
+// A project's latest deployments: where a branch's queued builds and built commits are.
+util::Result<std::vector<core::Deployment>>
+recent_deployments(const core::Project& project, ApiContext& context)
+{
+  constexpr int k_recent = 100;
+  return context.store.list_project_deployments(project.name, k_recent);
+}
+
 // Cancels the builds of the event's branch or pull request still waiting for a worker:
 // a newer commit supersedes them (one already building finishes; its alias never
 // overwrites a newer deployment's).
 util::Result<void>
-cancel_superseded(const core::Project& project, const core::GitEvent& event, ApiContext& context)
+cancel_superseded(const core::GitEvent& event,
+                  std::span<const core::Deployment> recent,
+                  ApiContext& context)
 {
-  constexpr int k_recent = 100;
-  auto deployments = context.store.list_project_deployments(project.name, k_recent);
-  if (!deployments) {
-    return std::unexpected(deployments.error());
-  }
-  for (const auto& deployment : *deployments) {
+  for (const auto& deployment : recent) {
     if (deployment.status != core::Status::pending || deployment.branch != event.branch ||
         deployment.pull_request != event.pull_request) {
       continue;
@@ -118,31 +125,28 @@ cancel_superseded(const core::Project& project, const core::GitEvent& event, Api
     if (!canceled) {
       return std::unexpected(canceled.error());
     }
-    util::log::info("webhook.superseded", { { "id", deployment.id }, { "project", project.name } });
+    util::log::info("webhook.superseded",
+                    { { "id", deployment.id }, { "project", deployment.project } });
   }
   return {};
 }
 
 // A deployment of the same commit, branch and settings that is queued, building or live:
-// building it again would make the same site.
-util::Result<std::optional<core::Deployment>>
-same_build(const core::Project& project, const core::GitEvent& event, ApiContext& context)
+// building it again would make the same site. nullptr when there is none.
+const core::Deployment*
+same_build(const core::Project& project,
+           const core::GitEvent& event,
+           std::span<const core::Deployment> recent)
 {
-  constexpr int k_recent = 100;
-  auto deployments = context.store.list_project_deployments(project.name, k_recent);
-  if (!deployments) {
-    return std::unexpected(deployments.error());
-  }
-  for (auto& deployment : *deployments) {
-    if (deployment.ref == event.commit && deployment.branch == event.branch &&
-        deployment.pull_request == event.pull_request && deployment.settings == project.settings &&
-        (deployment.status == core::Status::pending ||
-         deployment.status == core::Status::in_progress ||
-         deployment.status == core::Status::deployed)) {
-      return std::move(deployment);
-    }
-  }
-  return std::nullopt;
+  const auto found = std::ranges::find_if(recent, [&](const core::Deployment& deployment) {
+    return deployment.ref == event.commit && deployment.branch == event.branch &&
+           deployment.pull_request == event.pull_request &&
+           deployment.settings == project.settings &&
+           (deployment.status == core::Status::pending ||
+            deployment.status == core::Status::in_progress ||
+            deployment.status == core::Status::deployed);
+  });
+  return found == recent.end() ? nullptr : &*found;
 }
 
 net::Response
@@ -154,11 +158,11 @@ build_event(const core::Project& project,
   if (event.from_fork) {
     return answer(200, "ignored", "pull requests from forks are not built");
   }
-  auto same = same_build(project, event, context);
-  if (!same) {
-    return store_failure(same.error());
+  auto recent = recent_deployments(project, context);
+  if (!recent) {
+    return store_failure(recent.error());
   }
-  if (const auto& existing = *same) {
+  if (const auto* existing = same_build(project, event, *recent)) {
     AliasLookup aliases(context);
     auto json = deployment_view(*existing, aliases, context);
     if (!json) {
@@ -170,7 +174,7 @@ build_event(const core::Project& project,
                                 { "reason", "this commit is built already with the same settings" },
                                 { "deployment", std::move(*json) } }));
   }
-  if (auto canceled = cancel_superseded(project, event, context); !canceled) {
+  if (auto canceled = cancel_superseded(event, *recent, context); !canceled) {
     return store_failure(canceled.error());
   }
   return build_project(
@@ -183,7 +187,11 @@ build_event(const core::Project& project,
 net::Response
 drop_event_alias(const core::Project& project, const core::GitEvent& event, ApiContext& context)
 {
-  if (auto canceled = cancel_superseded(project, event, context); !canceled) {
+  auto recent = recent_deployments(project, context);
+  if (!recent) {
+    return store_failure(recent.error());
+  }
+  if (auto canceled = cancel_superseded(event, *recent, context); !canceled) {
     return store_failure(canceled.error());
   }
   const auto label = event_label(project, event);
