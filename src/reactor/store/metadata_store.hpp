@@ -111,6 +111,7 @@ struct NotificationSend
   Notification notification;
   std::string url;
   std::string sealed_secret;
+  std::int64_t order = 0; // when it was queued, among those queued at once
 };
 
 // Where the change feed's events were turned into notifications up to: `from` as read

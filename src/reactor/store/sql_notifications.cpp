@@ -1,5 +1,8 @@
 #include "reactor/store/sql_store_impl.hpp"
 
+#include <algorithm>
+#include <utility>
+
 namespace reactor::store {
 
 using namespace rows;
@@ -161,6 +164,11 @@ SqlStore::lease_notifications(std::chrono::milliseconds lease, int limit)
       if (auto committed = executor.commit(); !committed) {
         return std::unexpected(committed.error());
       }
+      // Sent in the order their events happened (RETURNING keeps no order).
+      std::ranges::sort(leased, [](const NotificationSend& a, const NotificationSend& b) {
+        return std::pair(a.notification.next_at_ms, a.order) <
+               std::pair(b.notification.next_at_ms, b.order);
+      });
       return leased;
     });
 }

@@ -138,7 +138,8 @@ read_notification_send(const Row& row)
   }
   return NotificationSend{ .notification = std::move(*notification),
                            .url = row.text(12),
-                           .sealed_secret = row.text(13) };
+                           .sealed_secret = row.text(13),
+                           .order = row.int64(14) };
 }
 
 Result<core::Event>

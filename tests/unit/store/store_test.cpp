@@ -1052,6 +1052,10 @@ TEST_P(MetadataStoreTest, NotificationsAreLeasedRetriedAndGoWithTheirEndpoint)
 
   auto leased = store().lease_notifications(30s, 10).value();
   ASSERT_EQ(leased.size(), 2U);
+  EXPECT_EQ(leased[0].notification.id, "msg_1") << "in the order they were queued";
+  EXPECT_EQ(leased[1].notification.id, "msg_2");
+  EXPECT_EQ(leased[0].notification.id, "msg_1") << "in the order they were queued";
+  EXPECT_EQ(leased[1].notification.id, "msg_2");
   EXPECT_EQ(leased[0].url, endpoint.url);
   EXPECT_EQ(leased[0].sealed_secret, "sealed");
   EXPECT_TRUE(store().lease_notifications(30s, 10).value().empty()) << "leased already";

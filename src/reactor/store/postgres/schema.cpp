@@ -188,7 +188,8 @@ CREATE TABLE notifications (
   last_status bigint NOT NULL DEFAULT 0,
   last_error text NOT NULL DEFAULT '',
   last_at_ms bigint NOT NULL DEFAULT 0,
-  created_at_ms bigint NOT NULL
+  created_at_ms bigint NOT NULL,
+  position bigserial NOT NULL
 );
 CREATE INDEX notifications_due ON notifications (state, next_at_ms);
 CREATE INDEX notifications_by_project ON notifications (project, created_at_ms);

@@ -193,11 +193,12 @@ constexpr Statements k_statements{
     "next_at_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)",
   .lease_notifications =
     "UPDATE notifications SET lease_until_ms = ?2 WHERE id IN (SELECT id FROM notifications "
-    "WHERE state = 'pending' AND next_at_ms <= ?1 AND lease_until_ms <= ?1 ORDER BY next_at_ms "
+    "WHERE state = 'pending' AND next_at_ms <= ?1 AND lease_until_ms <= ?1 ORDER BY next_at_ms, "
+    "rowid "
     "LIMIT ?3) RETURNING id",
   .leased_notification = "SELECT n.id, n.endpoint_id, n.project, n.type, n.body, n.state, "
                          "n.attempts, n.next_at_ms, n.last_status, n.last_error, n.last_at_ms, "
-                         "n.created_at_ms, e.url, e.sealed_secret FROM notifications n "
+                         "n.created_at_ms, e.url, e.sealed_secret, n.rowid FROM notifications n "
                          "JOIN notification_endpoints e ON e.id = n.endpoint_id WHERE n.id = ?1",
   .record_notification_attempt =
     "UPDATE notifications SET state = ?2, attempts = ?3, next_at_ms = ?4, "
@@ -206,7 +207,7 @@ constexpr Statements k_statements{
   .project_notifications =
     "SELECT id, endpoint_id, project, type, body, state, attempts, next_at_ms, last_status, "
     "last_error, last_at_ms, created_at_ms FROM notifications WHERE project = ?1 "
-    "ORDER BY created_at_ms DESC, id DESC LIMIT ?2",
+    "ORDER BY created_at_ms DESC, rowid DESC LIMIT ?2",
 };
 
 constexpr std::string_view k_insert_status_event =
