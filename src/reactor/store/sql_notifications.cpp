@@ -139,6 +139,15 @@ SqlStore::lease_notifications(std::chrono::milliseconds lease, int limit)
 {
   return run(
     "lease notifications", "", [&](Executor& executor) -> Result<std::vector<NotificationSend>> {
+      // Polled every half second by every worker: only a due notification is worth a write
+      // transaction.
+      auto due = first_row(executor, m_sql.due_notification, sql_values(m_clock()), read_text);
+      if (!due) {
+        return std::unexpected(due.error());
+      }
+      if (!*due) {
+        return std::vector<NotificationSend>{};
+      }
       if (auto begun = executor.begin(); !begun) {
         return std::unexpected(begun.error());
       }

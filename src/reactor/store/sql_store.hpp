@@ -197,6 +197,8 @@ struct Statements
   std::string_view move_notifier_cursor;
   // (id, endpoint_id, project, type, body, now): due now
   std::string_view insert_notification;
+  // (now) → id of one due notification no one holds (a read: most polls find none)
+  std::string_view due_notification;
   // (now, lease_until, limit) → id: leases due notifications no one holds
   std::string_view lease_notifications;
   // (id) → the notification columns, then its endpoint's url and sealed_secret

@@ -199,6 +199,8 @@ constexpr Statements k_statements{
   .insert_notification =
     "INSERT INTO notifications (id, endpoint_id, project, type, body, state, "
     "next_at_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
+  .due_notification = "SELECT id FROM notifications WHERE state = 'pending' AND next_at_ms <= $1 "
+                      "AND lease_until_ms <= $1 LIMIT 1",
   .lease_notifications =
     "UPDATE notifications SET lease_until_ms = $2 WHERE id IN (SELECT id FROM notifications "
     "WHERE state = 'pending' AND next_at_ms <= $1 AND lease_until_ms <= $1 ORDER BY next_at_ms, "
