@@ -6,18 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, runCli, siteApp, startServer, waitFor } from './harness.mjs';
+import { callApi, makeRepo, request, runCli, siteApp, startServer, waitFor } from './harness.mjs';
 
 const TOKEN = 'deploy-hooks-test-token';
 
 let server;
 
-const api = (method, path, body, headers = {}) => request(server.port, {
-  method,
-  path,
-  headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
-  body: body === undefined ? undefined : JSON.stringify(body),
-}).then((res) => ({ ...res, json: res.body ? JSON.parse(res.body) : null }));
+const api = (...args) => callApi(server.port, TOKEN, ...args);
 
 const cli = (...args) => runCli(server.port, TOKEN, ...args);
 

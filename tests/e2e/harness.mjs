@@ -125,6 +125,17 @@ for (const [name, content] of Object.entries(files)) {
   };
 }
 
+// A JSON call to the server on `port` with the API token `token`; resolves
+// {status, headers, body, json}.
+export function callApi(port, token, method, path, body, headers = {}) {
+  return request(port, {
+    method,
+    path,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then((res) => ({ ...res, json: res.body ? JSON.parse(res.body) : null }));
+}
+
 // Runs the real CLI against the server on `port` with the API token `token`.
 // Returns {code, stdout, stderr}.
 export function runCli(port, token, ...args) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, runCli, siteApp, startServer, until, waitFor } from './harness.mjs';
+import { callApi, makeRepo, runCli, siteApp, startServer, until, waitFor } from './harness.mjs';
 
 const TOKEN = 'notifications-test-token';
 
@@ -50,12 +50,7 @@ function startReceiver(port = 0) {
 
 const cli = (...args) => runCli(server.port, TOKEN, ...args);
 
-const api = (method, path, body) => request(server.port, {
-  method,
-  path,
-  headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body),
-}).then((res) => ({ ...res, json: res.body ? JSON.parse(res.body) : null }));
+const api = (...args) => callApi(server.port, TOKEN, ...args);
 
 // Adds an endpoint for `path` of the receiver through the CLI; returns its id.
 function addEndpoint(path, ...flags) {

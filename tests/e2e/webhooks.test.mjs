@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeRepo, request, runCli, startServer, until, waitFor } from './harness.mjs';
+import { callApi, makeRepo, request, runCli, startServer, until, waitFor } from './harness.mjs';
 
 const TOKEN = 'webhooks-test-token';
 
@@ -43,12 +43,7 @@ function commit(branch, html, sleepMs = 0) {
   return sha;
 }
 
-const api = (method, path, body) => request(server.port, {
-  method,
-  path,
-  headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body),
-}).then((res) => ({ ...res, json: res.body ? JSON.parse(res.body) : null }));
+const api = (...args) => callApi(server.port, TOKEN, ...args);
 
 const cli = (...args) => runCli(server.port, TOKEN, ...args);
 
