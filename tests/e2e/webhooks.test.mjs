@@ -257,4 +257,17 @@ test('the CLI shows the payload URLs and rotates the secret; the old one stops w
   secret = fresh;
   assert.equal((await deliver('ping', {})).status, 200);
   assert.equal(cli('hooks', 'show', 'nope').code, 1);
+
+  // A project made with the CLI prints its secret, the only time it is shown.
+  const made = cli('project', 'create', 'blog', `file://${repoDir}`, '--production-branch', 'main');
+  assert.equal(made.code, 0, made.stderr);
+  const blogSecret = made.stdout.match(/^ {2}([0-9a-f]{64})$/m)[1];
+  const body = JSON.stringify({ zen: 'ok' });
+  const ping = await request(server.port, {
+    method: 'POST',
+    path: '/hooks/github/blog',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-hub-signature-256': `sha256=${sign(blogSecret, body)}` },
+    body,
+  });
+  assert.equal(ping.status, 200, ping.body);
 });

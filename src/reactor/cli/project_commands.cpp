@@ -26,10 +26,16 @@ create_project(const ClientOptions& client, const ProjectOptions& options)
     body["productionBranch"] = options.production_branch;
   }
   auto reply = expect(client, api->post("/projects", boost::json::serialize(body)), 201);
-  const std::string url =
-    reply ? text_of(parse_object(reply->body).value_or(boost::json::object{}), "url") : "";
-  return acknowledge(
-    client, reply, "Created project " + options.name + ": production will be served at " + url);
+  const auto project =
+    reply ? parse_object(reply->body).value_or(boost::json::object{}) : boost::json::object{};
+  std::string line =
+    "Created project " + options.name + ": production will be served at " + text_of(project, "url");
+  // The webhook secret is in this answer only (a server without a secrets key makes none).
+  if (const auto secret = text_of(project, "webhookSecret"); !secret.empty()) {
+    line += "\nIts Git webhook secret, shown only now (`reactor hooks show " + options.name +
+            "` gives the payload URLs):\n  " + secret;
+  }
+  return acknowledge(client, reply, line);
 }
 
 int
