@@ -1,8 +1,10 @@
 // Git webhooks against the real binary: deliveries signed exactly as GitHub, GitLab and
 // Gitea sign them, about commits of a real local repository. A push builds that exact
 // commit; branches and pull requests get previews that go when they are deleted or closed;
-// redeliveries and rebuilds of a built commit are answered, not built; a newer push cancels
-// a queued older one; and nothing unsigned, or signed with another secret, gets through.
+// redeliveries and rebuilds of a built commit are answered, not built; the same commit with
+// the same settings and variables is built once, whoever asks; a newer push cancels a
+// queued older one; tags and forks' pull requests build when the project says so; and
+// nothing unsigned, or signed with another secret, gets through.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -10,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { callApi, makeRepo, request, runCli, startServer, until, waitFor } from './harness.mjs';
+import { callApi, fullLog, makeRepo, request, runCli, startServer, until, waitFor } from './harness.mjs';
 
 const TOKEN = 'webhooks-test-token';
 
@@ -271,3 +273,96 @@ test('the CLI shows the payload URLs and rotates the secret; the old one stops w
   });
   assert.equal(ping.status, 200, ping.body);
 });
+
+test('a push and a pull request of one commit build it once; an unchanged redeploy reuses it', async () => {
+  const sha = commit('twin', 'built once');
+  const pushed = await deliver('push', push('twin', sha));
+  assert.equal(pushed.status, 202, pushed.body);
+  assert.equal((await waitFor(server.port, pushed.json.id)).status, 'DEPLOYED');
+
+  const opened = await deliver('pull_request', pullRequest('opened', 11, sha));
+  assert.equal(opened.status, 202, opened.body);
+  const preview = await waitFor(server.port, opened.json.id);
+  assert.equal(preview.status, 'DEPLOYED', JSON.stringify(preview));
+  assert.equal(preview.build.reusedFrom, pushed.json.id);
+  assert.equal(preview.commit, sha);
+  const log = await fullLog(server.port, opened.json.id);
+  assert.match(log, /nothing to build/);
+  assert.doesNotMatch(log, /Installing|npm run build/);
+  assert.match((await site('shop--pr-11')).body, /^built once/, 'the pull request alias serves the one build');
+
+  // Deploying the branch again from the API: the clone finds the same commit.
+  const again = await api('POST', '/projects/shop/deployments', { ref: 'twin' });
+  assert.equal(again.status, 202, again.body);
+  const reused = await waitFor(server.port, again.json.id);
+  assert.equal(reused.status, 'DEPLOYED');
+  assert.equal(reused.build.reusedFrom, pushed.json.id);
+
+  // A changed variable is another input: built anew.
+  assert.equal((await api('PUT', '/projects/shop/env/GREETING', { value: 'hello', scopes: ['preview'] })).status, 201);
+  const rebuilt = await waitFor(server.port, (await api('POST', '/projects/shop/deployments', { ref: 'twin' })).json.id);
+  assert.equal(rebuilt.status, 'DEPLOYED');
+  assert.equal(rebuilt.build.reusedFrom, undefined);
+  assert.deepEqual(rebuilt.build.env, ['GREETING']);
+});
+
+test('a second worker waits for the same commit building on the first instead of building it too', async () => {
+  commit('waiting', 'built while the other waits', 2000);
+  const twoWorkers = await startServer({ args: ['--api-token', TOKEN, '--workers', '2'] });
+  try {
+    const call = (...args) => callApi(twoWorkers.port, TOKEN, ...args);
+    assert.equal((await call('POST', '/projects', { name: 'twins', repoUrl: `file://${repoDir}` })).status, 201);
+    const first = await call('POST', '/projects/twins/deployments', { ref: 'waiting' });
+    assert.equal(first.status, 202, first.body);
+    await waitFor(twoWorkers.port, first.json.id, { status: 'IN_PROGRESS' });
+    const second = await call('POST', '/projects/twins/deployments', { ref: 'waiting' });
+    assert.equal(second.status, 202, second.body);
+    const done = await waitFor(twoWorkers.port, second.json.id);
+    assert.equal(done.status, 'DEPLOYED', JSON.stringify(done));
+    assert.equal(done.build.reusedFrom, first.json.id, await fullLog(twoWorkers.port, second.json.id));
+    assert.match(await fullLog(twoWorkers.port, second.json.id), /is building this commit .* waiting for it/);
+  } finally {
+    await twoWorkers.stop();
+  }
+});
+
+test('tags and pull requests from forks build only when the project asks, forks without variables', async () => {
+  const sha = commit('release', 'tagged release');
+  git('tag', 'v1.0', sha);
+  const tagPush = { ref: 'refs/tags/v1.0', before: '0'.repeat(40), after: sha, deleted: false };
+  const ignored = await deliver('push', tagPush);
+  assert.equal(ignored.status, 200, ignored.body);
+  assert.match(ignored.json.reason, /deployTags/);
+  const fork = await deliver('pull_request', pullRequest('opened', 12, sha, 'mallory/shop'));
+  assert.equal(fork.status, 200, fork.body);
+  assert.match(fork.json.reason, /buildForkPullRequests/);
+
+  const changed = await api('PATCH', '/projects/shop', { deployTags: true, buildForkPullRequests: true });
+  assert.equal(changed.status, 200, changed.body);
+  assert.equal(changed.json.deployTags, true);
+  assert.equal(changed.json.buildForkPullRequests, true);
+
+  const tagged = await deliver('push', tagPush);
+  assert.equal(tagged.status, 202, tagged.body);
+  const release = await waitFor(server.port, tagged.json.id);
+  assert.equal(release.status, 'DEPLOYED', JSON.stringify(release));
+  assert.equal(release.branch, 'refs/tags/v1.0');
+  const tagAlias = (await api('GET', '/projects/shop')).json.aliases.find((alias) => alias.branch === 'refs/tags/v1.0');
+  assert.match(tagAlias.label, /^shop--tag-v1-0-[0-9a-f]{6}$/, 'the tag has its own alias');
+  assert.match((await site(tagAlias.label)).body, /^tagged release/);
+  assert.match((await site('shop')).body, /^(?!tagged release)/, 'a tag is never production');
+
+  // The project has a preview variable (GREETING); a fork's build gets none.
+  const forked = await deliver('pull_request', pullRequest('opened', 12, sha, 'mallory/shop'));
+  assert.equal(forked.status, 202, forked.body);
+  const forkBuild = await waitFor(server.port, forked.json.id);
+  assert.equal(forkBuild.status, 'DEPLOYED', JSON.stringify(forkBuild));
+  assert.equal(forkBuild.fromFork, true);
+  assert.equal(forkBuild.build.env, undefined);
+  assert.match(await fullLog(server.port, forked.json.id), /no project variables/);
+  assert.match((await site('shop--pr-12')).body, /^tagged release pr=12/);
+
+  const deleted = await deliver('push', { ...tagPush, after: '0'.repeat(40), deleted: true });
+  assert.equal(deleted.json.result, 'alias dropped', deleted.body);
+});
+

@@ -1,9 +1,21 @@
 import { useEffect, useState } from 'react';
-import { cancelDeployment, createDeployment } from './api.js';
+import { cancelDeployment, createDeployment, deployProject } from './api.js';
 import { useDeployment, useNow } from './hooks.js';
 import LogView from './LogView.jsx';
 import { STEPS, STATUS_LABELS, formatDuration, isFinal, repoName, stepDuration, timeAgo } from './model.js';
 import { Link, deploymentPath, navigate } from './router.jsx';
+
+// The same repository, ref and build settings. The server shows only the names of build
+// variables (env), never their values, so they cannot be sent again from here.
+function sameRequest(deployment) {
+  const { env: _names, ...settings } = deployment.settings ?? {};
+  return {
+    ...settings,
+    repoUrl: deployment.repoUrl,
+    ref: deployment.ref,
+    rootDir: rootDirOf(deployment),
+  };
+}
 
 function rootDirOf(deployment) {
   return deployment?.rootDir ?? deployment?.settings?.rootDir ?? null;
@@ -99,15 +111,11 @@ function Actions({ deployment, status }) {
     setBusy('redeploy');
     setMessage(null);
     try {
-      // The same repository, ref and build settings. The server shows only the names of
-      // build variables (env), never their values, so they cannot be sent again from here.
-      const { env: _names, ...settings } = deployment.settings ?? {};
-      const created = await createDeployment({
-        ...settings,
-        repoUrl: deployment.repoUrl,
-        ref: deployment.ref,
-        rootDir: rootDirOf(deployment),
-      });
+      const created = deployment.project
+        ? // The project's branch with its current settings and variables; an unchanged
+          // commit is not built again.
+          await deployProject(deployment.project, deployment.branch ?? '')
+        : await createDeployment(sameRequest(deployment));
       navigate(deploymentPath(created.id));
     } catch (error) {
       setMessage(`Could not redeploy: ${error.message}`);

@@ -49,7 +49,7 @@ export default function GitWebhooks({ project }) {
       {webhook && (
         <p className="muted">
           {webhook.secretSet
-            ? 'A secret is set (the API and CLI show it once, when the project is made). Make a new one here to see it; it replaces the old one at once.'
+            ? 'A secret is set (shown once, when the project was made). Make a new one here to see it; it replaces the old one at once.'
             : 'No secret yet: every delivery is refused until you make one.'}
         </p>
       )}

@@ -26,6 +26,8 @@ function formOf(project) {
     password: '',
     skewWindowDays: String(project.skewWindowDays),
     skewMaxDeployments: String(project.skewMaxDeployments),
+    deployTags: project.deployTags,
+    buildForkPullRequests: project.buildForkPullRequests,
   };
   for (const { name } of BUILD_FIELDS) values[name] = project.settings?.[name] ?? '';
   return values;
@@ -123,6 +125,21 @@ export default function ProjectSettings({ name }) {
             inputMode="numeric"
             required
           />
+        </fieldset>
+        <fieldset>
+          <legend>Git webhooks</legend>
+          <label className="checkbox">
+            <input type="checkbox" checked={values.deployTags} onChange={(event) => set('deployTags')(event.target.checked)} />
+            Build each pushed tag as a preview
+          </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={values.buildForkPullRequests}
+              onChange={(event) => set('buildForkPullRequests')(event.target.checked)}
+            />
+            Build pull requests from forks (with none of the project’s variables)
+          </label>
         </fieldset>
         <fieldset>
           <legend>Protection</legend>

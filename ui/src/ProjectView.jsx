@@ -6,6 +6,7 @@ import { StatusBadge } from './DeploymentView.jsx';
 import { useNow, useProject } from './hooks.js';
 import { timeAgo } from './model.js';
 import { Link, deploymentPath, navigate, projectPath } from './router.jsx';
+import ShownOnce, { takeOver } from './ShownOnce.jsx';
 
 // Branches in the order of their newest deployment, the production branch first.
 function groupByBranch(deployments, productionBranch) {
@@ -61,6 +62,8 @@ function DeployBranch({ project, onError }) {
 export default function ProjectView({ name }) {
   const { project, deployments, error, notFound, setProject } = useProject(name);
   const [pending, setPending] = useState(null); // {kind: 'promote'|'rollback', id?}
+  // Made with the project just now, on the page that created it.
+  const [webhookSecret] = useState(() => takeOver(`webhook-secret:${name}`));
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState(null);
   const now = useNow(true, 30000);
@@ -119,6 +122,15 @@ export default function ProjectView({ name }) {
           </p>
         ) : (
           <p className="muted">Not live yet: a build of {project.productionBranch} that succeeds goes live.</p>
+        )}
+        {webhookSecret && (
+          <>
+            <ShownOnce label="The project's Git webhook secret" value={webhookSecret} />
+            <p className="muted">
+              Give it to GitHub, GitLab or Gitea with a payload URL from <Link to={projectPath(project.name, 'settings')}>Settings</Link>, and every push
+              deploys by itself.
+            </p>
+          </>
         )}
         {!project.autoPromote && (
           <p className="banner-inline" role="note">

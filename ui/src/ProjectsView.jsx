@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { createProject, listProjects } from './api.js';
 import Field, { FormFooter } from './Field.jsx';
+import { handOver } from './ShownOnce.jsx';
 import { Link, navigate, projectPath } from './router.jsx';
 
 // The API's messages name the field they are about; anything else is about the name.
@@ -36,6 +37,7 @@ function NewProject() {
         repoUrl: values.repoUrl.trim(),
         productionBranch: values.productionBranch.trim(),
       });
+      handOver(`webhook-secret:${created.name}`, created.webhookSecret);
       navigate(projectPath(created.name));
     } catch (error) {
       if ([400, 409, 422].includes(error.status)) setErrors({ [fieldOf(error.message)]: error.message });

@@ -91,6 +91,7 @@ deployment_json(const core::Deployment& deployment,
     { "pullRequest",
       deployment.pull_request > 0 ? boost::json::value(deployment.pull_request)
                                   : boost::json::value(nullptr) },
+    { "fromFork", deployment.from_fork },
     { "settings", settings_json(deployment.settings) },
     { "build", build_info_json(deployment.build_info) },
     { "createdAt", util::iso8601(deployment.created_at_ms) },

@@ -61,12 +61,17 @@ net::Response list_project_deployments(std::string_view name,
 // What to build of a project.
 struct BuildTarget
 {
-  std::string branch;   // "": the production branch
-  std::string commit;   // "": the branch's head when the build clones it
-  int pull_request = 0; // > 0: a preview of that pull request (its alias only)
+  std::string branch;     // "": the production branch
+  std::string commit;     // "": the branch's head when the build clones it
+  int pull_request = 0;   // > 0: a preview of that pull request (its alias only)
+  bool from_fork = false; // a pull request's from a fork: none of the project's variables
 };
-// Queues a build of the target with a snapshot of the project's settings and of the
-// variables of its scope (a pull request's is preview): 202 with the deployment.
+// The deployment that builds the target: a snapshot of the project's settings and of the
+// variables of its scope (a pull request's is preview), and the digest of both.
+util::Result<core::Deployment> project_deployment(const core::Project& project,
+                                                  const BuildTarget& target,
+                                                  ApiContext& context);
+// Queues project_deployment's deployment: 202 with it.
 net::Response build_project(const core::Project& project,
                             const BuildTarget& target,
                             const net::Request& request,

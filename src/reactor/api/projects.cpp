@@ -68,6 +68,8 @@ project_json(const core::Project& project,
     { "bypassTokenSet", !project.bypass_hash.empty() },
     { "skewWindowDays", project.skew_window_days },
     { "skewMaxDeployments", project.skew_max_deployments },
+    { "deployTags", project.deploy_tags },
+    { "buildForkPullRequests", project.build_fork_pull_requests },
     { "url", site_url(context.site_url_template, project.name) },
     { "productionDeploymentId", std::move(production) },
     { "aliases", std::move(hostnames) },
@@ -357,26 +359,40 @@ deploy_project(std::string_view name, const net::Request& request, ApiContext& c
   return build_project(*project, { .branch = *ref }, request, context);
 }
 
-net::Response
-build_project(const core::Project& project,
-              const BuildTarget& target,
-              const net::Request& request,
-              ApiContext& context)
+util::Result<core::Deployment>
+project_deployment(const core::Project& project, const BuildTarget& target, ApiContext& context)
 {
   core::Deployment deployment;
   deployment.repo_url = project.repo_url;
   deployment.branch = target.branch.empty() ? project.production_branch : target.branch;
   deployment.ref = target.commit.empty() ? deployment.branch : target.commit;
   deployment.pull_request = target.pull_request;
+  deployment.from_fork = target.from_fork;
   deployment.project = project.name;
   deployment.settings = project.settings; // a snapshot: a rollback serves what was built
-  auto variables = context.store.project_env(project.name);
-  if (!variables) {
-    return store_failure(variables.error());
+  if (!target.from_fork) {                // a fork's code must not see the project's secrets
+    auto variables = context.store.project_env(project.name);
+    if (!variables) {
+      return std::unexpected(variables.error());
+    }
+    deployment.env = core::variables_in_scope(
+      *variables, core::is_production_deployment(project, deployment)); // a snapshot too
   }
-  deployment.env = core::variables_in_scope(
-    *variables, core::is_production_deployment(project, deployment)); // a snapshot too
-  return enqueue_deployment(std::move(deployment), request, context);
+  deployment.inputs_digest = core::inputs_digest(deployment);
+  return deployment;
+}
+
+net::Response
+build_project(const core::Project& project,
+              const BuildTarget& target,
+              const net::Request& request,
+              ApiContext& context)
+{
+  auto deployment = project_deployment(project, target, context);
+  if (!deployment) {
+    return store_failure(deployment.error());
+  }
+  return enqueue_deployment(std::move(*deployment), request, context);
 }
 
 net::Response

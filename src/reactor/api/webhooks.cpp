@@ -131,17 +131,16 @@ cancel_superseded(const core::GitEvent& event,
   return {};
 }
 
-// A deployment of the same commit, branch and settings that is queued, building or live:
-// building it again would make the same site. nullptr when there is none.
+// A deployment of the same commit for the same branch or pull request, from the same
+// inputs, that is queued, building or live: building it again would make the same site
+// for the same alias. nullptr when there is none.
 const core::Deployment*
-same_build(const core::Project& project,
-           const core::GitEvent& event,
-           std::span<const core::Deployment> recent)
+same_build(const core::Deployment& wanted, std::span<const core::Deployment> recent)
 {
   const auto found = std::ranges::find_if(recent, [&](const core::Deployment& deployment) {
-    return deployment.ref == event.commit && deployment.branch == event.branch &&
-           deployment.pull_request == event.pull_request &&
-           deployment.settings == project.settings &&
+    return deployment.ref == wanted.ref && deployment.branch == wanted.branch &&
+           deployment.pull_request == wanted.pull_request &&
+           deployment.inputs_digest == wanted.inputs_digest &&
            (deployment.status == core::Status::pending ||
             deployment.status == core::Status::in_progress ||
             deployment.status == core::Status::deployed);
@@ -155,14 +154,32 @@ build_event(const core::Project& project,
             const net::Request& request,
             ApiContext& context)
 {
-  if (event.from_fork) {
-    return answer(200, "ignored", "pull requests from forks are not built");
+  if (core::is_tag_ref(event.branch) && !project.deploy_tags) {
+    return answer(200,
+                  "ignored",
+                  "tags are not deployed: turn on deployTags in the project's settings to build "
+                  "each pushed tag as a preview");
+  }
+  if (event.from_fork && !project.build_fork_pull_requests) {
+    return answer(200,
+                  "ignored",
+                  "pull requests from forks are not built: turn on buildForkPullRequests in the "
+                  "project's settings to build them, with none of the project's variables");
+  }
+  auto wanted = project_deployment(project,
+                                   { .branch = event.branch,
+                                     .commit = event.commit,
+                                     .pull_request = event.pull_request,
+                                     .from_fork = event.from_fork },
+                                   context);
+  if (!wanted) {
+    return store_failure(wanted.error());
   }
   auto recent = recent_deployments(project, context);
   if (!recent) {
     return store_failure(recent.error());
   }
-  if (const auto* existing = same_build(project, event, *recent)) {
+  if (const auto* existing = same_build(*wanted, *recent)) {
     AliasLookup aliases(context);
     auto json = deployment_view(*existing, aliases, context);
     if (!json) {
@@ -171,17 +188,15 @@ build_event(const core::Project& project,
     return net::json_response(200,
                               boost::json::serialize(boost::json::object{
                                 { "result", "duplicate" },
-                                { "reason", "this commit is built already with the same settings" },
+                                { "reason",
+                                  "this commit is built already with the same settings and "
+                                  "variables" },
                                 { "deployment", std::move(*json) } }));
   }
   if (auto canceled = cancel_superseded(event, *recent, context); !canceled) {
     return store_failure(canceled.error());
   }
-  return build_project(
-    project,
-    { .branch = event.branch, .commit = event.commit, .pull_request = event.pull_request },
-    request,
-    context);
+  return enqueue_deployment(std::move(*wanted), request, context);
 }
 
 net::Response

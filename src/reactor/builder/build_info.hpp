@@ -20,6 +20,7 @@ struct BuildInfo
   std::string build_command;
   std::string output_dir;
   std::string dependency_cache; // "hit", "miss", "off"; empty before the install
+  std::string reused_from;      // the deployment whose output this one serves, unbuilt
   std::vector<std::string> env; // the names of the project variables the build got
   std::vector<std::pair<std::string, std::int64_t>> durations_ms; // phase and its length
 
@@ -28,7 +29,7 @@ struct BuildInfo
 };
 
 // {"framework", "packageManager", "packageManagerVersion", "node", "npm", "rootDir",
-//  "installCommand", "buildCommand", "outputDir", "dependencyCache", "env": [names],
+//  "installCommand", "buildCommand", "outputDir", "dependencyCache", "reusedFrom", "env": [names],
 //  "durationsMs": {…}},
 // empty fields left out.
 std::string to_json(const BuildInfo& info);

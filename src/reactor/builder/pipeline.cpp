@@ -71,8 +71,20 @@ Pipeline::steps()
   if (auto step = enter(Phase::cloning); !step || step->has_value()) {
     return step;
   }
+  // A webhook's build names its commit: what it would reuse is known before cloning.
+  const bool commit_known = is_commit_hash(m_deployment.ref);
+  if (commit_known) {
+    if (auto step = reuse_output(m_deployment.ref); !step || step->has_value()) {
+      return step;
+    }
+  }
   if (auto step = timed("clone", [this] { return clone(); }); !step || step->has_value()) {
     return step;
+  }
+  if (!commit_known) {
+    if (auto step = reuse_output(m_commit); !step || step->has_value()) {
+      return step;
+    }
   }
   if (auto step = plan(); !step || step->has_value()) {
     return step;
@@ -186,6 +198,9 @@ Pipeline::clone()
     }
   }
   m_commit = *cloned;
+  if (auto recorded = m_store.record_commit(m_deployment.id, m_commit); !recorded) {
+    return std::unexpected(std::move(recorded.error()));
+  }
   say("Cloned commit " + m_commit + " in " + seconds_text(Clock::now() - started));
   if (m_job.cancel.load()) {
     return canceled();

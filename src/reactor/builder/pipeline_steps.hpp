@@ -120,6 +120,11 @@ private:
 
   Outcome clone();
 
+  // When another deployment of the project built `commit` from the same inputs, this one
+  // serves its output (the manifest copied under this id) and is DEPLOYED at once; when
+  // an older one is building it, waits for that one first. nullopt: build it here.
+  Outcome reuse_output(std::string_view commit);
+
   Outcome plan();
 
   // The settings with those of the app's vercel.json or netlify.toml filled in (a folder

@@ -70,9 +70,10 @@ struct Deployment
   std::string error;  // set on ERROR: what the user should fix
   std::string commit; // resolved commit hash, once cloned
   BuildSettings settings;
-  std::string project;  // empty: a deployment of no project
-  std::string branch;   // of a project's deployment: the branch it builds ("" = default)
-  int pull_request = 0; // of a pull request's preview: its number (its alias's); 0 otherwise
+  std::string project;    // empty: a deployment of no project
+  std::string branch;     // of a project's deployment: the branch it builds ("" = default)
+  int pull_request = 0;   // of a pull request's preview: its number (its alias's); 0 otherwise
+  bool from_fork = false; // a pull request's from another repository: built with no variables
   // The project's variables of its scope, sealed, as they were when it was created: its
   // builds (a retry too) get these. Written by create_deployment, read back only by
   // MetadataStore::deployment_env.
@@ -80,6 +81,8 @@ struct Deployment
   // What the worker found and measured (framework, package manager, versions, phase
   // durations), as a JSON object; "{}" until known.
   std::string build_info = "{}";
+  // build_inputs_digest of a project's deployment when it was created; "" for others.
+  std::string inputs_digest;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
 };

@@ -54,11 +54,20 @@ check_project_name(std::string_view name)
   return {};
 }
 
+bool
+is_tag_ref(std::string_view branch)
+{
+  return branch.starts_with(k_tag_ref_prefix);
+}
+
 std::string
 branch_label(std::string_view project, std::string_view branch)
 {
+  const std::string name = is_tag_ref(branch)
+                             ? "tag-" + std::string(branch.substr(k_tag_ref_prefix.size()))
+                             : std::string(branch);
   std::string slug;
-  for (const char c : branch) {
+  for (const char c : name) {
     const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     if (is_lower_alnum(lower)) {
       slug += lower;
@@ -70,7 +79,7 @@ branch_label(std::string_view project, std::string_view branch)
     slug.pop_back();
   }
   // Only a branch that already was its own slug maps to it without a hash.
-  const bool lossy = slug != branch;
+  const bool lossy = slug != name;
   const std::string prefix = std::string(project) + "--";
   if (!lossy && prefix.size() + slug.size() <= k_max_label) {
     return prefix + slug;
@@ -136,7 +145,8 @@ is_protected(Protection protection, std::string_view project, std::string_view l
 bool
 is_production_deployment(const Project& project, const Deployment& deployment)
 {
-  return deployment.pull_request == 0 && is_production_branch(project, deployment.branch);
+  return deployment.pull_request == 0 && !is_tag_ref(deployment.branch) &&
+         is_production_branch(project, deployment.branch);
 }
 
 } // namespace reactor::core

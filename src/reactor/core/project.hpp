@@ -46,6 +46,10 @@ struct Project
   std::string bypass_hash;   // util::token_hash of the bypass token; "" for none
   int skew_window_days = k_default_skew_window_days;         // 0: no skew protection
   int skew_max_deployments = k_default_skew_max_deployments; // 0: no skew protection
+  // Git webhooks: a pushed tag builds a preview; a pull request from a fork builds one
+  // (with none of the project's variables).
+  bool deploy_tags = false;
+  bool build_fork_pull_requests = false;
 
   bool operator==(const Project&) const = default;
 };
@@ -54,11 +58,16 @@ struct Project
 // spells out the rule (422).
 util::Result<void> check_project_name(std::string_view name);
 
+// How a tag is named where a branch would be (a deployment's branch, an alias's): Git's
+// full name, "refs/tags/<tag>", which no branch can be mistaken for.
+constexpr std::string_view k_tag_ref_prefix = "refs/tags/";
+bool is_tag_ref(std::string_view branch);
+
 // The hostname label of a project's branch: "<project>--<slug>", where the slug is the
 // branch lowercased with every run of other characters than [a-z0-9] turned into '-' and
 // trimmed. When that lost information (so "feature/foo" and "feature_foo" differ) or the
 // label would pass 63 characters, the slug is cut and "-" plus the first 6 hex digits of
-// sha256(branch) appended.
+// sha256(branch) appended. A tag's ("refs/tags/v2") slug is "tag-" and the tag's ("tag-v2").
 std::string branch_label(std::string_view project, std::string_view branch);
 
 // The hostname label of a pull request's preview: "<project>--pr-<number>".

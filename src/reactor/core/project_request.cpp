@@ -74,10 +74,17 @@ string_field(const boost::json::object& object, std::string_view name)
 }
 
 // The fields of POST /projects and PATCH /projects/<name> besides the build settings.
-const std::initializer_list<std::string_view> k_project_fields = {
-  "name",     "repoUrl",        "productionBranch", "autoPromote",       "protection",
-  "password", "newBypassToken", "skewWindowDays",   "skewMaxDeployments"
-};
+const std::initializer_list<std::string_view> k_project_fields = { "name",
+                                                                   "repoUrl",
+                                                                   "productionBranch",
+                                                                   "autoPromote",
+                                                                   "protection",
+                                                                   "password",
+                                                                   "newBypassToken",
+                                                                   "skewWindowDays",
+                                                                   "skewMaxDeployments",
+                                                                   "deployTags",
+                                                                   "buildForkPullRequests" };
 
 constexpr std::size_t k_min_password = 8;
 constexpr std::size_t k_max_password = 256;
@@ -165,12 +172,16 @@ apply_fields(const boost::json::object& object, bool allow_local_repos, ProjectU
   }
   auto promote = bool_field(object, "autoPromote");
   auto rotate = bool_field(object, "newBypassToken");
-  for (const auto* field : { &promote, &rotate }) {
+  auto tags = bool_field(object, "deployTags");
+  auto forks = bool_field(object, "buildForkPullRequests");
+  for (const auto* field : { &promote, &rotate, &tags, &forks }) {
     if (!*field) {
       return std::unexpected(field->error());
     }
   }
   project.auto_promote = promote->value_or(project.auto_promote);
+  project.deploy_tags = tags->value_or(project.deploy_tags);
+  project.build_fork_pull_requests = forks->value_or(project.build_fork_pull_requests);
   update.secrets.new_bypass_token = rotate->value_or(false);
   if (object.contains("protection")) {
     auto text = string_field(object, "protection");

@@ -26,9 +26,9 @@ struct ProjectUpdate
 
 // Parses POST /projects's body: {"name", "repoUrl", "productionBranch"?, "autoPromote"?,
 // "protection"?, "password"?, "newBypassToken"?, "skewWindowDays"?,
-// "skewMaxDeployments"?, and the build settings}. A malformed body or field is a plain
-// error (400); a well-formed value that cannot be used a user error (422) that says what
-// to send; the name is not checked here (check_project_name: 422).
+// "skewMaxDeployments"?, "deployTags"?, "buildForkPullRequests"?, and the build settings}. A
+// malformed body or field is a plain error (400); a well-formed value that cannot be used a user
+// error (422) that says what to send; the name is not checked here (check_project_name: 422).
 util::Result<ProjectUpdate> parse_project_request(std::string_view body, bool allow_local_repos);
 
 // Parses PATCH /projects/<name>'s body onto `current`: the same fields as creation but

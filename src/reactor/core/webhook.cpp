@@ -1,5 +1,6 @@
 #include "reactor/core/webhook.hpp"
 
+#include "reactor/core/project.hpp"
 #include "reactor/util/sha256.hpp"
 #include "reactor/util/text.hpp"
 
@@ -13,7 +14,6 @@ namespace reactor::core {
 namespace {
 
 constexpr std::string_view k_branch_prefix = "refs/heads/";
-constexpr std::string_view k_tag_prefix = "refs/tags/";
 
 // The string at `path` (keys, one per level) of `json`, or "" when any part is missing.
 std::string_view
@@ -120,18 +120,19 @@ ignored(std::string reason)
   return GitEvent{ .reason = std::move(reason) };
 }
 
-// A push: `ref` moved to `after`; an all-zero `after` deleted it.
+// A push: `ref` moved to `after`; an all-zero `after` deleted it. A tag keeps its full
+// name ("refs/tags/v2"), which is how a tag stands where a branch would.
 util::Result<GitEvent>
 read_push(std::string_view ref, std::string_view after, bool deleted)
 {
-  if (ref.starts_with(k_tag_prefix)) {
-    return ignored("tag pushes are not deployed");
-  }
-  if (!ref.starts_with(k_branch_prefix)) {
-    return util::fail("The push names no branch ('ref' is '" + std::string(ref) + "')");
-  }
   GitEvent event;
-  event.branch = std::string(ref.substr(k_branch_prefix.size()));
+  if (is_tag_ref(ref)) {
+    event.branch = std::string(ref);
+  } else if (ref.starts_with(k_branch_prefix)) {
+    event.branch = std::string(ref.substr(k_branch_prefix.size()));
+  } else {
+    return util::fail("The push names no branch or tag ('ref' is '" + std::string(ref) + "')");
+  }
   if (deleted || is_null_commit(after)) {
     event.action = GitAction::drop_alias;
     return event;
@@ -186,16 +187,22 @@ read_github_like(std::string_view kind, const boost::json::value& json)
   }
   if (kind == "push") {
     const auto* deleted = json.as_object().if_contains("deleted");
-    return read_push(text_at(json, { "ref" }),
-                     text_at(json, { "after" }),
+    // An annotated tag's `after` is the tag object; the commit is the head commit's.
+    const std::string_view head = text_at(json, { "head_commit", "id" });
+    const std::string_view ref = text_at(json, { "ref" });
+    return read_push(ref,
+                     is_tag_ref(ref) && is_commit(head) ? head : text_at(json, { "after" }),
                      deleted != nullptr && deleted->is_bool() && deleted->get_bool());
   }
-  if (kind == "delete") { // Gitea's branch deletion
-    if (text_at(json, { "ref_type" }) != "branch") {
-      return ignored("only branch deletions change aliases");
+  if (kind == "delete") { // Gitea's deletion of a branch or tag
+    const std::string_view type = text_at(json, { "ref_type" });
+    if (type != "branch" && type != "tag") {
+      return ignored("only deleted branches and tags change aliases");
     }
+    const std::string_view name = text_at(json, { "ref" });
     return GitEvent{ .action = GitAction::drop_alias,
-                     .branch = std::string(text_at(json, { "ref" })) };
+                     .branch = type == "tag" ? std::string(k_tag_ref_prefix) + std::string(name)
+                                             : std::string(name) };
   }
   if (kind.starts_with("pull_request")) {
     return read_pull_request(json);
@@ -206,13 +213,11 @@ read_github_like(std::string_view kind, const boost::json::value& json)
 util::Result<GitEvent>
 read_gitlab(std::string_view kind, const boost::json::value& json)
 {
-  if (kind == "Push Hook") {
+  if (kind == "Push Hook" || kind == "Tag Push Hook") {
+    // A deleted ref's checkout_sha is null; a tag's is the commit it names.
     const std::string_view checkout = text_at(json, { "checkout_sha" });
     return read_push(
       text_at(json, { "ref" }), checkout.empty() ? text_at(json, { "after" }) : checkout, false);
-  }
-  if (kind == "Tag Push Hook") {
-    return ignored("tag pushes are not deployed");
   }
   if (kind != "Merge Request Hook") {
     return ignored("the event '" + std::string(kind) + "' is not one Reactor acts on");

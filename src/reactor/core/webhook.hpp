@@ -48,7 +48,7 @@ enum class GitAction
 struct GitEvent
 {
   GitAction action = GitAction::ignore;
-  std::string branch;   // the pushed branch, or a pull request's source branch
+  std::string branch;   // the pushed branch or tag ("refs/tags/<tag>"), or a PR's source branch
   std::string commit;   // 40 hex digits: the exact commit to build
   int pull_request = 0; // its number (GitLab's iid), 0 for a push
   bool from_fork = false;

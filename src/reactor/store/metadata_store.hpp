@@ -176,6 +176,10 @@ public:
   // (and changes nothing) when the deployment is unknown or already final.
   virtual Result<bool> update_status(const core::StatusChange& change) = 0;
 
+  // Records the commit a deployment's clone resolved, with no event (its next status
+  // change carries it), so that a build of the same commit finds this one at once.
+  virtual Result<void> record_commit(std::string_view id, std::string_view commit) = 0;
+
   // Appends build-log lines as log events, in order, in one transaction.
   virtual Result<void> append_logs(std::string_view deployment_id,
                                    std::span<const std::string> lines) = 0;
@@ -268,6 +272,14 @@ public:
   // The project's deployments, newest first, at most `limit`.
   virtual Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
                                                                          int limit) = 0;
+
+  // The project's deployments of `commit` (resolved, or asked for as the ref) made from
+  // the same inputs (core::inputs_digest) that are built or building, built first, then
+  // oldest first: whose output a new build of them can reuse.
+  virtual Result<std::vector<core::Deployment>> same_input_deployments(
+    std::string_view project,
+    std::string_view inputs_digest,
+    std::string_view commit) = 0;
 
   // The project's aliases, by label.
   virtual Result<std::vector<Alias>> project_aliases(std::string_view project) = 0;

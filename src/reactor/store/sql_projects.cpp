@@ -21,18 +21,21 @@ SqlStore::create_project(const core::Project& project)
 {
   return run("create project", project.name, [&](Executor& executor) -> Result<bool> {
     const auto created = project.created_at_ms != 0 ? project.created_at_ms : m_clock();
-    auto inserted = executor.execute(m_sql.insert_project,
-                                     sql_values(project.name,
-                                                project.repo_url,
-                                                project.production_branch,
-                                                core::to_json(project.settings),
-                                                std::int64_t{ project.auto_promote ? 1 : 0 },
-                                                created,
-                                                core::to_string(project.protection),
-                                                project.password_hash,
-                                                project.bypass_hash,
-                                                std::int64_t{ project.skew_window_days },
-                                                std::int64_t{ project.skew_max_deployments }));
+    auto inserted =
+      executor.execute(m_sql.insert_project,
+                       sql_values(project.name,
+                                  project.repo_url,
+                                  project.production_branch,
+                                  core::to_json(project.settings),
+                                  std::int64_t{ project.auto_promote ? 1 : 0 },
+                                  created,
+                                  core::to_string(project.protection),
+                                  project.password_hash,
+                                  project.bypass_hash,
+                                  std::int64_t{ project.skew_window_days },
+                                  std::int64_t{ project.skew_max_deployments },
+                                  std::int64_t{ project.deploy_tags ? 1 : 0 },
+                                  std::int64_t{ project.build_fork_pull_requests ? 1 : 0 }));
     if (!inserted) {
       return std::unexpected(inserted.error());
     }
@@ -75,17 +78,20 @@ SqlStore::update_project(const core::Project& expected, const core::Project& upd
     if (*stored != expected) {
       return ProjectUpdate::changed;
     }
-    auto written = executor.execute(m_sql.update_project,
-                                    sql_values(updated.name,
-                                               updated.repo_url,
-                                               updated.production_branch,
-                                               core::to_json(updated.settings),
-                                               std::int64_t{ updated.auto_promote ? 1 : 0 },
-                                               core::to_string(updated.protection),
-                                               updated.password_hash,
-                                               updated.bypass_hash,
-                                               std::int64_t{ updated.skew_window_days },
-                                               std::int64_t{ updated.skew_max_deployments }));
+    auto written =
+      executor.execute(m_sql.update_project,
+                       sql_values(updated.name,
+                                  updated.repo_url,
+                                  updated.production_branch,
+                                  core::to_json(updated.settings),
+                                  std::int64_t{ updated.auto_promote ? 1 : 0 },
+                                  core::to_string(updated.protection),
+                                  updated.password_hash,
+                                  updated.bypass_hash,
+                                  std::int64_t{ updated.skew_window_days },
+                                  std::int64_t{ updated.skew_max_deployments },
+                                  std::int64_t{ updated.deploy_tags ? 1 : 0 },
+                                  std::int64_t{ updated.build_fork_pull_requests ? 1 : 0 }));
     if (!written) {
       return std::unexpected(written.error());
     }
@@ -174,6 +180,19 @@ SqlStore::list_project_deployments(std::string_view project, int limit)
   return run("list the deployments of project", project, [&](Executor& executor) {
     return all_rows(
       executor, m_sql.list_project_deployments, sql_values(project, limit), read_deployment);
+  });
+}
+
+Result<std::vector<core::Deployment>>
+SqlStore::same_input_deployments(std::string_view project,
+                                 std::string_view inputs_digest,
+                                 std::string_view commit)
+{
+  return run("find the builds of the same inputs in project", project, [&](Executor& executor) {
+    return all_rows(executor,
+                    m_sql.same_input_deployments,
+                    sql_values(project, inputs_digest, commit),
+                    read_deployment);
   });
 }
 

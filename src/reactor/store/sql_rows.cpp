@@ -36,6 +36,8 @@ read_deployment(const Row& row)
   deployment.project = row.text(11);
   deployment.branch = row.text(12);
   deployment.pull_request = static_cast<int>(row.int64(13));
+  deployment.from_fork = row.int64(14) != 0;
+  deployment.inputs_digest = row.text(15);
   return deployment;
 }
 
@@ -63,6 +65,8 @@ read_project(const Row& row)
   project.bypass_hash = row.text(8);
   project.skew_window_days = static_cast<int>(row.int64(9));
   project.skew_max_deployments = static_cast<int>(row.int64(10));
+  project.deploy_tags = row.int64(11) != 0;
+  project.build_fork_pull_requests = row.int64(12) != 0;
   return project;
 }
 

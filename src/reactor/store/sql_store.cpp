@@ -39,7 +39,9 @@ SqlStore::create_deployment(const core::Deployment& deployment)
                                                 core::to_json(deployment.settings),
                                                 deployment.project,
                                                 deployment.branch,
-                                                std::int64_t{ deployment.pull_request }));
+                                                std::int64_t{ deployment.pull_request },
+                                                std::int64_t{ deployment.from_fork ? 1 : 0 },
+                                                deployment.inputs_digest));
     if (!inserted) {
       return std::unexpected(inserted.error());
     }
@@ -102,6 +104,17 @@ SqlStore::update_status(const core::StatusChange& change)
                }
                return true;
              });
+}
+
+Result<void>
+SqlStore::record_commit(std::string_view id, std::string_view commit)
+{
+  return run("record the commit of deployment", id, [&](Executor& executor) -> Result<void> {
+    if (auto updated = executor.execute(m_sql.record_commit, sql_values(id, commit)); !updated) {
+      return std::unexpected(updated.error());
+    }
+    return {};
+  });
 }
 
 Result<void>

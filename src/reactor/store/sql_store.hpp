@@ -31,6 +31,8 @@ struct Statements
   // (id, status, phase, error, commit, updated_at_ms, build_info); an empty commit or
   // build_info keeps the one stored
   std::string_view update_deployment;
+  // (id, commit)
+  std::string_view record_commit;
   // (deployment_id, now): a job visible now
   std::string_view insert_job;
   // (now) → id, deployment_id, receives, its deployment's status: the oldest visible job,
@@ -101,6 +103,9 @@ struct Statements
   std::string_view delete_project;
   // (project, limit) → the deployment columns, newest first
   std::string_view list_project_deployments;
+  // (project, inputs_digest, commit) → the deployment columns, DEPLOYED or IN_PROGRESS,
+  // DEPLOYED first, then oldest first
+  std::string_view same_input_deployments;
   // (project) → label, branch, deployment_id, by label
   std::string_view project_aliases;
   // (project)

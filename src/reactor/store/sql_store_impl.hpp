@@ -27,6 +27,7 @@ public:
   Result<std::optional<core::Deployment>> find_deployment(std::string_view id) override;
   Result<std::vector<core::Deployment>> list_deployments(int limit) override;
   Result<bool> update_status(const core::StatusChange& change) override;
+  Result<void> record_commit(std::string_view id, std::string_view commit) override;
   Result<void> append_logs(std::string_view deployment_id,
                            std::span<const std::string> lines) override;
   Result<std::vector<core::Event>> events_after(std::int64_t after,
@@ -60,6 +61,9 @@ public:
   Result<DeleteOutcome> delete_project(std::string_view name) override;
   Result<std::vector<core::Deployment>> list_project_deployments(std::string_view project,
                                                                  int limit) override;
+  Result<std::vector<core::Deployment>> same_input_deployments(std::string_view project,
+                                                               std::string_view inputs_digest,
+                                                               std::string_view commit) override;
   Result<std::vector<Alias>> project_aliases(std::string_view project) override;
   Result<std::optional<std::string>> resolve_alias(std::string_view label) override;
   Result<std::vector<std::string>> skew_deployments(std::string_view label) override;

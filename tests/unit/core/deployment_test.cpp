@@ -1,6 +1,9 @@
+#include "reactor/core/build_settings.hpp"
 #include "reactor/core/deployment.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace reactor::core {
 
@@ -31,6 +34,27 @@ TEST(Phase, NoneIsEmpty)
   EXPECT_EQ(to_string(Phase::none), "");
   EXPECT_EQ(parse_phase("building"), Phase::building);
   EXPECT_EQ(parse_phase("compiling"), std::nullopt);
+}
+
+TEST(InputsDigest, TheSameSettingsAndVariablesInAnyOrderAreTheSameInputs)
+{
+  Deployment first{ .settings = { .build_command = "npm run build" } };
+  first.env = { { .name = "A", .sealed = "sealed-a" }, { .name = "B", .sealed = "sealed-b" } };
+  Deployment second = first;
+  second.id = "other";
+  second.branch = "feature"; // where it goes is no input
+  std::ranges::reverse(second.env);
+  EXPECT_EQ(inputs_digest(first), inputs_digest(second));
+
+  Deployment changed = first;
+  changed.env[1].sealed = "sealed-b2";
+  EXPECT_NE(inputs_digest(changed), inputs_digest(first));
+  changed = first;
+  changed.settings.output_dir = "build";
+  EXPECT_NE(inputs_digest(changed), inputs_digest(first));
+  changed = first;
+  changed.from_fork = true;
+  EXPECT_NE(inputs_digest(changed), inputs_digest(first));
 }
 
 } // namespace reactor::core

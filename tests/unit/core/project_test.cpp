@@ -41,6 +41,15 @@ TEST(BranchLabel, KeepsASlugThatLostNothingAndHashesOneThatDid)
   EXPECT_EQ(branch_label("shop", "Main"), "shop--main-" + util::sha256_hex("Main").substr(0, 6));
 }
 
+TEST(BranchLabel, ATagsSlugSaysItIsOne)
+{
+  EXPECT_EQ(branch_label("shop", "refs/tags/v2"), "shop--tag-v2");
+  EXPECT_EQ(branch_label("shop", "refs/tags/v1.0"),
+            "shop--tag-v1-0-" + util::sha256_hex("refs/tags/v1.0").substr(0, 6));
+  EXPECT_TRUE(is_tag_ref("refs/tags/v2"));
+  EXPECT_FALSE(is_tag_ref("tags/v2"));
+}
+
 TEST(BranchLabel, StaysWithinOneDnsLabel)
 {
   const std::string branch(100, 'b');
@@ -58,6 +67,10 @@ TEST(Project, AnEmptyBranchOrTheProductionOneIsProduction)
   EXPECT_TRUE(is_production_branch(project, ""));
   EXPECT_TRUE(is_production_branch(project, "main"));
   EXPECT_FALSE(is_production_branch(project, "dev"));
+  // A tag is never production, even one named like the production branch.
+  EXPECT_FALSE(is_production_deployment(project, { .branch = "refs/tags/main" }));
+  EXPECT_TRUE(is_production_deployment(project, { .branch = "main" }));
+  EXPECT_FALSE(is_production_deployment(project, { .branch = "main", .pull_request = 4 }));
 }
 
 TEST(Protection, PreviewsProtectsEveryHostnameButProduction)
@@ -82,7 +95,8 @@ TEST(ProjectPatch, ChangesOnlyTheFieldsSent)
   auto patched = parse_project_patch(
     current,
     R"({"productionBranch": "release", "buildCommand": "make", "outputDir": null,
-        "autoPromote": false, "skewWindowDays": 3, "skewMaxDeployments": 2})",
+        "autoPromote": false, "skewWindowDays": 3, "skewMaxDeployments": 2,
+        "deployTags": true, "buildForkPullRequests": true})",
     false);
   ASSERT_TRUE(patched) << patched.error().message;
   const auto& project = patched->project;
@@ -94,6 +108,8 @@ TEST(ProjectPatch, ChangesOnlyTheFieldsSent)
   EXPECT_FALSE(project.auto_promote);
   EXPECT_EQ(project.skew_window_days, 3);
   EXPECT_EQ(project.skew_max_deployments, 2);
+  EXPECT_TRUE(project.deploy_tags);
+  EXPECT_TRUE(project.build_fork_pull_requests);
   EXPECT_FALSE(patched->secrets.password);
   EXPECT_FALSE(patched->secrets.new_bypass_token);
 }
@@ -136,6 +152,7 @@ TEST(ProjectPatch, SaysWhatToFix)
   EXPECT_EQ(error(R"({"skewWindowDays": "7"})").fault, util::Fault::infrastructure);
   EXPECT_EQ(error(R"({"skewMaxDeployments": -1})").fault, util::Fault::user);
   EXPECT_EQ(error(R"({"autoPromote": "yes"})").fault, util::Fault::infrastructure);
+  EXPECT_EQ(error(R"({"deployTags": 1})").fault, util::Fault::infrastructure);
   EXPECT_NE(error("[]").message.find("JSON object"), std::string::npos);
   EXPECT_NE(error(R"({"env": {"A": "1"}})").message.find("PUT /projects/<name>/env/<NAME>"),
             std::string::npos)

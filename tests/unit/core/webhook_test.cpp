@@ -77,7 +77,7 @@ TEST(GitEvents, GitHubPushBuildsTheExactCommitOfItsBranch)
   EXPECT_EQ(event.pull_request, 0);
 }
 
-TEST(GitEvents, DeletedBranchesDropTheirAliasAndTagsAreIgnored)
+TEST(GitEvents, DeletedBranchesAndTagsDropTheirAlias)
 {
   auto event = read(GitProvider::github,
                     "push",
@@ -88,11 +88,41 @@ TEST(GitEvents, DeletedBranchesDropTheirAliasAndTagsAreIgnored)
   event = read(GitProvider::gitea, "delete", R"({"ref":"old","ref_type":"branch"})");
   EXPECT_EQ(event.action, GitAction::drop_alias);
   EXPECT_EQ(event.branch, "old");
+  event = read(GitProvider::gitea, "delete", R"({"ref":"v1","ref_type":"tag"})");
+  EXPECT_EQ(event.action, GitAction::drop_alias);
+  EXPECT_EQ(event.branch, "refs/tags/v1");
   event = read(GitProvider::github,
                "push",
-               R"({"ref":"refs/tags/v1","after":")" + std::string(k_commit) + R"("})");
-  EXPECT_EQ(event.action, GitAction::ignore);
-  EXPECT_NE(event.reason.find("tag"), std::string::npos);
+               R"({"ref":"refs/tags/v1","after":"0000000000000000000000000000000000000000",)"
+               R"("deleted":true})");
+  EXPECT_EQ(event.action, GitAction::drop_alias);
+  EXPECT_EQ(event.branch, "refs/tags/v1");
+}
+
+TEST(GitEvents, PushedTagsBuildTheCommitTheyName)
+{
+  // A lightweight tag: `after` is the commit.
+  auto event = read(GitProvider::github,
+                    "push",
+                    R"({"ref":"refs/tags/v1","after":")" + std::string(k_commit) + R"("})");
+  EXPECT_EQ(event.action, GitAction::build);
+  EXPECT_EQ(event.branch, "refs/tags/v1");
+  EXPECT_EQ(event.commit, k_commit);
+  // An annotated tag: `after` is the tag object; the head commit is what it names.
+  const std::string tag_object(40, 'b');
+  event = read(GitProvider::github,
+               "push",
+               R"({"ref":"refs/tags/v2","after":")" + tag_object + R"(","head_commit":{"id":")" +
+                 std::string(k_commit) + R"("}})");
+  EXPECT_EQ(event.action, GitAction::build);
+  EXPECT_EQ(event.commit, k_commit);
+  event = read(GitProvider::gitlab,
+               "Tag Push Hook",
+               R"({"ref":"refs/tags/v3","after":")" + tag_object + R"(","checkout_sha":")" +
+                 std::string(k_commit) + R"("})");
+  EXPECT_EQ(event.action, GitAction::build);
+  EXPECT_EQ(event.branch, "refs/tags/v3");
+  EXPECT_EQ(event.commit, k_commit);
 }
 
 TEST(GitEvents, PingAndOtherEvents)
@@ -160,7 +190,6 @@ TEST(GitEvents, GitLabPushesAndMergeRequests)
   EXPECT_EQ(event.action, GitAction::build);
   EXPECT_EQ(event.pull_request, 3);
   EXPECT_FALSE(event.from_fork);
-  EXPECT_EQ(read(GitProvider::gitlab, "Tag Push Hook", "{}").action, GitAction::ignore);
 }
 
 TEST(GitEvents, GitHubFormBodiesCarryTheJsonInPayload)

@@ -806,6 +806,54 @@ TEST_P(MetadataStoreTest, ProjectsAreCreatedOnceFoundAndListed)
   EXPECT_EQ(all[1].name, "shop");
 }
 
+TEST_P(MetadataStoreTest, BuildsOfTheSameInputsAreFoundByCommitTheBuiltOneFirst)
+{
+  ASSERT_TRUE(store().create_project(core::Project{ .name = "shop",
+                                                    .repo_url = "x",
+                                                    .production_branch = "main",
+                                                    .deploy_tags = true,
+                                                    .build_fork_pull_requests = true }));
+  const auto found = store().find_project("shop").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->deploy_tags);
+  EXPECT_TRUE(found->build_fork_pull_requests);
+
+  const std::string commit(40, 'c');
+  const auto create = [&](const std::string& id, const std::string& digest, bool from_fork) {
+    auto made = project_deployment(id, "feature");
+    made.inputs_digest = digest;
+    made.from_fork = from_fork;
+    made.ref = commit; // as a webhook asks for it
+    ASSERT_TRUE(store().create_deployment(made));
+    advance(10ms);
+  };
+  create("built", "same", false);
+  create("building", "same", false);
+  create("queued", "same", false);
+  create("fork", "other", true);
+  auto built = lease(60s);
+  ASSERT_TRUE(built && built->deployment_id == "built");
+  auto finished = change("built", Status::deployed);
+  finished.commit = commit;
+  ASSERT_TRUE(store().finish_job(*built, finished).value());
+  ASSERT_TRUE(store().update_status(change("building", Status::in_progress, Phase::cloning)));
+
+  std::vector<std::string> ids;
+  const auto twins = store().same_input_deployments("shop", "same", commit).value();
+  for (const auto& twin : twins) {
+    ids.push_back(twin.id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{ "built", "building" }));
+  EXPECT_TRUE(store().same_input_deployments("shop", "same", std::string(40, 'd')).value().empty());
+  EXPECT_TRUE(store().same_input_deployments("shop", "", commit).value().empty());
+  ASSERT_TRUE(store().record_commit("fork", commit));
+  const auto fork = store().find_deployment("fork").value();
+  ASSERT_TRUE(fork.has_value());
+  EXPECT_EQ(fork->commit, commit);
+  EXPECT_TRUE(fork->from_fork);
+  EXPECT_EQ(fork->inputs_digest, "other");
+}
+
 TEST_P(MetadataStoreTest, ADeployedBuildMovesItsAliasesAndANewerOneIsNeverOverwritten)
 {
   ASSERT_TRUE(store().create_project(
@@ -1374,6 +1422,8 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
       "DELETE FROM events WHERE deployment_id = 'removed'; "
       "DELETE FROM jobs WHERE deployment_id = 'removed'; "
       "DELETE FROM deployments WHERE id = 'removed'; "
+      "DROP INDEX deployments_by_inputs; ALTER TABLE deployments DROP COLUMN inputs_digest; "
+      "ALTER TABLE deployments DROP COLUMN from_fork; "
       "DROP TABLE notifier_cursor; DROP TABLE notifications; DROP TABLE notification_endpoints; "
       "DROP TABLE webhook_deliveries; DROP TABLE webhook_secrets; "
       "ALTER TABLE deployments DROP COLUMN pull_request; "

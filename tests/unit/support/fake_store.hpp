@@ -35,6 +35,7 @@ public:
 
   Result<std::vector<core::Deployment>> list_deployments(int) override { return {}; }
 
+  Result<void> record_commit(std::string_view, std::string_view) override { return {}; }
   Result<bool> update_status(const core::StatusChange& change) override
   {
     std::lock_guard lock(m_mutex);
@@ -145,6 +146,12 @@ public:
     return store::DeleteOutcome::unknown;
   }
   Result<std::vector<core::Deployment>> list_project_deployments(std::string_view, int) override
+  {
+    return {};
+  }
+  Result<std::vector<core::Deployment>> same_input_deployments(std::string_view,
+                                                               std::string_view,
+                                                               std::string_view) override
   {
     return {};
   }

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 9> k_migrations{
+constexpr std::array<const char*, 10> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -197,6 +197,15 @@ CREATE TABLE notifier_cursor (
   id bigint PRIMARY KEY,
   seq bigint NOT NULL
 );
+)sql",
+  // Which Git events a project builds beyond branches and its own pull requests; what a
+  // deployment was built from, so the same inputs are built once.
+  R"sql(
+ALTER TABLE projects ADD COLUMN deploy_tags integer NOT NULL DEFAULT 0;
+ALTER TABLE projects ADD COLUMN build_fork_pull_requests integer NOT NULL DEFAULT 0;
+ALTER TABLE deployments ADD COLUMN from_fork integer NOT NULL DEFAULT 0;
+ALTER TABLE deployments ADD COLUMN inputs_digest text NOT NULL DEFAULT '';
+CREATE INDEX deployments_by_inputs ON deployments (project, inputs_digest) WHERE inputs_digest <> '';
 )sql",
 };
 

@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 10> k_migrations{
+constexpr std::array<const char*, 11> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -259,6 +259,15 @@ CREATE TABLE notifier_cursor (
   id INTEGER PRIMARY KEY,
   seq INTEGER NOT NULL
 );
+)sql",
+  // Which Git events a project builds beyond branches and its own pull requests; what a
+  // deployment was built from, so the same inputs are built once.
+  R"sql(
+ALTER TABLE projects ADD COLUMN deploy_tags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE projects ADD COLUMN build_fork_pull_requests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deployments ADD COLUMN from_fork INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deployments ADD COLUMN inputs_digest TEXT NOT NULL DEFAULT '';
+CREATE INDEX deployments_by_inputs ON deployments (project, inputs_digest) WHERE inputs_digest <> '';
 )sql",
 };
 

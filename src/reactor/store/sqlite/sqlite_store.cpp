@@ -21,20 +21,24 @@ using util::fail;
 constexpr Statements k_statements{
   .select_deployment =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch, pull_request FROM deployments WHERE id = ?1",
+    "settings, build_info, project, branch, pull_request, from_fork, inputs_digest FROM "
+    "deployments WHERE id = ?1",
   .list_deployments =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch, pull_request FROM deployments ORDER BY created_at_ms "
+    "settings, build_info, project, branch, pull_request, from_fork, inputs_digest FROM "
+    "deployments ORDER BY created_at_ms "
     "DESC, rowid "
     "DESC LIMIT ?1",
   .status_for_update = "SELECT status FROM deployments WHERE id = ?1",
   .insert_deployment =
     "INSERT INTO deployments (id, repo_url, ref, status, phase, error, commit_sha, "
-    "created_at_ms, updated_at_ms, settings, project, branch, pull_request) "
-    "VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+    "created_at_ms, updated_at_ms, settings, project, branch, pull_request, from_fork, "
+    "inputs_digest) VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "ON CONFLICT (id) DO NOTHING",
   .update_deployment = "UPDATE deployments SET status = ?2, phase = ?3, error = ?4, "
                        "commit_sha = COALESCE(NULLIF(?5, ''), commit_sha), updated_at_ms = ?6, "
                        "build_info = COALESCE(NULLIF(?7, ''), build_info) WHERE id = ?1",
+  .record_commit = "UPDATE deployments SET commit_sha = ?2 WHERE id = ?1",
   .insert_job =
     "INSERT INTO jobs (deployment_id, receives, visible_at_ms, lease_token, enqueued_at_ms) "
     "VALUES (?1, 0, ?2, NULL, ?2)",
@@ -91,25 +95,36 @@ constexpr Statements k_statements{
   .insert_project =
     "INSERT INTO projects (name, repo_url, production_branch, settings, auto_promote, "
     "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
-    "skew_max_deployments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "skew_max_deployments, deploy_tags, build_fork_pull_requests) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
     "ON CONFLICT (name) DO NOTHING",
-  .select_project = "SELECT name, repo_url, production_branch, settings, auto_promote, "
-                    "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
-                    "skew_max_deployments FROM projects WHERE name = ?1",
-  .list_projects = "SELECT name, repo_url, production_branch, settings, auto_promote, "
-                   "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
-                   "skew_max_deployments FROM projects ORDER BY name",
+  .select_project =
+    "SELECT name, repo_url, production_branch, settings, auto_promote, "
+    "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
+    "skew_max_deployments, deploy_tags, build_fork_pull_requests FROM projects WHERE name = ?1",
+  .list_projects =
+    "SELECT name, repo_url, production_branch, settings, auto_promote, "
+    "created_at_ms, protection, password_hash, bypass_hash, skew_window_days, "
+    "skew_max_deployments, deploy_tags, build_fork_pull_requests FROM projects ORDER BY name",
   .set_auto_promote = "UPDATE projects SET auto_promote = ?2 WHERE name = ?1",
   .update_project = "UPDATE projects SET repo_url = ?2, production_branch = ?3, settings = ?4, "
                     "auto_promote = ?5, protection = ?6, password_hash = ?7, bypass_hash = ?8, "
-                    "skew_window_days = ?9, skew_max_deployments = ?10 WHERE name = ?1",
+                    "skew_window_days = ?9, skew_max_deployments = ?10, deploy_tags = ?11, "
+                    "build_fork_pull_requests = ?12 WHERE name = ?1",
   .project_unfinished = "SELECT COUNT(*) FROM deployments WHERE project = ?1 AND status NOT IN "
                         "('DEPLOYED', 'ERROR', 'CANCELED')",
   .delete_project = "DELETE FROM projects WHERE name = ?1",
   .list_project_deployments =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch, pull_request FROM deployments WHERE project = ?1 "
+    "settings, build_info, project, branch, pull_request, from_fork, inputs_digest FROM "
+    "deployments WHERE project = ?1 "
     "ORDER BY created_at_ms DESC, rowid DESC LIMIT ?2",
+  .same_input_deployments =
+    "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
+    "settings, build_info, project, branch, pull_request, from_fork, inputs_digest FROM "
+    "deployments WHERE project = ?1 AND inputs_digest = ?2 AND inputs_digest <> '' AND "
+    "(commit_sha = ?3 OR ref = ?3) AND status IN ('DEPLOYED', 'IN_PROGRESS') "
+    "ORDER BY status = 'DEPLOYED' DESC, created_at_ms LIMIT 20",
   .project_aliases =
     "SELECT label, branch, deployment_id FROM aliases WHERE project = ?1 ORDER BY label",
   .delete_project_aliases = "DELETE FROM aliases WHERE project = ?1",
@@ -127,7 +142,8 @@ constexpr Statements k_statements{
   .delete_deployment_alias_history = "DELETE FROM alias_history WHERE deployment_id = ?1",
   .project_owned_deployments =
     "SELECT id, repo_url, ref, status, phase, error, commit_sha, created_at_ms, updated_at_ms, "
-    "settings, build_info, project, branch, pull_request FROM deployments WHERE project <> '' "
+    "settings, build_info, project, branch, pull_request, from_fork, inputs_digest FROM "
+    "deployments WHERE project <> '' "
     "ORDER BY created_at_ms DESC, rowid DESC",
   .deployment_alias_count = "SELECT COUNT(*) FROM aliases WHERE deployment_id = ?1",
   .move_alias =
