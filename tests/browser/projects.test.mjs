@@ -56,6 +56,9 @@ describe('projects in the web UI', () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.waitForURL(/\/p\/shop$/);
     await page.getByText('Not live yet').waitFor();
+    // The project's Git webhook secret, made with it, is shown on the page it opens, once.
+    const webhookSecret = await page.locator('.confirm .hook-url').innerText();
+    assert.match(webhookSecret, /^[0-9a-f]{64}$/);
 
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
     await page.waitForURL(/\/d\/[a-z0-9]{10}$/);
@@ -67,6 +70,9 @@ describe('projects in the web UI', () => {
     await page.goto(`${base}/p/shop`);
     await page.getByRole('link', { name: `http://shop.localhost:${server.port}` }).waitFor();
     assert.deepEqual(await productionIds(page), [first]);
+    assert.ok(!(await page.content()).includes(webhookSecret), 'the secret is not shown again');
+    // The branch's own hostname is listed with the previews.
+    await page.getByRole('list', { name: 'Previews' }).getByRole('link', { name: `http://shop--main.localhost:${server.port}` }).waitFor();
     commit('v2');
     const res = await request(server.port, { method: 'POST', path: '/projects/shop/deployments', headers: { 'content-type': 'application/json' }, body: '{}' });
     const second = JSON.parse(res.body).id;
@@ -116,12 +122,15 @@ describe('projects in the web UI', () => {
     await page.waitForURL(/\/p\/shop\/settings$/);
     await page.getByLabel('Build command').fill('npm run build:prod');
     await page.getByLabel('Put each successful build').check();
+    await page.getByLabel('Build each pushed tag').check();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
 
     await page.reload();
     assert.equal(await page.getByLabel('Build command').inputValue(), 'npm run build:prod');
     assert.equal(await page.getByLabel('Put each successful build').isChecked(), true);
+    assert.equal(await page.getByLabel('Build each pushed tag').isChecked(), true);
+    assert.equal(await page.getByLabel('Build pull requests from forks').isChecked(), false);
 
     await page.getByLabel('Skew protection window (days)').fill('500');
     await page.getByRole('button', { name: 'Save', exact: true }).click();

@@ -337,10 +337,11 @@ test('tags and pull requests from forks build only when the project asks, forks 
   assert.equal(fork.status, 200, fork.body);
   assert.match(fork.json.reason, /buildForkPullRequests/);
 
-  const changed = await api('PATCH', '/projects/shop', { deployTags: true, buildForkPullRequests: true });
-  assert.equal(changed.status, 200, changed.body);
-  assert.equal(changed.json.deployTags, true);
-  assert.equal(changed.json.buildForkPullRequests, true);
+  const changed = cli('project', 'set', 'shop', '--deploy-tags', 'true', '--build-fork-pull-requests', 'true');
+  assert.equal(changed.code, 0, changed.stderr);
+  const shown = cli('project', 'show', 'shop');
+  assert.match(shown.stdout, /deploy-tags +true/);
+  assert.match(shown.stdout, /fork-pull-requests +true/);
 
   const tagged = await deliver('push', tagPush);
   assert.equal(tagged.status, 202, tagged.body);

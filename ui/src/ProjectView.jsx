@@ -59,6 +59,37 @@ function DeployBranch({ project, onError }) {
   );
 }
 
+// What a preview alias follows: a pull request, a tag or a branch.
+function previewOf(alias) {
+  const pullRequest = alias.label.match(/--pr-(\d+)$/);
+  if (pullRequest) return `pull request #${pullRequest[1]}`;
+  if (alias.branch?.startsWith('refs/tags/')) return `tag ${alias.branch.slice('refs/tags/'.length)}`;
+  return `branch ${alias.branch}`;
+}
+
+function Previews({ project }) {
+  const previews = (project.aliases ?? []).filter((alias) => alias.label !== project.name);
+  if (previews.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="previews-title">
+      <h2 id="previews-title" className="section-title">
+        Previews
+      </h2>
+      <ul className="branch-list" aria-label="Previews">
+        {previews.map((alias) => (
+          <li key={alias.label} className="branch-item">
+            <a href={alias.url} target="_blank" rel="noreferrer">
+              {alias.url}
+            </a>
+            <span className="muted">{previewOf(alias)}</span>
+            <Link to={deploymentPath(alias.deploymentId)}>{alias.deploymentId}</Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export default function ProjectView({ name }) {
   const { project, deployments, error, notFound, setProject } = useProject(name);
   const [pending, setPending] = useState(null); // {kind: 'promote'|'rollback', id?}
@@ -162,6 +193,7 @@ export default function ProjectView({ name }) {
           </p>
         )}
       </section>
+      <Previews project={project} />
       <section className="card" aria-labelledby="branches-title">
         <h2 id="branches-title" className="section-title">
           Deployments

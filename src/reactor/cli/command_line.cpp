@@ -91,6 +91,11 @@ add_project_set(CLI::App& projects, ProjectChanges& changes, ClientOptions& clie
   command->add_option("--auto-promote",
                       changes.auto_promote,
                       "true: production follows the production branch; false: only promotes");
+  command->add_option(
+    "--deploy-tags", changes.deploy_tags, "true: a pushed tag builds a preview (Git webhooks)");
+  command->add_option("--build-fork-pull-requests",
+                      changes.build_fork_pull_requests,
+                      "true: pull requests from forks build previews, with no project variables");
   command->add_option("--root-dir", changes.root_dir, "The app's folder in the repository");
   command->add_option("--install-command", changes.install_command, "Replaces the install");
   command->add_option("--build-command", changes.build_command, "Replaces npm run build");

@@ -61,6 +61,8 @@ struct ProjectChanges
   std::optional<int> skew_max_deployments;
   std::optional<std::string> production_branch;
   std::optional<bool> auto_promote;
+  std::optional<bool> deploy_tags;
+  std::optional<bool> build_fork_pull_requests;
   std::optional<std::string> root_dir;
   std::optional<std::string> install_command;
   std::optional<std::string> build_command;

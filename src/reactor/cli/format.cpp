@@ -247,6 +247,8 @@ project_fields(const boost::json::object& project)
     { "url", text_of(project, "url") },
     { "serving", or_dash(text_of(project, "productionDeploymentId")) },
     { "auto-promote", text_of(project, "autoPromote") },
+    { "deploy-tags", text_of(project, "deployTags") },
+    { "fork-pull-requests", text_of(project, "buildForkPullRequests") },
     { "branch", or_dash(text_of(project, "productionBranch")) },
     { "repository", text_of(project, "repoUrl") },
     { "created", short_time(text_of(project, "createdAt")) },

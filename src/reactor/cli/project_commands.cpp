@@ -100,6 +100,12 @@ project_patch_json(const ProjectChanges& changes)
   if (changes.auto_promote) {
     body["autoPromote"] = *changes.auto_promote;
   }
+  if (changes.deploy_tags) {
+    body["deployTags"] = *changes.deploy_tags;
+  }
+  if (changes.build_fork_pull_requests) {
+    body["buildForkPullRequests"] = *changes.build_fork_pull_requests;
+  }
   if (changes.new_bypass_token) {
     body["newBypassToken"] = true;
   }
