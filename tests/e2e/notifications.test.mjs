@@ -2,7 +2,8 @@
 // every signature with the Standard Webhooks algorithm: a build's events arrive in order,
 // endpoints get only the events they asked for, promotions and rollbacks are announced,
 // a failed delivery is retried across a restart of both the server and the receiver, a
-// 410 stops it, and destinations Reactor must not reach are refused. Managed through the CLI.
+// 410 stops it, a slow receiver holds no other back, and destinations Reactor must not
+// reach are refused. Managed through the CLI.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
@@ -18,6 +19,8 @@ let receiverPort;
 const received = new Map();
 const answers = new Map();
 const secrets = new Map();
+// Paths whose requests the receiver leaves unanswered until the test answers them.
+const held = new Map();
 
 // Checks a delivery as the Standard Webhooks libraries do; returns why it is bad, or null.
 function badSignature(secret, headers, body) {
@@ -42,7 +45,8 @@ function startReceiver(port = 0) {
         const status = bad ? 401 : (queue.shift() ?? 204);
         if (!received.has(req.url)) received.set(req.url, []);
         received.get(req.url).push({ bad, status, id: req.headers['webhook-id'], json: JSON.parse(body) });
-        res.writeHead(status).end();
+        if (held.has(req.url)) held.get(req.url).push(() => res.writeHead(status).end());
+        else res.writeHead(status).end();
       });
     }).listen(port, '127.0.0.1', () => resolve(listening));
   });
@@ -178,3 +182,18 @@ test('destinations Reactor must not reach and unknown events are refused', async
   assert.equal((await api('POST', '/projects/nope/notifications', { url: 'https://example.com/in' })).status, 404);
   assert.equal(cli('notify', 'rm', 'shop', 'ep_0000000000000000').code, 1);
 });
+
+test('a receiver that answers slowly holds no other delivery back', async () => {
+  held.set('/slow', []);
+  const slow = addEndpoint('/slow', '--events', 'deployment.ready');
+  const fast = addEndpoint('/fast', '--events', 'deployment.ready');
+  await deployShop();
+  await until('the slow receiver to be asked', async () => held.get('/slow').length === 1, 30000);
+  // Answered while the slow one still waits for its answer (the sender's timeout is 15 s).
+  await until('the fast receiver to get it', async () => deliveries('/fast').length === 1, 10000);
+  assert.equal(deliveries('/fast')[0].bad, null);
+  for (const answer of held.get('/slow')) answer();
+  held.delete('/slow');
+  for (const endpoint of [slow, fast]) assert.equal(cli('notify', 'rm', 'shop', endpoint).code, 0);
+});
+

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
+#include <vector>
 
 namespace reactor::notify {
 
@@ -149,16 +151,21 @@ Notifier::fan_out()
 void
 Notifier::send_due()
 {
-  // Longer than one attempt can take: a lease never ends while its sender still waits.
+  // Longer than one attempt can take (they run at once): a lease never ends while its
+  // sender still waits.
   const auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(
-    m_options.timeout * k_send_batch + std::chrono::seconds(30));
+    m_options.timeout + std::chrono::seconds(30));
   auto leased = m_store.lease_notifications(lease, k_send_batch);
   if (!leased) {
     util::log::warn("notify.lease_failed", { { "error", leased.error().message } });
     return;
   }
+  // At once, each on a thread of its own: a receiver that answers slowly (up to the
+  // timeout) holds no other one back.
+  std::vector<std::jthread> senders;
+  senders.reserve(leased->size());
   for (auto& due : *leased) {
-    send(std::move(due));
+    senders.emplace_back([this, due = std::move(due)]() mutable { send(std::move(due)); });
   }
 }
 
