@@ -84,6 +84,18 @@ handle_project(std::string_view rest, const net::Request& request, ApiContext& c
     return method == "DELETE" ? delete_deploy_hook(name, action.substr(k_hooks.size() + 1), context)
                               : method_not_allowed("DELETE");
   }
+  constexpr std::string_view k_domains = "domains";
+  if (action == k_domains) {
+    if (method == "POST") {
+      return add_custom_domain(name, request, context);
+    }
+    return method == "GET" ? list_custom_domains(name, context) : method_not_allowed("GET, POST");
+  }
+  if (action.starts_with("domains/")) {
+    return method == "DELETE"
+             ? remove_custom_domain(name, action.substr(k_domains.size() + 1), context)
+             : method_not_allowed("DELETE");
+  }
   constexpr std::string_view k_notifications = "notifications";
   if (action == k_notifications) {
     if (method == "POST") {

@@ -45,6 +45,10 @@ struct ApiContext
   std::vector<std::string> api_hosts;
   // Seals the values of project variables; nullptr: setting one answers 503.
   const util::SecretKey* secrets_key = nullptr;
+  // The sites' domain (a project's production hostname is <project>.<site_domain>) and the
+  // addresses A/AAAA records of a custom domain may name instead of a CNAME to it.
+  std::string site_domain;
+  std::vector<std::string> public_ips;
 };
 
 // The refusal of a request the API must not answer: 421 for a Host it does not answer

@@ -78,6 +78,18 @@ net::Response build_project(const core::Project& project,
                             ApiContext& context);
 net::Response promote(std::string_view name, const net::Request& request, ApiContext& context);
 
+// Custom domains (domains.cpp): POST /projects/<name>/domains {"domain"} (202 pending_dns
+// with what the DNS needs; 409 when a project has it; 422 for no usable domain), GET of
+// the same (each with its state and what to fix), DELETE /projects/<name>/domains/<domain>
+// (204).
+net::Response add_custom_domain(std::string_view project,
+                                const net::Request& request,
+                                ApiContext& context);
+net::Response list_custom_domains(std::string_view project, ApiContext& context);
+net::Response remove_custom_domain(std::string_view project,
+                                   std::string_view domain,
+                                   ApiContext& context);
+
 // Deploy hooks (deploy_hooks.cpp): POST /projects/<name>/deploy-hooks {"name", "branch"?}
 // (201 with the token, shown this once; 409 for a name taken), GET of the same (names and
 // branches), DELETE /projects/<name>/deploy-hooks/<hook> (204), and POST

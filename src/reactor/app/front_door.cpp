@@ -3,9 +3,12 @@
 #include "reactor/app/metrics.hpp"
 #include "reactor/edge/host.hpp"
 #include "reactor/hub/watch_peer.hpp"
+#include "reactor/util/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <type_traits>
 
 namespace reactor::app {
 
@@ -14,7 +17,7 @@ namespace asio = boost::asio;
 namespace {
 
 template<typename Function>
-asio::awaitable<net::Response>
+asio::awaitable<std::invoke_result_t<Function>>
 call(Function function)
 {
   co_return function();
@@ -24,7 +27,7 @@ call(Function function)
 // function only captures references: g++ 12 double-destroys non-trivial captures of
 // lambdas passed through coroutines.
 template<typename Function>
-asio::awaitable<net::Response>
+asio::awaitable<std::invoke_result_t<Function>>
 on_pool(asio::thread_pool& pool, Function function)
 {
   auto task = call(std::move(function)); // a named local, not a temporary in co_await
@@ -35,17 +38,51 @@ on_pool(asio::thread_pool& pool, Function function)
 
 FrontDoor::FrontDoor(std::string domain,
                      edge::Edge* edge,
+                     edge::CustomDomainTable* custom_domains,
                      api::ApiContext* api,
                      hub::Hub& hub,
                      store::MetadataStore& store,
                      asio::thread_pool& pool)
   : m_domain(std::move(domain))
   , m_edge(edge)
+  , m_custom_domains(custom_domains)
   , m_api(api)
   , m_hub(hub)
   , m_store(store)
   , m_pool(pool)
 {
+}
+
+asio::awaitable<net::Response>
+FrontDoor::serve_site(const net::Request& request, std::string label)
+{
+  auto& metrics = site_metrics();
+  auto response = m_edge->serve_from_memory(request, label);
+  (response ? metrics.memory_hits : metrics.memory_misses).add();
+  if (!response) {
+    response =
+      co_await on_pool(m_pool, [this, &request, &label] { return m_edge->serve(request, label); });
+  }
+  const std::size_t status_class = std::min<std::size_t>(response->status / 100, 5);
+  metrics.requests[status_class].add();
+  metrics.bytes[status_class].add(response->body_size());
+  co_return std::move(*response);
+}
+
+asio::awaitable<std::string>
+FrontDoor::custom_domain_project(const net::Request& request)
+{
+  if (m_custom_domains == nullptr) {
+    co_return std::string();
+  }
+  if (auto project = m_custom_domains->cached(request.host)) {
+    co_return std::move(*project);
+  }
+  auto loaded = co_await on_pool(m_pool, [this] { return m_custom_domains->load(); });
+  if (!loaded) {
+    util::log::warn("domains.load_failed", { { "error", loaded.error().message } });
+  }
+  co_return m_custom_domains->cached(request.host).value_or("");
 }
 
 asio::awaitable<net::Response>
@@ -55,18 +92,10 @@ FrontDoor::handle(net::Request request)
     if (m_edge == nullptr) {
       co_return net::json_error(404, "This Reactor node does not serve sites (no edge role)");
     }
-    auto& metrics = site_metrics();
-    auto response = m_edge->serve_from_memory(request, *label);
-    (response ? metrics.memory_hits : metrics.memory_misses).add();
-    if (!response) {
-      const std::string site(*label);
-      response =
-        co_await on_pool(m_pool, [this, &request, &site] { return m_edge->serve(request, site); });
-    }
-    const std::size_t status_class = std::min<std::size_t>(response->status / 100, 5);
-    metrics.requests[status_class].add();
-    metrics.bytes[status_class].add(response->body_size());
-    co_return std::move(*response);
+    co_return co_await serve_site(request, std::string(*label));
+  }
+  if (auto project = co_await custom_domain_project(request); !project.empty()) {
+    co_return co_await serve_site(request, std::move(project)); // its production
   }
   if (m_api == nullptr) {
     co_return net::json_error(404, "This Reactor node only serves sites (no api role)");

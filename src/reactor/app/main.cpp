@@ -7,10 +7,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <arpa/inet.h>
 #include <array>
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <netinet/in.h>
 
 namespace reactor::app {
 
@@ -194,6 +196,27 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
         return {};
       },
       "HOST");
+  command
+    .add_option("--public-ip",
+                options.public_ips,
+                "An address of this server that custom domains' A or AAAA records may name "
+                "instead of a CNAME to <project>.<domain> (repeat, or separate with commas)")
+    ->envname("REACTOR_PUBLIC_IP")
+    ->delimiter(',')
+    ->check(CLI::ValidIPV4 | CLI::Validator(
+                               [](const std::string& address) -> std::string {
+                                 std::array<unsigned char, sizeof(in6_addr)> bytes{};
+                                 return inet_pton(AF_INET6, address.c_str(), bytes.data()) == 1
+                                          ? ""
+                                          : "'" + address + "' is not an IPv4 or IPv6 address";
+                               },
+                               "IP"));
+  command
+    .add_option("--dns-resolver",
+                options.dns_resolver,
+                "The DNS server custom domains are checked with, as IPv4:port (default: the "
+                "system's, from /etc/resolv.conf)")
+    ->envname("REACTOR_DNS_RESOLVER");
   command
     .add_option("--workers",
                 options.workers,

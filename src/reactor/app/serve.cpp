@@ -9,6 +9,8 @@
 #include "reactor/builder/limits.hpp"
 #include "reactor/builder/sandbox/sandbox_runner.hpp"
 #include "reactor/builder/worker_pool.hpp"
+#include "reactor/domains/resolver.hpp"
+#include "reactor/domains/verifier.hpp"
 #include "reactor/gc/collector.hpp"
 #include "reactor/net/server.hpp"
 #include "reactor/notify/notifier.hpp"
@@ -300,6 +302,7 @@ struct EdgeTables
   edge::AliasTable& aliases;
   edge::ProtectionTable& protection;
   edge::SkewTable& skew;
+  edge::CustomDomainTable& custom_domains;
 };
 
 // What the process does with the change feed: the hub's watchers get each event,
@@ -317,6 +320,7 @@ feed_delivery(hub::Hub& hub, EdgeTables tables, Roles roles)
       tables.aliases.forget_moved(events);
       tables.protection.forget_changed(events);
       tables.skew.forget_changed(events);
+      tables.custom_domains.forget_changed(events);
     }
   };
 }
@@ -367,8 +371,9 @@ make_api_context(const ServeOptions& options,
            .on_deleted = [&sites](std::string_view id) { sites.forget_site(id); },
            .render_metrics = render_metrics,
            .collector = &collector,
-           .api_hosts =
-             api::api_host_names(options.public_url, options.domain, options.api_hosts) };
+           .api_hosts = api::api_host_names(options.public_url, options.domain, options.api_hosts),
+           .site_domain = options.domain,
+           .public_ips = options.public_ips };
 }
 
 // Where sites are served: the public URL, or the domain on the port the server bound
@@ -451,6 +456,11 @@ run_node(const ServeOptions& given, Roles roles)
       !problem.empty()) {
     return fail_startup(problem);
   }
+  if (!options.dns_resolver.empty()) {
+    if (auto usable = domains::check_resolver(options.dns_resolver); !usable) {
+      return fail_startup(usable.error().message);
+    }
+  }
   auto opened_https = open_https(options);
   if (!opened_https) {
     return fail_startup(opened_https.error().message);
@@ -508,20 +518,25 @@ run_node(const ServeOptions& given, Roles roles)
                             { .allow_loopback = options.allow_local_repos,
                               .secrets_key = secrets_key ? &*secrets_key : nullptr,
                               .site_url = workers_config.pipeline.site_url });
+  domains::DomainVerifier domain_verifier(store,
+                                          { .site_domain = options.domain,
+                                            .resolver = options.dns_resolver,
+                                            .public_ips = options.public_ips });
 
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(store, objects, options.edge_cache_bytes);
   edge::AliasTable aliases(store);
   edge::ProtectionTable protection(store);
   edge::SkewTable skew(store);
+  edge::CustomDomainTable custom_domains(store);
   edge::Edge edge(sites, aliases, protection, skew);
   // One reader of the change feed for the process; an edge-only node reads only the
   // deletions and alias moves, not every build log line.
   const bool follows_feed = roles.api || roles.edge;
-  store::FeedFollower feed(store,
-                           feed_delivery(hub, { sites, aliases, protection, skew }, roles),
-                           roles.api ? store::FeedFollower::Events::all
-                                     : store::FeedFollower::Events::edge);
+  store::FeedFollower feed(
+    store,
+    feed_delivery(hub, { sites, aliases, protection, skew, custom_domains }, roles),
+    roles.api ? store::FeedFollower::Events::all : store::FeedFollower::Events::edge);
   if (follows_feed) {
     store.on_change([&feed] { feed.notify(); });
   }
@@ -533,6 +548,7 @@ run_node(const ServeOptions& given, Roles roles)
     make_api_context(options, roles, *backends, hub, workers, deploy_limiter, sites, collector);
   FrontDoor front_door(options.domain,
                        roles.edge ? &edge : nullptr,
+                       roles.edge ? &custom_domains : nullptr,
                        roles.api ? &api_context : nullptr,
                        hub,
                        store,
@@ -584,6 +600,7 @@ run_node(const ServeOptions& given, Roles roles)
     workers.start();
     collector.start(std::chrono::duration_cast<std::chrono::seconds>(options.gc_interval));
     notifier.start(); // a worker's job too: any node may send what any node queued
+    domain_verifier.start();
   }
 
   std::atomic<bool> stopped{ false };

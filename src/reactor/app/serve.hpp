@@ -24,7 +24,11 @@ struct ServeOptions
   std::string domain = "localhost";
   std::string public_url;             // empty: http://{id}.<domain>:<port>
   std::vector<std::string> api_hosts; // names the API answers for besides loopback
-  int workers = 0;                    // 0: builder::machine_worker_count for the build memory limit
+  // Custom domains: the addresses their A/AAAA records may name instead of a CNAME, and
+  // the DNS resolver ("host:port") their records are read from ("" for the system's).
+  std::vector<std::string> public_ips;
+  std::string dns_resolver;
+  int workers = 0; // 0: builder::machine_worker_count for the build memory limit
   bool allow_local_repos = false;
   std::chrono::milliseconds lease_timeout{ 30'000 };
   builder::BuildLimits build_limits;

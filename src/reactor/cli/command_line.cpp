@@ -153,6 +153,7 @@ ClientCommands::ClientCommands(CLI::App& app)
   m_project_set_command = add_project_set(*m_project_command, m_project_changes, m_client);
   add_env_commands(app);
   add_deploy_hook_commands(app);
+  add_domain_commands(app);
   add_webhook_commands(app);
   add_notify_commands(app);
   m_promote_command =
@@ -215,6 +216,24 @@ ClientCommands::add_deploy_hook_commands(CLI::App& app)
     add_command(*m_hook_command, "rm", "Delete a deploy hook (its URL stops working)", m_client);
   m_hook_remove_command->add_option("project", m_hook.project, "The project")->required();
   m_hook_remove_command->add_option("name", m_hook.name, "The hook")->required();
+}
+
+void
+ClientCommands::add_domain_commands(CLI::App& app)
+{
+  auto* domains = app.add_subcommand("domains", "A project's own domains, serving its production");
+  domains->require_subcommand(1);
+  m_domain_add_command =
+    add_command(*domains, "add", "Add a domain (served once its DNS points here)", m_client);
+  m_domain_add_command->add_option("project", m_domain_project, "The project")->required();
+  m_domain_add_command->add_option("domain", m_domain, "The domain: www.example.com")->required();
+  m_domain_list_command =
+    add_command(*domains, "ls", "List a project's domains and what their DNS needs", m_client);
+  m_domain_list_command->add_option("project", m_domain_project, "The project")->required();
+  m_domain_remove_command =
+    add_command(*domains, "rm", "Remove a domain (no longer served)", m_client);
+  m_domain_remove_command->add_option("project", m_domain_project, "The project")->required();
+  m_domain_remove_command->add_option("domain", m_domain, "The domain")->required();
 }
 
 void
@@ -309,6 +328,15 @@ ClientCommands::run() const
   }
   if (m_hook_remove_command->parsed()) {
     return remove_deploy_hook(m_client, m_hook.project, m_hook.name);
+  }
+  if (m_domain_add_command->parsed()) {
+    return add_domain(m_client, m_domain_project, m_domain);
+  }
+  if (m_domain_list_command->parsed()) {
+    return list_domains(m_client, m_domain_project);
+  }
+  if (m_domain_remove_command->parsed()) {
+    return remove_domain(m_client, m_domain_project, m_domain);
   }
   if (m_notify_add_command->parsed()) {
     return add_notification_endpoint(m_client, m_notify);

@@ -32,6 +32,7 @@ private:
   void add_deploy_hook_commands(CLI::App& app);
   void add_webhook_commands(CLI::App& app);
   void add_notify_commands(CLI::App& app);
+  void add_domain_commands(CLI::App& app);
 
   ClientOptions m_client;
   DeployOptions m_deploy;
@@ -71,6 +72,11 @@ private:
   CLI::App* m_notify_add_command = nullptr;
   CLI::App* m_notify_list_command = nullptr;
   CLI::App* m_notify_remove_command = nullptr;
+  std::string m_domain_project;
+  std::string m_domain;
+  CLI::App* m_domain_add_command = nullptr;
+  CLI::App* m_domain_list_command = nullptr;
+  CLI::App* m_domain_remove_command = nullptr;
   CLI::App* m_promote_command = nullptr;
   CLI::App* m_rollback_command = nullptr;
   CLI::App* m_dlq_command = nullptr;

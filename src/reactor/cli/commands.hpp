@@ -137,6 +137,11 @@ struct DeployHookOptions
 
 // A project's deploy hooks: make one (its URL printed this once), list them (names and
 // branches), delete one.
+// `reactor domains add|ls|rm`: a project's custom domains.
+int add_domain(const ClientOptions& client, std::string_view project, std::string_view domain);
+int list_domains(const ClientOptions& client, std::string_view project);
+int remove_domain(const ClientOptions& client, std::string_view project, std::string_view domain);
+
 int create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options);
 int list_deploy_hooks(const ClientOptions& client, std::string_view project);
 struct NotifyOptions

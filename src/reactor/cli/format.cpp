@@ -203,6 +203,36 @@ deploy_hooks_table(const boost::json::array& hooks)
 }
 
 std::string
+domains_table(const boost::json::array& domains)
+{
+  return object_table(
+    { "DOMAIN", "STATE", "WHAT TO FIX" }, domains, [](const boost::json::object& domain) {
+      return std::vector<std::string>{ text_of(domain, "domain"),
+                                       text_of(domain, "state"),
+                                       or_dash(text_of(domain, "error")) };
+    });
+}
+
+std::string
+domain_records(const boost::json::object& domain)
+{
+  const auto* dns = domain.if_contains("dns");
+  if (dns == nullptr || !dns->is_object()) {
+    return {};
+  }
+  std::string text = "  CNAME  " + text_of(dns->get_object(), "cname") + "\n";
+  if (const auto* addresses = dns->get_object().if_contains("addresses");
+      addresses != nullptr && addresses->is_array()) {
+    std::string values;
+    for (const auto& address : addresses->get_array()) {
+      values += (values.empty() ? "" : ", ") + std::string(address.as_string());
+    }
+    text += "  or A/AAAA  " + values + "\n";
+  }
+  return text;
+}
+
+std::string
 notification_endpoints_table(const boost::json::array& endpoints)
 {
   return object_table(

@@ -48,6 +48,11 @@ std::string env_table(const boost::json::array& variables);
 
 // `reactor deploy-hook ls`: a header, then a row per hook: name, branch, when it was made.
 std::string deploy_hooks_table(const boost::json::array& hooks);
+// DOMAIN, STATE, and what to fix while it waits for its DNS.
+std::string domains_table(const boost::json::array& domains);
+// The DNS records a custom domain needs, one "  CNAME  <target>" line (and one for the
+// A/AAAA alternative when the server has public addresses).
+std::string domain_records(const boost::json::object& domain);
 // A project's notification endpoints, and its latest notifications with their answers.
 std::string notification_endpoints_table(const boost::json::array& endpoints);
 std::string notifications_table(const boost::json::array& notifications);

@@ -213,6 +213,48 @@ remove_env(const ClientOptions& client, std::string_view project, std::string_vi
 }
 
 int
+add_domain(const ClientOptions& client, std::string_view project, std::string_view domain)
+{
+  auto api = connect(client);
+  if (!api) {
+    return report(client, api.error());
+  }
+  const boost::json::object body{ { "domain", domain } };
+  auto added = expect_object(
+    client,
+    api->post("/projects/" + std::string(project) + "/domains", boost::json::serialize(body)),
+    202);
+  if (!added) {
+    return report(client, added.error());
+  }
+  if (client.json) {
+    print_json(boost::json::serialize(*added));
+    return k_exit_ok;
+  }
+  std::cout << "Domain " << text_of(*added, "domain") << " of project " << project
+            << " is served once its DNS has\n"
+            << domain_records(*added) << "Reactor checks every few seconds: `reactor domains ls "
+            << project << "` shows where it stands.\n";
+  return k_exit_ok;
+}
+
+int
+list_domains(const ClientOptions& client, std::string_view project)
+{
+  return print_list(client,
+                    "/projects/" + std::string(project) + "/domains",
+                    "domains",
+                    "No custom domains yet: add one with `reactor domains add`",
+                    domains_table);
+}
+
+int
+remove_domain(const ClientOptions& client, std::string_view project, std::string_view domain)
+{
+  return remove_of_project(client, project, "domains", domain);
+}
+
+int
 create_deploy_hook(const ClientOptions& client, const DeployHookOptions& options)
 {
   auto api = connect(client);

@@ -328,6 +328,22 @@ parse_deploy_hook_request(std::string_view body)
   return DeployHookRequest{ .name = std::move(*name), .branch = std::move(*branch) };
 }
 
+util::Result<std::string>
+parse_domain_request(std::string_view body)
+{
+  auto object = body_object(body, R"({"domain": "www.example.com"})", false);
+  if (!object) {
+    return std::unexpected(object.error());
+  }
+  if (auto known = check_fields(*object, { "domain" }, false); !known) {
+    return std::unexpected(known.error());
+  }
+  if (!object->contains("domain")) {
+    return util::fail(R"(send {"domain": "www.example.com"})");
+  }
+  return string_field(*object, "domain");
+}
+
 util::Result<NotificationRequest>
 parse_notification_request(std::string_view body, bool allow_local)
 {

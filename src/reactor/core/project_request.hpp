@@ -41,6 +41,10 @@ util::Result<ProjectUpdate> parse_project_patch(const Project& current,
 // Parses POST /projects/<name>/deployments's body: {"ref"?}; "" for the production branch.
 util::Result<std::string> parse_project_deploy_request(std::string_view body);
 
+// POST /projects/<name>/domains's body: {"domain"}, the domain as sent (400 for another
+// shape; core::check_custom_domain says whether it can be one).
+util::Result<std::string> parse_domain_request(std::string_view body);
+
 // POST /projects/<name>/deploy-hooks's body: {"name", "branch"?} ("" for the production
 // branch), checked (400 with what to fix).
 struct DeployHookRequest

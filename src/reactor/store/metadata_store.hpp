@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/core/custom_domain.hpp"
 #include "reactor/core/deploy_hook.hpp"
 #include "reactor/core/deployment.hpp"
 #include "reactor/core/notification.hpp"
@@ -41,6 +42,13 @@ enum class HookWrite
 {
   created,
   name_taken,
+  unknown_project,
+};
+
+enum class DomainWrite
+{
+  created,
+  taken, // by this project or another
   unknown_project,
 };
 
@@ -336,6 +344,22 @@ public:
 
   // Deletes the project's hook; false when it has none of this name.
   virtual Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) = 0;
+
+  // Stores a new custom domain of a project (its created_at_ms, or the store's clock when
+  // 0); taken or unknown_project (nothing stored) otherwise.
+  virtual Result<DomainWrite> add_custom_domain(const core::CustomDomain& domain) = 0;
+  // The domain's record, whichever project has it; nullopt for none.
+  virtual Result<std::optional<core::CustomDomain>> find_custom_domain(std::string_view domain) = 0;
+  // The project's custom domains, by domain.
+  virtual Result<std::vector<core::CustomDomain>> project_custom_domains(
+    std::string_view project) = 0;
+  // Every custom domain in `state`, least recently checked first.
+  virtual Result<std::vector<core::CustomDomain>> custom_domains_in(core::DomainState state) = 0;
+  // Records a DNS check of the domain (state, last_error, checked_at_ms); a change of
+  // state appends its project's event, so that edges read their domains again.
+  virtual Result<void> record_domain_check(const core::CustomDomain& checked) = 0;
+  // Removes the project's domain, with its project's event; false when it has none such.
+  virtual Result<bool> delete_custom_domain(std::string_view project, std::string_view domain) = 0;
 
   // Replaces the project's webhook secret, sealed; false when there is no such project.
   virtual Result<bool> set_webhook_secret(std::string_view project, std::string_view sealed) = 0;

@@ -156,6 +156,7 @@ SqlStore::delete_project(std::string_view name)
     }
     for (const auto sql : { m_sql.delete_project_env,
                             m_sql.delete_project_deploy_hooks,
+                            m_sql.delete_project_custom_domains,
                             m_sql.delete_project_webhook_secret,
                             m_sql.delete_project_deliveries,
                             m_sql.delete_project_notifications,

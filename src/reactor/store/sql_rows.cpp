@@ -105,6 +105,21 @@ read_deploy_hook(const Row& row)
                            .created_at_ms = row.int64(4) };
 }
 
+Result<core::CustomDomain>
+read_custom_domain(const Row& row)
+{
+  const auto state = core::parse_domain_state(row.text(2));
+  if (!state) {
+    return fail("custom domain '" + row.text(0) + "' has an unknown state '" + row.text(2) + "'");
+  }
+  return core::CustomDomain{ .domain = row.text(0),
+                             .project = row.text(1),
+                             .state = *state,
+                             .last_error = row.text(3),
+                             .checked_at_ms = row.int64(4),
+                             .created_at_ms = row.int64(5) };
+}
+
 Result<core::NotificationEndpoint>
 read_notification_endpoint(const Row& row)
 {

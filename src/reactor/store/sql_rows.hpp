@@ -33,6 +33,7 @@ Result<AliasHeld> read_alias_held(const Row& row);
 Result<core::EnvVariable> read_env_variable(const Row& row);
 
 Result<core::DeployHook> read_deploy_hook(const Row& row);
+Result<core::CustomDomain> read_custom_domain(const Row& row);
 Result<core::NotificationEndpoint> read_notification_endpoint(const Row& row);
 Result<Notification> read_notification(const Row& row);
 Result<NotificationSend> read_notification_send(const Row& row);

@@ -154,6 +154,22 @@ struct Statements
   // (deployment_id)
   std::string_view delete_deployment_env;
 
+  // (domain, project, state, last_error, checked_at_ms, created_at_ms); nothing when the
+  // domain is taken
+  std::string_view insert_custom_domain;
+  // (domain) → domain, project, state, last_error, checked_at_ms, created_at_ms
+  std::string_view custom_domain;
+  // (project) → the same, by domain
+  std::string_view project_custom_domains;
+  // (state) → the same, least recently checked first
+  std::string_view custom_domains_in_state;
+  // (domain, state, last_error, checked_at_ms)
+  std::string_view update_custom_domain;
+  // (project, domain)
+  std::string_view delete_custom_domain;
+  // (project)
+  std::string_view delete_project_custom_domains;
+
   // (project, name, branch, token_hash, created_at_ms); nothing when the name is taken
   std::string_view insert_deploy_hook;
   // (project) → project, name, branch, token_hash, created_at_ms, by name

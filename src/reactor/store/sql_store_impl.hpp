@@ -3,7 +3,8 @@
 // The SQL store's class, shared by the files that define its operations: sql_store.cpp
 // (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
 // sql_projects.cpp (projects and their aliases), sql_project_env.cpp (their variables),
-// sql_deploy_hooks.cpp (their deploy hooks), sql_webhooks.cpp (their Git webhooks'
+// sql_deploy_hooks.cpp (their deploy hooks), sql_custom_domains.cpp (their own domains),
+// sql_webhooks.cpp (their Git webhooks'
 // secrets and deliveries) and sql_notifications.cpp (their outgoing notifications).
 
 #include "reactor/store/sql_rows.hpp"
@@ -85,6 +86,14 @@ public:
   Result<std::vector<core::DeployHook>> project_deploy_hooks(std::string_view project) override;
   Result<std::optional<core::DeployHook>> find_deploy_hook(std::string_view token_hash) override;
   Result<bool> delete_deploy_hook(std::string_view project, std::string_view name) override;
+
+  // Custom domains (sql_custom_domains.cpp)
+  Result<DomainWrite> add_custom_domain(const core::CustomDomain& domain) override;
+  Result<std::optional<core::CustomDomain>> find_custom_domain(std::string_view domain) override;
+  Result<std::vector<core::CustomDomain>> project_custom_domains(std::string_view project) override;
+  Result<std::vector<core::CustomDomain>> custom_domains_in(core::DomainState state) override;
+  Result<void> record_domain_check(const core::CustomDomain& checked) override;
+  Result<bool> delete_custom_domain(std::string_view project, std::string_view domain) override;
 
   // Webhooks (sql_webhooks.cpp)
   Result<bool> set_webhook_secret(std::string_view project, std::string_view sealed) override;

@@ -854,6 +854,52 @@ TEST_P(MetadataStoreTest, BuildsOfTheSameInputsAreFoundByCommitTheBuiltOneFirst)
   EXPECT_EQ(fork->inputs_digest, "other");
 }
 
+TEST_P(MetadataStoreTest, ACustomDomainBelongsToOneProjectAndItsStateChangesAreEvents)
+{
+  for (const auto* name : { "shop", "blog" }) {
+    ASSERT_TRUE(store().create_project(core::Project{ .name = name, .repo_url = "x" }));
+  }
+  const core::CustomDomain www{ .domain = "www.example.com", .project = "shop" };
+  EXPECT_EQ(store().add_custom_domain(www).value(), DomainWrite::created);
+  EXPECT_EQ(store().add_custom_domain({ .domain = "www.example.com", .project = "blog" }).value(),
+            DomainWrite::taken);
+  EXPECT_EQ(store().add_custom_domain({ .domain = "a.example.com", .project = "nope" }).value(),
+            DomainWrite::unknown_project);
+  ASSERT_TRUE(store().add_custom_domain({ .domain = "api.example.com", .project = "shop" }));
+  const auto seq = store().last_event_seq().value();
+
+  auto pending = store().custom_domains_in(core::DomainState::pending_dns).value();
+  ASSERT_EQ(pending.size(), 2u);
+  // Still pending, with what to fix: no event.
+  pending[0].last_error = "no CNAME yet";
+  pending[0].checked_at_ms = 5;
+  ASSERT_TRUE(store().record_domain_check(pending[0]));
+  EXPECT_EQ(store().last_event_seq().value(), seq);
+  // Active: the project's event, which edges follow.
+  auto verified = store().find_custom_domain("www.example.com").value().value();
+  verified.state = core::DomainState::active;
+  verified.checked_at_ms = 6;
+  ASSERT_TRUE(store().record_domain_check(verified));
+  const auto events = store().edge_events_after(seq, 10).value();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, EventKind::project);
+  EXPECT_EQ(events[0].line, "shop");
+  const auto active = store().custom_domains_in(core::DomainState::active).value();
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].domain, "www.example.com");
+  EXPECT_EQ(active[0].project, "shop");
+
+  const auto listed = store().project_custom_domains("shop").value();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].domain, "api.example.com");
+  EXPECT_FALSE(store().delete_custom_domain("blog", "www.example.com").value());
+  EXPECT_TRUE(store().delete_custom_domain("shop", "www.example.com").value());
+  EXPECT_FALSE(store().find_custom_domain("www.example.com").value().has_value());
+  // A deleted project takes its domains with it.
+  ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
+  EXPECT_FALSE(store().find_custom_domain("api.example.com").value().has_value());
+}
+
 TEST_P(MetadataStoreTest, ADeployedBuildMovesItsAliasesAndANewerOneIsNeverOverwritten)
 {
   ASSERT_TRUE(store().create_project(
@@ -1422,6 +1468,7 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
       "DELETE FROM events WHERE deployment_id = 'removed'; "
       "DELETE FROM jobs WHERE deployment_id = 'removed'; "
       "DELETE FROM deployments WHERE id = 'removed'; "
+      "DROP TABLE custom_domains; "
       "DROP INDEX deployments_by_inputs; ALTER TABLE deployments DROP COLUMN inputs_digest; "
       "ALTER TABLE deployments DROP COLUMN from_fork; "
       "DROP TABLE notifier_cursor; DROP TABLE notifications; DROP TABLE notification_endpoints; "

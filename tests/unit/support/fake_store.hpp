@@ -174,6 +174,24 @@ public:
   Result<bool> delete_env(std::string_view, std::string_view) override { return false; }
   Result<std::vector<core::EnvVariable>> project_env(std::string_view) override { return {}; }
   Result<std::vector<core::EnvVariable>> deployment_env(std::string_view) override { return {}; }
+  Result<store::DomainWrite> add_custom_domain(const core::CustomDomain&) override
+  {
+    return store::DomainWrite::unknown_project;
+  }
+  Result<std::optional<core::CustomDomain>> find_custom_domain(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<std::vector<core::CustomDomain>> project_custom_domains(std::string_view) override
+  {
+    return {};
+  }
+  Result<std::vector<core::CustomDomain>> custom_domains_in(core::DomainState) override
+  {
+    return {};
+  }
+  Result<void> record_domain_check(const core::CustomDomain&) override { return {}; }
+  Result<bool> delete_custom_domain(std::string_view, std::string_view) override { return false; }
   Result<store::HookWrite> create_deploy_hook(const core::DeployHook&) override
   {
     return store::HookWrite::unknown_project;

@@ -176,6 +176,20 @@ constexpr Statements k_statements{
   .insert_deployment_env = "INSERT INTO deployment_env (deployment_id, name, scopes, sealed, "
                            "updated_at_ms) VALUES ($1, $2, $3, $4, $5)",
   .delete_deployment_env = "DELETE FROM deployment_env WHERE deployment_id = $1",
+  .insert_custom_domain =
+    "INSERT INTO custom_domains (domain, project, state, last_error, checked_at_ms, created_at_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (domain) DO NOTHING",
+  .custom_domain = "SELECT domain, project, state, last_error, checked_at_ms, created_at_ms FROM "
+                   "custom_domains WHERE domain = $1",
+  .project_custom_domains = "SELECT domain, project, state, last_error, checked_at_ms, "
+                            "created_at_ms FROM custom_domains WHERE project = $1 ORDER BY domain",
+  .custom_domains_in_state = "SELECT domain, project, state, last_error, checked_at_ms, "
+                             "created_at_ms FROM custom_domains WHERE state = $1 "
+                             "ORDER BY checked_at_ms, domain",
+  .update_custom_domain = "UPDATE custom_domains SET state = $2, last_error = $3, "
+                          "checked_at_ms = $4 WHERE domain = $1",
+  .delete_custom_domain = "DELETE FROM custom_domains WHERE project = $1 AND domain = $2",
+  .delete_project_custom_domains = "DELETE FROM custom_domains WHERE project = $1",
   .insert_deploy_hook = "INSERT INTO deploy_hooks (project, name, branch, token_hash, "
                         "created_at_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
   .project_deploy_hooks = "SELECT project, name, branch, token_hash, created_at_ms FROM "

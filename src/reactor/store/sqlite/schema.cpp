@@ -261,13 +261,23 @@ CREATE TABLE notifier_cursor (
 );
 )sql",
   // Which Git events a project builds beyond branches and its own pull requests; what a
-  // deployment was built from, so the same inputs are built once.
+  // deployment was built from, so the same inputs are built once; projects' own domains.
   R"sql(
 ALTER TABLE projects ADD COLUMN deploy_tags INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE projects ADD COLUMN build_fork_pull_requests INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deployments ADD COLUMN from_fork INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deployments ADD COLUMN inputs_digest TEXT NOT NULL DEFAULT '';
 CREATE INDEX deployments_by_inputs ON deployments (project, inputs_digest) WHERE inputs_digest <> '';
+CREATE TABLE custom_domains (
+  domain TEXT PRIMARY KEY,
+  project TEXT NOT NULL,
+  state TEXT NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  checked_at_ms INTEGER NOT NULL DEFAULT 0,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX custom_domains_by_project ON custom_domains (project);
+CREATE INDEX custom_domains_by_state ON custom_domains (state, checked_at_ms);
 )sql",
 };
 
