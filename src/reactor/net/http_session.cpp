@@ -1,5 +1,7 @@
 #include "reactor/net/connections.hpp"
+#include "reactor/net/date_line.hpp"
 #include "reactor/net/http_parser.hpp"
+#include "reactor/net/plain_error.hpp"
 #include "reactor/net/sessions.hpp"
 #include "reactor/net/websocket_handshake.hpp"
 
@@ -20,7 +22,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <optional>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -48,24 +49,6 @@ constexpr std::size_t k_file_chunk = 64 * 1024;
 constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 // Messages queued to one WebSocket client before it counts as too slow and is closed.
 constexpr std::size_t k_websocket_queue = 4096;
-
-// "Date: <now>\r\n", formatted at most once a second per thread.
-std::string_view
-date_line()
-{
-  thread_local std::time_t cached_second = 0;
-  thread_local std::array<char, 64> cached{};
-  thread_local std::size_t cached_size = 0;
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm parts{};
-    static_cast<void>(gmtime_r(&now, &parts));
-    cached_size =
-      std::strftime(cached.data(), cached.size(), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &parts);
-    cached_second = now;
-  }
-  return { cached.data(), cached_size };
-}
 
 std::string
 render_head(const Response& response, std::uint64_t content_length)
@@ -339,16 +322,6 @@ write_stream(Stream& stream, const Response& response)
   }
   response.stream->close();
   co_return alive;
-}
-
-Response
-plain_error(unsigned status, std::string_view text)
-{
-  Response response;
-  response.status = status;
-  response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  response.body = std::string(text) + "\n";
-  return response;
 }
 
 void
