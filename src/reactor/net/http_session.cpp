@@ -15,6 +15,7 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/status.hpp>
+#include <openssl/ssl.h>
 
 #include <array>
 #include <cerrno>
@@ -537,6 +538,16 @@ handshake(TlsStream& stream, Connections& connections)
   co_return !ec && !connections.stopping();
 }
 
+// True when the client and we agreed on HTTP/2 through ALPN.
+bool
+chose_http2(TlsStream& stream)
+{
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(stream.native_handle(), &protocol, &length);
+  return std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2";
+}
+
 // Serves HTTP/1.1 requests on an open connection until it ends.
 template<typename Stream>
 asio::awaitable<void>
@@ -656,9 +667,15 @@ run_http_session(asio::ip::tcp::socket socket,
     co_return;
   }
   TlsStream stream(std::move(transport), *settings.tls);
-  if (co_await handshake(stream, connections)) {
-    co_await serve_requests(stream, router, connections, remote_address, settings.extra_headers);
+  if (!co_await handshake(stream, connections)) {
+    co_return;
   }
+  if (chose_http2(stream)) {
+    start_http2_session(
+      std::move(stream), router, connections, remote_address, settings.extra_headers);
+    co_return;
+  }
+  co_await serve_requests(stream, router, connections, remote_address, settings.extra_headers);
 }
 
 } // namespace reactor::net
