@@ -359,3 +359,26 @@ describe('abuse', () => {
     await stillAnswers();
   });
 });
+
+// Last: it stops the server.
+describe('graceful stop', () => {
+  test('SIGTERM sends GOAWAY, ends an open SSE stream and lets the server exit at once', async () => {
+    const open = connect();
+    const goaway = new Promise((resolve) => open.on('goaway', (code) => resolve(code)));
+    const stream = open.request({ ':path': `/deployments/${siteId}/events`, ':authority': `localhost:${port}` });
+    stream.setEncoding('utf8');
+    let text = '';
+    stream.on('data', (chunk) => { text += chunk; });
+    stream.on('error', () => {});
+    const ended = new Promise((resolve) => stream.on('close', resolve));
+    await until('the first event', () => text.includes('DEPLOYED'), 10000);
+    const started = Date.now();
+    const exit = await server.stop();
+    const took = Date.now() - started;
+    assert.equal(exit.code, 0, server.output());
+    assert.ok(took < 5000, `exited ${took} ms after SIGTERM`);
+    assert.equal(await goaway, http2.constants.NGHTTP2_NO_ERROR);
+    await ended;
+    open.destroy();
+  });
+});
