@@ -84,14 +84,14 @@ struct Stream final : Outbox::Reader
   bool answered_early = false; // answered before the client finished its request
   bool closed = false;
   Response response;
-  std::uint64_t body_offset = 0; // of the body's bytes, from the slice's start
+  std::uint64_t body_offset = 0; // where a file body's bytes start (its slice)
   std::uint64_t body_size = 0;
   std::uint64_t scheduled = 0; // body bytes nghttp2 has framed so far
   // A streamed response: messages taken from the outbox, the first partly sent.
   std::vector<Outbox::Message> batch;
   std::size_t batch_sent = 0;
   Clock::time_point last_data = Clock::now();
-  bool stream_ended = false;
+  bool stream_ended = false; // a streamed response's end was handled
 };
 
 // One HTTP/2 connection over TLS. Three coroutines share it: one reads and feeds nghttp2,
