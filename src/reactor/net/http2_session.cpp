@@ -48,7 +48,7 @@ constexpr auto k_idle_timeout = std::chrono::seconds(60);
 constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 constexpr auto k_watch_period = std::chrono::seconds(5);
 constexpr std::size_t k_read_size = 16 * 1024;
-// Frames gathered into one write (one or a few TLS records).
+// Frames gathered into one write (several TLS records).
 constexpr std::size_t k_write_batch = 256 * 1024;
 constexpr std::size_t k_frame_header = 9;
 
