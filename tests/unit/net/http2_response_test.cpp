@@ -15,6 +15,7 @@ fields_of(const Response& response, std::string_view extra_headers)
   std::vector<Http2Field> fields;
   append_http2_fields(response, extra_headers, fields);
   std::vector<std::pair<std::string, std::string>> copied;
+  copied.reserve(fields.size());
   for (const auto& [name, value] : fields) {
     copied.emplace_back(name, value);
   }
