@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git bubblewrap slirp4netns ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev
+  libnghttp2-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev postgresql
   clang-format-19 clang-tidy-19 chromium
   clang-19 libclang-rt-19-dev llvm-19

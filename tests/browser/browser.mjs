@@ -21,13 +21,14 @@ const ARGS = [
   '--disable-sync',
 ];
 
-// A Chromium with its own profile directory; close() removes it.
-export async function launchBrowser() {
+// A Chromium with its own profile directory and any further command-line `args`; close()
+// removes it.
+export async function launchBrowser({ args = [] } = {}) {
   const profile = tempDir('reactor-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...args],
     viewport: { width: 1280, height: 900 },
   });
   return {

@@ -23,6 +23,29 @@ export function tempDir(prefix) {
   return dir;
 }
 
+// A throwaway CA in `dir` (ca.pem, ca.key) for the HTTPS tests.
+export function makeTestCa(dir) {
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Reactor test CA'], { cwd: dir, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(made.stderr);
+}
+
+// A certificate (<name>.pem, <name>.key in `dir`) the test CA signs for localhost,
+// *.localhost, *.<domain> and 127.0.0.1. Sites are served under a domain of two labels:
+// curl and Node refuse a wildcard right below a single label.
+export function makeTestCertificate(dir, name, serial, domain) {
+  const openssl = (...args) => {
+    const made = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(made.stderr);
+  };
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName=DNS:localhost,DNS:*.localhost,DNS:*.${domain},IP:127.0.0.1\n`
+    + 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost');
+  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
+    '-set_serial', serial, '-days', '2', '-extfile', 'san.ext', '-out', `${name}.pem`);
+}
+
 // Starts `reactor serve`; resolves once it listens. Call server.stop() when done.
 // `launcher`: a command that execs the server (e.g. ['prlimit', '--nofile=64:64']).
 // `listen: null` leaves the address to a config file or REACTOR_LISTEN, which must name

@@ -8,34 +8,18 @@ import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeRepo, request, siteApp, startServer, tempDir, until } from './harness.mjs';
+import { makeRepo, makeTestCa, makeTestCertificate, request, siteApp, startServer, tempDir, until } from './harness.mjs';
 
 const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 const dir = tempDir('reactor-tls-');
 const path = (name) => join(dir, name);
-const openssl = (...args) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
 
 // Sites are served under a domain of two labels: curl and Node refuse a wildcard right
 // below a single label, so *.localhost alone would not cover <id>.localhost for them.
 const domain = 'tls.localhost';
 
-// A throwaway CA, and a certificate it signs for localhost, *.localhost, *.<domain> and
-// 127.0.0.1.
-function makeCa() {
-  const made = openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Reactor test CA');
-  assert.equal(made.status, 0, made.stderr);
-}
-function makeCertificate(name, serial) {
-  writeFileSync(path('san.ext'), `subjectAltName=DNS:localhost,DNS:*.localhost,DNS:*.${domain},IP:127.0.0.1\n`
-    + 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  let made = openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost');
-  assert.equal(made.status, 0, made.stderr);
-  made = openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
-    '-set_serial', serial, '-days', '2', '-extfile', 'san.ext', '-out', `${name}.pem`);
-  assert.equal(made.status, 0, made.stderr);
-}
+const makeCa = () => makeTestCa(dir);
+const makeCertificate = (name, serial) => makeTestCertificate(dir, name, serial, domain);
 
 // Runs a command with an empty stdin to its end: {code, stdout, stderr}.
 function run(command, args, options = {}) {

@@ -1,5 +1,7 @@
 #include "reactor/net/connections.hpp"
+#include "reactor/net/date_line.hpp"
 #include "reactor/net/http_parser.hpp"
+#include "reactor/net/plain_error.hpp"
 #include "reactor/net/sessions.hpp"
 #include "reactor/net/websocket_handshake.hpp"
 
@@ -13,6 +15,7 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/status.hpp>
+#include <openssl/ssl.h>
 
 #include <array>
 #include <cerrno>
@@ -20,7 +23,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <optional>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -48,24 +50,6 @@ constexpr std::size_t k_file_chunk = 64 * 1024;
 constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 // Messages queued to one WebSocket client before it counts as too slow and is closed.
 constexpr std::size_t k_websocket_queue = 4096;
-
-// "Date: <now>\r\n", formatted at most once a second per thread.
-std::string_view
-date_line()
-{
-  thread_local std::time_t cached_second = 0;
-  thread_local std::array<char, 64> cached{};
-  thread_local std::size_t cached_size = 0;
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm parts{};
-    static_cast<void>(gmtime_r(&now, &parts));
-    cached_size =
-      std::strftime(cached.data(), cached.size(), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &parts);
-    cached_second = now;
-  }
-  return { cached.data(), cached_size };
-}
 
 std::string
 render_head(const Response& response, std::uint64_t content_length)
@@ -341,16 +325,6 @@ write_stream(Stream& stream, const Response& response)
   co_return alive;
 }
 
-Response
-plain_error(unsigned status, std::string_view text)
-{
-  Response response;
-  response.status = status;
-  response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  response.body = std::string(text) + "\n";
-  return response;
-}
-
 void
 lowercase_in_place(char* begin, std::size_t size)
 {
@@ -564,6 +538,16 @@ handshake(TlsStream& stream, Connections& connections)
   co_return !ec && !connections.stopping();
 }
 
+// True when the client and we agreed on HTTP/2 through ALPN.
+bool
+chose_http2(TlsStream& stream)
+{
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(stream.native_handle(), &protocol, &length);
+  return std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2";
+}
+
 // Serves HTTP/1.1 requests on an open connection until it ends.
 template<typename Stream>
 asio::awaitable<void>
@@ -683,9 +667,15 @@ run_http_session(asio::ip::tcp::socket socket,
     co_return;
   }
   TlsStream stream(std::move(transport), *settings.tls);
-  if (co_await handshake(stream, connections)) {
-    co_await serve_requests(stream, router, connections, remote_address, settings.extra_headers);
+  if (!co_await handshake(stream, connections)) {
+    co_return;
   }
+  if (chose_http2(stream)) {
+    start_http2_session(
+      std::move(stream), router, connections, remote_address, settings.extra_headers);
+    co_return;
+  }
+  co_await serve_requests(stream, router, connections, remote_address, settings.extra_headers);
 }
 
 } // namespace reactor::net

@@ -10,6 +10,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace reactor::net {
@@ -29,12 +30,20 @@ struct SessionSettings
   std::string_view extra_headers;
 };
 
-// Serves one HTTP/1.1 connection (after its TLS handshake, when `settings` ask for TLS),
-// registered in `connections` while it lives.
+// Serves one HTTP/1.1 connection (after its TLS handshake, when `settings` ask for TLS;
+// HTTP/2 when the handshake chose it), registered in `connections` while it lives.
 boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket,
                                               Router& router,
                                               Connections& connections,
                                               const SessionSettings& settings);
+
+// Serves HTTP/2 on a TLS connection whose handshake chose "h2" through ALPN, registered in
+// `connections` while it lives; `extra_headers` must outlive it.
+void start_http2_session(TlsStream stream,
+                         Router& router,
+                         Connections& connections,
+                         std::string remote_address,
+                         std::string_view extra_headers);
 
 // Runs a WebSocket connection after its handshake was answered; `early_bytes` are what
 // the client sent after its handshake, already read.

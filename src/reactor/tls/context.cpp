@@ -23,8 +23,9 @@ constexpr const char* k_groups = "X25519:P-256";
 // A resumed session (ticket or cache) is honoured this long after its full handshake.
 constexpr long k_session_lifetime_seconds = 6L * 60 * 60;
 // The protocols offered through ALPN, in the server's order of preference, in wire form.
-// HTTP/2 goes first here once it is served ("\x02h2").
-constexpr std::array<unsigned char, 9> k_alpn{ 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+// HTTP/2 first; a client that does not offer it gets HTTP/1.1.
+constexpr std::array<unsigned char, 12> k_alpn{ 2,   'h', '2', 8,   'h', 't',
+                                                't', 'p', '/', '1', '.', '1' };
 
 // The error OpenSSL queued last, as text; empties the queue.
 std::string

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# HTTP/2 benchmark: the same built site over HTTPS + h2 from Reactor and from nginx (same
+# certificate, ssl_session_cache, http2, open_file_cache), each loaded in alternation with
+# h2load (50 connections x 10 streams) for index.html and the 150 KB JS bundle. Prints a
+# markdown table (requests/s and p99 per peer and file, medians of the rounds) to stdout.
+#
+#   bench/h2/run.sh      (after `make build`)
+#
+# Environment (defaults in brackets): REACTOR_BIN [build/reactor]  ROUNDS [3]
+#   REQUESTS [100000] per round for index.html, a fifth of it for the bundle
+#   CONNS [50]  STREAMS [10]  KEEP=1 keeps the temporary directory
+#
+# Installs nginx and h2load (nghttp2-client) with apt-get when missing (as root). The site
+# is bench/edge/gen-site.mjs's Vite-style build, deployed into Reactor for real and copied
+# for nginx. Requests carry no Accept-Encoding: both send the files as they are (nginx
+# would gzip each response anew, Reactor sends its precompressed variant). Only the
+# processes it started are stopped, by PID.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+REACTOR_BIN=${REACTOR_BIN:-$ROOT/build/reactor}
+ROUNDS=${ROUNDS:-3}
+REQUESTS=${REQUESTS:-100000}
+CONNS=${CONNS:-50}
+STREAMS=${STREAMS:-10}
+KEEP=${KEEP:-0}
+
+say() { echo "h2-bench: $*" >&2; }
+die() {
+  echo "h2-bench: error: $*" >&2
+  exit 1
+}
+
+missing=()
+command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+for tool in curl jq git openssl node; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; run as root (apt-get install) or install them"
+  say "installing ${missing[*]} with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+fi
+[[ -x $REACTOR_BIN ]] || die "no Reactor binary at $REACTOR_BIN: run 'make build' or set REACTOR_BIN"
+
+TMP=$(mktemp -d /tmp/reactor-h2-bench.XXXXXX)
+chmod 755 "$TMP" # nginx workers run unprivileged and must read builds/
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ $KEEP == 1 ]]; then say "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+cp "$REACTOR_BIN" "$TMP/reactor"
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# One certificate for both peers, for localhost and *.localhost.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -addext 'subjectAltName=DNS:localhost,DNS:*.localhost' \
+  -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
+chmod 644 "$TMP/key.pem"
+
+# ---------------------------------------------------------------- the site, in Reactor
+mkdir -p "$TMP/repo/site"
+mapfile -t FILES < <(node "$ROOT/bench/edge/gen-site.mjs" "$TMP/repo/site")
+JS_PATH=$(printf '%s\n' "${FILES[@]}" | grep '^assets/index-.*\.js$')
+cat >"$TMP/repo/package.json" <<'EOF'
+{ "name": "h2-bench-site", "version": "1.0.0", "private": true, "scripts": { "build": "node build.js" } }
+EOF
+echo "require('fs').cpSync('site', 'dist', { recursive: true });" >"$TMP/repo/build.js"
+(cd "$TMP/repo" && git init -q -b main && git add -A &&
+  git -c user.name=bench -c user.email=bench@example.com commit -q -m site)
+
+RPORT=$(free_port)
+"$TMP/reactor" serve --listen 127.0.0.1:0 --listen-https "127.0.0.1:$RPORT" --tls-cert "$TMP/cert.pem" \
+  --tls-key "$TMP/key.pem" --data-dir "$TMP/reactor-data" --allow-local-repos >"$TMP/reactor.log" 2>&1 &
+PIDS+=("$!")
+rcurl() { curl -sS -k --resolve "localhost:$RPORT:127.0.0.1" "$@"; }
+for _ in $(seq 200); do rcurl -o /dev/null "https://localhost:$RPORT/" 2>/dev/null && break; sleep 0.1; done
+posted=$(rcurl -X POST -H 'content-type: application/json' --data "{\"repoUrl\":\"file://$TMP/repo\"}" \
+  "https://localhost:$RPORT/deploy")
+ID=$(jq -r '.id // empty' <<<"$posted")
+[[ -n $ID ]] || die "POST /deploy did not return an id: $posted"
+for _ in $(seq 1200); do
+  status=$(rcurl "https://localhost:$RPORT/deployments/$ID" | jq -r .status)
+  [[ $status == DEPLOYED ]] && break
+  [[ $status == ERROR ]] && die "deployment $ID failed"
+  sleep 0.5
+done
+[[ $status == DEPLOYED ]] || die "deployment $ID not DEPLOYED in 600 s"
+
+# ---------------------------------------------------------------- nginx
+mkdir -p "$TMP/builds/$ID" "$TMP/nginx/tmp"
+cp -R "$TMP/repo/site/." "$TMP/builds/$ID/"
+NPORT=$(free_port)
+# As /work/shared/bench-peers/nginx.conf, over TLS with HTTP/2 (nginx 1.22's syntax).
+cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes auto;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    open_file_cache max=10000 inactive=60s;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 1000000; # 1000 by default: GOAWAY, which h2load does not follow
+    client_body_temp_path $TMP/nginx/tmp;
+    proxy_temp_path $TMP/nginx/tmp;
+    fastcgi_temp_path $TMP/nginx/tmp;
+    uwsgi_temp_path $TMP/nginx/tmp;
+    scgi_temp_path $TMP/nginx/tmp;
+    gzip on;
+    gzip_types text/css application/javascript image/svg+xml;
+    ssl_certificate $TMP/cert.pem;
+    ssl_certificate_key $TMP/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_timeout 1d;
+    server {
+        listen 127.0.0.1:$NPORT ssl http2;
+        server_name $ID.localhost;
+        root $TMP/builds/$ID;
+        location / { try_files \$uri /index.html =404; }
+    }
+}
+EOF
+nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
+PIDS+=("$!")
+for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$NPORT/" && break; sleep 0.1; done
+
+# Both peers give the same bytes over h2 before anything is measured.
+for file in index.html "$JS_PATH"; do
+  for port in "$RPORT" "$NPORT"; do
+    curl -sS -k --http2 --resolve "$ID.localhost:$port:127.0.0.1" -o "$TMP/check-$port" \
+      -w '%{http_version}' "https://$ID.localhost:$port/$file" | grep -qx 2 || die "no h2 from port $port"
+  done
+  cmp -s "$TMP/check-$RPORT" "$TMP/check-$NPORT" || die "the peers differ on $file"
+done
+
+# ---------------------------------------------------------------- h2load
+# One round: "<requests/s> <p99 ms>" (p99 from h2load's per-request log).
+round() {
+  local port=$1 file=$2 count=$3 out
+  out=$(h2load -c "$CONNS" -m "$STREAMS" -n "$count" \
+    -H ":authority: $ID.localhost:$port" --log-file "$TMP/requests.log" "https://127.0.0.1:$port/$file")
+  grep -q ' 0 failed, 0 errored, 0 timeout' <<<"$out" || die "requests failed on port $port: $(grep '^requests:' <<<"$out")"
+  local rps p99
+  rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
+  p99=$(cut -f3 "$TMP/requests.log" | sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int(NR*0.99)]/1000}')
+  echo "$rps $p99"
+}
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+declare -A RPS P99
+for file in index.html "$JS_PATH"; do
+  count=$REQUESTS
+  [[ $file == "$JS_PATH" ]] && count=$((REQUESTS / 5))
+  for peer in reactor nginx; do : >"$TMP/$peer-rps" && : >"$TMP/$peer-p99"; done
+  for ((r = 1; r <= ROUNDS; r++)); do
+    for peer in reactor nginx; do
+      port=$RPORT
+      [[ $peer == nginx ]] && port=$NPORT
+      read -r rps p99 < <(round "$port" "$file" "$count")
+      say "$file round $r $peer: $rps req/s, p99 $p99 ms"
+      echo "$rps" >>"$TMP/$peer-rps"
+      echo "$p99" >>"$TMP/$peer-p99"
+    done
+  done
+  for peer in reactor nginx; do
+    RPS[$file,$peer]=$(median <"$TMP/$peer-rps")
+    P99[$file,$peer]=$(median <"$TMP/$peer-p99")
+  done
+done
+
+echo "h2load -c $CONNS -m $STREAMS, medians of $ROUNDS rounds, commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load at start $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| file | Reactor req/s | nginx req/s | Reactor p99 | nginx p99 |"
+echo "|---|--:|--:|--:|--:|"
+for file in index.html "$JS_PATH"; do
+  name=$file
+  [[ $file == "$JS_PATH" ]] && name="JS bundle ($(($(stat -c %s "$TMP/builds/$ID/$file") / 1024)) KB)"
+  printf '| %s | %s | %s | %s ms | %s ms |\n' "$name" "${RPS[$file,reactor]}" "${RPS[$file,nginx]}" \
+    "${P99[$file,reactor]}" "${P99[$file,nginx]}"
+done
