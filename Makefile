@@ -29,7 +29,7 @@ unit-test:
 	scripts/with-postgres.sh scripts/with-s3.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # The project files run again on PostgreSQL, each on a database of its own.
-E2E_ON_POSTGRES = projects project_events skew_protection env webhooks notifications
+E2E_ON_POSTGRES = projects project_events skew_protection env webhooks notifications acme
 
 e2e-test:
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/

@@ -3,6 +3,7 @@
 # when everything is already there, so `make run` and `make test` call it every time.
 set -euo pipefail
 
+# pebble (a test ACME CA) also installs pebble-challtestsrv, the DNS its tests ask.
 packages=(
   build-essential cmake ninja-build pkg-config git bubblewrap slirp4netns ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
@@ -10,6 +11,7 @@ packages=(
   libnghttp2-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev postgresql
   clang-format-19 clang-tidy-19 chromium
+  pebble
   clang-19 libclang-rt-19-dev llvm-19
 )
 

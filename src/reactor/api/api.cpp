@@ -1,5 +1,6 @@
 #include "reactor/api/api.hpp"
 
+#include "reactor/api/certificates.hpp"
 #include "reactor/api/handlers.hpp"
 #include "reactor/api/ui.hpp"
 #include "reactor/net/router.hpp"
@@ -313,6 +314,9 @@ handle(const net::Request& request, ApiContext& context)
       return method == "POST" ? redrive_dead_letter(id.substr(1), context)
                               : method_not_allowed("POST");
     }
+  }
+  if (path == "/admin/certificates") {
+    return method == "GET" ? list_certificates(context.store) : method_not_allowed("GET");
   }
   if (path == "/admin/gc") {
     return method == "POST" ? collect_garbage(request, context) : method_not_allowed("POST");

@@ -34,6 +34,27 @@ on_pool(asio::thread_pool& pool, Function function)
   co_return co_await asio::co_spawn(pool, std::move(task), asio::use_awaitable);
 }
 
+constexpr std::string_view k_acme_challenges = "/.well-known/acme-challenge/";
+
+// The key authorization an order in progress stored for an HTTP-01 token (RFC 8555 §8.3).
+net::Response
+acme_challenge_answer(store::MetadataStore& store, const std::string& token)
+{
+  auto answer = store.acme_challenge(token);
+  if (!answer) {
+    return net::json_error(503, answer.error().message);
+  }
+  auto& key_authorization = *answer;
+  if (!key_authorization) {
+    return net::json_error(404, "No ACME challenge is pending for this token");
+  }
+  net::Response response;
+  response.status = 200;
+  response.headers.emplace_back("Content-Type", "application/octet-stream");
+  response.body = std::move(*key_authorization);
+  return response;
+}
+
 } // namespace
 
 FrontDoor::FrontDoor(std::string domain,
@@ -88,6 +109,11 @@ FrontDoor::custom_domain_project(const net::Request& request)
 asio::awaitable<net::Response>
 FrontDoor::handle(net::Request request)
 {
+  if (request.path().starts_with(k_acme_challenges)) {
+    const std::string token(request.path().substr(k_acme_challenges.size()));
+    co_return co_await on_pool(m_pool,
+                               [this, &token] { return acme_challenge_answer(m_store, token); });
+  }
   if (const auto label = edge::site_label(request.host, m_domain)) {
     if (m_edge == nullptr) {
       co_return net::json_error(404, "This Reactor node does not serve sites (no edge role)");

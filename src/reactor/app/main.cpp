@@ -154,7 +154,7 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
     .add_option("--listen-https",
                 options.listen_https,
                 "Address to serve HTTPS on (HOST:PORT); --listen then redirects to it, except "
-                "ACME challenges (needs --tls-cert and --tls-key)")
+                "ACME challenges (needs --tls-cert and --tls-key, or --acme-email)")
     ->envname("REACTOR_LISTEN_HTTPS");
   command
     .add_option("--tls-cert",
@@ -164,6 +164,28 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
     ->envname("REACTOR_TLS_CERT");
   command.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert")
     ->envname("REACTOR_TLS_KEY");
+  command
+    .add_option("--acme-email",
+                options.acme_email,
+                "Obtain and renew --listen-https's certificates over ACME, with this contact "
+                "address (agreeing to the CA's terms); --tls-cert then only serves names "
+                "ACME does not cover")
+    ->envname("REACTOR_ACME_EMAIL");
+  command.add_option("--acme-directory", options.acme_directory, "ACME directory URL of the CA")
+    ->envname("REACTOR_ACME_DIRECTORY")
+    ->capture_default_str();
+  command
+    .add_option("--acme-ca-file",
+                options.acme_ca_file,
+                "PEM roots to trust for --acme-directory instead of the system's (a test CA)")
+    ->envname("REACTOR_ACME_CA_FILE");
+  command
+    .add_option("--dns01-hook",
+                options.dns01_hook,
+                "Executable that sets DNS-01 TXT records, run as `<hook> present|cleanup "
+                "_acme-challenge.<name>. <value>`: ACME then covers <domain> and *.<domain>; "
+                "without it, only <domain> by HTTP-01")
+    ->envname("REACTOR_DNS01_HOOK");
   command
     .add_flag(
       "--hsts", options.hsts, "Send Strict-Transport-Security (two years) on HTTPS responses")

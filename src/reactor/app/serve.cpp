@@ -1,5 +1,6 @@
 #include "reactor/app/serve.hpp"
 
+#include "reactor/acme/manager.hpp"
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
@@ -21,12 +22,14 @@
 #include "reactor/util/open_files.hpp"
 #include "reactor/util/text.hpp"
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <thread>
+#include <unistd.h>
 
 namespace reactor::app {
 
@@ -168,6 +171,12 @@ with_absolute_paths(ServeOptions options)
   if (!options.tls_key.empty()) {
     options.tls_key = absolute_path(options.tls_key);
   }
+  if (!options.acme_ca_file.empty()) {
+    options.acme_ca_file = absolute_path(options.acme_ca_file);
+  }
+  if (!options.dns01_hook.empty()) {
+    options.dns01_hook = absolute_path(options.dns01_hook);
+  }
   options.db = with_absolute_path(options.db);
   options.store = with_absolute_path(options.store);
   return options;
@@ -196,11 +205,33 @@ struct Https
   std::unique_ptr<tls::CertificateStore> certificates;
 };
 
+// Why the ACME flags cannot work as given; empty when they can.
+std::string
+acme_problem(const ServeOptions& options)
+{
+  const bool acme = !options.acme_email.empty();
+  if (!acme && (!options.acme_ca_file.empty() || !options.dns01_hook.empty())) {
+    return "--acme-ca-file and --dns01-hook are for ACME: add --acme-email <address> to "
+           "turn it on";
+  }
+  if (acme && options.listen_https.empty()) {
+    return "--acme-email obtains certificates for HTTPS: add --listen-https, e.g. "
+           "--listen-https 0.0.0.0:443";
+  }
+  if (!options.dns01_hook.empty() && ::access(options.dns01_hook.c_str(), X_OK) != 0) {
+    return "--dns01-hook " + options.dns01_hook.string() + " is not an executable file";
+  }
+  return {};
+}
+
 // The HTTPS side as the flags set it up: nullopt without --listen-https; fails when a
 // flag is missing or the certificate or key cannot be used.
 util::Result<std::optional<Https>>
 open_https(const ServeOptions& options)
 {
+  if (auto problem = acme_problem(options); !problem.empty()) {
+    return util::fail(std::move(problem));
+  }
   if (options.listen_https.empty()) {
     if (!options.tls_cert.empty() || !options.tls_key.empty() || options.hsts) {
       return util::fail("--tls-cert, --tls-key and --hsts are for --listen-https: give it "
@@ -208,20 +239,40 @@ open_https(const ServeOptions& options)
     }
     return std::nullopt;
   }
-  if (options.tls_cert.empty() || options.tls_key.empty()) {
+  const bool files = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (options.tls_cert.empty() != options.tls_key.empty() ||
+      (!files && options.acme_email.empty())) {
     return util::fail("--listen-https needs --tls-cert (PEM certificate chain) and --tls-key "
-                      "(PEM private key)");
+                      "(PEM private key), or --acme-email to obtain certificates over ACME");
   }
   auto listen = parse_listen(options.listen_https, "--listen-https");
   if (!listen) {
     return std::unexpected(std::move(listen.error()));
   }
-  auto certificates = tls::CertificateStore::open({ options.tls_cert, options.tls_key });
+  auto certificates = tls::CertificateStore::open(
+    files ? std::optional<tls::CertificateFiles>({ options.tls_cert, options.tls_key })
+          : std::nullopt);
   if (!certificates) {
     return std::unexpected(std::move(certificates.error()));
   }
   (*certificates)->watch(k_certificate_check);
   return Https{ *listen, std::move(*certificates) };
+}
+
+// ACME's settings from the flags; this node named by host and process for the lease.
+acme::Settings
+acme_settings(const ServeOptions& options)
+{
+  std::array<char, 256> host{};
+  ::gethostname(host.data(), host.size() - 1);
+  return { .directory_url = options.acme_directory,
+           .email = options.acme_email,
+           .ca_file = options.acme_ca_file,
+           .dns01_hook = options.dns01_hook.empty()
+                           ? std::vector<std::string>{}
+                           : std::vector<std::string>{ options.dns01_hook.string() },
+           .domain = options.domain,
+           .node = std::string(host.data()) + "/" + std::to_string(::getpid()) };
 }
 
 struct Backends
@@ -481,17 +532,20 @@ run_node(const ServeOptions& given, Roles roles)
   auto& store = *backends->store;
   auto& objects = *backends->objects;
 
-  // The API seals project variables with it and workers open them; an edge never needs it.
-  // A worker alone never makes one: a key of its own could open nothing the API sealed.
+  // The API seals project variables with it and workers open them; an edge needs it only
+  // for ACME's certificate keys. A worker alone never makes one: a key of its own could
+  // open nothing the API sealed.
+  const bool acme = https != nullptr && !options.acme_email.empty();
   std::optional<util::SecretKey> secrets_key;
   std::error_code ec;
-  if (!roles.api && roles.worker && !std::filesystem::exists(options.secrets_key_file, ec)) {
+  if (!roles.api && roles.worker && !acme &&
+      !std::filesystem::exists(options.secrets_key_file, ec)) {
     util::log::warn("secrets.no_key",
                     { { "path", options.secrets_key_file.string() },
                       { "effect",
                         "builds of projects with variables fail until the api's key is "
                         "copied there (--secrets-key-file)" } });
-  } else if (roles.api || roles.worker) {
+  } else if (roles.api || roles.worker || acme) {
     auto key = util::load_or_create_secret_key(options.secrets_key_file);
     if (!key) {
       return fail_startup(key.error().message);
@@ -601,6 +655,13 @@ run_node(const ServeOptions& given, Roles roles)
     collector.start(std::chrono::duration_cast<std::chrono::seconds>(options.gc_interval));
     notifier.start(); // a worker's job too: any node may send what any node queued
     domain_verifier.start();
+  }
+
+  // After the listeners: HTTP-01 challenges are answered from the start.
+  std::optional<acme::Manager> certificates_manager;
+  if (acme) {
+    certificates_manager.emplace(store, *https->certificates, *secrets_key, acme_settings(options));
+    certificates_manager->start();
   }
 
   std::atomic<bool> stopped{ false };

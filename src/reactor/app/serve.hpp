@@ -20,6 +20,11 @@ struct ServeOptions
   std::filesystem::path tls_cert; // PEM chain, leaf first
   std::filesystem::path tls_key;  // PEM private key of the leaf
   bool hsts = false;              // Strict-Transport-Security on HTTPS responses
+  // ACME: on when acme_email is set with listen_https
+  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string acme_email;
+  std::filesystem::path acme_ca_file; // empty: the system's roots
+  std::filesystem::path dns01_hook;   // empty: HTTP-01 for the base domain only
   std::filesystem::path data_dir = ".reactor";
   std::string domain = "localhost";
   std::string public_url;             // empty: http://{id}.<domain>:<port>

@@ -165,6 +165,36 @@ wall_clock_ms()
 
 // Deployments, their build queue, dead letters and the change feed (status and log
 // events). Every method is safe to call from any thread.
+enum class CertificateState
+{
+  issuing, // no certificate yet, an order due or under way
+  active,  // a certificate is served (and renewed when due)
+  error,   // the last order failed: last_error says why, next_attempt_ms when it is retried
+};
+
+// A certificate Reactor obtains over ACME, stored under its first name.
+struct ManagedCertificate
+{
+  std::vector<std::string> names; // the first one is its key; "*.<domain>" for a wildcard
+  CertificateState state = CertificateState::issuing;
+  std::string chain_pem;  // PEM, leaf first; empty until the first issuance
+  std::string sealed_key; // its private key, sealed with the secrets key
+  std::int64_t not_before_ms = 0;
+  std::int64_t not_after_ms = 0;
+  std::string last_error;
+  std::int64_t next_attempt_ms = 0;      // when an order is due (renewal or retry)
+  std::vector<std::int64_t> failures_ms; // when the last failed orders ended, oldest first
+  std::int64_t updated_at_ms = 0;        // set by the store when saved
+};
+
+// The ACME account Reactor uses with one directory (CA).
+struct AcmeAccount
+{
+  std::string directory;
+  std::string url;        // the account's URL, the `kid` of its requests
+  std::string sealed_key; // its private key, sealed with the secrets key
+};
+
 class MetadataStore
 {
 public:
@@ -397,6 +427,29 @@ public:
   // The project's latest notifications, newest first.
   virtual Result<std::vector<Notification>> project_notifications(std::string_view project,
                                                                   int limit) = 0;
+
+  // Every certificate obtained over ACME, by name.
+  virtual Result<std::vector<ManagedCertificate>> certificates() = 0;
+  // Inserts the certificate or replaces the one of the same first name (one statement).
+  virtual Result<void> save_certificate(const ManagedCertificate& certificate) = 0;
+  // The account registered with `directory`; nullopt when there is none yet.
+  virtual Result<std::optional<AcmeAccount>> acme_account(std::string_view directory) = 0;
+  // Stores the account unless its directory has one: false when another node stored one
+  // first (read that one instead).
+  virtual Result<bool> save_acme_account(const AcmeAccount& account) = 0;
+  // Stores the key authorization every node answers an HTTP-01 `token` with.
+  virtual Result<void> put_acme_challenge(std::string_view token,
+                                          std::string_view key_authorization) = 0;
+  // The key authorization of `token`; nullopt when no order is proving it.
+  virtual Result<std::optional<std::string>> acme_challenge(std::string_view token) = 0;
+  virtual Result<void> delete_acme_challenge(std::string_view token) = 0;
+  // Takes the lease `name` for `holder` until now + `duration` when it is free, expired or
+  // already the holder's (renewing it); true when the holder has it now.
+  virtual Result<bool> take_lease(std::string_view name,
+                                  std::string_view holder,
+                                  std::chrono::milliseconds duration) = 0;
+  // Ends the holder's lease; nothing when another holder has it.
+  virtual Result<void> release_lease(std::string_view name, std::string_view holder) = 0;
 
   // Registers a callback run after every commit that appended events (from the
   // committing thread; keep it cheap). Call before the store is shared.

@@ -228,6 +228,28 @@ struct Statements
   std::string_view record_notification_attempt;
   // (project, limit) → the notification columns, newest first
   std::string_view project_notifications;
+
+  // () → names, state, chain_pem, sealed_key, not_before_ms, not_after_ms, last_error,
+  // next_attempt_ms, failures, updated_at_ms, by name
+  std::string_view certificates;
+  // (name, names, state, chain_pem, sealed_key, not_before_ms, not_after_ms, last_error,
+  // next_attempt_ms, failures, updated_at_ms): inserts the certificate or replaces it
+  std::string_view upsert_certificate;
+  // (directory) → url, sealed_key
+  std::string_view acme_account;
+  // (directory, url, sealed_key, now); nothing when the directory has one
+  std::string_view insert_acme_account;
+  // (token, key_authorization, now): inserts the answer or replaces it
+  std::string_view upsert_acme_challenge;
+  // (token) → key_authorization
+  std::string_view acme_challenge;
+  // (token)
+  std::string_view delete_acme_challenge;
+  // (name, holder, expires_at_ms, now): takes the lease when it is free, expired or the
+  // holder's (1 row when taken)
+  std::string_view take_lease;
+  // (name, holder)
+  std::string_view release_lease;
 };
 
 // What a backend gives the store: a connection for each operation, and notifications.

@@ -4,8 +4,9 @@
 // (deployments, events, deletion), sql_queue.cpp (the job queue and dead letters) and
 // sql_projects.cpp (projects and their aliases), sql_project_env.cpp (their variables),
 // sql_deploy_hooks.cpp (their deploy hooks), sql_custom_domains.cpp (their own domains),
-// sql_webhooks.cpp (their Git webhooks'
-// secrets and deliveries) and sql_notifications.cpp (their outgoing notifications).
+// sql_webhooks.cpp (their Git webhooks' secrets and deliveries), sql_notifications.cpp
+// (their outgoing notifications) and sql_certificates.cpp (certificates obtained over
+// ACME, the account, challenges, leases).
 
 #include "reactor/store/sql_rows.hpp"
 #include "reactor/store/sql_store.hpp"
@@ -116,6 +117,20 @@ public:
   Result<void> record_notification_attempt(const Notification& attempted) override;
   Result<std::vector<Notification>> project_notifications(std::string_view project,
                                                           int limit) override;
+
+  // Certificates, the ACME account, HTTP-01 answers and leases (sql_certificates.cpp)
+  Result<std::vector<ManagedCertificate>> certificates() override;
+  Result<void> save_certificate(const ManagedCertificate& certificate) override;
+  Result<std::optional<AcmeAccount>> acme_account(std::string_view directory) override;
+  Result<bool> save_acme_account(const AcmeAccount& account) override;
+  Result<void> put_acme_challenge(std::string_view token,
+                                  std::string_view key_authorization) override;
+  Result<std::optional<std::string>> acme_challenge(std::string_view token) override;
+  Result<void> delete_acme_challenge(std::string_view token) override;
+  Result<bool> take_lease(std::string_view name,
+                          std::string_view holder,
+                          std::chrono::milliseconds duration) override;
+  Result<void> release_lease(std::string_view name, std::string_view holder) override;
 
 private:
   // Runs `operation` through the backend and names the failed operation in its error.

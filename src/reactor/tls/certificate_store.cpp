@@ -1,6 +1,8 @@
 #include "reactor/tls/certificate_store.hpp"
 
+#include "reactor/tls/pem_context.hpp"
 #include "reactor/util/log.hpp"
+#include "reactor/util/text.hpp"
 
 #include <openssl/ssl.h>
 
@@ -22,9 +24,28 @@ load(const CertificateFiles& files, TicketKeys& ticket_keys)
   return std::shared_ptr<SSL_CTX>(context->release(), ContextFree{});
 }
 
+// The host name a client-hello asks for (RFC 6066 server_name), lowercased; "" without
+// one. The callback runs before OpenSSL reads the extension itself.
+std::string
+requested_name(SSL* ssl)
+{
+  const unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &data, &length) != 1 || length < 5) {
+    return "";
+  }
+  // list length (2), name type (1, host_name = 0), name length (2), name
+  const std::size_t name_length = (std::size_t{ data[3] } << 8U) | data[4];
+  if (data[2] != TLSEXT_NAMETYPE_host_name || 5 + name_length > length) {
+    return "";
+  }
+  return util::ascii_lowercase({ reinterpret_cast<const char*>(data + 5), name_length });
+}
+
 } // namespace
 
-CertificateStore::CertificateStore(CertificateFiles files, boost::asio::ssl::context front)
+CertificateStore::CertificateStore(std::optional<CertificateFiles> files,
+                                   boost::asio::ssl::context front)
   : m_files(std::move(files))
   , m_front(std::move(front))
 {
@@ -33,7 +54,7 @@ CertificateStore::CertificateStore(CertificateFiles files, boost::asio::ssl::con
 CertificateStore::~CertificateStore() = default;
 
 util::Result<std::unique_ptr<CertificateStore>>
-CertificateStore::open(CertificateFiles files)
+CertificateStore::open(std::optional<CertificateFiles> files)
 {
   auto front = make_server_context();
   if (!front) {
@@ -41,12 +62,14 @@ CertificateStore::open(CertificateFiles files)
   }
   std::unique_ptr<CertificateStore> store(
     new CertificateStore(std::move(files), boost::asio::ssl::context(front->release())));
-  static_cast<void>(store->files_changed());
-  auto loaded = load(store->m_files, store->m_ticket_keys);
-  if (!loaded) {
-    return std::unexpected(std::move(loaded.error()));
+  if (const auto given = store->m_files) {
+    static_cast<void>(store->files_changed(*given));
+    auto loaded = load(*given, store->m_ticket_keys);
+    if (!loaded) {
+      return std::unexpected(std::move(loaded.error()));
+    }
+    store->m_current = std::move(*loaded);
   }
-  store->m_current = std::move(*loaded);
   // Tickets are made and opened by the context a connection started with.
   store->m_ticket_keys.install(store->m_front.native_handle());
   SSL_CTX_set_client_hello_cb(store->m_front.native_handle(), on_client_hello, store.get());
@@ -54,26 +77,60 @@ CertificateStore::open(CertificateFiles files)
 }
 
 int
-CertificateStore::on_client_hello(SSL* ssl, int* /*alert*/, void* store)
+CertificateStore::on_client_hello(SSL* ssl, int* alert, void* store)
 {
-  const auto current = static_cast<CertificateStore*>(store)->current();
+  const auto context = static_cast<CertificateStore*>(store)->context_for(requested_name(ssl));
+  if (!context) {
+    *alert = SSL_AD_UNRECOGNIZED_NAME;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
   // SSL_set_SSL_CTX holds a reference: the connection keeps its certificate's context
   // after a reload replaces it.
-  SSL_set_SSL_CTX(ssl, current.get());
+  SSL_set_SSL_CTX(ssl, context.get());
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 std::shared_ptr<SSL_CTX>
-CertificateStore::current() const
+CertificateStore::context_for(std::string_view server_name) const
 {
   const std::lock_guard lock(m_mutex);
+  if (const auto exact = m_by_name.find(server_name); exact != m_by_name.end()) {
+    return exact->second;
+  }
+  if (const auto dot = server_name.find('.'); dot != std::string_view::npos) {
+    const auto wildcard = m_by_name.find("*" + std::string(server_name.substr(dot)));
+    if (wildcard != m_by_name.end()) {
+      return wildcard->second;
+    }
+  }
   return m_current;
+}
+
+util::Result<void>
+CertificateStore::serve(const std::vector<std::string>& names,
+                        const std::string& chain_pem,
+                        const std::string& key_pem)
+{
+  auto context = make_pem_context(chain_pem, key_pem);
+  if (!context) {
+    return std::unexpected(std::move(context.error()));
+  }
+  m_ticket_keys.install(context->get());
+  const std::shared_ptr<SSL_CTX> shared(context->release(), ContextFree{});
+  const std::lock_guard lock(m_mutex);
+  for (const auto& name : names) {
+    m_by_name[util::ascii_lowercase(name)] = shared;
+  }
+  return {};
 }
 
 util::Result<void>
 CertificateStore::reload()
 {
-  auto loaded = load(m_files, m_ticket_keys);
+  if (!m_files) {
+    return {};
+  }
+  auto loaded = load(*m_files, m_ticket_keys);
   if (!loaded) {
     util::log::error("tls.reload_failed",
                      { { "error", loaded.error().message },
@@ -84,14 +141,17 @@ CertificateStore::reload()
     const std::lock_guard lock(m_mutex);
     m_current = std::move(*loaded);
   }
-  util::log::info("tls.reloaded", { { "certificate", m_files.certificate.string() } });
+  util::log::info("tls.reloaded", { { "certificate", m_files->certificate.string() } });
   return {};
 }
 
 void
 CertificateStore::watch(std::chrono::milliseconds period)
 {
-  m_watcher = std::jthread([this, period](const std::stop_token& stop) {
+  if (!m_files) {
+    return;
+  }
+  m_watcher = std::jthread([this, period, files = *m_files](const std::stop_token& stop) {
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
@@ -99,7 +159,7 @@ CertificateStore::watch(std::chrono::milliseconds period)
       if (stop.stop_requested()) {
         return;
       }
-      if (files_changed()) {
+      if (files_changed(files)) {
         static_cast<void>(reload());
       }
     }
@@ -107,11 +167,11 @@ CertificateStore::watch(std::chrono::milliseconds period)
 }
 
 bool
-CertificateStore::files_changed()
+CertificateStore::files_changed(const CertificateFiles& files)
 {
   std::vector<std::filesystem::file_time_type> times;
   std::vector<std::uintmax_t> sizes;
-  for (const auto* path : { &m_files.certificate, &m_files.key }) {
+  for (const auto* path : { &files.certificate, &files.key }) {
     std::error_code ec;
     times.push_back(std::filesystem::last_write_time(*path, ec));
     sizes.push_back(std::filesystem::file_size(*path, ec));

@@ -8,9 +8,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -23,14 +26,24 @@ struct CertificateFiles
   std::filesystem::path key;
 };
 
-// The certificate a TLS listener serves. Connections start on one front context, and the
-// client-hello callback moves each to the certificate's current context. Reloading swaps
-// that context; open connections keep the one they started with.
+// The certificates a TLS listener serves. Connections start on one front context, and the
+// client-hello callback moves each to the context of the certificate its SNI name picks:
+// one served from memory (obtained over ACME) for that exact name, else for the wildcard
+// one level up, else the files' certificate. Reloading or serving a newer certificate
+// swaps that context; open connections keep the one they started with.
 class CertificateStore
 {
 public:
-  // Loads the certificate; fails with its problem (flag and file named).
-  static util::Result<std::unique_ptr<CertificateStore>> open(CertificateFiles files);
+  // Loads the files' certificate, when there are files; fails with its problem (flag and
+  // file named).
+  static util::Result<std::unique_ptr<CertificateStore>> open(
+    std::optional<CertificateFiles> files);
+
+  // Serves the PEM chain and key for each of `names` (exact, or "*.<domain>"), replacing
+  // what they had; fails, changing nothing, when they do not load. Any thread.
+  util::Result<void> serve(const std::vector<std::string>& names,
+                           const std::string& chain_pem,
+                           const std::string& key_pem);
 
   ~CertificateStore();
   CertificateStore(const CertificateStore&) = delete;
@@ -48,17 +61,19 @@ public:
   void watch(std::chrono::milliseconds period);
 
 private:
-  CertificateStore(CertificateFiles files, boost::asio::ssl::context front);
+  CertificateStore(std::optional<CertificateFiles> files, boost::asio::ssl::context front);
   static int on_client_hello(SSL* ssl, int* alert, void* store);
-  std::shared_ptr<SSL_CTX> current() const;
+  // The context for a client-hello's SNI name ("" without one); null when none fits.
+  std::shared_ptr<SSL_CTX> context_for(std::string_view server_name) const;
   // Whether the files differ from what was read last (and remembers them as read).
-  bool files_changed();
+  bool files_changed(const CertificateFiles& files);
 
-  CertificateFiles m_files;
+  std::optional<CertificateFiles> m_files;
   TicketKeys m_ticket_keys;
   boost::asio::ssl::context m_front;
   mutable std::mutex m_mutex;
-  std::shared_ptr<SSL_CTX> m_current;
+  std::shared_ptr<SSL_CTX> m_current; // the files'; null without files
+  std::map<std::string, std::shared_ptr<SSL_CTX>, std::less<>> m_by_name;
   std::vector<std::filesystem::file_time_type> m_seen_times;
   std::vector<std::uintmax_t> m_seen_sizes;
   std::jthread m_watcher;

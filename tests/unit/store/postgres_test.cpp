@@ -291,7 +291,7 @@ TEST_F(PostgresStoreTest, ProcessesStartingAtOnceMigrateOnce)
   EXPECT_EQ(opened.load(), 4);
   auto version = postgres_test::admin("SELECT version FROM " + m_schema + ".schema_version");
   ASSERT_TRUE(version.has_value()) << version.error().message;
-  EXPECT_EQ(*version, "10");
+  EXPECT_EQ(*version, "11");
 }
 
 TEST_F(PostgresStoreTest, RefusesANewerSchema)

@@ -1396,6 +1396,76 @@ TEST_P(MetadataStoreTest, ADeploymentKeepsTheVariablesItWasCreatedWithUntilItIsD
   EXPECT_TRUE(store().deployment_env("snap").value().empty());
 }
 
+TEST_P(MetadataStoreTest, CertificatesAreSavedReplacedAndListedByName)
+{
+  ManagedCertificate certificate{ .names = { "reactor.test", "*.reactor.test" },
+                                  .state = CertificateState::error,
+                                  .last_error = "wrong TXT",
+                                  .next_attempt_ms = 1234,
+                                  .failures_ms = { 10, 20 } };
+  ASSERT_TRUE(store().save_certificate(certificate).has_value());
+  ASSERT_TRUE(store().save_certificate({ .names = { "a.test" } }).has_value());
+  certificate.state = CertificateState::active;
+  certificate.chain_pem = "chain";
+  certificate.sealed_key = "sealed";
+  certificate.not_before_ms = 5;
+  certificate.not_after_ms = 6;
+  ASSERT_TRUE(store().save_certificate(certificate).has_value());
+  auto listed = store().certificates();
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2U);
+  EXPECT_EQ(listed->at(0).names, std::vector<std::string>{ "a.test" });
+  EXPECT_EQ(listed->at(0).state, CertificateState::issuing);
+  EXPECT_TRUE(listed->at(0).failures_ms.empty());
+  const auto& saved = listed->at(1);
+  EXPECT_EQ(saved.names, certificate.names);
+  EXPECT_EQ(saved.state, CertificateState::active);
+  EXPECT_EQ(saved.chain_pem, "chain");
+  EXPECT_EQ(saved.sealed_key, "sealed");
+  EXPECT_EQ(saved.not_before_ms, 5);
+  EXPECT_EQ(saved.not_after_ms, 6);
+  EXPECT_EQ(saved.last_error, "wrong TXT");
+  EXPECT_EQ(saved.next_attempt_ms, 1234);
+  EXPECT_EQ(saved.failures_ms, (std::vector<std::int64_t>{ 10, 20 }));
+  EXPECT_GT(saved.updated_at_ms, 0);
+}
+
+TEST_P(MetadataStoreTest, AnAcmeAccountIsStoredOncePerDirectory)
+{
+  EXPECT_EQ(store().acme_account("https://ca/dir").value(), std::nullopt);
+  ASSERT_TRUE(store().save_acme_account({ "https://ca/dir", "https://ca/acct/1", "k1" }).value());
+  EXPECT_FALSE(store().save_acme_account({ "https://ca/dir", "https://ca/acct/2", "k2" }).value());
+  const auto account = store().acme_account("https://ca/dir").value();
+  ASSERT_TRUE(account.has_value());
+  EXPECT_EQ(account->directory, "https://ca/dir");
+  EXPECT_EQ(account->url, "https://ca/acct/1");
+  EXPECT_EQ(account->sealed_key, "k1");
+}
+
+TEST_P(MetadataStoreTest, AcmeChallengesArePutReadAndDeleted)
+{
+  ASSERT_TRUE(store().put_acme_challenge("token", "token.thumb").has_value());
+  EXPECT_EQ(store().acme_challenge("token").value(), std::optional<std::string>("token.thumb"));
+  EXPECT_EQ(store().acme_challenge("other").value(), std::nullopt);
+  ASSERT_TRUE(store().delete_acme_challenge("token").has_value());
+  EXPECT_EQ(store().acme_challenge("token").value(), std::nullopt);
+}
+
+TEST_P(MetadataStoreTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased)
+{
+  EXPECT_TRUE(store().take_lease("acme", "node-a", 1000ms).value());
+  EXPECT_FALSE(store().take_lease("acme", "node-b", 1000ms).value());
+  EXPECT_TRUE(store().take_lease("acme", "node-a", 1000ms).value()); // renewed
+  advance(999ms);
+  EXPECT_FALSE(store().take_lease("acme", "node-b", 1000ms).value());
+  advance(2ms);
+  EXPECT_TRUE(store().take_lease("acme", "node-b", 1000ms).value());
+  ASSERT_TRUE(store().release_lease("acme", "node-a").has_value()); // not the holder: no effect
+  EXPECT_FALSE(store().take_lease("acme", "node-a", 1000ms).value());
+  ASSERT_TRUE(store().release_lease("acme", "node-b").has_value());
+  EXPECT_TRUE(store().take_lease("acme", "node-a", 1000ms).value());
+}
+
 INSTANTIATE_TEST_SUITE_P(
   Backends,
   MetadataStoreTest,
@@ -1471,6 +1541,8 @@ TEST_F(SqliteStoreTest, MigratingOffAutoincrementNeverHandsOutASeqTwice)
       "DROP TABLE custom_domains; "
       "DROP INDEX deployments_by_inputs; ALTER TABLE deployments DROP COLUMN inputs_digest; "
       "ALTER TABLE deployments DROP COLUMN from_fork; "
+      "DROP TABLE leases; DROP TABLE acme_challenges; DROP TABLE certificates; "
+      "DROP TABLE acme_accounts; "
       "DROP TABLE notifier_cursor; DROP TABLE notifications; DROP TABLE notification_endpoints; "
       "DROP TABLE webhook_deliveries; DROP TABLE webhook_secrets; "
       "ALTER TABLE deployments DROP COLUMN pull_request; "

@@ -243,6 +243,25 @@ public:
   {
     return {};
   }
+  Result<std::vector<store::ManagedCertificate>> certificates() override { return {}; }
+  Result<void> save_certificate(const store::ManagedCertificate&) override { return {}; }
+  Result<std::optional<store::AcmeAccount>> acme_account(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<bool> save_acme_account(const store::AcmeAccount&) override { return true; }
+  Result<void> put_acme_challenge(std::string_view, std::string_view) override { return {}; }
+  Result<std::optional<std::string>> acme_challenge(std::string_view) override
+  {
+    return std::nullopt;
+  }
+  Result<void> delete_acme_challenge(std::string_view) override { return {}; }
+  Result<bool> take_lease(std::string_view, std::string_view, std::chrono::milliseconds) override
+  {
+    return true;
+  }
+  Result<void> release_lease(std::string_view, std::string_view) override { return {}; }
+
   void on_change(std::function<void()>) override {}
 
   // Test helpers.

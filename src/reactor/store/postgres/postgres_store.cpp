@@ -247,6 +247,31 @@ constexpr Statements k_statements{
     "SELECT id, endpoint_id, project, type, body, state, attempts, next_at_ms, last_status, "
     "last_error, last_at_ms, created_at_ms FROM notifications WHERE project = $1 "
     "ORDER BY created_at_ms DESC, position DESC LIMIT $2",
+  .certificates =
+    "SELECT names, state, chain_pem, sealed_key, not_before_ms, not_after_ms, last_error, "
+    "next_attempt_ms, failures, updated_at_ms FROM certificates ORDER BY name",
+  .upsert_certificate =
+    "INSERT INTO certificates (name, names, state, chain_pem, sealed_key, not_before_ms, "
+    "not_after_ms, last_error, next_attempt_ms, failures, updated_at_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO UPDATE SET "
+    "names = excluded.names, state = excluded.state, chain_pem = excluded.chain_pem, "
+    "sealed_key = excluded.sealed_key, not_before_ms = excluded.not_before_ms, "
+    "not_after_ms = excluded.not_after_ms, last_error = excluded.last_error, "
+    "next_attempt_ms = excluded.next_attempt_ms, failures = excluded.failures, "
+    "updated_at_ms = excluded.updated_at_ms",
+  .acme_account = "SELECT url, sealed_key FROM acme_accounts WHERE directory = $1",
+  .insert_acme_account = "INSERT INTO acme_accounts (directory, url, sealed_key, created_at_ms) "
+                         "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+  .upsert_acme_challenge =
+    "INSERT INTO acme_challenges (token, key_authorization, created_at_ms) VALUES ($1, $2, $3) "
+    "ON CONFLICT (token) DO UPDATE SET key_authorization = excluded.key_authorization",
+  .acme_challenge = "SELECT key_authorization FROM acme_challenges WHERE token = $1",
+  .delete_acme_challenge = "DELETE FROM acme_challenges WHERE token = $1",
+  .take_lease = "INSERT INTO leases (name, holder, expires_at_ms) VALUES ($1, $2, $3) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                "expires_at_ms = excluded.expires_at_ms "
+                "WHERE leases.expires_at_ms < $4 OR leases.holder = excluded.holder",
+  .release_lease = "DELETE FROM leases WHERE name = $1 AND holder = $2",
 };
 
 // A pooled connection for one attempt of an operation. Events wait in the transaction

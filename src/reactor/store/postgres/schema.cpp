@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t k_migration_lock = 0x5245414354000001;
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 10> k_migrations{
+constexpr std::array<const char*, 11> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id text PRIMARY KEY,
@@ -196,6 +196,40 @@ CREATE INDEX notifications_by_project ON notifications (project, created_at_ms);
 CREATE TABLE notifier_cursor (
   id bigint PRIMARY KEY,
   seq bigint NOT NULL
+);
+)sql",
+  // Certificates obtained over ACME: the account per directory, each certificate (its
+  // key sealed), the HTTP-01 answers every node serves, and the lease that lets one node
+  // order at a time.
+  R"sql(
+CREATE TABLE acme_accounts (
+  directory text PRIMARY KEY,
+  url text NOT NULL,
+  sealed_key text NOT NULL,
+  created_at_ms bigint NOT NULL
+);
+CREATE TABLE certificates (
+  name text PRIMARY KEY,
+  names text NOT NULL,
+  state text NOT NULL,
+  chain_pem text NOT NULL DEFAULT '',
+  sealed_key text NOT NULL DEFAULT '',
+  not_before_ms bigint NOT NULL DEFAULT 0,
+  not_after_ms bigint NOT NULL DEFAULT 0,
+  last_error text NOT NULL DEFAULT '',
+  next_attempt_ms bigint NOT NULL DEFAULT 0,
+  failures text NOT NULL DEFAULT '',
+  updated_at_ms bigint NOT NULL
+);
+CREATE TABLE acme_challenges (
+  token text PRIMARY KEY,
+  key_authorization text NOT NULL,
+  created_at_ms bigint NOT NULL
+);
+CREATE TABLE leases (
+  name text PRIMARY KEY,
+  holder text NOT NULL,
+  expires_at_ms bigint NOT NULL
 );
 )sql",
   // Which Git events a project builds beyond branches and its own pull requests; what a

@@ -10,7 +10,7 @@ namespace reactor::store::sqlite {
 namespace {
 
 // Each entry moves the schema from version i to i + 1; append, never edit.
-constexpr std::array<const char*, 11> k_migrations{
+constexpr std::array<const char*, 12> k_migrations{
   R"sql(
 CREATE TABLE deployments (
   id TEXT PRIMARY KEY,
@@ -258,6 +258,40 @@ CREATE INDEX notifications_by_project ON notifications (project, created_at_ms);
 CREATE TABLE notifier_cursor (
   id INTEGER PRIMARY KEY,
   seq INTEGER NOT NULL
+);
+)sql",
+  // Certificates obtained over ACME: the account per directory, each certificate (its
+  // key sealed), the HTTP-01 answers every node serves, and the lease that lets one node
+  // order at a time.
+  R"sql(
+CREATE TABLE acme_accounts (
+  directory TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE certificates (
+  name TEXT PRIMARY KEY,
+  names TEXT NOT NULL,
+  state TEXT NOT NULL,
+  chain_pem TEXT NOT NULL DEFAULT '',
+  sealed_key TEXT NOT NULL DEFAULT '',
+  not_before_ms INTEGER NOT NULL DEFAULT 0,
+  not_after_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  failures TEXT NOT NULL DEFAULT '',
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE acme_challenges (
+  token TEXT PRIMARY KEY,
+  key_authorization TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at_ms INTEGER NOT NULL
 );
 )sql",
   // Which Git events a project builds beyond branches and its own pull requests; what a

@@ -1,0 +1,66 @@
+#pragma once
+
+// Keeps the HTTPS listener's ACME certificates: every node serves what the store holds,
+// and whichever node holds the ordering lease orders what is missing or due for renewal.
+
+#include "reactor/store/metadata_store.hpp"
+#include "reactor/tls/certificate_store.hpp"
+#include "reactor/util/secret_box.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace reactor::acme {
+
+struct Settings
+{
+  std::string directory_url;
+  std::string email;
+  std::filesystem::path ca_file;       // empty: the system's roots
+  std::vector<std::string> dns01_hook; // empty: HTTP-01 for the base domain only
+  std::string domain;
+  std::string node; // this node's name as a lease holder
+  std::chrono::milliseconds poll{ 2000 };
+};
+
+// The certificate Reactor orders for `settings`: the base domain and its wildcard with a
+// DNS-01 hook, else the base domain alone.
+std::vector<std::string> wanted_names(const Settings& settings);
+
+class Manager
+{
+public:
+  Manager(store::MetadataStore& store,
+          tls::CertificateStore& certificates,
+          util::SecretKey secrets_key,
+          Settings settings);
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // Serves what the store holds now (so HTTPS works before the first poll), then keeps
+  // serving and ordering every `settings.poll` on a thread of its own until destroyed.
+  void start();
+
+private:
+  // Hands certificates that are new or changed in the store to the TLS listener.
+  void serve_stored(const std::vector<store::ManagedCertificate>& stored);
+  // Orders the wanted certificate when it is due and this node gets the lease.
+  void order_when_due(const std::vector<store::ManagedCertificate>& stored);
+  void order(store::ManagedCertificate certificate);
+  void poll();
+
+  store::MetadataStore& m_store;
+  tls::CertificateStore& m_certificates;
+  util::SecretKey m_secrets_key;
+  Settings m_settings;
+  std::map<std::string, std::int64_t> m_served; // name → updated_at_ms handed to TLS
+  std::jthread m_thread;
+};
+
+} // namespace reactor::acme
