@@ -158,6 +158,18 @@ describe('projects in the web UI', () => {
     await page.getByRole('button', { name: 'Remove API_KEY' }).click();
     await page.getByText('No variables yet.').waitFor();
 
+    // A custom domain: listed with the record its DNS needs; Reactor's own domain refused.
+    await page.getByLabel('Domain', { exact: true }).fill('www.example.test');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const domains = page.getByRole('list', { name: 'Custom domains' });
+    await domains.getByText('www.example.test').waitFor();
+    assert.match(await domains.innerText(), /Waiting for DNS[\s\S]*CNAME\s*shop\.localhost/);
+    await page.getByLabel('Domain', { exact: true }).fill('shop.localhost');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    await page.getByRole('alert').filter({ hasText: /Reactor's own domain/ }).waitFor();
+    await page.getByRole('button', { name: 'Remove domain www.example.test' }).click();
+    await page.getByText('No custom domains yet.').waitFor();
+
     // A deploy hook: its URL shown once, and calling it builds the branch.
     await page.getByLabel('Hook name').fill('cms-publish');
     await page.getByRole('button', { name: 'Add hook' }).click();

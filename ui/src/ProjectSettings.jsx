@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { updateProject } from './api.js';
 import Field, { FormFooter } from './Field.jsx';
+import CustomDomains from './CustomDomains.jsx';
 import DeployHooks from './DeployHooks.jsx';
 import GitWebhooks from './GitWebhooks.jsx';
 import Notifications from './Notifications.jsx';
@@ -161,6 +162,7 @@ export default function ProjectSettings({ name }) {
         <FormFooter message={result} busy={saving} label="Save" busyLabel="Saving…" />
       </form>
       <ProjectEnv project={project} onChanged={reload} />
+      <CustomDomains project={project} />
       <GitWebhooks project={project} />
       <DeployHooks project={project} />
       <Notifications project={project} />

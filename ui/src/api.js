@@ -171,6 +171,20 @@ export function deleteDeployHook(name, hook) {
   return call('DELETE', `${projectPath(name)}/deploy-hooks/${encodeURIComponent(hook)}`);
 }
 
+// {domain, state: 'pending_dns'|'active', error, dns: {cname, addresses?}, checkedAt, createdAt}
+export function addCustomDomain(name, domain) {
+  return call('POST', `${projectPath(name)}/domains`, { domain });
+}
+
+export async function listCustomDomains(name) {
+  const json = await call('GET', `${projectPath(name)}/domains`);
+  return json.domains ?? [];
+}
+
+export function removeCustomDomain(name, domain) {
+  return call('DELETE', `${projectPath(name)}/domains/${encodeURIComponent(domain)}`);
+}
+
 // {paths: {github, gitlab, gitea}, secretSet, contentType}: never the secret itself.
 export function getWebhook(name) {
   return call('GET', `${projectPath(name)}/webhook`);
