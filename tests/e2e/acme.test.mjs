@@ -11,7 +11,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { POSTGRES_URL, startServer, tempDir, until } from './harness.mjs';
+import { POSTGRES_URL, makeRepo, siteApp, startServer, tempDir, until } from './harness.mjs';
 
 const BIN = process.env.REACTOR_BIN ?? new URL('../../build/reactor', import.meta.url).pathname;
 const dir = tempDir('reactor-acme-');
@@ -47,18 +47,19 @@ function makePebbleCertificate() {
 }
 
 // The API over HTTPS (plain HTTP redirects there), on the --tls-cert fallback for
-// localhost: {status, body}.
-function callHttpsApi(server, token, urlPath) {
+// localhost: {status, body}; `body` is sent as JSON.
+function callHttpsApi(server, token, urlPath, { method = 'GET', body } = {}) {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: server.httpsPort, path: urlPath, servername: 'localhost',
-      ca: readFileSync(path('ca.pem')), headers: { host: `localhost:${server.httpsPort}`, authorization: `Bearer ${token}` } },
+    const req = https.request({ host: '127.0.0.1', port: server.httpsPort, path: urlPath, method, servername: 'localhost',
+      ca: readFileSync(path('ca.pem')), headers: { host: `localhost:${server.httpsPort}`, authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}) } },
     (res) => {
-      let body = '';
-      res.on('data', (chunk) => { body += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      let text = '';
+      res.on('data', (chunk) => { text += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body ? JSON.stringify(body) : undefined);
   });
 }
 
@@ -232,14 +233,34 @@ describe('ACME', () => {
     assert.equal(orders.length, 1, failing.output());
   });
 
+  let single;
+
   test('HTTP-01 issues a certificate for a single name, answered by the plain listener', async () => {
-    const single = await startAcmeServer('single.test', [], { listen: `127.0.0.1:${http01Port}` });
+    // Custom domains are checked with challtestsrv, which answers 127.0.0.1 for any name.
+    single = await startAcmeServer('single.test', ['--dns-resolver', `127.0.0.1:${dnsPort}`, '--public-ip', '127.0.0.1'],
+      { listen: `127.0.0.1:${http01Port}` });
     const certificate = await activeCertificate(single, 'single.test');
     assert.deepEqual(certificate.names, ['single.test']);
     await until('the certificate served', async () => {
       const served = await servedCertificate(single.httpsPort, 'single.test');
       return /Pebble/.test(served.issuer?.CN ?? '');
     }, 15000);
+  });
+
+  test('an active custom domain gets a certificate of its own, over HTTP-01', async () => {
+    const call = (urlPath, body) => callHttpsApi(single, TOKEN, urlPath, { method: 'POST', body });
+    const project = await call('/projects', { name: 'shop', repoUrl: makeRepo(siteApp({ 'index.html': 'shop' })), productionBranch: 'main' });
+    assert.equal(project.status, 201, project.body);
+    const added = await call('/projects/shop/domains', { domain: 'www.custom.test' });
+    assert.equal(added.status, 202, added.body);
+    const certificate = await activeCertificate(single, 'www.custom.test');
+    assert.deepEqual(certificate.names, ['www.custom.test']);
+    await until('the certificate served', async () => {
+      const served = await servedCertificate(single.httpsPort, 'www.custom.test');
+      return /Pebble/.test(served.issuer?.CN ?? '') && /DNS:www\.custom\.test/.test(served.subjectaltname);
+    }, 15000);
+    // Nothing is ordered for a name no project has.
+    assert.equal((await certificates(single)).filter((each) => each.names[0] === 'other.custom.test').length, 0);
   });
 
   test('a certificate is renewed two thirds through its lifetime', async () => {

@@ -132,6 +132,16 @@ wanted_names(const Settings& settings)
   return { settings.domain, "*." + settings.domain };
 }
 
+std::vector<std::vector<std::string>>
+wanted_certificates(const Settings& settings, const std::vector<core::CustomDomain>& custom_domains)
+{
+  std::vector<std::vector<std::string>> wanted{ wanted_names(settings) };
+  for (const auto& domain : custom_domains) {
+    wanted.push_back({ domain.domain });
+  }
+  return wanted;
+}
+
 Manager::Manager(store::MetadataStore& store,
                  tls::CertificateStore& certificates,
                  util::SecretKey secrets_key,
@@ -203,20 +213,30 @@ Manager::serve_stored(const std::vector<store::ManagedCertificate>& stored)
 void
 Manager::order_when_due(const std::vector<store::ManagedCertificate>& stored)
 {
-  const auto names = wanted_names(m_settings);
-  const auto* existing = find(stored, names.front());
-  if (existing != nullptr && existing->next_attempt_ms > now_ms()) {
+  auto custom_domains = m_store.custom_domains_in(core::DomainState::active);
+  if (!custom_domains) {
+    util::log::warn("acme.domains_unread", { { "error", custom_domains.error().message } });
+    custom_domains.emplace(); // the base domain's certificate still renews
+  }
+  const auto wanted = wanted_certificates(m_settings, *custom_domains);
+  const auto due = [](const store::ManagedCertificate* existing) {
+    return existing == nullptr || existing->next_attempt_ms <= now_ms();
+  };
+  if (std::ranges::none_of(wanted,
+                           [&](const auto& names) { return due(find(stored, names.front())); })) {
     return;
   }
   auto taken = m_store.take_lease(k_lease, m_settings.node, k_lease_time);
   if (!taken || !*taken) {
     return;
   }
-  // Another node may have finished the order between the read and the lease.
-  auto current = m_store.certificates();
-  if (current) {
-    existing = find(*current, names.front());
-    if (existing == nullptr || existing->next_attempt_ms <= now_ms()) {
+  for (const auto& names : wanted) {
+    // Another node may have finished the order between the read and the lease.
+    auto current = m_store.certificates();
+    if (!current || m_thread.get_stop_token().stop_requested()) {
+      break;
+    }
+    if (const auto* existing = find(*current, names.front()); due(existing)) {
       order(existing != nullptr ? *existing : store::ManagedCertificate{ .names = names });
     }
   }
@@ -251,7 +271,10 @@ Manager::order(store::ManagedCertificate certificate)
     if (auto used = use_account(m_store, m_secrets_key, m_settings, *account, client); !used) {
       return std::unexpected(std::move(used.error()));
     }
-    const auto solver = m_settings.dns01_hook.empty()
+    // The hook sets records of Reactor's own domain only: a custom domain proves itself
+    // over HTTP-01, its DNS pointing here already.
+    const bool own_domain = name == m_settings.domain;
+    const auto solver = m_settings.dns01_hook.empty() || !own_domain
                           ? make_http01_store_solver(m_store)
                           : make_dns01_hook_solver(m_settings.dns01_hook);
     return issue_certificate(client, certificate.names, *solver, keep_going);

@@ -32,6 +32,12 @@ struct Settings
 // DNS-01 hook, else the base domain alone.
 std::vector<std::string> wanted_names(const Settings& settings);
 
+// Every certificate Reactor orders, each as its names: wanted_names', then one per active
+// custom domain (never one for a name that is not: `custom_domains` are the active ones).
+std::vector<std::vector<std::string>> wanted_certificates(
+  const Settings& settings,
+  const std::vector<core::CustomDomain>& custom_domains);
+
 class Manager
 {
 public:
@@ -50,7 +56,7 @@ public:
 private:
   // Hands certificates that are new or changed in the store to the TLS listener.
   void serve_stored(const std::vector<store::ManagedCertificate>& stored);
-  // Orders the wanted certificate when it is due and this node gets the lease.
+  // Orders the wanted certificates that are due, while this node holds the lease.
   void order_when_due(const std::vector<store::ManagedCertificate>& stored);
   void order(store::ManagedCertificate certificate);
   void poll();

@@ -1,0 +1,22 @@
+#include "reactor/acme/manager.hpp"
+
+#include <gtest/gtest.h>
+
+namespace reactor::acme {
+namespace {
+
+using Names = std::vector<std::vector<std::string>>;
+
+TEST(WantedCertificates, TheDomainItsWildcardWithAHookThenEachActiveCustomDomain)
+{
+  Settings settings{ .dns01_hook = { "/usr/local/bin/dns-hook" }, .domain = "example.com" };
+  const std::vector<core::CustomDomain> active{ { .domain = "www.shop.test", .project = "shop" },
+                                                { .domain = "blog.test", .project = "blog" } };
+  EXPECT_EQ(wanted_certificates(settings, active),
+            (Names{ { "example.com", "*.example.com" }, { "www.shop.test" }, { "blog.test" } }));
+  settings.dns01_hook.clear();
+  EXPECT_EQ(wanted_certificates(settings, {}), (Names{ { "example.com" } }));
+}
+
+} // namespace
+} // namespace reactor::acme
