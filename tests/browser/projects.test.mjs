@@ -204,11 +204,14 @@ describe('projects in the web UI', () => {
       headers: {
         'content-type': 'application/json',
         'x-github-event': 'ping',
+        'x-github-delivery': 'browser-ping-1',
         'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
       },
       body,
     });
     assert.equal(ping.status, 200, ping.body);
+    await page.reload();
+    await page.getByRole('table', { name: 'Latest webhook deliveries' }).getByText('200 pong').waitFor();
 
     await page.getByLabel('URL', { exact: true }).fill(`http://127.0.0.1:${receiver.address().port}/in`);
     // The build command set above fails the build: its error is what gets announced.

@@ -367,3 +367,34 @@ test('tags and pull requests from forks build only when the project asks, forks 
   assert.equal(deleted.json.result, 'alias dropped', deleted.body);
 });
 
+
+test('the project lists its latest deliveries and how each was answered', async () => {
+  const sha = commit('listed', 'listed');
+  const id = randomUUID();
+  const queued = await deliver('push', push('listed', sha), { id });
+  assert.equal(queued.status, 202, queued.body);
+  await waitFor(server.port, queued.json.id);
+  const againId = randomUUID();
+  const again = await deliver('push', push('listed', sha), { id: againId });
+  assert.equal(again.json.result, 'duplicate', again.body);
+  const pingId = randomUUID();
+  const pinged = await deliver('ping', { zen: 'Speak like a human.' }, { provider: 'gitea', id: pingId });
+  assert.equal(pinged.status, 200, pinged.body);
+  // Refused deliveries are not written down: anyone can send them.
+  assert.equal((await deliver('push', push('listed', sha), { key: 'wrong' })).status, 401);
+
+  const shown = await api('GET', '/projects/shop/webhook');
+  const byId = (wanted) => shown.json.deliveries.find((each) => each.id === wanted);
+  const [latest, duplicate, first] = [byId(pingId), byId(againId), byId(id)];
+  assert.deepEqual({ ...latest, receivedAt: undefined },
+    { provider: 'gitea', id: pingId, event: 'ping', status: 200, result: 'pong', deploymentId: null, receivedAt: undefined });
+  assert.ok(Date.parse(latest.receivedAt) >= Date.parse(first.receivedAt), 'newest first');
+  assert.equal(duplicate.status, 200);
+  assert.match(duplicate.result, /^duplicate: this commit is built already/);
+  assert.equal(duplicate.deploymentId, queued.json.id);
+  assert.deepEqual([first.id, first.event, first.status, first.result, first.deploymentId], [id, 'push', 202, 'queued', queued.json.id]);
+  assert.ok(shown.json.deliveries.length <= 20);
+  const printed = cli('hooks', 'show', 'shop');
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.match(printed.stdout, new RegExp(`Latest deliveries:[\\s\\S]*github +push +202 queued +${queued.json.id}`));
+});

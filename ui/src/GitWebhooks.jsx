@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { getWebhook, rotateWebhookSecret } from './api.js';
 import { FormFooter } from './Field.jsx';
 import { useEditableList } from './hooks.js';
+import { Link, deploymentPath } from './router.jsx';
 import ShownOnce from './ShownOnce.jsx';
 
 const PROVIDERS = [
@@ -52,6 +53,30 @@ export default function GitWebhooks({ project }) {
             ? 'A secret is set (shown once, when the project was made). Make a new one here to see it; it replaces the old one at once.'
             : 'No secret yet: every delivery is refused until you make one.'}
         </p>
+      )}
+      {webhook?.deliveries?.length > 0 && (
+        <table className="deliveries" aria-label="Latest webhook deliveries">
+          <thead>
+            <tr>
+              <th>From</th>
+              <th>Event</th>
+              <th>Answer</th>
+              <th>Build</th>
+            </tr>
+          </thead>
+          <tbody>
+            {webhook.deliveries.map((delivery) => (
+              <tr key={`${delivery.provider}:${delivery.id}`}>
+                <td>{delivery.provider}</td>
+                <td>{delivery.event}</td>
+                <td>
+                  {delivery.status} {delivery.result}
+                </td>
+                <td>{delivery.deploymentId ? <Link to={deploymentPath(delivery.deploymentId)}>{delivery.deploymentId}</Link> : '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       {secret && <ShownOnce label="The webhook secret" value={secret} />}
       <form onSubmit={rotate} aria-label="New webhook secret">

@@ -4,7 +4,9 @@
 #include "reactor/util/log.hpp"
 #include "reactor/util/password.hpp"
 #include "reactor/util/secret_box.hpp"
+#include "reactor/util/text.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -219,6 +221,60 @@ drop_event_alias(const core::Project& project, const core::GitEvent& event, ApiC
   return answer(200, *dropped ? "alias dropped" : "no alias", label);
 }
 
+net::Response
+act_on(const core::Project& project,
+       const core::GitEvent& event,
+       const net::Request& request,
+       ApiContext& context)
+{
+  switch (event.action) {
+    case core::GitAction::ping:
+      return answer(200, "pong");
+    case core::GitAction::ignore:
+      return answer(200, "ignored", event.reason);
+    case core::GitAction::drop_alias:
+      return drop_event_alias(project, event, context);
+    case core::GitAction::build:
+      return build_event(project, event, request, context);
+  }
+  return answer(200, "ignored");
+}
+
+// What the project's list of deliveries shows of an answer: its status, its result (and
+// why), and the build it queued or found.
+store::WebhookDelivery
+answered_delivery(const net::Response& response)
+{
+  store::WebhookDelivery answered{ .status = static_cast<int>(response.status) };
+  boost::system::error_code error;
+  const auto json = boost::json::parse(response.body, error);
+  if (error || !json.is_object()) {
+    return answered;
+  }
+  const auto& object = json.get_object();
+  const auto text = [](const boost::json::object& from, std::string_view key) {
+    const auto* value = from.if_contains(key);
+    return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
+  };
+  if (response.status == 202) {
+    answered.result = "queued";
+    answered.deployment_id = text(object, "id");
+    return answered;
+  }
+  answered.result = text(object, "result");
+  if (const auto reason = text(object, "reason"); !reason.empty()) {
+    answered.result += ": " + reason;
+  }
+  if (answered.result.empty()) {
+    answered.result = text(object, "error");
+  }
+  if (const auto* deployment = object.if_contains("deployment");
+      deployment != nullptr && deployment->is_object()) {
+    answered.deployment_id = text(deployment->get_object(), "id");
+  }
+  return answered;
+}
+
 } // namespace
 
 util::Result<std::string>
@@ -257,11 +313,30 @@ get_webhook(std::string_view project, ApiContext& context)
   if (!sealed) {
     return store_failure(sealed.error());
   }
+  constexpr int k_shown_deliveries = 20;
+  auto deliveries = context.store.webhook_deliveries(project, k_shown_deliveries);
+  if (!deliveries) {
+    return store_failure(deliveries.error());
+  }
+  boost::json::array recent;
+  for (const auto& delivery : *deliveries) {
+    recent.push_back(boost::json::object{
+      { "provider", delivery.provider },
+      { "id", delivery.delivery_id },
+      { "event", delivery.event },
+      { "status", delivery.status },
+      { "result", delivery.result },
+      { "deploymentId",
+        delivery.deployment_id.empty() ? boost::json::value(nullptr)
+                                       : boost::json::value(delivery.deployment_id) },
+      { "receivedAt", util::iso8601(delivery.received_at_ms) } });
+  }
   return net::json_response(
     200,
     boost::json::serialize(boost::json::object{ { "paths", webhook_paths(project) },
                                                 { "secretSet", sealed->has_value() },
-                                                { "contentType", "application/json" } }));
+                                                { "contentType", "application/json" },
+                                                { "deliveries", std::move(recent) } }));
 }
 
 net::Response
@@ -334,7 +409,8 @@ receive_webhook(std::string_view provider_name,
   if (!event) {
     return net::json_error(400, event.error().message);
   }
-  if (const auto id = delivery_id(*provider, request); !id.empty()) {
+  const auto id = delivery_id(*provider, request);
+  if (!id.empty()) {
     auto first = context.store.remember_delivery(project_name, provider_name, id);
     if (!first) {
       return store_failure(first.error());
@@ -350,17 +426,18 @@ receive_webhook(std::string_view provider_name,
                     { "branch", event->branch },
                     { "commit", event->commit },
                     { "pull_request", event->pull_request } });
-  switch (event->action) {
-    case core::GitAction::ping:
-      return answer(200, "pong");
-    case core::GitAction::ignore:
-      return answer(200, "ignored", event->reason);
-    case core::GitAction::drop_alias:
-      return drop_event_alias(*project, *event, context);
-    case core::GitAction::build:
-      return build_event(*project, *event, request, context);
+  auto response = act_on(*project, *event, request, context);
+  if (!id.empty()) {
+    auto answered = answered_delivery(response);
+    answered.provider = provider_name;
+    answered.delivery_id = id;
+    answered.event = delivery.event;
+    if (auto recorded = context.store.record_delivery_answer(project_name, answered); !recorded) {
+      util::log::warn("webhook.answer_unrecorded",
+                      { { "project", project_name }, { "error", recorded.error().message } });
+    }
   }
-  return answer(200, "ignored");
+  return response;
 }
 
 } // namespace reactor::api

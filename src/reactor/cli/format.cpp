@@ -203,6 +203,22 @@ deploy_hooks_table(const boost::json::array& hooks)
 }
 
 std::string
+webhook_deliveries_table(const boost::json::array& deliveries)
+{
+  return object_table({ "RECEIVED", "FROM", "EVENT", "ANSWER", "BUILD" },
+                      deliveries,
+                      [](const boost::json::object& delivery) {
+                        return std::vector<std::string>{
+                          short_time(text_of(delivery, "receivedAt")),
+                          text_of(delivery, "provider"),
+                          text_of(delivery, "event"),
+                          text_of(delivery, "status") + " " + text_of(delivery, "result"),
+                          or_dash(text_of(delivery, "deploymentId"))
+                        };
+                      });
+}
+
+std::string
 domains_table(const boost::json::array& domains)
 {
   return object_table(

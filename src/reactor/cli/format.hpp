@@ -48,6 +48,9 @@ std::string env_table(const boost::json::array& variables);
 
 // `reactor deploy-hook ls`: a header, then a row per hook: name, branch, when it was made.
 std::string deploy_hooks_table(const boost::json::array& hooks);
+// RECEIVED, FROM, EVENT, ANSWER (status and result), BUILD: a project's Git webhook
+// deliveries.
+std::string webhook_deliveries_table(const boost::json::array& deliveries);
 // DOMAIN, STATE, and what to fix while it waits for its DNS.
 std::string domains_table(const boost::json::array& domains);
 // The DNS records a custom domain needs, one "  CNAME  <target>" line (and one for the

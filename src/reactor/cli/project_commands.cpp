@@ -419,6 +419,10 @@ show_webhook(const ClientOptions& client, std::string_view project)
                  "rotate "
               << project << "`.\n";
   }
+  if (const auto* deliveries = webhook->if_contains("deliveries");
+      deliveries != nullptr && deliveries->is_array() && !deliveries->get_array().empty()) {
+    std::cout << "\nLatest deliveries:\n" << webhook_deliveries_table(deliveries->get_array());
+  }
   return k_exit_ok;
 }
 

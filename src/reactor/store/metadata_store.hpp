@@ -80,6 +80,18 @@ struct DeploymentStatus
   core::Status status = core::Status::pending;
 };
 
+// A Git webhook delivery a project received, and how it was answered.
+struct WebhookDelivery
+{
+  std::string provider; // "github", "gitlab", "gitea"
+  std::string delivery_id;
+  std::string event;         // as the provider names it: "push", "Merge Request Hook", …
+  int status = 0;            // the HTTP status answered; 0 while it is handled
+  std::string result;        // "pong", "duplicate", "ignored: <why>", "queued", an error, …
+  std::string deployment_id; // the build it queued or matched; "" for none
+  std::int64_t received_at_ms = 0;
+};
+
 // A hostname label of a project and the deployment it serves.
 struct Alias
 {
@@ -400,6 +412,12 @@ public:
   virtual Result<bool> remember_delivery(std::string_view project,
                                          std::string_view provider,
                                          std::string_view delivery_id) = 0;
+  // Records how a remembered delivery was answered (its event, status, result, build).
+  virtual Result<void> record_delivery_answer(std::string_view project,
+                                              const WebhookDelivery& answered) = 0;
+  // The project's latest remembered deliveries, newest first, at most `limit`.
+  virtual Result<std::vector<WebhookDelivery>> webhook_deliveries(std::string_view project,
+                                                                  int limit) = 0;
   // Drops one of the project's aliases (a deleted branch's, a closed pull request's), with
   // its ALIAS event; false when it had none of that label.
   virtual Result<bool> drop_alias(std::string_view project, std::string_view label) = 0;

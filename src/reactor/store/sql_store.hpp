@@ -191,6 +191,11 @@ struct Statements
   std::string_view insert_delivery;
   // (before_ms): forgets deliveries received before
   std::string_view forget_deliveries;
+  // (project, provider, delivery_id, event, status, result, deployment_id)
+  std::string_view answer_delivery;
+  // (project, limit) → provider, delivery_id, event, status, result, deployment_id,
+  // received_at_ms, newest first
+  std::string_view project_deliveries;
   // (project)
   std::string_view delete_project_deliveries;
   // (project, label)

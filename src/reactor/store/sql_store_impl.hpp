@@ -99,6 +99,10 @@ public:
   // Webhooks (sql_webhooks.cpp)
   Result<bool> set_webhook_secret(std::string_view project, std::string_view sealed) override;
   Result<std::optional<std::string>> webhook_secret(std::string_view project) override;
+  Result<void> record_delivery_answer(std::string_view project,
+                                      const WebhookDelivery& answered) override;
+  Result<std::vector<WebhookDelivery>> webhook_deliveries(std::string_view project,
+                                                          int limit) override;
   Result<bool> remember_delivery(std::string_view project,
                                  std::string_view provider,
                                  std::string_view delivery_id) override;

@@ -49,6 +49,46 @@ SqlStore::webhook_secret(std::string_view project)
   });
 }
 
+Result<void>
+SqlStore::record_delivery_answer(std::string_view project, const WebhookDelivery& answered)
+{
+  return run("record the answer to a webhook delivery of project",
+             project,
+             [&](Executor& executor) -> Result<void> {
+               auto updated = executor.execute(m_sql.answer_delivery,
+                                               sql_values(project,
+                                                          answered.provider,
+                                                          answered.delivery_id,
+                                                          answered.event,
+                                                          std::int64_t{ answered.status },
+                                                          answered.result,
+                                                          answered.deployment_id));
+               if (!updated) {
+                 return std::unexpected(updated.error());
+               }
+               return {};
+             });
+}
+
+Result<std::vector<WebhookDelivery>>
+SqlStore::webhook_deliveries(std::string_view project, int limit)
+{
+  return run("read the webhook deliveries of project", project, [&](Executor& executor) {
+    return all_rows(executor,
+                    m_sql.project_deliveries,
+                    sql_values(project, std::int64_t{ limit }),
+                    [](const Row& row) -> Result<WebhookDelivery> {
+                      return WebhookDelivery{ .provider = row.text(0),
+                                              .delivery_id = row.text(1),
+                                              .event = row.text(2),
+                                              .status = static_cast<int>(row.int64(3)),
+                                              .result = row.text(4),
+                                              .deployment_id = row.text(5),
+                                              .received_at_ms = row.int64(6) };
+                    });
+  });
+}
+
 Result<bool>
 SqlStore::remember_delivery(std::string_view project,
                             std::string_view provider,

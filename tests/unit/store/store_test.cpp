@@ -1080,6 +1080,24 @@ TEST_P(MetadataStoreTest, WebhookSecretsAndDeliveriesAreKeptPerProject)
   advance(std::chrono::days(7) + 1ms);
   EXPECT_TRUE(store().remember_delivery("shop", "github", "d1").value())
     << "forgotten after 7 days";
+  advance(1ms);
+  ASSERT_TRUE(store().remember_delivery("shop", "github", "d2"));
+  ASSERT_TRUE(store().record_delivery_answer("shop",
+                                             { .provider = "github",
+                                               .delivery_id = "d2",
+                                               .event = "push",
+                                               .status = 202,
+                                               .result = "queued",
+                                               .deployment_id = "abc" }));
+  const auto deliveries = store().webhook_deliveries("shop", 10).value();
+  ASSERT_EQ(deliveries.size(), 2u);
+  EXPECT_EQ(deliveries[0].delivery_id, "d2") << "newest first";
+  EXPECT_EQ(deliveries[0].event, "push");
+  EXPECT_EQ(deliveries[0].status, 202);
+  EXPECT_EQ(deliveries[0].result, "queued");
+  EXPECT_EQ(deliveries[0].deployment_id, "abc");
+  EXPECT_EQ(deliveries[1].status, 0) << "not answered yet";
+  EXPECT_EQ(store().webhook_deliveries("shop", 1).value().size(), 1u);
 
   ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
   ASSERT_TRUE(store().create_project(core::Project{ .name = "shop", .repo_url = "x" }));

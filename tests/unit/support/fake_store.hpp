@@ -210,6 +210,14 @@ public:
   {
     return std::nullopt;
   }
+  Result<void> record_delivery_answer(std::string_view, const store::WebhookDelivery&) override
+  {
+    return {};
+  }
+  Result<std::vector<store::WebhookDelivery>> webhook_deliveries(std::string_view, int) override
+  {
+    return {};
+  }
   Result<bool> remember_delivery(std::string_view, std::string_view, std::string_view) override
   {
     return true;

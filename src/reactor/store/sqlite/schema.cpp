@@ -295,7 +295,8 @@ CREATE TABLE leases (
 );
 )sql",
   // Which Git events a project builds beyond branches and its own pull requests; what a
-  // deployment was built from, so the same inputs are built once; projects' own domains.
+  // deployment was built from, so the same inputs are built once; projects' own domains;
+  // how each Git webhook delivery was answered.
   R"sql(
 ALTER TABLE projects ADD COLUMN deploy_tags INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE projects ADD COLUMN build_fork_pull_requests INTEGER NOT NULL DEFAULT 0;
@@ -312,6 +313,11 @@ CREATE TABLE custom_domains (
 );
 CREATE INDEX custom_domains_by_project ON custom_domains (project);
 CREATE INDEX custom_domains_by_state ON custom_domains (state, checked_at_ms);
+ALTER TABLE webhook_deliveries ADD COLUMN event TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN status INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhook_deliveries ADD COLUMN result TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN deployment_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX webhook_deliveries_by_project ON webhook_deliveries (project, received_at_ms);
 )sql",
 };
 

@@ -201,6 +201,12 @@ constexpr Statements k_statements{
     "INSERT INTO webhook_deliveries (project, provider, delivery_id, received_at_ms) "
     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
   .forget_deliveries = "DELETE FROM webhook_deliveries WHERE received_at_ms < ?1",
+  .answer_delivery = "UPDATE webhook_deliveries SET event = ?4, status = ?5, result = ?6, "
+                     "deployment_id = ?7 WHERE project = ?1 AND provider = ?2 AND "
+                     "delivery_id = ?3",
+  .project_deliveries = "SELECT provider, delivery_id, event, status, result, deployment_id, "
+                        "received_at_ms FROM webhook_deliveries WHERE project = ?1 ORDER BY "
+                        "received_at_ms DESC LIMIT ?2",
   .delete_project_deliveries = "DELETE FROM webhook_deliveries WHERE project = ?1",
   .delete_alias = "DELETE FROM aliases WHERE project = ?1 AND label = ?2",
   .insert_notification_endpoint = "INSERT INTO notification_endpoints (id, project, url, events, "
