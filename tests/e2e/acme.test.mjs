@@ -218,8 +218,11 @@ describe('ACME', () => {
     assert.equal(res.status, 401);
   });
 
+  let failing;
+
   test('a failed order is recorded as an error with a later attempt, and not retried at once', async () => {
-    const failing = await startAcmeServer('fail.test', ['--dns01-hook', writeHook('wrong.sh', challengeManagement, { wrong: true })]);
+    failing = await startAcmeServer('fail.test', ['--dns01-hook', writeHook('wrong.sh', challengeManagement, { wrong: true }),
+      '--dns-resolver', `127.0.0.1:${dnsPort}`, '--public-ip', '127.0.0.1']);
     let certificate;
     await until('the failed order recorded', async () => {
       certificate = (await certificates(failing)).find((each) => each.names[0] === 'fail.test');
@@ -231,6 +234,19 @@ describe('ACME', () => {
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const orders = failing.output().match(/acme\.ordering\W+name\W+fail\.test/g) ?? [];
     assert.equal(orders.length, 1, failing.output());
+  });
+
+  test('a custom domain whose certificate cannot be had yet shows as issuing, with why', async () => {
+    // Nothing listens where pebble checks HTTP-01 yet: the order fails.
+    const call = (urlPath, body) => callHttpsApi(failing, TOKEN, urlPath, { method: 'POST', body });
+    assert.equal((await call('/projects', { name: 'blog', repoUrl: makeRepo(siteApp({ 'index.html': 'blog' })), productionBranch: 'main' })).status, 201);
+    assert.equal((await call('/projects/blog/domains', { domain: 'www.unreachable.test' })).status, 202);
+    let listed;
+    await until('the domain to wait for its certificate', async () => {
+      listed = JSON.parse((await callHttpsApi(failing, TOKEN, '/projects/blog/domains')).body).domains[0];
+      return listed.state === 'issuing' && listed.error;
+    }, 60000);
+    assert.match(listed.error, /http-01/i);
   });
 
   let single;
@@ -255,6 +271,9 @@ describe('ACME', () => {
     assert.equal(added.status, 202, added.body);
     const certificate = await activeCertificate(single, 'www.custom.test');
     assert.deepEqual(certificate.names, ['www.custom.test']);
+    // The domain is "issuing" until its certificate is there, then "active".
+    const listed = JSON.parse((await callHttpsApi(single, TOKEN, '/projects/shop/domains')).body);
+    assert.equal(listed.domains[0].state, 'active', JSON.stringify(listed));
     await until('the certificate served', async () => {
       const served = await servedCertificate(single.httpsPort, 'www.custom.test');
       return /Pebble/.test(served.issuer?.CN ?? '') && /DNS:www\.custom\.test/.test(served.subjectaltname);

@@ -5,7 +5,7 @@ import { addCustomDomain, listCustomDomains, removeCustomDomain } from './api.js
 import Field, { FormFooter } from './Field.jsx';
 import { useEditableList } from './hooks.js';
 
-const STATES = { pending_dns: 'Waiting for DNS', active: 'Active' };
+const STATES = { pending_dns: 'Waiting for DNS', issuing: 'Getting its certificate', active: 'Active' };
 
 function Records({ dns }) {
   return (
@@ -45,7 +45,7 @@ export default function CustomDomains({ project }) {
             <li key={item.domain} className="project-item">
               <code>{item.domain}</code>
               <span className={item.state === 'active' ? 'badge badge-production' : 'badge'}>{STATES[item.state] ?? item.state}</span>
-              {item.state === 'active' ? <span className="muted">serves production</span> : <Records dns={item.dns} />}
+              {item.state === 'pending_dns' ? <Records dns={item.dns} /> : <span className="muted">serves production</span>}
               {item.error && <span className="muted">{item.error}</span>}
               <button
                 type="button"

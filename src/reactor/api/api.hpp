@@ -49,6 +49,8 @@ struct ApiContext
   // addresses A/AAAA records of a custom domain may name instead of a CNAME to it.
   std::string site_domain;
   std::vector<std::string> public_ips;
+  // ACME orders a certificate for each active custom domain: one is "issuing" until it has it.
+  bool orders_certificates = false;
 };
 
 // The refusal of a request the API must not answer: 421 for a Host it does not answer

@@ -6,6 +6,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 namespace reactor::api {
 
 namespace {
@@ -26,15 +28,29 @@ dns_records(std::string_view project, const ApiContext& context)
   return records;
 }
 
+// An active domain whose certificate ACME has not issued yet shows as "issuing", with the
+// last order's error; nullptr: its certificate is no concern (pending, or no ACME).
 boost::json::object
-domain_json(const core::CustomDomain& domain, const ApiContext& context)
+domain_json(const core::CustomDomain& domain,
+            const ApiContext& context,
+            const std::vector<store::ManagedCertificate>* certificates = nullptr)
 {
+  std::string state(core::to_string(domain.state));
+  std::string error = domain.last_error;
+  if (certificates != nullptr && domain.state == core::DomainState::active) {
+    const auto found = std::ranges::find_if(*certificates, [&](const auto& certificate) {
+      return !certificate.names.empty() && certificate.names.front() == domain.domain;
+    });
+    if (found == certificates->end() || found->chain_pem.empty()) {
+      state = "issuing";
+      error = found == certificates->end() ? std::string() : found->last_error;
+    }
+  }
   boost::json::object json{ { "domain", domain.domain },
-                            { "state", core::to_string(domain.state) },
+                            { "state", state },
                             { "dns", dns_records(domain.project, context) },
                             { "createdAt", util::iso8601(domain.created_at_ms) } };
-  json["error"] =
-    domain.last_error.empty() ? boost::json::value(nullptr) : boost::json::value(domain.last_error);
+  json["error"] = error.empty() ? boost::json::value(nullptr) : boost::json::value(error);
   json["checkedAt"] = domain.checked_at_ms == 0
                         ? boost::json::value(nullptr)
                         : boost::json::value(util::iso8601(domain.checked_at_ms));
@@ -93,9 +109,18 @@ list_custom_domains(std::string_view project, ApiContext& context)
   if (!domains) {
     return store_failure(domains.error());
   }
+  std::vector<store::ManagedCertificate> certificates;
+  if (context.orders_certificates) {
+    auto stored = context.store.certificates();
+    if (!stored) {
+      return store_failure(stored.error());
+    }
+    certificates = std::move(*stored);
+  }
   boost::json::array items;
   for (const auto& domain : *domains) {
-    items.emplace_back(domain_json(domain, context));
+    items.emplace_back(
+      domain_json(domain, context, context.orders_certificates ? &certificates : nullptr));
   }
   return net::json_response(
     200, boost::json::serialize(boost::json::object{ { "domains", std::move(items) } }));

@@ -80,8 +80,8 @@ net::Response promote(std::string_view name, const net::Request& request, ApiCon
 
 // Custom domains (domains.cpp): POST /projects/<name>/domains {"domain"} (202 pending_dns
 // with what the DNS needs; 409 when a project has it; 422 for no usable domain), GET of
-// the same (each with its state and what to fix), DELETE /projects/<name>/domains/<domain>
-// (204).
+// the same (each with its state: pending_dns, issuing (ACME's certificate still to come)
+// or active, and what to fix), DELETE /projects/<name>/domains/<domain> (204).
 net::Response add_custom_domain(std::string_view project,
                                 const net::Request& request,
                                 ApiContext& context);

@@ -424,7 +424,8 @@ make_api_context(const ServeOptions& options,
            .collector = &collector,
            .api_hosts = api::api_host_names(options.public_url, options.domain, options.api_hosts),
            .site_domain = options.domain,
-           .public_ips = options.public_ips };
+           .public_ips = options.public_ips,
+           .orders_certificates = !options.acme_email.empty() };
 }
 
 // Where sites are served: the public URL, or the domain on the port the server bound
