@@ -838,8 +838,9 @@ TEST_P(MetadataStoreTest, BuildsOfTheSameInputsAreFoundByCommitTheBuiltOneFirst)
   ASSERT_TRUE(store().finish_job(*built, finished).value());
   ASSERT_TRUE(store().update_status(change("building", Status::in_progress, Phase::cloning)));
 
-  std::vector<std::string> ids;
   const auto twins = store().same_input_deployments("shop", "same", commit).value();
+  std::vector<std::string> ids;
+  ids.reserve(twins.size());
   for (const auto& twin : twins) {
     ids.push_back(twin.id);
   }
