@@ -2,14 +2,12 @@
 
 #include "reactor/core/node_version.hpp"
 #include "reactor/util/semver.hpp"
-#include "reactor/util/sha256.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
-#include <map>
 
 namespace reactor::core {
 
@@ -257,23 +255,6 @@ parse_build_settings(std::string_view json)
     return util::fail("build settings are not a JSON object");
   }
   return parse_build_settings(value.get_object());
-}
-
-std::string
-inputs_digest(const Deployment& deployment)
-{
-  std::map<std::string_view, std::string_view> by_name; // the same set in the same order
-  for (const auto& variable : deployment.env) {
-    by_name.emplace(variable.name, variable.sealed);
-  }
-  boost::json::object variables;
-  for (const auto& [name, sealed] : by_name) {
-    variables[name] = sealed;
-  }
-  const boost::json::object inputs{ { "settings", build_settings_json(deployment.settings) },
-                                    { "variables", std::move(variables) },
-                                    { "fromFork", deployment.from_fork } };
-  return util::sha256_hex(boost::json::serialize(inputs));
 }
 
 } // namespace reactor::core

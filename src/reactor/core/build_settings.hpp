@@ -30,10 +30,4 @@ std::string to_json(const BuildSettings& settings);
 util::Result<BuildSettings> parse_build_settings(const boost::json::object& object);
 util::Result<BuildSettings> parse_build_settings(std::string_view json);
 
-// What a project's deployment is built from besides its commit, as one hex digest: its
-// settings, its variables (as sealed: the same ciphertext is the same value) and whether
-// it comes from a fork. Two deployments of one commit with the same digest make the same
-// site, so one reuses the other's output.
-std::string inputs_digest(const Deployment& deployment);
-
 } // namespace reactor::core

@@ -1,9 +1,15 @@
 #include "reactor/core/deployment.hpp"
 
+#include "reactor/core/build_settings.hpp"
 #include "reactor/util/random.hpp"
+#include "reactor/util/sha256.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <utility>
 
 namespace reactor::core {
@@ -94,6 +100,23 @@ std::optional<Phase>
 parse_phase(std::string_view text)
 {
   return value_of(k_phase_names, text);
+}
+
+std::string
+inputs_digest(const Deployment& deployment)
+{
+  std::map<std::string_view, std::string_view> by_name; // the same set in the same order
+  for (const auto& variable : deployment.env) {
+    by_name.emplace(variable.name, variable.sealed);
+  }
+  boost::json::object variables;
+  for (const auto& [name, sealed] : by_name) {
+    variables[name] = sealed;
+  }
+  const boost::json::object inputs{ { "settings", build_settings_json(deployment.settings) },
+                                    { "variables", std::move(variables) },
+                                    { "fromFork", deployment.from_fork } };
+  return util::sha256_hex(boost::json::serialize(inputs));
 }
 
 } // namespace reactor::core

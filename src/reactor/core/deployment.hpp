@@ -87,6 +87,12 @@ struct Deployment
   std::int64_t updated_at_ms = 0;
 };
 
+// What a project's deployment is built from besides its commit, as one hex digest: its
+// settings, its variables (as sealed: the same ciphertext is the same value) and whether
+// it comes from a fork. Two deployments of one commit with the same digest make the same
+// site, so one reuses the other's output.
+std::string inputs_digest(const Deployment& deployment);
+
 // A change of status, phase, error or commit, recorded together with its event.
 struct StatusChange
 {
