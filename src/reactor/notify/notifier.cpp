@@ -151,21 +151,30 @@ Notifier::fan_out()
 void
 Notifier::send_due()
 {
-  // Longer than one attempt can take (they run at once): a lease never ends while its
+  // Longer than the whole batch can take at one endpoint: a lease never ends while its
   // sender still waits.
   const auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(
-    m_options.timeout + std::chrono::seconds(30));
+    m_options.timeout * k_send_batch + std::chrono::seconds(30));
   auto leased = m_store.lease_notifications(lease, k_send_batch);
   if (!leased) {
     util::log::warn("notify.lease_failed", { { "error", leased.error().message } });
     return;
   }
-  // At once, each on a thread of its own: a receiver that answers slowly (up to the
-  // timeout) holds no other one back.
-  std::vector<std::jthread> senders;
-  senders.reserve(leased->size());
+  // Each endpoint's in the order they are due (a build's queued before its building), and
+  // the endpoints at once, each on a thread of its own: a receiver that answers slowly (up
+  // to the timeout) holds no other one back.
+  std::map<std::string, std::vector<store::NotificationSend>> by_endpoint;
   for (auto& due : *leased) {
-    senders.emplace_back([this, due = std::move(due)]() mutable { send(std::move(due)); });
+    by_endpoint[due.notification.endpoint_id].push_back(std::move(due));
+  }
+  std::vector<std::jthread> senders;
+  senders.reserve(by_endpoint.size());
+  for (auto& [endpoint, sends] : by_endpoint) {
+    senders.emplace_back([this, &sends] {
+      for (auto& due : sends) {
+        send(std::move(due));
+      }
+    });
   }
 }
 
