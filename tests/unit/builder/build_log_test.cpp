@@ -19,12 +19,13 @@ TEST(BuildLog, WritesLinesInOrderAndInBatches)
     for (int i = 0; i < 250; ++i) {
       log.add("line " + std::to_string(i));
     }
-    // Well under the 10 s timer, so only full batches can have been written; the
-    // generous wait keeps the test honest under ThreadSanitizer on a loaded machine.
-    for (int i = 0; i < 500 && store.logs().size() < 200; ++i) {
+    // Well under the 10 s timer, so only a full batch can have woken the writer. It takes
+    // whatever is pending when it runs (more than one batch when it is slow to wake, as
+    // under AddressSanitizer), so what is certain is one batch's worth, not two.
+    for (int i = 0; i < 500 && store.logs().size() < 100; ++i) {
       std::this_thread::sleep_for(10ms);
     }
-    EXPECT_GE(store.logs().size(), 200u);
+    EXPECT_GE(store.logs().size(), 100u);
   }
   const auto logs = store.logs();
   ASSERT_EQ(logs.size(), 250u);
