@@ -273,11 +273,11 @@ function literal(name, value) {
   return Buffer.concat([Buffer.from([0]), Buffer.from(hpackInteger(name.length, 7)), Buffer.from(name),
     Buffer.from(hpackInteger(value.length, 7)), Buffer.from(value)]);
 }
-const requestBlock = (target = '/') => Buffer.concat([literal(':method', 'GET'), literal(':scheme', 'https'),
-  literal(':path', target), literal(':authority', `localhost:${port}`)]);
+const requestBlock = (target = '/', authority = `localhost:${port}`, method = 'GET') => Buffer.concat([
+  literal(':method', method), literal(':scheme', 'https'), literal(':path', target), literal(':authority', authority)]);
 
 // A raw h2 connection: what the server sent, as frames, and whether it closed.
-async function rawConnection() {
+async function rawConnection(onFrame = () => {}) {
   const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, ALPNProtocols: ['h2'] });
   await new Promise((resolve, reject) => socket.on('secureConnect', resolve).on('error', reject));
   assert.equal(socket.alpnProtocol, 'h2');
@@ -289,6 +289,7 @@ async function rawConnection() {
       if (state.buffer.length < 9 + length) break;
       state.frames.push({ type: state.buffer[3], flags: state.buffer[4], stream: state.buffer.readUInt32BE(5) & 0x7fffffff,
         payload: state.buffer.subarray(9, 9 + length) });
+      onFrame(state.frames.at(-1), state);
       state.buffer = state.buffer.subarray(9 + length);
     }
   });
@@ -356,6 +357,109 @@ describe('abuse', () => {
     state.socket.write(Buffer.concat(frames));
     await until('the close', () => state.closed, 10000);
     assert.ok(goaway(state), 'a GOAWAY before the close');
+    await stillAnswers();
+  });
+});
+
+// Flow control (RFC 9113 §6.9), as h2spec checks it.
+const k_window_update = 8;
+const k_protocol_error = 1; const k_flow_control_error = 3;
+const u32 = (value) => { const bytes = Buffer.alloc(4); bytes.writeUInt32BE(value); return bytes; };
+const windowUpdate = (streamId, increment) => frame(k_window_update, 0, streamId, u32(increment));
+const setting = (id, value) => Buffer.concat([Buffer.from([id >> 8, id & 0xff]), u32(value)]);
+const k_initial_window_size = 4;
+const errorCode = (f) => f.payload.readUInt32BE(f.type === k_goaway ? 4 : 0);
+const bigRequest = (id) => frame(k_headers, k_end_headers | k_end_stream, id, requestBlock('/big.bin', siteHost()));
+
+async function expectGoaway(state, code) {
+  await until('GOAWAY', () => goaway(state), 10000);
+  assert.equal(errorCode(goaway(state)), code);
+  await until('the close', () => state.closed, 10000);
+}
+
+describe('flow control', () => {
+  test('a zero WINDOW_UPDATE on a stream resets it with PROTOCOL_ERROR', async () => {
+    const state = await rawConnection();
+    state.socket.write(Buffer.concat([k_preface, frame(k_settings, 0, 0), bigRequest(1), windowUpdate(1, 0)]));
+    await until('RST_STREAM', () => state.frames.some((f) => f.type === k_rst && f.stream === 1), 10000);
+    assert.equal(errorCode(state.frames.find((f) => f.type === k_rst)), k_protocol_error);
+    state.socket.destroy();
+    await stillAnswers();
+  });
+
+  test('a zero WINDOW_UPDATE on the connection is a PROTOCOL_ERROR GOAWAY', async () => {
+    const state = await rawConnection();
+    state.socket.write(Buffer.concat([k_preface, frame(k_settings, 0, 0), windowUpdate(0, 0)]));
+    await expectGoaway(state, k_protocol_error);
+    await stillAnswers();
+  });
+
+  test('a WINDOW_UPDATE past 2^31-1 is a FLOW_CONTROL_ERROR', async () => {
+    const connection = await rawConnection();
+    connection.socket.write(Buffer.concat([k_preface, frame(k_settings, 0, 0), windowUpdate(0, 0x7fffffff)]));
+    await expectGoaway(connection, k_flow_control_error);
+    const stream = await rawConnection();
+    stream.socket.write(Buffer.concat([k_preface, frame(k_settings, 0, 0), bigRequest(1), windowUpdate(1, 0x7fffffff)]));
+    await until('RST_STREAM', () => stream.frames.some((f) => f.type === k_rst && f.stream === 1), 10000);
+    assert.equal(errorCode(stream.frames.find((f) => f.type === k_rst)), k_flow_control_error);
+    stream.socket.destroy();
+    await stillAnswers();
+  });
+
+  test('DATA beyond the window the server gave is a FLOW_CONTROL_ERROR', async () => {
+    const state = await rawConnection();
+    state.socket.write(Buffer.concat([k_preface, frame(k_settings, 0, 0)]));
+    await until('the server SETTINGS', () => state.frames.some((f) => f.type === k_settings && !(f.flags & 1)), 5000);
+    const settings = state.frames.find((f) => f.type === k_settings && !(f.flags & 1)).payload;
+    let streamWindow = 65535;
+    for (let at = 0; at + 6 <= settings.length; at += 6) {
+      if (settings.readUInt16BE(at) === k_initial_window_size) streamWindow = settings.readUInt32BE(at + 2);
+    }
+    // Wait for the server's connection WINDOW_UPDATE, if it sends one, then overrun the smaller window.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const connectionWindow = 65535 + state.frames.filter((f) => f.type === k_window_update && f.stream === 0)
+      .reduce((sum, f) => sum + (f.payload.readUInt32BE(0) & 0x7fffffff), 0);
+    const limit = Math.min(streamWindow, connectionWindow);
+    const frames = [frame(k_headers, k_end_headers, 1, requestBlock('/deployments', `localhost:${port}`, 'POST'))];
+    for (let sent = 0; sent <= limit; sent += 16384) frames.push(frame(k_data, 0, 1, Buffer.alloc(16384, 0x61)));
+    state.socket.write(Buffer.concat(frames));
+    await until('GOAWAY or RST_STREAM', () => goaway(state) || state.frames.some((f) => f.type === k_rst), 10000);
+    const refusal = goaway(state) ?? state.frames.find((f) => f.type === k_rst);
+    assert.equal(errorCode(refusal), k_flow_control_error);
+    state.socket.destroy();
+    await stillAnswers();
+  });
+
+  test('SETTINGS_INITIAL_WINDOW_SIZE over 2^31-1 is a FLOW_CONTROL_ERROR GOAWAY', async () => {
+    const state = await rawConnection();
+    state.socket.write(Buffer.concat([k_preface, frame(k_settings, 0, 0, setting(k_initial_window_size, 0x80000000))]));
+    await expectGoaway(state, k_flow_control_error);
+    await stillAnswers();
+  });
+
+  test('a client with a 1-byte window still gets a large file intact, never past its window', async () => {
+    let window = 1;
+    let overrun = false;
+    const parts = [];
+    const state = await rawConnection((f, own) => {
+      if (f.type !== k_data || f.stream !== 1) return;
+      window -= f.payload.length;
+      if (window < 0) overrun = true;
+      parts.push(Buffer.from(f.payload));
+      if (f.flags & k_end_stream || f.payload.length === 0) return;
+      // Give back what arrived, a little at a time, so the window stays small.
+      const increment = Math.min(f.payload.length, 4096) + (parts.length === 1 ? 0 : 0);
+      window += increment;
+      own.socket.write(Buffer.concat([windowUpdate(1, increment), windowUpdate(0, f.payload.length)]));
+    });
+    state.socket.write(Buffer.concat([k_preface, frame(k_settings, 0, 0, setting(k_initial_window_size, 1)), bigRequest(1)]));
+    // The first DATA is 1 byte; after it the window grows by what each frame carried, up to 4 KiB.
+    await until('the whole file', () => state.frames.some((f) => f.type === k_data && f.stream === 1 && (f.flags & k_end_stream)), 120000);
+    assert.equal(overrun, false, 'the server sent past the window');
+    const body = Buffer.concat(parts);
+    assert.equal(body.length, k_big_size);
+    assert.equal(createHash('sha256').update(body).digest('hex'), createHash('sha256').update(bigFile(k_big_size)).digest('hex'));
+    state.socket.destroy();
     await stillAnswers();
   });
 });
