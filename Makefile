@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: deps build run test unit-test e2e-test browser-test fuzz fuzz-build format format-check lint clean \
+.PHONY: deps build run test unit-test e2e-test e2e-files e2e-release browser-test fuzz fuzz-build format format-check lint clean \
   asan-build tsan-build test-asan test-tsan
 
 deps:
@@ -18,21 +18,35 @@ build: deps
 run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
-# The quick checks first: clang-format 19, then clang-tidy (about 6 minutes on 2 cores).
-# Then the sanitizer suites, measured on 2 cores: test-asan about 18 minutes with its build,
-# test-tsan about 6; the whole of make test stays near 60 of CI's 90 minutes.
-test: build format-check lint unit-test fuzz e2e-test browser-test test-asan test-tsan
+# The quick checks first: clang-format 19, then clang-tidy (about 12 minutes on 2 cores).
+# Each end-to-end file runs once: under ASan and UBSan (test-asan), but for the runs only the
+# release build makes (e2e-release). Fuzz targets get 20 s each here, `make fuzz` 60.
+# CI gives make test 90 minutes.
+test: build format-check lint unit-test fuzz e2e-release browser-test test-asan test-tsan
+test: FUZZ_SECONDS = 20
 
 # The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
 # started on loopback for the run.
 unit-test:
 	scripts/with-postgres.sh scripts/with-s3.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# Every end-to-end file on the release build.
+e2e-test: e2e-files e2e-release
+
+E2E_NODE = node --experimental-websocket --test --test-concurrency=2
+# The two files that repeat whole deployments by the hundred (load: 500 builds; faults: 50
+# kill -9 rounds) reach no code the others do not, and would double a sanitized run.
+E2E_HEAVY = tests/e2e/load.test.mjs tests/e2e/faults.test.mjs
+E2E_FILES = $(filter-out $(E2E_HEAVY),$(wildcard tests/e2e/*.test.mjs))
 # The project files run again on PostgreSQL, each on a database of its own.
 E2E_ON_POSTGRES = projects project_events skew_protection env webhooks notifications acme
 
-e2e-test:
-	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --experimental-websocket --test --test-concurrency=2 tests/e2e/
+e2e-files:
+	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor $(E2E_NODE) $(E2E_FILES)
+
+# What runs on the release build only: the heavy files, the PostgreSQL reruns, scale-out.
+e2e-release:
+	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor $(E2E_NODE) $(E2E_HEAVY)
 	for file in $(E2E_ON_POSTGRES); do \
 	  REACTOR_E2E_POSTGRES=1 REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh \
 	    node --experimental-websocket --test tests/e2e/$$file.test.mjs || exit 1; \
@@ -59,14 +73,8 @@ fuzz: fuzz-build
 # report; reports are kept in <build dir>/reports-*/.
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
-# -O1 -g1 (line tables, enough for the reports' stacks) compile much faster than -O2 -g on
-# 2 cores, which keeps make test within CI's 90 minutes.
-SANITIZE_CMAKE = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREACTOR_WERROR=ON -DREACTOR_BUILD_BENCH=OFF \
-  '-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG'
-# Under ASan, every e2e file but the two that repeat whole deployments by the hundred
-# (load: 500 builds; faults: 50 kill -9 rounds): they reach no code the others do not, and
-# would double the sanitized run.
-ASAN_E2E = $(filter-out tests/e2e/load.test.mjs tests/e2e/faults.test.mjs,$(wildcard tests/e2e/*.test.mjs))
+# cmake/sanitizers.cmake builds them with -O1 -g1, which compile much faster than -O2 -g.
+SANITIZE_CMAKE = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREACTOR_WERROR=ON -DREACTOR_BUILD_BENCH=OFF
 
 asan-build: deps
 	@cmake -S . -B $(ASAN_DIR) $(SANITIZE_CMAKE) -DREACTOR_SANITIZE=address >/dev/null
@@ -80,7 +88,7 @@ test-asan: asan-build
 	scripts/with-sanitizers.sh $(ASAN_DIR)/reports-unit scripts/with-postgres.sh scripts/with-s3.sh \
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
 	REACTOR_BIN=$(abspath $(ASAN_DIR))/reactor scripts/with-sanitizers.sh $(ASAN_DIR)/reports-e2e \
-	  node --experimental-websocket --test --test-concurrency=2 $(ASAN_E2E)
+	  $(E2E_NODE) $(E2E_FILES)
 
 test-tsan: tsan-build
 	scripts/with-sanitizers.sh $(TSAN_DIR)/reports-unit scripts/with-postgres.sh scripts/with-s3.sh \

@@ -228,6 +228,8 @@ describe('projects in the web UI', () => {
     await waitFor(server.port, JSON.parse(queued.body).id);
     for (let tries = 0; ; tries++) {
       await page.reload();
+      // The endpoints and the deliveries come in one answer: once the list shows, so has the table.
+      await page.getByRole('list', { name: 'Notification endpoints' }).waitFor();
       const table = page.getByRole('table', { name: 'Latest deliveries' });
       if ((await table.count()) > 0 && /delivered/.test(await table.innerText())) break;
       assert.ok(tries < 40, `the delivery shows as delivered: ${(await request(server.port, { path: '/projects/shop/notifications' })).body}`);
