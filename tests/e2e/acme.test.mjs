@@ -140,10 +140,11 @@ let http01Port;
 const started = [];
 const processes = [];
 
-// A pebble CA asking challtestsrv's DNS, validating HTTP-01 on `httpPort`, issuing
-// certificates valid for `validitySeconds` (pebble's default: 5 years); its directory URL.
-async function startPebble({ httpPort, validitySeconds }) {
-  const [port, management, tlsPort] = [await freePort(), await freePort(), await freePort()];
+// A pebble CA asking challtestsrv's DNS, validating HTTP-01 on `httpPort` and TLS-ALPN-01
+// on `tlsPort`, issuing certificates valid for `validitySeconds` (pebble's default: 5
+// years); its directory URL.
+async function startPebble({ httpPort, tlsPort, validitySeconds }) {
+  const [port, management] = [await freePort(), await freePort()];
   const config = path(`pebble-${port}.json`);
   writeFileSync(config, JSON.stringify({
     pebble: {
@@ -152,7 +153,7 @@ async function startPebble({ httpPort, validitySeconds }) {
       certificate: path('pebble.pem'),
       privateKey: path('pebble.key'),
       httpPort,
-      tlsPort,
+      tlsPort: tlsPort ?? await freePort(),
       ocspResponderURL: '',
       externalAccountBindingRequired: false,
       ...(validitySeconds ? { certificateValidityPeriod: validitySeconds } : {}),
@@ -179,11 +180,11 @@ after(async () => {
 });
 
 // Reactor with ACME from pebble for `domain`; `args` adds a hook or listeners.
-async function startAcmeServer(domain, args = [], { directory = pebbleUrl, ...options } = {}) {
+async function startAcmeServer(domain, args = [], { directory = pebbleUrl, listenHttps = '127.0.0.1:0', ...options } = {}) {
   const server = await startServer({
     // Nodes sharing a store share the secrets key that seals the account and certificate
     // keys. The files' certificate serves what ACME does not cover: the API on localhost.
-    args: ['--listen-https', '127.0.0.1:0', '--domain', domain, '--api-token', TOKEN, '--secrets-key-file', path('secrets.key'),
+    args: ['--listen-https', listenHttps, '--domain', domain, '--api-token', TOKEN, '--secrets-key-file', path('secrets.key'),
       '--tls-cert', path('pebble.pem'), '--tls-key', path('pebble.key'),
       '--acme-email', 'ops@example.com', '--acme-directory', directory, '--acme-ca-file', path('ca.pem'), ...args],
     ...options,
@@ -282,6 +283,28 @@ describe('ACME', () => {
     assert.equal((await certificates(single)).filter((each) => each.names[0] === 'other.custom.test').length, 0);
   });
 
+  test('TLS-ALPN-01 issues a certificate, answered by the HTTPS listener', async () => {
+    // pebble checks HTTP-01 where nothing listens: only the acme-tls/1 handshake can pass.
+    const tlsPort = await freePort();
+    const directory = await startPebble({ httpPort: await freePort(), tlsPort });
+    const alpn = await startAcmeServer('alpn.test', ['--acme-challenge', 'tls-alpn-01'],
+      { directory, listenHttps: `127.0.0.1:${tlsPort}` });
+    const certificate = await activeCertificate(alpn, 'alpn.test');
+    assert.deepEqual(certificate.names, ['alpn.test']);
+    await until('the certificate served', async () => {
+      const served = await servedCertificate(alpn.httpsPort, 'alpn.test');
+      return /Pebble/.test(served.issuer?.CN ?? '');
+    }, 15000);
+    // Once validated, nothing is pending: an acme-tls/1 handshake is refused, and for a
+    // name with no challenge too, with the no_application_protocol alert.
+    for (const name of ['alpn.test', 'other.alpn.test']) {
+      const handshake = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${alpn.httpsPort}`,
+        '-servername', name, '-alpn', 'acme-tls/1'], { input: '', encoding: 'utf8', timeout: 10000 });
+      assert.notEqual(handshake.status, 0, handshake.stdout);
+      assert.match(handshake.stderr, /no application protocol/i, handshake.stderr);
+    }
+  });
+
   test('a certificate is renewed two thirds through its lifetime', async () => {
     const shortLived = await startPebble({ httpPort: await freePort(), validitySeconds: 30 });
     const renewing = await startAcmeServer('renew.test', ['--dns01-hook', writeHook('renew.sh', challengeManagement)],
@@ -325,6 +348,13 @@ describe('ACME flags', () => {
     const result = start(['--listen-https', '127.0.0.1:0', '--dns01-hook', '/bin/true']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /add --acme-email/);
+  });
+
+  test('an --acme-challenge other than http-01 or tls-alpn-01 is refused, naming both', () => {
+    const result = start(['--listen-https', '127.0.0.1:0', '--acme-email', 'ops@example.com',
+      '--acme-challenge', 'dns-01']);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /--acme-challenge.*http-01.*tls-alpn-01/s);
   });
 
   test('a --dns01-hook that is not executable', () => {

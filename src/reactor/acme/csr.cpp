@@ -1,5 +1,7 @@
 #include "reactor/acme/csr.hpp"
 
+#include "reactor/util/openssl_handles.hpp"
+
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -21,14 +23,6 @@ struct ExtensionsFree
   {
     sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
   }
-};
-struct CertificateFree
-{
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
-struct BioFree
-{
-  void operator()(BIO* bio) const { BIO_free(bio); }
 };
 
 // The longest common name X.509 allows (RFC 5280's ub-common-name).
@@ -88,10 +82,8 @@ make_csr(const EVP_PKEY& key, const std::vector<std::string>& names)
 util::Result<Validity>
 leaf_validity(const std::string& chain_pem)
 {
-  const std::unique_ptr<BIO, BioFree> bio(
-    BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())));
-  const std::unique_ptr<X509, CertificateFree> leaf(
-    PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  const auto bio = util::memory_reader(chain_pem);
+  const util::Certificate leaf(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!leaf) {
     return util::fail("the certificate chain does not start with a PEM certificate");
   }

@@ -1,6 +1,7 @@
 #include "reactor/acme/key.hpp"
 
 #include "reactor/util/base64.hpp"
+#include "reactor/util/openssl_handles.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -18,10 +19,6 @@ namespace {
 
 constexpr std::size_t k_coordinate_bytes = 32;
 
-struct BioFree
-{
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
 struct BignumFree
 {
   void operator()(BIGNUM* number) const { BN_free(number); }
@@ -85,7 +82,7 @@ generate_key()
 std::string
 key_pem(const EVP_PKEY& key)
 {
-  const std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  const util::Bio bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_PrivateKey(
     bio.get(), const_cast<EVP_PKEY*>(&key), nullptr, nullptr, 0, nullptr, nullptr);
   char* data = nullptr;
@@ -96,8 +93,7 @@ key_pem(const EVP_PKEY& key)
 util::Result<Key>
 read_key(std::string_view pem)
 {
-  const std::unique_ptr<BIO, BioFree> bio(
-    BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  const auto bio = util::memory_reader(pem);
   Key key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!key || !is_p256(*key)) {
     return util::fail("the stored ACME key is not a P-256 private key in PEM");

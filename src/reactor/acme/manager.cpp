@@ -272,11 +272,12 @@ Manager::order(store::ManagedCertificate certificate)
       return std::unexpected(std::move(used.error()));
     }
     // The hook sets records of Reactor's own domain only: a custom domain proves itself
-    // over HTTP-01, its DNS pointing here already.
+    // over HTTP-01 or TLS-ALPN-01, its DNS pointing here already.
     const bool own_domain = name == m_settings.domain;
-    const auto solver = m_settings.dns01_hook.empty() || !own_domain
-                          ? make_http01_store_solver(m_store)
-                          : make_dns01_hook_solver(m_settings.dns01_hook);
+    const auto solver =
+      !m_settings.dns01_hook.empty() && own_domain ? make_dns01_hook_solver(m_settings.dns01_hook)
+      : m_settings.challenge == ChallengeType::tls_alpn01 ? make_tls_alpn01_store_solver(m_store)
+                                                          : make_http01_store_solver(m_store);
     return issue_certificate(client, certificate.names, *solver, keep_going);
   }();
   if (issued) {

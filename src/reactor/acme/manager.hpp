@@ -17,12 +17,20 @@
 
 namespace reactor::acme {
 
+// How a name that is not proven by the DNS-01 hook is proven.
+enum class ChallengeType
+{
+  http01,    // an answer on the plain listener (port 80)
+  tls_alpn01 // a certificate on the HTTPS listener (port 443) for ALPN "acme-tls/1"
+};
+
 struct Settings
 {
   std::string directory_url;
   std::string email;
   std::filesystem::path ca_file;       // empty: the system's roots
-  std::vector<std::string> dns01_hook; // empty: HTTP-01 for the base domain only
+  std::vector<std::string> dns01_hook; // empty: `challenge` for the base domain only
+  ChallengeType challenge = ChallengeType::http01;
   std::string domain;
   std::string node; // this node's name as a lease holder
   std::chrono::milliseconds poll{ 2000 };

@@ -1,12 +1,15 @@
 #include "reactor/acme/solvers.hpp"
 
+#include "reactor/acme/challenge_certificate.hpp"
 #include "reactor/acme/key.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/process.hpp"
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <unistd.h>
 
 namespace reactor::acme {
@@ -14,6 +17,8 @@ namespace reactor::acme {
 namespace {
 
 constexpr std::chrono::minutes k_hook_timeout{ 2 };
+constexpr std::string_view k_http01 = "http-01";
+constexpr std::string_view k_tls_alpn01 = "tls-alpn-01";
 
 std::string
 challenge_fqdn(const Authorization& authorization)
@@ -89,34 +94,52 @@ private:
   std::vector<std::string> m_hook;
 };
 
-class Http01StoreSolver final : public Solver
+// Where a TLS-ALPN-01 key authorization is kept: a key no HTTP-01 token can be (':' is not
+// base64url), so the HTTP listener never answers it.
+std::string
+tls_alpn01_key(const std::string& name)
+{
+  return "tls-alpn-01:" + name;
+}
+
+// HTTP-01 and TLS-ALPN-01: the key authorization kept in the store, under the challenge's
+// token or the name, for every node to answer with.
+class StoreSolver final : public Solver
 {
 public:
-  explicit Http01StoreSolver(store::MetadataStore& store)
+  StoreSolver(store::MetadataStore& store, std::string_view type)
     : m_store(store)
+    , m_type(type)
   {
   }
 
-  std::string_view type() const override { return "http-01"; }
+  std::string_view type() const override { return m_type; }
 
-  util::Result<void> present(const Authorization& /*authorization*/,
+  util::Result<void> present(const Authorization& authorization,
                              const Challenge& challenge,
                              const std::string& key_authorization) override
   {
-    return m_store.put_acme_challenge(challenge.token, key_authorization);
+    return m_store.put_acme_challenge(key(authorization, challenge), key_authorization);
   }
 
-  void cleanup(const Authorization& /*authorization*/,
+  void cleanup(const Authorization& authorization,
                const Challenge& challenge,
                const std::string& /*key_authorization*/) override
   {
-    if (auto deleted = m_store.delete_acme_challenge(challenge.token); !deleted) {
-      util::log::error("acme.http01_cleanup_failed", { { "error", deleted.error().message } });
+    if (auto deleted = m_store.delete_acme_challenge(key(authorization, challenge)); !deleted) {
+      util::log::error("acme.challenge_cleanup_failed",
+                       { { "type", m_type }, { "error", deleted.error().message } });
     }
   }
 
 private:
+  std::string key(const Authorization& authorization, const Challenge& challenge) const
+  {
+    return m_type == k_http01 ? challenge.token : tls_alpn01_key(authorization.domain);
+  }
+
   store::MetadataStore& m_store;
+  std::string_view m_type;
 };
 
 } // namespace
@@ -140,7 +163,43 @@ make_dns01_hook_solver(std::vector<std::string> hook)
 std::unique_ptr<Solver>
 make_http01_store_solver(store::MetadataStore& store)
 {
-  return std::make_unique<Http01StoreSolver>(store);
+  return std::make_unique<StoreSolver>(store, k_http01);
+}
+
+bool
+is_http01_token(std::string_view token)
+{
+  return !token.empty() && std::ranges::all_of(token, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  });
+}
+
+std::unique_ptr<Solver>
+make_tls_alpn01_store_solver(store::MetadataStore& store)
+{
+  return std::make_unique<StoreSolver>(store, k_tls_alpn01);
+}
+
+std::optional<tls::PemCertificate>
+tls_alpn01_answer(store::MetadataStore& store, const std::string& name)
+{
+  auto key_authorization = store.acme_challenge(tls_alpn01_key(name));
+  if (!key_authorization) {
+    util::log::error("acme.tls_alpn01_lookup_failed",
+                     { { "name", name }, { "error", key_authorization.error().message } });
+    return std::nullopt;
+  }
+  const auto& stored = *key_authorization;
+  if (!stored) {
+    return std::nullopt;
+  }
+  auto certificate = make_alpn_challenge_certificate(name, *stored);
+  if (!certificate) {
+    util::log::error("acme.tls_alpn01_certificate_failed",
+                     { { "name", name }, { "error", certificate.error().message } });
+    return std::nullopt;
+  }
+  return std::move(*certificate);
 }
 
 } // namespace reactor::acme

@@ -1,5 +1,6 @@
 #include "reactor/app/front_door.hpp"
 
+#include "reactor/acme/solvers.hpp"
 #include "reactor/app/metrics.hpp"
 #include "reactor/edge/host.hpp"
 #include "reactor/hub/watch_peer.hpp"
@@ -40,6 +41,9 @@ constexpr std::string_view k_acme_challenges = "/.well-known/acme-challenge/";
 net::Response
 acme_challenge_answer(store::MetadataStore& store, const std::string& token)
 {
+  if (!acme::is_http01_token(token)) {
+    return net::json_error(404, "No ACME challenge is pending for this token");
+  }
   auto answer = store.acme_challenge(token);
   if (!answer) {
     return net::json_error(503, answer.error().message);

@@ -184,8 +184,16 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                 options.dns01_hook,
                 "Executable that sets DNS-01 TXT records, run as `<hook> present|cleanup "
                 "_acme-challenge.<name>. <value>`: ACME then covers <domain> and *.<domain>; "
-                "without it, only <domain> by HTTP-01")
+                "without it, only <domain> by --acme-challenge")
     ->envname("REACTOR_DNS01_HOOK");
+  command
+    .add_option("--acme-challenge",
+                options.acme_challenge,
+                "How names without --dns01-hook (and custom domains) are proven: http-01 "
+                "(the CA connects to port 80) or tls-alpn-01 (port 443)")
+    ->envname("REACTOR_ACME_CHALLENGE")
+    ->check(CLI::IsMember({ "http-01", "tls-alpn-01" }))
+    ->capture_default_str();
   command
     .add_flag(
       "--hsts", options.hsts, "Send Strict-Transport-Security (two years) on HTTPS responses")

@@ -1,6 +1,7 @@
 #include "reactor/app/serve.hpp"
 
 #include "reactor/acme/manager.hpp"
+#include "reactor/acme/solvers.hpp"
 #include "reactor/api/deployment_json.hpp"
 #include "reactor/app/backends.hpp"
 #include "reactor/app/front_door.hpp"
@@ -271,6 +272,8 @@ acme_settings(const ServeOptions& options)
            .dns01_hook = options.dns01_hook.empty()
                            ? std::vector<std::string>{}
                            : std::vector<std::string>{ options.dns01_hook.string() },
+           .challenge = options.acme_challenge == "tls-alpn-01" ? acme::ChallengeType::tls_alpn01
+                                                                : acme::ChallengeType::http01,
            .domain = options.domain,
            .node = std::string(host.data()) + "/" + std::to_string(::getpid()) };
 }
@@ -532,6 +535,11 @@ run_node(const ServeOptions& given, Roles roles)
   }
   auto& store = *backends->store;
   auto& objects = *backends->objects;
+  if (https != nullptr) {
+    // Any node answers a CA's TLS-ALPN-01 validation, whichever node ordered.
+    https->certificates->answer_alpn_challenges(
+      [&store](const std::string& name) { return acme::tls_alpn01_answer(store, name); });
+  }
 
   // The API seals project variables with it and workers open them; an edge needs it only
   // for ACME's certificate keys. A worker alone never makes one: a key of its own could

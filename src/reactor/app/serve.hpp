@@ -23,8 +23,9 @@ struct ServeOptions
   // ACME: on when acme_email is set with listen_https
   std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
   std::string acme_email;
-  std::filesystem::path acme_ca_file; // empty: the system's roots
-  std::filesystem::path dns01_hook;   // empty: HTTP-01 for the base domain only
+  std::filesystem::path acme_ca_file;     // empty: the system's roots
+  std::filesystem::path dns01_hook;       // empty: acme_challenge for the base domain only
+  std::string acme_challenge = "http-01"; // or "tls-alpn-01": for names the hook does not set
   std::filesystem::path data_dir = ".reactor";
   std::string domain = "localhost";
   std::string public_url;             // empty: http://{id}.<domain>:<port>

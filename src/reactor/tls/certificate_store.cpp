@@ -42,6 +42,31 @@ requested_name(SSL* ssl)
   return util::ascii_lowercase({ reinterpret_cast<const char*>(data + 5), name_length });
 }
 
+// Whether the client-hello's ALPN list (RFC 7301) offers "acme-tls/1", as a CA validating a
+// TLS-ALPN-01 challenge does.
+bool
+offers_acme_tls(SSL* ssl)
+{
+  const unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(
+        ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &data, &length) != 1) {
+    return false;
+  }
+  // list length (2), then each protocol as its length (1) and its name
+  for (std::size_t at = 2; at < length;) {
+    const std::size_t size = data[at];
+    if (at + 1 + size > length) {
+      return false;
+    }
+    if (std::string_view(reinterpret_cast<const char*>(data + at + 1), size) == "acme-tls/1") {
+      return true;
+    }
+    at += 1 + size;
+  }
+  return false;
+}
+
 } // namespace
 
 CertificateStore::CertificateStore(std::optional<CertificateFiles> files,
@@ -79,7 +104,17 @@ CertificateStore::open(std::optional<CertificateFiles> files)
 int
 CertificateStore::on_client_hello(SSL* ssl, int* alert, void* store)
 {
-  const auto context = static_cast<CertificateStore*>(store)->context_for(requested_name(ssl));
+  const auto& self = *static_cast<CertificateStore*>(store);
+  if (offers_acme_tls(ssl)) {
+    const auto challenge = self.alpn_challenge_context(requested_name(ssl));
+    if (!challenge) {
+      *alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    SSL_set_SSL_CTX(ssl, challenge.get()); // the connection holds a reference of its own
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
+  const auto context = self.context_for(requested_name(ssl));
   if (!context) {
     *alert = SSL_AD_UNRECOGNIZED_NAME;
     return SSL_CLIENT_HELLO_ERROR;
@@ -104,6 +139,25 @@ CertificateStore::context_for(std::string_view server_name) const
     }
   }
   return m_current;
+}
+
+Context
+CertificateStore::alpn_challenge_context(const std::string& server_name) const
+{
+  if (!m_alpn_challenges || server_name.empty()) {
+    return nullptr;
+  }
+  const auto certificate = m_alpn_challenges(server_name);
+  if (!certificate) {
+    return nullptr;
+  }
+  auto context = make_alpn_challenge_context(*certificate);
+  if (!context) {
+    util::log::error("tls.alpn_challenge_failed",
+                     { { "name", server_name }, { "error", context.error().message } });
+    return nullptr;
+  }
+  return std::move(*context);
 }
 
 util::Result<void>

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/tls/context.hpp"
+#include "reactor/tls/pem_context.hpp"
 #include "reactor/tls/ticket_keys.hpp"
 #include "reactor/util/error.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,11 +28,17 @@ struct CertificateFiles
   std::filesystem::path key;
 };
 
+// The certificate a TLS-ALPN-01 validation of `name` is to be shown (RFC 8737), or nothing
+// when no such challenge of the name is pending. Called on a listener's thread.
+using AlpnChallenges = std::function<std::optional<PemCertificate>(const std::string& name)>;
+
 // The certificates a TLS listener serves. Connections start on one front context, and the
 // client-hello callback moves each to the context of the certificate its SNI name picks:
 // one served from memory (obtained over ACME) for that exact name, else for the wildcard
 // one level up, else the files' certificate. Reloading or serving a newer certificate
-// swaps that context; open connections keep the one they started with.
+// swaps that context; open connections keep the one they started with. A client-hello
+// offering ALPN "acme-tls/1" is a CA validating a TLS-ALPN-01 challenge instead: it gets the
+// challenge's certificate, or the handshake ends.
 class CertificateStore
 {
 public:
@@ -56,6 +64,13 @@ public:
   // error and keeps serving the certificate it had. Any thread.
   util::Result<void> reload();
 
+  // Where TLS-ALPN-01 challenge certificates come from; without it, every validation's
+  // handshake ends. Set before the listener starts.
+  void answer_alpn_challenges(AlpnChallenges challenges)
+  {
+    m_alpn_challenges = std::move(challenges);
+  }
+
   // Reloads whenever a file's modification time or size changes, looking every `period`
   // on a thread of its own until the store is destroyed.
   void watch(std::chrono::milliseconds period);
@@ -65,6 +80,9 @@ private:
   static int on_client_hello(SSL* ssl, int* alert, void* store);
   // The context for a client-hello's SNI name ("" without one); null when none fits.
   std::shared_ptr<SSL_CTX> context_for(std::string_view server_name) const;
+  // The context that answers a TLS-ALPN-01 validation of `server_name`; null when there is
+  // no pending challenge for it.
+  Context alpn_challenge_context(const std::string& server_name) const;
   // Whether the files differ from what was read last (and remembers them as read).
   bool files_changed(const CertificateFiles& files);
 
@@ -76,6 +94,7 @@ private:
   std::map<std::string, std::shared_ptr<SSL_CTX>, std::less<>> m_by_name;
   std::vector<std::filesystem::file_time_type> m_seen_times;
   std::vector<std::uintmax_t> m_seen_sizes;
+  AlpnChallenges m_alpn_challenges;
   std::jthread m_watcher;
 };
 
