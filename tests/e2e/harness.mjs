@@ -32,14 +32,16 @@ export function makeTestCa(dir) {
 
 // A certificate (<name>.pem, <name>.key in `dir`) the test CA signs for localhost,
 // *.localhost, *.<domain> and 127.0.0.1. Sites are served under a domain of two labels:
-// curl and Node refuse a wildcard right below a single label.
-export function makeTestCertificate(dir, name, serial, domain) {
+// curl and Node refuse a wildcard right below a single label. `ocsp`: the URL of an OCSP
+// responder the certificate names.
+export function makeTestCertificate(dir, name, serial, domain, { ocsp } = {}) {
   const openssl = (...args) => {
     const made = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
     if (made.status !== 0) throw new Error(made.stderr);
   };
   writeFileSync(join(dir, 'san.ext'), `subjectAltName=DNS:localhost,DNS:*.localhost,DNS:*.${domain},IP:127.0.0.1\n`
-    + 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+    + 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n'
+    + (ocsp ? `authorityInfoAccess=OCSP;URI:${ocsp}\n` : ''));
   openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
     '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost');
   openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',

@@ -257,6 +257,7 @@ open_https(const ServeOptions& options)
     return std::unexpected(std::move(certificates.error()));
   }
   (*certificates)->watch(k_certificate_check);
+  (*certificates)->start_stapling();
   return Https{ *listen, std::move(*certificates) };
 }
 

@@ -1,16 +1,37 @@
 #include "reactor/tls/certificate_store.hpp"
 
+#include "reactor/tls/ocsp.hpp"
 #include "reactor/tls/pem_context.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/text.hpp"
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <fstream>
+#include <sstream>
 
 namespace reactor::tls {
 
 namespace {
+
+using Clock = std::chrono::system_clock;
+
+// How often the stapling thread looks for staples that are due.
+constexpr std::chrono::seconds k_staple_check{ 1 };
+// After a failed fetch, the next try; never sooner than k_staple_floor after the last.
+constexpr std::chrono::minutes k_staple_retry{ 5 };
+constexpr std::chrono::minutes k_staple_floor{ 1 };
+
+std::string
+read_text(const std::filesystem::path& path)
+{
+  const std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
 
 // The files' certificate in a context of its own, its tickets made with `ticket_keys`.
 util::Result<std::shared_ptr<SSL_CTX>>
@@ -93,6 +114,7 @@ CertificateStore::open(std::optional<CertificateFiles> files)
     if (!loaded) {
       return std::unexpected(std::move(loaded.error()));
     }
+    store->staple_when_possible(*loaded, read_text(given->certificate));
     store->m_current = std::move(*loaded);
   }
   // Tickets are made and opened by the context a connection started with.
@@ -171,6 +193,7 @@ CertificateStore::serve(const std::vector<std::string>& names,
   }
   m_ticket_keys.install(context->get());
   const std::shared_ptr<SSL_CTX> shared(context->release(), ContextFree{});
+  staple_when_possible(shared, chain_pem);
   const std::lock_guard lock(m_mutex);
   for (const auto& name : names) {
     m_by_name[util::ascii_lowercase(name)] = shared;
@@ -191,6 +214,7 @@ CertificateStore::reload()
                        { "effect", "the certificate loaded before is still served" } });
     return std::unexpected(std::move(loaded.error()));
   }
+  staple_when_possible(*loaded, read_text(m_files->certificate));
   {
     const std::lock_guard lock(m_mutex);
     m_current = std::move(*loaded);
@@ -235,6 +259,73 @@ CertificateStore::files_changed(const CertificateFiles& files)
   m_seen_times = std::move(times);
   m_seen_sizes = std::move(sizes);
   return changed;
+}
+
+void
+CertificateStore::staple_when_possible(const std::shared_ptr<SSL_CTX>& context,
+                                       const std::string& chain_pem)
+{
+  if (ocsp_responder(chain_pem).empty()) {
+    return;
+  }
+  enable_stapling(context.get());
+  const std::lock_guard lock(m_mutex);
+  std::erase_if(m_stapled, [](const Stapled& each) { return each.context.expired(); });
+  m_stapled.push_back({ .context = context, .chain_pem = chain_pem, .next_fetch = {} });
+}
+
+void
+CertificateStore::start_stapling()
+{
+  m_stapler = std::jthread([this](const std::stop_token& stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    do {
+      refresh_staples();
+    } while (!wake.wait_for(lock, stop, k_staple_check, [] { return false; }) &&
+             !stop.stop_requested());
+  });
+}
+
+void
+CertificateStore::refresh_staples()
+{
+  const auto now = Clock::now();
+  std::vector<std::pair<std::shared_ptr<SSL_CTX>, std::string>> due;
+  {
+    const std::lock_guard lock(m_mutex);
+    std::erase_if(m_stapled, [](const Stapled& each) { return each.context.expired(); });
+    for (const auto& each : m_stapled) {
+      if (auto context = each.context.lock(); context && each.next_fetch <= now) {
+        due.emplace_back(std::move(context), each.chain_pem);
+      }
+    }
+  }
+  for (const auto& [context, chain_pem] : due) {
+    auto staple = fetch_ocsp_staple(chain_pem);
+    auto next_fetch = now + k_staple_retry;
+    if (staple) {
+      next_fetch = std::max(staple->refresh_at, now + k_staple_floor);
+      util::log::info(
+        "tls.ocsp_stapled",
+        { { "responder", ocsp_responder(chain_pem) },
+          { "next_fetch_ms",
+            std::chrono::duration_cast<std::chrono::milliseconds>(next_fetch.time_since_epoch())
+              .count() } });
+      set_staple(context.get(), std::make_shared<const OcspStaple>(std::move(*staple)));
+    } else {
+      util::log::warn("tls.ocsp_failed",
+                      { { "error", staple.error().message },
+                        { "effect", "handshakes go on without a staple; retried in 5 minutes" } });
+    }
+    const std::lock_guard lock(m_mutex);
+    for (auto& each : m_stapled) {
+      if (each.context.lock() == context) {
+        each.next_fetch = next_fetch;
+      }
+    }
+  }
 }
 
 } // namespace reactor::tls

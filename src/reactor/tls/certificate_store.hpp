@@ -75,6 +75,11 @@ public:
   // on a thread of its own until the store is destroyed.
   void watch(std::chrono::milliseconds period);
 
+  // Staples OCSP to every certificate that names a responder: fetched on a thread of its
+  // own when the certificate is first served, again half way through each response's
+  // validity (5 minutes after a failure), until the store is destroyed.
+  void start_stapling();
+
 private:
   CertificateStore(std::optional<CertificateFiles> files, boost::asio::ssl::context front);
   static int on_client_hello(SSL* ssl, int* alert, void* store);
@@ -85,6 +90,18 @@ private:
   Context alpn_challenge_context(const std::string& server_name) const;
   // Whether the files differ from what was read last (and remembers them as read).
   bool files_changed(const CertificateFiles& files);
+  // Has `context` send OCSP staples when its leaf names a responder; before it serves.
+  void staple_when_possible(const std::shared_ptr<SSL_CTX>& context, const std::string& chain_pem);
+  // Fetches the staples that are due (on the stapling thread).
+  void refresh_staples();
+
+  // A context that staples OCSP, and when its staple is next fetched.
+  struct Stapled
+  {
+    std::weak_ptr<SSL_CTX> context; // expired once the store no longer serves it
+    std::string chain_pem;
+    std::chrono::system_clock::time_point next_fetch;
+  };
 
   std::optional<CertificateFiles> m_files;
   TicketKeys m_ticket_keys;
@@ -95,7 +112,9 @@ private:
   std::vector<std::filesystem::file_time_type> m_seen_times;
   std::vector<std::uintmax_t> m_seen_sizes;
   AlpnChallenges m_alpn_challenges;
+  std::vector<Stapled> m_stapled;
   std::jthread m_watcher;
+  std::jthread m_stapler;
 };
 
 } // namespace reactor::tls
