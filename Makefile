@@ -11,29 +11,35 @@ ARGS ?=
 deps:
 	@scripts/install-deps.sh
 
+# The binary only: the unit tests are built by unit-test (and the sanitizer builds), each
+# benchmark by its script.
 build: deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DREACTOR_WERROR=ON >/dev/null
-	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target reactor
 
 run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
 # The quick checks first: clang-format 19, then clang-tidy (about 12 minutes on 2 cores).
-# Each end-to-end file runs once: under ASan and UBSan (test-asan), but for the runs only the
-# release build makes (e2e-release). Fuzz targets get 20 s each here, `make fuzz` 60.
-# CI gives make test 90 minutes.
-test: build format-check lint unit-test fuzz e2e-release browser-test test-asan test-tsan
+# Each suite runs once where it finds the most: the unit tests under ASan+UBSan and under
+# TSan, each end-to-end file under ASan+UBSan but for the runs only the release build makes
+# (e2e-release), the browser tests on the release build. Fuzz targets get 20 s each here,
+# `make fuzz` 60. CI gives make test 90 minutes.
+test: build format-check lint fuzz e2e-release browser-test test-asan test-tsan
 test: FUZZ_SECONDS = 20
 
 # The store and object store suites run against real PostgreSQL and S3 (s3rver) servers,
 # started on loopback for the run.
-unit-test:
+unit-test: build
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target unit_tests
 	scripts/with-postgres.sh scripts/with-s3.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # Every end-to-end file on the release build.
 e2e-test: e2e-files e2e-release
 
-E2E_NODE = node --experimental-websocket --test --test-concurrency=2
+# A test that hangs fails after 10 minutes instead of holding the run (and CI) forever.
+TEST_TIMEOUT = --test-timeout=600000
+E2E_NODE = node --experimental-websocket --test --test-concurrency=2 $(TEST_TIMEOUT)
 # The two files that repeat whole deployments by the hundred (load: 500 builds; faults: 50
 # kill -9 rounds) reach no code the others do not, and would double a sanitized run.
 E2E_HEAVY = tests/e2e/load.test.mjs tests/e2e/faults.test.mjs
@@ -49,9 +55,9 @@ e2e-release:
 	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor $(E2E_NODE) $(E2E_HEAVY)
 	for file in $(E2E_ON_POSTGRES); do \
 	  REACTOR_E2E_POSTGRES=1 REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh \
-	    node --experimental-websocket --test tests/e2e/$$file.test.mjs || exit 1; \
+	    node --experimental-websocket --test $(TEST_TIMEOUT) tests/e2e/$$file.test.mjs || exit 1; \
 	done
-	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh scripts/with-s3.sh node --experimental-websocket --test tests/scaleout/
+	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor scripts/with-postgres.sh scripts/with-s3.sh node --experimental-websocket --test $(TEST_TIMEOUT) tests/scaleout/
 
 # libFuzzer targets (fuzz/), built by clang 19 with ASan and UBSan in a project of their own
 # (only the parsers they need), each run for FUZZ_SECONDS on a scratch copy of its seed
@@ -97,7 +103,7 @@ test-tsan: tsan-build
 # The web UI in a real browser: Debian's Chromium driven by playwright-core.
 browser-test:
 	npm ci --prefix tests/browser --no-audit --no-fund
-	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --test --test-concurrency=1 tests/browser/
+	REACTOR_BIN=$(abspath $(BUILD_DIR))/reactor node --test --test-concurrency=1 $(TEST_TIMEOUT) tests/browser/
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp')
 
