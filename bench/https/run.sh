@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# HTTP/2 benchmark: the same built site over HTTPS + h2 from Reactor and from nginx (same
-# certificate, ssl_session_cache, http2, open_file_cache), each loaded in alternation with
-# h2load (50 connections x 10 streams) for index.html and the 150 KB JS bundle. Prints a
-# markdown table (requests/s and p99 per peer and file, medians of the rounds) to stdout.
+# HTTPS benchmark: the same built site from Reactor and from nginx (same certificate,
+# ssl_session_cache, http2, open_file_cache), side by side in one run, each measure taken
+# in alternation:
+#   - HTTP/2 (h2load, 50 connections x 10 streams): requests/s and p99 for index.html and
+#     the 150 KB JS bundle;
+#   - HTTPS HTTP/1.1 keep-alive (wrk, 50 connections): requests/s for index.html;
+#   - new TLS connections per second, full handshakes and resumed ones (handshakes.mjs,
+#     8 at a time, TLS 1.3);
+#   - memory per idle TLS connection: the servers' resident memory (every process of the
+#     peer) before and after 2,000 connections that made one request (idle.mjs).
+# Prints markdown tables (medians of the rounds) to stdout.
 #
-#   bench/h2/run.sh      (after `make build`)
+#   bench/https/run.sh      (after `make build`)
 #
 # Environment (defaults in brackets): REACTOR_BIN [build/reactor]  ROUNDS [3]
 #   REQUESTS [100000] per round for index.html, a fifth of it for the bundle
-#   CONNS [50]  STREAMS [10]  KEEP=1 keeps the temporary directory
+#   CONNS [50]  STREAMS [10]  SECONDS_EACH [10] for wrk and handshakes  IDLE [2000]
+#   KEEP=1 keeps the temporary directory
 #
-# Installs nginx and h2load (nghttp2-client) with apt-get when missing (as root). The site
-# is bench/edge/gen-site.mjs's Vite-style build, deployed into Reactor for real and copied
-# for nginx. Requests carry no Accept-Encoding: both send the files as they are (nginx
-# would gzip each response anew, Reactor sends its precompressed variant). Only the
+# Installs nginx, h2load (nghttp2-client) and wrk with apt-get when missing (as root). The
+# site is bench/edge/gen-site.mjs's Vite-style build, deployed into Reactor for real and
+# copied for nginx. Requests carry no Accept-Encoding: both send the files as they are
+# (nginx would gzip each response anew, Reactor sends its precompressed variant). Only the
 # processes it started are stopped, by PID.
 set -euo pipefail
 
@@ -24,17 +32,20 @@ ROUNDS=${ROUNDS:-3}
 REQUESTS=${REQUESTS:-100000}
 CONNS=${CONNS:-50}
 STREAMS=${STREAMS:-10}
+SECONDS_EACH=${SECONDS_EACH:-10}
+IDLE=${IDLE:-2000}
 KEEP=${KEEP:-0}
 
-say() { echo "h2-bench: $*" >&2; }
+say() { echo "https-bench: $*" >&2; }
 die() {
-  echo "h2-bench: error: $*" >&2
+  echo "https-bench: error: $*" >&2
   exit 1
 }
 
 missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 for tool in curl jq git openssl node; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if ((${#missing[@]})); then
   [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; run as root (apt-get install) or install them"
@@ -43,7 +54,7 @@ if ((${#missing[@]})); then
 fi
 [[ -x $REACTOR_BIN ]] || die "no Reactor binary at $REACTOR_BIN: run 'make build' or set REACTOR_BIN"
 
-TMP=$(mktemp -d /tmp/reactor-h2-bench.XXXXXX)
+TMP=$(mktemp -d /tmp/reactor-https-bench.XXXXXX)
 chmod 755 "$TMP" # nginx workers run unprivileged and must read builds/
 PIDS=()
 cleanup() {
@@ -75,7 +86,7 @@ mkdir -p "$TMP/repo/site"
 mapfile -t FILES < <(node "$ROOT/bench/edge/gen-site.mjs" "$TMP/repo/site")
 JS_PATH=$(printf '%s\n' "${FILES[@]}" | grep '^assets/index-.*\.js$')
 cat >"$TMP/repo/package.json" <<'EOF'
-{ "name": "h2-bench-site", "version": "1.0.0", "private": true, "scripts": { "build": "node build.js" } }
+{ "name": "https-bench-site", "version": "1.0.0", "private": true, "scripts": { "build": "node build.js" } }
 EOF
 echo "require('fs').cpSync('site', 'dist', { recursive: true });" >"$TMP/repo/build.js"
 (cd "$TMP/repo" && git init -q -b main && git add -A &&
@@ -85,6 +96,7 @@ RPORT=$(free_port)
 "$TMP/reactor" serve --listen 127.0.0.1:0 --listen-https "127.0.0.1:$RPORT" --tls-cert "$TMP/cert.pem" \
   --tls-key "$TMP/key.pem" --data-dir "$TMP/reactor-data" --allow-local-repos >"$TMP/reactor.log" 2>&1 &
 PIDS+=("$!")
+REACTOR_PID=$!
 rcurl() { curl -sS -k --resolve "localhost:$RPORT:127.0.0.1" "$@"; }
 for _ in $(seq 200); do rcurl -o /dev/null "https://localhost:$RPORT/" 2>/dev/null && break; sleep 0.1; done
 posted=$(rcurl -X POST -H 'content-type: application/json' --data "{\"repoUrl\":\"file://$TMP/repo\"}" \
@@ -109,7 +121,7 @@ daemon off;
 worker_processes auto;
 pid $TMP/nginx/nginx.pid;
 error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections 8192; }
 http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
@@ -142,6 +154,7 @@ http {
 EOF
 nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
 PIDS+=("$!")
+NGINX_PID=$!
 for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$NPORT/" && break; sleep 0.1; done
 
 # Both peers give the same bytes over h2 before anything is measured.
@@ -188,6 +201,58 @@ for file in index.html "$JS_PATH"; do
   done
 done
 
+# ---------------------------------------------------------------- wrk, HTTPS HTTP/1.1
+wrk_round() {
+  wrk -t 2 -c "$CONNS" -d "${SECONDS_EACH}s" -H "Host: $ID.localhost:$1" "https://127.0.0.1:$1/index.html" |
+    sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p'
+}
+# ---------------------------------------------------------------- handshakes
+handshake_round() {
+  node "$HERE/handshakes.mjs" "$1" "$ID.localhost" "$2" "$SECONDS_EACH" 8 | jq -r .perSecond
+}
+declare -A WRK FULL RESUMED
+for peer in reactor nginx; do : >"$TMP/$peer-wrk" && : >"$TMP/$peer-full" && : >"$TMP/$peer-resumed"; done
+for ((r = 1; r <= ROUNDS; r++)); do
+  for peer in reactor nginx; do
+    port=$RPORT
+    [[ $peer == nginx ]] && port=$NPORT
+    wrk_round "$port" >>"$TMP/$peer-wrk"
+    handshake_round "$port" full >>"$TMP/$peer-full"
+    handshake_round "$port" resumed >>"$TMP/$peer-resumed"
+    say "round $r $peer: wrk $(tail -1 "$TMP/$peer-wrk") req/s, $(tail -1 "$TMP/$peer-full") full and $(tail -1 "$TMP/$peer-resumed") resumed handshakes/s"
+  done
+done
+for peer in reactor nginx; do
+  WRK[$peer]=$(median <"$TMP/$peer-wrk")
+  FULL[$peer]=$(median <"$TMP/$peer-full")
+  RESUMED[$peer]=$(median <"$TMP/$peer-resumed")
+done
+
+# ---------------------------------------------------------------- idle memory
+# Resident memory of a process and its children, in KiB.
+rss_kib() {
+  local total=0 pid
+  for pid in "$1" $(pgrep -P "$1"); do
+    total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+declare -A PER_IDLE
+for peer in reactor nginx; do
+  port=$RPORT pid=$REACTOR_PID
+  [[ $peer == nginx ]] && port=$NPORT pid=$NGINX_PID
+  before=$(rss_kib "$pid")
+  coproc IDLER { node "$HERE/idle.mjs" "$port" "$ID.localhost:$port" "$IDLE"; }
+  read -r ready <&"${IDLER[0]}"
+  [[ $ready == ready ]] || die "idle connections to $peer did not open"
+  sleep 2
+  after=$(rss_kib "$pid")
+  eval "exec ${IDLER[1]}>&-"
+  wait "$IDLER_PID" || true
+  PER_IDLE[$peer]=$(((after - before) * 1024 / IDLE))
+  say "$peer: $before KiB before, $after KiB with $IDLE idle TLS connections"
+done
+
 echo "h2load -c $CONNS -m $STREAMS, medians of $ROUNDS rounds, commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load at start $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| file | Reactor req/s | nginx req/s | Reactor p99 | nginx p99 |"
@@ -198,3 +263,13 @@ for file in index.html "$JS_PATH"; do
   printf '| %s | %s | %s | %s ms | %s ms |\n' "$name" "${RPS[$file,reactor]}" "${RPS[$file,nginx]}" \
     "${P99[$file,reactor]}" "${P99[$file,nginx]}"
 done
+echo
+echo "wrk -t 2 -c $CONNS over HTTPS/1.1, and handshakes 8 at a time (TLS 1.3), ${SECONDS_EACH} s each, medians of $ROUNDS rounds; idle: $IDLE connections"
+echo
+echo "| measure | Reactor | nginx | Reactor / nginx |"
+echo "|---|--:|--:|--:|"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
+printf '| HTTPS/1.1 index.html, requests/s | %s | %s | %s |\n' "${WRK[reactor]}" "${WRK[nginx]}" "$(ratio "${WRK[reactor]}" "${WRK[nginx]}")"
+printf '| new TLS connections/s, full handshakes | %s | %s | %s |\n' "${FULL[reactor]}" "${FULL[nginx]}" "$(ratio "${FULL[reactor]}" "${FULL[nginx]}")"
+printf '| new TLS connections/s, resumed | %s | %s | %s |\n' "${RESUMED[reactor]}" "${RESUMED[nginx]}" "$(ratio "${RESUMED[reactor]}" "${RESUMED[nginx]}")"
+printf '| memory per idle TLS connection, bytes | %s | %s | %s |\n' "${PER_IDLE[reactor]}" "${PER_IDLE[nginx]}" "$(ratio "${PER_IDLE[reactor]}" "${PER_IDLE[nginx]}")"
