@@ -2,12 +2,11 @@
 
 #include "reactor/acme/key.hpp"
 #include "reactor/util/openssl_handles.hpp"
+#include "reactor/util/sha256.hpp"
 
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
-#include <array>
 #include <memory>
 
 namespace reactor::acme {
@@ -48,11 +47,9 @@ octet_string(const unsigned char* bytes, int length)
 bool
 add_acme_identifier(X509& certificate, const std::string& key_authorization)
 {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(key_authorization.data()),
-         key_authorization.size(),
-         digest.data());
-  const auto inner = octet_string(digest.data(), static_cast<int>(digest.size()));
+  const auto digest = util::sha256(key_authorization);
+  const auto inner = octet_string(reinterpret_cast<const unsigned char*>(digest.data()),
+                                  static_cast<int>(digest.size()));
   if (!inner) {
     return false;
   }

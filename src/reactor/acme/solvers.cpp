@@ -4,11 +4,9 @@
 #include "reactor/acme/key.hpp"
 #include "reactor/util/log.hpp"
 #include "reactor/util/process.hpp"
-
-#include <openssl/sha.h>
+#include "reactor/util/sha256.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <unistd.h>
 
@@ -147,11 +145,7 @@ private:
 std::string
 dns01_value(const std::string& key_authorization)
 {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(key_authorization.data()),
-         key_authorization.size(),
-         digest.data());
-  return base64url({ reinterpret_cast<const char*>(digest.data()), digest.size() });
+  return base64url(util::sha256(key_authorization));
 }
 
 std::unique_ptr<Solver>

@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <fstream>
+#include <span>
 #include <system_error>
 
 namespace reactor::tls {
@@ -22,10 +23,22 @@ constexpr const char* k_tls13_ciphers =
 constexpr const char* k_groups = "X25519:P-256";
 // A resumed session (ticket or cache) is honoured this long after its full handshake.
 constexpr long k_session_lifetime_seconds = 6L * 60 * 60;
-// The protocols offered through ALPN, in the server's order of preference, in wire form.
-// HTTP/2 first; a client that does not offer it gets HTTP/1.1.
-constexpr std::array<unsigned char, 12> k_alpn{ 2,   'h', '2', 8,   'h', 't',
+// The protocols a context agrees to through ALPN, in wire form and in the server's order of
+// preference, and its answer to a client that offers none of them.
+struct AlpnPolicy
+{
+  std::span<const unsigned char> protocols;
+  int without_common;
+};
+// HTTP/2 first; a client that does not offer it gets HTTP/1.1, and one that offers neither
+// goes on without ALPN (HTTP/1.1 is what such a client speaks).
+constexpr std::array<unsigned char, 12> k_http{ 2,   'h', '2', 8,   'h', 't',
                                                 't', 'p', '/', '1', '.', '1' };
+constexpr AlpnPolicy k_http_policy{ k_http, SSL_TLSEXT_ERR_NOACK };
+// A TLS-ALPN-01 validation (RFC 8737) speaks "acme-tls/1" or nothing.
+constexpr std::array<unsigned char, 11> k_acme_tls{ 10,  'a', 'c', 'm', 'e', '-',
+                                                    't', 'l', 's', '/', '1' };
+constexpr AlpnPolicy k_acme_tls_policy{ k_acme_tls, SSL_TLSEXT_ERR_ALERT_FATAL };
 
 // The error OpenSSL queued last, as text; empties the queue.
 std::string
@@ -40,24 +53,24 @@ openssl_error()
   return text;
 }
 
-// Picks our protocol among the client's; without a common one the handshake goes on
-// without ALPN (HTTP/1.1 is what such a client speaks).
+// Picks our protocol among the client's, by the AlpnPolicy `arg` points to.
 int
 select_alpn(SSL* /*ssl*/,
             const unsigned char** out,
             unsigned char* out_length,
             const unsigned char* offered,
             unsigned int offered_length,
-            void* /*arg*/)
+            void* arg)
 {
+  const auto& policy = *static_cast<const AlpnPolicy*>(arg);
   unsigned char* selected = nullptr;
   if (SSL_select_next_proto(&selected,
                             out_length,
-                            k_alpn.data(),
-                            static_cast<unsigned int>(k_alpn.size()),
+                            policy.protocols.data(),
+                            static_cast<unsigned int>(policy.protocols.size()),
                             offered,
                             offered_length) != OPENSSL_NPN_NEGOTIATED) {
-    return SSL_TLSEXT_ERR_NOACK;
+    return policy.without_common;
   }
   *out = selected;
   return SSL_TLSEXT_ERR_OK;
@@ -108,8 +121,15 @@ make_server_context()
     'r', 'e', 'a', 'c', 't', 'o', 'r'
   };
   SSL_CTX_set_session_id_context(raw, k_session_context.data(), k_session_context.size());
-  SSL_CTX_set_alpn_select_cb(raw, select_alpn, nullptr);
+  // OpenSSL hands the argument back as given: the policy is only read.
+  SSL_CTX_set_alpn_select_cb(raw, select_alpn, const_cast<AlpnPolicy*>(&k_http_policy));
   return context;
+}
+
+void
+accept_only_acme_tls(SSL_CTX* context)
+{
+  SSL_CTX_set_alpn_select_cb(context, select_alpn, const_cast<AlpnPolicy*>(&k_acme_tls_policy));
 }
 
 util::Result<Context>

@@ -5,38 +5,9 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
-#include <array>
 #include <memory>
 
 namespace reactor::tls {
-
-namespace {
-
-constexpr std::array<unsigned char, 11> k_acme_tls{ 10,  'a', 'c', 'm', 'e', '-',
-                                                    't', 'l', 's', '/', '1' };
-
-int
-select_acme_tls(SSL* /*ssl*/,
-                const unsigned char** out,
-                unsigned char* out_length,
-                const unsigned char* offered,
-                unsigned int offered_length,
-                void* /*arg*/)
-{
-  unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected,
-                            out_length,
-                            k_acme_tls.data(),
-                            static_cast<unsigned int>(k_acme_tls.size()),
-                            offered,
-                            offered_length) != OPENSSL_NPN_NEGOTIATED) {
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  }
-  *out = selected;
-  return SSL_TLSEXT_ERR_OK;
-}
-
-} // namespace
 
 util::Result<Context>
 make_pem_context(const std::string& chain_pem, const std::string& key_pem)
@@ -71,7 +42,7 @@ make_alpn_challenge_context(const PemCertificate& certificate)
 {
   auto context = make_pem_context(certificate.chain_pem, certificate.key_pem);
   if (context) {
-    SSL_CTX_set_alpn_select_cb(context->get(), select_acme_tls, nullptr);
+    accept_only_acme_tls(context->get());
   }
   return context;
 }

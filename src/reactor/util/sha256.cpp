@@ -32,13 +32,14 @@ new_context()
   return context;
 }
 
+// The digest's raw bytes.
 std::string
 finish(EVP_MD_CTX* context)
 {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(context, digest.data(), &length);
-  return to_hex({ reinterpret_cast<const char*>(digest.data()), length });
+  return { reinterpret_cast<const char*>(digest.data()), length };
 }
 
 } // namespace
@@ -79,11 +80,17 @@ equal_in_constant_time(std::string_view a, std::string_view b)
 }
 
 std::string
-sha256_hex(std::string_view bytes)
+sha256(std::string_view bytes)
 {
   auto context = new_context();
   EVP_DigestUpdate(context.get(), bytes.data(), bytes.size());
   return finish(context.get());
+}
+
+std::string
+sha256_hex(std::string_view bytes)
+{
+  return to_hex(sha256(bytes));
 }
 
 Result<std::string>
@@ -111,7 +118,7 @@ sha256_file_hex(const std::filesystem::path& file)
     EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(got));
   }
   ::close(fd);
-  return finish(context.get());
+  return to_hex(finish(context.get()));
 }
 
 Result<std::string>
@@ -133,7 +140,7 @@ sha256_descriptor_hex(int fd)
     EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(got));
     offset += got;
   }
-  return finish(context.get());
+  return to_hex(finish(context.get()));
 }
 
 } // namespace reactor::util

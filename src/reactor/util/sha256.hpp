@@ -8,6 +8,9 @@
 
 namespace reactor::util {
 
+// SHA-256 of the bytes: the 32 raw bytes.
+std::string sha256(std::string_view bytes);
+
 // Lowercase hex SHA-256 of the bytes.
 std::string sha256_hex(std::string_view bytes);
 

@@ -2,13 +2,12 @@
 #include "reactor/acme/solvers.hpp"
 #include "reactor/tls/pem_context.hpp"
 #include "reactor/util/openssl_handles.hpp"
+#include "reactor/util/sha256.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
-#include <array>
 #include <string>
 
 namespace reactor::acme {
@@ -25,12 +24,7 @@ read_certificate(const std::string& pem)
 std::string
 expected_identifier(const std::string& key_authorization)
 {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(key_authorization.data()),
-         key_authorization.size(),
-         digest.data());
-  return std::string{ '\x04', '\x20' } +
-         std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+  return std::string{ '\x04', '\x20' } + util::sha256(key_authorization);
 }
 
 TEST(AlpnChallengeCertificate, NamesOnlyTheDomainAndCarriesTheCriticalAcmeIdentifier)
