@@ -24,7 +24,7 @@ run: build
 # Each suite runs once where it finds the most: the unit tests under ASan+UBSan and under
 # TSan, each end-to-end file under ASan+UBSan but for the runs only the release build makes
 # (e2e-release), the browser tests on the release build. Fuzz targets get 20 s each here,
-# `make fuzz` 60. CI gives make test 90 minutes.
+# `make fuzz` 60. The whole takes about 46 minutes on 2 cores; CI gives it 90.
 test: build format-check lint fuzz e2e-release browser-test test-asan test-tsan
 test: FUZZ_SECONDS = 20
 
