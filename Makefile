@@ -20,7 +20,7 @@ build: deps
 run: build
 	./$(BUILD_DIR)/reactor serve $(ARGS)
 
-# The quick checks first: clang-format 19, then clang-tidy (about 12 minutes on 2 cores).
+# The quick checks first: clang-format 19, then clang-tidy (about 13 minutes on 2 cores).
 # Each suite runs once where it finds the most: the unit tests under ASan+UBSan and under
 # TSan, each end-to-end file under ASan+UBSan but for the runs only the release build makes
 # (e2e-release), the browser tests on the release build. Fuzz targets get 20 s each here,
