@@ -265,13 +265,17 @@ void
 CertificateStore::staple_when_possible(const std::shared_ptr<SSL_CTX>& context,
                                        const std::string& chain_pem)
 {
-  if (ocsp_responder(chain_pem).empty()) {
+  auto responder = ocsp_responder(chain_pem);
+  if (responder.empty()) {
     return;
   }
   enable_stapling(context.get());
   const std::lock_guard lock(m_mutex);
   std::erase_if(m_stapled, [](const Stapled& each) { return each.context.expired(); });
-  m_stapled.push_back({ .context = context, .chain_pem = chain_pem, .next_fetch = {} });
+  m_stapled.push_back({ .context = context,
+                        .chain_pem = chain_pem,
+                        .responder = std::move(responder),
+                        .next_fetch = {} });
 }
 
 void
@@ -292,24 +296,24 @@ void
 CertificateStore::refresh_staples()
 {
   const auto now = Clock::now();
-  std::vector<std::pair<std::shared_ptr<SSL_CTX>, std::string>> due;
+  std::vector<std::pair<std::shared_ptr<SSL_CTX>, Stapled>> due;
   {
     const std::lock_guard lock(m_mutex);
     std::erase_if(m_stapled, [](const Stapled& each) { return each.context.expired(); });
     for (const auto& each : m_stapled) {
       if (auto context = each.context.lock(); context && each.next_fetch <= now) {
-        due.emplace_back(std::move(context), each.chain_pem);
+        due.emplace_back(std::move(context), each);
       }
     }
   }
-  for (const auto& [context, chain_pem] : due) {
-    auto staple = fetch_ocsp_staple(chain_pem);
+  for (const auto& [context, stapled] : due) {
+    auto staple = fetch_ocsp_staple(stapled.chain_pem);
     auto next_fetch = now + k_staple_retry;
     if (staple) {
       next_fetch = std::max(staple->refresh_at, now + k_staple_floor);
       util::log::info(
         "tls.ocsp_stapled",
-        { { "responder", ocsp_responder(chain_pem) },
+        { { "responder", stapled.responder },
           { "next_fetch_ms",
             std::chrono::duration_cast<std::chrono::milliseconds>(next_fetch.time_since_epoch())
               .count() } });

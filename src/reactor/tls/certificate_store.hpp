@@ -100,6 +100,7 @@ private:
   {
     std::weak_ptr<SSL_CTX> context; // expired once the store no longer serves it
     std::string chain_pem;
+    std::string responder; // the OCSP URL its leaf names
     std::chrono::system_clock::time_point next_fetch;
   };
 
