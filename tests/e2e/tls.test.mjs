@@ -6,6 +6,7 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeRepo, makeTestCa, makeTestCertificate, request, siteApp, startServer, tempDir, until } from './harness.mjs';
@@ -146,6 +147,31 @@ describe('TLS handshake', () => {
     await new Promise((resolve) => socket.on('close', resolve));
     const took = Date.now() - started;
     assert.ok(took >= 9000 && took < 15000, `closed after ${took} ms`);
+  });
+
+  test('after a request, a trickled second head is cut 15 s after its first byte', { timeout: 40000 }, async () => {
+    // The idle deadline (60 s) gives way to the sooner head deadline on the same connection.
+    const result = await new Promise((resolve) => {
+      const socket = tls.connect({ port: httpsPort, host: '127.0.0.1', servername: 'localhost', ca,
+        ALPNProtocols: ['http/1.1'] });
+      socket.on('error', () => {});
+      let drip;
+      let started;
+      let seen = '';
+      socket.on('secureConnect', () => socket.write(`GET /deployments/${siteId} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
+      socket.on('data', (chunk) => {
+        seen += chunk;
+        if (started === undefined && seen.includes('DEPLOYED')) {
+          started = Date.now();
+          socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+          drip = setInterval(() => socket.write('X'), 1000);
+        }
+      });
+      socket.on('close', () => { clearInterval(drip); resolve({ seen, elapsedMs: Date.now() - started }); });
+      setTimeout(() => { clearInterval(drip); socket.destroy(); resolve({ seen, elapsedMs: Infinity }); }, 35000);
+    });
+    assert.match(result.seen, /^HTTP\/1\.1 200/);
+    assert.ok(result.elapsedMs >= 14000 && result.elapsedMs < 20000, `closed after ${result.elapsedMs} ms`);
   });
 });
 

@@ -38,7 +38,8 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr std::size_t k_initial_buffer = 4 * 1024;
+// A request head's first buffer (nginx's client_header_buffer_size); it doubles as needed.
+constexpr std::size_t k_initial_buffer = 1024;
 constexpr std::size_t k_max_head = 16 * 1024;
 constexpr auto k_idle_timeout = std::chrono::seconds(60);
 // A client gets this long to send a whole request head once it started one.
@@ -343,10 +344,11 @@ wants_keep_alive(const RequestHead& head)
                                  : header_has_token(connection, "keep-alive");
 }
 
-// The bytes of one connection: the request head and, when it fits, the body.
+// The bytes of one connection: the request head and, when it fits, the body. Allocated
+// when a request starts arriving, so that a connection between requests can give it back.
 struct ReadBuffer
 {
-  std::vector<char> bytes = std::vector<char>(k_initial_buffer);
+  std::vector<char> bytes;
   std::size_t used = 0;
 
   std::string_view view() const { return { bytes.data(), used }; }
@@ -358,12 +360,22 @@ struct ReadBuffer
     used -= count;
   }
 
+  // Gives the memory back when it holds nothing.
+  void release()
+  {
+    if (used == 0) {
+      bytes = {};
+    }
+  }
+
   // Reads more, growing the buffer up to `limit` bytes (never shrinking it below what it
   // holds); false on end of stream, error, timeout, or a full buffer.
   template<typename Stream>
   asio::awaitable<bool> fill(Stream& stream, std::size_t limit)
   {
-    if (used == bytes.size() && bytes.size() < limit) {
+    if (bytes.empty()) {
+      bytes.resize(k_initial_buffer);
+    } else if (used == bytes.size() && bytes.size() < limit) {
       bytes.resize(std::min(limit, bytes.size() * 2));
     }
     if (used == bytes.size()) {
@@ -533,8 +545,7 @@ handshake(TlsStream& stream, Connections& connections)
   auto& transport = beast::get_lowest_layer(stream);
   const auto registration = connections.add([&transport] { transport.cancel(); });
   transport.expires_after(k_handshake_timeout);
-  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                              asio::as_tuple(asio::use_awaitable));
+  auto [ec, unused] = co_await stream.async_handshake(asio::as_tuple(asio::use_awaitable));
   co_return !ec && !connections.stopping();
 }
 
@@ -548,6 +559,120 @@ chose_http2(TlsStream& stream)
   return std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2";
 }
 
+// Where a connection is between requests, for a stop: one waiting for its next request
+// closes at once, a stream ends after what is queued; a request in progress gets its
+// response first.
+struct ConnectionPhase
+{
+  bool idle = false;
+  Outbox* open_stream = nullptr;
+};
+
+// Waits for the next request's first bytes on an idle TLS connection holding no buffer
+// (OpenSSL gives its own back too): most of what an idle connection would cost.
+asio::awaitable<bool>
+await_request(TlsStream& stream, ReadBuffer& buffer)
+{
+  buffer.release();
+  auto [ec, unused] = co_await stream.async_wait_readable(asio::as_tuple(asio::use_awaitable));
+  co_return !ec;
+}
+
+// A plain connection reads at once: its stream's deadline covers reads, not raw waits.
+asio::awaitable<bool>
+await_request(beast::tcp_stream& /*stream*/, ReadBuffer& /*buffer*/)
+{
+  co_return true;
+}
+
+// Reads and answers one request; false when the connection is to end. Its state lives
+// in this frame, which ends with the request, so an idle connection does not hold it.
+template<typename Stream>
+asio::awaitable<bool>
+serve_request(Stream& stream,
+              ReadBuffer& buffer,
+              ConnectionPhase& phase,
+              Router& router,
+              Connections& connections,
+              const std::string& remote_address,
+              std::string_view extra_headers)
+{
+  auto& transport = beast::get_lowest_layer(stream);
+  RequestHead head;
+  std::string body_storage;
+  // A request head has one deadline from its first byte: a client that trickles bytes
+  // cannot hold the connection longer than that.
+  ParseResult parsed = ParseResult::incomplete;
+  transport.expires_after(buffer.used == 0 ? k_idle_timeout : k_head_timeout);
+  while ((parsed = parse_request_head(buffer.view(), head)) == ParseResult::incomplete &&
+         buffer.used < k_max_head) {
+    phase.idle = buffer.used == 0;
+    if (!co_await buffer.fill(stream, k_max_head)) {
+      co_return false;
+    }
+    if (phase.idle) {
+      transport.expires_after(k_head_timeout);
+      phase.idle = false;
+    }
+  }
+  // Named locals, never temporaries inside co_await: g++ 12 can destroy a temporary
+  // of a branch that never ran (docs/CONTRIBUTING.md).
+  if (parsed == ParseResult::incomplete ||
+      (parsed == ParseResult::complete && head.length > k_max_head)) {
+    const Response too_large = plain_error(431, "Request head too large");
+    co_await write_response(stream, too_large, extra_headers, false, false);
+    co_return false;
+  }
+  if (parsed != ParseResult::complete) {
+    const Response refused = parsed == ParseResult::too_many_headers
+                               ? plain_error(431, "Too many request headers")
+                               : plain_error(400, "Malformed HTTP request");
+    co_await write_response(stream, refused, extra_headers, false, false);
+    co_return false;
+  }
+
+  const std::string_view target = origin_form(head.target);
+  const std::size_t max_body = router.max_body(target.substr(0, target.find('?')));
+  auto body = co_await read_body(stream, buffer, head, body_storage, max_body);
+  if (body.status != 0) {
+    const Response refused = plain_error(body.status, body.message);
+    co_await write_response(stream, refused, extra_headers, false, false);
+    co_return false;
+  }
+  // The buffer is ours: lowercasing the Host in place saves a copy.
+  const std::string_view host = find_header(head.headers(), "host");
+  lowercase_in_place(const_cast<char*>(host.data()), host.size());
+
+  const Request request{ head.method,   origin_form(head.target), host, head.headers(), body.bytes,
+                         remote_address };
+  if (websocket::is_upgrade(head)) {
+    co_await upgrade(
+      stream, head, request, buffer.view().substr(body.end), router, connections, extra_headers);
+    co_return false;
+  }
+
+  const bool head_only = head.method == "HEAD";
+  const Response response = co_await router.handle(request);
+  const bool keep_alive = wants_keep_alive(head) && !connections.stopping();
+  bool alive = co_await write_response(stream, response, extra_headers, head_only, keep_alive);
+  if (response.stream) {
+    phase.open_stream = response.stream.get();
+    if (connections.stopping()) {
+      phase.open_stream->close();
+    }
+    alive = alive && co_await write_stream(stream, response);
+    phase.open_stream = nullptr;
+    if (response.on_stream_end) {
+      response.on_stream_end();
+    }
+  }
+  if (!alive || !keep_alive || connections.stopping()) {
+    co_return false;
+  }
+  buffer.consume(body.end);
+  co_return true;
+}
+
 // Serves HTTP/1.1 requests on an open connection until it ends.
 template<typename Stream>
 asio::awaitable<void>
@@ -559,92 +684,29 @@ serve_requests(Stream& stream,
 {
   auto& transport = beast::get_lowest_layer(stream);
   ReadBuffer buffer;
-  RequestHead head;
-  std::string body_storage;
-  // What a stop does here: a connection waiting for its next request closes at once, a
-  // stream ends after what is queued; a request in progress gets its response first.
-  bool idle = false;
-  Outbox* open_stream = nullptr;
+  ConnectionPhase phase;
   const auto registration = connections.add([&] {
-    if (idle) {
+    if (phase.idle) {
       transport.cancel();
     }
-    if (open_stream != nullptr) {
-      open_stream->close();
+    if (phase.open_stream != nullptr) {
+      phase.open_stream->close();
     }
   });
   for (;;) {
-    // A request head has one deadline from its first byte: a client that trickles bytes
-    // cannot hold the connection longer than that.
-    ParseResult parsed = ParseResult::incomplete;
-    transport.expires_after(buffer.used == 0 ? k_idle_timeout : k_head_timeout);
-    while ((parsed = parse_request_head(buffer.view(), head)) == ParseResult::incomplete &&
-           buffer.used < k_max_head) {
-      idle = buffer.used == 0;
-      if (!co_await buffer.fill(stream, k_max_head)) {
+    if (buffer.used == 0) {
+      transport.expires_after(k_idle_timeout);
+      phase.idle = true;
+      const bool arrived = co_await await_request(stream, buffer);
+      if (!arrived) {
         co_return;
       }
-      if (idle) {
-        transport.expires_after(k_head_timeout);
-        idle = false;
-      }
     }
-    // Named locals, never temporaries inside co_await: g++ 12 can destroy a temporary
-    // of a branch that never ran (docs/CONTRIBUTING.md).
-    if (parsed == ParseResult::incomplete ||
-        (parsed == ParseResult::complete && head.length > k_max_head)) {
-      const Response too_large = plain_error(431, "Request head too large");
-      co_await write_response(stream, too_large, extra_headers, false, false);
+    const bool again = co_await serve_request(
+      stream, buffer, phase, router, connections, remote_address, extra_headers);
+    if (!again) {
       co_return;
     }
-    if (parsed != ParseResult::complete) {
-      const Response refused = parsed == ParseResult::too_many_headers
-                                 ? plain_error(431, "Too many request headers")
-                                 : plain_error(400, "Malformed HTTP request");
-      co_await write_response(stream, refused, extra_headers, false, false);
-      co_return;
-    }
-
-    const std::string_view target = origin_form(head.target);
-    const std::size_t max_body = router.max_body(target.substr(0, target.find('?')));
-    auto body = co_await read_body(stream, buffer, head, body_storage, max_body);
-    if (body.status != 0) {
-      const Response refused = plain_error(body.status, body.message);
-      co_await write_response(stream, refused, extra_headers, false, false);
-      co_return;
-    }
-    // The buffer is ours: lowercasing the Host in place saves a copy.
-    const std::string_view host = find_header(head.headers(), "host");
-    lowercase_in_place(const_cast<char*>(host.data()), host.size());
-
-    const Request request{ head.method, origin_form(head.target),
-                           host,        head.headers(),
-                           body.bytes,  remote_address };
-    if (websocket::is_upgrade(head)) {
-      co_await upgrade(
-        stream, head, request, buffer.view().substr(body.end), router, connections, extra_headers);
-      co_return;
-    }
-
-    const bool head_only = head.method == "HEAD";
-    const Response response = co_await router.handle(request);
-    const bool keep_alive = wants_keep_alive(head) && !connections.stopping();
-    bool alive = co_await write_response(stream, response, extra_headers, head_only, keep_alive);
-    if (response.stream) {
-      open_stream = response.stream.get();
-      if (connections.stopping()) {
-        open_stream->close();
-      }
-      alive = alive && co_await write_stream(stream, response);
-      open_stream = nullptr;
-      if (response.on_stream_end) {
-        response.on_stream_end();
-      }
-    }
-    if (!alive || !keep_alive || connections.stopping()) {
-      co_return;
-    }
-    buffer.consume(body.end);
   }
 }
 
@@ -661,12 +723,12 @@ run_http_session(asio::ip::tcp::socket socket,
   }
   boost::system::error_code ignored;
   const std::string remote_address = socket.remote_endpoint(ignored).address().to_string();
-  beast::tcp_stream transport(std::move(socket));
   if (settings.tls == nullptr) {
+    beast::tcp_stream transport(std::move(socket));
     co_await serve_requests(transport, router, connections, remote_address, settings.extra_headers);
     co_return;
   }
-  TlsStream stream(std::move(transport), *settings.tls);
+  TlsStream stream(std::move(socket), *settings.tls);
   if (!co_await handshake(stream, connections)) {
     co_return;
   }

@@ -3,11 +3,11 @@
 // Internal to net/: the coroutines that run one connection, layered by concern.
 
 #include "reactor/net/router.hpp"
+#include "reactor/net/tls_stream.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <memory>
 #include <string>
@@ -16,10 +16,6 @@
 namespace reactor::net {
 
 class Connections;
-
-// Beast's TLS stream: Asio's, with gathered writes flattened into one TLS record instead of
-// one record (and TCP segment) per buffer.
-using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 // How a listener's connections are served.
 struct SessionSettings

@@ -1,0 +1,221 @@
+#include "reactor/net/tls_stream.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <array>
+#include <cerrno>
+#include <new>
+
+namespace reactor::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// One TLS record's worth of plaintext.
+constexpr std::size_t k_flat_size = 16 * 1024;
+
+SSL*
+new_server_connection(asio::ssl::context& context)
+{
+  SSL* ssl = SSL_new(context.native_handle());
+  if (ssl == nullptr) {
+    throw std::bad_alloc(); // OpenSSL fails here only when memory runs out
+  }
+  // Partial writes and a moved buffer on retry suit the stream's write_some; the read
+  // buffer is filled as far as the socket allows, not one record header at a time.
+  SSL_set_mode(ssl,
+               SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                 SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_read_ahead(ssl, 1);
+  SSL_set_accept_state(ssl);
+  return ssl;
+}
+
+} // namespace
+
+TlsStream::State::State(asio::ip::tcp::socket accepted, SSL* connection)
+  : socket(std::move(accepted))
+  , ssl(connection)
+  , timer(socket.get_executor())
+{
+}
+
+TlsStream::State::~State()
+{
+  SSL_free(ssl); // the socket BIO does not own the descriptor: the socket closes it
+}
+
+TlsStream::TlsStream(asio::ip::tcp::socket socket, asio::ssl::context& context)
+{
+  socket.non_blocking(true);
+  SSL* ssl = new_server_connection(context);
+  SSL_set_fd(ssl, socket.native_handle());
+  m_state = std::make_shared<State>(std::move(socket), ssl);
+}
+
+void
+TlsStream::expires_after(std::chrono::steady_clock::duration timeout)
+{
+  State& state = *m_state;
+  state.expired = false;
+  state.deadline = std::chrono::steady_clock::now() + timeout;
+  if (state.deadline < state.timer_at) {
+    state.watch_deadline();
+  }
+}
+
+void
+TlsStream::expires_never()
+{
+  m_state->expired = false;
+  m_state->deadline = std::chrono::steady_clock::time_point::max();
+}
+
+void
+TlsStream::State::watch_deadline()
+{
+  timer_at = deadline;
+  timer.expires_at(deadline);
+  timer.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
+    const auto state = weak.lock();
+    if (error || !state) {
+      return; // set again for a sooner deadline, or the stream is gone
+    }
+    state->timer_at = std::chrono::steady_clock::time_point::max();
+    if (state->deadline == std::chrono::steady_clock::time_point::max()) {
+      return;
+    }
+    if (std::chrono::steady_clock::now() < state->deadline) {
+      state->watch_deadline();
+      return;
+    }
+    state->expired = true;
+    boost::system::error_code ignored;
+    state->socket.cancel(ignored);
+  });
+}
+
+void
+TlsStream::cancel()
+{
+  boost::system::error_code ignored;
+  m_state->socket.cancel(ignored);
+}
+
+void
+TlsStream::close()
+{
+  if (!m_state->socket.is_open()) {
+    return;
+  }
+  if (SSL_is_init_finished(m_state->ssl) == 1) {
+    ERR_clear_error();
+    SSL_shutdown(m_state->ssl); // one try: a client that cannot take it does not hold us
+    ERR_clear_error();
+  }
+  m_state->timer.cancel();
+  boost::system::error_code ignored;
+  m_state->socket.close(ignored);
+}
+
+std::span<char>
+TlsStream::flat_scratch()
+{
+  thread_local std::array<char, k_flat_size> scratch{};
+  return scratch;
+}
+
+TlsStream::Step
+TlsStream::State::classify(SSL* ssl, int result)
+{
+  const int saved_errno = errno;
+  switch (SSL_get_error(ssl, result)) {
+    case SSL_ERROR_WANT_READ:
+      return { Want::readable, {}, 0 };
+    case SSL_ERROR_WANT_WRITE:
+      return { Want::writable, {}, 0 };
+    case SSL_ERROR_ZERO_RETURN:
+      return { Want::nothing, asio::error::eof, 0 };
+    case SSL_ERROR_SYSCALL:
+      if (saved_errno != 0) {
+        return { Want::nothing, { saved_errno, boost::system::system_category() }, 0 };
+      }
+      return { Want::nothing, asio::error::eof, 0 };
+    default: {
+      const auto code = static_cast<int>(ERR_get_error());
+      ERR_clear_error();
+      return { Want::nothing, { code, asio::error::get_ssl_category() }, 0 };
+    }
+  }
+}
+
+TlsStream::Step
+TlsStream::State::handshake()
+{
+  if (expired || !socket.is_open()) {
+    return { Want::nothing, failure(asio::error::operation_aborted), 0 };
+  }
+  ERR_clear_error();
+  errno = 0;
+  const int result = SSL_do_handshake(ssl);
+  return result == 1 ? Step{} : classify(ssl, result);
+}
+
+TlsStream::Step
+TlsStream::State::read(std::span<char> into)
+{
+  // A closed socket's number may already belong to another connection: OpenSSL must not
+  // touch it.
+  if (expired || !socket.is_open()) {
+    return { Want::nothing, failure(asio::error::operation_aborted), 0 };
+  }
+  if (into.empty()) {
+    return {};
+  }
+  ERR_clear_error();
+  errno = 0;
+  std::size_t read = 0;
+  const int result = SSL_read_ex(ssl, into.data(), into.size(), &read);
+  return result == 1 ? Step{ Want::nothing, {}, read } : classify(ssl, result);
+}
+
+TlsStream::Step
+TlsStream::State::write(std::span<const char> bytes)
+{
+  if (expired || !socket.is_open()) {
+    return { Want::nothing, failure(asio::error::operation_aborted), 0 };
+  }
+  if (bytes.empty()) {
+    return {};
+  }
+  ERR_clear_error();
+  errno = 0;
+  std::size_t written = 0;
+  const int result = SSL_write_ex(ssl, bytes.data(), bytes.size(), &written);
+  return result == 1 ? Step{ Want::nothing, {}, written } : classify(ssl, result);
+}
+
+TlsStream::Step
+TlsStream::State::readable(bool& asked)
+{
+  if (expired || !socket.is_open()) {
+    return { Want::nothing, failure(asio::error::operation_aborted), 0 };
+  }
+  if (asked || SSL_has_pending(ssl) == 1) {
+    return {};
+  }
+  asked = true;
+  return { Want::readable, {}, 0 };
+}
+
+boost::system::error_code
+TlsStream::State::failure(boost::system::error_code waited) const
+{
+  return expired ? asio::error::timed_out : waited;
+}
+
+} // namespace reactor::net
