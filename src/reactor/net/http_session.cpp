@@ -364,7 +364,7 @@ struct ReadBuffer
   void release()
   {
     if (used == 0) {
-      bytes = {};
+      bytes = std::vector<char>(); // `= {}` would clear it and keep the memory
     }
   }
 
