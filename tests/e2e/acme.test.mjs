@@ -281,6 +281,15 @@ describe('ACME', () => {
     }, 15000);
     // Nothing is ordered for a name no project has.
     assert.equal((await certificates(single)).filter((each) => each.names[0] === 'other.custom.test').length, 0);
+
+    // A removed domain's certificate is deleted and no longer served.
+    const removed = await callHttpsApi(single, TOKEN, '/projects/shop/domains/www.custom.test', { method: 'DELETE' });
+    assert.equal(removed.status, 204, removed.body);
+    assert.equal((await certificates(single)).filter((each) => each.names[0] === 'www.custom.test').length, 0);
+    await until('the certificate withdrawn', async () => {
+      const served = await servedCertificate(single.httpsPort, 'www.custom.test');
+      return !/DNS:www\.custom\.test/.test(served.subjectaltname ?? '');
+    }, 15000);
   });
 
   test('TLS-ALPN-01 issues a certificate, answered by the HTTPS listener', async () => {

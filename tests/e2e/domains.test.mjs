@@ -1,8 +1,10 @@
 // Custom domains against the real binary, with Debian's pebble-challtestsrv as the DNS
 // server Reactor asks (--dns-resolver): a domain waits, saying what to set, until its
 // CNAME names the project's production hostname or its A records this server's
-// --public-ip; then the edge serves production on it, and after its removal no more. A
-// domain of another project, Reactor's own and malformed ones are refused.
+// --public-ip; then the edge serves production on it, and after its removal no more. An
+// active domain is checked again (--domain-recheck): one whose DNS moved away stays served,
+// saying what to fix. A domain of another project, Reactor's own and malformed ones are
+// refused.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -56,7 +58,8 @@ before(async () => {
       return false;
     }
   }, 20000);
-  server = await startServer({ args: ['--api-token', TOKEN, '--dns-resolver', `127.0.0.1:${dnsPort}`, '--public-ip', PUBLIC_IP] });
+  server = await startServer({ args: ['--api-token', TOKEN, '--dns-resolver', `127.0.0.1:${dnsPort}`, '--public-ip', PUBLIC_IP,
+    '--domain-recheck', '1s'] });
   for (const name of ['shop', 'blog']) {
     const created = await api('POST', '/projects', { name, repoUrl: makeRepo(siteApp({ 'index.html': `<h1>${name} live</h1>` })), productionBranch: 'main' });
     assert.equal(created.status, 201, created.body);
@@ -99,6 +102,26 @@ test('a domain waits for its CNAME, saying what to set, then serves production u
   assert.equal(removed.status, 204, removed.body);
   await until('the edge to stop serving it', async () => !/shop live/.test((await visit('www.example.test')).body));
   assert.equal((await api('DELETE', '/projects/shop/domains/www.example.test')).status, 404);
+});
+
+test('an active domain whose DNS moves away stays served, saying what to fix, until it points here again', async () => {
+  await setDns('set-cname', { host: 'moving.example.test.', target: 'shop.localhost.' });
+  assert.equal((await api('POST', '/projects/shop/domains', { domain: 'moving.example.test' })).status, 202);
+  await until('the domain to be active', async () => (await domainOf('shop', 'moving.example.test')).state === 'active');
+  await until('the edge to serve it', async () => /shop live/.test((await visit('moving.example.test')).body));
+
+  await setDns('set-cname', { host: 'moving.example.test.', target: 'other-host.example.net.' });
+  const moved = await until('the move to be reported', async () => {
+    const domain = await domainOf('shop', 'moving.example.test');
+    return /is a CNAME to other-host\.example\.net/.test(domain.error ?? '') && domain;
+  });
+  assert.equal(moved.state, 'active');
+  assert.match(moved.error, /still served/);
+  assert.match((await visit('moving.example.test')).body, /shop live/);
+
+  await setDns('set-cname', { host: 'moving.example.test.', target: 'shop.localhost.' });
+  await until('the error to clear', async () => (await domainOf('shop', 'moving.example.test')).error === null);
+  assert.equal((await api('DELETE', '/projects/shop/domains/moving.example.test')).status, 204);
 });
 
 test("A records count when they are this server's --public-ip", async () => {

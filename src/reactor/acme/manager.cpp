@@ -19,6 +19,8 @@ namespace {
 // steps, so a node that died frees it within a minute.
 constexpr std::string_view k_lease = "acme-orders";
 constexpr std::chrono::seconds k_lease_time{ 60 };
+// A challenge's answer outlives any order that ends: one older was left by a crash.
+constexpr std::chrono::hours k_challenge_lifetime{ 24 };
 
 std::int64_t
 now_ms()
@@ -137,7 +139,9 @@ wanted_certificates(const Settings& settings, const std::vector<core::CustomDoma
 {
   std::vector<std::vector<std::string>> wanted{ wanted_names(settings) };
   for (const auto& domain : custom_domains) {
-    wanted.push_back({ domain.domain });
+    if (domain.last_error.empty()) {
+      wanted.push_back({ domain.domain });
+    }
   }
   return wanted;
 }
@@ -182,6 +186,10 @@ Manager::poll()
   }
   serve_stored(*stored);
   order_when_due(*stored);
+  const auto before = now_ms() - std::chrono::milliseconds(k_challenge_lifetime).count();
+  if (auto swept = m_store.sweep_acme_challenges(before); swept && *swept > 0) {
+    util::log::info("acme.challenges_swept", { { "count", *swept } });
+  }
 }
 
 void
@@ -193,13 +201,14 @@ Manager::serve_stored(const std::vector<store::ManagedCertificate>& stored)
     }
     const auto& name = certificate.names.front();
     if (const auto served = m_served.find(name);
-        served != m_served.end() && served->second == certificate.not_after_ms) {
+        served != m_served.end() && served->second.not_after_ms == certificate.not_after_ms) {
       continue;
     }
     auto key = util::open_sealed(m_secrets_key, certificate.sealed_key, certificate_binding(name));
     auto served = key ? m_certificates.serve(certificate.names, certificate.chain_pem, *key)
                       : util::Result<void>(std::unexpected(key.error()));
-    m_served[name] = certificate.not_after_ms; // a failure is logged once, not every poll
+    // A failure is logged once, not every poll.
+    m_served[name] = Served{ certificate.names, certificate.not_after_ms };
     if (!served) {
       util::log::error("acme.serve_failed",
                        { { "name", name }, { "error", served.error().message } });
@@ -208,6 +217,14 @@ Manager::serve_stored(const std::vector<store::ManagedCertificate>& stored)
     util::log::info("acme.serving",
                     { { "name", name }, { "not_after_ms", certificate.not_after_ms } });
   }
+  std::erase_if(m_served, [&](const auto& served) {
+    if (find(stored, served.first) != nullptr) {
+      return false;
+    }
+    m_certificates.withdraw(served.second.names);
+    util::log::info("acme.withdrawn", { { "name", served.first } });
+    return true;
+  });
 }
 
 void

@@ -41,7 +41,9 @@ struct Settings
 std::vector<std::string> wanted_names(const Settings& settings);
 
 // Every certificate Reactor orders, each as its names: wanted_names', then one per active
-// custom domain (never one for a name that is not: `custom_domains` are the active ones).
+// custom domain (never one for a name that is not: `custom_domains` are the active ones)
+// whose DNS pointed here at its last check: a validation of one that moved away could
+// only fail, and spend the CA's limit on failures.
 std::vector<std::vector<std::string>> wanted_certificates(
   const Settings& settings,
   const std::vector<core::CustomDomain>& custom_domains);
@@ -62,7 +64,8 @@ public:
   void start();
 
 private:
-  // Hands certificates that are new or changed in the store to the TLS listener.
+  // Hands certificates that are new or changed in the store to the TLS listener, and
+  // withdraws those the store no longer has (a removed custom domain's).
   void serve_stored(const std::vector<store::ManagedCertificate>& stored);
   // Orders the wanted certificates that are due, while this node holds the lease.
   void order_when_due(const std::vector<store::ManagedCertificate>& stored);
@@ -73,7 +76,13 @@ private:
   tls::CertificateStore& m_certificates;
   util::SecretKey m_secrets_key;
   Settings m_settings;
-  std::map<std::string, std::int64_t> m_served; // name → updated_at_ms handed to TLS
+  // What the TLS listener was handed, by first name.
+  struct Served
+  {
+    std::vector<std::string> names;
+    std::int64_t not_after_ms = 0;
+  };
+  std::map<std::string, Served> m_served;
   std::jthread m_thread;
 };
 

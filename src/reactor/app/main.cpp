@@ -247,6 +247,11 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
                 "The DNS server custom domains are checked with, as IPv4:port (default: the "
                 "system's, from /etc/resolv.conf)")
     ->envname("REACTOR_DNS_RESOLVER");
+  add_duration(command,
+               "--domain-recheck",
+               options.domain_recheck,
+               "How often an active custom domain's DNS is checked again (default 1h)",
+               "REACTOR_DOMAIN_RECHECK");
   command
     .add_option("--workers",
                 options.workers,

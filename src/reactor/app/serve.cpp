@@ -474,7 +474,8 @@ run_node(const ServeOptions& given, Roles roles)
   domains::DomainVerifier domain_verifier(store,
                                           { .site_domain = options.domain,
                                             .resolver = options.dns_resolver,
-                                            .public_ips = options.public_ips });
+                                            .public_ips = options.public_ips,
+                                            .recheck = options.domain_recheck });
 
   boost::asio::thread_pool pool(4);
   edge::SiteCache sites(store, objects, options.edge_cache_bytes);

@@ -34,6 +34,7 @@ struct ServeOptions
   // the DNS resolver ("host:port") their records are read from ("" for the system's).
   std::vector<std::string> public_ips;
   std::string dns_resolver;
+  std::chrono::milliseconds domain_recheck{ std::chrono::hours(1) };
   int workers = 0; // 0: builder::machine_worker_count for the build memory limit
   bool allow_local_repos = false;
   std::chrono::milliseconds lease_timeout{ 30'000 };

@@ -27,7 +27,7 @@ struct CustomDomain
   std::string domain; // lowercase, no trailing dot
   std::string project;
   DomainState state = DomainState::pending_dns;
-  std::string last_error;         // while pending: what the last DNS check found, what to fix
+  std::string last_error;         // what the last DNS check found wrong, what to fix; "" when none
   std::int64_t checked_at_ms = 0; // 0: never checked
   std::int64_t created_at_ms = 0;
 };

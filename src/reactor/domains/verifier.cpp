@@ -23,6 +23,7 @@ DomainVerifier::start()
     std::condition_variable_any wake;
     while (!stop.stop_requested()) {
       check_pending();
+      recheck_active();
       std::unique_lock lock(mutex);
       wake.wait_for(lock, stop, m_options.period, [] { return false; });
     }
@@ -38,23 +39,60 @@ DomainVerifier::check_pending()
     return;
   }
   for (auto& domain : *pending) {
-    const std::string target = domain.project + "." + m_options.site_domain;
-    auto answer = look_up(domain.domain, m_options.resolver);
-    util::Result<void> verdict =
-      answer ? core::check_points_here(domain.domain, *answer, target, m_options.public_ips)
-             : util::Result<void>(std::unexpected(answer.error()));
-    domain.state = verdict ? core::DomainState::active : core::DomainState::pending_dns;
-    domain.last_error = verdict ? std::string() : verdict.error().message;
-    domain.checked_at_ms = store::wall_clock_ms();
-    util::log::info("domains.checked",
-                    { { "domain", domain.domain },
-                      { "project", domain.project },
-                      { "state", core::to_string(domain.state) },
-                      { "error", domain.last_error } });
-    if (auto recorded = m_store.record_domain_check(domain); !recorded) {
-      util::log::warn("domains.record_failed",
-                      { { "domain", domain.domain }, { "error", recorded.error().message } });
+    domain.last_error = what_to_fix(domain);
+    domain.state =
+      domain.last_error.empty() ? core::DomainState::active : core::DomainState::pending_dns;
+    record(domain);
+  }
+}
+
+void
+DomainVerifier::recheck_active()
+{
+  auto active = m_store.custom_domains_in(core::DomainState::active);
+  if (!active) {
+    util::log::warn("domains.read_failed", { { "error", active.error().message } });
+    return;
+  }
+  const auto due_before = store::wall_clock_ms() - m_options.recheck.count();
+  for (auto& domain : *active) {
+    if (domain.checked_at_ms > due_before) {
+      continue;
     }
+    const std::string problem = what_to_fix(domain);
+    domain.last_error = problem.empty()
+                          ? std::string()
+                          : problem + " It is still served, and its certificate is renewed once it "
+                                      "points here again.";
+    record(domain);
+  }
+}
+
+std::string
+DomainVerifier::what_to_fix(const core::CustomDomain& domain) const
+{
+  const std::string target = domain.project + "." + m_options.site_domain;
+  auto answer = look_up(domain.domain, m_options.resolver);
+  if (!answer) {
+    return answer.error().message;
+  }
+  auto verdict = core::check_points_here(domain.domain, *answer, target, m_options.public_ips);
+  return verdict ? std::string() : verdict.error().message;
+}
+
+void
+DomainVerifier::record(const core::CustomDomain& checked)
+{
+  core::CustomDomain recorded = checked;
+  recorded.checked_at_ms = store::wall_clock_ms();
+  util::log::info("domains.checked",
+                  { { "domain", recorded.domain },
+                    { "project", recorded.project },
+                    { "state", core::to_string(recorded.state) },
+                    { "error", recorded.last_error } });
+  if (auto written = m_store.record_domain_check(recorded); !written) {
+    util::log::warn("domains.record_failed",
+                    { { "domain", recorded.domain }, { "error", written.error().message } });
   }
 }
 

@@ -49,7 +49,7 @@ constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 constexpr auto k_watch_period = std::chrono::seconds(5);
 constexpr std::size_t k_read_size = 16 * 1024;
 // Frames gathered into one write (several TLS records).
-constexpr std::size_t k_write_batch = 256 * 1024;
+constexpr std::size_t k_write_batch = 32 * 1024;
 constexpr std::size_t k_frame_header = 9;
 
 Response
@@ -503,21 +503,29 @@ Http2Connection::send_body(Stream& stream,
   const std::uint64_t sent = stream.scheduled - length;
   if (stream.response.file_body) {
     const std::size_t at = m_out.size();
-    m_out.resize(at + length);
-    std::size_t done = 0;
-    while (done < length) {
-      const ssize_t read = ::pread(stream.response.file_body->fd,
-                                   m_out.data() + at + done,
-                                   length - done,
-                                   static_cast<off_t>(stream.body_offset + sent + done));
-      if (read < 0 && errno == EINTR) {
-        continue;
+    bool complete = true;
+    // Read straight into the batch, with no zero-filling first. The size the callback gets
+    // is not used: libstdc++ 12 passes the grown capacity instead of the size asked for.
+    m_out.resize_and_overwrite(at + length, [&](char* data, std::size_t /*capacity*/) {
+      std::size_t done = 0;
+      while (done < length) {
+        const ssize_t read = ::pread(stream.response.file_body->fd,
+                                     data + at + done,
+                                     length - done,
+                                     static_cast<off_t>(stream.body_offset + sent + done));
+        if (read < 0 && errno == EINTR) {
+          continue;
+        }
+        if (read <= 0) {
+          complete = false; // the file shrank (it never should): the stream is reset
+          return start;
+        }
+        done += static_cast<std::size_t>(read);
       }
-      if (read <= 0) {
-        m_out.resize(start); // the file shrank (it never should): the stream is reset
-        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-      }
-      done += static_cast<std::size_t>(read);
+      return at + length;
+    });
+    if (!complete) {
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
   } else {
     m_out.append(stream.response.payload().substr(sent, length));

@@ -400,7 +400,8 @@ public:
   // Records a DNS check of the domain (state, last_error, checked_at_ms); a change of
   // state appends its project's event, so that edges read their domains again.
   virtual Result<void> record_domain_check(const core::CustomDomain& checked) = 0;
-  // Removes the project's domain, with its project's event; false when it has none such.
+  // Removes the project's domain and the certificate obtained for it, with its project's
+  // event; false when it has none such.
   virtual Result<bool> delete_custom_domain(std::string_view project, std::string_view domain) = 0;
 
   // Replaces the project's webhook secret, sealed; false when there is no such project.
@@ -461,6 +462,9 @@ public:
   // The key authorization of `token`; nullopt when no order is proving it.
   virtual Result<std::optional<std::string>> acme_challenge(std::string_view token) = 0;
   virtual Result<void> delete_acme_challenge(std::string_view token) = 0;
+  // Deletes the answers stored before `before_ms`, which orders that never ended (a crash
+  // mid-order) left behind; returns how many.
+  virtual Result<int> sweep_acme_challenges(std::int64_t before_ms) = 0;
   // Takes the lease `name` for `holder` until now + `duration` when it is free, expired or
   // already the holder's (renewing it); true when the holder has it now.
   virtual Result<bool> take_lease(std::string_view name,

@@ -196,6 +196,14 @@ SqlStore::delete_acme_challenge(std::string_view token)
   });
 }
 
+Result<int>
+SqlStore::sweep_acme_challenges(std::int64_t before_ms)
+{
+  return run("sweep old ACME challenges", "", [&](Executor& executor) {
+    return executor.execute(m_sql.sweep_acme_challenges, sql_values(before_ms));
+  });
+}
+
 Result<bool>
 SqlStore::take_lease(std::string_view name,
                      std::string_view holder,

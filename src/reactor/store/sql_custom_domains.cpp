@@ -122,6 +122,11 @@ SqlStore::delete_custom_domain(std::string_view project, std::string_view domain
     if (*deleted == 0) {
       return false;
     }
+    // Nothing may serve the name once it is no project's: every edge drops the certificate
+    // when it reads the store next.
+    if (auto dropped = executor.execute(m_sql.delete_certificate, sql_values(domain)); !dropped) {
+      return std::unexpected(dropped.error());
+    }
     if (auto appended = executor.append_event(project_event(project, m_clock())); !appended) {
       return std::unexpected(appended.error());
     }

@@ -250,6 +250,10 @@ struct Statements
   std::string_view acme_challenge;
   // (token)
   std::string_view delete_acme_challenge;
+  // (before): answers stored before then, left by orders that never ended (a crash)
+  std::string_view sweep_acme_challenges;
+  // (name)
+  std::string_view delete_certificate;
   // (name, holder, expires_at_ms, now): takes the lease when it is free, expired or the
   // holder's (1 row when taken)
   std::string_view take_lease;

@@ -131,6 +131,7 @@ public:
                                   std::string_view key_authorization) override;
   Result<std::optional<std::string>> acme_challenge(std::string_view token) override;
   Result<void> delete_acme_challenge(std::string_view token) override;
+  Result<int> sweep_acme_challenges(std::int64_t before_ms) override;
   Result<bool> take_lease(std::string_view name,
                           std::string_view holder,
                           std::chrono::milliseconds duration) override;

@@ -201,6 +201,15 @@ CertificateStore::serve(const std::vector<std::string>& names,
   return {};
 }
 
+void
+CertificateStore::withdraw(const std::vector<std::string>& names)
+{
+  const std::lock_guard lock(m_mutex);
+  for (const auto& name : names) {
+    m_by_name.erase(util::ascii_lowercase(name));
+  }
+}
+
 util::Result<void>
 CertificateStore::reload()
 {

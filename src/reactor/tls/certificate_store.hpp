@@ -53,6 +53,9 @@ public:
                            const std::string& chain_pem,
                            const std::string& key_pem);
 
+  // Stops serving `names` from memory (the files' certificate answers them again); open
+  // connections keep what they started with. Any thread.
+  void withdraw(const std::vector<std::string>& names);
   ~CertificateStore();
   CertificateStore(const CertificateStore&) = delete;
   CertificateStore& operator=(const CertificateStore&) = delete;

@@ -18,5 +18,15 @@ TEST(WantedCertificates, TheDomainItsWildcardWithAHookThenEachActiveCustomDomain
   EXPECT_EQ(wanted_certificates(settings, {}), (Names{ { "example.com" } }));
 }
 
+TEST(WantedCertificates, NoneForADomainWhoseDnsMovedAwaySinceItBecameActive)
+{
+  const Settings settings{ .domain = "example.com" };
+  const std::vector<core::CustomDomain> active{
+    { .domain = "moved.test", .project = "shop", .last_error = "moved.test no longer points here" },
+    { .domain = "blog.test", .project = "blog" }
+  };
+  EXPECT_EQ(wanted_certificates(settings, active), (Names{ { "example.com" }, { "blog.test" } }));
+}
+
 } // namespace
 } // namespace reactor::acme

@@ -113,6 +113,8 @@ protected:
   MetadataStore& store() { return *m_store; }
 
   void advance(std::chrono::milliseconds by) { m_clock.advance(by); }
+  // The store's clock now, in ms.
+  std::int64_t now() const { return m_clock.clock()(); }
 
   void create(const std::string& id)
   {
@@ -893,9 +895,15 @@ TEST_P(MetadataStoreTest, ACustomDomainBelongsToOneProjectAndItsStateChangesAreE
   const auto listed = store().project_custom_domains("shop").value();
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[0].domain, "api.example.com");
+  ASSERT_TRUE(store().save_certificate({ .names = { "www.example.com" } }).has_value());
+  ASSERT_TRUE(store().save_certificate({ .names = { "api.example.com" } }).has_value());
   EXPECT_FALSE(store().delete_custom_domain("blog", "www.example.com").value());
   EXPECT_TRUE(store().delete_custom_domain("shop", "www.example.com").value());
   EXPECT_FALSE(store().find_custom_domain("www.example.com").value().has_value());
+  // Its certificate goes with it; the other domain's stays.
+  const auto certificates = store().certificates().value();
+  ASSERT_EQ(certificates.size(), 1U);
+  EXPECT_EQ(certificates[0].names, std::vector<std::string>{ "api.example.com" });
   // A deleted project takes its domains with it.
   ASSERT_EQ(store().delete_project("shop").value(), DeleteOutcome::deleted);
   EXPECT_FALSE(store().find_custom_domain("api.example.com").value().has_value());
@@ -1468,6 +1476,17 @@ TEST_P(MetadataStoreTest, AcmeChallengesArePutReadAndDeleted)
   EXPECT_EQ(store().acme_challenge("other").value(), std::nullopt);
   ASSERT_TRUE(store().delete_acme_challenge("token").has_value());
   EXPECT_EQ(store().acme_challenge("token").value(), std::nullopt);
+}
+
+TEST_P(MetadataStoreTest, AcmeChallengesLeftBehindAreSweptByAge)
+{
+  ASSERT_TRUE(store().put_acme_challenge("old", "old.thumb").has_value());
+  advance(10s);
+  const auto cutoff = now();
+  ASSERT_TRUE(store().put_acme_challenge("new", "new.thumb").has_value());
+  EXPECT_EQ(store().sweep_acme_challenges(cutoff).value(), 1);
+  EXPECT_EQ(store().acme_challenge("old").value(), std::nullopt);
+  EXPECT_EQ(store().acme_challenge("new").value(), std::optional<std::string>("new.thumb"));
 }
 
 TEST_P(MetadataStoreTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased)

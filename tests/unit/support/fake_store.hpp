@@ -264,6 +264,7 @@ public:
     return std::nullopt;
   }
   Result<void> delete_acme_challenge(std::string_view) override { return {}; }
+  Result<int> sweep_acme_challenges(std::int64_t) override { return 0; }
   Result<bool> take_lease(std::string_view, std::string_view, std::chrono::milliseconds) override
   {
     return true;

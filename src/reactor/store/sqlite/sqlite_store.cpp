@@ -266,6 +266,8 @@ constexpr Statements k_statements{
     "ON CONFLICT (token) DO UPDATE SET key_authorization = excluded.key_authorization",
   .acme_challenge = "SELECT key_authorization FROM acme_challenges WHERE token = ?1",
   .delete_acme_challenge = "DELETE FROM acme_challenges WHERE token = ?1",
+  .sweep_acme_challenges = "DELETE FROM acme_challenges WHERE created_at_ms < ?1",
+  .delete_certificate = "DELETE FROM certificates WHERE name = ?1",
   .take_lease = "INSERT INTO leases (name, holder, expires_at_ms) VALUES (?1, ?2, ?3) "
                 "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
                 "expires_at_ms = excluded.expires_at_ms "
