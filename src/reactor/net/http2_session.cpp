@@ -48,7 +48,8 @@ constexpr auto k_idle_timeout = std::chrono::seconds(60);
 constexpr auto k_stream_heartbeat = std::chrono::seconds(15);
 constexpr auto k_watch_period = std::chrono::seconds(5);
 constexpr std::size_t k_read_size = 16 * 1024;
-// Frames gathered into one write (several TLS records).
+// Frames gathered into one write (two TLS records); a batch ends at the frame that
+// reaches this size.
 constexpr std::size_t k_write_batch = 32 * 1024;
 constexpr std::size_t k_frame_header = 9;
 
@@ -340,6 +341,9 @@ Http2Connection::watch_loop(std::shared_ptr<Http2Connection> /*keep_alive*/)
       finish(); // the client stopped taking what we write
       break;
     }
+    if (m_streams.empty() && m_out.empty()) {
+      m_out.shrink_to_fit(); // a connection with nothing to send holds no write batch
+    }
     if (m_streams.empty() && now - m_last_activity >= k_idle_timeout) {
       nghttp2_session_terminate_session(m_session.get(), NGHTTP2_NO_ERROR);
       wake_writer();
@@ -533,7 +537,9 @@ Http2Connection::send_body(Stream& stream,
   if (padding > 1) {
     m_out.append(padding - 1, '\0');
   }
-  return 0;
+  // A full batch goes out before nghttp2 frames more: with the client's windows open it
+  // would otherwise frame every pending stream's data into one write of megabytes.
+  return m_out.size() >= k_write_batch ? NGHTTP2_ERR_PAUSE : 0;
 }
 
 // A streamed response: the outbox's messages, copied as nghttp2 asks for them; deferred
