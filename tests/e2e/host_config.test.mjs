@@ -63,6 +63,27 @@ test('vercel.json: a rewrite, a redirect and a header are served; unsupported ke
   assert.equal((await site(server.port, id, '/')).headers['x-served-by'], undefined);
 });
 
+test('vercel.json trailingSlash: true adds a slash to page paths, false removes it, with 308', async () => {
+  const pages = { 'index.html': 'home', 'about/index.html': 'about us', 'assets/site.css': 'body{}' };
+  const adding = await deployed({ ...app(pages), 'vercel.json': JSON.stringify({ trailingSlash: true }) });
+  assert.equal(adding.final.status, 'DEPLOYED', adding.log);
+  assert.match(adding.log, /Read vercel\.json: .*, trailing slashes added\n/);
+  const added = await site(server.port, adding.id, '/about?tab=team');
+  assert.equal(added.status, 308);
+  assert.equal(added.headers.location, '/about/?tab=team');
+  assert.equal((await site(server.port, adding.id, '/about/')).body, 'about us');
+  assert.equal((await site(server.port, adding.id, '/assets/site.css')).status, 200, 'a file keeps its path');
+  assert.equal((await site(server.port, adding.id, '/')).body, 'home');
+
+  const removing = await deployed({ ...app(pages), 'vercel.json': JSON.stringify({ trailingSlash: false }) });
+  assert.equal(removing.final.status, 'DEPLOYED', removing.log);
+  const removed = await site(server.port, removing.id, '/about/');
+  assert.equal(removed.status, 308);
+  assert.equal(removed.headers.location, '/about');
+  assert.equal((await site(server.port, removing.id, '/about')).body, 'about us');
+  assert.equal((await site(server.port, removing.id, '/')).body, 'home');
+});
+
 test('netlify.toml: its build command and publish folder are used, a redirect and a header served', async () => {
   const { id, final, log } = await deployed({
     ...app({ 'index.html': 'built by the netlify command' }, { script: 'build:netlify', dir: 'public' }),

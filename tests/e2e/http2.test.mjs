@@ -200,6 +200,20 @@ describe('the edge over h2', () => {
   });
 });
 
+describe('a quiet connection', () => {
+  test('outlives the handshake\'s 10 s deadline and answers again', { timeout: 30000 }, async () => {
+    const quiet = connect();
+    try {
+      assert.equal((await h2(quiet, { path: '/healthz' })).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 12000));
+      assert.equal(quiet.closed || quiet.destroyed, false, 'the server closed the connection');
+      assert.equal((await h2(quiet, { path: '/healthz' })).status, 200);
+    } finally {
+      quiet.close();
+    }
+  });
+});
+
 describe('the API over h2', () => {
   test('a protected project: 401, then 200 with the password', async () => {
     const created = await api('POST', '/projects', {

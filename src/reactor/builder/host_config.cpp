@@ -58,6 +58,10 @@ summary(const rules::HostConfig& config)
   }
   add(count(config.redirects.size(), "redirect or rewrite", "redirects and rewrites"));
   add(count(config.headers.size(), "header rule", "header rules"));
+  if (config.trailing_slash != rules::TrailingSlash::keep) {
+    add(config.trailing_slash == rules::TrailingSlash::add ? "trailing slashes added"
+                                                           : "trailing slashes removed");
+  }
   return text;
 }
 

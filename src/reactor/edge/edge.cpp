@@ -297,6 +297,9 @@ Edge::respond_from_site(const net::Request& request,
     return refused;
   }
 
+  if (auto moved = trailing_slash_redirect(site->rules.trailing_slash, request.path(), *path)) {
+    return redirect_response(*moved, request.target);
+  }
   // _redirects first: a 3xx answers at once, a 200 rewrites the path (once, no chains).
   std::string rewritten;
   std::string_view lookup = *path;

@@ -46,4 +46,28 @@ match_redirect(const rules::RedirectRules& redirects, std::string_view path)
   return std::nullopt;
 }
 
+std::optional<RedirectMatch>
+trailing_slash_redirect(rules::TrailingSlash policy,
+                        std::string_view raw_path,
+                        std::string_view site_path)
+{
+  if (policy == rules::TrailingSlash::keep || site_path.empty()) {
+    return std::nullopt;
+  }
+  // One leading slash: "//host/" must not become a redirect to another host.
+  std::string target = "/" + std::string(raw_path.substr(raw_path.find_first_not_of('/')));
+  if (policy == rules::TrailingSlash::remove) {
+    if (!site_path.ends_with('/')) {
+      return std::nullopt;
+    }
+    target.erase(target.find_last_not_of('/') + 1);
+    return RedirectMatch{ target.empty() ? "/" : target, 308 };
+  }
+  const auto name = site_path.substr(site_path.rfind('/') + 1);
+  if (site_path.ends_with('/') || name.find('.') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return RedirectMatch{ target + "/", 308 };
+}
+
 } // namespace reactor::edge

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/rules/redirects.hpp"
+#include "reactor/rules/site_rules.hpp"
 
 #include <optional>
 #include <string>
@@ -20,5 +21,13 @@ struct RedirectMatch
 // request's query string.
 std::optional<RedirectMatch> match_redirect(const rules::RedirectRules& redirects,
                                             std::string_view path);
+
+// Where the site's trailing-slash policy sends a request (308), or nullopt when the path
+// stays: `raw_path` as the client sent it (still encoded, without the query string),
+// `site_path` its normalised form (normalize_site_path). Adding skips the root and paths
+// whose last segment has an extension ("/app.js"), as Vercel does; removing skips the root.
+std::optional<RedirectMatch> trailing_slash_redirect(rules::TrailingSlash policy,
+                                                     std::string_view raw_path,
+                                                     std::string_view site_path);
 
 } // namespace reactor::edge

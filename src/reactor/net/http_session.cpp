@@ -733,6 +733,9 @@ run_http_session(asio::ip::tcp::socket socket,
     co_return;
   }
   if (chose_http2(stream)) {
+    // The handshake's deadline must not end the connection later: HTTP/2 keeps its own
+    // (idle GOAWAY, stalled writes).
+    stream.expires_never();
     start_http2_session(
       std::move(stream), router, connections, remote_address, settings.extra_headers);
     co_return;

@@ -87,7 +87,12 @@ rules_to_json(const rules::SiteRules& site_rules)
                     { "detach", json::array(rule.detach.begin(), rule.detach.end()) },
                     { "line", rule.line } });
   }
-  return { { "redirects", std::move(redirects) }, { "headers", std::move(headers) } };
+  json::object rules{ { "redirects", std::move(redirects) }, { "headers", std::move(headers) } };
+  if (site_rules.trailing_slash != rules::TrailingSlash::keep) {
+    rules["trailingSlash"] =
+      site_rules.trailing_slash == rules::TrailingSlash::add ? "add" : "remove";
+  }
+  return rules;
 }
 
 // The strings of an array; nullopt when it is not one or holds anything else.
@@ -184,6 +189,14 @@ read_rules(const json::value* value)
       return util::fail("manifest has a malformed header rule");
     }
     site_rules.headers.rules.push_back(std::move(*rule));
+  }
+  if (const auto* trailing = object->if_contains("trailingSlash")) {
+    const auto* text = trailing->if_string();
+    if (text == nullptr || (*text != "add" && *text != "remove")) {
+      return util::fail("manifest has a malformed trailingSlash");
+    }
+    site_rules.trailing_slash =
+      *text == "add" ? rules::TrailingSlash::add : rules::TrailingSlash::remove;
   }
   return site_rules;
 }

@@ -22,6 +22,9 @@ append_host_rules(SiteRules& site, const HostConfig& config)
     }
     site.headers.rules.push_back(rule);
   }
+  if (config.trailing_slash != TrailingSlash::keep) {
+    site.trailing_slash = config.trailing_slash;
+  }
   return problems;
 }
 

@@ -18,7 +18,8 @@ struct HostConfig
   core::BuildSettings settings;
   std::vector<RedirectRule> redirects; // each accepted by redirect_rule_problem, in file order
   std::vector<HeaderRule> headers;     // each accepted by header_problem, in file order
-  std::vector<std::string> problems;   // one line per key or value left out, for the build log
+  TrailingSlash trailing_slash = TrailingSlash::keep;
+  std::vector<std::string> problems; // one line per key or value left out, for the build log
 };
 
 // Appends the rules of `config` after those of `site` (the site's _redirects and _headers

@@ -328,7 +328,11 @@ struct Reader
     } else if (key == "cleanUrls") {
       clean_urls(value);
     } else if (key == "trailingSlash") {
-      problem(std::string(key), "not supported: Reactor neither adds nor removes a trailing slash");
+      if (value.is_bool()) {
+        config.trailing_slash = value.get_bool() ? TrailingSlash::add : TrailingSlash::remove;
+      } else if (!value.is_null()) {
+        problem(std::string(key), "must be true or false");
+      }
     } else if (key != "$schema") {
       problem(quote_excerpt(key), "not supported");
     }

@@ -13,8 +13,9 @@ namespace reactor::rules {
 // source in path-to-regexp syntax becomes a path pattern where one says the same: "/:name"
 // stays a placeholder, and one ":name*", ":name+", ":name(.*)" or "(.*)" becomes the splat
 // (":name" or "$1" in the destination and header values then read ":splat"); so "/blog/:path*"
-// becomes "/blog/*", which unlike Vercel's does not match "/blog" itself. cleanUrls and
-// trailingSlash are named as what the edge does instead. Every other key, rule condition
+// becomes "/blog/*", which unlike Vercel's does not match "/blog" itself. cleanUrls becomes
+// redirects from the .html paths, trailingSlash the site's trailing-slash policy (true:
+// add one to page paths, false: remove it; 308 either way). Every other key, rule condition
 // (has, missing) and source that does not convert is named in `problems` ("redirects[2]: …")
 // and left out. Fails, the user's fault, when the text is not a JSON object, saying where.
 util::Result<HostConfig> parse_vercel_config(std::string_view text);

@@ -93,4 +93,41 @@ TEST(RedirectRule, StaticRulesAfterADynamicOneKeepFileOrder)
   EXPECT_EQ(match->status, 302u);
 }
 
+TEST(TrailingSlash, RemovingRedirectsPagePathsEndingInASlashButNotTheRoot)
+{
+  const auto policy = rules::TrailingSlash::remove;
+  const auto moved = trailing_slash_redirect(policy, "/docs/intro/", "docs/intro/");
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->target, "/docs/intro");
+  EXPECT_EQ(moved->status, 308u);
+  EXPECT_EQ(trailing_slash_redirect(policy, "/a%20b//", "a b/")->target, "/a%20b");
+  EXPECT_FALSE(trailing_slash_redirect(policy, "/docs/intro", "docs/intro").has_value());
+  EXPECT_FALSE(trailing_slash_redirect(policy, "/", "").has_value());
+}
+
+TEST(TrailingSlash, AddingSkipsFilesWithAnExtension)
+{
+  const auto policy = rules::TrailingSlash::add;
+  const auto moved = trailing_slash_redirect(policy, "/docs/intro", "docs/intro");
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->target, "/docs/intro/");
+  EXPECT_EQ(moved->status, 308u);
+  EXPECT_FALSE(trailing_slash_redirect(policy, "/assets/app.js", "assets/app.js").has_value());
+  EXPECT_FALSE(trailing_slash_redirect(policy, "/docs/intro/", "docs/intro/").has_value());
+  EXPECT_FALSE(trailing_slash_redirect(policy, "/", "").has_value());
+}
+
+TEST(TrailingSlash, NeverRedirectsToAnotherHost)
+{
+  // "//evil.example/" folds to one page path; a Location of "//evil.example" would leave.
+  const auto removed =
+    trailing_slash_redirect(rules::TrailingSlash::remove, "//evil.example/", "evil.example/");
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_EQ(removed->target, "/evil.example");
+  const auto added = trailing_slash_redirect(rules::TrailingSlash::add, "///evil", "evil");
+  ASSERT_TRUE(added.has_value());
+  EXPECT_EQ(added->target, "/evil/");
+  EXPECT_FALSE(trailing_slash_redirect(rules::TrailingSlash::keep, "/docs/", "docs/").has_value());
+}
+
 } // namespace reactor::edge

@@ -73,6 +73,21 @@ TEST(Manifest, RoundTripsTheRules)
   }
   EXPECT_EQ(headers.rules[0].set,
             (std::vector<std::pair<std::string, std::string>>{ { "x-a", "1, 2" } }));
+  EXPECT_EQ(parsed->rules->trailing_slash, rules::TrailingSlash::keep);
+  EXPECT_EQ(json.find("trailingSlash"), std::string::npos) << json;
+}
+
+TEST(Manifest, RoundTripsTheTrailingSlashPolicy)
+{
+  for (const auto policy : { rules::TrailingSlash::add, rules::TrailingSlash::remove }) {
+    Manifest manifest;
+    manifest.deployment_id = "abc123xyz0";
+    manifest.rules = rules::SiteRules{ .trailing_slash = policy };
+    const auto parsed = parse_manifest(to_json(manifest));
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    ASSERT_TRUE(parsed->rules.has_value());
+    EXPECT_EQ(parsed->rules->trailing_slash, policy);
+  }
 }
 
 // Manifests written before they held rules: version 1, the rule files only as entries.
@@ -100,6 +115,8 @@ TEST(Manifest, RejectsMalformedRules)
   EXPECT_FALSE(parse_manifest(R"({"version":"2","deploymentId":"a","files":{}})").has_value());
   EXPECT_FALSE(with_rules(R"({"redirects":[]})").has_value());
   EXPECT_FALSE(with_rules(R"({"redirects":{},"headers":[]})").has_value());
+  EXPECT_FALSE(with_rules(R"({"redirects":[],"headers":[],"trailingSlash":true})").has_value());
+  EXPECT_FALSE(with_rules(R"({"redirects":[],"headers":[],"trailingSlash":"keep"})").has_value());
   for (std::string_view redirect : {
          R"({"from":"/a","to":"/b","status":302})",
          R"({"from":"a","to":"/b","status":302,"line":1})",

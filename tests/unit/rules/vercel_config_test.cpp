@@ -123,11 +123,20 @@ TEST(VercelConfig, ConvertsPathToRegexpSources)
   }
 }
 
+TEST(VercelConfig, TrailingSlashTrueAddsOneFalseRemovesIt)
+{
+  EXPECT_EQ(parsed(R"({"trailingSlash": true})").trailing_slash, TrailingSlash::add);
+  EXPECT_EQ(parsed(R"({"trailingSlash": false})").trailing_slash, TrailingSlash::remove);
+  EXPECT_EQ(parsed(R"({"trailingSlash": null})").trailing_slash, TrailingSlash::keep);
+  EXPECT_EQ(parsed("{}").trailing_slash, TrailingSlash::keep);
+  EXPECT_TRUE(parsed(R"({"trailingSlash": true})").problems.empty());
+}
+
 TEST(VercelConfig, NamesEveryUnsupportedKey)
 {
   const auto config = parsed(R"json({
     "cleanUrls": "yes",
-    "trailingSlash": false,
+    "trailingSlash": "yes",
     "functions": {},
     "framework": "vite",
     "buildCommand": 12,
