@@ -186,9 +186,13 @@ Manager::poll()
   }
   serve_stored(*stored);
   order_when_due(*stored);
-  const auto before = now_ms() - std::chrono::milliseconds(k_challenge_lifetime).count();
-  if (auto swept = m_store.sweep_acme_challenges(before); swept && *swept > 0) {
-    util::log::info("acme.challenges_swept", { { "count", *swept } });
+  // Once an hour, not every poll: each sweep is a write to the shared store.
+  if (const auto now = std::chrono::steady_clock::now(); now >= m_next_sweep) {
+    m_next_sweep = now + std::chrono::hours(1);
+    const auto before = now_ms() - std::chrono::milliseconds(k_challenge_lifetime).count();
+    if (auto swept = m_store.sweep_acme_challenges(before); swept && *swept > 0) {
+      util::log::info("acme.challenges_swept", { { "count", *swept } });
+    }
   }
 }
 

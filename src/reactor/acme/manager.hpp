@@ -83,6 +83,7 @@ private:
     std::int64_t not_after_ms = 0;
   };
   std::map<std::string, Served> m_served;
+  std::chrono::steady_clock::time_point m_next_sweep; // of stale challenge answers
   std::jthread m_thread;
 };
 

@@ -4,6 +4,7 @@
 #include "reactor/store/sql_store.hpp"
 #include "reactor/util/log.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -23,7 +24,12 @@ DomainVerifier::start()
     std::condition_variable_any wake;
     while (!stop.stop_requested()) {
       check_pending();
-      recheck_active();
+      // The active domains are read at most once a minute, not every period.
+      if (const auto now = std::chrono::steady_clock::now(); now >= m_next_recheck) {
+        m_next_recheck =
+          now + std::min<std::chrono::milliseconds>(m_options.recheck, std::chrono::minutes(1));
+        recheck_active();
+      }
       std::unique_lock lock(mutex);
       wake.wait_for(lock, stop, m_options.period, [] { return false; });
     }

@@ -44,6 +44,7 @@ private:
 
   store::MetadataStore& m_store;
   VerifierOptions m_options;
+  std::chrono::steady_clock::time_point m_next_recheck; // the next round over active ones
   std::jthread m_thread;
 };
 

@@ -153,50 +153,46 @@ TlsStream::State::classify(SSL* ssl, int result)
   }
 }
 
+template<typename Call>
 TlsStream::Step
-TlsStream::State::handshake()
-{
-  if (expired || !socket.is_open()) {
-    return { Want::nothing, failure(asio::error::operation_aborted), 0 };
-  }
-  ERR_clear_error();
-  errno = 0;
-  const int result = SSL_do_handshake(ssl);
-  return result == 1 ? Step{} : classify(ssl, result);
-}
-
-TlsStream::Step
-TlsStream::State::read(std::span<char> into)
+TlsStream::State::call_openssl(Call call)
 {
   // A closed socket's number may already belong to another connection: OpenSSL must not
   // touch it.
   if (expired || !socket.is_open()) {
     return { Want::nothing, failure(asio::error::operation_aborted), 0 };
   }
+  ERR_clear_error();
+  errno = 0;
+  std::size_t bytes = 0;
+  const int result = call(bytes);
+  return result == 1 ? Step{ Want::nothing, {}, bytes } : classify(ssl, result);
+}
+
+TlsStream::Step
+TlsStream::State::handshake()
+{
+  return call_openssl([this](std::size_t& /*bytes*/) { return SSL_do_handshake(ssl); });
+}
+
+TlsStream::Step
+TlsStream::State::read(std::span<char> into)
+{
   if (into.empty()) {
     return {};
   }
-  ERR_clear_error();
-  errno = 0;
-  std::size_t read = 0;
-  const int result = SSL_read_ex(ssl, into.data(), into.size(), &read);
-  return result == 1 ? Step{ Want::nothing, {}, read } : classify(ssl, result);
+  return call_openssl(
+    [&](std::size_t& read) { return SSL_read_ex(ssl, into.data(), into.size(), &read); });
 }
 
 TlsStream::Step
 TlsStream::State::write(std::span<const char> bytes)
 {
-  if (expired || !socket.is_open()) {
-    return { Want::nothing, failure(asio::error::operation_aborted), 0 };
-  }
   if (bytes.empty()) {
     return {};
   }
-  ERR_clear_error();
-  errno = 0;
-  std::size_t written = 0;
-  const int result = SSL_write_ex(ssl, bytes.data(), bytes.size(), &written);
-  return result == 1 ? Step{ Want::nothing, {}, written } : classify(ssl, result);
+  return call_openssl(
+    [&](std::size_t& written) { return SSL_write_ex(ssl, bytes.data(), bytes.size(), &written); });
 }
 
 TlsStream::Step

@@ -116,6 +116,10 @@ private:
     boost::system::error_code failure(boost::system::error_code waited) const;
     // Sets the timer for `deadline`; when it fires, a deadline moved later sets it again.
     void watch_deadline();
+    // Runs `call` (OpenSSL's answer, 1 for done, setting the bytes it moved) on a socket
+    // still ours, from a clean error queue.
+    template<typename Call>
+    Step call_openssl(Call call);
     // What OpenSSL's answer `result` to a call on `ssl` means for the operation.
     static Step classify(SSL* ssl, int result);
 
