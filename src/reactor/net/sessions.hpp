@@ -33,13 +33,19 @@ boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socke
                                               Connections& connections,
                                               const SessionSettings& settings);
 
-// Serves HTTP/2 on a TLS connection whose handshake chose "h2" through ALPN, registered in
-// `connections` while it lives; `extra_headers` must outlive it.
-void start_http2_session(TlsStream stream,
-                         Router& router,
-                         Connections& connections,
-                         std::string remote_address,
-                         std::string_view extra_headers);
+// What every request on one connection is served with.
+struct ConnectionContext
+{
+  Router& router;
+  // The connection is registered here while it lives, so that a stop reaches it.
+  Connections& connections;
+  std::string remote_address;
+  // Added to every response, each line ending in CRLF; outlives the connection.
+  std::string_view extra_headers;
+};
+
+// Serves HTTP/2 on a TLS connection whose handshake chose "h2" through ALPN.
+void start_http2_session(TlsStream stream, ConnectionContext context);
 
 // Runs a WebSocket connection after its handshake was answered; `early_bytes` are what
 // the client sent after its handshake, already read.
