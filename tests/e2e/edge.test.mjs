@@ -2,9 +2,10 @@
 // precompressed variants, cache lifetimes, SPA fallback, 404 pages and path safety.
 import assert from 'node:assert/strict';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { deploy, fullLog, makeRepo, request, siteApp, startServer, waitFor } from './harness.mjs';
+import { deploy, fullLog, makeRepo, request, siteApp, startServer, until, waitFor } from './harness.mjs';
 
 const bundle = `export function app(){return ${JSON.stringify('hello '.repeat(2000))};}\n`;
 // Above the edge's sendfile threshold, and not compressible, so it goes out from disk.
@@ -257,5 +258,39 @@ describe('_redirects and _headers', () => {
     assert.match(log, /_redirects: .*line 5/);
     assert.match(log, /_redirects: .*line 6/);
     assert.match(log, /_headers: .*line 1/);
+  });
+});
+
+describe('brotli of large files', () => {
+  // The response with its body as bytes, not decoded as text.
+  const bytes = (host, path, encoding) => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.port, path, headers: { host, 'accept-encoding': encoding } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+
+  test('a large script goes live with gzip, and is served with brotli once that is made', async () => {
+    const big = Array.from({ length: 3000 }, (_, i) => `export function f${i}() { return ${i} * 2; }`).join('\n');
+    const posted = await deploy(server.port, { repoUrl: makeRepo(siteApp({
+      'index.html': '<h1>Big</h1>',
+      'assets/big-1a2b3c4d.js': big,
+    })) });
+    await waitFor(server.port, posted.json.id, { status: 'DEPLOYED' });
+    assert.match(await fullLog(server.port, posted.json.id),
+      /Brotli variants of 1 large file follow in the background \(gzip until then\)/);
+    const host = `${posted.json.id}.localhost:${server.port}`;
+    const gzip = await bytes(host, '/assets/big-1a2b3c4d.js', 'gzip');
+    assert.equal(gzip.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gzip.body).toString(), big);
+
+    const br = await until('the brotli variant', async () => {
+      const res = await bytes(host, '/assets/big-1a2b3c4d.js', 'br, gzip');
+      assert.equal(res.status, 200);
+      return res.headers['content-encoding'] === 'br' ? res : null;
+    }, 30000);
+    assert.equal(brotliDecompressSync(br.body).toString(), big);
+    assert.ok(br.body.length < gzip.body.length, 'smaller than gzip');
   });
 });

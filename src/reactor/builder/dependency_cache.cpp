@@ -126,6 +126,30 @@ copy_output(const fs::path& from, const fs::path& to, std::uint64_t max_bytes)
   return allocated_bytes(to);
 }
 
+// Renames each of `outputs` from below `from` to below `to` (creating their parents), all
+// or none: on failure (another filesystem) the ones moved go back.
+bool
+move_outputs(const std::vector<std::string>& outputs, const fs::path& from, const fs::path& to)
+{
+  std::size_t done = 0;
+  std::error_code ec;
+  for (; done < outputs.size(); ++done) {
+    fs::create_directories((to / outputs[done]).parent_path(), ec);
+    fs::rename(from / outputs[done], to / outputs[done], ec);
+    if (ec) {
+      break;
+    }
+  }
+  if (done == outputs.size()) {
+    return true;
+  }
+  while (done > 0) {
+    --done;
+    fs::rename(to / outputs[done], from / outputs[done], ec);
+  }
+  return false;
+}
+
 } // namespace
 
 std::string
@@ -267,16 +291,30 @@ DependencyCache::restore(const std::string& key,
   if (!is_real_file(entry / "paths")) {
     return std::nullopt;
   }
-  Restored restored;
-  restored.m_pin = std::make_unique<Pin>(*this, key);
+  auto pin = std::make_unique<Pin>(*this, key);
   lock.unlock();
+  auto shown = show(entry, std::move(pin), install_dir, scratch);
+  if (!shown) {
+    return std::unexpected(std::move(shown.error()));
+  }
+  return std::optional(std::move(*shown));
+}
 
+util::Result<DependencyCache::Restored>
+DependencyCache::show(const fs::path& entry,
+                      std::unique_ptr<Pin> pin,
+                      const fs::path& install_dir,
+                      const fs::path& scratch)
+{
+  Restored restored;
+  restored.m_pin = std::move(pin);
   std::vector<fs::path> made;
-  const auto undo = [&](util::Error error) -> util::Result<std::optional<Restored>> {
+  const auto undo = [&](util::Error error) -> util::Result<Restored> {
     restored.m_overlays.clear();
     for (const auto& path : made) {
       remove_tree(path);
     }
+    remove_tree(scratch);
     return std::unexpected(std::move(error));
   };
   std::size_t index = 0;
@@ -305,27 +343,28 @@ DependencyCache::restore(const std::string& key,
     }
   }
   touch(entry / "used");
-  return std::optional(std::move(restored));
+  return restored;
 }
 
-util::Result<std::uint64_t>
-DependencyCache::store(const std::string& key, const fs::path& install_dir)
+util::Result<DependencyCache::Saved>
+DependencyCache::store(const std::string& key, const fs::path& install_dir, const fs::path& scratch)
 {
   const auto outputs = install_outputs(install_dir);
   if (outputs.empty() || m_max_bytes == 0) {
-    return std::uint64_t{ 0 };
+    return Saved{};
   }
-  std::uint64_t estimate = 0;
+  std::uint64_t bytes = 0;
   for (const auto& relative : outputs) {
-    estimate += allocated_bytes(install_dir / relative, m_max_bytes);
-    if (estimate > m_max_bytes) {
-      return std::uint64_t{ 0 };
+    bytes += allocated_bytes(install_dir / relative, m_max_bytes);
+    if (bytes > m_max_bytes) {
+      return Saved{};
     }
   }
+  const auto entry = m_root / key;
   {
     std::lock_guard lock(m_mutex);
-    if (exists_at_all(m_root / key)) {
-      return std::uint64_t{ 0 };
+    if (exists_at_all(entry)) {
+      return Saved{};
     }
   }
 
@@ -335,38 +374,67 @@ DependencyCache::store(const std::string& key, const fs::path& install_dir)
   if (ec) {
     return util::fail("cannot create " + staging.string() + ": " + ec.message());
   }
-  std::uint64_t bytes = 0;
+  const bool moved = move_outputs(outputs, install_dir, staging / "tree");
+  if (!moved) {
+    // Another filesystem: the checkout keeps its outputs and the entry gets a copy.
+    bytes = 0;
+    for (const auto& relative : outputs) {
+      fs::create_directories((staging / "tree" / relative).parent_path(), ec);
+      auto copied =
+        copy_output(install_dir / relative, staging / "tree" / relative, m_max_bytes - bytes);
+      if (!copied) {
+        remove_tree(staging);
+        return std::unexpected(std::move(copied.error()));
+      }
+      bytes += *copied;
+    }
+  }
   std::string paths;
   for (const auto& relative : outputs) {
-    if (bytes >= m_max_bytes) {
-      remove_tree(staging);
-      return std::uint64_t{ 0 };
-    }
-    fs::create_directories((staging / "tree" / relative).parent_path(), ec);
-    auto copied =
-      copy_output(install_dir / relative, staging / "tree" / relative, m_max_bytes - bytes);
-    if (!copied) {
-      remove_tree(staging);
-      return std::unexpected(std::move(copied.error()));
-    }
-    bytes += *copied;
     paths += relative + "\n";
   }
+  // Undoes the move (or copy) when the entry cannot be made.
+  const auto give_back = [&](const fs::path& from) {
+    if (moved) {
+      move_outputs(outputs, from / "tree", install_dir);
+    }
+    remove_tree(from);
+  };
   if (!write_text(staging / "size", std::to_string(bytes)) ||
       !write_text(staging / "paths", paths)) {
-    remove_tree(staging);
+    give_back(staging);
     return util::fail("cannot write to " + staging.string());
   }
   touch(staging / "used");
 
-  std::lock_guard lock(m_mutex);
-  fs::rename(staging, m_root / key, ec);
-  if (ec) {
-    remove_tree(staging);
-    return std::uint64_t{ 0 };
+  std::unique_ptr<Pin> pin;
+  {
+    std::lock_guard lock(m_mutex);
+    fs::rename(staging, entry, ec);
+    if (ec) {
+      give_back(staging);
+      return Saved{}; // another build saved the same entry meanwhile
+    }
+    if (moved) {
+      pin = std::make_unique<Pin>(*this, key); // before evict(): the checkout shows it
+    }
+    evict();
   }
-  evict();
-  return bytes;
+  if (!moved) {
+    return Saved{ bytes, std::nullopt };
+  }
+  auto shown = show(entry, std::move(pin), install_dir, scratch);
+  if (!shown) {
+    const auto trash = m_root / (std::string(k_trash_prefix) + core::new_deployment_id());
+    {
+      std::lock_guard lock(m_mutex);
+      fs::rename(entry, trash, ec);
+    }
+    give_back(ec ? entry : trash);
+    return util::fail("cannot show the saved dependencies in the checkout: " +
+                      shown.error().message);
+  }
+  return Saved{ bytes, std::move(*shown) };
 }
 
 std::uint64_t

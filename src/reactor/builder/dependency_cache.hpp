@@ -89,11 +89,23 @@ public:
                                                 const std::filesystem::path& install_dir,
                                                 const std::filesystem::path& scratch);
 
+  // What store() did.
+  struct Saved
+  {
+    std::uint64_t bytes = 0; // 0 when nothing was saved
+    // Set when the outputs were moved into the entry: they are shown back in place.
+    std::optional<Restored> shown;
+  };
+
   // Saves the install outputs of `install_dir` as entry `key` (unless it exists), then
-  // evicts least recently used entries until the cache fits. Returns the bytes saved (0
-  // when nothing was saved, e.g. when the outputs alone are larger than the cache).
-  util::Result<std::uint64_t> store(const std::string& key,
-                                    const std::filesystem::path& install_dir);
+  // evicts least recently used entries until the cache fits. The outputs are moved into
+  // the entry, which takes no time whatever their size, and shown back in place as
+  // restore() shows them (writes go below `scratch`), so the build that follows cannot
+  // change what the entry keeps. A cache on another filesystem gets a copy instead.
+  // Nothing is saved when the outputs alone are larger than the cache.
+  util::Result<Saved> store(const std::string& key,
+                            const std::filesystem::path& install_dir,
+                            const std::filesystem::path& scratch);
 
   // The bytes the entries hold.
   std::uint64_t size();
@@ -103,6 +115,11 @@ public:
   gc::CacheTrim trim();
 
 private:
+  // Shows the pinned `entry` in `install_dir`, as restore() describes.
+  util::Result<Restored> show(const std::filesystem::path& entry,
+                              std::unique_ptr<Pin> pin,
+                              const std::filesystem::path& install_dir,
+                              const std::filesystem::path& scratch);
   gc::CacheTrim evict();
 
   const std::filesystem::path m_root;

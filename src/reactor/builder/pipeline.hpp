@@ -20,6 +20,7 @@
 
 namespace reactor::builder {
 
+class BrotliFinisher;
 class DependencyCache;
 class ToolchainCache;
 
@@ -52,6 +53,8 @@ struct BuildJob
   sandbox::Cgroups* cgroups = nullptr;         // null: no memory and process limits
   DependencyCache* dependency_cache = nullptr; // null: every build installs
   ToolchainCache* toolchains = nullptr;        // null: every build runs the host's Node.js
+  // Null: brotli variants are all made before the deployment goes live.
+  BrotliFinisher* brotli = nullptr;
 };
 
 // How a build ended.

@@ -59,7 +59,7 @@ Pipeline::install()
   }
   const auto install_dir = source() / m_plan.install_dir;
   const auto started = Clock::now();
-  auto restored = cache->restore(*key, install_dir, m_job.workspace.path() / "deps-overlay");
+  auto restored = cache->restore(*key, install_dir, overlay_scratch());
   std::optional<DependencyCache::Restored> hit;
   if (restored) {
     hit = std::move(*restored);
@@ -89,12 +89,13 @@ Pipeline::install()
     return std::nullopt;
   }
   const auto saving = Clock::now();
-  auto stored = cache->store(*key, install_dir);
+  auto stored = cache->store(*key, install_dir, overlay_scratch());
   if (!stored) {
     say("Could not save the dependencies to the cache: " + stored.error().message);
-  } else if (*stored > 0) {
-    say("Saved the installed dependencies to the cache (" + util::format_size(*stored) + ") in " +
-        seconds_text(Clock::now() - saving));
+  } else if (stored->bytes > 0) {
+    m_restored = std::move(stored->shown);
+    say("Saved the installed dependencies to the cache (" + util::format_size(stored->bytes) +
+        ") in " + seconds_text(Clock::now() - saving));
   }
   return std::nullopt;
 }

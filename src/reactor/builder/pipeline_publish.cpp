@@ -1,3 +1,4 @@
+#include "reactor/builder/brotli_finisher.hpp"
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/builder/pipeline_steps.hpp"
 #include "reactor/builder/publish.hpp"
@@ -83,8 +84,12 @@ Pipeline::upload()
   if (collected->files.empty()) {
     return final_error("The build wrote no files to " + m_info.output_dir + "/");
   }
-  const PublishLimits publish_limits{ .deadline = m_deadline,
-                                      .time_limit = describe_limit(Limit::time, m_config.limits) };
+  const PublishLimits publish_limits{
+    .deadline = m_deadline,
+    .time_limit = describe_limit(Limit::time, m_config.limits),
+    .defer_brotli_from =
+      m_job.brotli != nullptr ? k_defer_brotli_from : PublishLimits{}.defer_brotli_from,
+  };
   auto published = publish_output(m_objects,
                                   m_deployment.id,
                                   *collected,
@@ -104,6 +109,12 @@ Pipeline::upload()
       (published->files == 1 ? " file (" : " files (") + std::to_string(published->uploaded) +
       " new, " + util::format_size(published->bytes) + ") in " +
       seconds_text(Clock::now() - started));
+  if (auto& deferred = published->brotli_deferred; !deferred.empty()) {
+    say("Brotli variants of " + std::to_string(deferred.size()) +
+        (deferred.size() == 1 ? " large file follow" : " large files follow") +
+        " in the background (gzip until then)");
+    m_job.brotli->add(m_deployment.id, std::move(deferred));
+  }
   return BuildResult{ .status = Status::deployed };
 }
 

@@ -99,6 +99,8 @@ private:
   }
 
   fs::path source() const { return m_job.workspace.path() / "src"; }
+  // Where the dependency overlays shown in the checkout keep what the build writes.
+  fs::path overlay_scratch() const { return m_job.workspace.path() / "deps-overlay"; }
 
   // Reactor's own lines: kept even when the output went over the log limit.
   void say(std::string_view line) { m_log.note("[reactor] " + std::string(line)); }

@@ -150,6 +150,7 @@ struct Uploads
   // Compressing is CPU-bound: at most one file per core at a time, while the other upload
   // threads wait on the store.
   std::counting_semaphore<k_max_compressing> compressing{ compressing_threads() };
+  std::uint64_t defer_brotli_from = std::numeric_limits<std::uint64_t>::max();
 };
 
 // Stores a blob under its hash unless the store has a copy written within `reuse_window`:
@@ -185,46 +186,6 @@ store_blob(objects::ObjectStore& store,
   ++uploads.stats.uploaded;
   uploads.stats.written.insert(hash);
   return {};
-}
-
-// The record of a blob's variants: a line "<encoding> <hash> <size>" for each (none when
-// compressing saved too little).
-std::string
-variants_record(const objects::ManifestEntry& entry)
-{
-  std::string record;
-  for (const auto& [encoding, variant] :
-       { std::pair{ "gzip", &entry.gzip }, std::pair{ "br", &entry.br } }) {
-    if (!variant->hash.empty()) {
-      record +=
-        std::string(encoding) + " " + variant->hash + " " + std::to_string(variant->size) + "\n";
-    }
-  }
-  return record;
-}
-
-// The variants a record names, into `entry`; false when it is malformed.
-bool
-read_variants_record(const std::string& record, objects::ManifestEntry& entry)
-{
-  std::istringstream lines(record);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream fields(line);
-    std::string encoding;
-    std::string hash;
-    std::string size;
-    std::string extra;
-    fields >> encoding >> hash >> size >> extra;
-    auto* variant = encoding == "gzip" ? &entry.gzip : encoding == "br" ? &entry.br : nullptr;
-    std::uint64_t bytes = 0;
-    const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), bytes);
-    if (variant == nullptr || hash.size() != 64 || error != std::errc() ||
-        end != size.data() + size.size() || !extra.empty()) {
-      return false;
-    }
-    *variant = objects::BlobRef{ hash, bytes };
-  }
-  return true;
 }
 
 // Keeps a variant blob that a record names as the reuse window wants it, without
@@ -272,7 +233,7 @@ reuse_variants(objects::ObjectStore& store,
   }
   const auto& text = *record;
   objects::ManifestEntry recorded;
-  if (!text || !read_variants_record(*text, recorded)) {
+  if (!text || !objects::read_variants_record(*text, recorded)) {
     return false;
   }
   for (const auto* variant : { &recorded.gzip, &recorded.br }) {
@@ -318,8 +279,19 @@ add_compressed_variants(objects::ObjectStore& store,
   if (!input && !input.eof()) {
     return util::fail("cannot read build output " + file.site_path);
   }
+  const bool defer_brotli = file.size >= uploads.defer_brotli_from;
+  if (defer_brotli) {
+    const std::lock_guard lock(uploads.mutex);
+    auto& deferred = uploads.stats.brotli_deferred;
+    if (std::ranges::find(deferred, entry.hash) == deferred.end()) {
+      deferred.push_back(entry.hash);
+    }
+  }
   for (const auto& [compress, variant] :
        { std::pair{ &util::gzip, &entry.gzip }, std::pair{ &util::brotli, &entry.br } }) {
+    if (defer_brotli && variant == &entry.br) {
+      continue;
+    }
     uploads.compressing.acquire();
     auto compressed = (*compress)(content);
     uploads.compressing.release();
@@ -335,7 +307,10 @@ add_compressed_variants(objects::ObjectStore& store,
     }
     *variant = objects::BlobRef{ hash, compressed->size() };
   }
-  return store.put(objects::variants_key(entry.hash), variants_record(entry));
+  if (defer_brotli) {
+    return {}; // a record is only written whole: finish_brotli writes this one
+  }
+  return store.put(objects::variants_key(entry.hash), objects::variants_record(entry));
 }
 
 // Stores one file and its variants; its manifest entry.
@@ -387,6 +362,7 @@ publish_output(objects::ObjectStore& store,
 {
   const std::vector<OutputFile>& files = output.files;
   Uploads uploads;
+  uploads.defer_brotli_from = limits.defer_brotli_from;
   std::vector<objects::ManifestEntry> entries(files.size());
   std::atomic<std::size_t> next{ 0 };
   std::atomic<std::size_t> published{ 0 };
@@ -446,6 +422,12 @@ publish_output(objects::ObjectStore& store,
     ++uploads.stats.files;
     uploads.stats.bytes += files[i].size;
     manifest.files.insert_or_assign(files[i].site_path, std::move(entries[i]));
+  }
+  if (!uploads.stats.brotli_deferred.empty()) {
+    manifest.brotli_pending_until_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+        (std::chrono::system_clock::now() + k_brotli_pending_for).time_since_epoch())
+        .count();
   }
   if (auto stored = store.put(objects::manifest_key(deployment_id), objects::to_json(manifest));
       !stored) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -53,6 +54,9 @@ struct PublishStats
   std::size_t uploaded = 0; // blobs that were not in the store yet
   std::uint64_t bytes = 0;
   std::unordered_set<std::string> written; // blobs this publish uploaded
+  // Content whose brotli variant is left to finish_brotli: the manifest names its gzip
+  // variant only, until then.
+  std::vector<std::string> brotli_deferred;
 };
 
 // How long a blob already in the store counts as fresh enough to reuse; the garbage sweep's
@@ -70,7 +74,16 @@ struct PublishLimits
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::string time_limit;
   std::size_t threads = k_publish_threads;
+  // Text files this large or larger get their brotli variant after the deployment went
+  // live (brotli at its best quality takes about 1.5 ms per KiB): see brotli_deferred.
+  std::uint64_t defer_brotli_from = std::numeric_limits<std::uint64_t>::max();
 };
+
+// Where PublishLimits::defer_brotli_from is set when a BrotliFinisher takes the rest.
+constexpr std::uint64_t k_defer_brotli_from = 16 * 1024;
+// How long edges look for the deferred variants before they give up (a finisher that
+// stopped with the process never adds them: the files are served with gzip).
+constexpr std::chrono::minutes k_brotli_pending_for{ 10 };
 
 enum class PublishFailure
 {

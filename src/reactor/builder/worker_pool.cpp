@@ -362,11 +362,15 @@ WorkerPool::build(const store::Job& job, const Workspace& workspace, Running& ru
   std::thread beat([&] { heartbeat(job, running); });
   workspace.remove(*m_trash);                  // what an earlier run of this attempt left
   workspace.remove_earlier_attempts(*m_trash); // their process crashed
-  auto built = run_deployment(
-    m_store,
-    m_objects,
-    m_config.pipeline,
-    { workspace, running.cancel, m_cgroups.get(), m_dependency_cache.get(), m_toolchains.get() });
+  auto built = run_deployment(m_store,
+                              m_objects,
+                              m_config.pipeline,
+                              { workspace,
+                                running.cancel,
+                                m_cgroups.get(),
+                                m_dependency_cache.get(),
+                                m_toolchains.get(),
+                                &m_brotli });
   {
     std::lock_guard lock(running.mutex);
     running.done = true;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/builder/brotli_finisher.hpp"
 #include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/builder/sandbox/cgroup.hpp"
@@ -91,6 +92,8 @@ private:
   std::unique_ptr<DependencyCache> m_dependency_cache;
   std::unique_ptr<ToolchainCache> m_toolchains;
   std::unique_ptr<Trash> m_trash; // from start(): workspaces being deleted, one per worker
+  // The brotli variants of large files, made after their deployments went live.
+  BrotliFinisher m_brotli{ m_objects };
 
   std::mutex m_mutex;
   std::condition_variable m_idle;

@@ -38,6 +38,22 @@ constexpr std::uint64_t k_sendfile_threshold = 64 * 1024;
 // bounds the descriptors kept open: 4,096 at the default 256 MiB.
 constexpr std::size_t k_descriptor_cost = 64 * 1024;
 
+std::int64_t
+steady_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+std::int64_t
+system_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 template<typename Key, typename Value>
 void
 remember(std::unordered_map<Key, Value>& cache, const Key& key, const Value& value)
@@ -161,7 +177,7 @@ SiteCache::SiteCache(store::MetadataStore& store,
 }
 
 std::shared_ptr<const Site>
-SiteCache::cached_site(std::string_view id) const
+SiteCache::any_cached_site(std::string_view id) const
 {
   auto& local = thread_cache(m_instance,
                              m_generation.load(std::memory_order_acquire),
@@ -178,13 +194,21 @@ SiteCache::cached_site(std::string_view id) const
   return found->second;
 }
 
-LoadResult<std::shared_ptr<const Site>>
-SiteCache::load_site(std::string_view id)
+std::shared_ptr<const Site>
+SiteCache::cached_site(std::string_view id) const
 {
-  if (auto site = cached_site(id)) {
-    return site;
+  auto site = any_cached_site(id);
+  if (site && site->recheck_at_ms.load(std::memory_order_relaxed) != 0 &&
+      steady_ms() >= site->recheck_at_ms.load(std::memory_order_relaxed) &&
+      system_ms() < site->manifest.brotli_pending_until_ms) {
+    return nullptr;
   }
-  const auto generation = m_generation.load(std::memory_order_acquire);
+  return site;
+}
+
+LoadResult<std::shared_ptr<Site>>
+SiteCache::read_site(std::string_view id)
+{
   auto found = m_store.find_deployment(id);
   if (!found) {
     return std::unexpected(store_failure(std::move(found.error())));
@@ -206,40 +230,70 @@ SiteCache::load_site(std::string_view id)
   if (!manifest) {
     return std::unexpected(store_failure(std::move(manifest.error())));
   }
-  Site site{ .manifest = std::move(*manifest),
-             .last_modified = net::http_date(deployment->updated_at_ms / 1000),
-             .rules = {},
-             .project = deployment->project };
-  if (auto& parsed = site.manifest.rules) {
-    site.rules = std::move(*parsed);
+  auto site = std::make_shared<Site>();
+  site->manifest = std::move(*manifest);
+  site->last_modified = net::http_date(deployment->updated_at_ms / 1000);
+  site->project = deployment->project;
+  if (auto& parsed = site->manifest.rules) {
+    site->rules = std::move(*parsed);
     parsed.reset();
   } else {
-    auto redirects = read_site_file(site.manifest, "_redirects");
-    auto headers = read_site_file(site.manifest, "_headers");
+    auto redirects = read_site_file(site->manifest, "_redirects");
+    auto headers = read_site_file(site->manifest, "_headers");
     if (!redirects || !headers) {
       return std::unexpected(redirects ? headers.error() : redirects.error());
     }
-    site.rules = { rules::parse_redirects(*redirects), rules::parse_headers(*headers) };
+    site->rules = { rules::parse_redirects(*redirects), rules::parse_headers(*headers) };
   }
-  auto loaded = std::make_shared<const Site>(std::move(site));
+  if (site->manifest.brotli_pending_until_ms > system_ms()) {
+    site->recheck_at_ms = steady_ms() + std::chrono::milliseconds(k_brotli_recheck).count();
+  }
+  return site;
+}
+
+LoadResult<std::shared_ptr<const Site>>
+SiteCache::load_site(std::string_view id)
+{
+  if (auto site = cached_site(id)) {
+    return site;
+  }
+  // Due to read its manifest again: one caller does, moving the time on first.
+  auto stale = any_cached_site(id);
+  if (stale) {
+    auto due = stale->recheck_at_ms.load(std::memory_order_relaxed);
+    const auto now = steady_ms();
+    if (now < due || !stale->recheck_at_ms.compare_exchange_strong(
+                       due, now + std::chrono::milliseconds(k_brotli_recheck).count())) {
+      return stale;
+    }
+  }
+  const auto generation = m_generation.load(std::memory_order_acquire);
+  auto read = read_site(id);
+  if (!read) {
+    return std::unexpected(std::move(read.error()));
+  }
+  std::shared_ptr<const Site> loaded = std::move(*read);
   std::unique_lock lock(m_mutex);
   // A deletion seen meanwhile may be this site's: kept, it would be served until restart.
   if (m_generation.load(std::memory_order_relaxed) != generation) {
+    return loaded;
+  }
+  if (const auto found = m_sites.find(id);
+      stale && found != m_sites.end() && found->second == stale) {
+    m_generation.fetch_add(1, std::memory_order_release);
+    erase_site(found);
+  }
+  if (!loaded) {
     return loaded;
   }
   return m_sites.try_emplace(std::string(id), std::move(loaded)).first->second;
 }
 
 void
-SiteCache::forget_site(std::string_view id)
+SiteCache::erase_site(
+  std::map<std::string, std::shared_ptr<const Site>, std::less<>>::iterator site)
 {
-  std::unique_lock lock(m_mutex);
-  m_generation.fetch_add(1, std::memory_order_release);
-  const auto found = m_sites.find(id);
-  if (found == m_sites.end()) {
-    return;
-  }
-  for (const auto& [path, entry] : found->second->manifest.files) {
+  for (const auto& [path, entry] : site->second->manifest.files) {
     for (const unsigned status : { 200U, 404U }) {
       if (const auto file = m_files.find(file_key(entry, status)); file != m_files.end()) {
         m_bytes -= file->second->bytes;
@@ -249,7 +303,17 @@ SiteCache::forget_site(std::string_view id)
   }
   std::erase_if(m_clock, [this](std::uintptr_t key) { return !m_files.contains(key); });
   m_hand = 0;
-  m_sites.erase(found);
+  m_sites.erase(site);
+}
+
+void
+SiteCache::forget_site(std::string_view id)
+{
+  std::unique_lock lock(m_mutex);
+  m_generation.fetch_add(1, std::memory_order_release);
+  if (const auto found = m_sites.find(id); found != m_sites.end()) {
+    erase_site(found);
+  }
 }
 
 void

@@ -8,6 +8,7 @@
 #include "reactor/util/error.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -34,7 +35,13 @@ struct Site
   // is older than parsed rules.
   rules::SiteRules rules;
   std::string project; // the project the deployment belongs to; "" for none
+  // While manifest.brotli_pending_until_ms is ahead: when (steady clock, milliseconds) the
+  // manifest is read again, to serve the brotli variants once they are in.
+  mutable std::atomic<std::int64_t> recheck_at_ms{ 0 };
 };
+
+// How often a site whose brotli variants are still being made reads its manifest again.
+constexpr std::chrono::seconds k_brotli_recheck{ 2 };
 
 // Why a site or a file cannot be loaded: the store failed (worth a retry), or a blob does
 // not match the manifest, truncated or replaced where it is stored (already logged).
@@ -63,8 +70,9 @@ std::optional<BlobMismatch> check_blob(const objects::BlobRef& blob,
 // A file SiteCache keeps, with what its eviction needs (defined in site_cache.cpp).
 struct CachedFile;
 
-// Deployed sites and their files, ready to send, kept in memory. Deployments and blobs
-// are immutable once deployed, so nothing cached here ever goes stale. Each network
+// Deployed sites and their files, ready to send, kept in memory. Blobs are immutable and
+// so are manifests, but for the brotli variants a manifest may gain once after it went
+// live (Site::recheck_at_ms): nothing else cached here ever goes stale. Each network
 // thread keeps its own copy of what it used, so the hot path takes no lock. Files stay
 // within a byte budget: when a new one does not fit, the files not used for longest
 // (approximately: CLOCK, one "used" bit per file) make room.
@@ -73,9 +81,11 @@ class SiteCache
 public:
   SiteCache(store::MetadataStore& store, objects::ObjectStore& objects, std::size_t max_bytes);
 
-  // The site if already loaded; nullptr otherwise (never blocks).
+  // The site if already loaded and not due to read its manifest again; nullptr otherwise
+  // (never blocks).
   std::shared_ptr<const Site> cached_site(std::string_view id) const;
-  // Loads the site when the deployment is DEPLOYED; nullptr when it is not (blocking).
+  // Loads the site when the deployment is DEPLOYED; nullptr when it is not (blocking). A
+  // site due to read its manifest again is read by one caller; the others get it as it is.
   // Fails when the store does, or (corrupt) when a manifest without parsed rules names a
   // _redirects or _headers that does not match it.
   LoadResult<std::shared_ptr<const Site>> load_site(std::string_view id);
@@ -101,6 +111,13 @@ public:
   void forget_deleted(const std::vector<core::Event>& events);
 
 private:
+  // The site, whether or not it is due to read its manifest again; nullptr when not loaded.
+  std::shared_ptr<const Site> any_cached_site(std::string_view id) const;
+  // Reads the site from the stores (blocking).
+  LoadResult<std::shared_ptr<Site>> read_site(std::string_view id);
+  // With the mutex held: drops the site and its files; the threads' copies go with the
+  // generation, which the caller bumps.
+  void erase_site(std::map<std::string, std::shared_ptr<const Site>, std::less<>>::iterator site);
   // With the mutex held: evicts files until `bytes` more fit; false if they never can.
   bool make_room(std::size_t bytes);
   // The blob's bytes, checked against `blob`; nullptr when blob.hash is empty. `path`

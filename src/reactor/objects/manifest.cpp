@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <sstream>
 
 namespace reactor::objects {
 
@@ -20,6 +22,43 @@ std::string
 variants_key(std::string_view hash)
 {
   return blob_key(hash) + std::string(k_variants_suffix);
+}
+
+std::string
+variants_record(const ManifestEntry& entry)
+{
+  std::string record;
+  for (const auto& [encoding, variant] :
+       { std::pair{ "gzip", &entry.gzip }, std::pair{ "br", &entry.br } }) {
+    if (!variant->hash.empty()) {
+      record +=
+        std::string(encoding) + " " + variant->hash + " " + std::to_string(variant->size) + "\n";
+    }
+  }
+  return record;
+}
+
+bool
+read_variants_record(const std::string& record, ManifestEntry& entry)
+{
+  std::istringstream lines(record);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string encoding;
+    std::string hash;
+    std::string size;
+    std::string extra;
+    fields >> encoding >> hash >> size >> extra;
+    auto* variant = encoding == "gzip" ? &entry.gzip : encoding == "br" ? &entry.br : nullptr;
+    std::uint64_t bytes = 0;
+    const auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), bytes);
+    if (variant == nullptr || hash.size() != 64 || error != std::errc() ||
+        end != size.data() + size.size() || !extra.empty()) {
+      return false;
+    }
+    *variant = BlobRef{ hash, bytes };
+  }
+  return true;
 }
 
 std::string
@@ -229,6 +268,9 @@ to_json(const Manifest& manifest)
   if (manifest.rules) {
     root["rules"] = rules_to_json(*manifest.rules);
   }
+  if (manifest.brotli_pending_until_ms != 0) {
+    root["brotliPendingUntil"] = manifest.brotli_pending_until_ms;
+  }
   return json::serialize(root);
 }
 
@@ -264,6 +306,13 @@ parse_manifest(std::string_view text)
     return util::fail("manifest has no deploymentId");
   }
   manifest.deployment_id = std::string(id->get_string());
+  if (const auto* pending = root->if_contains("brotliPendingUntil")) {
+    const auto until = read_count(pending);
+    if (!until) {
+      return util::fail("manifest has a malformed brotliPendingUntil");
+    }
+    manifest.brotli_pending_until_ms = static_cast<std::int64_t>(*until);
+  }
   const auto* files_value = root->if_contains("files");
   const auto* files = files_value != nullptr ? files_value->if_object() : nullptr;
   if (files == nullptr) {

@@ -39,6 +39,10 @@ struct Manifest
   // in `files`). nullopt in a manifest of version 1, written before manifests held them:
   // the reader parses the files itself.
   std::optional<rules::SiteRules> rules;
+  // Set (milliseconds since the epoch) while brotli variants of large files are still
+  // being made after the deployment went live: until then an edge reads the manifest
+  // again from time to time, to serve them once they are in. 0 when every variant is in.
+  std::int64_t brotli_pending_until_ms = 0;
 };
 
 std::string blob_key(std::string_view hash);
@@ -47,6 +51,11 @@ std::string blob_key(std::string_view hash);
 // the garbage sweep keeps it as long as the blob.
 constexpr std::string_view k_variants_suffix = ".variants";
 std::string variants_key(std::string_view hash);
+// The record of an entry's variants: a line "<encoding> <hash> <size>" for each (none
+// when compressing saved too little).
+std::string variants_record(const ManifestEntry& entry);
+// The variants a record names, into `entry`; false when it is malformed.
+bool read_variants_record(const std::string& record, ManifestEntry& entry);
 std::string manifest_key(std::string_view deployment_id);
 
 // Version 2 when the manifest has rules, 1 otherwise.

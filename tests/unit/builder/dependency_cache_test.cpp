@@ -7,6 +7,7 @@
 #include "support/temp_dir.hpp"
 #include <fstream>
 #include <optional>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -51,6 +52,20 @@ util::Result<std::optional<DependencyCache::Restored>>
 restore(DependencyCache& cache, const std::string& key, const fs::path& dir)
 {
   return cache.restore(key, dir, dir.string() + "-overlay");
+}
+
+// Saves the install outputs of `dir` as `key`, the overlays' upper folders beside it.
+util::Result<DependencyCache::Saved>
+store(DependencyCache& cache, const std::string& key, const fs::path& dir)
+{
+  return cache.store(key, dir, dir.string() + "-saved");
+}
+
+// The bytes saved (the outputs shown back in `dir` unmounted again at once).
+std::uint64_t
+saved_bytes(DependencyCache& cache, const std::string& key, const fs::path& dir)
+{
+  return store(cache, key, dir).value().bytes;
 }
 
 // Whether an entry was restored into `dir` (its overlays unmounted again at once).
@@ -139,11 +154,11 @@ TEST(DependencyCache, RestoresWhatBuildsCannotChange)
   EXPECT_FALSE(restored(cache, key, first));
 
   installed(first);
-  const auto stored = cache.store(key, first);
+  const auto stored = store(cache, key, first);
   ASSERT_TRUE(stored.has_value()) << stored.error().message;
-  EXPECT_GT(*stored, 0u);
-  EXPECT_EQ(cache.size(), *stored);
-  EXPECT_EQ(cache.store(key, first).value(), 0u) << "an entry is written once";
+  EXPECT_GT(stored->bytes, 0u);
+  EXPECT_EQ(cache.size(), stored->bytes);
+  EXPECT_EQ(saved_bytes(cache, key, first), 0u) << "an entry is written once";
 
   const auto second = dir.path() / "second";
   write_file(second / "src/index.js", "newer source");
@@ -183,7 +198,7 @@ TEST(DependencyCache, KeepsAnEntryWhileItIsMounted)
   DependencyCache cache(dir.path() / "cache", 64ULL << 20, std::chrono::hours(1));
   const auto key = dependency_cache_key(key_input());
   installed(dir.path() / "first");
-  ASSERT_GT(cache.store(key, dir.path() / "first").value(), 0u);
+  ASSERT_GT(saved_bytes(cache, key, dir.path() / "first"), 0u);
   fs::create_directories(dir.path() / "second/packages/ui");
   auto mounted = restore(cache, key, dir.path() / "second");
   ASSERT_TRUE(mounted.has_value() && mounted->has_value());
@@ -201,7 +216,7 @@ TEST(DependencyCache, RefusesToRestoreOverOrThroughTheCheckout)
   DependencyCache cache(dir.path() / "cache", 64ULL << 20);
   const auto key = dependency_cache_key(key_input());
   installed(dir.path() / "first");
-  ASSERT_TRUE(cache.store(key, dir.path() / "first").has_value());
+  ASSERT_TRUE(store(cache, key, dir.path() / "first").has_value());
 
   // packages/ is a link out of the checkout: nothing may be written through it.
   const auto linked = dir.path() / "linked";
@@ -238,13 +253,13 @@ TEST(DependencyCache, EvictsTheLeastRecentlyUsedEntries)
     input.lockfile_sha256 = lockfile;
     return dependency_cache_key(input);
   };
-  ASSERT_GT(cache.store(key("a"), project("a")).value(), 0u);
+  ASSERT_GT(saved_bytes(cache, key("a"), project("a")), 0u);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_GT(cache.store(key("b"), project("b")).value(), 0u);
+  ASSERT_GT(saved_bytes(cache, key("b"), project("b")), 0u);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(restored(cache, key("a"), dir.path() / "use-a"));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_GT(cache.store(key("c"), project("c")).value(), 0u);
+  ASSERT_GT(saved_bytes(cache, key("c"), project("c")), 0u);
 
   EXPECT_LE(cache.size(), 1'000'000u);
   EXPECT_TRUE(restored(cache, key("a"), dir.path() / "again-a")) << "recently used";
@@ -252,7 +267,7 @@ TEST(DependencyCache, EvictsTheLeastRecentlyUsedEntries)
   EXPECT_TRUE(restored(cache, key("c"), dir.path() / "again-c"));
 
   write_file(dir.path() / "huge/node_modules/big/data", std::string(2'000'000, 'x'));
-  EXPECT_EQ(cache.store(key("huge"), dir.path() / "huge").value(), 0u) << "larger than the cache";
+  EXPECT_EQ(saved_bytes(cache, key("huge"), dir.path() / "huge"), 0u) << "larger than the cache";
 }
 
 TEST(DependencyCache, TrimRemovesEntriesUnusedForTooLong)
@@ -266,7 +281,7 @@ TEST(DependencyCache, TrimRemovesEntriesUnusedForTooLong)
   };
   for (const auto* name : { "old", "recent" }) {
     write_file(dir.path() / name / "node_modules/pkg/index.js", std::string(1000, 'x'));
-    ASSERT_GT(cache.store(key(name), dir.path() / name).value(), 0u);
+    ASSERT_GT(saved_bytes(cache, key(name), dir.path() / name), 0u);
   }
   // Last restored two days ago.
   fs::last_write_time(dir.path() / "cache" / key("old") / "used",
@@ -297,10 +312,71 @@ TEST(DependencyCache, DoesNotInflateSparseFiles)
   }
   fs::resize_file(project / "node_modules/pkg/hole", 512ULL << 20);
   DependencyCache cache(dir.path() / "cache", 8ULL << 20);
-  const auto stored = cache.store(dependency_cache_key(key_input()), project);
-  EXPECT_FALSE(stored.has_value());
-  EXPECT_EQ(cache.size(), 0u);
+  const auto stored = store(cache, dependency_cache_key(key_input()), project);
+  ASSERT_TRUE(stored.has_value()) << stored.error().message;
+  EXPECT_LT(cache.size(), 1ULL << 20) << "counted as the disk holds it";
   EXPECT_LT(allocated_bytes(dir.path() / "cache"), 1ULL << 20);
+}
+
+TEST(DependencyCache, MovesTheOutputsInAndShowsThemBack)
+{
+  TempDir dir;
+  DependencyCache cache(dir.path() / "cache", 64ULL << 20, std::chrono::hours(1));
+  const auto key = dependency_cache_key(key_input());
+  const auto first = dir.path() / "first";
+  installed(first);
+  auto saved = store(cache, key, first);
+  ASSERT_TRUE(saved.has_value()) << saved.error().message;
+  ASSERT_TRUE(saved->shown.has_value()) << "moved, not copied";
+  if (::geteuid() == 0) {
+    EXPECT_EQ(saved->shown->copied_because(), "") << "root mounts overlays";
+  }
+  EXPECT_EQ(read(first / "node_modules/left-pad/index.js"), "module.exports = 1");
+  EXPECT_EQ(fs::read_symlink(first / "node_modules/.bin/left-pad"), "../left-pad/index.js");
+  EXPECT_EQ(read(first / "packages/ui/node_modules/tiny/index.js"), "tiny");
+
+  // The build that follows the install cannot change what the entry keeps.
+  write_file(first / "node_modules/left-pad/index.js", "changed by the build");
+  const auto second = dir.path() / "second";
+  fs::create_directories(second / "packages/ui");
+  EXPECT_TRUE(restored(cache, key, second));
+  const auto third = dir.path() / "third";
+  fs::create_directories(third / "packages/ui");
+  auto third_restored = restore(cache, key, third);
+  ASSERT_TRUE(third_restored.has_value() && third_restored->has_value());
+  EXPECT_EQ(read(third / "node_modules/left-pad/index.js"), "module.exports = 1");
+
+  // Shown in a checkout, the entry is in use.
+  third_restored->reset();
+  fs::last_write_time(dir.path() / "cache" / key / "used",
+                      fs::file_time_type::clock::now() - std::chrono::hours(48));
+  EXPECT_EQ(cache.trim().entries, 0u);
+  saved->shown.reset();
+  EXPECT_EQ(cache.trim().entries, 1u);
+}
+
+TEST(DependencyCache, CopiesIntoACacheOnAnotherFilesystem)
+{
+  TempDir dir;
+  TempDir elsewhere("/dev/shm");
+  struct stat here{};
+  struct stat there{};
+  if (::stat(dir.path().c_str(), &here) != 0 || ::stat(elsewhere.path().c_str(), &there) != 0 ||
+      here.st_dev == there.st_dev) {
+    GTEST_SKIP() << "/dev/shm is not another filesystem here";
+  }
+  DependencyCache cache(elsewhere.path() / "cache", 64ULL << 20);
+  const auto key = dependency_cache_key(key_input());
+  const auto first = dir.path() / "first";
+  installed(first);
+  const auto saved = store(cache, key, first);
+  ASSERT_TRUE(saved.has_value()) << saved.error().message;
+  EXPECT_GT(saved->bytes, 0u);
+  EXPECT_FALSE(saved->shown.has_value()) << "the checkout keeps its own";
+  EXPECT_EQ(read(first / "node_modules/left-pad/index.js"), "module.exports = 1");
+  const auto second = dir.path() / "second";
+  fs::create_directories(second / "packages/ui");
+  EXPECT_TRUE(restored(cache, key, second));
 }
 
 } // namespace reactor::builder

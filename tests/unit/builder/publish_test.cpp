@@ -1,3 +1,4 @@
+#include "reactor/builder/brotli_finisher.hpp"
 #include "reactor/builder/publish.hpp"
 #include "reactor/objects/local/local_store.hpp"
 #include "reactor/util/sha256.hpp"
@@ -257,6 +258,61 @@ TEST(Publish, ReusesTheVariantsOfContentPublishedBefore)
   ASSERT_TRUE(publish_output(objects, "fourth0004", *files, k_default_blob_reuse_window));
   EXPECT_EQ(entry_of("fourth0004").br.hash, first.br.hash);
   EXPECT_TRUE(objects.exists(objects::blob_key(first.br.hash)).value());
+}
+
+TEST(Publish, LeavesTheBrotliOfLargeFilesToTheFinisher)
+{
+  TempDir dir;
+  const auto large = script("large"); // about 18 KB
+  write_file(dir.path() / "dist" / "app.js", large);
+  write_file(dir.path() / "dist" / "small.js", script("small").substr(0, 4000));
+  TempDir store_dir;
+  RecordingObjects objects(store_dir.path());
+  const auto files = collect_output(dir.path() / "dist", {});
+  ASSERT_TRUE(files.has_value());
+  const auto manifest_of = [&](const std::string& id) {
+    return objects::parse_manifest(**objects.get(objects::manifest_key(id))).value();
+  };
+  const PublishLimits limits{ .defer_brotli_from = 16 * 1024 };
+  const auto published =
+    publish_output(objects, "first00001", *files, k_default_blob_reuse_window, nullptr, limits);
+  ASSERT_TRUE(published.has_value()) << published.error().message;
+
+  const auto first = manifest_of("first00001");
+  const auto& app = first.files.at("app.js");
+  EXPECT_EQ(published->brotli_deferred, std::vector<std::string>{ app.hash });
+  EXPECT_FALSE(app.gzip.hash.empty()) << "gzip until then";
+  EXPECT_TRUE(app.br.hash.empty());
+  EXPECT_FALSE(first.files.at("small.js").br.hash.empty()) << "small files have it at once";
+  EXPECT_GT(first.brotli_pending_until_ms,
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count());
+  EXPECT_FALSE(objects.exists(objects::variants_key(app.hash)).value()) << "records are whole";
+
+  {
+    BrotliFinisher finisher(objects);
+    finisher.add("first00001", published->brotli_deferred);
+    finisher.add("deleted001", published->brotli_deferred);
+    finisher.wait_until_idle();
+  }
+  const auto finished = manifest_of("first00001");
+  const auto& br = finished.files.at("app.js").br;
+  ASSERT_FALSE(br.hash.empty());
+  EXPECT_LT(br.size, app.gzip.size);
+  EXPECT_EQ(objects.get(objects::blob_key(br.hash)).value()->size(), br.size);
+  EXPECT_EQ(finished.brotli_pending_until_ms, 0);
+  EXPECT_EQ(finished.files.at("app.js").gzip.hash, app.gzip.hash);
+  EXPECT_FALSE(objects.exists(objects::manifest_key("deleted001")).value())
+    << "a deployment deleted meanwhile does not come back";
+
+  // The same content again has every variant at once, from the record.
+  const auto again =
+    publish_output(objects, "second0002", *files, k_default_blob_reuse_window, nullptr, limits);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->brotli_deferred.empty());
+  EXPECT_EQ(manifest_of("second0002").files.at("app.js").br.hash, br.hash);
+  EXPECT_EQ(manifest_of("second0002").brotli_pending_until_ms, 0);
 }
 
 // The rule files are parsed once, at collection: their problems go to the build log and

@@ -7,6 +7,7 @@
 #include "support/fake_store.hpp"
 #include "support/temp_dir.hpp"
 #include <fstream>
+#include <thread>
 
 namespace reactor::edge {
 
@@ -179,6 +180,42 @@ TEST(SiteCacheBlobs, AMissingBlobIsAStoreFailureNotCorruption)
   const auto loaded = site.load(cache, "index.html");
   ASSERT_FALSE(loaded.has_value());
   EXPECT_FALSE(loaded.error().corrupt);
+}
+
+} // namespace reactor::edge
+
+namespace reactor::edge {
+
+// A manifest whose brotli variants were still being made is read again once they are in.
+TEST(SiteCacheSites, ReadsAManifestAgainWhileItsBrotliIsPending)
+{
+  DeployedSite site;
+  const auto in_ten_minutes =
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
+      .count();
+  site.manifest.brotli_pending_until_ms = in_ten_minutes;
+  ASSERT_TRUE(site.objects->put(objects::manifest_key(k_id), objects::to_json(site.manifest)));
+  SiteCache cache(site.metadata, *site.objects, k_budget);
+  const auto first = cache.load_site(k_id);
+  ASSERT_TRUE(first.has_value() && *first);
+  EXPECT_EQ(cache.cached_site(k_id), *first) << "not due yet";
+
+  // The finisher's manifest: a brotli variant, nothing pending.
+  const std::string br = "not really brotli";
+  ASSERT_TRUE(site.objects->put(objects::blob_key(util::sha256_hex(br)), br));
+  site.manifest.files.at("big.js").br = { util::sha256_hex(br), br.size() };
+  site.manifest.brotli_pending_until_ms = 0;
+  ASSERT_TRUE(site.objects->put(objects::manifest_key(k_id), objects::to_json(site.manifest)));
+
+  std::this_thread::sleep_for(k_brotli_recheck + std::chrono::milliseconds(100));
+  EXPECT_EQ(cache.cached_site(k_id), nullptr) << "due: the caller loads it";
+  const auto second = cache.load_site(k_id);
+  ASSERT_TRUE(second.has_value() && *second);
+  EXPECT_NE(*second, *first);
+  EXPECT_EQ((*second)->manifest.files.at("big.js").br.size, br.size());
+  EXPECT_EQ((*second)->recheck_at_ms.load(), 0) << "nothing pending any more";
+  EXPECT_EQ(cache.cached_site(k_id), *second);
 }
 
 } // namespace reactor::edge

@@ -90,6 +90,20 @@ TEST(Manifest, RoundTripsTheTrailingSlashPolicy)
   }
 }
 
+TEST(Manifest, RoundTripsTheBrotliDeadline)
+{
+  Manifest manifest;
+  manifest.deployment_id = "abc123xyz0";
+  EXPECT_EQ(to_json(manifest).find("brotliPendingUntil"), std::string::npos) << "absent when 0";
+  manifest.brotli_pending_until_ms = 1'796'000'000'000;
+  const auto parsed = parse_manifest(to_json(manifest));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ(parsed->brotli_pending_until_ms, 1'796'000'000'000);
+  EXPECT_FALSE(parse_manifest(R"({"version":1,"deploymentId":"a","files":{},)"
+                              R"("brotliPendingUntil":"soon"})")
+                 .has_value());
+}
+
 // Manifests written before they held rules: version 1, the rule files only as entries.
 TEST(Manifest, ReadsAManifestWithoutRules)
 {

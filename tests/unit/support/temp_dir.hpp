@@ -7,13 +7,14 @@
 
 namespace reactor::testing {
 
-// A fresh directory below the system temp directory, removed with everything in it.
+// A fresh directory below the system temp directory (or `below`), removed with everything
+// in it.
 class TempDir
 {
 public:
-  TempDir()
+  explicit TempDir(const std::filesystem::path& below = std::filesystem::temp_directory_path())
   {
-    std::string pattern = (std::filesystem::temp_directory_path() / "reactor-test-XXXXXX").string();
+    std::string pattern = (below / "reactor-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       throw std::runtime_error("mkdtemp failed");
     }
