@@ -16,7 +16,34 @@ namespace {
 // Worse than the builds' and the edge's threads: brotli waits for them, not they for it.
 constexpr int k_niceness = 10;
 
+// Gives every entry of `hash` the brotli variant `br`.
+void
+set_brotli(objects::Manifest& manifest, const std::string& hash, const objects::BlobRef& br)
+{
+  for (auto& [path, file] : manifest.files) {
+    if (file.hash == hash) {
+      file.br = br;
+    }
+  }
+}
+
 } // namespace
+
+std::vector<std::string>
+brotli_waiting(const objects::Manifest& manifest)
+{
+  std::vector<std::string> hashes;
+  if (manifest.brotli_pending_until_ms == 0) {
+    return hashes;
+  }
+  for (const auto& [path, entry] : manifest.files) {
+    if (!entry.gzip.hash.empty() && entry.br.hash.empty() &&
+        std::ranges::find(hashes, entry.hash) == hashes.end()) {
+      hashes.push_back(entry.hash);
+    }
+  }
+  return hashes;
+}
 
 util::Result<std::size_t>
 finish_brotli(objects::ObjectStore& store,
@@ -43,6 +70,18 @@ finish_brotli(objects::ObjectStore& store,
     if (entry == manifest->files.end()) {
       continue;
     }
+    objects::ManifestEntry variants = entry->second;
+    auto record = store.get(objects::variants_key(hash));
+    if (!record) {
+      return std::unexpected(std::move(record.error()));
+    }
+    if (const auto& recorded = *record; recorded &&
+                                        objects::read_variants_record(*recorded, variants) &&
+                                        !variants.br.hash.empty()) {
+      set_brotli(*manifest, hash, variants.br);
+      ++added;
+      continue;
+    }
     auto content = store.get(objects::blob_key(hash));
     if (!content) {
       return std::unexpected(std::move(content.error()));
@@ -51,7 +90,6 @@ finish_brotli(objects::ObjectStore& store,
     if (!bytes) {
       continue; // swept meanwhile: nothing to compress, and nothing to serve either
     }
-    objects::ManifestEntry variants = entry->second;
     const auto compressed = util::brotli(*bytes);
     // Saving less than 5% is not worth a variant, as at publish.
     if (compressed && compressed->size() * 20 <= bytes->size() * 19) {
@@ -66,11 +104,7 @@ finish_brotli(objects::ObjectStore& store,
         !recorded) {
       return std::unexpected(std::move(recorded.error()));
     }
-    for (auto& [path, file] : manifest->files) {
-      if (file.hash == hash) {
-        file.br = variants.br;
-      }
-    }
+    set_brotli(*manifest, hash, variants.br);
   }
   manifest->brotli_pending_until_ms = 0;
   // Looked at again just before writing: a deletion in the meantime must not bring the

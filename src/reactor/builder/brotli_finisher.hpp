@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reactor/objects/manifest.hpp"
 #include "reactor/objects/object_store.hpp"
 #include "reactor/util/error.hpp"
 
@@ -16,12 +17,17 @@ namespace reactor::builder {
 
 // Makes the brotli variants a publish left out (PublishStats::brotli_deferred: content
 // already stored as blobs), writes their variants records, then the deployment's manifest
-// again with them in and brotli_pending_until_ms cleared, which edges notice. Returns how
+// again with them in and brotli_pending_until_ms cleared, which edges notice. A variant
+// another deployment of the same content made already is reused. Returns how
 // many variants it added (none for content brotli does not shrink enough); nothing when
 // the manifest is gone (the deployment was deleted meanwhile).
 util::Result<std::size_t> finish_brotli(objects::ObjectStore& store,
                                         std::string_view deployment_id,
                                         const std::vector<std::string>& hashes);
+
+// The content of `manifest` still waiting for its brotli variant, when the manifest says
+// some is (a copy of a manifest whose deployment was still being finished).
+std::vector<std::string> brotli_waiting(const objects::Manifest& manifest);
 
 // Runs finish_brotli on a thread of its own at low priority, one deployment at a time in
 // the order given, so that a deployment goes live without waiting for brotli at its best

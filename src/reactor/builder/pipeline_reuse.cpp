@@ -1,3 +1,4 @@
+#include "reactor/builder/brotli_finisher.hpp"
 #include "reactor/builder/pipeline_steps.hpp"
 #include "reactor/objects/manifest.hpp"
 
@@ -58,6 +59,10 @@ Pipeline::reuse_output(std::string_view commit)
               m_objects.put(objects::manifest_key(m_deployment.id), objects::to_json(*parsed));
             !stored) {
           return std::unexpected(std::move(stored.error()));
+        }
+        // A twin still being finished: this copy gets its brotli variants too.
+        if (auto waiting = brotli_waiting(*parsed); !waiting.empty() && m_job.brotli != nullptr) {
+          m_job.brotli->add(m_deployment.id, std::move(waiting));
         }
         m_commit = twin.commit.empty() ? std::string(commit) : twin.commit;
         m_info.reused_from = twin.id;

@@ -306,6 +306,18 @@ TEST(Publish, LeavesTheBrotliOfLargeFilesToTheFinisher)
   EXPECT_FALSE(objects.exists(objects::manifest_key("deleted001")).value())
     << "a deployment deleted meanwhile does not come back";
 
+  // A copy of the manifest taken while it was pending (a deployment of the same commit)
+  // is finished from the record, with nothing compressed again.
+  auto copy = first;
+  copy.deployment_id = "copy000003";
+  EXPECT_EQ(brotli_waiting(copy), std::vector<std::string>{ app.hash });
+  ASSERT_TRUE(objects.put(objects::manifest_key("copy000003"), objects::to_json(copy)));
+  objects.m_puts.clear();
+  EXPECT_EQ(finish_brotli(objects, "copy000003", brotli_waiting(copy)).value(), 1u);
+  EXPECT_EQ(objects.m_puts, std::vector<std::string>{ objects::manifest_key("copy000003") });
+  EXPECT_EQ(manifest_of("copy000003").files.at("app.js").br.hash, br.hash);
+  EXPECT_TRUE(brotli_waiting(manifest_of("copy000003")).empty());
+
   // The same content again has every variant at once, from the record.
   const auto again =
     publish_output(objects, "second0002", *files, k_default_blob_reuse_window, nullptr, limits);
