@@ -336,10 +336,16 @@ add_serve_flags(CLI::App& command, ServeOptions& options)
            "Disk space for cached dependencies under <data-dir>/cache/deps; 0 turns it off "
            "(default 10G)",
            "REACTOR_DEPENDENCY_CACHE_SIZE");
+  add_size(command,
+           "--build-cache-size",
+           options.build_cache_bytes,
+           "Disk space for what builds keep for their next run (node_modules/.cache, "
+           ".next/cache) under <data-dir>/cache/build; 0 turns it off (default 2G)",
+           "REACTOR_BUILD_CACHE_SIZE");
   add_duration(command,
                "--dependency-cache-max-age",
                options.dependency_cache_max_age,
-               "Cached dependencies unused this long are removed (default 14d)",
+               "Cached dependencies and build caches unused this long are removed (default 14d)",
                "REACTOR_DEPENDENCY_CACHE_MAX_AGE");
   add_duration(command,
                "--gc-interval",

@@ -214,6 +214,8 @@ worker_config(const ServeOptions& options)
   config.dependency_cache_bytes = options.dependency_cache_bytes;
   config.dependency_cache_max_age =
     std::chrono::duration_cast<std::chrono::seconds>(options.dependency_cache_max_age);
+  config.build_cache_dir = options.data_dir / "cache" / "build";
+  config.build_cache_bytes = options.build_cache_bytes;
   config.toolchain_dir = options.data_dir / "toolchains";
   config.pipeline.allow_local_repos = options.allow_local_repos;
   config.pipeline.build_network = options.build_network;
@@ -462,7 +464,7 @@ run_node(const ServeOptions& given, Roles roles)
   };
   builder::WorkerPool workers(store, objects, workers_config);
   gc::Collector collector(store, objects, gc_grace(options), [&workers, roles] {
-    return roles.worker ? workers.trim_dependency_cache() : gc::CacheTrim{};
+    return roles.worker ? workers.trim_caches() : gc::CacheTrim{};
   });
   if (roles.worker) {
     check_builder(workers, workers_config);

@@ -42,6 +42,7 @@ struct ServeOptions
   bool build_network = true; // false: the build phase runs without a network
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::chrono::milliseconds dependency_cache_max_age = std::chrono::days(14);
+  std::uint64_t build_cache_bytes = 2ULL << 30;
   // How often workers collect garbage (0: on demand only); blobs younger than the grace
   // period are never deleted.
   std::chrono::milliseconds gc_interval = std::chrono::hours(1);

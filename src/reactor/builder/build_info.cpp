@@ -37,6 +37,7 @@ to_json(const BuildInfo& info)
   put("buildCommand", info.build_command);
   put("outputDir", info.output_dir);
   put("dependencyCache", info.dependency_cache);
+  put("buildCache", info.build_cache);
   put("reusedFrom", info.reused_from);
   if (!info.env.empty()) {
     object["env"] = boost::json::value_from(info.env);

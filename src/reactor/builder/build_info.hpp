@@ -20,6 +20,7 @@ struct BuildInfo
   std::string build_command;
   std::string output_dir;
   std::string dependency_cache; // "hit", "miss", "off"; empty before the install
+  std::string build_cache;      // "hit", "miss", "off"; empty before the build
   std::string reused_from;      // the deployment whose output this one serves, unbuilt
   std::vector<std::string> env; // the names of the project variables the build got
   std::vector<std::pair<std::string, std::int64_t>> durations_ms; // phase and its length

@@ -21,6 +21,7 @@
 namespace reactor::builder {
 
 class BrotliFinisher;
+class BuildCache;
 class DependencyCache;
 class ToolchainCache;
 
@@ -53,6 +54,7 @@ struct BuildJob
   sandbox::Cgroups* cgroups = nullptr;         // null: no memory and process limits
   DependencyCache* dependency_cache = nullptr; // null: every build installs
   ToolchainCache* toolchains = nullptr;        // null: every build runs the host's Node.js
+  BuildCache* build_cache = nullptr;           // null: every build starts without one
   // Null: brotli variants are all made before the deployment goes live.
   BrotliFinisher* brotli = nullptr;
 };

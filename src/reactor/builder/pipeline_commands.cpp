@@ -163,9 +163,43 @@ Pipeline::is_version(std::string_view text)
            });
 }
 
+void
+Pipeline::mount_build_cache()
+{
+  m_info.build_cache = "off";
+  auto* cache = m_job.build_cache;
+  if (cache == nullptr) {
+    return;
+  }
+  if (is_commit_hash(m_deployment.ref)) {
+    // A commit hash can name a fork's commit, which must not leave anything for the
+    // repository's own builds (as with the dependency cache, which such builds only read).
+    say("Build cache not used: deployments of a commit hash do not share one");
+    return;
+  }
+  const auto folders = build_cache_folders(m_plan.framework);
+  std::string names;
+  for (const auto& folder : folders) {
+    names += (names.empty() ? "" : ", ") + folder;
+  }
+  auto mounted = cache->mount(
+    build_cache_key(m_deployment.repo_url, m_plan.app_dir), source() / m_plan.app_dir, folders);
+  if (!mounted) {
+    say("Build cache not used: " + mounted.error().message);
+    return;
+  }
+  const auto restored = mounted->restored_bytes();
+  m_info.build_cache = restored > 0 ? "hit" : "miss";
+  say(restored > 0 ? "Build cache: " + names + " as the last build left them (" +
+                       util::format_size(restored) + ")"
+                   : "Build cache: empty; " + names + " will be kept for the next build");
+  m_build_cache.emplace(std::move(*mounted));
+}
+
 Pipeline::Outcome
 Pipeline::build()
 {
+  mount_build_cache();
   m_build_started = fs::file_time_type::clock::now();
   auto env = m_plan.env;
   env.insert(env.end(), m_plan.build_env.begin(), m_plan.build_env.end());

@@ -4,6 +4,7 @@
 // (the order of the phases, clone and plan), pipeline_commands.cpp (the sandboxed install
 // and build) and pipeline_publish.cpp (finding the output and publishing it).
 
+#include "reactor/builder/build_cache.hpp"
 #include "reactor/builder/build_info.hpp"
 #include "reactor/builder/build_log.hpp"
 #include "reactor/builder/dependency_cache.hpp"
@@ -160,6 +161,8 @@ private:
   static bool is_version(std::string_view text);
 
   Outcome build();
+  // Shows the repository's build cache in the checkout, when it can.
+  void mount_build_cache();
 
   static std::string node_options(const std::vector<std::string>& env);
 
@@ -192,6 +195,8 @@ private:
   BuildLog m_log;
   // The cached dependencies the build sees, unmounted when the pipeline ends, however.
   std::optional<DependencyCache::Restored> m_restored;
+  // The build cache the build sees, mounted inside them: unmounted first.
+  std::optional<BuildCache::Mounted> m_build_cache;
 };
 
 } // namespace reactor::builder::pipeline_steps

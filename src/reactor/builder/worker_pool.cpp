@@ -72,6 +72,18 @@ struct WorkerPool::Running
   }
 };
 
+gc::CacheTrim
+WorkerPool::trim_caches()
+{
+  gc::CacheTrim trimmed;
+  for (const auto& trim : { m_dependency_cache ? m_dependency_cache->trim() : gc::CacheTrim{},
+                            m_build_cache ? m_build_cache->trim() : gc::CacheTrim{} }) {
+    trimmed.entries += trim.entries;
+    trimmed.bytes += trim.bytes;
+  }
+  return trimmed;
+}
+
 WorkerPool::WorkerPool(store::MetadataStore& store,
                        objects::ObjectStore& objects,
                        WorkerConfig config)
@@ -83,6 +95,10 @@ WorkerPool::WorkerPool(store::MetadataStore& store,
     m_dependency_cache = std::make_unique<DependencyCache>(m_config.dependency_cache_dir,
                                                            m_config.dependency_cache_bytes,
                                                            m_config.dependency_cache_max_age);
+  }
+  if (!m_config.build_cache_dir.empty() && m_config.build_cache_bytes != 0) {
+    m_build_cache = std::make_unique<BuildCache>(
+      m_config.build_cache_dir, m_config.build_cache_bytes, m_config.dependency_cache_max_age);
   }
   if (!m_config.toolchain_dir.empty()) {
     m_toolchains = std::make_unique<ToolchainCache>(m_config.toolchain_dir);
@@ -370,6 +386,7 @@ WorkerPool::build(const store::Job& job, const Workspace& workspace, Running& ru
                                 m_cgroups.get(),
                                 m_dependency_cache.get(),
                                 m_toolchains.get(),
+                                m_build_cache.get(),
                                 &m_brotli });
   {
     std::lock_guard lock(running.mutex);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reactor/builder/brotli_finisher.hpp"
+#include "reactor/builder/build_cache.hpp"
 #include "reactor/builder/dependency_cache.hpp"
 #include "reactor/builder/pipeline.hpp"
 #include "reactor/builder/sandbox/cgroup.hpp"
@@ -30,7 +31,9 @@ struct WorkerConfig
   std::filesystem::path dependency_cache_dir; // empty: no dependency cache
   std::uint64_t dependency_cache_bytes = 10ULL << 30;
   std::chrono::seconds dependency_cache_max_age =
-    std::chrono::days(14);             // unused this long: removed
+    std::chrono::days(14);               // unused this long: removed
+  std::filesystem::path build_cache_dir; // empty: no build cache
+  std::uint64_t build_cache_bytes = 2ULL << 30;
   std::filesystem::path toolchain_dir; // empty: every build runs the host's Node.js
   PipelineConfig pipeline;             // how each build runs
 };
@@ -57,11 +60,8 @@ public:
   // Makes idle workers look for a job now (call after enqueuing one).
   void wake();
 
-  // Trims the dependency cache to its size and age bounds; nothing without a cache.
-  gc::CacheTrim trim_dependency_cache()
-  {
-    return m_dependency_cache ? m_dependency_cache->trim() : gc::CacheTrim{};
-  }
+  // Trims the dependency and build caches to their size and age bounds.
+  gc::CacheTrim trim_caches();
 
   // How builds are limited, for the startup log: the cgroup hierarchy in use, or a warning
   // that says why memory and process limits do not apply.
@@ -90,6 +90,7 @@ private:
   std::unique_ptr<sandbox::Cgroups> m_cgroups;
   std::string m_cgroups_problem;
   std::unique_ptr<DependencyCache> m_dependency_cache;
+  std::unique_ptr<BuildCache> m_build_cache;
   std::unique_ptr<ToolchainCache> m_toolchains;
   std::unique_ptr<Trash> m_trash; // from start(): workspaces being deleted, one per worker
   // The brotli variants of large files, made after their deployments went live.

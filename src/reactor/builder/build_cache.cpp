@@ -1,0 +1,235 @@
+#include "reactor/builder/build_cache.hpp"
+
+#include "reactor/builder/file_tree.hpp"
+#include "reactor/core/deployment.hpp"
+#include "reactor/util/sha256.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+namespace reactor::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view k_trash_prefix = "trash-";
+
+// Where an entry keeps the folder at `relative`: one path component ("node_modules/.cache"
+// is "node_modules%2F.cache").
+std::string
+stored_name(std::string_view relative)
+{
+  std::string name;
+  for (const char c : relative) {
+    name += c == '/' ? std::string("%2F") : std::string(1, c);
+  }
+  return name;
+}
+
+// `root`/`relative`, creating the folders that are missing; fails when a component is a
+// symbolic link or a file, so a mount can never land outside the checkout.
+util::Result<fs::path>
+make_folder_inside(const fs::path& root, std::string_view relative)
+{
+  fs::path current = root;
+  std::string_view rest = relative;
+  while (!rest.empty()) {
+    const auto slash = rest.find('/');
+    const auto part = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    current /= part;
+    std::error_code ec;
+    const auto status = fs::symlink_status(current, ec);
+    if (!fs::exists(status)) {
+      fs::create_directory(current, ec);
+      if (ec) {
+        return util::fail("cannot create " + std::string(relative) + ": " + ec.message());
+      }
+      continue;
+    }
+    if (fs::is_symlink(status) || !fs::is_directory(status)) {
+      return util::fail(std::string(relative) + " is a file or a symbolic link in the checkout");
+    }
+  }
+  return current;
+}
+
+void
+write_text(const fs::path& path, std::string_view text)
+{
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+void
+touch(const fs::path& path)
+{
+  std::ofstream(path, std::ios::app).close();
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+}
+
+// The entry's lock, taken without waiting; an invalid descriptor when another build holds it.
+util::FileDescriptor
+try_lock(const fs::path& entry)
+{
+  util::FileDescriptor lock(::open((entry / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.get() >= 0 && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    lock.reset();
+  }
+  return lock;
+}
+
+} // namespace
+
+std::string
+build_cache_key(std::string_view repository, std::string_view app_dir)
+{
+  return util::sha256_hex(std::to_string(repository.size()) + ":" + std::string(repository) + "\n" +
+                          std::string(app_dir));
+}
+
+std::vector<std::string>
+build_cache_folders(std::string_view framework)
+{
+  std::vector<std::string> folders{ "node_modules/.cache" };
+  if (framework == "nextjs") {
+    folders.emplace_back(".next/cache");
+  }
+  return folders;
+}
+
+BuildCache::Mounted::Mounted(Mounted&& other) noexcept
+  : m_cache(std::exchange(other.m_cache, nullptr))
+  , m_entry(std::move(other.m_entry))
+  , m_lock(std::move(other.m_lock))
+  , m_mounts(std::move(other.m_mounts))
+  , m_restored_bytes(other.m_restored_bytes)
+{
+}
+
+BuildCache::Mounted::~Mounted()
+{
+  if (m_cache != nullptr) {
+    m_cache->release(*this);
+  }
+}
+
+BuildCache::BuildCache(fs::path root, std::uint64_t max_bytes, std::chrono::seconds max_age)
+  : m_root(std::move(root))
+  , m_max_bytes(max_bytes)
+  , m_max_age(max_age)
+{
+  std::error_code ec;
+  fs::create_directories(m_root, ec);
+  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
+    if (entry.path().filename().string().starts_with(k_trash_prefix)) {
+      remove_tree(entry.path());
+    }
+  }
+}
+
+util::Result<BuildCache::Mounted>
+BuildCache::mount(const std::string& key,
+                  const fs::path& app_dir,
+                  const std::vector<std::string>& folders)
+{
+  const auto entry = m_root / key;
+  std::error_code ec;
+  fs::create_directories(entry, ec);
+  if (ec) {
+    return util::fail("cannot create " + entry.string() + ": " + ec.message());
+  }
+  Mounted mounted;
+  mounted.m_lock = try_lock(entry);
+  if (mounted.m_lock.get() < 0) {
+    return util::fail("another build of this repository is using it");
+  }
+  mounted.m_cache = this;
+  mounted.m_entry = entry;
+  mounted.m_restored_bytes = std::strtoull(read_text(entry / "size").c_str(), nullptr, 10);
+  for (const auto& relative : folders) {
+    const auto stored = entry / stored_name(relative);
+    fs::create_directories(stored, ec);
+    auto target = make_folder_inside(app_dir, relative);
+    if (ec || !target) {
+      return util::fail(ec ? "cannot create " + stored.string() + ": " + ec.message()
+                           : target.error().message);
+    }
+    auto bound = BindMount::mount(stored, *target);
+    if (!bound) {
+      return std::unexpected(std::move(bound.error()));
+    }
+    mounted.m_mounts.push_back(std::move(*bound));
+  }
+  touch(entry / "used");
+  return mounted;
+}
+
+void
+BuildCache::release(Mounted& mounted)
+{
+  mounted.m_mounts.clear();
+  const auto bytes = allocated_bytes(mounted.m_entry, m_max_bytes);
+  if (bytes > m_max_bytes) {
+    // Larger than the whole cache: the next build starts from nothing rather than never.
+    std::error_code ec;
+    for (const auto& folder : fs::directory_iterator(mounted.m_entry, ec)) {
+      if (folder.is_directory()) {
+        remove_tree(folder.path());
+      }
+    }
+    write_text(mounted.m_entry / "size", "0");
+  } else {
+    write_text(mounted.m_entry / "size", std::to_string(bytes));
+  }
+  mounted.m_lock.reset();
+  static_cast<void>(trim());
+}
+
+gc::CacheTrim
+BuildCache::trim()
+{
+  struct Entry
+  {
+    fs::path path;
+    std::uint64_t bytes;
+    fs::file_time_type used;
+  };
+  std::vector<Entry> entries;
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
+    if (entry.path().filename().string().starts_with(k_trash_prefix)) {
+      continue;
+    }
+    const auto bytes = std::strtoull(read_text(entry.path() / "size").c_str(), nullptr, 10);
+    entries.push_back({ entry.path(), bytes, fs::last_write_time(entry.path() / "used", ec) });
+    total += bytes;
+  }
+  std::ranges::sort(entries, [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  const auto stale_before = fs::file_time_type::clock::now() - m_max_age;
+  gc::CacheTrim trimmed;
+  for (const auto& entry : entries) {
+    if (total <= m_max_bytes && entry.used >= stale_before) {
+      break;
+    }
+    // An entry a build holds stays; renamed while locked, no other build can take it.
+    const auto lock = try_lock(entry.path);
+    if (lock.get() < 0) {
+      continue;
+    }
+    const auto trash = m_root / (std::string(k_trash_prefix) + core::new_deployment_id());
+    fs::rename(entry.path, trash, ec);
+    remove_tree(ec ? entry.path : trash);
+    total -= entry.bytes;
+    ++trimmed.entries;
+    trimmed.bytes += entry.bytes;
+  }
+  return trimmed;
+}
+
+} // namespace reactor::builder
