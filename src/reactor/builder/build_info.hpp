@@ -30,7 +30,8 @@ struct BuildInfo
 };
 
 // {"framework", "packageManager", "packageManagerVersion", "node", "npm", "rootDir",
-//  "installCommand", "buildCommand", "outputDir", "dependencyCache", "reusedFrom", "env": [names],
+//  "installCommand", "buildCommand", "outputDir", "dependencyCache", "buildCache", "reusedFrom",
+//  "env": [names],
 //  "durationsMs": {…}},
 // empty fields left out.
 std::string to_json(const BuildInfo& info);
