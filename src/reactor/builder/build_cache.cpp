@@ -173,10 +173,16 @@ void
 BuildCache::release(Mounted& mounted)
 {
   mounted.m_mounts.clear();
-  const auto bytes = allocated_bytes(mounted.m_entry, m_max_bytes);
+  // What the folders hold; 0 when they are empty, whatever their own inodes take.
+  std::uint64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& folder : fs::directory_iterator(mounted.m_entry, ec)) {
+    if (folder.is_directory() && !fs::is_empty(folder.path(), ec)) {
+      bytes += allocated_bytes(folder.path(), m_max_bytes);
+    }
+  }
   if (bytes > m_max_bytes) {
     // Larger than the whole cache: the next build starts from nothing rather than never.
-    std::error_code ec;
     for (const auto& folder : fs::directory_iterator(mounted.m_entry, ec)) {
       if (folder.is_directory()) {
         remove_tree(folder.path());

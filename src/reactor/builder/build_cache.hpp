@@ -42,7 +42,7 @@ public:
     Mounted& operator=(const Mounted&) = delete;
     ~Mounted();
 
-    // What the entry held when it was mounted.
+    // What the entry's folders held when it was mounted (0: nothing).
     std::uint64_t restored_bytes() const { return m_restored_bytes; }
 
   private:

@@ -269,6 +269,9 @@ SiteCache::load_site(std::string_view id)
   }
   const auto generation = m_generation.load(std::memory_order_acquire);
   auto read = read_site(id);
+  if (!read && stale) {
+    return stale; // read again in a while; what it has still serves
+  }
   if (!read) {
     return std::unexpected(std::move(read.error()));
   }

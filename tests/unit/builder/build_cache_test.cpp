@@ -75,6 +75,16 @@ TEST_F(BuildCaches, WhatOneBuildWritesTheNextOneFinds)
   }
   EXPECT_TRUE(fs::is_empty(checkout("first") / "node_modules/.cache")) << "unmounted";
 
+  {
+    auto unused =
+      cache.mount(build_cache_key("https://github.com/a/d", ""), checkout("d"), m_folders);
+    ASSERT_TRUE(unused.has_value());
+  }
+  auto unused_again =
+    cache.mount(build_cache_key("https://github.com/a/d", ""), checkout("d2"), m_folders);
+  ASSERT_TRUE(unused_again.has_value());
+  EXPECT_EQ(unused_again->restored_bytes(), 0u) << "a build that cached nothing left nothing";
+
   fs::create_directories(checkout("second") / "node_modules");
   auto second = cache.mount(key, checkout("second"), m_folders);
   ASSERT_TRUE(second.has_value()) << second.error().message;
