@@ -1,10 +1,9 @@
 #include "reactor/builder/build_cache.hpp"
 
+#include "reactor/builder/cache_entries.hpp"
 #include "reactor/builder/file_tree.hpp"
-#include "reactor/core/deployment.hpp"
 #include "reactor/util/sha256.hpp"
 
-#include <algorithm>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
@@ -17,8 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view k_trash_prefix = "trash-";
-
 // Where an entry keeps the folder at `relative`: one path component ("node_modules/.cache"
 // is "node_modules%2F.cache").
 std::string
@@ -29,34 +26,6 @@ stored_name(std::string_view relative)
     name += c == '/' ? std::string("%2F") : std::string(1, c);
   }
   return name;
-}
-
-// `root`/`relative`, creating the folders that are missing; fails when a component is a
-// symbolic link or a file, so a mount can never land outside the checkout.
-util::Result<fs::path>
-make_folder_inside(const fs::path& root, std::string_view relative)
-{
-  fs::path current = root;
-  std::string_view rest = relative;
-  while (!rest.empty()) {
-    const auto slash = rest.find('/');
-    const auto part = rest.substr(0, slash);
-    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-    current /= part;
-    std::error_code ec;
-    const auto status = fs::symlink_status(current, ec);
-    if (!fs::exists(status)) {
-      fs::create_directory(current, ec);
-      if (ec) {
-        return util::fail("cannot create " + std::string(relative) + ": " + ec.message());
-      }
-      continue;
-    }
-    if (fs::is_symlink(status) || !fs::is_directory(status)) {
-      return util::fail(std::string(relative) + " is a file or a symbolic link in the checkout");
-    }
-  }
-  return current;
 }
 
 void
@@ -154,7 +123,7 @@ BuildCache::mount(const std::string& key,
   for (const auto& relative : folders) {
     const auto stored = entry / stored_name(relative);
     fs::create_directories(stored, ec);
-    auto target = make_folder_inside(app_dir, relative);
+    auto target = directory_inside(app_dir, relative, Missing::create);
     if (ec || !target) {
       return util::fail(ec ? "cannot create " + stored.string() + ": " + ec.message()
                            : target.error().message);
@@ -199,43 +168,22 @@ BuildCache::release(Mounted& mounted)
 gc::CacheTrim
 BuildCache::trim()
 {
-  struct Entry
-  {
-    fs::path path;
-    std::uint64_t bytes;
-    fs::file_time_type used;
-  };
-  std::vector<Entry> entries;
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
-    if (entry.path().filename().string().starts_with(k_trash_prefix)) {
-      continue;
-    }
-    const auto bytes = std::strtoull(read_text(entry.path() / "size").c_str(), nullptr, 10);
-    entries.push_back({ entry.path(), bytes, fs::last_write_time(entry.path() / "used", ec) });
-    total += bytes;
-  }
-  std::ranges::sort(entries, [](const Entry& a, const Entry& b) { return a.used < b.used; });
-  const auto stale_before = fs::file_time_type::clock::now() - m_max_age;
-  gc::CacheTrim trimmed;
-  for (const auto& entry : entries) {
-    if (total <= m_max_bytes && entry.used >= stale_before) {
-      break;
-    }
-    // An entry a build holds stays; renamed while locked, no other build can take it.
-    const auto lock = try_lock(entry.path);
-    if (lock.get() < 0) {
-      continue;
-    }
-    const auto trash = m_root / (std::string(k_trash_prefix) + core::new_deployment_id());
-    fs::rename(entry.path, trash, ec);
-    remove_tree(ec ? entry.path : trash);
-    total -= entry.bytes;
-    ++trimmed.entries;
-    trimmed.bytes += entry.bytes;
-  }
-  return trimmed;
+  // An entry a build holds stays; one taken here stays locked until it is gone, so no
+  // build can take it meanwhile.
+  std::vector<util::FileDescriptor> taken;
+  return evict_entries(
+    m_root,
+    m_max_bytes,
+    m_max_age,
+    [](const fs::path& /*entry*/) { return true; },
+    [&taken](const fs::path& entry) {
+      auto lock = try_lock(entry);
+      if (lock.get() < 0) {
+        return true;
+      }
+      taken.push_back(std::move(lock));
+      return false;
+    });
 }
 
 } // namespace reactor::builder

@@ -1,5 +1,6 @@
 #include "reactor/builder/dependency_cache.hpp"
 
+#include "reactor/builder/cache_entries.hpp"
 #include "reactor/builder/detect.hpp"
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/core/deployment.hpp"
@@ -22,7 +23,6 @@ namespace {
 constexpr int k_max_scan_depth = 8;
 constexpr std::size_t k_max_scanned_dirs = 20'000;
 constexpr std::string_view k_tmp_prefix = "tmp-";
-constexpr std::string_view k_trash_prefix = "trash-";
 
 // Yarn Plug'n'Play leaves these next to package.json instead of node_modules.
 constexpr std::string_view k_pnp_files[] = { ".pnp.cjs",
@@ -430,7 +430,7 @@ DependencyCache::store(const std::string& key, const fs::path& install_dir, cons
       std::lock_guard lock(m_mutex);
       fs::rename(entry, trash, ec);
     }
-    give_back(ec ? entry : trash);
+    give_back(ec ? entry : trash); // the outputs go back before the entry goes
     return util::fail("cannot show the saved dependencies in the checkout: " +
                       shown.error().message);
   }
@@ -461,41 +461,12 @@ DependencyCache::trim()
 gc::CacheTrim
 DependencyCache::evict()
 {
-  struct Entry
-  {
-    fs::path path;
-    std::uint64_t bytes;
-    fs::file_time_type used;
-  };
-  std::vector<Entry> entries;
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
-    if (!is_real_file(entry.path() / "paths")) {
-      continue;
-    }
-    const auto bytes = std::strtoull(read_text(entry.path() / "size").c_str(), nullptr, 10);
-    entries.push_back({ entry.path(), bytes, fs::last_write_time(entry.path() / "used", ec) });
-    total += bytes;
-  }
-  std::ranges::sort(entries, [](const Entry& a, const Entry& b) { return a.used < b.used; });
-  const auto stale_before = fs::file_time_type::clock::now() - m_max_age;
-  gc::CacheTrim trimmed;
-  for (const auto& entry : entries) {
-    if (total <= m_max_bytes && entry.used >= stale_before) {
-      break;
-    }
-    if (m_pins.contains(entry.path.filename().string())) {
-      continue;
-    }
-    const auto trash = m_root / (std::string(k_trash_prefix) + core::new_deployment_id());
-    fs::rename(entry.path, trash, ec);
-    remove_tree(ec ? entry.path : trash);
-    total -= entry.bytes;
-    ++trimmed.entries;
-    trimmed.bytes += entry.bytes;
-  }
-  return trimmed;
+  return evict_entries(
+    m_root,
+    m_max_bytes,
+    m_max_age,
+    [](const fs::path& entry) { return is_real_file(entry / "paths"); },
+    [this](const fs::path& entry) { return m_pins.contains(entry.filename().string()); });
 }
 
 } // namespace reactor::builder

@@ -314,7 +314,7 @@ remove_entries(int fd, const Mount& mount, const std::atomic<bool>* stop, int de
 } // namespace
 
 util::Result<fs::path>
-directory_inside(const fs::path& root, std::string_view relative)
+directory_inside(const fs::path& root, std::string_view relative, Missing missing)
 {
   fs::path current = root;
   std::string_view rest = relative;
@@ -331,6 +331,13 @@ directory_inside(const fs::path& root, std::string_view relative)
     current /= part;
     std::error_code ec;
     const auto status = fs::symlink_status(current, ec);
+    if (!fs::exists(status) && missing == Missing::create) {
+      fs::create_directory(current, ec);
+      if (ec) {
+        return util::fail("cannot create \"" + std::string(relative) + "\": " + ec.message());
+      }
+      continue;
+    }
     if (ec || !fs::exists(status)) {
       return util::fail("\"" + std::string(relative) + "\" does not exist in the repository");
     }

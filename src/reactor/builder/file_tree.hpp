@@ -9,10 +9,19 @@
 
 namespace reactor::builder {
 
+// What directory_inside does with a component that does not exist.
+enum class Missing
+{
+  fail,
+  create,
+};
+
 // `root`/`relative` when every component of `relative` (a '/'-separated path without "..")
-// is a real directory, never a symbolic link; fails naming the component that is not.
+// is a real directory, never a symbolic link; fails naming the component that is not, or
+// that does not exist unless `missing` says to create it.
 util::Result<std::filesystem::path> directory_inside(const std::filesystem::path& root,
-                                                     std::string_view relative);
+                                                     std::string_view relative,
+                                                     Missing missing = Missing::fail);
 
 // The bytes allocated on disk below `root` (root included), each inode counted once, without
 // following symbolic links or entering another filesystem mounted below it. Stops early once the

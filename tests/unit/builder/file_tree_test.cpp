@@ -26,6 +26,13 @@ TEST(FileTree, FindsRealFoldersOnly)
   EXPECT_FALSE(directory_inside(dir.path(), "file").has_value());
   EXPECT_FALSE(directory_inside(dir.path(), "apps/../..").has_value());
   EXPECT_FALSE(directory_inside(dir.path(), "missing").has_value());
+
+  // Creating what is missing, but never through a link.
+  EXPECT_EQ(directory_inside(dir.path(), "apps/web/node_modules/.cache", Missing::create).value(),
+            dir.path() / "apps/web/node_modules/.cache");
+  EXPECT_TRUE(fs::is_directory(dir.path() / "apps/web/node_modules/.cache"));
+  EXPECT_FALSE(directory_inside(dir.path(), "apps/etc/new", Missing::create).has_value());
+  EXPECT_FALSE(fs::exists("/etc/new"));
 }
 
 TEST(FileTree, FindsTheFolderWhereTheBuildJustWroteAnIndex)
