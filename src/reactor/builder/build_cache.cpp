@@ -4,11 +4,8 @@
 #include "reactor/builder/file_tree.hpp"
 #include "reactor/util/sha256.hpp"
 
-#include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
 #include <sys/file.h>
-#include <sys/stat.h>
 
 namespace reactor::builder {
 
@@ -26,19 +23,6 @@ stored_name(std::string_view relative)
     name += c == '/' ? std::string("%2F") : std::string(1, c);
   }
   return name;
-}
-
-void
-write_text(const fs::path& path, std::string_view text)
-{
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-void
-touch(const fs::path& path)
-{
-  std::ofstream(path, std::ios::app).close();
-  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
 }
 
 // The entry's lock, taken without waiting; an invalid descriptor when another build holds it.
@@ -119,7 +103,7 @@ BuildCache::mount(const std::string& key,
   }
   mounted.m_cache = this;
   mounted.m_entry = entry;
-  mounted.m_restored_bytes = std::strtoull(read_text(entry / "size").c_str(), nullptr, 10);
+  mounted.m_restored_bytes = recorded_size(entry);
   for (const auto& relative : folders) {
     const auto stored = entry / stored_name(relative);
     fs::create_directories(stored, ec);
@@ -134,7 +118,7 @@ BuildCache::mount(const std::string& key,
     }
     mounted.m_mounts.push_back(std::move(*bound));
   }
-  touch(entry / "used");
+  mark_used(entry);
   return mounted;
 }
 
@@ -157,10 +141,9 @@ BuildCache::release(Mounted& mounted)
         remove_tree(folder.path());
       }
     }
-    write_text(mounted.m_entry / "size", "0");
-  } else {
-    write_text(mounted.m_entry / "size", std::to_string(bytes));
+    bytes = 0;
   }
+  static_cast<void>(record_size(mounted.m_entry, bytes)); // unrecorded reads as empty
   mounted.m_lock.reset();
   static_cast<void>(trim());
 }

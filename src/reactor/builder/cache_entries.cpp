@@ -5,11 +5,37 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
 #include <vector>
 
 namespace reactor::builder {
 
 namespace fs = std::filesystem;
+
+bool
+record_size(const fs::path& entry, std::uint64_t bytes)
+{
+  std::ofstream out(entry / "size", std::ios::binary | std::ios::trunc);
+  out << bytes;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+std::uint64_t
+recorded_size(const fs::path& entry)
+{
+  return std::strtoull(read_text(entry / "size").c_str(), nullptr, 10);
+}
+
+void
+mark_used(const fs::path& entry)
+{
+  const auto used = entry / "used";
+  std::ofstream(used, std::ios::app).close();
+  ::utimensat(AT_FDCWD, used.c_str(), nullptr, 0);
+}
 
 void
 discard_entry(const fs::path& root, const fs::path& entry)
@@ -40,7 +66,7 @@ evict_entries(const fs::path& root,
     if (entry.path().filename().string().starts_with(k_trash_prefix) || !is_entry(entry.path())) {
       continue;
     }
-    const auto bytes = std::strtoull(read_text(entry.path() / "size").c_str(), nullptr, 10);
+    const auto bytes = recorded_size(entry.path());
     entries.push_back({ entry.path(), bytes, fs::last_write_time(entry.path() / "used", ec) });
     total += bytes;
   }

@@ -7,6 +7,7 @@
 #include "reactor/gc/cache_trim.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string_view>
@@ -16,6 +17,13 @@ namespace reactor::builder {
 // Entries being removed are renamed to this prefix first, so that a half-removed one is
 // never found; what a stopped process left with it goes at the next start.
 constexpr std::string_view k_trash_prefix = "trash-";
+
+// Writes the entry's size; false when it cannot.
+bool record_size(const std::filesystem::path& entry, std::uint64_t bytes);
+// The size the entry recorded; 0 when it recorded none.
+std::uint64_t recorded_size(const std::filesystem::path& entry);
+// Records that the entry was used now.
+void mark_used(const std::filesystem::path& entry);
 
 // Renames `entry` (below `root`) out of the way, then removes it.
 void discard_entry(const std::filesystem::path& root, const std::filesystem::path& entry);

@@ -9,10 +9,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace reactor::builder {
 
@@ -97,13 +95,6 @@ lines_of(std::string_view text)
     }
   }
   return lines;
-}
-
-void
-touch(const fs::path& path)
-{
-  std::ofstream(path, std::ios::app).close();
-  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
 }
 
 // Copies one install output (a folder or a file) from `from` to `to`, failing when its
@@ -342,7 +333,7 @@ DependencyCache::show(const fs::path& entry,
       return undo(std::move(copied.error()));
     }
   }
-  touch(entry / "used");
+  mark_used(entry);
   return restored;
 }
 
@@ -400,12 +391,11 @@ DependencyCache::store(const std::string& key, const fs::path& install_dir, cons
     }
     remove_tree(from);
   };
-  if (!write_text(staging / "size", std::to_string(bytes)) ||
-      !write_text(staging / "paths", paths)) {
+  if (!record_size(staging, bytes) || !write_text(staging / "paths", paths)) {
     give_back(staging);
     return util::fail("cannot write to " + staging.string());
   }
-  touch(staging / "used");
+  mark_used(staging);
 
   std::unique_ptr<Pin> pin;
   {
@@ -445,7 +435,7 @@ DependencyCache::size()
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(m_root, ec)) {
     if (is_real_file(entry.path() / "paths")) {
-      total += std::strtoull(read_text(entry.path() / "size").c_str(), nullptr, 10);
+      total += recorded_size(entry.path());
     }
   }
   return total;
