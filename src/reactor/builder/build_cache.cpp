@@ -55,16 +55,16 @@ build_cache_folders(std::string_view framework)
   return folders;
 }
 
-BuildCache::Mounted::Mounted(Mounted&& other) noexcept
+BuildCache::Held::Held(Held&& other) noexcept
   : m_cache(std::exchange(other.m_cache, nullptr))
   , m_entry(std::move(other.m_entry))
   , m_lock(std::move(other.m_lock))
-  , m_mounts(std::move(other.m_mounts))
+  , m_folders(std::move(other.m_folders))
   , m_restored_bytes(other.m_restored_bytes)
 {
 }
 
-BuildCache::Mounted::~Mounted()
+BuildCache::Held::~Held()
 {
   if (m_cache != nullptr) {
     m_cache->release(*this);
@@ -85,10 +85,10 @@ BuildCache::BuildCache(fs::path root, std::uint64_t max_bytes, std::chrono::seco
   }
 }
 
-util::Result<BuildCache::Mounted>
-BuildCache::mount(const std::string& key,
-                  const fs::path& app_dir,
-                  const std::vector<std::string>& folders)
+util::Result<BuildCache::Held>
+BuildCache::take(const std::string& key,
+                 const fs::path& app_dir,
+                 const std::vector<std::string>& folders)
 {
   const auto entry = m_root / key;
   std::error_code ec;
@@ -96,55 +96,49 @@ BuildCache::mount(const std::string& key,
   if (ec) {
     return util::fail("cannot create " + entry.string() + ": " + ec.message());
   }
-  Mounted mounted;
-  mounted.m_lock = try_lock(entry);
-  if (mounted.m_lock.get() < 0) {
+  Held held;
+  held.m_lock = try_lock(entry);
+  if (held.m_lock.get() < 0) {
     return util::fail("another build of this repository is using it");
   }
-  mounted.m_cache = this;
-  mounted.m_entry = entry;
-  mounted.m_restored_bytes = recorded_size(entry);
+  held.m_cache = this;
+  held.m_entry = entry;
+  held.m_restored_bytes = recorded_size(entry);
   for (const auto& relative : folders) {
     const auto stored = entry / stored_name(relative);
     fs::create_directories(stored, ec);
-    auto target = directory_inside(app_dir, relative, Missing::create);
-    if (ec || !target) {
+    if (auto target = directory_inside(app_dir, relative, Missing::create); ec || !target) {
       return util::fail(ec ? "cannot create " + stored.string() + ": " + ec.message()
                            : target.error().message);
     }
-    auto bound = BindMount::mount(stored, *target);
-    if (!bound) {
-      return std::unexpected(std::move(bound.error()));
-    }
-    mounted.m_mounts.push_back(std::move(*bound));
+    held.m_folders.emplace_back(stored, relative);
   }
   mark_used(entry);
-  return mounted;
+  return held;
 }
 
 void
-BuildCache::release(Mounted& mounted)
+BuildCache::release(Held& held)
 {
-  mounted.m_mounts.clear();
   // What the folders hold; 0 when they are empty, whatever their own inodes take.
   std::uint64_t bytes = 0;
   std::error_code ec;
-  for (const auto& folder : fs::directory_iterator(mounted.m_entry, ec)) {
+  for (const auto& folder : fs::directory_iterator(held.m_entry, ec)) {
     if (folder.is_directory() && !fs::is_empty(folder.path(), ec)) {
       bytes += allocated_bytes(folder.path(), m_max_bytes);
     }
   }
   if (bytes > m_max_bytes) {
     // Larger than the whole cache: the next build starts from nothing rather than never.
-    for (const auto& folder : fs::directory_iterator(mounted.m_entry, ec)) {
+    for (const auto& folder : fs::directory_iterator(held.m_entry, ec)) {
       if (folder.is_directory()) {
         remove_tree(folder.path());
       }
     }
     bytes = 0;
   }
-  static_cast<void>(record_size(mounted.m_entry, bytes)); // unrecorded reads as empty
-  mounted.m_lock.reset();
+  static_cast<void>(record_size(held.m_entry, bytes)); // unrecorded reads as empty
+  held.m_lock.reset();
   static_cast<void>(trim());
 }
 

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "reactor/builder/overlay.hpp"
 #include "reactor/gc/cache_trim.hpp"
 #include "reactor/util/error.hpp"
 #include "reactor/util/file_descriptor.hpp"
@@ -31,28 +30,35 @@ std::vector<std::string> build_cache_folders(std::string_view framework);
 class BuildCache
 {
 public:
-  // An entry shown in a checkout. Destroying it unmounts the folders, records the entry's
-  // size (emptying it when it alone is larger than the cache) and lets other builds have it.
-  class Mounted
+  // An entry a build holds. Destroying it records the entry's size (emptying it when it
+  // alone is larger than the cache) and lets other builds have it.
+  class Held
   {
   public:
-    Mounted(Mounted&& other) noexcept;
-    Mounted& operator=(Mounted&&) = delete;
-    Mounted(const Mounted&) = delete;
-    Mounted& operator=(const Mounted&) = delete;
-    ~Mounted();
+    Held(Held&& other) noexcept;
+    Held& operator=(Held&&) = delete;
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+    ~Held();
 
-    // What the entry's folders held when it was mounted (0: nothing).
+    // What the entry's folders held when it was taken (0: nothing).
     std::uint64_t restored_bytes() const { return m_restored_bytes; }
+    // Each folder of the entry and the folder of the checkout (relative to the app
+    // folder, which holds it now) to bind it at, in the build's sandbox: the binds go
+    // with the sandbox, however it ends.
+    const std::vector<std::pair<std::filesystem::path, std::string>>& folders() const
+    {
+      return m_folders;
+    }
 
   private:
     friend class BuildCache;
-    Mounted() = default;
+    Held() = default;
 
     BuildCache* m_cache = nullptr;
     std::filesystem::path m_entry;
-    util::FileDescriptor m_lock;     // released last,
-    std::vector<BindMount> m_mounts; // after these are unmounted
+    util::FileDescriptor m_lock;
+    std::vector<std::pair<std::filesystem::path, std::string>> m_folders;
     std::uint64_t m_restored_bytes = 0;
   };
 
@@ -60,20 +66,20 @@ public:
              std::uint64_t max_bytes,
              std::chrono::seconds max_age = std::chrono::hours(24 * 14));
 
-  // Shows entry `key`'s folders at `folders` below `app_dir` (created there when missing)
-  // through bind mounts, so that what the build writes there goes straight into the
-  // entry. Fails saying why: another build holds the entry, a folder of the checkout is a
-  // symbolic link or a file, a mount failed (not root).
-  util::Result<Mounted> mount(const std::string& key,
-                              const std::filesystem::path& app_dir,
-                              const std::vector<std::string>& folders);
+  // Takes entry `key` for a build whose checkout has `folders` below `app_dir` (created
+  // there when missing, to bind the entry's folders at), so that what the build writes
+  // there goes straight into the entry. Fails saying why: another build holds the entry,
+  // a folder of the checkout is a symbolic link or a file.
+  util::Result<Held> take(const std::string& key,
+                          const std::filesystem::path& app_dir,
+                          const std::vector<std::string>& folders);
 
   // Removes the entries unused for longer than max_age, then the least recently used
   // until the cache fits (entries in use stay).
   gc::CacheTrim trim();
 
 private:
-  void release(Mounted& mounted);
+  void release(Held& held);
 
   const std::filesystem::path m_root;
   const std::uint64_t m_max_bytes;

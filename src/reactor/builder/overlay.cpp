@@ -52,23 +52,6 @@ unescape_mount_point(std::string_view field)
   return path;
 }
 
-// Unmounts `target`, lazily (detached, gone once the last file open in it closes) when it
-// is still busy.
-void
-unmount_target(const fs::path& target)
-{
-  if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) == 0) {
-    return;
-  }
-  const auto reason = errno_text();
-  if (::umount2(target.c_str(), UMOUNT_NOFOLLOW | MNT_DETACH) == 0) {
-    util::log::warn("build.overlay_detached", { { "path", target.string() }, { "error", reason } });
-    return;
-  }
-  util::log::error("build.overlay_unmount_failed",
-                   { { "path", target.string() }, { "error", errno_text() } });
-}
-
 } // namespace
 
 Overlay::Overlay(fs::path target)
@@ -128,52 +111,20 @@ Overlay::mount(const fs::path& lower, const fs::path& target, const fs::path& sc
 void
 Overlay::unmount()
 {
-  if (!m_target.empty()) {
-    unmount_target(std::exchange(m_target, {}));
+  if (m_target.empty()) {
+    return;
   }
-}
-
-BindMount::BindMount(fs::path target)
-  : m_target(std::move(target))
-{
-}
-
-BindMount::BindMount(BindMount&& other) noexcept
-  : m_target(std::exchange(other.m_target, {}))
-{
-}
-
-BindMount&
-BindMount::operator=(BindMount&& other) noexcept
-{
-  if (this != &other) {
-    unmount();
-    m_target = std::exchange(other.m_target, {});
+  const auto target = std::exchange(m_target, {});
+  if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) == 0) {
+    return;
   }
-  return *this;
-}
-
-BindMount::~BindMount()
-{
-  unmount();
-}
-
-util::Result<BindMount>
-BindMount::mount(const fs::path& source, const fs::path& target)
-{
-  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    return util::fail("cannot bind " + source.string() + " at " + target.string() + ": " +
-                      errno_text());
+  const auto reason = errno_text();
+  if (::umount2(target.c_str(), UMOUNT_NOFOLLOW | MNT_DETACH) == 0) {
+    util::log::warn("build.overlay_detached", { { "path", target.string() }, { "error", reason } });
+    return;
   }
-  return BindMount(target);
-}
-
-void
-BindMount::unmount()
-{
-  if (!m_target.empty()) {
-    unmount_target(std::exchange(m_target, {}));
-  }
+  util::log::error("build.overlay_unmount_failed",
+                   { { "path", target.string() }, { "error", errno_text() } });
 }
 
 std::size_t

@@ -38,31 +38,6 @@ private:
   std::filesystem::path m_target; // empty once unmounted
 };
 
-// A folder shown at another place, read-write (a bind mount in Reactor's own mount
-// namespace, so a sandbox started afterwards sees it in the workspace it binds).
-class BindMount
-{
-public:
-  // Shows `source` at `target`; both must be folders. Fails saying why (not root).
-  static util::Result<BindMount> mount(const std::filesystem::path& source,
-                                       const std::filesystem::path& target);
-
-  BindMount(BindMount&& other) noexcept;
-  BindMount& operator=(BindMount&& other) noexcept;
-  BindMount(const BindMount&) = delete;
-  BindMount& operator=(const BindMount&) = delete;
-  // Calls unmount().
-  ~BindMount();
-
-  // As Overlay::unmount.
-  void unmount();
-
-private:
-  explicit BindMount(std::filesystem::path target);
-
-  std::filesystem::path m_target; // empty once unmounted
-};
-
 // Detaches every mount below `dir` (the overlays of a process that was killed while
 // building); returns how many.
 std::size_t unmount_below(const std::filesystem::path& dir);

@@ -164,7 +164,7 @@ Pipeline::is_version(std::string_view text)
 }
 
 void
-Pipeline::mount_build_cache()
+Pipeline::take_build_cache()
 {
   m_info.build_cache = "off";
   auto* cache = m_job.build_cache;
@@ -182,24 +182,24 @@ Pipeline::mount_build_cache()
   for (const auto& folder : folders) {
     names += (names.empty() ? "" : ", ") + folder;
   }
-  auto mounted = cache->mount(
+  auto held = cache->take(
     build_cache_key(m_deployment.repo_url, m_plan.app_dir), source() / m_plan.app_dir, folders);
-  if (!mounted) {
-    say("Build cache not used: " + mounted.error().message);
+  if (!held) {
+    say("Build cache not used: " + held.error().message);
     return;
   }
-  const auto restored = mounted->restored_bytes();
+  const auto restored = held->restored_bytes();
   m_info.build_cache = restored > 0 ? "hit" : "miss";
   say(restored > 0 ? "Build cache: " + names + " as the last build left them (" +
                        util::format_size(restored) + ")"
                    : "Build cache: empty; " + names + " will be kept for the next build");
-  m_build_cache.emplace(std::move(*mounted));
+  m_build_cache.emplace(std::move(*held));
 }
 
 Pipeline::Outcome
 Pipeline::build()
 {
-  mount_build_cache();
+  take_build_cache();
   m_build_started = fs::file_time_type::clock::now();
   auto env = m_plan.env;
   env.insert(env.end(), m_plan.build_env.begin(), m_plan.build_env.end());
@@ -208,6 +208,11 @@ Pipeline::build()
              m_plan.app_dir,
              env,
              "The build" };
+  if (m_build_cache) {
+    for (const auto& [stored, relative] : m_build_cache->folders()) {
+      step.binds.push_back({ stored.string(), sandbox_dir(m_plan.app_dir) + "/" + relative });
+    }
+  }
   m_openssl_error = false;
   auto outcome = run_step(step);
   if (!outcome || !outcome->has_value() || !m_exited_with_error || !m_openssl_error ||
@@ -263,6 +268,7 @@ Pipeline::run_step(const Step& step)
   spec.bwrap = m_config.bwrap;
   spec.slirp4netns = m_config.slirp4netns;
   spec.tmp_bytes = m_config.limits.memory_bytes;
+  spec.workspace_binds = step.binds;
 
   std::deque<std::string> tail;
   const auto on_line = [&](std::string_view line) {

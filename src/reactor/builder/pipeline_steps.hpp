@@ -41,6 +41,8 @@ struct Step
   std::string directory; // relative to the checkout
   std::vector<std::string> env;
   std::string stage; // "Installing dependencies", "The build"
+  // Host folders bound into the checkout for this step alone (the build cache's).
+  std::vector<sandbox::Bind> binds;
 };
 
 class Pipeline
@@ -161,8 +163,8 @@ private:
   static bool is_version(std::string_view text);
 
   Outcome build();
-  // Shows the repository's build cache in the checkout, when it can.
-  void mount_build_cache();
+  // Takes the repository's build cache for the build, when it can.
+  void take_build_cache();
 
   static std::string node_options(const std::vector<std::string>& env);
 
@@ -195,8 +197,8 @@ private:
   BuildLog m_log;
   // The cached dependencies the build sees, unmounted when the pipeline ends, however.
   std::optional<DependencyCache::Restored> m_restored;
-  // The build cache the build sees, mounted inside them: unmounted first.
-  std::optional<BuildCache::Mounted> m_build_cache;
+  // The build cache the build step binds, held until the pipeline ends.
+  std::optional<BuildCache::Held> m_build_cache;
 };
 
 } // namespace reactor::builder::pipeline_steps

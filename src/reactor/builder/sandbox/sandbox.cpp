@@ -160,6 +160,9 @@ sandbox_argv(const SandboxSpec& spec)
   for (const auto name : k_identity_files) {
     add(argv, { "--ro-bind", identity + "/" + std::string(name), "/etc/" + std::string(name) });
   }
+  for (const auto& bind : spec.workspace_binds) {
+    add(argv, { "--bind", bind.host, bind.inside });
+  }
   if (!spec.node_root.empty()) {
     add(argv, { "--ro-bind", spec.node_root.string(), k_sandbox_node });
   }

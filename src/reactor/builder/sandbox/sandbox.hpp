@@ -37,6 +37,13 @@ struct RootEntry
   std::string target;
 };
 
+// A host folder bound read-write at a folder inside the sandbox.
+struct Bind
+{
+  std::string host;
+  std::string inside;
+};
+
 struct SandboxSpec
 {
   std::filesystem::path workspace; // host directory bound read-write at /workspace
@@ -54,6 +61,9 @@ struct SandboxSpec
   // A corepack home holding the package managers the command runs, bound read-only at
   // k_sandbox_corepack (COREPACK_HOME); empty: the workspace's home holds one.
   std::filesystem::path corepack_home;
+  // Host folders bound read-write at folders inside the workspace (a build cache's): the
+  // binds live in the sandbox's own mount namespace, so they go with it, however it ends.
+  std::vector<Bind> workspace_binds;
 };
 
 // How /bin, /sbin, /lib, /lib32 and /lib64 look on this host (missing ones are left out).

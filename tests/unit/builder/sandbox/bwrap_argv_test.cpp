@@ -148,6 +148,19 @@ TEST(SandboxArgv, IsolatesEverything)
       EXPECT_EQ(*(it + 2), "/workspace") << "only the workspace is writable";
     }
   }
+
+  // A build cache's folder, bound inside the workspace after it.
+  auto cached = spec(NetworkAccess::none);
+  cached.workspace_binds = { { "/data/cache/build/k/node_modules%2F.cache",
+                               "/workspace/src/node_modules/.cache" } };
+  const auto with_cache = sandbox_argv(cached);
+  const auto workspace_bind = std::ranges::find(with_cache, "/data/work/abc123xyz0");
+  const auto cache_bind =
+    std::ranges::find(with_cache, "/data/cache/build/k/node_modules%2F.cache");
+  ASSERT_NE(cache_bind, with_cache.end());
+  EXPECT_EQ(*(cache_bind - 1), "--bind");
+  EXPECT_EQ(*(cache_bind + 1), "/workspace/src/node_modules/.cache");
+  EXPECT_LT(workspace_bind, cache_bind);
 }
 
 TEST(SandboxArgv, PassesOnlyTheAllowListedEnvironment)
