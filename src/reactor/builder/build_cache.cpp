@@ -76,13 +76,7 @@ BuildCache::BuildCache(fs::path root, std::uint64_t max_bytes, std::chrono::seco
   , m_max_bytes(max_bytes)
   , m_max_age(max_age)
 {
-  std::error_code ec;
-  fs::create_directories(m_root, ec);
-  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
-    if (entry.path().filename().string().starts_with(k_trash_prefix)) {
-      remove_tree(entry.path());
-    }
-  }
+  prepare_cache_root(m_root);
 }
 
 util::Result<BuildCache::Held>

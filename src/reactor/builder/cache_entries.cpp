@@ -14,6 +14,20 @@ namespace reactor::builder {
 
 namespace fs = std::filesystem;
 
+void
+prepare_cache_root(const fs::path& root, std::string_view staging_prefix)
+{
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.starts_with(k_trash_prefix) ||
+        (!staging_prefix.empty() && name.starts_with(staging_prefix))) {
+      remove_tree(entry.path());
+    }
+  }
+}
+
 bool
 record_size(const fs::path& entry, std::uint64_t bytes)
 {

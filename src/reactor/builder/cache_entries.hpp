@@ -18,6 +18,10 @@ namespace reactor::builder {
 // never found; what a stopped process left with it goes at the next start.
 constexpr std::string_view k_trash_prefix = "trash-";
 
+// Creates `root` and removes what a stopped process left in it: entries being discarded,
+// and folders whose names start with `staging_prefix` (when it is not empty).
+void prepare_cache_root(const std::filesystem::path& root, std::string_view staging_prefix = {});
+
 // Writes the entry's size; false when it cannot.
 bool record_size(const std::filesystem::path& entry, std::uint64_t bytes);
 // The size the entry recorded; 0 when it recorded none.

@@ -257,14 +257,7 @@ DependencyCache::DependencyCache(fs::path root,
   , m_max_bytes(max_bytes)
   , m_max_age(max_age)
 {
-  std::error_code ec;
-  fs::create_directories(m_root, ec);
-  for (const auto& entry : fs::directory_iterator(m_root, ec)) {
-    const auto name = entry.path().filename().string();
-    if (name.starts_with(k_tmp_prefix) || name.starts_with(k_trash_prefix)) {
-      remove_tree(entry.path());
-    }
-  }
+  prepare_cache_root(m_root, k_tmp_prefix);
 }
 
 DependencyCache::Restored::Restored() = default;

@@ -9,13 +9,11 @@
 #include "reactor/util/units.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <optional>
 #include <semaphore>
-#include <sstream>
 #include <thread>
 
 namespace reactor::builder {

@@ -46,14 +46,6 @@ steady_ms()
     .count();
 }
 
-std::int64_t
-system_ms()
-{
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 template<typename Key, typename Value>
 void
 remember(std::unordered_map<Key, Value>& cache, const Key& key, const Value& value)
@@ -200,7 +192,7 @@ SiteCache::cached_site(std::string_view id) const
   auto site = any_cached_site(id);
   if (site && site->recheck_at_ms.load(std::memory_order_relaxed) != 0 &&
       steady_ms() >= site->recheck_at_ms.load(std::memory_order_relaxed) &&
-      system_ms() < site->manifest.brotli_pending_until_ms) {
+      store::wall_clock_ms() < site->manifest.brotli_pending_until_ms) {
     return nullptr;
   }
   return site;
@@ -245,7 +237,7 @@ SiteCache::read_site(std::string_view id)
     }
     site->rules = { rules::parse_redirects(*redirects), rules::parse_headers(*headers) };
   }
-  if (site->manifest.brotli_pending_until_ms > system_ms()) {
+  if (site->manifest.brotli_pending_until_ms > store::wall_clock_ms()) {
     site->recheck_at_ms = steady_ms() + std::chrono::milliseconds(k_brotli_recheck).count();
   }
   return site;
