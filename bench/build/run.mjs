@@ -13,7 +13,9 @@
 //    dependency cache) against `npm ci` with an empty npm cache + `npm run build` (every
 //    sandboxed install starts with an empty npm cache too). Warm: the same repository
 //    again with a new commit and the same lockfile (a dependency cache hit) against
-//    `npm run build` alone. ROUNDS rounds. Target: under 300 ms, cold and warm.
+//    `npm run build` alone. ROUNDS rounds. Target: under 300 ms, cold and warm. Beside it,
+//    Reactor's own time: POST → DEPLOYED minus the sandboxed commands' run time
+//    (build.durationsMs.commands), which the host commands' own noise does not reach.
 // 3. Queue start: with one worker, a deployment posted the moment the one before it is
 //    DEPLOYED, from its POST to its first IN_PROGRESS message. ROUNDS times. Target: under
 //    100 ms.
@@ -126,7 +128,8 @@ async function timedDeploy(port, repoUrl) {
   ws.close();
   if (final.status !== 'DEPLOYED') throw new Error(`deploy failed: ${JSON.stringify(final)}`);
   const deployment = await getDeployment(port, posted.json.id);
-  return { elapsed, build: deployment.build };
+  // What the sandboxed commands themselves took, as Reactor timed them: the rest is its own.
+  return { elapsed, build: deployment.build, own: elapsed - deployment.build.durationsMs.commands };
 }
 
 const ms = (value) => `${Math.round(value)} ms`;
@@ -136,9 +139,11 @@ for (const [name, create] of apps) {
   const repo = create();
   const coldOverhead = [];
   const warmOverhead = [];
+  const coldOwn = [];
+  const warmOwn = [];
   console.log(`\n## ${name}: overhead around its own commands (${ROUNDS} rounds, load ${load()})`);
-  console.log('| round | cold deploy | host `npm ci` + build | cold overhead | warm deploy | host build | warm overhead | cache | restore |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|---|--:|');
+  console.log('| round | cold deploy | host `npm ci` + build | cold overhead | Reactor\'s own, cold | warm deploy | host build | warm overhead | Reactor\'s own, warm | cache | restore |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|');
   for (let round = 1; round <= ROUNDS; round++) {
     const server = await startServer({ args: ['--workers', '1'] });
     try {
@@ -152,15 +157,18 @@ for (const [name, create] of apps) {
       const warm = second.elapsed - host.rebuild;
       coldOverhead.push(cold);
       warmOverhead.push(warm);
-      console.log(`| ${round} | ${seconds(first.elapsed)} | ${seconds(host.install)} + ${seconds(host.build)} | ${ms(cold)} | ` +
-        `${seconds(second.elapsed)} | ${seconds(host.rebuild)} | ${ms(warm)} | ${first.build.dependencyCache} → ${second.build.dependencyCache} | ${ms(second.build.durationsMs.install)} |`);
+      coldOwn.push(first.own);
+      warmOwn.push(second.own);
+      console.log(`| ${round} | ${seconds(first.elapsed)} | ${seconds(host.install)} + ${seconds(host.build)} | ${ms(cold)} | ${ms(first.own)} | ` +
+        `${seconds(second.elapsed)} | ${seconds(host.rebuild)} | ${ms(warm)} | ${ms(second.own)} | ${first.build.dependencyCache} → ${second.build.dependencyCache} | ${ms(second.build.durationsMs.install)} |`);
     } finally {
       await server.stop();
     }
   }
   const met = (value) => (value < 300 ? 'met' : 'NOT met');
   console.log(`\nmedian overhead: cold ${ms(median(coldOverhead))} (target < 300 ms: ${met(median(coldOverhead))}), ` +
-    `warm ${ms(median(warmOverhead))} (target < 300 ms: ${met(median(warmOverhead))})`);
+    `warm ${ms(median(warmOverhead))} (target < 300 ms: ${met(median(warmOverhead))}); ` +
+    `Reactor's own time: cold ${ms(median(coldOwn))}, warm ${ms(median(warmOwn))}`);
 }
 
 // 3. Queue start.

@@ -6,16 +6,28 @@
 
 namespace reactor::builder {
 
+namespace {
+
+std::int64_t&
+duration_of(std::vector<std::pair<std::string, std::int64_t>>& durations, const std::string& phase)
+{
+  const auto it =
+    std::ranges::find_if(durations, [&](const auto& entry) { return entry.first == phase; });
+  return it != durations.end() ? it->second : durations.emplace_back(phase, 0).second;
+}
+
+} // namespace
+
 void
 BuildInfo::set_duration(const std::string& phase, std::int64_t ms)
 {
-  const auto it =
-    std::ranges::find_if(durations_ms, [&](const auto& entry) { return entry.first == phase; });
-  if (it != durations_ms.end()) {
-    it->second = ms;
-  } else {
-    durations_ms.emplace_back(phase, ms);
-  }
+  duration_of(durations_ms, phase) = ms;
+}
+
+void
+BuildInfo::add_duration(const std::string& phase, std::int64_t ms)
+{
+  duration_of(durations_ms, phase) += ms;
 }
 
 std::string

@@ -27,12 +27,15 @@ struct BuildInfo
 
   // Records (or replaces) the length of one phase.
   void set_duration(const std::string& phase, std::int64_t ms);
+  // Adds to the length recorded under `phase` (0 when none is).
+  void add_duration(const std::string& phase, std::int64_t ms);
 };
 
 // {"framework", "packageManager", "packageManagerVersion", "node", "npm", "rootDir",
 //  "installCommand", "buildCommand", "outputDir", "dependencyCache", "buildCache", "reusedFrom",
 //  "env": [names],
-//  "durationsMs": {…}},
+//  "durationsMs": {"queue", "clone", "install", "build", "upload": each phase's length,
+//                 "commands": the repository's own commands' share of install and build}},
 // empty fields left out.
 std::string to_json(const BuildInfo& info);
 

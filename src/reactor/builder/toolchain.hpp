@@ -12,7 +12,8 @@ struct Toolchain
   int node_major = 0;
 };
 
-// Asks `node --version` and `npm --version` once per process; later calls return the same.
+// Asks `node --version` and reads npm's package.json once per process; later calls return
+// the same.
 const Toolchain& host_toolchain();
 
 } // namespace reactor::builder

@@ -89,12 +89,13 @@ build_duration(const boost::json::object& deployment)
   if (durations == nullptr || !durations->is_object() || durations->get_object().empty()) {
     return "-";
   }
+  // Not "queue" (the wait for a worker is not the build's) nor "commands" (a part of
+  // install and build).
   std::int64_t total = 0;
-  for (const auto& [phase, ms] : durations->get_object()) {
-    if (phase == "queue") {
-      continue; // the wait for a worker is not the build's
-    }
-    if (const auto* number = ms.if_int64(); number != nullptr && *number > 0) {
+  for (const auto* phase : { "clone", "install", "build", "upload" }) {
+    const auto* ms = durations->get_object().if_contains(phase);
+    if (const auto* number = ms != nullptr ? ms->if_int64() : nullptr;
+        number != nullptr && *number > 0) {
       total += *number;
     }
   }

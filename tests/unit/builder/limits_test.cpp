@@ -42,10 +42,12 @@ TEST(BuildInfo, WritesWhatWasFoundAndMeasured)
   info.set_duration("clone", 120);
   info.set_duration("install", 900);
   info.set_duration("clone", 125);
+  info.add_duration("commands", 700);
+  info.add_duration("commands", 40);
   EXPECT_EQ(to_json(info),
             R"({"framework":"vite","packageManager":"npm","node":"20.20.2","npm":"11.19.1",)"
             R"("installCommand":"npm ci","dependencyCache":"hit",)"
-            R"("durationsMs":{"clone":125,"install":900}})");
+            R"("durationsMs":{"clone":125,"install":900,"commands":740}})");
 }
 
 } // namespace reactor::builder

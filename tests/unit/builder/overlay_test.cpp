@@ -60,6 +60,16 @@ TEST_F(Overlays, ShowsTheLowerFolderAndKeepsWritesAway)
   overlay->unmount(); // a second time does nothing
 }
 
+TEST_F(Overlays, AreVolatileSoUnmountingSyncsNothing)
+{
+  auto overlay = Overlay::mount(lower(), target(), scratch());
+  ASSERT_TRUE(overlay.has_value()) << overlay.error().message;
+  const auto mounts = read("/proc/self/mountinfo");
+  const auto line_start = mounts.rfind('\n', mounts.find(" " + target().string() + " ")) + 1;
+  const auto line = mounts.substr(line_start, mounts.find('\n', line_start) - line_start);
+  EXPECT_NE(line.find("volatile"), std::string::npos) << line;
+}
+
 TEST_F(Overlays, RefusesATargetThatExists)
 {
   fs::create_directories(target());

@@ -57,7 +57,7 @@ TEST(DeploymentsTable, ShowsOneRowPerDeploymentWithItsDurationUrlAndRef)
     {"id": "a1b2c3d4e5", "status": "DEPLOYED", "phase": null,
      "createdAt": "2026-11-26T01:10:33.123Z", "repoUrl": "https://example.com/site.git",
      "ref": "main", "url": "http://a1b2c3d4e5.localhost:3000",
-     "build": {"durationsMs": {"queue": 9000, "clone": 200, "install": 3000, "build": 1050, "upload": 90}}},
+     "build": {"durationsMs": {"queue": 9000, "clone": 200, "install": 3000, "build": 1050, "upload": 90, "commands": 3800}}},
     "not an object",
     {"id": "f6g7h8i9j0", "status": "PENDING", "phase": null, "build": {"durationsMs": {}},
      "createdAt": "2026-11-26T01:11:00.000Z", "repoUrl": "https://example.com/other.git",
