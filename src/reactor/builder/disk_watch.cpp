@@ -10,9 +10,21 @@ namespace reactor::builder {
 
 namespace {
 
-constexpr auto k_min_interval = std::chrono::milliseconds(500);
+constexpr auto k_check_interval = std::chrono::milliseconds(500);
+constexpr auto k_walk_anyway_after = std::chrono::seconds(5);
 // Less free space than this counts as a full disk: no build gets far on it.
 constexpr std::uint64_t k_nearly_full = 1ULL << 20;
+
+// The bytes in use on the filesystem holding `path`; nullopt when statvfs fails.
+std::optional<std::uint64_t>
+disk_used(const std::filesystem::path& path)
+{
+  struct statvfs disk{};
+  if (::statvfs(path.c_str(), &disk) != 0) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint64_t>(disk.f_blocks - disk.f_bfree) * disk.f_frsize;
+}
 
 } // namespace
 
@@ -28,13 +40,30 @@ DiskWatch::over_limit(bool now)
   if (m_limit == 0 || m_over) {
     return m_over;
   }
-  const auto started = Clock::now();
-  if (!now && started < m_next_scan) {
+  const auto checked = Clock::now();
+  if (now) {
+    return walk();
+  }
+  if (checked < m_next_check) {
     return false;
   }
-  m_over = allocated_bytes(m_root, m_limit) > m_limit;
+  m_next_check = checked + k_check_interval;
+  const auto used = disk_used(m_root);
+  const bool may_have_grown_over =
+    !m_walked || !used || *used > m_disk_used_then + (m_limit - *m_walked) || checked >= m_walk_due;
+  return may_have_grown_over && walk();
+}
+
+bool
+DiskWatch::walk()
+{
+  const auto started = Clock::now();
+  m_disk_used_then = disk_used(m_root).value_or(0);
+  m_walked = allocated_bytes(m_root, m_limit);
+  m_over = *m_walked > m_limit;
   const auto took = Clock::now() - started;
-  m_next_scan = Clock::now() + std::max<Clock::duration>(k_min_interval, took * 10);
+  m_next_check = Clock::now() + std::max<Clock::duration>(k_check_interval, took * 10);
+  m_walk_due = started + std::max<Clock::duration>(k_walk_anyway_after, took * 10);
   return m_over;
 }
 

@@ -1,0 +1,68 @@
+#include "reactor/builder/disk_watch.hpp"
+
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "support/temp_dir.hpp"
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace reactor::builder {
+namespace {
+
+using reactor::testing::TempDir;
+constexpr std::uint64_t k_mib = 1ULL << 20;
+
+// `bytes` of data that no filesystem stores sparsely or compressed.
+std::string
+data(std::size_t bytes)
+{
+  std::string text(bytes, '\0');
+  for (std::size_t i = 0; i < bytes; ++i) {
+    text[i] = static_cast<char>((i * 2654435761U) >> 13U);
+  }
+  return text;
+}
+
+TEST(DiskWatch, FindsATreeOverItsLimitAtTheFirstCheck)
+{
+  const TempDir dir;
+  testing::write_file(dir.path() / "big", data(2 * k_mib));
+  DiskWatch watch(dir.path(), k_mib);
+  EXPECT_TRUE(watch.over_limit());
+  EXPECT_TRUE(watch.over_limit()) << "stays over";
+}
+
+TEST(DiskWatch, FindsGrowthPastTheLimitAtALaterCheck)
+{
+  const TempDir dir;
+  testing::write_file(dir.path() / "small", data(k_mib / 2));
+  DiskWatch watch(dir.path(), 2 * k_mib);
+  EXPECT_FALSE(watch.over_limit());
+  testing::write_file(dir.path() / "more", data(3 * k_mib));
+  // The filesystem grew by more than the room left, so the next check walks the tree.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_TRUE(watch.over_limit());
+}
+
+TEST(DiskWatch, WalksAtOnceWhenAskedTo)
+{
+  const TempDir dir;
+  DiskWatch watch(dir.path(), 2 * k_mib);
+  EXPECT_FALSE(watch.over_limit());
+  testing::write_file(dir.path() / "big", data(3 * k_mib));
+  EXPECT_FALSE(watch.over_limit()) << "too soon after the last check";
+  EXPECT_TRUE(watch.over_limit(true));
+}
+
+TEST(DiskWatch, NeverFindsATreeOverNoLimit)
+{
+  const TempDir dir;
+  testing::write_file(dir.path() / "big", data(2 * k_mib));
+  DiskWatch watch(dir.path(), 0);
+  EXPECT_FALSE(watch.over_limit(true));
+}
+
+} // namespace
+} // namespace reactor::builder
