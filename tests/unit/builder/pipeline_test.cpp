@@ -235,7 +235,10 @@ TEST_F(Pipeline, UsesTheDeploymentSettings)
   for (const auto& [phase, ms] : info.durations_ms) {
     phases.push_back(phase);
   }
-  EXPECT_EQ(phases, (std::vector<std::string>{ "queue", "clone", "install", "build", "upload" }));
+  // "commands" (the repository's own commands' time) is first added during the install.
+  EXPECT_EQ(
+    phases,
+    (std::vector<std::string>{ "queue", "clone", "commands", "install", "build", "upload" }));
 }
 
 TEST_F(Pipeline, NamesTheMemoryLimitWhenABuildGoesOverIt)
