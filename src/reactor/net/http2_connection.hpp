@@ -25,9 +25,9 @@ namespace reactor::net::http2 {
 
 using Clock = std::chrono::steady_clock;
 
-// Frames gathered into one write (two TLS records); a batch ends at the frame that
+// Frames gathered into one write (four TLS records); a batch ends at the frame that
 // reaches this size.
-constexpr std::size_t k_write_batch = 32 * 1024;
+constexpr std::size_t k_write_batch = 64 * 1024;
 
 // The 413 for a request body past `max_body`.
 Response body_too_large(std::size_t max_body);

@@ -191,8 +191,21 @@ TlsStream::State::write(std::span<const char> bytes)
   if (bytes.empty()) {
     return {};
   }
-  return call_openssl(
-    [&](std::size_t& written) { return SSL_write_ex(ssl, bytes.data(), bytes.size(), &written); });
+  // With partial writes on, each SSL_write sends one record: keep writing records while
+  // the socket takes them, so that a batch is one operation (one completion) rather than
+  // one per 16 KiB. What a write that must wait left in OpenSSL's buffer is offered again
+  // by the next write_some, which starts where this one's count ends.
+  std::size_t total = 0;
+  while (total < bytes.size()) {
+    const Step step = call_openssl([&](std::size_t& written) {
+      return SSL_write_ex(ssl, bytes.data() + total, bytes.size() - total, &written);
+    });
+    if (step.want != Want::nothing || step.error) {
+      return total > 0 ? Step{ Want::nothing, {}, total } : step;
+    }
+    total += step.bytes;
+  }
+  return { Want::nothing, {}, total };
 }
 
 TlsStream::Step
