@@ -25,11 +25,12 @@ new_server_connection(asio::ssl::context& context)
   if (ssl == nullptr) {
     throw std::bad_alloc(); // OpenSSL fails here only when memory runs out
   }
-  // Partial writes and a moved buffer on retry suit the stream's write_some; the read
-  // buffer is filled as far as the socket allows, not one record header at a time.
-  SSL_set_mode(ssl,
-               SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                 SSL_MODE_RELEASE_BUFFERS);
+  // No partial writes: one SSL_write sends every record of what it is given while the
+  // socket takes them, so a write batch is one operation (one completion), not one per
+  // 16 KiB record; a write that must wait is retried with the same bytes, which may have
+  // moved (the scratch of gathered buffers). The read buffer is filled as far as the
+  // socket allows, not one record header at a time.
+  SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   SSL_set_read_ahead(ssl, 1);
   SSL_set_accept_state(ssl);
   return ssl;
@@ -191,21 +192,8 @@ TlsStream::State::write(std::span<const char> bytes)
   if (bytes.empty()) {
     return {};
   }
-  // With partial writes on, each SSL_write sends one record: keep writing records while
-  // the socket takes them, so that a batch is one operation (one completion) rather than
-  // one per 16 KiB. What a write that must wait left in OpenSSL's buffer is offered again
-  // by the next write_some, which starts where this one's count ends.
-  std::size_t total = 0;
-  while (total < bytes.size()) {
-    const Step step = call_openssl([&](std::size_t& written) {
-      return SSL_write_ex(ssl, bytes.data() + total, bytes.size() - total, &written);
-    });
-    if (step.want != Want::nothing || step.error) {
-      return total > 0 ? Step{ Want::nothing, {}, total } : step;
-    }
-    total += step.bytes;
-  }
-  return { Want::nothing, {}, total };
+  return call_openssl(
+    [&](std::size_t& written) { return SSL_write_ex(ssl, bytes.data(), bytes.size(), &written); });
 }
 
 TlsStream::Step
