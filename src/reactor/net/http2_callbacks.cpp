@@ -1,9 +1,7 @@
 #include "reactor/net/http2_connection.hpp"
 
-#include <cerrno>
 #include <cstring>
 #include <exception>
-#include <unistd.h>
 
 namespace reactor::net::http2 {
 
@@ -20,7 +18,7 @@ connection_of(void* user_data)
 } // namespace
 
 // A body in memory or in a file: nghttp2 only learns the size of each frame here; the
-// bytes go straight into the write buffer in send_body.
+// bytes go straight into the write batch in send_body.
 ssize_t
 Connection::read_body(Stream& stream, std::size_t length, std::uint32_t* flags)
 {
@@ -40,7 +38,6 @@ Connection::send_body(Stream& stream,
                       const std::uint8_t* header,
                       std::size_t length)
 {
-  const std::size_t start = m_out.size();
   m_out.append(reinterpret_cast<const char*>(header), k_frame_header);
   const std::size_t padding = frame.data.padlen;
   if (padding > 0) {
@@ -48,31 +45,12 @@ Connection::send_body(Stream& stream,
   }
   const std::uint64_t sent = stream.scheduled - length;
   if (stream.response.file_body) {
+    // Room for the bytes, not zero-filled: the write loop reads them in (file_reads)
+    // before the batch goes out.
     const std::size_t at = m_out.size();
-    bool complete = true;
-    // Read straight into the batch, with no zero-filling first. The size the callback gets
-    // is not used: libstdc++ 12 passes the grown capacity instead of the size asked for.
-    m_out.resize_and_overwrite(at + length, [&](char* data, std::size_t /*capacity*/) {
-      std::size_t done = 0;
-      while (done < length) {
-        const ssize_t read = ::pread(stream.response.file_body->fd,
-                                     data + at + done,
-                                     length - done,
-                                     static_cast<off_t>(stream.body_offset + sent + done));
-        if (read < 0 && errno == EINTR) {
-          continue;
-        }
-        if (read <= 0) {
-          complete = false; // the file shrank (it never should): the stream is reset
-          return start;
-        }
-        done += static_cast<std::size_t>(read);
-      }
-      return at + length;
-    });
-    if (!complete) {
-      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    }
+    m_out.resize_and_overwrite(
+      at + length, [&](char* /*data*/, std::size_t /*capacity*/) { return at + length; });
+    m_file_reads.add(stream.response.file_body, stream.body_offset + sent, at, length);
   } else {
     m_out.append(stream.response.payload().substr(sent, length));
   }

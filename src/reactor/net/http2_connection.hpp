@@ -5,6 +5,7 @@
 // back into http2_callbacks.cpp for frames received and for the bodies it frames.
 
 #include "reactor/net/connections.hpp"
+#include "reactor/net/file_reads.hpp"
 #include "reactor/net/http2_request.hpp"
 #include "reactor/net/http2_response.hpp"
 #include "reactor/net/sessions.hpp"
@@ -157,7 +158,8 @@ private:
   std::optional<Connections::Registration> m_registration;
   boost::asio::steady_timer m_wakeup; // the writer waits on it for frames to send
   boost::asio::steady_timer m_watch;
-  std::string m_out; // frames gathered for the next write
+  std::string m_out;      // frames gathered for the next write
+  FileReads m_file_reads; // the file bytes of m_out's DATA frames, read before it is written
   std::vector<Http2Field> m_fields;
   std::vector<nghttp2_nv> m_nv;
   std::size_t m_running_handlers = 0;

@@ -81,9 +81,14 @@ Connection::start()
   }
   m_session.reset(raw);
   // No SETTINGS_ENABLE_CONNECT_PROTOCOL: browsers open WebSockets over HTTP/1.1.
-  const std::array<nghttp2_settings_entry, 2> settings{
+  // RFC 9218 priorities (from the `priority` header) instead of RFC 7540's tree: a response
+  // the client did not mark incremental goes out whole before the next one of the same
+  // urgency, so it completes sooner, and a write batch holds runs of one file's frames,
+  // read with one preadv. (RFC 7540's round robin interleaved every stream's frames.)
+  const std::array<nghttp2_settings_entry, 3> settings{
     nghttp2_settings_entry{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, k_max_concurrent_streams },
     nghttp2_settings_entry{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, k_max_header_list },
+    nghttp2_settings_entry{ NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1 },
   };
   if (nghttp2_submit_settings(
         m_session.get(), NGHTTP2_FLAG_NONE, settings.data(), settings.size()) != 0) {
@@ -149,6 +154,9 @@ Connection::write_loop(std::shared_ptr<Connection> /*keep_alive*/)
       m_wakeup.expires_at(Clock::time_point::max());
       co_await m_wakeup.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
+    }
+    if (!m_file_reads.read_into(m_out.data())) {
+      break; // a file ended before its response: the frames already made cannot be sent
     }
     m_writing_since = Clock::now();
     auto [ec, written] = co_await asio::async_write(
@@ -301,6 +309,10 @@ Connection::answer(Stream& stream, Response response)
   provider.read_callback = on_read_data;
   if (answered.stream && has_body) {
     answered.stream->attach(m_stream.get_executor(), m_streams.at(stream.id));
+    // An event stream's small messages go ahead of downloads of the default urgency (3),
+    // which would otherwise each be sent whole first; incremental, as it never ends.
+    const nghttp2_extpri events{ 1, 1 };
+    nghttp2_session_change_extpri_stream_priority(m_session.get(), stream.id, &events, 0);
   }
   if (nghttp2_submit_response(
         m_session.get(), stream.id, m_nv.data(), m_nv.size(), has_body ? &provider : nullptr) !=
