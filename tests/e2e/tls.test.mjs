@@ -1,5 +1,6 @@
 // HTTPS from certificate files, against the real binary: the API, a deployed site, SSE
-// and wss over TLS, plain HTTP redirected (ACME challenges excepted), HSTS, a certificate
+// and wss over TLS, plain HTTP redirected (ACME challenges excepted), HSTS, the CLI over
+// HTTPS (a redirect explained, a private CA given with --ca-file), a certificate
 // reloaded on SIGHUP while an older connection keeps its own, and startup errors.
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
@@ -189,6 +190,35 @@ describe('plain HTTP beside HTTPS', () => {
   test('passes ACME challenges through to the router', async () => {
     const response = await request(server.port, { host: 'example.com', path: '/.well-known/acme-challenge/token' });
     assert.notEqual(response.status, 308);
+  });
+});
+
+describe('the CLI over HTTPS', () => {
+  // The real CLI with only these settings from the environment.
+  const cli = (env, ...args) => spawnSync(BIN, args, {
+    env: { ...process.env, REACTOR_CA_FILE: '', REACTOR_API_TOKEN: '', ...env }, encoding: 'utf8' });
+  const httpsUrl = () => `https://localhost:${httpsPort}`;
+
+  test('over plain HTTP it names the https:// server to use instead', () => {
+    const redirected = cli({ REACTOR_URL: `http://localhost:${server.port}` }, 'ls');
+    assert.equal(redirected.status, 2, redirected.stderr);
+    assert.match(redirected.stderr,
+      new RegExp(`redirects to ${httpsUrl()}/deployments.*--server ${httpsUrl()} or the REACTOR_URL`));
+  });
+
+  test('a certificate from a CA it does not trust: says how to give the CA; --ca-file or REACTOR_CA_FILE works', () => {
+    const untrusted = cli({ REACTOR_URL: httpsUrl() }, 'ls');
+    assert.equal(untrusted.status, 2, untrusted.stderr);
+    assert.match(untrusted.stderr, /cannot verify the TLS certificate of the Reactor server at https:\/\/localhost.*--ca-file FILE or the REACTOR_CA_FILE/);
+    const flag = cli({ REACTOR_URL: httpsUrl() }, 'ls', '--ca-file', path('ca.pem'));
+    assert.equal(flag.status, 0, flag.stderr);
+    assert.match(flag.stdout, new RegExp(siteId));
+    const environment = cli({ REACTOR_URL: httpsUrl(), REACTOR_CA_FILE: path('ca.pem') }, 'status', siteId);
+    assert.equal(environment.status, 0, environment.stderr);
+    assert.match(environment.stdout, /DEPLOYED/);
+    const missing = cli({ REACTOR_URL: httpsUrl() }, 'ls', '--ca-file', path('missing.pem'));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /cannot read the CA file '.*missing\.pem' \(--ca-file or REACTOR_CA_FILE\)/);
   });
 });
 

@@ -79,6 +79,12 @@ transport_error(const std::string& server, const Transfer& transfer, CURLcode co
     return util::Error{ "the connection to the Reactor server at " + server + " broke (" + detail +
                         ")" };
   }
+  if (code == CURLE_PEER_FAILED_VERIFICATION) {
+    return util::Error{ "cannot verify the TLS certificate of the Reactor server at " + server +
+                        " (" + detail +
+                        "). If a public CA did not issue it, give the CA certificate that did "
+                        "with --ca-file FILE or the REACTOR_CA_FILE environment variable" };
+  }
   return util::Error{ "cannot reach the Reactor server at " + server + " (" + detail +
                       "). Is `reactor serve` running there? Choose the server with --server "
                       "URL or the REACTOR_URL environment variable" };
@@ -102,9 +108,10 @@ normalize_server_url(std::string_view text)
   return url;
 }
 
-ApiClient::ApiClient(std::string server, std::string token)
+ApiClient::ApiClient(std::string server, std::string token, std::string ca_file)
   : m_server(std::move(server))
   , m_token(std::move(token))
+  , m_ca_file(std::move(ca_file))
 {
   ensure_curl_initialized();
 }
@@ -179,6 +186,9 @@ ApiClient::perform(const Request& request) const
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, transfer.error.data());
+  if (!m_ca_file.empty()) {
+    curl_easy_setopt(handle, CURLOPT_CAINFO, m_ca_file.c_str());
+  }
   if (!request.method.empty()) {
     // NOLINTNEXTLINE(bugprone-suspicious-stringview-data-usage): always a literal
     curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.data());
@@ -229,6 +239,11 @@ ApiClient::perform(const Request& request) const
     return std::unexpected(transport_error(m_server, transfer, code));
   }
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &transfer.reply.status);
+  const char* location = nullptr;
+  if (curl_easy_getinfo(handle, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
+      location != nullptr) {
+    transfer.reply.location = location;
+  }
   return std::move(transfer.reply);
 }
 

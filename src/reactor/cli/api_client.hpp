@@ -14,6 +14,7 @@ struct Reply
 {
   long status = 0;
   std::string body;
+  std::string location; // where a redirect (3xx) points
 };
 
 // "http://host:port" without a trailing slash. Fails unless the text is an http:// or
@@ -28,8 +29,9 @@ public:
   using ChunkHandler = std::function<bool(std::string_view chunk)>;
 
   // `server` as normalize_server_url() returns it; a non-empty `token` is sent with every
-  // request as "Authorization: Bearer <token>".
-  ApiClient(std::string server, std::string token);
+  // request as "Authorization: Bearer <token>"; a non-empty `ca_file` replaces the
+  // system's CA certificates for an https:// server.
+  ApiClient(std::string server, std::string token, std::string ca_file = {});
 
   const std::string& server() const { return m_server; }
 
@@ -77,6 +79,7 @@ private:
 
   std::string m_server;
   std::string m_token;
+  std::string m_ca_file;
 };
 
 } // namespace reactor::cli

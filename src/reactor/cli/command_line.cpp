@@ -28,6 +28,10 @@ add_client_flags(CLI::App& command, ClientOptions& options)
   command.add_option("--token",
                      options.token,
                      "API token, sent as Authorization: Bearer (default: $REACTOR_API_TOKEN)");
+  command.add_option("--ca-file",
+                     options.ca_file,
+                     "Trust these CA certificates (PEM) for an https:// server instead of the "
+                     "system's, e.g. for a self-signed one (default: $REACTOR_CA_FILE)");
   command.add_flag("--json", options.json, "Print the API's JSON (one object) for scripts");
 }
 
@@ -111,6 +115,7 @@ ClientCommands::ClientCommands(CLI::App& app)
 {
   m_client.server = environment_or("REACTOR_URL", std::string(k_default_server));
   m_client.token = environment_or("REACTOR_API_TOKEN", {});
+  m_client.ca_file = environment_or("REACTOR_CA_FILE", {});
   m_deploy_command =
     add_command(app, "deploy", "Deploy a Git repository and follow the build to its end", m_client);
   add_deploy_flags(*m_deploy_command, m_deploy);

@@ -7,12 +7,23 @@
 #include <boost/json/serialize.hpp>
 
 #include <iostream>
+#include <unistd.h>
 
 namespace reactor::cli {
 
 namespace {
 
 constexpr std::size_t k_shown_body = 300;
+
+// "https://host:port" of a URL: what --server takes.
+std::string
+origin_of(std::string_view url)
+{
+  const std::size_t scheme_end = url.find("://");
+  const std::size_t path_start =
+    scheme_end == std::string_view::npos ? url.size() : url.find('/', scheme_end + 3);
+  return std::string(url.substr(0, path_start));
+}
 
 } // namespace
 
@@ -38,6 +49,18 @@ http_failure(const ClientOptions& client, const Reply& reply)
                            : "The token given (--token or REACTOR_API_TOKEN) is not one it "
                              "accepts"),
                       json };
+    case 301:
+    case 302:
+    case 307:
+    case 308:
+      if (!reply.location.empty()) {
+        return Failure{ k_exit_usage,
+                        "the server at " + client.server + " redirects to " + reply.location +
+                          ": give that server with --server " + origin_of(reply.location) +
+                          " or the REACTOR_URL environment variable",
+                        json };
+      }
+      break;
     case 400:
     case 422:
       return Failure{ k_exit_usage, said.empty() ? "the server rejected the request" : said, json };
@@ -45,10 +68,11 @@ http_failure(const ClientOptions& client, const Reply& reply)
     case 409:
       return Failure{ k_exit_failed, said.empty() ? "the server answered " + code : said, json };
     default:
-      return Failure{ k_exit_failed,
-                      "the server answered " + code + (said.empty() ? "" : ": " + said),
-                      json };
+      break;
   }
+  return Failure{ k_exit_failed,
+                  "the server answered " + code + (said.empty() ? "" : ": " + said),
+                  json };
 }
 
 std::unexpected<Failure>
@@ -86,7 +110,12 @@ connect(const ClientOptions& client)
   if (!server) {
     return failure(k_exit_usage, server.error().message + " (set it with --server or REACTOR_URL)");
   }
-  return ApiClient(std::move(*server), client.token);
+  if (!client.ca_file.empty() && ::access(client.ca_file.c_str(), R_OK) != 0) {
+    return failure(k_exit_usage,
+                   "cannot read the CA file '" + client.ca_file +
+                     "' (--ca-file or REACTOR_CA_FILE)");
+  }
+  return ApiClient(std::move(*server), client.token, client.ca_file);
 }
 
 Outcome<void>

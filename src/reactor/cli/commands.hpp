@@ -24,8 +24,9 @@ constexpr std::string_view k_default_server = "http://127.0.0.1:3000";
 struct ClientOptions
 {
   std::string server = std::string(k_default_server);
-  std::string token; // sent as "Authorization: Bearer <token>" when not empty
-  bool json = false; // print the API's JSON (one object) instead of text
+  std::string token;   // sent as "Authorization: Bearer <token>" when not empty
+  std::string ca_file; // CA certificates (PEM) an https:// server's must chain to, if set
+  bool json = false;   // print the API's JSON (one object) instead of text
 };
 
 struct DeployOptions
