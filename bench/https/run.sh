@@ -9,6 +9,9 @@
 #     8 at a time, TLS 1.3);
 #   - memory per idle TLS connection: the servers' resident memory (every process of the
 #     peer) before and after 2,000 connections that made one request (idle.mjs).
+# Beside each rate, the server's CPU time (user + system, every process of the peer) per
+# request or handshake: the clients share the two cores, so a rate also moves with what
+# the client got; the CPU a server spent on each is its own cost.
 # Prints markdown tables (medians of the rounds) to stdout.
 #
 #   bench/https/run.sh      (after `make build`)
@@ -70,6 +73,18 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cp "$REACTOR_BIN" "$TMP/reactor"
+
+CLK_TCK=$(getconf CLK_TCK)
+# CPU time (user + system) a process and its children have used so far, in microseconds.
+cpu_us() {
+  local ticks=0 pid
+  for pid in "$1" $(pgrep -P "$1"); do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo $((ticks * 1000000 / CLK_TCK))
+}
+# Microseconds per operation: per <before> <after> <count>.
+per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.1f", (b - a) / n}'; }
 
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
@@ -167,51 +182,63 @@ for file in index.html "$JS_PATH"; do
 done
 
 # ---------------------------------------------------------------- h2load
-# One round: "<requests/s> <p99 ms>" (p99 from h2load's per-request log).
+peer_pid() { if [[ $1 == "$RPORT" ]]; then echo "$REACTOR_PID"; else echo "$NGINX_PID"; fi; }
+
+# One round: "<requests/s> <p99 ms> <server CPU µs per request>" (p99 from h2load's
+# per-request log).
 round() {
-  local port=$1 file=$2 count=$3 out
+  local port=$1 file=$2 count=$3 out before
+  before=$(cpu_us "$(peer_pid "$port")")
   out=$(h2load -c "$CONNS" -m "$STREAMS" -n "$count" \
     -H ":authority: $ID.localhost:$port" --log-file "$TMP/requests.log" "https://127.0.0.1:$port/$file")
   grep -q ' 0 failed, 0 errored, 0 timeout' <<<"$out" || die "requests failed on port $port: $(grep '^requests:' <<<"$out")"
   local rps p99
   rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
   p99=$(cut -f3 "$TMP/requests.log" | sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int(NR*0.99)]/1000}')
-  echo "$rps $p99"
+  echo "$rps $p99 $(per "$before" "$(cpu_us "$(peer_pid "$port")")" "$count")"
 }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
-declare -A RPS P99
+declare -A RPS P99 CPU
 for file in index.html "$JS_PATH"; do
   count=$REQUESTS
   [[ $file == "$JS_PATH" ]] && count=$((REQUESTS / 5))
-  for peer in reactor nginx; do : >"$TMP/$peer-rps" && : >"$TMP/$peer-p99"; done
+  for peer in reactor nginx; do : >"$TMP/$peer-rps" && : >"$TMP/$peer-p99" && : >"$TMP/$peer-cpu"; done
   for ((r = 1; r <= ROUNDS; r++)); do
     for peer in reactor nginx; do
       port=$RPORT
       [[ $peer == nginx ]] && port=$NPORT
-      read -r rps p99 < <(round "$port" "$file" "$count")
-      say "$file round $r $peer: $rps req/s, p99 $p99 ms"
+      read -r rps p99 cpu < <(round "$port" "$file" "$count")
+      say "$file round $r $peer: $rps req/s, p99 $p99 ms, $cpu µs of CPU a request"
       echo "$rps" >>"$TMP/$peer-rps"
       echo "$p99" >>"$TMP/$peer-p99"
+      echo "$cpu" >>"$TMP/$peer-cpu"
     done
   done
   for peer in reactor nginx; do
     RPS[$file,$peer]=$(median <"$TMP/$peer-rps")
     P99[$file,$peer]=$(median <"$TMP/$peer-p99")
+    CPU[$file,$peer]=$(median <"$TMP/$peer-cpu")
   done
 done
 
 # ---------------------------------------------------------------- wrk, HTTPS HTTP/1.1
+# Each round below prints "<rate> <server CPU µs per request or handshake>".
 wrk_round() {
-  wrk -t 2 -c "$CONNS" -d "${SECONDS_EACH}s" -H "Host: $ID.localhost:$1" "https://127.0.0.1:$1/index.html" |
-    sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p'
+  local before out
+  before=$(cpu_us "$(peer_pid "$1")")
+  out=$(wrk -t 2 -c "$CONNS" -d "${SECONDS_EACH}s" -H "Host: $ID.localhost:$1" "https://127.0.0.1:$1/index.html")
+  echo "$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' <<<"$out")" \
+    "$(per "$before" "$(cpu_us "$(peer_pid "$1")")" "$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")")"
 }
 # ---------------------------------------------------------------- handshakes
 handshake_round() {
-  node "$HERE/handshakes.mjs" "$1" "$ID.localhost" "$2" "$SECONDS_EACH" 8 | jq -r .perSecond
+  local before out
+  before=$(cpu_us "$(peer_pid "$1")")
+  out=$(node "$HERE/handshakes.mjs" "$1" "$ID.localhost" "$2" "$SECONDS_EACH" 8)
+  echo "$(jq -r .perSecond <<<"$out")" "$(per "$before" "$(cpu_us "$(peer_pid "$1")")" "$(jq -r .handshakes <<<"$out")")"
 }
-declare -A WRK FULL RESUMED
-for peer in reactor nginx; do : >"$TMP/$peer-wrk" && : >"$TMP/$peer-full" && : >"$TMP/$peer-resumed"; done
+declare -A RATE PER_OP
 for ((r = 1; r <= ROUNDS; r++)); do
   for peer in reactor nginx; do
     port=$RPORT
@@ -219,13 +246,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
     wrk_round "$port" >>"$TMP/$peer-wrk"
     handshake_round "$port" full >>"$TMP/$peer-full"
     handshake_round "$port" resumed >>"$TMP/$peer-resumed"
-    say "round $r $peer: wrk $(tail -1 "$TMP/$peer-wrk") req/s, $(tail -1 "$TMP/$peer-full") full and $(tail -1 "$TMP/$peer-resumed") resumed handshakes/s"
+    say "round $r $peer (rate, µs of server CPU each): wrk $(tail -1 "$TMP/$peer-wrk"), full handshakes $(tail -1 "$TMP/$peer-full"), resumed $(tail -1 "$TMP/$peer-resumed")"
   done
 done
 for peer in reactor nginx; do
-  WRK[$peer]=$(median <"$TMP/$peer-wrk")
-  FULL[$peer]=$(median <"$TMP/$peer-full")
-  RESUMED[$peer]=$(median <"$TMP/$peer-resumed")
+  for measure in wrk full resumed; do
+    RATE[$measure,$peer]=$(cut -d' ' -f1 "$TMP/$peer-$measure" | median)
+    PER_OP[$measure,$peer]=$(cut -d' ' -f2 "$TMP/$peer-$measure" | median)
+  done
 done
 
 # ---------------------------------------------------------------- idle memory
@@ -255,21 +283,25 @@ done
 
 echo "h2load -c $CONNS -m $STREAMS, medians of $ROUNDS rounds, commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load at start $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| file | Reactor req/s | nginx req/s | Reactor p99 | nginx p99 |"
-echo "|---|--:|--:|--:|--:|"
+echo "| file | Reactor req/s | nginx req/s | Reactor p99 | nginx p99 | Reactor CPU/request | nginx CPU/request |"
+echo "|---|--:|--:|--:|--:|--:|--:|"
 for file in index.html "$JS_PATH"; do
   name=$file
   [[ $file == "$JS_PATH" ]] && name="JS bundle ($(($(stat -c %s "$TMP/builds/$ID/$file") / 1024)) KB)"
-  printf '| %s | %s | %s | %s ms | %s ms |\n' "$name" "${RPS[$file,reactor]}" "${RPS[$file,nginx]}" \
-    "${P99[$file,reactor]}" "${P99[$file,nginx]}"
+  printf '| %s | %s | %s | %s ms | %s ms | %s µs | %s µs |\n' "$name" "${RPS[$file,reactor]}" "${RPS[$file,nginx]}" \
+    "${P99[$file,reactor]}" "${P99[$file,nginx]}" "${CPU[$file,reactor]}" "${CPU[$file,nginx]}"
 done
 echo
 echo "wrk -t 2 -c $CONNS over HTTPS/1.1, and handshakes 8 at a time (TLS 1.3), ${SECONDS_EACH} s each, medians of $ROUNDS rounds; idle: $IDLE connections"
 echo
-echo "| measure | Reactor | nginx | Reactor / nginx |"
-echo "|---|--:|--:|--:|"
+echo "| measure | Reactor | nginx | Reactor / nginx | Reactor CPU each | nginx CPU each |"
+echo "|---|--:|--:|--:|--:|--:|"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
-printf '| HTTPS/1.1 index.html, requests/s | %s | %s | %s |\n' "${WRK[reactor]}" "${WRK[nginx]}" "$(ratio "${WRK[reactor]}" "${WRK[nginx]}")"
-printf '| new TLS connections/s, full handshakes | %s | %s | %s |\n' "${FULL[reactor]}" "${FULL[nginx]}" "$(ratio "${FULL[reactor]}" "${FULL[nginx]}")"
-printf '| new TLS connections/s, resumed | %s | %s | %s |\n' "${RESUMED[reactor]}" "${RESUMED[nginx]}" "$(ratio "${RESUMED[reactor]}" "${RESUMED[nginx]}")"
-printf '| memory per idle TLS connection, bytes | %s | %s | %s |\n' "${PER_IDLE[reactor]}" "${PER_IDLE[nginx]}" "$(ratio "${PER_IDLE[reactor]}" "${PER_IDLE[nginx]}")"
+row() {
+  printf '| %s | %s | %s | %s | %s µs | %s µs |\n' "$1" "${RATE[$2,reactor]}" "${RATE[$2,nginx]}" \
+    "$(ratio "${RATE[$2,reactor]}" "${RATE[$2,nginx]}")" "${PER_OP[$2,reactor]}" "${PER_OP[$2,nginx]}"
+}
+row "HTTPS/1.1 index.html, requests/s" wrk
+row "new TLS connections/s, full handshakes" full
+row "new TLS connections/s, resumed" resumed
+printf '| memory per idle TLS connection, bytes | %s | %s | %s | | |\n' "${PER_IDLE[reactor]}" "${PER_IDLE[nginx]}" "$(ratio "${PER_IDLE[reactor]}" "${PER_IDLE[nginx]}")"
