@@ -113,7 +113,7 @@ TlsStream::close()
   if (!m_state->socket.is_open()) {
     return;
   }
-  if (SSL_is_init_finished(m_state->ssl) == 1) {
+  if (SSL_is_init_finished(m_state->ssl) == 1 && !m_state->ended) {
     ERR_clear_error();
     SSL_shutdown(m_state->ssl); // one try: a client that cannot take it does not hold us
     ERR_clear_error();
@@ -131,10 +131,14 @@ TlsStream::flat_scratch()
 }
 
 TlsStream::Step
-TlsStream::State::classify(SSL* ssl, int result)
+TlsStream::State::classify(int result)
 {
   const int saved_errno = errno;
-  switch (SSL_get_error(ssl, result)) {
+  const int error = SSL_get_error(ssl, result);
+  if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+    ended = true;
+  }
+  switch (error) {
     case SSL_ERROR_WANT_READ:
       return { Want::readable, {}, 0 };
     case SSL_ERROR_WANT_WRITE:
@@ -167,7 +171,7 @@ TlsStream::State::call_openssl(Call call)
   errno = 0;
   std::size_t bytes = 0;
   const int result = call(bytes);
-  return result == 1 ? Step{ Want::nothing, {}, bytes } : classify(ssl, result);
+  return result == 1 ? Step{ Want::nothing, {}, bytes } : classify(result);
 }
 
 TlsStream::Step

@@ -18,6 +18,7 @@
 #include <future>
 #include <optional>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
 
 namespace reactor::net {
@@ -155,6 +156,46 @@ TEST_F(TlsStreamTest, WaitingForReadabilityConsumesNothing)
       read_all(ssl, 1); // until the server closes
     });
   EXPECT_EQ(received, "late");
+}
+
+TEST_F(TlsStreamTest, ClosesAWholeConnectionWithCloseNotify)
+{
+  int error = 0;
+  run(
+    [&](TlsStream& stream) -> asio::awaitable<void> {
+      co_await asio::async_write(
+        stream, asio::buffer("ok", 2), asio::as_tuple(asio::use_awaitable));
+      stream.close();
+    },
+    [&](SSL* ssl) {
+      EXPECT_EQ(read_all(ssl, 2), "ok");
+      std::array<char, 8> more{};
+      std::size_t read = 0;
+      error = SSL_get_error(ssl, SSL_read_ex(ssl, more.data(), more.size(), &read));
+    });
+  EXPECT_EQ(error, SSL_ERROR_ZERO_RETURN);
+}
+
+TEST_F(TlsStreamTest, SendsNoCloseNotifyOnceTheClientClosed)
+{
+  std::optional<ssize_t> after_close;
+  run(
+    [&](TlsStream& stream) -> asio::awaitable<void> {
+      co_await asio::async_write(
+        stream, asio::buffer("ok", 2), asio::as_tuple(asio::use_awaitable));
+      std::array<char, 16> buffer{};
+      auto [ec, read] =
+        co_await stream.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
+      EXPECT_EQ(ec, asio::error::eof);
+      stream.close();
+    },
+    [&](SSL* ssl) {
+      EXPECT_EQ(read_all(ssl, 2), "ok");    // the session tickets before it are read too
+      ::shutdown(SSL_get_fd(ssl), SHUT_WR); // done, without a close_notify of its own
+      std::array<char, 64> raw{};
+      after_close = ::recv(SSL_get_fd(ssl), raw.data(), raw.size(), 0);
+    });
+  EXPECT_EQ(after_close, 0); // the server closed without writing a record
 }
 
 TEST_F(TlsStreamTest, AReadPastItsDeadlineEndsWithTimedOut)
