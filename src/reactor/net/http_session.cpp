@@ -296,6 +296,7 @@ serve_requests(Stream& stream, const ConnectionContext& context)
 
 asio::awaitable<void>
 run_http_session(asio::ip::tcp::socket socket,
+                 asio::ip::tcp::endpoint peer,
                  Router& router,
                  Connections& connections,
                  const SessionSettings& settings)
@@ -303,11 +304,9 @@ run_http_session(asio::ip::tcp::socket socket,
   if (connections.stopping()) {
     co_return; // accepted just before the listener closed
   }
-  boost::system::error_code ignored;
-  ConnectionContext context{ router,
-                             connections,
-                             socket.remote_endpoint(ignored).address().to_string(),
-                             settings.extra_headers };
+  ConnectionContext context{
+    router, connections, peer.address().to_string(), settings.extra_headers
+  };
   if (settings.tls == nullptr) {
     beast::tcp_stream transport(std::move(socket));
     co_await serve_requests(transport, context);

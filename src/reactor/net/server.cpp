@@ -102,8 +102,9 @@ accept_loop(tcp::acceptor& acceptor,
   int failures = 0; // in a row
   for (std::size_t next = 0;; next = (next + 1) % listeners.size()) {
     Listener& target = *listeners[next];
+    tcp::endpoint peer; // filled by accept(2) itself, saving a getpeername(2)
     auto [ec, socket] =
-      co_await acceptor.async_accept(*target.context, asio::as_tuple(asio::use_awaitable));
+      co_await acceptor.async_accept(*target.context, peer, asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
       co_return;
     }
@@ -113,7 +114,7 @@ accept_loop(tcp::acceptor& acceptor,
     }
     failures = 0;
     socket.set_option(tcp::no_delay(true));
-    auto session = run_http_session(std::move(socket), router, target.connections, settings);
+    auto session = run_http_session(std::move(socket), peer, router, target.connections, settings);
     asio::co_spawn(*target.context, std::move(session), log_escaped("session"));
   }
 }

@@ -27,8 +27,10 @@ struct SessionSettings
 };
 
 // Serves one HTTP/1.1 connection (after its TLS handshake, when `settings` ask for TLS;
-// HTTP/2 when the handshake chose it), registered in `connections` while it lives.
+// HTTP/2 when the handshake chose it) from `peer`, registered in `connections` while it
+// lives.
 boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket,
+                                              boost::asio::ip::tcp::endpoint peer,
                                               Router& router,
                                               Connections& connections,
                                               const SessionSettings& settings);
