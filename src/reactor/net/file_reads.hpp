@@ -28,7 +28,6 @@ public:
   bool read_into(char* batch);
 
   bool empty() const { return m_reads.empty(); }
-  void clear();
 
 private:
   struct Segment
@@ -47,6 +46,7 @@ private:
   };
 
   bool read_one(const Read& read, char* batch);
+  void clear();
 
   std::vector<Read> m_reads;
   std::vector<Segment> m_segments;

@@ -82,9 +82,9 @@ Connection::start()
   m_session.reset(raw);
   // No SETTINGS_ENABLE_CONNECT_PROTOCOL: browsers open WebSockets over HTTP/1.1.
   // RFC 9218 priorities (from the `priority` header) instead of RFC 7540's tree: a response
-  // the client did not mark incremental goes out whole before the next one of the same
-  // urgency, so it completes sooner, and a write batch holds runs of one file's frames,
-  // read with one preadv. (RFC 7540's round robin interleaved every stream's frames.)
+  // the client did not mark incremental goes out in one run, not a frame at a time in turn
+  // with the others of its urgency, so it completes sooner, and a write batch holds runs of
+  // one file's frames, read with one preadv.
   const std::array<nghttp2_settings_entry, 3> settings{
     nghttp2_settings_entry{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, k_max_concurrent_streams },
     nghttp2_settings_entry{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, k_max_header_list },
