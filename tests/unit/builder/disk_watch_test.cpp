@@ -40,10 +40,17 @@ TEST(DiskWatch, FindsGrowthPastTheLimitAtALaterCheck)
   testing::write_file(dir.path() / "small", data(k_mib / 2));
   DiskWatch watch(dir.path(), 2 * k_mib);
   EXPECT_FALSE(watch.over_limit());
-  testing::write_file(dir.path() / "more", data(3 * k_mib));
-  // The filesystem grew by more than the room left, so the next check walks the tree.
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  EXPECT_TRUE(watch.over_limit());
+  testing::write_file(dir.path() / "more", data(32 * k_mib));
+  // The filesystem grew by more than the room left, so a check walks the tree, long before
+  // the walk every 5 s. Tests running beside this one may free space on the same
+  // filesystem meanwhile and hide some of the growth: it is large, and checked a few times.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  bool found = false;
+  while (!found && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    found = watch.over_limit();
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(DiskWatch, WalksAtOnceWhenAskedTo)
