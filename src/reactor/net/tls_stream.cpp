@@ -31,6 +31,10 @@ new_server_connection(asio::ssl::context& context)
   // moved (the scratch of gathered buffers). The read buffer is filled as far as the
   // socket allows, not one record header at a time.
   SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  // A client that closes without close_notify (most do) is done, not an attack on a
+  // request's framing: a plain end of the stream, with no fatal alert written back to a
+  // peer that is gone (OpenSSL 3 would send decode_error), as nginx does.
+  SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_set_read_ahead(ssl, 1);
   SSL_set_accept_state(ssl);
   return ssl;
