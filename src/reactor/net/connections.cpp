@@ -27,6 +27,7 @@ Connections::Registration::~Registration()
 Connections::Registration
 Connections::add(std::function<void()> on_stop)
 {
+  m_open.fetch_add(1, std::memory_order_relaxed);
   return { *this, m_on_stop.insert(m_on_stop.end(), std::move(on_stop)) };
 }
 
@@ -52,6 +53,7 @@ void
 Connections::remove(std::list<std::function<void()>>::iterator entry)
 {
   m_on_stop.erase(entry);
+  m_open.fetch_sub(1, std::memory_order_relaxed);
   if (m_stopping && m_on_stop.empty() && m_on_empty) {
     m_on_empty();
   }

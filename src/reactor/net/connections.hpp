@@ -1,8 +1,10 @@
 #pragma once
 
 // Internal to net/: the open connections of one io_context, so that a graceful stop
-// reaches each of them. Used only on that context's thread.
+// reaches each of them. Used only on that context's thread, but for open().
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <list>
 
@@ -31,6 +33,10 @@ public:
   // (close it if idle, end its stream).
   [[nodiscard]] Registration add(std::function<void()> on_stop);
 
+  // How many are registered; read from any thread (the listener's balance), so it may be
+  // a moment old.
+  std::size_t open() const { return m_open.load(std::memory_order_relaxed); }
+
   // True once stop() ran: connections finish what they are doing and close.
   bool stopping() const { return m_stopping; }
 
@@ -45,6 +51,7 @@ private:
   void remove(std::list<std::function<void()>>::iterator entry);
 
   std::list<std::function<void()>> m_on_stop;
+  std::atomic<std::size_t> m_open = 0;
   std::function<void()> m_on_empty;
   bool m_stopping = false;
 };

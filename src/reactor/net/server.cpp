@@ -13,9 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <exception>
 #include <optional>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace reactor::net {
@@ -30,8 +32,8 @@ struct Listener
 {
   Connections connections;
   std::unique_ptr<asio::io_context> context;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  // Keeps run() going while the context has no connection yet (the acceptor is elsewhere).
+  std::unique_ptr<tcp::acceptor> acceptor; // its own descriptor of the shared listening socket
+  // Keeps run() going while the context has no connection yet.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::unique_ptr<asio::steady_timer> grace;
 
@@ -40,11 +42,18 @@ struct Listener
 
 struct Server::State
 {
+  State(ServerOptions given, Router& serving)
+    : options(std::move(given))
+    , router(serving)
+  {
+  }
+
   ServerOptions options;
   Router& router;
   std::vector<std::unique_ptr<Listener>> listeners;
   std::uint16_t bound_port = 0;
   SessionSettings session_settings;
+  std::atomic<int> accept_failures = 0; // in a row, whichever thread's accept failed
 };
 
 namespace {
@@ -70,13 +79,14 @@ log_escaped(const char* what)
 
 // After accept failed (EMFILE: out of descriptors; ENOBUFS …), waits before the next try:
 // the connection stays in the backlog, so retrying at once would spin a core at 100 %
-// until a descriptor frees. Logs the first failure of a run of them.
+// until a descriptor frees. Logs the first failure of a run of them (every thread's
+// acceptor fails at once when descriptors run out).
 asio::awaitable<void>
 pause_after_failed_accept(tcp::acceptor& acceptor,
                           const boost::system::error_code& ec,
-                          int& failures)
+                          std::atomic<int>& failures)
 {
-  if (failures++ == 0) {
+  if (failures.fetch_add(1) == 0) {
     const bool out_of_descriptors = ec == boost::system::errc::too_many_files_open ||
                                     ec == boost::system::errc::too_many_files_open_in_system;
     util::log::warn("net.accept_failed",
@@ -90,18 +100,38 @@ pause_after_failed_accept(tcp::acceptor& acceptor,
   co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-// One acceptor hands connections to the io_contexts in turn, so each thread gets its
-// share: with an acceptor per thread (SO_REUSEPORT) the kernel spreads them by a hash of
-// the addresses, and 50 connections could land 30 on one thread and 20 on the other.
+// How many more connections a thread holds than another before it hands the ones it
+// accepts to that one.
+constexpr std::size_t k_handoff_margin = 4;
+
+// Where a connection accepted on `own` is served: on its own thread (no hand-off, no
+// wake-up of another), unless another holds k_handoff_margin fewer connections. Whichever
+// thread is idle accepts, which spreads short connections; a burst of keep-alive ones can
+// still land on one thread, and is evened out here.
+Listener&
+serving_listener(Listener& own, const std::vector<std::unique_ptr<Listener>>& listeners)
+{
+  Listener* chosen = &own;
+  for (const auto& other : listeners) {
+    if (other->connections.open() + k_handoff_margin <= chosen->connections.open()) {
+      chosen = other.get();
+    }
+  }
+  return *chosen;
+}
+
+// Every thread accepts from the listening socket through a descriptor of its own (in its
+// own epoll), as each nginx worker does.
 asio::awaitable<void>
-accept_loop(tcp::acceptor& acceptor,
+accept_loop(Listener& own,
             const std::vector<std::unique_ptr<Listener>>& listeners,
             Router& router,
-            const SessionSettings& settings)
+            const SessionSettings& settings,
+            std::atomic<int>& failures)
 {
-  int failures = 0; // in a row
-  for (std::size_t next = 0;; next = (next + 1) % listeners.size()) {
-    Listener& target = *listeners[next];
+  tcp::acceptor& acceptor = *own.acceptor;
+  for (;;) {
+    Listener& target = serving_listener(own, listeners);
     tcp::endpoint peer; // filled by accept(2) itself, saving a getpeername(2)
     auto [ec, socket] =
       co_await acceptor.async_accept(*target.context, peer, asio::as_tuple(asio::use_awaitable));
@@ -122,7 +152,7 @@ accept_loop(tcp::acceptor& acceptor,
 } // namespace
 
 Server::Server(ServerOptions options, Router& router)
-  : m_state(std::make_unique<State>(State{ std::move(options), router, {}, 0, {} }))
+  : m_state(std::make_unique<State>(std::move(options), router))
 {
   m_state->session_settings = { m_state->options.tls, m_state->options.extra_headers };
 }
@@ -145,7 +175,7 @@ Server::listen()
     listener->keep_running.emplace(listener->context->get_executor());
     m_state->listeners.push_back(std::move(listener));
   }
-  // The first context accepts for all of them.
+  // The listening socket, opened on the first context.
   auto& first = *m_state->listeners.front();
   first.acceptor = std::make_unique<tcp::acceptor>(*first.context);
   const tcp::endpoint endpoint(address, m_state->options.port);
@@ -156,6 +186,17 @@ Server::listen()
   }
   if (!ec) {
     first.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  }
+  // The other threads accept from the same socket, each through a descriptor of its own.
+  for (std::size_t i = 1; i < m_state->listeners.size() && !ec; ++i) {
+    const int descriptor = ::dup(first.acceptor->native_handle());
+    if (descriptor < 0) {
+      ec.assign(errno, boost::system::system_category());
+      break;
+    }
+    auto& other = *m_state->listeners[i];
+    other.acceptor =
+      std::make_unique<tcp::acceptor>(*other.context, endpoint.protocol(), descriptor);
   }
   if (ec) {
     return util::fail("cannot listen on " + m_state->options.address + ":" +
@@ -178,10 +219,15 @@ Server::run()
   if (m_state->listeners.empty()) {
     return;
   }
+  for (const auto& listener : m_state->listeners) {
+    auto accepting = accept_loop(*listener,
+                                 m_state->listeners,
+                                 m_state->router,
+                                 m_state->session_settings,
+                                 m_state->accept_failures);
+    asio::co_spawn(*listener->context, std::move(accepting), log_escaped("listener"));
+  }
   auto& first = *m_state->listeners.front();
-  auto accepting =
-    accept_loop(*first.acceptor, m_state->listeners, m_state->router, m_state->session_settings);
-  asio::co_spawn(*first.context, std::move(accepting), log_escaped("listener"));
   std::vector<std::jthread> others;
   for (std::size_t i = 1; i < m_state->listeners.size(); ++i) {
     others.emplace_back([context = m_state->listeners[i]->context.get()] { context->run(); });

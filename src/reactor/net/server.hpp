@@ -16,7 +16,7 @@ struct ServerOptions
 {
   std::string address = "127.0.0.1";
   std::uint16_t port = 3000;
-  unsigned threads = 1; // one io_context per thread; one acceptor deals connections to them
+  unsigned threads = 1; // one io_context per thread, each accepting from the one socket
   // Set: the listener speaks TLS, each connection starting on this context (which must
   // outlive the server).
   boost::asio::ssl::context* tls = nullptr;
