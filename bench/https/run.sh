@@ -74,15 +74,18 @@ trap 'exit 130' INT TERM
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cp "$REACTOR_BIN" "$TMP/reactor"
 
-CLK_TCK=$(getconf CLK_TCK)
-# CPU time (user + system) a process and its children have used so far, in microseconds.
-cpu_us() {
-  local ticks=0 pid
+# The sum of `awk_program` over /proc/<pid>/<file> of a process and its children (nginx's
+# workers): sum_over_peer <pid> <file> <awk program printing one number>.
+sum_over_peer() {
+  local total=0 pid
   for pid in "$1" $(pgrep -P "$1"); do
-    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    total=$((total + $(awk "$3" "/proc/$pid/$2" 2>/dev/null || echo 0)))
   done
-  echo $((ticks * 1000000 / CLK_TCK))
+  echo "$total"
 }
+CLK_TCK=$(getconf CLK_TCK)
+# CPU time (user + system) a peer has used so far, in microseconds.
+cpu_us() { echo $(($(sum_over_peer "$1" stat '{print $14 + $15}') * 1000000 / CLK_TCK)); }
 # Microseconds per operation: per <before> <after> <count>.
 per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.1f", (b - a) / n}'; }
 
@@ -258,13 +261,7 @@ done
 
 # ---------------------------------------------------------------- idle memory
 # Resident memory of a process and its children, in KiB.
-rss_kib() {
-  local total=0 pid
-  for pid in "$1" $(pgrep -P "$1"); do
-    total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
+rss_kib() { sum_over_peer "$1" status '/^VmRSS:/ {print $2}'; }
 declare -A PER_IDLE
 for peer in reactor nginx; do
   port=$RPORT pid=$REACTOR_PID

@@ -142,7 +142,9 @@ accept_loop(Listener& own,
       co_await pause_after_failed_accept(acceptor, ec, failures);
       continue;
     }
-    failures = 0;
+    if (failures.load(std::memory_order_relaxed) != 0) {
+      failures = 0; // only then: a store on every accept would bounce it between threads
+    }
     socket.set_option(tcp::no_delay(true));
     auto session = run_http_session(std::move(socket), peer, router, target.connections, settings);
     asio::co_spawn(*target.context, std::move(session), log_escaped("session"));

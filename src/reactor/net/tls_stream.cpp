@@ -117,7 +117,11 @@ TlsStream::close()
   if (!m_state->socket.is_open()) {
     return;
   }
-  if (SSL_is_init_finished(m_state->ssl) == 1 && !m_state->ended) {
+  // No close_notify after a fatal error (OpenSSL is then back in its handshake state) nor
+  // after the client's own end, its close_notify or, with SSL_OP_IGNORE_UNEXPECTED_EOF,
+  // its FIN: it would not read one.
+  const bool client_ended = (SSL_get_shutdown(m_state->ssl) & SSL_RECEIVED_SHUTDOWN) != 0;
+  if (SSL_is_init_finished(m_state->ssl) == 1 && !client_ended) {
     ERR_clear_error();
     SSL_shutdown(m_state->ssl); // one try: a client that cannot take it does not hold us
     ERR_clear_error();
@@ -135,14 +139,10 @@ TlsStream::flat_scratch()
 }
 
 TlsStream::Step
-TlsStream::State::classify(int result)
+TlsStream::State::classify(SSL* ssl, int result)
 {
   const int saved_errno = errno;
-  const int error = SSL_get_error(ssl, result);
-  if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-    ended = true;
-  }
-  switch (error) {
+  switch (SSL_get_error(ssl, result)) {
     case SSL_ERROR_WANT_READ:
       return { Want::readable, {}, 0 };
     case SSL_ERROR_WANT_WRITE:
@@ -175,7 +175,7 @@ TlsStream::State::call_openssl(Call call)
   errno = 0;
   std::size_t bytes = 0;
   const int result = call(bytes);
-  return result == 1 ? Step{ Want::nothing, {}, bytes } : classify(result);
+  return result == 1 ? Step{ Want::nothing, {}, bytes } : classify(ssl, result);
 }
 
 TlsStream::Step

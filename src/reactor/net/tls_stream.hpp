@@ -120,8 +120,8 @@ private:
     // still ours, from a clean error queue.
     template<typename Call>
     Step call_openssl(Call call);
-    // What OpenSSL's answer `result` to a call means for the operation; notes an end.
-    Step classify(int result);
+    // What OpenSSL's answer `result` to a call on `ssl` means for the operation.
+    static Step classify(SSL* ssl, int result);
 
     boost::asio::ip::tcp::socket socket;
     SSL* ssl;
@@ -130,10 +130,6 @@ private:
     // When the timer fires next; max while it is not set.
     std::chrono::steady_clock::time_point timer_at = std::chrono::steady_clock::time_point::max();
     bool expired = false;
-    // The client closed (with or without close_notify) or the connection failed: close()
-    // sends no close_notify, which the client would not read and OpenSSL forbids after a
-    // fatal error.
-    bool ended = false;
   };
 
   // One operation: calls into OpenSSL through `attempt` until it is done, waiting for
