@@ -1,7 +1,7 @@
 // Malformed, lax and greedy clients: each gets its error, and the server stays up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { startServer, request } from './harness.mjs';
 
@@ -122,6 +122,40 @@ test('a request head has one deadline, however slowly its bytes come', { timeout
     // The head timeout is 15 s from the first byte, not from the last one.
     assert.ok(result.elapsedMs >= 14000 && result.elapsedMs < 20000, `closed after ${result.elapsedMs} ms`);
   } finally {
+    await server.stop();
+  }
+});
+
+test('a connection that sends nothing holds no descriptor, and its late request is answered', async () => {
+  const server = await startServer();
+  const sockets = [];
+  try {
+    const descriptors = () => readdirSync(`/proc/${server.child.pid}/fd`).length;
+    const before = descriptors();
+    for (let i = 0; i < 50; i += 1) {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.on('error', () => {});
+      sockets.push(socket);
+      await new Promise((resolve) => socket.on('connect', resolve));
+    }
+    // Well inside the deferral (a second): accepted only with their first bytes
+    // (TCP_DEFER_ACCEPT), they are still with the kernel.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(descriptors() - before < 10, `${descriptors() - before} descriptors for 50 silent connections`);
+    // Past the deferral (about a second) too, each request is answered.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const answers = await Promise.all(sockets.map((socket) => new Promise((resolve) => {
+      const chunks = [];
+      socket.on('data', (chunk) => {
+        chunks.push(chunk);
+        if (Buffer.concat(chunks).includes('\r\n\r\n')) resolve(statusOf(Buffer.concat(chunks).toString('latin1')));
+      });
+      socket.on('close', () => resolve(statusOf(Buffer.concat(chunks).toString('latin1'))));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    })));
+    assert.deepEqual(new Set(answers), new Set([200]));
+  } finally {
+    for (const socket of sockets) socket.destroy();
     await server.stop();
   }
 });
