@@ -18,6 +18,10 @@ function LogView({ lines, running }) {
   const [following, setFollowing] = useState(true);
   const [unseen, setUnseen] = useState(0);
   const seenCount = useRef(0);
+  // Where following last put the view: while the log only grew, a view above it was
+  // scrolled back by the user even when the browser has not reported that scroll yet
+  // (its event comes a frame later).
+  const pinnedTop = useRef(0);
 
   const onScroll = () => {
     const box = boxRef.current;
@@ -35,8 +39,14 @@ function LogView({ lines, running }) {
   useLayoutEffect(() => {
     const box = boxRef.current;
     if (!box) return;
+    const grew = lines.length >= seenCount.current;
+    if (followRef.current && grew && box.scrollTop < pinnedTop.current - STICKY_PX) {
+      followRef.current = false;
+      setFollowing(false);
+    }
     if (followRef.current) {
       box.scrollTop = box.scrollHeight;
+      pinnedTop.current = box.scrollTop;
       seenCount.current = lines.length;
       setUnseen(0);
     } else {
@@ -49,6 +59,7 @@ function LogView({ lines, running }) {
     followRef.current = true;
     setFollowing(true);
     box.scrollTop = box.scrollHeight;
+    pinnedTop.current = box.scrollTop;
     box.focus();
   };
 
