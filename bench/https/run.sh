@@ -12,6 +12,9 @@
 # Beside each rate, the server's CPU time (user + system, every process of the peer) per
 # request or handshake: the clients share the two cores, so a rate also moves with what
 # the client got; the CPU a server spent on each is its own cost.
+# Each round measures both peers back to back, in turns (Reactor first in odd rounds, nginx
+# first in even ones), so that the VM's drift over a run falls on both alike; the ratio
+# column is the median of the rounds' own ratios.
 # Prints markdown tables (medians of the rounds) to stdout.
 #
 #   bench/https/run.sh      (after `make build`)
@@ -188,9 +191,10 @@ done
 peer_pid() { if [[ $1 == "$RPORT" ]]; then echo "$REACTOR_PID"; else echo "$NGINX_PID"; fi; }
 
 # One round: "<requests/s> <p99 ms> <server CPU µs per request>" (p99 from h2load's
-# per-request log).
+# per-request log, which h2load appends to: each round starts it anew).
 round() {
   local port=$1 file=$2 count=$3 out before
+  rm -f "$TMP/requests.log"
   before=$(cpu_us "$(peer_pid "$port")")
   out=$(h2load -c "$CONNS" -m "$STREAMS" -n "$count" \
     -H ":authority: $ID.localhost:$port" --log-file "$TMP/requests.log" "https://127.0.0.1:$port/$file")
@@ -201,14 +205,22 @@ round() {
   echo "$rps $p99 $(per "$before" "$(cpu_us "$(peer_pid "$port")")" "$count")"
 }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# The peers in the order round $1 measures them.
+peers_in_round() { if (($1 % 2)); then echo reactor nginx; else echo nginx reactor; fi; }
+# The median over the rounds of Reactor's rate over nginx's, from two files with one
+# round per line, the rate first.
+paired_ratio() {
+  paste -d' ' <(cut -d' ' -f1 "$1") <(cut -d' ' -f1 "$2") |
+    awk '{printf "%.4f\n", $1 / $2}' | median | awk '{printf "%.2fx", $1}'
+}
 
-declare -A RPS P99 CPU
+declare -A RPS P99 CPU RATIO
 for file in index.html "$JS_PATH"; do
   count=$REQUESTS
   [[ $file == "$JS_PATH" ]] && count=$((REQUESTS / 5))
   for peer in reactor nginx; do : >"$TMP/$peer-rps" && : >"$TMP/$peer-p99" && : >"$TMP/$peer-cpu"; done
   for ((r = 1; r <= ROUNDS; r++)); do
-    for peer in reactor nginx; do
+    for peer in $(peers_in_round "$r"); do
       port=$RPORT
       [[ $peer == nginx ]] && port=$NPORT
       read -r rps p99 cpu < <(round "$port" "$file" "$count")
@@ -223,6 +235,7 @@ for file in index.html "$JS_PATH"; do
     P99[$file,$peer]=$(median <"$TMP/$peer-p99")
     CPU[$file,$peer]=$(median <"$TMP/$peer-cpu")
   done
+  RATIO[$file]=$(paired_ratio "$TMP/reactor-rps" "$TMP/nginx-rps")
 done
 
 # ---------------------------------------------------------------- wrk, HTTPS HTTP/1.1
@@ -243,7 +256,7 @@ handshake_round() {
 }
 declare -A RATE PER_OP
 for ((r = 1; r <= ROUNDS; r++)); do
-  for peer in reactor nginx; do
+  for peer in $(peers_in_round "$r"); do
     port=$RPORT
     [[ $peer == nginx ]] && port=$NPORT
     wrk_round "$port" >>"$TMP/$peer-wrk"
@@ -280,13 +293,13 @@ done
 
 echo "h2load -c $CONNS -m $STREAMS, medians of $ROUNDS rounds, commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load at start $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| file | Reactor req/s | nginx req/s | Reactor p99 | nginx p99 | Reactor CPU/request | nginx CPU/request |"
-echo "|---|--:|--:|--:|--:|--:|--:|"
+echo "| file | Reactor req/s | nginx req/s | Reactor / nginx | Reactor p99 | nginx p99 | Reactor CPU/request | nginx CPU/request |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|"
 for file in index.html "$JS_PATH"; do
   name=$file
   [[ $file == "$JS_PATH" ]] && name="JS bundle ($(($(stat -c %s "$TMP/builds/$ID/$file") / 1024)) KB)"
-  printf '| %s | %s | %s | %s ms | %s ms | %s µs | %s µs |\n' "$name" "${RPS[$file,reactor]}" "${RPS[$file,nginx]}" \
-    "${P99[$file,reactor]}" "${P99[$file,nginx]}" "${CPU[$file,reactor]}" "${CPU[$file,nginx]}"
+  printf '| %s | %s | %s | %s | %s ms | %s ms | %s µs | %s µs |\n' "$name" "${RPS[$file,reactor]}" "${RPS[$file,nginx]}" \
+    "${RATIO[$file]}" "${P99[$file,reactor]}" "${P99[$file,nginx]}" "${CPU[$file,reactor]}" "${CPU[$file,nginx]}"
 done
 echo
 echo "wrk -t 2 -c $CONNS over HTTPS/1.1, and handshakes 8 at a time (TLS 1.3), ${SECONDS_EACH} s each, medians of $ROUNDS rounds; idle: $IDLE connections"
@@ -296,7 +309,7 @@ echo "|---|--:|--:|--:|--:|--:|"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
 row() {
   printf '| %s | %s | %s | %s | %s µs | %s µs |\n' "$1" "${RATE[$2,reactor]}" "${RATE[$2,nginx]}" \
-    "$(ratio "${RATE[$2,reactor]}" "${RATE[$2,nginx]}")" "${PER_OP[$2,reactor]}" "${PER_OP[$2,nginx]}"
+    "$(paired_ratio "$TMP/reactor-$2" "$TMP/nginx-$2")" "${PER_OP[$2,reactor]}" "${PER_OP[$2,nginx]}"
 }
 row "HTTPS/1.1 index.html, requests/s" wrk
 row "new TLS connections/s, full handshakes" full
