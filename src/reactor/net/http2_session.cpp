@@ -183,8 +183,10 @@ Connection::watch_loop(std::shared_ptr<Connection> /*keep_alive*/)
       finish(); // the client stopped taking what we write
       break;
     }
-    if (m_streams.empty() && m_out.empty()) {
-      m_out.shrink_to_fit(); // a connection with nothing to send holds no write batch
+    if (m_out.empty()) {
+      // A connection with nothing to write holds no write batch, one whose event stream
+      // stays open included (a batch can be 256 KiB).
+      m_out.shrink_to_fit();
     }
     if (m_streams.empty() && now - m_last_activity >= k_idle_timeout) {
       nghttp2_session_terminate_session(m_session.get(), NGHTTP2_NO_ERROR);
