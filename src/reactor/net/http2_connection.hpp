@@ -27,9 +27,8 @@ namespace reactor::net::http2 {
 using Clock = std::chrono::steady_clock;
 
 // Frames gathered into one write (sixteen TLS records); a batch ends at the frame that
-// reaches this size. Against 64 KiB, on 150 KB files over 50 connections of 10 streams:
-// 9 % more requests a second, 9 % less CPU each and a lower p99 (fewer passes through
-// the write loop, longer file reads); 512 KiB and more brought the p99 back up.
+// reaches this size. Large files take few passes through the write loop at this size;
+// larger batches lengthened the tail (docs/BENCHMARKS.md, "Write batches").
 constexpr std::size_t k_write_batch = 256 * 1024;
 
 // The 413 for a request body past `max_body`.

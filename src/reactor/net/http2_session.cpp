@@ -184,8 +184,8 @@ Connection::watch_loop(std::shared_ptr<Connection> /*keep_alive*/)
       break;
     }
     if (m_out.empty()) {
-      // A connection with nothing to write holds no write batch, one whose event stream
-      // stays open included (a batch can be 256 KiB).
+      // A connection with nothing to write holds no write batch (up to k_write_batch and a
+      // frame), one whose event stream stays open included.
       m_out.shrink_to_fit();
     }
     if (m_streams.empty() && now - m_last_activity >= k_idle_timeout) {

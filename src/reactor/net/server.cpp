@@ -56,7 +56,9 @@ struct Server::State
   std::vector<std::unique_ptr<Listener>> listeners;
   std::uint16_t bound_port = 0;
   SessionSettings session_settings;
-  std::atomic<int> accept_failures = 0; // in a row, whichever thread's accept failed
+  // When a failed accept was last logged (steady clock ticks; 0 for never), whichever
+  // thread's it was.
+  std::atomic<std::chrono::steady_clock::rep> accept_failure_logged = 0;
 };
 
 namespace {
@@ -82,14 +84,19 @@ log_escaped(const char* what)
 
 // After accept failed (EMFILE: out of descriptors; ENOBUFS …), waits before the next try:
 // the connection stays in the backlog, so retrying at once would spin a core at 100 %
-// until a descriptor frees. Logs the first failure of a run of them (every thread's
-// acceptor fails at once when descriptors run out).
+// until a descriptor frees. Logs at most one failure a minute: every thread's acceptor
+// fails at once when descriptors run out, and a run of failures can be broken by an
+// accept that got a descriptor just before another thread's failed.
 asio::awaitable<void>
 pause_after_failed_accept(tcp::acceptor& acceptor,
                           const boost::system::error_code& ec,
-                          std::atomic<int>& failures)
+                          std::atomic<std::chrono::steady_clock::rep>& logged)
 {
-  if (failures.fetch_add(1) == 0) {
+  constexpr auto k_log_every = std::chrono::minutes(1);
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto last = logged.load();
+  const bool due = last == 0 || std::chrono::steady_clock::duration(now - last) >= k_log_every;
+  if (due && logged.compare_exchange_strong(last, now)) {
     const bool out_of_descriptors = ec == boost::system::errc::too_many_files_open ||
                                     ec == boost::system::errc::too_many_files_open_in_system;
     util::log::warn("net.accept_failed",
@@ -143,7 +150,7 @@ accept_loop(Listener& own,
             const std::vector<std::unique_ptr<Listener>>& listeners,
             Router& router,
             const SessionSettings& settings,
-            std::atomic<int>& failures)
+            std::atomic<std::chrono::steady_clock::rep>& failure_logged)
 {
   tcp::acceptor& acceptor = *own.acceptor;
   for (;;) {
@@ -155,11 +162,8 @@ accept_loop(Listener& own,
       co_return;
     }
     if (ec) {
-      co_await pause_after_failed_accept(acceptor, ec, failures);
+      co_await pause_after_failed_accept(acceptor, ec, failure_logged);
       continue;
-    }
-    if (failures.load(std::memory_order_relaxed) != 0) {
-      failures = 0; // only then: a store on every accept would bounce it between threads
     }
     socket.set_option(tcp::no_delay(true));
     auto session = run_http_session(std::move(socket), peer, router, target.connections, settings);
@@ -243,7 +247,7 @@ Server::run()
                                  m_state->listeners,
                                  m_state->router,
                                  m_state->session_settings,
-                                 m_state->accept_failures);
+                                 m_state->accept_failure_logged);
     asio::co_spawn(*listener->context, std::move(accepting), log_escaped("listener"));
   }
   auto& first = *m_state->listeners.front();
