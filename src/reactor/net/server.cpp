@@ -33,6 +33,10 @@ using tcp = asio::ip::tcp;
 // it, and the connections after the context (its sessions unregister as it destroys them).
 struct Listener
 {
+  // Connections the acceptor gave this context whose session has not started (registered)
+  // yet: in a burst of accepts the other thread takes a while to start what it was handed,
+  // and without these the balance below would keep handing to it.
+  std::atomic<std::size_t> arriving = 0;
   Connections connections;
   std::unique_ptr<asio::io_context> context;
   std::unique_ptr<tcp::acceptor> acceptor; // its own descriptor of the shared listening socket
@@ -127,6 +131,20 @@ defer_accept_until_data(tcp::acceptor& acceptor)
 // accepts to that one.
 constexpr std::size_t k_handoff_margin = 4;
 
+std::size_t
+load(const Listener& listener)
+{
+  return listener.connections.open() + listener.arriving.load(std::memory_order_relaxed);
+}
+
+// A session counted in its listener's `arriving` until it starts, when it registers itself.
+asio::awaitable<void>
+arrive(Listener& target, asio::awaitable<void> session)
+{
+  target.arriving.fetch_sub(1, std::memory_order_relaxed);
+  co_await std::move(session);
+}
+
 // Where a connection accepted on `own` is served: on its own thread (no hand-off, no
 // wake-up of another), unless another holds k_handoff_margin fewer connections. Whichever
 // thread is idle accepts, which spreads short connections; a burst of keep-alive ones can
@@ -136,7 +154,7 @@ serving_listener(Listener& own, const std::vector<std::unique_ptr<Listener>>& li
 {
   Listener* chosen = &own;
   for (const auto& other : listeners) {
-    if (other->connections.open() + k_handoff_margin <= chosen->connections.open()) {
+    if (load(*other) + k_handoff_margin <= load(*chosen)) {
       chosen = other.get();
     }
   }
@@ -167,7 +185,8 @@ accept_loop(Listener& own,
     }
     socket.set_option(tcp::no_delay(true));
     auto session = run_http_session(std::move(socket), peer, router, target.connections, settings);
-    asio::co_spawn(*target.context, std::move(session), log_escaped("session"));
+    target.arriving.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(*target.context, arrive(target, std::move(session)), log_escaped("session"));
   }
 }
 
