@@ -23,6 +23,10 @@
 #   REQUESTS [100000] per round for index.html, a fifth of it for the bundle
 #   CONNS [50]  STREAMS [10]  SECONDS_EACH [10] for wrk and handshakes  IDLE [2000]
 #   KEEP=1 keeps the temporary directory
+#   SERVER_CPUS, CLIENT_CPUS [unset: everything shares every core]: taskset CPU lists for
+#     the two servers and for the load generators, e.g. SERVER_CPUS=0 CLIENT_CPUS=1, so that
+#     a client does not take CPU from the server it measures (docs/BENCHMARKS.md, "The
+#     bundle's tail")
 #
 # Installs nginx, h2load (nghttp2-client) and wrk with apt-get when missing (as root). The
 # site is bench/edge/gen-site.mjs's Vite-style build, deployed into Reactor for real and
@@ -41,6 +45,12 @@ STREAMS=${STREAMS:-10}
 SECONDS_EACH=${SECONDS_EACH:-10}
 IDLE=${IDLE:-2000}
 KEEP=${KEEP:-0}
+SERVER_CPUS=${SERVER_CPUS:-}
+CLIENT_CPUS=${CLIENT_CPUS:-}
+on_server_cpus=()
+on_client_cpus=()
+[[ -n $SERVER_CPUS ]] && on_server_cpus=(taskset -c "$SERVER_CPUS")
+[[ -n $CLIENT_CPUS ]] && on_client_cpus=(taskset -c "$CLIENT_CPUS")
 
 say() { echo "https-bench: $*" >&2; }
 die() {
@@ -114,7 +124,7 @@ echo "require('fs').cpSync('site', 'dist', { recursive: true });" >"$TMP/repo/bu
   git -c user.name=bench -c user.email=bench@example.com commit -q -m site)
 
 RPORT=$(free_port)
-"$TMP/reactor" serve --listen 127.0.0.1:0 --listen-https "127.0.0.1:$RPORT" --tls-cert "$TMP/cert.pem" \
+"${on_server_cpus[@]}" "$TMP/reactor" serve --listen 127.0.0.1:0 --listen-https "127.0.0.1:$RPORT" --tls-cert "$TMP/cert.pem" \
   --tls-key "$TMP/key.pem" --data-dir "$TMP/reactor-data" --allow-local-repos >"$TMP/reactor.log" 2>&1 &
 PIDS+=("$!")
 REACTOR_PID=$!
@@ -173,7 +183,7 @@ http {
     }
 }
 EOF
-nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
+"${on_server_cpus[@]}" nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
 PIDS+=("$!")
 NGINX_PID=$!
 for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$NPORT/" && break; sleep 0.1; done
@@ -196,7 +206,7 @@ round() {
   local port=$1 file=$2 count=$3 out before
   rm -f "$TMP/requests.log"
   before=$(cpu_us "$(peer_pid "$port")")
-  out=$(h2load -c "$CONNS" -m "$STREAMS" -n "$count" \
+  out=$("${on_client_cpus[@]}" h2load -c "$CONNS" -m "$STREAMS" -n "$count" \
     -H ":authority: $ID.localhost:$port" --log-file "$TMP/requests.log" "https://127.0.0.1:$port/$file")
   grep -q ' 0 failed, 0 errored, 0 timeout' <<<"$out" || die "requests failed on port $port: $(grep '^requests:' <<<"$out")"
   local rps p99
@@ -243,7 +253,7 @@ done
 wrk_round() {
   local before out
   before=$(cpu_us "$(peer_pid "$1")")
-  out=$(wrk -t 2 -c "$CONNS" -d "${SECONDS_EACH}s" -H "Host: $ID.localhost:$1" "https://127.0.0.1:$1/index.html")
+  out=$("${on_client_cpus[@]}" wrk -t 2 -c "$CONNS" -d "${SECONDS_EACH}s" -H "Host: $ID.localhost:$1" "https://127.0.0.1:$1/index.html")
   echo "$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' <<<"$out")" \
     "$(per "$before" "$(cpu_us "$(peer_pid "$1")")" "$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")")"
 }
@@ -251,7 +261,7 @@ wrk_round() {
 handshake_round() {
   local before out
   before=$(cpu_us "$(peer_pid "$1")")
-  out=$(node "$HERE/handshakes.mjs" "$1" "$ID.localhost" "$2" "$SECONDS_EACH" 8)
+  out=$("${on_client_cpus[@]}" node "$HERE/handshakes.mjs" "$1" "$ID.localhost" "$2" "$SECONDS_EACH" 8)
   echo "$(jq -r .perSecond <<<"$out")" "$(per "$before" "$(cpu_us "$(peer_pid "$1")")" "$(jq -r .handshakes <<<"$out")")"
 }
 declare -A RATE PER_OP
@@ -280,7 +290,7 @@ for peer in reactor nginx; do
   port=$RPORT pid=$REACTOR_PID
   [[ $peer == nginx ]] && port=$NPORT pid=$NGINX_PID
   before=$(rss_kib "$pid")
-  coproc IDLER { node "$HERE/idle.mjs" "$port" "$ID.localhost:$port" "$IDLE"; }
+  coproc IDLER { "${on_client_cpus[@]}" node "$HERE/idle.mjs" "$port" "$ID.localhost:$port" "$IDLE"; }
   read -r ready <&"${IDLER[0]}"
   [[ $ready == ready ]] || die "idle connections to $peer did not open"
   sleep 2
@@ -291,7 +301,7 @@ for peer in reactor nginx; do
   say "$peer: $before KiB before, $after KiB with $IDLE idle TLS connections"
 done
 
-echo "h2load -c $CONNS -m $STREAMS, medians of $ROUNDS rounds, commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load at start $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "h2load -c $CONNS -m $STREAMS, medians of $ROUNDS rounds, commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load at start $(cut -d' ' -f1-3 /proc/loadavg), servers on CPUs ${SERVER_CPUS:-all}, clients on ${CLIENT_CPUS:-all}"
 echo
 echo "| file | Reactor req/s | nginx req/s | Reactor / nginx | Reactor p99 | nginx p99 | Reactor CPU/request | nginx CPU/request |"
 echo "|---|--:|--:|--:|--:|--:|--:|--:|"
