@@ -28,6 +28,16 @@ namespace reactor::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// An io_context whose queued operations can be destroyed before it is: an accept pending on
+// one context holds the socket it accepts into on another (a hand-off), so after stop_now()
+// every context's operations must go while all the contexts still exist.
+class ListenerContext : public asio::io_context
+{
+public:
+  using asio::execution_context::shutdown;
+  using asio::io_context::io_context;
+};
+
 // Per io_context: its connections, the acceptor (the first context only) and the end of
 // its grace period. Members are destroyed in reverse: the context goes after everything bound to
 // it, and the connections after the context (its sessions unregister as it destroys them).
@@ -38,7 +48,7 @@ struct Listener
   // and without these the balance below would keep handing to it.
   std::atomic<std::size_t> arriving = 0;
   Connections connections;
-  std::unique_ptr<asio::io_context> context;
+  std::unique_ptr<ListenerContext> context;
   std::unique_ptr<tcp::acceptor> acceptor; // its own descriptor of the shared listening socket
   // Keeps run() going while the context has no connection yet.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
@@ -53,6 +63,16 @@ struct Server::State
     : options(std::move(given))
     , router(serving)
   {
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  State(State&&) = delete;
+  State& operator=(State&&) = delete;
+  ~State()
+  {
+    for (const auto& listener : listeners) {
+      listener->context->shutdown();
+    }
   }
 
   ServerOptions options;
@@ -211,7 +231,7 @@ Server::listen()
   }
   for (unsigned i = 0; i < threads; ++i) {
     auto listener = std::make_unique<Listener>();
-    listener->context = std::make_unique<asio::io_context>(1);
+    listener->context = std::make_unique<ListenerContext>(1);
     listener->grace = std::make_unique<asio::steady_timer>(*listener->context);
     listener->keep_running.emplace(listener->context->get_executor());
     m_state->listeners.push_back(std::move(listener));
