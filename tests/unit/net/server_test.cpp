@@ -36,7 +36,7 @@ public:
       ++m_served[std::this_thread::get_id()];
     }
     if (m_first.exchange(false)) {
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(300ms);
     }
     Response response;
     response.status = 200;
@@ -48,6 +48,15 @@ public:
                                                   std::shared_ptr<Outbox> /*outbox*/) override
   {
     return nullptr;
+  }
+
+  // Waits (up to 5 s) until the first request is being answered.
+  void wait_for_first() const
+  {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (m_first && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
   }
 
   std::vector<int> served_per_thread()
@@ -158,7 +167,7 @@ TEST(Server, StopsAtOnceWithAHandOffPending)
     tcp::socket holding(client);
     holding.connect(server.endpoint());
     asio::write(holding, asio::buffer(k_request));
-    std::this_thread::sleep_for(20ms);
+    router.wait_for_first();
     std::vector<tcp::socket> sockets;
     for (int i = 0; i < 5; ++i) {
       auto& socket = sockets.emplace_back(client);
